@@ -1,0 +1,3 @@
+from estimator.cli import run
+
+run()

@@ -1,0 +1,57 @@
+"""The command group and the error handling every command shares."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from ..errors import EstimatorError
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EstimatorError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted: nothing was written", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="llm-batch-estimator")
+def main() -> None:
+    """Estimate what an LLM API job costs: standard, streaming with early exit, or batch."""
+
+
+def _default(obj: object) -> object:
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()  # type: ignore[no-any-return]
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def echo_json(data: object) -> None:
+    """JSON on stdout, decimals as strings so no amount passes through a float."""
+    click.echo(json.dumps(data, indent=2, default=_default, ensure_ascii=False))
+
+
+def decimal_option(value: str | None, name: str) -> Decimal | None:
+    from ..money import to_decimal
+
+    if value is None:
+        return None
+    try:
+        return to_decimal(value)
+    except (ValueError, TypeError):
+        raise click.BadParameter(f"{value!r} is not a decimal number", param_hint=name) from None
+
+
+def is_tty() -> bool:
+    return sys.stderr.isatty()
