@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -482,11 +482,13 @@ def override_price(
                 raise PricingError(f"{name} must not be negative (got {value})")
             changes[name] = value
     # An override of the standard price must not keep a stale explicit batch price.
-    if input_per_mtok is not None and batch_input_per_mtok is None:
-        changes["batch_input_per_mtok"] = None
-        changes["batch_cached_input_per_mtok"] = None
+    # Cached and long-context prices of the base entry no longer apply either.
+    if input_per_mtok is not None:
+        changes.update(cached_input_per_mtok=None, cache_write_per_mtok=None, batch_cached_input_per_mtok=None)
+        if batch_input_per_mtok is None:
+            changes["batch_input_per_mtok"] = None
     if output_per_mtok is not None and batch_output_per_mtok is None:
         changes["batch_output_per_mtok"] = None
-    from dataclasses import replace
-
+    if input_per_mtok is not None or output_per_mtok is not None:
+        changes["tiers"] = ()
     return replace(base, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,199 @@
+"""``estimate``, ``models``, ``prices`` and ``schema``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import report
+from ..errors import UsageError
+from ..modes import CacheParams, EarlyExitParams, ModeParams
+from ..money import format_usd
+from ..pricing import PriceBook, ProviderFile, load_pricebook
+from .base import decimal_option, echo_json, main
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of {value!r} is not a date; use YYYY-MM-DD, e.g. 2024-05-13") from None
+
+
+def pricing_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--as-of, --price-file and flat price overrides, shared by pricing commands."""
+    fn = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+                      help="Price with the entry in force on this date (default: today).")(fn)
+    fn = click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False),
+                      help="Your own pricing TOML (negotiated rates, fine-tuned models); overrides shipped models.")(fn)
+    fn = click.option("--input-price", metavar="USD_PER_MTOK",
+                      help="Override the input price (USD per million tokens).")(fn)
+    fn = click.option("--output-price", metavar="USD_PER_MTOK",
+                      help="Override the output price (USD per million tokens).")(fn)
+    return fn
+
+
+def mode_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Parameters of the cost models; the defaults mean no caching and no early exit."""
+    opts = [
+        click.option("--cache-prefix-tokens", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Tokens of a prefix shared by every request (e.g. the system prompt) that can be cached."),
+        click.option("--cache-hit-rate", default="0", show_default=True,
+                     help="Share of requests (0-1) that find the shared prefix in the cache."),
+        click.option("--cancel-share", default="0", show_default=True,
+                     help="Streaming: share of streams (0-1) the reader cancels early."),
+        click.option("--seen-fraction", default="1", show_default=True,
+                     help="Streaming: fraction (0-1) of the output a cancelling reader has seen."),
+        click.option("--tail-tokens", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Streaming: tokens the server still generates after a cancel before it notices."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def mode_params_from(kw: dict[str, Any]) -> ModeParams:
+    def dec(name: str) -> Decimal:
+        value = decimal_option(kw[name], "--" + name.replace("_", "-"))
+        assert value is not None
+        return value
+
+    return ModeParams(
+        cache=CacheParams(shared_prefix_tokens=kw["cache_prefix_tokens"], hit_rate=dec("cache_hit_rate")),
+        early_exit=EarlyExitParams(
+            cancel_share=dec("cancel_share"), seen_fraction=dec("seen_fraction"), tail_tokens=kw["tail_tokens"]
+        ),
+    )
+
+
+def book_from(kw: dict[str, Any]) -> PriceBook:
+    return load_pricebook(extra_files=kw.get("price_files") or ())
+
+
+def price_from(book: PriceBook, model: str, kw: dict[str, Any]) -> report.PricedModel:
+    return report.resolve_price(
+        book,
+        model,
+        as_of=_parse_date(kw.get("as_of")),
+        input_per_mtok=decimal_option(kw.get("input_price"), "--input-price"),
+        output_per_mtok=decimal_option(kw.get("output_price"), "--output-price"),
+    )
+
+
+def _dataset_options() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    from .dataset_options import dataset_options
+
+    return dataset_options
+
+
+@main.command()
+@_dataset_options()
+@click.option("--model", "-m", required=True, help="Model id, e.g. gpt-4o, claude-sonnet-4-5, gemini-2.5-flash.")
+@pricing_options
+@mode_options
+@click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
+def estimate(**kw: Any) -> None:
+    """Compare what FILE costs as standard, streaming with early exit, and batch requests.
+
+    Every data row of FILE is one request: its text comes from --column, or from
+    --template with {column} placeholders, with an optional --system prompt.
+    """
+    from .dataset_options import profile_from_options
+
+    book = book_from(kw)
+    priced = price_from(book, kw["model"], kw)
+    params = mode_params_from(kw)
+    profile = profile_from_options(kw, priced.model, priced.price)
+    result = report.build_estimate(profile, priced, params)
+    if kw["as_json"]:
+        echo_json(result.to_json())
+    else:
+        click.echo(result.to_text())
+
+
+@main.command()
+@click.option("--provider", help="Only this provider (openai, anthropic, google).")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Prices in force on this date (default: today).")
+@click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
+def models(provider: str | None, as_of: str | None, price_files: tuple[str, ...], as_json: bool) -> None:
+    """List every priced model with its current prices (USD per million tokens)."""
+    book = load_pricebook(extra_files=price_files)
+    rows = report.model_rows(book, as_of=_parse_date(as_of), provider=provider)
+    if as_json:
+        echo_json(rows)
+        return
+    click.echo(report.format_table(
+        rows,
+        columns=[("provider", "provider"), ("model", "model"), ("input", "input_per_mtok"),
+                 ("cached", "cached_input_per_mtok"), ("output", "output_per_mtok"),
+                 ("batch in", "batch_input_per_mtok"), ("batch out", "batch_output_per_mtok"),
+                 ("since", "effective_from"), ("tokens", "tokenizer"), ("checked", "checked")],
+    ))
+    click.echo("\nPrices in USD per million tokens. 'approx' tokenizers give approximate counts.")
+
+
+@main.command()
+@click.argument("model")
+@click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
+def prices(model: str, price_files: tuple[str, ...], as_json: bool) -> None:
+    """Show the dated price history of MODEL with the source of each entry."""
+    book = load_pricebook(extra_files=price_files)
+    history = report.price_history(book, model)
+    if as_json:
+        echo_json(history)
+        return
+    m = book.model(model)
+    click.echo(f"{m.display_name} ({m.id}, {m.provider}); prices last checked {m.checked}; file {m.origin}")
+    if m.aliases:
+        click.echo(f"aliases: {', '.join(m.aliases)}")
+    for entry in history["prices"]:
+        until = entry["effective_until"] or "now"
+        click.echo(f"\n{entry['effective_from']} .. {until}")
+        for key, value in entry.items():
+            if key.endswith("_per_mtok") and value is not None:
+                click.echo(f"  {key:<28} {format_usd(Decimal(value), 4)}")
+        for tier in entry["tiers"]:
+            click.echo(f"  above {tier['above_input_tokens']:,} input tokens: "
+                       + ", ".join(f"{k}={v}" for k, v in tier.items() if k.endswith("_per_mtok") and v))
+        if entry["batch_rule"]:
+            click.echo(f"  batch rule: {entry['batch_rule']}")
+        click.echo(f"  source: {entry['source']}")
+        if entry["note"]:
+            click.echo(f"  note: {entry['note']}")
+
+
+@main.command()
+@click.option("--write", "write_to", type=click.Path(dir_okay=False), help="Write the schema to this file.")
+def schema(write_to: str | None) -> None:
+    """Print the JSON Schema of the pricing files (pricing/schema.json)."""
+    text = json.dumps(ProviderFile.model_json_schema(), indent=2, sort_keys=True) + "\n"
+    if write_to:
+        Path(write_to).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+def selfcheck() -> None:
+    """Check, offline, that the tokenizer files verify and every pricing table loads."""
+    from ..tokens import get_tokenizer
+
+    for spec, text, expected in (("o200k_base", "hello world", 2), ("cl100k_base", "hello world", 2)):
+        tok = get_tokenizer(spec)
+        got = tok.count(text)
+        if got != expected:
+            raise UsageError(f"tokenizer {spec} counted {got} tokens for {text!r}, expected {expected}")
+        click.echo(f"ok  {tok.label}")
+    book = load_pricebook()
+    files = sorted({m.origin for m in book.models})
+    click.echo(f"ok  {len(book.models)} priced models from {len(files)} pricing files")

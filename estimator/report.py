@@ -1,0 +1,298 @@
+"""Summaries shared by the CLI and the app: an estimate, price listings.
+
+Plain data in, plain data out (dicts of str/int, Decimal kept as Decimal
+until the JSON encoder turns it into a string). No UI imports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from .modes import MODE_LABELS, Comparison, ModeParams, compare
+from .money import ZERO, cost_of, format_usd
+from .pricing import Model, Price, PriceBook, override_price
+
+if TYPE_CHECKING:
+    from .datasets import TokenProfile
+
+
+@dataclass(frozen=True)
+class PricedModel:
+    """A model and the price entry chosen for it, with how it was chosen."""
+
+    model: Model
+    price: Price
+    as_of: dt.date
+    overridden: bool = False
+
+    def describe(self) -> str:
+        if self.overridden:
+            return f"{self.model.id}: {self.price.source} ({self.price.note})"
+        return self.price.describe()
+
+
+def resolve_price(
+    book: PriceBook,
+    model: str,
+    *,
+    as_of: dt.date | None = None,
+    input_per_mtok: Decimal | None = None,
+    output_per_mtok: Decimal | None = None,
+) -> PricedModel:
+    """Pick the entry in force on ``as_of`` and apply any flat overrides."""
+    m = book.model(model)
+    day = as_of or dt.date.today()
+    price = m.price_on(day)
+    if input_per_mtok is None and output_per_mtok is None:
+        return PricedModel(m, price, day)
+    over = override_price(book, m.id, input_per_mtok=input_per_mtok, output_per_mtok=output_per_mtok)
+    # Keep the date of the entry the override was based on, but say it is an override.
+    over = replace(over, effective_from=price.effective_from, effective_until=price.effective_until)
+    return PricedModel(m, over, day, overridden=True)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    profile: TokenProfile
+    priced: PricedModel
+    comparison: Comparison
+    worst_case: Comparison | None
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.profile
+        price = self.priced.price
+        out: dict[str, Any] = {
+            "model": self.priced.model.id,
+            "provider": self.priced.model.provider,
+            "pricing_date": price.effective_from,
+            "as_of": self.priced.as_of,
+            "price_source": price.source,
+            "price_overridden": self.priced.overridden,
+            "prices_usd_per_mtok": _price_fields(price),
+            "file": p.source,
+            "format": p.format,
+            "rows": p.rows,
+            "input_tokens": p.input_tokens,
+            "text_tokens": p.text_tokens,
+            "output_tokens": p.output_tokens,
+            "output_tokens_worst_case": p.output_tokens_worst,
+            "token_counts": "exact" if p.exact else "approximate",
+            "tokenizer": p.tokenizer,
+            "relative_uncertainty": p.relative_uncertainty,
+            "input_per_row": _dist(p.input_per_row),
+            "output_per_row": _dist(p.output_per_row) if p.output_per_row else None,
+            "over_context_rows": p.over_context_rows,
+            "over_context_first_rows": list(p.over_context_first),
+            "skipped_rows": p.skipped_rows,
+            "skipped_first_rows": list(p.skipped_first),
+            "modes": {name: _mode_json(c) for name, c in self.comparison.modes.items()},
+            "notes": list(self.notes),
+        }
+        if self.worst_case is not None:
+            out["modes_worst_case"] = {name: _mode_json(c) for name, c in self.worst_case.modes.items()}
+        if p.sample is not None:
+            s = p.sample
+            rate = self.comparison.standard.input_cost / p.input_tokens if p.input_tokens else ZERO
+            out["sample"] = {
+                "sample_rows": s.sample_rows,
+                "population_rows": s.population_rows,
+                "method": s.method,
+                "input_tokens_ci95": [s.ci_low, s.ci_high],
+                "standard_input_cost_ci95": [rate * s.ci_low, rate * s.ci_high],
+            }
+        return out
+
+    def to_text(self) -> str:
+        p = self.profile
+        price = self.priced.price
+        counts = "exact" if p.exact else f"APPROXIMATE ({p.tokenizer})"
+        lines = [
+            f"{p.source}: {p.rows:,} requests ({p.format})",
+            f"model {self.priced.model.id}; price entry from {price.effective_from}"
+            + (" (overridden)" if self.priced.overridden else "")
+            + f"; source {price.source}",
+            f"tokens ({counts}): input {p.input_tokens:,} (text {p.text_tokens:,} + chat framing), "
+            f"expected output {p.output_tokens:,}"
+            + (f", worst case {p.output_tokens_worst:,}" if p.output_tokens_worst is not None else ""),
+            f"input per row: mean {p.input_per_row.mean:.1f}, p50 {p.input_per_row.p50:,}, "
+            f"p95 {p.input_per_row.p95:,}, max {p.input_per_row.max:,}",
+        ]
+        if p.output_per_row is not None:
+            o = p.output_per_row
+            lines.append(f"output per row: mean {o.mean:.1f}, p50 {o.p50:,}, p95 {o.p95:,}, max {o.max:,}")
+        if p.sample is not None:
+            s = p.sample
+            lines.append(
+                f"ESTIMATED from {s.sample_rows:,} sampled rows of {s.population_rows:,} ({s.method}): "
+                f"input tokens 95% CI {s.ci_low:,} .. {s.ci_high:,}"
+            )
+        lines.append("")
+        header = f"{'mode':<28}{'input tok':>15}{'output tok':>15}{'input $':>14}{'output $':>14}{'total $':>14}{'saves':>14}"
+        lines.append(header)
+        lines.append("-" * len(header))
+        for name, c in self.comparison.modes.items():
+            lines.append(
+                f"{MODE_LABELS.get(name, name):<28}{c.input_tokens:>15,}{c.output_tokens:>15,}"
+                f"{format_usd(c.input_cost):>14}{format_usd(c.output_cost):>14}{format_usd(c.total_cost):>14}"
+                f"{format_usd(c.savings_vs_standard):>14}"
+            )
+        if self.worst_case is not None:
+            lines.append("")
+            lines.append("worst case (every request uses its max output):")
+            for name, c in self.worst_case.modes.items():
+                lines.append(f"  {MODE_LABELS.get(name, name):<26}{format_usd(c.total_cost):>14}")
+        if p.over_context_rows:
+            first = ", ".join(str(r) for r in p.over_context_first)
+            lines.append(f"\nWARNING: {p.over_context_rows:,} rows exceed the model's context window (rows {first} ...)")
+        if p.skipped_rows:
+            first = ", ".join(str(r) for r in p.skipped_first)
+            lines.append(f"WARNING: {p.skipped_rows:,} malformed rows skipped (rows {first} ...)")
+        for note in self.notes:
+            lines.append(f"note: {note}")
+        return "\n".join(lines)
+
+
+def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParams | None = None) -> Estimate:
+    params = params or ModeParams()
+    comparison = compare(profile.usage(), priced.price, params)
+    worst = None
+    if profile.output_tokens_worst is not None and profile.output_tokens_worst != profile.output_tokens:
+        worst = compare(profile.usage(worst_case=True), priced.price, params)
+    notes = list(profile.notes)
+    if not profile.exact:
+        notes.append(f"token counts are approximate: {profile.tokenizer}")
+    if priced.overridden:
+        notes.append(f"prices overridden: {priced.describe()}")
+    return Estimate(profile, priced, comparison, worst, tuple(notes))
+
+
+def _mode_json(c: Any) -> dict[str, Any]:
+    return {
+        "input_tokens": c.input_tokens,
+        "output_tokens": c.output_tokens,
+        "cached_input_tokens": c.cached_input_tokens,
+        "input_cost": c.input_cost,
+        "output_cost": c.output_cost,
+        "total_cost": c.total_cost,
+        "savings_vs_standard": c.savings_vs_standard,
+        "explanation": c.explanation,
+    }
+
+
+def _dist(d: Any) -> dict[str, Any]:
+    return {"mean": d.mean, "p50": d.p50, "p95": d.p95, "max": d.max, "min": d.min}
+
+
+_PRICE_FIELDS = (
+    "input_per_mtok",
+    "cached_input_per_mtok",
+    "cache_write_per_mtok",
+    "output_per_mtok",
+    "batch_input_per_mtok",
+    "batch_output_per_mtok",
+    "batch_cached_input_per_mtok",
+)
+
+
+def _price_fields(price: Price) -> dict[str, Decimal | None]:
+    return {f: getattr(price, f) for f in _PRICE_FIELDS}
+
+
+def effective_batch_prices(price: Price) -> tuple[Decimal, Decimal | None]:
+    """Batch input and output prices per million tokens, explicit or by the provider's rule."""
+    from .modes import Usage, batch_cost
+
+    million = 1_000_000
+    c = batch_cost(Usage(1, million, million), price, ModeParams())
+    return c.input_cost, (c.output_cost if price.output_per_mtok is not None else None)
+
+
+def model_rows(book: PriceBook, *, as_of: dt.date | None = None, provider: str | None = None) -> list[dict[str, Any]]:
+    rows = []
+    for prov in book.providers:
+        if provider and prov.id != provider:
+            continue
+        for m in prov.models:
+            try:
+                p = m.price_on(as_of)
+            except Exception:  # not priced yet on that date
+                continue
+            batch_in, batch_out = effective_batch_prices(p) if prov.batch_rule or p.batch_input_per_mtok else (None, None)
+            rows.append({
+                "provider": prov.id,
+                "model": m.id,
+                "display_name": m.display_name,
+                "kind": m.kind,
+                "input_per_mtok": p.input_per_mtok,
+                "cached_input_per_mtok": p.cached_input_per_mtok,
+                "output_per_mtok": p.output_per_mtok,
+                "batch_input_per_mtok": batch_in,
+                "batch_output_per_mtok": batch_out,
+                "effective_from": p.effective_from,
+                "tokenizer": "exact" if m.exact_tokenizer else "approx",
+                "context_window": m.context_window,
+                "checked": m.checked,
+                "source": p.source,
+            })
+    return rows
+
+
+def price_history(book: PriceBook, model: str) -> dict[str, Any]:
+    m = book.model(model)
+    return {
+        "model": m.id,
+        "provider": m.provider,
+        "display_name": m.display_name,
+        "aliases": list(m.aliases),
+        "checked": m.checked,
+        "file": m.origin,
+        "prices": [
+            {
+                "effective_from": p.effective_from,
+                "effective_until": p.effective_until,
+                **_price_fields(p),
+                "tiers": [
+                    {"above_input_tokens": t.above_input_tokens,
+                     **{f: getattr(t, f) for f in _PRICE_FIELDS}}
+                    for t in p.tiers
+                ],
+                "batch_rule": (
+                    f"{p.batch_rule.discount_multiplier} x standard, caching '{p.batch_rule.cached_input}', "
+                    f"{p.batch_rule.completion_window_hours} h window ({p.batch_rule.source})"
+                    if p.batch_rule and p.batch_input_per_mtok is None
+                    else None
+                ),
+                "source": p.source,
+                "note": p.note,
+            }
+            for p in m.prices
+        ],
+    }
+
+
+def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]]) -> str:
+    def cell(v: Any) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, Decimal):
+            return f"{v.normalize():f}" if v == v.to_integral() else f"{v:f}".rstrip("0")
+        return str(v)
+
+    table = [[h for h, _ in columns]] + [[cell(r.get(k)) for _, k in columns] for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
+    out = []
+    for i, row in enumerate(table):
+        out.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def flat_cost(tokens: int, per_mtok: Decimal) -> Decimal:
+    """Exposed for arithmetic displays: tokens x price / 1M."""
+    return cost_of(tokens, per_mtok)
