@@ -1,0 +1,302 @@
+"""Plotly figure builders: plain data in, figures out.
+
+Amounts arrive as Decimal (or int) and are converted to float here, at the
+last step, because a chart is a display. No UI imports: the app renders
+these figures, the tests inspect them as objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import plotly.graph_objects as go
+
+from .money import format_usd
+
+Number = int | float | Decimal
+
+# One colour per delivery mode, the same on every chart.
+MODE_COLOURS = {
+    "standard": "#4C78A8",
+    "streaming_early_exit": "#F58518",
+    "batch": "#54A24B",
+    "hybrid": "#B279A2",
+}
+_FALLBACK = ("#E45756", "#72B7B2", "#EECA3B", "#9D755D", "#BAB0AC")
+
+LAYOUT = dict(
+    template="plotly_white",
+    margin=dict(l=60, r=30, t=60, b=50),
+    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+    hovermode="x unified",
+)
+
+
+def _f(value: Number | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def colour(key: str, index: int = 0) -> str:
+    return MODE_COLOURS.get(key, _FALLBACK[index % len(_FALLBACK)])
+
+
+# --------------------------------------------------------------------------
+# Estimate
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModeBar:
+    mode: str
+    label: str
+    input_cost: Decimal
+    output_cost: Decimal
+    worst_case_total: Decimal | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.input_cost + self.output_cost
+
+
+def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode") -> go.Figure:
+    """Stacked input/output cost per mode; the total is written above each bar.
+
+    A worst case (every request at its max output tokens) shows as a hollow
+    diamond above the bar.
+    """
+    labels = [b.label for b in bars]
+    fig = go.Figure()
+    fig.add_bar(name="Input", x=labels, y=[_f(b.input_cost) for b in bars], marker_color="#9ecae9",
+                hovertemplate="%{x}<br>input %{y:$,.4f}<extra></extra>")
+    fig.add_bar(name="Output", x=labels, y=[_f(b.output_cost) for b in bars],
+                marker_color=[colour(b.mode, i) for i, b in enumerate(bars)],
+                text=[format_usd(b.total) for b in bars], textposition="outside",
+                hovertemplate="%{x}<br>output %{y:$,.4f}<extra></extra>")
+    worst = [b for b in bars if b.worst_case_total is not None]
+    if worst:
+        fig.add_scatter(name="Worst case (max output tokens)", x=[b.label for b in worst],
+                        y=[_f(b.worst_case_total) for b in worst], mode="markers",
+                        marker=dict(symbol="diamond-open", size=12, color="#444"),
+                        hovertemplate="%{x}<br>worst case %{y:$,.4f}<extra></extra>")
+    top = max([_f(b.total) or 0.0 for b in bars] + [_f(b.worst_case_total) or 0.0 for b in worst] + [0.0])
+    fig.update_layout(barmode="stack", title=title, **LAYOUT)
+    fig.update_layout(hovermode="closest")
+    fig.update_xaxes(title_text="Delivery mode")
+    fig.update_yaxes(title_text="Cost (USD)", tickprefix="$", range=[0, top * 1.2 if top > 0 else 1])
+    return fig
+
+
+def token_distribution(
+    values: Sequence[int] | None = None,
+    *,
+    stats: Mapping[str, Number] | None = None,
+    title: str = "Input tokens per row",
+    nbins: int = 50,
+) -> go.Figure:
+    """A histogram of per-row token counts when they are known, with p50/p95/max marked.
+
+    Without per-row values (a streamed count keeps only the statistics), the
+    statistics are drawn as bars instead of a made-up histogram.
+    """
+    stats = dict(stats or {})
+    fig = go.Figure()
+    if values:
+        fig.add_histogram(x=list(values), nbinsx=nbins, name="rows", marker_color=MODE_COLOURS["standard"],
+                          hovertemplate="%{x} tokens: %{y} rows<extra></extra>")
+        fig.update_xaxes(title_text="Tokens per row")
+        fig.update_yaxes(title_text="Rows")
+        for i, key in enumerate(("p50", "p95", "max")):
+            if key in stats and stats[key] is not None:
+                x = _f(stats[key])
+                fig.add_vline(x=x, line_dash="dash", line_color="#555")
+                fig.add_annotation(x=x, y=1 - 0.08 * i, yref="paper", text=f"{key} {int(x or 0):,}",
+                                   showarrow=False, xanchor="left", bgcolor="rgba(255,255,255,0.8)",
+                                   name=f"stat-{key}")
+    else:
+        keys = [k for k in ("min", "p50", "mean", "p95", "max") if stats.get(k) is not None]
+        fig.add_bar(x=keys, y=[_f(stats[k]) for k in keys], marker_color=MODE_COLOURS["standard"], name="tokens",
+                    text=[f"{float(stats[k]):,.0f}" for k in keys], textposition="outside")
+        fig.update_xaxes(title_text="Statistic")
+        fig.update_yaxes(title_text="Tokens per row")
+    fig.update_layout(title=title, showlegend=False, bargap=0.05, **{k: v for k, v in LAYOUT.items() if k != "legend"})
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Time value
+# --------------------------------------------------------------------------
+
+
+def cost_vs_size(
+    sizes: Sequence[Number],
+    costs: Mapping[str, Sequence[Number]],
+    *,
+    labels: Mapping[str, str] | None = None,
+    break_even: tuple[Number, Number] | None = None,
+    current: tuple[Number, str] | None = None,
+    size_label: str = "Dataset size (rows)",
+    cost_label: str = "Total cost incl. waiting (USD)",
+    title: str = "Cost versus dataset size",
+) -> go.Figure:
+    """One line per mode over dataset sizes (log axes), the break-even point marked.
+
+    ``break_even`` is ``(size, cost)`` where the cheapest mode changes;
+    ``current`` is ``(size, text)`` of the user's dataset, drawn as a dotted line.
+    """
+    labels = labels or {}
+    fig = go.Figure()
+    for i, (mode, ys) in enumerate(costs.items()):
+        fig.add_scatter(x=[_f(s) for s in sizes], y=[_f(y) for y in ys], mode="lines", name=labels.get(mode, mode),
+                        line=dict(color=colour(mode, i), width=2.5),
+                        hovertemplate="%{x:,.0f} rows: %{y:$,.2f}<extra>" + labels.get(mode, mode) + "</extra>")
+    if break_even is not None:
+        bx, by = _f(break_even[0]), _f(break_even[1])
+        fig.add_scatter(x=[bx], y=[by], mode="markers", name="Break-even",
+                        marker=dict(symbol="x", size=14, color="#d62728", line=dict(width=2)),
+                        hovertemplate="break-even at %{x:,.0f} rows<extra></extra>")
+        fig.add_annotation(x=_log10(bx), y=_log10(by), text=f"break-even: {bx:,.0f} rows", name="break-even",
+                           showarrow=True, arrowhead=2, ax=40, ay=-40, bgcolor="rgba(255,255,255,0.85)")
+    if current is not None:
+        cx = _f(current[0])
+        fig.add_vline(x=cx, line_dash="dot", line_color="#777")
+        fig.add_annotation(x=_log10(cx), y=0.02, yref="paper", text=current[1], showarrow=False, xanchor="left",
+                           name="current", bgcolor="rgba(255,255,255,0.85)")
+    fig.update_layout(title=title, **LAYOUT)
+    fig.update_xaxes(title_text=size_label, type="log")
+    fig.update_yaxes(title_text=cost_label, type="log", tickprefix="$")
+    return fig
+
+
+def _log10(x: float | None) -> float | None:
+    """Annotations on a log axis take the exponent, not the value."""
+    import math
+
+    if x is None or x <= 0:
+        return None
+    return math.log10(x)
+
+
+@dataclass(frozen=True)
+class SavingsCase:
+    """A job whose batch savings are weighed against the value of waiting."""
+
+    label: str
+    savings: Decimal  # what batch saves over standard, USD
+    extra_wait_hours: Decimal  # how much longer batch takes
+
+
+def savings_vs_time_value(
+    hour_values: Sequence[Number],
+    cases: Sequence[SavingsCase],
+    *,
+    chosen: Number | None = None,
+    title: str = "Net batch savings versus the value of an hour of waiting",
+) -> go.Figure:
+    """Net saving = savings - extra wait hours x value of an hour, per case.
+
+    Where a line crosses zero, waiting for batch stops paying; each crossing is
+    marked and labelled. ``chosen`` draws the user's hour value.
+    """
+    fig = go.Figure()
+    xs = [_f(v) or 0.0 for v in hour_values]
+    for i, case in enumerate(cases):
+        ys = [float(case.savings) - float(case.extra_wait_hours) * x for x in xs]
+        fig.add_scatter(x=xs, y=ys, mode="lines", name=case.label, line=dict(color=_FALLBACK[i % 5], width=2.5),
+                        hovertemplate="hour worth %{x:$,.2f}: net %{y:$,.2f}<extra>" + case.label + "</extra>")
+        if case.extra_wait_hours > 0:
+            cross = case.savings / case.extra_wait_hours
+            fig.add_scatter(x=[float(cross)], y=[0.0], mode="markers", showlegend=False,
+                            marker=dict(symbol="x", size=12, color=_FALLBACK[i % 5]),
+                            hovertemplate=f"{case.label}: break-even at {format_usd(cross)}/h<extra></extra>")
+            fig.add_annotation(x=float(cross), y=0, text=f"{case.label}: waiting pays below {format_usd(cross)}/h",
+                               showarrow=True, arrowhead=2, ax=0, ay=-30 - 25 * i, name=f"crossing-{i}",
+                               bgcolor="rgba(255,255,255,0.85)")
+    fig.add_hline(y=0, line_color="#333", line_width=1)
+    if chosen is not None:
+        fig.add_vline(x=_f(chosen), line_dash="dot", line_color="#777")
+        fig.add_annotation(x=_f(chosen), y=1, yref="paper", text=f"your hour: {format_usd(Decimal(str(chosen)))}",
+                           showarrow=False, xanchor="left", name="chosen")
+    fig.update_layout(title=title, **LAYOUT)
+    fig.update_xaxes(title_text="Value of an hour of waiting (USD)", tickprefix="$")
+    fig.update_yaxes(title_text="Net saving of batch (USD)", tickprefix="$")
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Forecast
+# --------------------------------------------------------------------------
+
+
+def forecast(
+    months: Sequence[dt.date],
+    plans: Mapping[str, Sequence[Number]],
+    *,
+    budget: Number | None = None,
+    price_changes: Sequence[tuple[dt.date, str]] = (),
+    title: str = "Monthly cost forecast",
+) -> go.Figure:
+    """Monthly cost per plan, the budget as a horizontal line, price changes as dated markers."""
+    fig = go.Figure()
+    for i, (plan, ys) in enumerate(plans.items()):
+        fig.add_scatter(x=list(months), y=[_f(y) for y in ys], mode="lines+markers", name=plan,
+                        line=dict(color=colour(plan, i), width=2.5),
+                        hovertemplate="%{x|%b %Y}: %{y:$,.2f}<extra>" + plan + "</extra>")
+    if budget is not None:
+        fig.add_hline(y=_f(budget), line_dash="dash", line_color="#d62728", line_width=2)
+        fig.add_annotation(x=1, xref="paper", y=_f(budget), text=f"budget {format_usd(Decimal(str(budget)))}",
+                           showarrow=False, xanchor="right", yanchor="bottom", font=dict(color="#d62728"),
+                           name="budget")
+    for i, (day, text) in enumerate(price_changes):
+        # Shapes take the date as a string: plotly's vline helper cannot annotate dates.
+        x = day.isoformat()
+        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=dict(dash="dot", color="#7f7f7f"),
+                      name=f"price-change-{i}")
+        fig.add_annotation(x=x, y=1 - 0.07 * (i % 4), yref="paper", text=text, showarrow=False, xanchor="left",
+                           font=dict(size=11), name=f"price-change-{i}", bgcolor="rgba(255,255,255,0.85)")
+    fig.update_layout(title=title, **LAYOUT)
+    fig.update_xaxes(title_text="Month")
+    fig.update_yaxes(title_text="Cost per month (USD)", tickprefix="$", rangemode="tozero")
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Pricing
+# --------------------------------------------------------------------------
+
+_PRICE_SERIES = (
+    ("input_per_mtok", "Input"),
+    ("output_per_mtok", "Output"),
+    ("cached_input_per_mtok", "Cached input"),
+)
+
+
+def price_history(entries: Sequence[Mapping[str, object]], *, model: str, today: dt.date | None = None) -> go.Figure:
+    """Step lines of a model's dated prices (USD per million tokens).
+
+    ``entries`` are ``report.price_history(...)["prices"]``: each holds
+    ``effective_from``, ``effective_until`` (None = current) and the prices.
+    """
+    today = today or dt.date.today()
+    fig = go.Figure()
+    for i, (key, name) in enumerate(_PRICE_SERIES):
+        xs: list[dt.date] = []
+        ys: list[float | None] = []
+        for e in entries:
+            value = e.get(key)
+            start = e["effective_from"]
+            end = e.get("effective_until") or max(today, start)  # type: ignore[type-var]
+            xs += [start, end]  # type: ignore[list-item]
+            ys += [_f(value), _f(value)]  # type: ignore[arg-type]
+        if all(y is None for y in ys):
+            continue
+        fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(shape="hv", width=2.5,
+                        color=("#4C78A8", "#F58518", "#54A24B")[i]),
+                        hovertemplate="%{x|%Y-%m-%d}: $%{y}/Mtok<extra>" + name + "</extra>")
+    fig.update_layout(title=f"{model}: price history", **LAYOUT)
+    fig.update_xaxes(title_text="Effective date")
+    fig.update_yaxes(title_text="USD per million tokens", tickprefix="$", rangemode="tozero")
+    return fig

@@ -1,0 +1,137 @@
+"""Figure builders, inspected as objects: traces, axis titles, markers and lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+import plotly.graph_objects as go
+
+from estimator import charts
+
+
+def annotation_texts(fig: go.Figure) -> list[str]:
+    return [a.text for a in fig.layout.annotations]
+
+
+def test_mode_costs_stacks_input_and_output_and_labels_totals() -> None:
+    fig = charts.mode_costs([
+        charts.ModeBar("standard", "Standard", Decimal("1.25"), Decimal("5")),
+        charts.ModeBar("streaming_early_exit", "Streaming", Decimal("1.25"), Decimal("4")),
+        charts.ModeBar("batch", "Batch", Decimal("0.625"), Decimal("2.5"), worst_case_total=Decimal("9")),
+    ])
+    assert fig.layout.barmode == "stack"
+    inputs, outputs, worst = fig.data
+    assert (inputs.name, outputs.name) == ("Input", "Output")
+    assert list(inputs.x) == ["Standard", "Streaming", "Batch"]
+    assert list(inputs.y) == [1.25, 1.25, 0.625]
+    assert list(outputs.y) == [5.0, 4.0, 2.5]
+    assert list(outputs.text) == ["$6.25", "$5.25", "$3.13"]
+    assert worst.mode == "markers" and list(worst.x) == ["Batch"] and list(worst.y) == [9.0]
+    assert fig.layout.xaxis.title.text == "Delivery mode"
+    assert fig.layout.yaxis.title.text == "Cost (USD)"
+    assert fig.layout.yaxis.range[1] >= 9.0  # the worst-case marker is not cut off
+
+
+def test_token_histogram_marks_percentiles() -> None:
+    values = [10, 12, 12, 15, 40, 90]
+    fig = charts.token_distribution(values, stats={"p50": 12, "p95": 80, "max": 90})
+    (hist,) = fig.data
+    assert hist.type == "histogram"
+    assert list(hist.x) == values
+    assert fig.layout.xaxis.title.text == "Tokens per row"
+    assert fig.layout.yaxis.title.text == "Rows"
+    assert [s.x0 for s in fig.layout.shapes] == [12, 80, 90]
+    assert annotation_texts(fig) == ["p50 12", "p95 80", "max 90"]
+
+
+def test_token_stats_without_rows_are_bars_not_a_fake_histogram() -> None:
+    fig = charts.token_distribution(None, stats={"min": 3, "p50": 10, "mean": 11.5, "p95": 30, "max": 64})
+    (bars,) = fig.data
+    assert bars.type == "bar"
+    assert list(bars.x) == ["min", "p50", "mean", "p95", "max"]
+    assert list(bars.y) == [3, 10, 11.5, 30, 64]
+
+
+def test_cost_vs_size_marks_break_even_on_log_axes() -> None:
+    sizes = [100, 1_000, 10_000]
+    fig = charts.cost_vs_size(
+        sizes,
+        {"standard": [1, 10, 100], "batch": [5, 10, 55]},
+        labels={"standard": "Standard", "batch": "Batch API"},
+        break_even=(1_000, 10),
+        current=(5_000, "your file: 5,000 rows"),
+    )
+    names = [t.name for t in fig.data]
+    assert names == ["Standard", "Batch API", "Break-even"]
+    marker = fig.data[2]
+    assert list(marker.x) == [1000.0] and list(marker.y) == [10.0]
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
+    assert fig.layout.xaxis.title.text == "Dataset size (rows)"
+    be = next(a for a in fig.layout.annotations if a.name == "break-even")
+    assert be.text == "break-even: 1,000 rows"
+    assert math.isclose(be.x, 3.0) and math.isclose(be.y, 1.0)  # log axes take exponents
+    assert "your file: 5,000 rows" in annotation_texts(fig)
+
+
+def test_savings_vs_time_value_shows_both_cases_and_their_crossings() -> None:
+    cases = [
+        charts.SavingsCase("$7.50 job", Decimal("7.50"), Decimal("23")),
+        charts.SavingsCase("$7,500 job", Decimal("7500"), Decimal("23")),
+    ]
+    fig = charts.savings_vs_time_value([0, 0.1, 1, 10, 100, 1000], cases, chosen=50)
+    lines = [t for t in fig.data if t.mode == "lines"]
+    assert [t.name for t in lines] == ["$7.50 job", "$7,500 job"]
+    assert lines[0].y[0] == 7.5 and lines[1].y[0] == 7500.0
+    assert math.isclose(lines[1].y[-1], 7500 - 23 * 1000)
+    crossings = [a for a in fig.layout.annotations if (a.name or "").startswith("crossing")]
+    assert [a.text for a in crossings] == [
+        "$7.50 job: waiting pays below $0.3261/h",
+        "$7,500 job: waiting pays below $326.09/h",
+    ]
+    assert math.isclose(crossings[1].x, 7500 / 23)
+    assert any(s.y0 == 0 and s.y1 == 0 for s in fig.layout.shapes)  # the zero line
+    assert "your hour: $50.00" in annotation_texts(fig)
+    assert fig.layout.yaxis.title.text == "Net saving of batch (USD)"
+
+
+def test_forecast_draws_budget_line_and_dated_price_changes() -> None:
+    months = [dt.date(2026, m, 1) for m in (1, 2, 3)]
+    fig = charts.forecast(
+        months,
+        {"All standard": [100, 110, 121], "All batch": [50, 55, 60.5]},
+        budget=Decimal("105"),
+        price_changes=[(dt.date(2026, 2, 15), "gpt-4o: new price")],
+    )
+    assert [t.name for t in fig.data] == ["All standard", "All batch"]
+    assert list(fig.data[0].x) == months
+    budget_lines = [s for s in fig.layout.shapes if s.y0 == 105 and s.y1 == 105]
+    assert len(budget_lines) == 1
+    assert "budget $105.00" in annotation_texts(fig)
+    change = next(s for s in fig.layout.shapes if s.name == "price-change-0")
+    assert change.x0 == "2026-02-15"
+    assert "gpt-4o: new price" in annotation_texts(fig)
+    assert fig.layout.yaxis.title.text == "Cost per month (USD)"
+
+
+def test_price_history_is_a_step_line_per_price_kind() -> None:
+    entries = [
+        {"effective_from": dt.date(2024, 5, 13), "effective_until": dt.date(2024, 10, 1),
+         "input_per_mtok": Decimal("5"), "output_per_mtok": Decimal("15"), "cached_input_per_mtok": None},
+        {"effective_from": dt.date(2024, 10, 1), "effective_until": None,
+         "input_per_mtok": Decimal("2.5"), "output_per_mtok": Decimal("10"), "cached_input_per_mtok": Decimal("1.25")},
+    ]
+    fig = charts.price_history(entries, model="gpt-4o", today=dt.date(2026, 1, 1))
+    assert [t.name for t in fig.data] == ["Input", "Output", "Cached input"]
+    assert all(t.line.shape == "hv" for t in fig.data)
+    inp = fig.data[0]
+    assert list(inp.x) == [dt.date(2024, 5, 13), dt.date(2024, 10, 1), dt.date(2024, 10, 1), dt.date(2026, 1, 1)]
+    assert list(inp.y) == [5.0, 5.0, 2.5, 2.5]
+    assert fig.layout.title.text == "gpt-4o: price history"
+
+
+def test_figures_serialise() -> None:
+    fig = charts.mode_costs([charts.ModeBar("standard", "Standard", Decimal("0"), Decimal("0"))])
+    assert fig.to_json()
+    assert fig.layout.yaxis.range[1] == 1  # an all-zero job still gets a visible axis
