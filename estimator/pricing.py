@@ -281,21 +281,28 @@ class PriceBook:
 
 
 def _build_book(providers: Sequence[Provider]) -> PriceBook:
-    index: dict[str, Model] = {}
+    merged: dict[str, Provider] = {}
     for prov in providers:
+        merged[prov.id] = prov if prov.id not in merged else _merge(merged[prov.id], prov)
+    index: dict[str, Model] = {}
+    for prov in merged.values():
         for m in prov.models:
             for name in (m.id, *m.aliases):
                 index[name] = m
                 index.setdefault(name.lower(), m)
-    merged: dict[str, Provider] = {}
-    for prov in providers:
-        merged[prov.id] = prov if prov.id not in merged else _merge(merged[prov.id], prov)
     return PriceBook(providers=tuple(merged.values()), _index=index)
+
+
+def _with_rule(model: Model, rule: BatchRule) -> Model:
+    return replace(model, prices=tuple(replace(p, batch_rule=p.batch_rule or rule) for p in model.prices))
 
 
 def _merge(base: Provider, extra: Provider) -> Provider:
     names = {n for m in extra.models for n in (m.id, *m.aliases)}
     kept = tuple(m for m in base.models if m.id not in names)
+    if extra.batch_rule is None and base.batch_rule is not None:
+        # A user file without a [batch] section keeps the provider's published batch rule.
+        extra = replace(extra, models=tuple(_with_rule(m, base.batch_rule) for m in extra.models))
     return Provider(
         id=base.id,
         display_name=base.display_name,
