@@ -1,0 +1,391 @@
+"""Ready-to-submit batch JSONL files: one request per data row.
+
+Formats (one JSON object per line):
+
+* ``openai-chat``: ``{"custom_id", "method": "POST", "url": "/v1/chat/completions",
+  "body": {"model", "messages", "max_tokens"}}``
+* ``openai-embeddings``: the same with ``"url": "/v1/embeddings"`` and
+  ``"body": {"model", "input"}``
+* ``anthropic``: ``{"custom_id", "params": {"model", "max_tokens", "messages", "system"?}}``
+
+A request's ``custom_id`` is the row's value in an id column (it must be
+unique) or ``row-000123-<8 hex>``: the row number and the first 8 hex digits
+of a sha256 of the row number and the row's values, so it is stable across
+runs and unique within the files.
+
+Files are split under the provider's per-file limits (``PREFIX-001.jsonl``,
+``PREFIX-002.jsonl``, ...) by the same splitter the planner uses. Each file
+is written to a temporary name and renamed into place only when every file
+is complete, so an error or Ctrl-C leaves no partial file behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from .errors import DataError, UsageError
+from .logistics import FileLimits, FileSplitter
+from .requests import RequestShape, build_messages, check_columns, render_texts
+
+FORMATS = ("openai-chat", "openai-embeddings", "anthropic")
+URLS = {"openai-chat": "/v1/chat/completions", "openai-embeddings": "/v1/embeddings"}
+DEFAULT_CHARS_PER_TOKEN = Decimal(4)
+"""For size estimates without data: about 4 characters of English text per token (OpenAI's rule of thumb)."""
+
+_ANTHROPIC_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # the Message Batches API's custom_id rule
+_MAX_REPORTED_DUPLICATES = 5
+
+
+class RowBatchLike(Protocol):
+    """What the dataset readers yield: columns of exact strings and the number of the first row."""
+
+    @property
+    def columns(self) -> Mapping[str, Sequence[str]]: ...
+
+    @property
+    def first_row(self) -> int: ...
+
+
+def format_for(provider: str, kind: str = "chat") -> str:
+    """The batch file format of a provider and model kind."""
+    if provider == "openai":
+        return "openai-embeddings" if kind == "embedding" else "openai-chat"
+    if provider == "anthropic":
+        if kind == "embedding":
+            raise UsageError("Anthropic has no embedding models to batch")
+        return "anthropic"
+    raise UsageError(
+        f"no batch file format for provider {provider!r}: batch files can be written for openai and anthropic models"
+    )
+
+
+# --------------------------------------------------------------------------
+# One request
+# --------------------------------------------------------------------------
+
+
+def request_record(
+    fmt: str, custom_id: str, model: str, shape: RequestShape, text: str, max_tokens: int | None
+) -> dict[str, Any]:
+    """The JSON object of one batch request."""
+    if fmt == "openai-chat":
+        body: dict[str, Any] = {"model": model, "messages": build_messages(shape, text)}
+        if max_tokens is not None:
+            body["max_tokens"] = max_tokens
+        return {"custom_id": custom_id, "method": "POST", "url": URLS[fmt], "body": body}
+    if fmt == "openai-embeddings":
+        return {"custom_id": custom_id, "method": "POST", "url": URLS[fmt], "body": {"model": model, "input": text}}
+    if fmt == "anthropic":
+        if max_tokens is None:
+            raise UsageError("Anthropic batch requests need max_tokens: give --max-tokens")
+        params: dict[str, Any] = {
+            "model": model,
+            "max_tokens": max_tokens,
+            "messages": [{"role": "user", "content": text}],
+        }
+        if shape.system:
+            params["system"] = shape.system
+        return {"custom_id": custom_id, "params": params}
+    raise UsageError(f"unknown batch format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def serialize(record: Mapping[str, Any]) -> bytes:
+    """One JSONL line (with its newline), compact UTF-8.
+
+    U+2028 and U+2029 are escaped too: JSON allows them raw, but some line
+    splitters treat them as line breaks.
+    """
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (text + "\n").encode("utf-8")
+
+
+def hashed_custom_id(row: int, values: Sequence[str]) -> str:
+    """``row-000123-1a2b3c4d``: stable for the same row number and content."""
+    digest = hashlib.sha256(json.dumps([row, list(values)], ensure_ascii=False).encode("utf-8")).hexdigest()
+    return f"row-{row:06d}-{digest[:8]}"
+
+
+def estimate_line_bytes(
+    fmt: str,
+    model: str,
+    *,
+    input_tokens: int | Decimal,
+    max_tokens: int | None,
+    system: str | None = None,
+    rows: int = 1,
+    chars_per_token: Decimal = DEFAULT_CHARS_PER_TOKEN,
+) -> int:
+    """Bytes of one request line whose user text is ``input_tokens`` tokens of plain ASCII.
+
+    An estimate for planning without data: real text may escape quotes and
+    newlines, and non-ASCII characters take 2-4 bytes. With a dataset, the
+    planner measures the real lines instead.
+    """
+    if chars_per_token <= 0:
+        raise UsageError("characters per token must be > 0")
+    chars = int((Decimal(input_tokens) * chars_per_token).to_integral_value())
+    shape = RequestShape(column="text", system=system)
+    sample_id = hashed_custom_id(max(rows, 1), ["x"])
+    return len(serialize(request_record(fmt, sample_id, model, shape, "x" * chars, max_tokens)))
+
+
+# --------------------------------------------------------------------------
+# Requests from data rows
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    row: int
+    custom_id: str
+    line: bytes
+    input_tokens: int
+
+
+def iter_requests(
+    batches: Iterable[RowBatchLike],
+    *,
+    shape: RequestShape,
+    model: str,
+    fmt: str,
+    max_tokens: int | None,
+    id_column: str | None = None,
+    count_tokens: Callable[[list[dict[str, str]]], int] | None = None,
+    where: str = "data",
+) -> Iterator[BatchRequest]:
+    """One serialized request per data row, in data order.
+
+    ``count_tokens`` (messages -> prompt tokens) fills ``input_tokens``, which
+    the planner needs for the queue limit; without it they are 0.
+    """
+    if fmt == "openai-embeddings" and shape.system:
+        raise UsageError("embedding requests have no system prompt: drop --system")
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown batch format {fmt!r}; use one of {', '.join(FORMATS)}")
+    seen: dict[str, int] = {}
+    duplicates: list[tuple[str, int, int]] = []
+    checked = False
+    for batch in batches:
+        cols = batch.columns
+        if not checked:
+            available = list(cols.keys())
+            check_columns(shape, available, where)
+            if id_column is not None and id_column not in available:
+                listed = ", ".join(repr(c) for c in available)
+                raise DataError(f"{where}: no id column {id_column!r}. The file's columns are: {listed}.")
+            checked = True
+        texts = render_texts(shape, cols)
+        used = [cols[c] for c in shape.columns]
+        ids = cols[id_column] if id_column is not None else None
+        for i, text in enumerate(texts):
+            row = batch.first_row + i
+            if ids is not None:
+                custom_id = ids[i]
+                _check_id(custom_id, row, fmt, id_column or "", where)
+                first = seen.get(custom_id)
+                if first is not None:
+                    duplicates.append((custom_id, first, row))
+                    if len(duplicates) >= _MAX_REPORTED_DUPLICATES:
+                        _raise_duplicates(duplicates, id_column or "", where)
+                    continue
+                seen[custom_id] = row
+            else:
+                custom_id = hashed_custom_id(row, [c[i] for c in used])
+            try:
+                line = serialize(request_record(fmt, custom_id, model, shape, text, max_tokens))
+            except UnicodeEncodeError:
+                raise DataError(
+                    f"{where}: row {row} holds text that is not valid Unicode (a lone surrogate); "
+                    "fix the file's encoding"
+                ) from None
+            tokens = count_tokens(build_messages(shape, text)) if count_tokens is not None else 0
+            yield BatchRequest(row, custom_id, line, tokens)
+    if duplicates:
+        _raise_duplicates(duplicates, id_column or "", where)
+
+
+def _check_id(value: str, row: int, fmt: str, column: str, where: str) -> None:
+    if value == "":
+        raise DataError(f"{where}: row {row} has an empty value in id column {column!r}; every request needs an id")
+    if fmt == "anthropic" and not _ANTHROPIC_ID.match(value):
+        raise DataError(
+            f"{where}: row {row}: id {value!r} in column {column!r} is not a valid Anthropic custom_id "
+            "(1-64 characters of letters, digits, '_' and '-'); leave out --id-column to use row-based ids"
+        )
+
+
+def _raise_duplicates(duplicates: list[tuple[str, int, int]], column: str, where: str) -> None:
+    listed = "; ".join(f"{v!r} in rows {a} and {b}" for v, a, b in duplicates[:_MAX_REPORTED_DUPLICATES])
+    raise DataError(
+        f"{where}: id column {column!r} has duplicate values ({listed}); a batch needs a unique custom_id per "
+        "request. Deduplicate the rows or leave out --id-column to use row-based ids."
+    )
+
+
+# --------------------------------------------------------------------------
+# Writing files
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    path: Path
+    requests: int
+    bytes: int
+    first_row: int
+    last_row: int
+    input_tokens: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What was written: every file with its requests, bytes and rows."""
+
+    format: str
+    model: str
+    url: str | None
+    files: tuple[WrittenFile, ...]
+    limits: FileLimits
+
+    @property
+    def requests(self) -> int:
+        return sum(f.requests for f in self.files)
+
+    @property
+    def bytes(self) -> int:
+        return sum(f.bytes for f in self.files)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "model": self.model,
+            "url": self.url,
+            "requests": self.requests,
+            "bytes": self.bytes,
+            "limits": {"max_requests": self.limits.max_requests, "max_bytes": self.limits.max_bytes,
+                       "max_input_tokens": self.limits.max_input_tokens},
+            "files": [
+                {"path": str(f.path), "requests": f.requests, "bytes": f.bytes, "first_row": f.first_row,
+                 "last_row": f.last_row, "input_tokens": f.input_tokens}
+                for f in self.files
+            ],
+        }
+
+
+def file_name(prefix: Path, index: int) -> Path:
+    return prefix.with_name(f"{prefix.name}-{index:03d}.jsonl")
+
+
+def existing_outputs(prefix: Path) -> list[Path]:
+    pattern = re.compile(re.escape(prefix.name) + r"-\d{3,}\.jsonl$")
+    parent = prefix.parent
+    if not parent.is_dir():
+        return []
+    return sorted(p for p in parent.iterdir() if pattern.match(p.name))
+
+
+def normalize_prefix(prefix: str | Path) -> Path:
+    p = Path(prefix)
+    if p.suffix == ".jsonl":
+        p = p.with_suffix("")
+    if p.name in ("", ".", ".."):
+        raise UsageError(f"output prefix {str(prefix)!r} needs a file name part, e.g. out/requests")
+    if not p.parent.is_dir():
+        raise UsageError(f"output directory {str(p.parent)!r} does not exist; create it first")
+    return p
+
+
+def write_requests(
+    requests: Iterable[BatchRequest],
+    *,
+    prefix: str | Path,
+    fmt: str,
+    model: str,
+    limits: FileLimits,
+    overwrite: bool = False,
+) -> Manifest:
+    """Write requests into ``PREFIX-001.jsonl``, ... under ``limits``, all or nothing."""
+    out = normalize_prefix(prefix)
+    old = existing_outputs(out)
+    if old and not overwrite:
+        names = ", ".join(p.name for p in old[:5]) + (" ..." if len(old) > 5 else "")
+        raise UsageError(f"batch files already exist ({names}); pass --overwrite or choose another prefix")
+    splitter = FileSplitter(limits)
+    temps: list[Path] = []
+    renamed: list[Path] = []
+    handle: IO[bytes] | None = None
+    token = secrets.token_hex(4)
+    try:
+        for req in requests:
+            index, new = splitter.place(req.row, len(req.line), req.input_tokens)
+            if new:
+                if handle is not None:
+                    _close(handle)
+                tmp = out.with_name(f".{file_name(out, index).name}.{token}.tmp")
+                temps.append(tmp)
+                handle = open(tmp, "xb")  # noqa: SIM115 - closed in _close or the cleanup below
+            assert handle is not None
+            handle.write(req.line)
+        if handle is not None:
+            _close(handle)
+            handle = None
+        spans = splitter.finish()
+        if not spans:
+            raise DataError("the data has no rows: nothing to write")
+        finals = [file_name(out, s.index) for s in spans]
+        for tmp, final in zip(temps, finals):
+            os.replace(tmp, final)
+            renamed.append(final)
+        temps = []
+    except BaseException:
+        if handle is not None:
+            handle.close()
+        for path in (*temps, *renamed):  # a half-renamed set is removed too: all or nothing
+            path.unlink(missing_ok=True)
+        raise
+    # Files of an earlier, larger run with the same prefix would be mistaken for part of this one.
+    keep = set(finals)
+    for stale in old:
+        if stale not in keep:
+            stale.unlink(missing_ok=True)
+    files = tuple(
+        WrittenFile(final, s.requests, s.bytes, s.first_row, s.last_row, s.input_tokens)
+        for final, s in zip(finals, spans)
+    )
+    return Manifest(format=fmt, model=model, url=URLS.get(fmt), files=files, limits=limits)
+
+
+def _close(handle: IO[bytes]) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
+    handle.close()
+
+
+def write_batch_files(
+    batches: Iterable[RowBatchLike],
+    *,
+    prefix: str | Path,
+    shape: RequestShape,
+    model: str,
+    fmt: str,
+    max_tokens: int | None,
+    limits: FileLimits,
+    id_column: str | None = None,
+    count_tokens: Callable[[list[dict[str, str]]], int] | None = None,
+    overwrite: bool = False,
+    where: str = "data",
+) -> Manifest:
+    """Batch files for every row of ``batches``: exactly one request per row."""
+    requests = iter_requests(batches, shape=shape, model=model, fmt=fmt, max_tokens=max_tokens,
+                             id_column=id_column, count_tokens=count_tokens, where=where)
+    return write_requests(requests, prefix=prefix, fmt=fmt, model=model, limits=limits, overwrite=overwrite)
