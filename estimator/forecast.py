@@ -1,0 +1,282 @@
+"""Monthly budget forecasts over a horizon, priced with the dated price tables.
+
+Volume is given per day or per month and grows by a fixed percentage each
+month (compounded; requests rounded half up to whole requests). A daily
+volume is multiplied by the calendar days of each month.
+
+Each month is priced with the price entry in force on its first day
+(``pricing_rule="month-start"``): a change dated the 1st shows up in that
+month, a change dated mid-month from the next month on. With
+``pricing_rule="prorate"`` the month is split at the change and each part
+priced at its own entry, the volume spread evenly over the days.
+
+A plan is a mix of delivery modes (shares of the requests). Plans are
+compared against a monthly budget: for each, the first month whose cost
+exceeds it. ``Forecast.rows()`` gives plain rows a chart can draw.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from .errors import UsageError
+from .modes import MODES, ModeParams
+from .money import ZERO
+from .planning import RequestSize
+from .pricing import Model, Price
+
+PRICING_RULES = ("month-start", "prorate")
+
+
+@dataclass(frozen=True)
+class Volume:
+    requests: int  # per ``period`` in the first month
+    period: str  # "day" or "month"
+    size: RequestSize
+    monthly_growth_pct: Decimal = ZERO
+
+    def __post_init__(self) -> None:
+        if self.period not in ("day", "month"):
+            raise UsageError(f"volume period must be 'day' or 'month', got {self.period!r}")
+        if self.requests < 0:
+            raise UsageError(f"requests must be >= 0, got {self.requests}")
+        if self.monthly_growth_pct <= -100:
+            raise UsageError(f"monthly growth must be above -100%, got {self.monthly_growth_pct}%")
+
+    def requests_in(self, month_index: int, first_day: dt.date) -> int:
+        base = Decimal(self.requests)
+        if self.period == "day":
+            base *= calendar.monthrange(first_day.year, first_day.month)[1]
+        factor = (1 + self.monthly_growth_pct / 100) ** month_index
+        return int((base * factor).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class ModeMix:
+    """A plan: which share of the requests goes through which delivery mode."""
+
+    name: str
+    shares: Mapping[str, Decimal]
+
+    def __post_init__(self) -> None:
+        if not self.shares:
+            raise UsageError(f"plan {self.name!r} has no modes")
+        for mode, share in self.shares.items():
+            if mode not in MODES:
+                raise UsageError(f"plan {self.name!r}: unknown mode {mode!r}; modes: {', '.join(MODES)}")
+            if share < 0:
+                raise UsageError(f"plan {self.name!r}: share of {mode} must be >= 0")
+        if sum(self.shares.values(), ZERO) != 1:
+            raise UsageError(f"plan {self.name!r}: shares must add up to 1, they add up to "
+                             f"{sum(self.shares.values(), ZERO)}")
+
+
+ALL_STANDARD = ModeMix("all standard", {"standard": Decimal(1)})
+ALL_BATCH = ModeMix("all batch", {"batch": Decimal(1)})
+
+
+def hybrid_mix(batch_share: Decimal, interactive_share: Decimal = ZERO, name: str = "hybrid") -> ModeMix:
+    """Interactive share streamed, batch share batched, the rest standard."""
+    rest = 1 - batch_share - interactive_share
+    if rest < 0:
+        raise UsageError("batch share + interactive share must not exceed 1")
+    shares = {"streaming_early_exit": interactive_share, "standard": rest, "batch": batch_share}
+    return ModeMix(name, {k: v for k, v in shares.items() if v > 0} or {"standard": Decimal(1)})
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    plan: str
+    month: dt.date  # first day
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cost: Decimal
+    cost_by_mode: Mapping[str, Decimal]
+    price_entries: tuple[dt.date, ...]  # effective_from of the entries that priced this month
+    cumulative_cost: Decimal
+    over_budget: bool
+
+
+@dataclass(frozen=True)
+class PlanForecast:
+    mix: ModeMix
+    months: tuple[MonthRow, ...]
+    first_month_over_budget: dt.date | None
+
+    @property
+    def total_cost(self) -> Decimal:
+        return sum((m.cost for m in self.months), ZERO)
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    month: dt.date  # first month priced (wholly or in part) at the new entry
+    effective_from: dt.date
+    description: str
+
+
+@dataclass(frozen=True)
+class Forecast:
+    model: str
+    start: dt.date
+    horizon_months: int
+    budget: Decimal | None
+    pricing_rule: str
+    plans: tuple[PlanForecast, ...]
+    price_changes: tuple[PriceChange, ...]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One plain row per plan and month, for tables and charts."""
+        return [
+            {
+                "plan": r.plan, "month": r.month.isoformat(), "requests": r.requests,
+                "input_tokens": r.input_tokens, "output_tokens": r.output_tokens, "cost": r.cost,
+                "cumulative_cost": r.cumulative_cost, "over_budget": r.over_budget,
+                "price_entries": [d.isoformat() for d in r.price_entries],
+                "cost_by_mode": dict(r.cost_by_mode),
+            }
+            for p in self.plans
+            for r in p.months
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "start": self.start.isoformat(),
+            "horizon_months": self.horizon_months,
+            "budget": self.budget,
+            "pricing_rule": self.pricing_rule,
+            "plans": [
+                {"name": p.mix.name, "shares": dict(p.mix.shares), "total_cost": p.total_cost,
+                 "first_month_over_budget": p.first_month_over_budget.isoformat() if p.first_month_over_budget else None}
+                for p in self.plans
+            ],
+            "price_changes": [
+                {"month": c.month.isoformat(), "effective_from": c.effective_from.isoformat(),
+                 "description": c.description}
+                for c in self.price_changes
+            ],
+            "rows": self.rows(),
+        }
+
+
+def month_starts(start: dt.date, months: int) -> list[dt.date]:
+    first = start.replace(day=1)
+    out = []
+    for i in range(months):
+        y, m = divmod(first.month - 1 + i, 12)
+        out.append(dt.date(first.year + y, m + 1, 1))
+    return out
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def allocate(total: int, weights: Sequence[Decimal]) -> list[int]:
+    """Split ``total`` in proportion to ``weights`` into whole numbers that add up (largest remainder)."""
+    wsum = sum(weights, ZERO)
+    if total == 0 or wsum == 0:
+        return [0] * len(weights)
+    exact = [Decimal(total) * w / wsum for w in weights]
+    floors = [int(x) for x in exact]
+    left = total - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (exact[i] - floors[i], -i), reverse=True)
+    for i in order[:left]:
+        floors[i] += 1
+    return floors
+
+
+def _segments(model: Model, first: dt.date, rule: str) -> list[tuple[Price, int]]:
+    """(price entry, days) parts of the month starting ``first``."""
+    nxt = _next_month(first)
+    if rule == "month-start":
+        return [(model.price_on(first), (nxt - first).days)]
+    cuts = [first] + [p.effective_from for p in model.prices if first < p.effective_from < nxt] + [nxt]
+    return [(model.price_on(a), (b - a).days) for a, b in zip(cuts, cuts[1:])]
+
+
+def forecast(
+    model: Model,
+    volume: Volume,
+    plans: Sequence[ModeMix],
+    *,
+    start: dt.date,
+    horizon_months: int = 12,
+    budget: Decimal | None = None,
+    params: ModeParams | None = None,
+    pricing_rule: str = "month-start",
+) -> Forecast:
+    """Cost of each plan, month by month, at the prices in force each month."""
+    if horizon_months <= 0 or horizon_months > 600:
+        raise UsageError(f"horizon must be 1-600 months, got {horizon_months}")
+    if pricing_rule not in PRICING_RULES:
+        raise UsageError(f"pricing rule must be one of {', '.join(PRICING_RULES)}, got {pricing_rule!r}")
+    if budget is not None and budget < 0:
+        raise UsageError(f"budget must be >= 0, got {budget}")
+    if not plans:
+        raise UsageError("give at least one plan")
+    names = [p.name for p in plans]
+    if len(set(names)) != len(names):
+        raise UsageError(f"plan names must be distinct: {names}")
+    params = params or ModeParams()
+    firsts = month_starts(start, horizon_months)
+    month_segments = [_segments(model, f, pricing_rule) for f in firsts]
+    volumes = [volume.requests_in(i, f) for i, f in enumerate(firsts)]
+
+    results = []
+    for mix in plans:
+        modes = list(mix.shares)
+        rows: list[MonthRow] = []
+        cumulative = ZERO
+        first_over = None
+        for first, segs, requests in zip(firsts, month_segments, volumes):
+            by_mode = {m: ZERO for m in modes}
+            inp = out = 0
+            per_seg = allocate(requests, [Decimal(days) for _, days in segs])
+            for (price, _), seg_requests in zip(segs, per_seg):
+                for mode, n in zip(modes, allocate(seg_requests, [mix.shares[m] for m in modes])):
+                    if n == 0:
+                        continue
+                    usage = volume.size.usage(n)
+                    by_mode[mode] += MODES[mode](usage, price, params).total_cost
+                    inp += usage.input_tokens
+                    out += usage.output_tokens
+            cost = sum(by_mode.values(), ZERO)
+            cumulative += cost
+            over = budget is not None and cost > budget
+            if over and first_over is None:
+                first_over = first
+            rows.append(MonthRow(mix.name, first, requests, inp, out, cost, by_mode,
+                                 tuple(p.effective_from for p, _ in segs), cumulative, over))
+        results.append(PlanForecast(mix, tuple(rows), first_over))
+    return Forecast(model.id, firsts[0], horizon_months, budget, pricing_rule, tuple(results),
+                    _price_changes(firsts, month_segments))
+
+
+def _price_changes(firsts: Sequence[dt.date], segments: Sequence[list[tuple[Price, int]]]) -> tuple[PriceChange, ...]:
+    changes = []
+    previous = segments[0][0][0] if segments else None
+    for first, segs in zip(firsts, segments):
+        for price, _ in segs:
+            if previous is not None and price is not previous:
+                changes.append(PriceChange(first, price.effective_from, price.describe()))
+            previous = price
+    return tuple(changes)
+
+
+def months_until_over(plan: PlanForecast) -> int | None:
+    """Months from the start until the plan first exceeds the budget (0 = the first month)."""
+    if plan.first_month_over_budget is None:
+        return None
+    for i, row in enumerate(plan.months):
+        if row.month == plan.first_month_over_budget:
+            return i
+    return None  # pragma: no cover
+
