@@ -56,10 +56,10 @@ def _cell(value: Any) -> str:
 
 
 def rows_to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None) -> bytes:
-    """CSV bytes of ``rows`` (dicts). Columns default to the keys of the first row."""
+    """CSV bytes of ``rows`` (dicts). Columns default to every key, in first-seen order."""
     rows = list(rows)
     if columns is None:
-        columns = list(rows[0].keys()) if rows else []
+        columns = list(dict.fromkeys(k for row in rows for k in row))
     buf = io.StringIO()
     buf.write(BOM)
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")

@@ -60,6 +60,12 @@ def test_text_cells_are_neutralised_but_numbers_are_not() -> None:
     assert df.loc[0, "as_text"] == "'-1.5"
 
 
+def test_columns_are_the_union_of_keys_in_first_seen_order() -> None:
+    df = read_back(rows_to_csv([{"a": 1, "b": 2}, {"a": 3, "c": 4}]))
+    assert list(df.columns) == ["a", "b", "c"]
+    assert df.to_dict("records") == [{"a": "1", "b": "2", "c": ""}, {"a": "3", "b": "", "c": "4"}]
+
+
 def test_header_is_neutralised_too() -> None:
     df = read_back(rows_to_csv([{"=evil": "x"}]))
     assert list(df.columns) == ["'=evil"]

@@ -1,0 +1,203 @@
+"""The Batch plan tab: files, waves and completion time, and the ready-to-submit JSONL files."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+from .. import RequestShape, UsageError
+from ..batchwriter import iter_requests, write_batch_files
+from ..logistics import BatchPlan, FileLimits, QueueLimit, plan_measured
+from ..planning import format_hours
+from ..pricing import BatchRule
+from ..readers import open_dataset
+from ..tokens import chat_tokens, get_tokenizer
+from .common import Settings, need_price, pricebook
+from .data import Upload, file_columns, staged
+from .job import Job, batch_format, job_inputs, uniform_plan
+
+if TYPE_CHECKING:
+    from .estimate import EstimateResult
+
+FILE_PREFIX = "batch-requests"
+ROW_IDS = "(row number and content hash)"
+MAX_LISTED_FILES = 500
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """What the batch files are written from; hashable, so plans can be cached on it."""
+
+    model: str
+    format: str
+    column: str | None
+    template: str | None
+    system: str | None
+    max_tokens: int | None
+    id_column: str | None
+    queue_tokens: int | None
+    queue_requests: int | None
+    typical_wave_hours: Decimal
+
+    @property
+    def shape(self) -> RequestShape:
+        return RequestShape(column=self.column, template=self.template, system=self.system)
+
+    @property
+    def queue(self) -> QueueLimit:
+        return QueueLimit(self.queue_tokens, self.queue_requests)
+
+    def columns(self) -> list[str]:
+        return [*self.shape.columns, *([self.id_column] if self.id_column else [])]
+
+    def rule(self) -> BatchRule | None:
+        """The provider's batch rule (file limits, completion window)."""
+        book = pricebook()
+        return book.provider(book.model(self.model).provider).batch_rule
+
+    def token_counter(self) -> Callable[[list[dict[str, str]]], int] | None:
+        """Prompt tokens per request, needed only when the queue limit counts tokens."""
+        if self.queue_tokens is None:
+            return None
+        tok = get_tokenizer(pricebook().model(self.model).tokenizer)
+        return lambda messages: chat_tokens(messages, tok)
+
+
+def render(settings: Settings, result: EstimateResult | None) -> None:
+    priced = need_price(settings)
+    st.subheader("Batch files, waves and completion time")
+    job = job_inputs(result, "bp")
+    fmt = batch_format(settings)
+    rule = priced.price.batch_rule
+    if rule is not None:
+        limits = [f"{rule.max_requests_per_file:,} requests" if rule.max_requests_per_file else None,
+                  f"{rule.max_bytes_per_file / 1e6:,.0f} MB" if rule.max_bytes_per_file else None]
+        st.caption(f"{settings.model.provider} batch files hold at most "
+                   f"{' and '.join(x for x in limits if x) or 'any number of requests'}; each batch completes "
+                   f"within {rule.completion_window_hours} h. Queue limit: {settings.limits.describe()} "
+                   "(sidebar). [source](" + rule.source + ")")
+
+    download: tuple[BatchJob, Upload] | None = None
+    if job.result is not None and fmt is not None:
+        bjob = batch_job_inputs(settings, job, fmt)
+        upload = job.result.upload
+        with st.spinner("Measuring every request line ..."):
+            plan = measured_plan(upload.digest, upload.name, upload.format, upload.encoding, bjob, _data=upload.data)
+        download = (bjob, upload)
+    else:
+        if job.result is not None:
+            st.info(f"Ready-to-submit files can be written for OpenAI and Anthropic models; for "
+                    f"{settings.model.provider} the plan uses an estimated request size.")
+        plan = uniform_plan(settings, priced, job)
+
+    show_plan(plan)
+    if download is not None:
+        bjob, upload = download
+        several = len(plan.files) > 1
+        st.download_button(
+            f"Download {len(plan.files):,} batch file{'s (zip)' if several else ' (JSONL)'}",
+            data=lambda: batch_files_bytes(upload, bjob),
+            file_name=f"{FILE_PREFIX}.zip" if several else f"{FILE_PREFIX}.jsonl",
+            mime="application/zip" if several else "application/jsonl",
+            key="download_batch_files", on_click="ignore",
+        )
+        st.caption(f"One `{bjob.format}` request per row, split exactly as planned above. Upload each file to the "
+                   "provider's batch endpoint.")
+    elif job.result is None:
+        st.caption("Upload a dataset on the Estimate tab to download ready-to-submit batch files.")
+
+
+def batch_job_inputs(settings: Settings, job: Job, fmt: str) -> BatchJob:
+    assert job.result is not None
+    options = job.result.options
+    upload = job.result.upload
+    columns, _ = file_columns(upload.digest, upload.name, upload.format, upload.encoding, upload.data)
+    cols = st.columns(2)
+    profile = job.result.profile
+    default_cap = options.max_tokens or 0
+    if fmt == "anthropic" and not default_cap:
+        default_cap = profile.output_per_row.max if profile.output_per_row and profile.output_per_row.max else 1024
+    cap = int(cols[0].number_input(
+        "max_tokens in each request" + (" (required by Anthropic)" if fmt == "anthropic" else " (0 = leave out)"),
+        min_value=1 if fmt == "anthropic" else 0, value=default_cap, step=50, key="batch_max_tokens"))
+    id_column = cols[1].selectbox("custom_id from", [ROW_IDS, *columns], key="batch_id_column",
+                                  help="A column of unique ids, or ids made from the row number and content.")
+    q = settings.limits.queue
+    return BatchJob(
+        model=settings.model.id, format=fmt, column=options.column, template=options.template,
+        system=options.system, max_tokens=cap or None, id_column=None if id_column == ROW_IDS else id_column,
+        queue_tokens=q.enqueued_tokens, queue_requests=q.enqueued_requests,
+        typical_wave_hours=settings.limits.typical_wave_hours,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def measured_plan(digest: str, name: str, fmt: str | None, encoding: str | None, bjob: BatchJob, *,
+                  _data: bytes) -> BatchPlan:
+    """The plan from the real serialized request lines of every row."""
+    rule = bjob.rule()
+    with staged(name, _data) as path, open_dataset(path, format=fmt, encoding=encoding) as ds:
+        requests = iter_requests(ds.batches(bjob.columns()), shape=bjob.shape, model=bjob.model, fmt=bjob.format,
+                                 max_tokens=bjob.max_tokens, id_column=bjob.id_column,
+                                 count_tokens=bjob.token_counter(), where=name)
+        return plan_measured(bjob.model, ((r.row, len(r.line), r.input_tokens) for r in requests), rule=rule,
+                             queue=bjob.queue, typical_wave_hours=bjob.typical_wave_hours)
+
+
+def batch_files_bytes(upload: Upload, bjob: BatchJob) -> bytes:
+    """The batch files of an upload: one JSONL file as is, several in a zip with their manifest.
+
+    Runs when the download is clicked (outside the script run), so it calls no streamlit.
+    """
+    limits = bjob.queue.file_limits(FileLimits.from_rule(bjob.rule()))
+    with tempfile.TemporaryDirectory(prefix="estimator-batch-") as out, \
+            staged(upload.name, upload.data) as path, \
+            open_dataset(path, format=upload.format, encoding=upload.encoding) as ds:
+        manifest = write_batch_files(
+            ds.batches(bjob.columns()), prefix=Path(out) / FILE_PREFIX, shape=bjob.shape, model=bjob.model,
+            fmt=bjob.format, max_tokens=bjob.max_tokens, limits=limits, id_column=bjob.id_column,
+            count_tokens=bjob.token_counter(), where=upload.name,
+        )
+        if len(manifest.files) == 1:
+            return manifest.files[0].path.read_bytes()
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for f in manifest.files:
+                zf.write(f.path, arcname=f.path.name)
+            doc = manifest.to_json()
+            for entry in doc["files"]:
+                entry["path"] = Path(entry["path"]).name
+            zf.writestr("manifest.json", json.dumps(doc, indent=2) + "\n")
+        return buf.getvalue()
+
+
+def show_plan(plan: BatchPlan) -> None:
+    m = st.columns(4)
+    m[0].metric("Batch files", f"{len(plan.files):,}")
+    m[1].metric("Waves", f"{plan.waves:,}", help="Files that fit the batch queue together; each wave waits for "
+                                                  "the previous one.")
+    m[2].metric("Worst case", format_hours(plan.worst_case_hours),
+                help=f"{plan.waves:,} wave(s) × the {plan.window_hours} h completion window")
+    m[3].metric("Typical", format_hours(plan.typical_hours),
+                help=f"{plan.waves:,} wave(s) × {plan.typical_wave_hours} h (sidebar assumption)")
+    st.caption(plan.describe())
+    if not plan.files:
+        raise UsageError("the job has no requests: nothing to plan")
+    st.dataframe(pd.DataFrame([
+        {"File": f"{FILE_PREFIX}-{f.index:03d}.jsonl", "Rows": f"{f.first_row:,} – {f.last_row:,}",
+         "Requests": f"{f.requests:,}", "Bytes": f"{f.bytes:,}", "Prompt tokens": f"{f.input_tokens:,}",
+         "Wave": f.wave}
+        for f in plan.files[:MAX_LISTED_FILES]
+    ]), hide_index=True, width="stretch", key="bp_files")
+    if len(plan.files) > MAX_LISTED_FILES:
+        st.caption(f"First {MAX_LISTED_FILES} of {len(plan.files):,} files shown.")

@@ -1,0 +1,129 @@
+"""Uploaded files: staged to a temporary file, read and counted, results cached.
+
+Counting and pricing are separate steps: ``count_upload`` is cached on the
+file's sha256 and the counting options only (not the pricing date, cache
+hit rate or early-exit share), so changing a price parameter re-prices the
+cached token profile without reading the file again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+
+import streamlit as st
+
+from .. import DataError, Price, RequestShape
+from ..datasets import OutputSpec, Progress, TokenProfile, count_dataset
+from ..readers import open_dataset
+from .common import pricebook
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    data: bytes
+    digest: str
+    format: str | None
+    encoding: str | None
+
+    @classmethod
+    def of(cls, name: str, data: bytes, fmt: str | None = None, encoding: str | None = None) -> Upload:
+        return cls(name, data, hashlib.sha256(data).hexdigest(), fmt, encoding)
+
+
+def safe_name(name: str) -> str:
+    """The uploaded file's base name, safe to create in a temporary directory."""
+    base = os.path.basename(name.replace("\\", "/")) or "upload"
+    base = re.sub(r"[^\w.\- ]", "_", base).strip(". ") or "upload"
+    return base[:120]
+
+
+@contextmanager
+def staged(name: str, data: bytes) -> Iterator[Path]:
+    """The upload as a file on disk; messages name the upload, not the temporary path."""
+    with tempfile.TemporaryDirectory(prefix="estimator-upload-") as tmp:
+        path = Path(tmp) / safe_name(name)
+        path.write_bytes(data)
+        try:
+            yield path
+        except DataError as exc:
+            text = str(exc).replace(str(path), name).replace(tmp + os.sep, "")
+            if text == str(exc):
+                raise
+            raise DataError(text) from None
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def file_columns(digest: str, name: str, fmt: str | None, encoding: str | None, _data: bytes) -> tuple[list[str], list[str]]:
+    """(columns, reader notes) of an upload; cached on its hash."""
+    with staged(name, _data) as path, open_dataset(path, format=fmt, encoding=encoding) as ds:
+        return list(ds.info.columns), list(ds.info.notes)
+
+
+@dataclass(frozen=True)
+class CountOptions:
+    """Everything that changes the token counts, and nothing that only changes prices."""
+
+    model: str
+    column: str | None
+    template: str | None
+    system: str | None
+    output_fixed: int | None
+    output_column: str | None
+    output_examples: str | None
+    output_ratio: str | None  # Decimal as text
+    max_tokens: int | None
+    sample_rows: int | None
+    thresholds: tuple[int, ...]  # long-context tier limits of the price entry
+
+    def shape(self) -> RequestShape:
+        return RequestShape(column=self.column, template=self.template, system=self.system or None)
+
+    def output(self) -> OutputSpec:
+        return OutputSpec(
+            fixed=self.output_fixed,
+            column=self.output_column,
+            examples_column=self.output_examples,
+            ratio=Decimal(self.output_ratio) if self.output_ratio is not None else None,
+            max_tokens=self.max_tokens,
+        )
+
+
+def count_options_key(o: CountOptions) -> tuple[object, ...]:
+    return (o.model, o.column, o.template, o.system, o.output_fixed, o.output_column, o.output_examples,
+            o.output_ratio, o.max_tokens, o.sample_rows, o.thresholds)
+
+
+def count(upload: Upload, options: CountOptions, price: Price) -> TokenProfile:
+    """The token profile of an upload, from the cache when the file and options are unchanged."""
+    return _count_cached(upload.digest, upload.name, upload.format, upload.encoding, count_options_key(options),
+                         _data=upload.data, _options=options, _price=price)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _count_cached(digest: str, name: str, fmt: str | None, encoding: str | None, key: tuple[object, ...], *,
+                  _data: bytes, _options: CountOptions, _price: Price) -> TokenProfile:
+    # The price only contributes its tier limits, which are part of ``key``.
+    model = pricebook().model(_options.model)
+    # Created inside the cached call so a cache hit replays it (and its removal) cleanly.
+    bar = st.progress(0.0, text=f"Reading {name} ...")
+
+    def progress(p: Progress) -> None:
+        share = min(1.0, p.bytes_read / p.total_bytes) if p.total_bytes else 0.0
+        eta = f", about {p.eta_seconds:.0f} s left" if p.eta_seconds is not None else ""
+        bar.progress(share, text=f"Counted {p.rows:,} rows ({share:.0%} of the file){eta}")
+
+    with staged(name, _data) as path:
+        profile = count_dataset(path, model=model, shape=_options.shape(), output=_options.output(), price=_price,
+                                format=fmt, encoding=encoding, progress=progress,
+                                sample_rows=_options.sample_rows)
+    bar.empty()
+    return replace(profile, source=name)
