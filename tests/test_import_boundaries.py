@@ -18,7 +18,8 @@ ROOT = PACKAGE_DIR.parent
 def all_modules() -> list[str]:
     names = ["estimator"]
     for info in pkgutil.walk_packages([str(PACKAGE_DIR)], prefix="estimator."):
-        names.append(info.name)
+        if not info.name.endswith("__main__"):  # importing it runs the command line
+            names.append(info.name)
     return sorted(names)
 
 
