@@ -156,7 +156,7 @@ class RateLimitExample:
     note: str = ""
 
 
-_OPENAI_SRC = "https://platform.openai.com/docs/models/gpt-4o (rate limits by usage tier)"
+_OPENAI_SRC = "https://platform.openai.com/docs/models/gpt-4o"  # the rate-limit table by usage tier
 _ANTHROPIC_SRC = "https://docs.anthropic.com/en/api/rate-limits"
 _GOOGLE_SRC = "https://ai.google.dev/gemini-api/docs/rate-limits"
 
@@ -299,7 +299,7 @@ def standard_time(
     bottleneck = min(allowed, key=lambda k: allowed[k])
     rate = allowed[bottleneck]
     hours = _dec(Fraction(usage.requests) / rate / 60) if usage.requests else ZERO
-    what = "streamed requests, same limits as standard" if mode != "standard" else "standard requests"
+    what = "streamed requests (same limits as standard)" if mode != "standard" else "standard requests"
     explanation = (
         f"{usage.requests:,} {what} at {_num(_dec(rate))} requests/min, limited by "
         f"{_BOTTLENECK_WORDS[bottleneck]}: {format_hours(hours)}"
