@@ -1,0 +1,152 @@
+"""Options shared by every command that reads a dataset, and the counting call.
+
+``@dataset_options`` adds the ``FILE`` argument and the options below;
+``profile_from_options(kw, model, price)`` turns them into a ``RequestShape``
+and an ``OutputSpec``, runs ``count_dataset`` and draws a progress line on
+stderr while it runs (only on a terminal, unless ``--progress`` forces it).
+
+Output tokens: with none of ``--output-tokens``, ``--output-column``,
+``--output-examples``, ``--output-ratio`` or ``--max-tokens``, output is not
+estimated: the estimate covers input only and its notes say in capitals that
+output cost is EXCLUDED. A guessed default (say 0, or the model's maximum)
+would look like an answer and be wrong either way.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import click
+
+from ..datasets import OutputSpec, Progress, TokenProfile, count_dataset
+from ..errors import UsageError
+from ..pricing import Model, Price
+from ..requests import RequestShape
+
+_FORMATS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
+
+
+def dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Add FILE and the dataset, request, output and run options to a click command."""
+    opts = [
+        click.argument("file", type=click.Path(dir_okay=True, path_type=str)),
+        click.option("--column", "-c", metavar="NAME", help="Column whose text is each request's user message."),
+        click.option("--template", "-t", metavar="TEXT",
+                     help="User message built from columns: 'Summarise: {review}' ({{ }} for literal braces)."),
+        click.option("--system", metavar="TEXT", help="System prompt sent with every request."),
+        click.option("--format", "format", type=click.Choice(_FORMATS),
+                     help="File format (default: from the extension and content)."),
+        click.option("--encoding", metavar="CODEC", help="Text encoding (default: detected; UTF-8 first)."),
+        click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected; 'tab' for a tab)."),
+        click.option("--skip-bad-rows", is_flag=True,
+                     help="Leave malformed rows out (they are counted and listed) instead of stopping."),
+        click.option("--output-tokens", type=click.IntRange(min=0), metavar="N",
+                     help="Expected output tokens per request (e.g. a typical answer length)."),
+        click.option("--output-column", metavar="NAME", help="Column holding each row's expected output tokens."),
+        click.option("--output-examples", metavar="NAME",
+                     help="Column holding an example answer per row; its tokens are the expected output."),
+        click.option("--output-ratio", metavar="R",
+                     help="Expected output = R x each request's input tokens (rounded up), e.g. 0.3."),
+        click.option("--max-tokens", type=click.IntRange(min=1), metavar="N",
+                     help="The request's max_tokens: caps expected output and gives the worst case. "
+                          "Alone, every answer is assumed to use it all."),
+        click.option("--sample", type=click.IntRange(min=2), metavar="N",
+                     help="Estimate from N randomly sampled rows, with a 95% interval, instead of counting all."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Random seed of --sample."),
+        click.option("--workers", type=click.IntRange(min=1), metavar="N",
+                     help="Tokenizer threads (default: all CPUs)."),
+        click.option("--progress/--no-progress", "progress", default=None,
+                     help="Show a progress line on stderr (default: only on a terminal)."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def _ratio(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        ratio = Decimal(value.strip())
+    except (InvalidOperation, AttributeError):
+        ratio = None
+    if ratio is None or not ratio.is_finite() or ratio < 0:
+        raise UsageError(f"--output-ratio {value!r} is not a number >= 0; use e.g. 0.3 for 30% of the input tokens")
+    return ratio
+
+
+def shape_from_options(kw: Mapping[str, Any]) -> RequestShape:
+    if kw.get("column") is not None and kw.get("template") is not None:
+        raise UsageError("give either --column or --template, not both")
+    return RequestShape(column=kw.get("column"), template=kw.get("template"), system=kw.get("system"))
+
+
+def output_from_options(kw: Mapping[str, Any]) -> OutputSpec:
+    return OutputSpec(
+        fixed=kw.get("output_tokens"),
+        column=kw.get("output_column"),
+        examples_column=kw.get("output_examples"),
+        ratio=_ratio(kw.get("output_ratio")),
+        max_tokens=kw.get("max_tokens"),
+    )
+
+
+class ProgressLine:
+    """A single self-overwriting status line on stderr."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+        self.width = 0
+
+    def __call__(self, p: Progress) -> None:
+        mb = p.bytes_read / 1e6
+        total = f"/{p.total_bytes / 1e6:,.1f}" if p.total_bytes else ""
+        rate = f"  {mb / p.elapsed:,.1f} MB/s" if p.elapsed > 0 else ""
+        eta = f"  ETA {_clock(p.eta_seconds)}" if p.eta_seconds is not None else ""
+        text = f"counting: {p.rows:,} rows  {mb:,.1f}{total} MB{rate}{eta}"
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = len(text)
+
+    def clear(self) -> None:
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds + 0.5)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def profile_from_options(kw: Mapping[str, Any], model: Model, price: Price | None) -> TokenProfile:
+    """Count the dataset named by the options of ``dataset_options``."""
+    shape = shape_from_options(kw)
+    output = output_from_options(kw)
+    show = kw.get("progress")
+    if show is None:
+        show = sys.stderr.isatty()
+    line = ProgressLine() if show else None
+    try:
+        return count_dataset(
+            kw["file"],
+            model=model,
+            shape=shape,
+            output=output,
+            price=price,
+            format=kw.get("format"),
+            encoding=kw.get("encoding"),
+            delimiter=kw.get("delimiter"),
+            bad_rows="skip" if kw.get("skip_bad_rows") else "error",
+            workers=kw.get("workers"),
+            progress=line,
+            sample_rows=kw.get("sample"),
+            seed=kw.get("seed") or 0,
+        )
+    finally:
+        if line is not None:
+            line.clear()
