@@ -45,6 +45,7 @@ import datetime as dt
 import difflib
 import gzip
 import io
+import itertools
 import json
 import re
 import warnings
@@ -893,6 +894,8 @@ def _after_terminator(data: bytes, end: int) -> int:
 def _sniff_delimiter(head: bytes) -> tuple[str, str | None]:
     """The delimiter that splits the first records into the same number (> 1) of fields."""
     sample = head[:SNIFF_BYTES]
+    if not _CsvReader._header_complete(sample):  # a header longer than the sample
+        sample = head
     best: tuple[float, int, int] | None = None
     chosen = ","
     for priority, cand in enumerate(DELIMITERS):
@@ -900,7 +903,8 @@ def _sniff_delimiter(head: bytes) -> tuple[str, str | None]:
             continue
         scanner = _Scanner(cand)
         cut, _ = scanner.last_boundary(sample)
-        counts = [n for _, _, n in scanner.records(sample[:cut] if cut else sample, complete=True)][:200]
+        records = scanner.records(sample[:cut] if cut else sample, complete=True)
+        counts = [n for _, _, n in itertools.islice(records, 200)]
         if not counts or counts[0] < 2:
             continue
         consistent = sum(1 for n in counts if n == counts[0]) / len(counts)
@@ -1103,8 +1107,14 @@ def _arrow_to_text(arr: pa.ChunkedArray | pa.Array) -> list[str]:
 class _ParquetReader(_Reader):
     def __init__(self, path: Path) -> None:
         import pyarrow.dataset as pads
+        import pyarrow.parquet as pq
 
         self.path = path
+        if path.is_file():  # the dataset API refuses duplicate names before they can be reported
+            try:
+                _check_duplicates(path, pq.read_schema(path).names, "Parquet schema")
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise DataError(f"{path}: cannot read as Parquet: {exc}") from None
         try:
             self.dataset = pads.dataset(path, format="parquet")
             self.total_rows = self.dataset.count_rows()
