@@ -1,0 +1,687 @@
+"""Ready-made batch request files: check them and count their tokens before anyone pays.
+
+Two formats, both JSON Lines, one request per line:
+
+* OpenAI Batch API input: ``{"custom_id", "method": "POST", "url", "body"}``
+  with ``url`` one of ``/v1/chat/completions``, ``/v1/embeddings``,
+  ``/v1/responses``. One model and one endpoint per file.
+* Anthropic Message Batches: ``{"custom_id", "params": {"model",
+  "max_tokens", "messages", "system"?}}``.
+
+``read_batch_file`` reads the whole file once, collects every problem it
+finds (each with its line number; the first ``MAX_ISSUES`` are kept and the
+rest counted) and counts each request's input tokens as it would be billed:
+
+* chat: the OpenAI chat framing of ``tokens.chat_tokens`` (3 per message, 1
+  per ``name``, 3 for the reply) over the text of each message; text parts of
+  a list ``content`` are joined; images, audio and files are not counted
+  (a warning says how many requests hold them);
+* embeddings: the tokens of each input string; a token-array input counts its
+  length;
+* responses: ``input`` (a string, or a list of messages counted as chat) plus
+  ``instructions`` as a system message; the chat framing is an approximation;
+* Anthropic: message text plus ``system``, with the approximate Claude
+  tokenizer (``approx:anthropic``): the count is an estimate and says so.
+
+The output upper bound of a request is its ``max_tokens`` /
+``max_completion_tokens`` / ``max_output_tokens`` (times ``n`` for chat);
+``BatchFileReport.max_output_tokens`` is their sum, or None when some request
+sets none (the caller then needs an output estimate). Embeddings have no
+output tokens.
+
+Per-file limits come from the pricing table's ``[batch]`` rule of the
+provider, or the published defaults below when the table gives none.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import DataError, EstimatorError, UsageError
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "MAX_ISSUES",
+    "OPENAI_ENDPOINTS",
+    "BatchFileReport",
+    "BatchIssue",
+    "detect_batch_format",
+    "read_batch_file",
+]
+
+Provider = Literal["openai", "anthropic"]
+
+OPENAI_ENDPOINTS = {
+    "/v1/chat/completions": "chat",
+    "/v1/embeddings": "embeddings",
+    "/v1/responses": "responses",
+}
+DEFAULT_LIMITS: Mapping[str, tuple[int, int]] = {
+    # (requests per file, bytes per file), as published; the pricing tables override these.
+    "openai": (50_000, 209_715_200),
+    "anthropic": (100_000, 268_435_456),
+}
+MAX_ISSUES = 50
+"""Problems kept in a report; the rest are counted in ``issues_not_shown``."""
+_COUNT_EVERY = 2_000  # requests whose texts are tokenized together
+_ANTHROPIC_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class BatchIssue:
+    """One problem that would make the provider reject the file or a request."""
+
+    line: int | None  # None for a problem of the whole file (size, count)
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line is not None else self.message
+
+
+@dataclass(frozen=True)
+class BatchFileReport:
+    path: Path
+    provider: Provider
+    url: str | None  # OpenAI endpoint; None for Anthropic
+    model: str | None  # the file's model (the most used one if several)
+    requests: int
+    bytes: int
+    input_tokens: int
+    max_output_tokens: int | None  # sum of per-request caps; None if any request sets none
+    requests_without_max_tokens: int
+    per_request_input: list[int]
+    exact: bool  # whether the token counts are exact
+    tokenizer_label: str
+    max_requests: int
+    max_bytes: int
+    limits_source: str  # "pricing table" or "published defaults"
+    issues: list[BatchIssue]
+    issues_not_shown: int = 0
+    warnings: list[str] = field(default_factory=list)
+    models: dict[str, int] = field(default_factory=dict)  # requests per model
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found (warnings do not count)."""
+        return not self.issues and not self.issues_not_shown
+
+    @property
+    def issue_count(self) -> int:
+        return len(self.issues) + self.issues_not_shown
+
+    def input_stats(self) -> dict[str, int | float]:
+        """Min, median, mean, 95th percentile and max of the per-request input tokens."""
+        values = sorted(self.per_request_input)
+        if not values:
+            return {"min": 0, "median": 0, "mean": 0.0, "p95": 0, "max": 0}
+        return {
+            "min": values[0],
+            "median": int(statistics.median_low(values)),
+            "mean": round(sum(values) / len(values), 1),
+            "p95": values[min(len(values) - 1, (95 * len(values) + 99) // 100 - 1)],
+            "max": values[-1],
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "provider": self.provider,
+            "ok": self.ok,
+            "url": self.url,
+            "model": self.model,
+            "models": self.models,
+            "requests": self.requests,
+            "max_requests": self.max_requests,
+            "bytes": self.bytes,
+            "max_bytes": self.max_bytes,
+            "limits_source": self.limits_source,
+            "input_tokens": self.input_tokens,
+            "input_tokens_per_request": self.input_stats(),
+            "max_output_tokens": self.max_output_tokens,
+            "requests_without_max_tokens": self.requests_without_max_tokens,
+            "exact": self.exact,
+            "tokenizer": self.tokenizer_label,
+            "issues": [{"line": i.line, "message": i.message} for i in self.issues],
+            "issues_not_shown": self.issues_not_shown,
+            "warnings": self.warnings,
+        }
+
+
+# --------------------------------------------------------------------------
+# Detection
+# --------------------------------------------------------------------------
+
+
+def _first_object(path: Path) -> Any:
+    with open(path, "rb") as f:
+        for raw in f:
+            if raw.startswith(codecs.BOM_UTF8):
+                raw = raw[3:]
+            if raw.strip():
+                try:
+                    return json.loads(raw)
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    return None
+    return None
+
+
+def detect_batch_format(path: str | Path) -> Provider | None:
+    """``"openai"`` or ``"anthropic"`` from the first request of the file, or None."""
+    obj = _first_object(Path(path))
+    if not isinstance(obj, dict):
+        return None
+    if isinstance(obj.get("params"), dict):
+        return "anthropic"
+    if "body" in obj or "url" in obj or "method" in obj:
+        return "openai"
+    return None
+
+
+def _limits(provider: Provider) -> tuple[int, int, str]:
+    default_requests, default_bytes = DEFAULT_LIMITS[provider]
+    try:
+        from .pricing import load_pricebook
+
+        rule = load_pricebook().provider(provider).batch_rule
+    except EstimatorError:
+        rule = None
+    if rule is None or (rule.max_requests_per_file is None and rule.max_bytes_per_file is None):
+        return default_requests, default_bytes, "published defaults"
+    return (
+        rule.max_requests_per_file or default_requests,
+        rule.max_bytes_per_file or default_bytes,
+        "pricing table",
+    )
+
+
+# --------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------
+
+
+class _Issues:
+    def __init__(self) -> None:
+        self.kept: list[BatchIssue] = []
+        self.more = 0
+
+    def add(self, line: int | None, message: str) -> None:
+        if len(self.kept) < MAX_ISSUES:
+            self.kept.append(BatchIssue(line, message))
+        else:
+            self.more += 1
+
+
+@dataclass
+class _Request:
+    """What one request contributes: fixed framing tokens plus texts to count."""
+
+    overhead: int = 0
+    texts: list[str] = field(default_factory=list)
+    token_arrays: int = 0  # tokens given as token ids (embeddings)
+    max_output: int | None = None
+    unmetered: set[str] = field(default_factory=set)  # content kinds not counted (image, audio, ...)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, start=1):
+            if n == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[3:]
+            yield n, raw
+
+
+def read_batch_file(path: str | Path, *, provider: Provider | None = None) -> BatchFileReport:
+    """Validate a batch request file and count its tokens; problems go in ``issues``.
+
+    Raises ``DataError`` only when the file cannot be read at all or is not a
+    batch file of a known provider.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found" if not path.exists() else f"{path}: not a file")
+    if provider is None:
+        provider = detect_batch_format(path)
+        if provider is None:
+            raise DataError(
+                f"{path}: not a batch request file: the first line is neither an OpenAI batch request "
+                '({"custom_id", "method", "url", "body"}) nor an Anthropic one ({"custom_id", "params"}). '
+                "Name the provider with --provider if the first line is damaged."
+            )
+    elif provider not in ("openai", "anthropic"):
+        raise UsageError(f"unknown batch provider {provider!r}; use 'openai' or 'anthropic'")
+    return _Reader(path, provider).read()
+
+
+class _Reader:
+    def __init__(self, path: Path, provider: Provider) -> None:
+        self.path = path
+        self.provider: Provider = provider
+        self.issues = _Issues()
+        self.warnings: list[str] = []
+        self.ids: dict[str, int] = {}
+        self.models: Counter[str] = Counter()
+        self.model_lines: dict[str, list[int]] = {}
+        self.url: str | None = None
+        self.url_line = 0
+        self.other_urls: dict[str, list[int]] = {}
+        self.per_request: list[int] = []
+        self.pending: list[_Request | None] = []
+        self.tokenizer: Any = None
+        self.max_output_total = 0
+        self.without_max = 0
+        self.unmetered: Counter[str] = Counter()
+        self.requests = 0
+
+    # -- the pass over the file ----------------------------------------------
+
+    def read(self) -> BatchFileReport:
+        size = self.path.stat().st_size
+        blank_lines: list[int] = []
+        last_line = 0
+        for n, raw in _lines(self.path):
+            last_line = n
+            if not raw.strip():
+                blank_lines.append(n)
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self.issues.add(n, f"not UTF-8 text (byte {exc.start} of the line); save the file as UTF-8")
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                self.issues.add(n, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            if not isinstance(obj, dict):
+                self.issues.add(n, f"a JSON {_kind(obj)} where a request object {{...}} was expected")
+                continue
+            self.requests += 1
+            request = self._openai(n, obj) if self.provider == "openai" else self._anthropic(n, obj)
+            self.pending.append(request)  # None (unusable) keeps its place with 0 tokens
+            if len(self.pending) >= _COUNT_EVERY:
+                self._count()
+        self._count()
+        if blank_lines:
+            shown = ", ".join(map(str, blank_lines[:5])) + (f" and {len(blank_lines) - 5} more" if len(blank_lines) > 5 else "")
+            self.issues.add(blank_lines[0], f"blank line(s) at line {shown}; remove them (every line must be a request)")
+        if last_line == 0 or self.requests == 0:
+            self.issues.add(None, "the file holds no requests")
+        return self._report(size)
+
+    def _count(self) -> None:
+        if not self.pending:
+            return
+        tokenizer = self._tokenizer()
+        texts = [t for r in self.pending if r is not None for t in r.texts]
+        counts = tokenizer.count_batch(texts) if texts else []
+        i = 0
+        for r in self.pending:
+            if r is None:
+                self.per_request.append(0)
+                continue
+            k = len(r.texts)
+            self.per_request.append(r.overhead + r.token_arrays + sum(counts[i : i + k]))
+            i += k
+            if r.max_output is None:
+                self.without_max += 1
+            else:
+                self.max_output_total += r.max_output
+            for kind in r.unmetered:
+                self.unmetered[kind] += 1
+        self.pending = []
+
+    def _tokenizer(self) -> Any:
+        if self.tokenizer is not None:
+            return self.tokenizer
+        from .errors import TokenizerError
+        from .tokens import encoding_for_model, get_tokenizer
+
+        if self.provider == "anthropic":
+            self.tokenizer = get_tokenizer("approx:anthropic")
+            return self.tokenizer
+        model = self.models.most_common(1)[0][0] if self.models else None
+        try:
+            if model is None:
+                raise TokenizerError("no model")
+            self.tokenizer = get_tokenizer(encoding_for_model(model))
+        except TokenizerError:
+            self.tokenizer = get_tokenizer("o200k_base")
+            self.warnings.append(
+                f"no OpenAI tokenizer is known for model {model!r}; counted with o200k_base "
+                "(the encoding of current OpenAI models)"
+            )
+        return self.tokenizer
+
+    # -- common checks -------------------------------------------------------
+
+    def _custom_id(self, n: int, obj: Mapping[str, Any]) -> None:
+        cid = obj.get("custom_id")
+        if cid is None:
+            self.issues.add(n, 'missing "custom_id"; every request needs a unique id to match its result')
+            return
+        if not isinstance(cid, str) or not cid:
+            self.issues.add(n, f'"custom_id" must be a non-empty string, not {json.dumps(cid)}')
+            return
+        if self.provider == "anthropic" and not _ANTHROPIC_ID.match(cid):
+            self.issues.add(n, f'"custom_id" {cid!r} must be 1-64 letters, digits, "-" or "_"')
+        first = self.ids.get(cid)
+        if first is not None:
+            self.issues.add(n, f'duplicate custom_id {cid!r}: already used on line {first} (lines {first} and {n})')
+        else:
+            self.ids[cid] = n
+
+    def _model(self, n: int, model: Any) -> None:
+        if not isinstance(model, str) or not model:
+            self.issues.add(n, f'"model" must be a non-empty string, not {json.dumps(model)}')
+            return
+        self.models[model] += 1
+        self.model_lines.setdefault(model, []).append(n)
+
+    # -- OpenAI --------------------------------------------------------------
+
+    def _openai(self, n: int, obj: Mapping[str, Any]) -> _Request | None:
+        self._custom_id(n, obj)
+        missing = [k for k in ("method", "url", "body") if k not in obj]
+        if missing:
+            self.issues.add(n, f"missing {', '.join(repr(k) for k in missing)}; a request needs custom_id, method, url and body")
+        extra = sorted(set(obj) - {"custom_id", "method", "url", "body"})
+        if extra:
+            self.issues.add(n, f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to custom_id, method, url, body")
+        method = obj.get("method")
+        if "method" in obj and method != "POST":
+            self.issues.add(n, f'"method" must be "POST", not {json.dumps(method)}')
+        url = obj.get("url")
+        endpoint = None
+        if "url" in obj:
+            endpoint = OPENAI_ENDPOINTS.get(url) if isinstance(url, str) else None
+            if endpoint is None:
+                self.issues.add(
+                    n, f'"url" {json.dumps(url)} is not a batch endpoint; use one of {", ".join(OPENAI_ENDPOINTS)}'
+                )
+            elif self.url is None:
+                self.url, self.url_line = url, n
+            elif url != self.url:
+                self.issues.add(
+                    n, f'"url" {url} differs from {self.url} (line {self.url_line}); one file must use one endpoint'
+                )
+        body = obj.get("body")
+        if "body" in obj and not isinstance(body, dict):
+            self.issues.add(n, f'"body" must be an object, not a JSON {_kind(body)}')
+            return None
+        if body is None:
+            return None
+        if "model" not in body:
+            self.issues.add(n, 'body has no "model"')
+        else:
+            self._model(n, body["model"])
+        endpoint = endpoint or OPENAI_ENDPOINTS.get(self.url or "")
+        if endpoint == "chat":
+            return self._chat(n, body)
+        if endpoint == "embeddings":
+            return self._embeddings(n, body)
+        if endpoint == "responses":
+            return self._responses(n, body)
+        return None
+
+    def _chat(self, n: int, body: Mapping[str, Any]) -> _Request | None:
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            self.issues.add(n, 'body needs "messages": a non-empty list of {"role", "content"} objects')
+            return None
+        request = _Request()
+        if not self._frame_messages(n, messages, request):
+            return None
+        cap = _first_int(body, ("max_completion_tokens", "max_tokens"))
+        if cap is _BAD:
+            self.issues.add(n, "max_completion_tokens / max_tokens must be a positive integer")
+            cap = None
+        choices = body.get("n", 1)
+        if not isinstance(choices, int) or isinstance(choices, bool) or choices < 1:
+            self.issues.add(n, f'"n" must be a positive integer, not {json.dumps(choices)}')
+            choices = 1
+        request.max_output = None if cap is None else int(cap) * choices  # type: ignore[call-overload]
+        return request
+
+    def _frame_messages(self, n: int, messages: Sequence[Any], request: _Request) -> bool:
+        """Chat framing (tokens.chat_tokens): 3 per message, each value, 1 per name, 3 to prime the reply."""
+        from .tokens import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME
+
+        request.overhead += REPLY_PRIMING
+        for i, message in enumerate(messages, start=1):
+            if not isinstance(message, dict) or "role" not in message:
+                self.issues.add(n, f'message {i} must be an object with a "role"')
+                return False
+            request.overhead += TOKENS_PER_MESSAGE
+            for key, value in message.items():
+                if key == "content":
+                    text = self._content_text(value, request)
+                    if text is None:
+                        self.issues.add(n, f"message {i}: content must be a string or a list of content parts")
+                        return False
+                    request.texts.append(text)
+                elif isinstance(value, str):
+                    request.texts.append(value)
+                    if key == "name":
+                        request.overhead += TOKENS_PER_NAME
+                elif value is not None:  # tool_calls and the like: their JSON text, as an approximation
+                    request.texts.append(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+                    request.unmetered.add(f"{key} (counted as JSON text)")
+        return True
+
+    @staticmethod
+    def _content_text(content: Any, request: _Request) -> str | None:
+        if isinstance(content, str):
+            return content
+        if content is None:
+            return ""
+        if not isinstance(content, list):
+            return None
+        texts = []
+        for part in content:
+            if isinstance(part, str):
+                texts.append(part)
+            elif isinstance(part, dict):
+                kind = str(part.get("type", "unknown"))
+                if isinstance(part.get("text"), str):
+                    texts.append(part["text"])
+                else:
+                    request.unmetered.add(kind)
+            else:
+                return None
+        return "".join(texts)
+
+    def _embeddings(self, n: int, body: Mapping[str, Any]) -> _Request | None:
+        request = _Request(max_output=0)
+        data = body.get("input")
+        if isinstance(data, str):
+            request.texts.append(data)
+        elif isinstance(data, list) and data and all(isinstance(x, str) for x in data):
+            request.texts.extend(data)
+        elif isinstance(data, list) and data and all(_is_int(x) for x in data):
+            request.token_arrays = len(data)
+        elif isinstance(data, list) and data and all(isinstance(x, list) and all(_is_int(t) for t in x) for x in data):
+            request.token_arrays = sum(len(x) for x in data)
+        else:
+            self.issues.add(n, 'body needs "input": a string, a list of strings, or token arrays')
+            return None
+        return request
+
+    def _responses(self, n: int, body: Mapping[str, Any]) -> _Request | None:
+        data = body.get("input")
+        messages: list[Any] = []
+        instructions = body.get("instructions")
+        if isinstance(instructions, str):
+            messages.append({"role": "system", "content": instructions})
+        if isinstance(data, str):
+            messages.append({"role": "user", "content": data})
+        elif isinstance(data, list) and data:
+            for item in data:
+                if isinstance(item, dict) and "role" in item:
+                    messages.append({k: v for k, v in item.items() if k in ("role", "content", "name")})
+                elif isinstance(item, dict):  # function call outputs and other items: their JSON text
+                    messages.append({"role": "user", "content": json.dumps(item, ensure_ascii=False)})
+                else:
+                    self.issues.add(n, '"input" items must be objects such as {"role": "user", "content": "..."}')
+                    return None
+        else:
+            self.issues.add(n, 'body needs "input": a string or a list of input items')
+            return None
+        request = _Request()
+        if not self._frame_messages(n, messages, request):
+            return None
+        cap = _first_int(body, ("max_output_tokens",))
+        if cap is _BAD:
+            self.issues.add(n, "max_output_tokens must be a positive integer")
+            cap = None
+        request.max_output = cap  # type: ignore[assignment]
+        return request
+
+    # -- Anthropic -----------------------------------------------------------
+
+    def _anthropic(self, n: int, obj: Mapping[str, Any]) -> _Request | None:
+        self._custom_id(n, obj)
+        extra = sorted(set(obj) - {"custom_id", "params"})
+        if extra:
+            self.issues.add(n, f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to custom_id and params")
+        params = obj.get("params")
+        if not isinstance(params, dict):
+            self.issues.add(n, '"params" must be an object with model, max_tokens and messages')
+            return None
+        if "model" not in params:
+            self.issues.add(n, 'params has no "model"')
+        else:
+            self._model(n, params["model"])
+        request = _Request()
+        cap = _first_int(params, ("max_tokens",))
+        if cap is None:
+            self.issues.add(n, 'params has no "max_tokens"; the Messages API requires it')
+        elif cap is _BAD:
+            self.issues.add(n, '"max_tokens" must be a positive integer')
+            cap = None
+        request.max_output = cap  # type: ignore[assignment]
+        system = params.get("system")
+        if system is not None:
+            text = self._content_text(system, request)
+            if text is None:
+                self.issues.add(n, '"system" must be a string or a list of text blocks')
+            else:
+                request.texts.append(text)
+        messages = params.get("messages")
+        if not isinstance(messages, list) or not messages:
+            self.issues.add(n, 'params needs "messages": a non-empty list of {"role", "content"} objects')
+            return None
+        for i, message in enumerate(messages, start=1):
+            if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
+                self.issues.add(n, f'message {i} must be an object with "role" "user" or "assistant"')
+                return None
+            text = self._content_text(message.get("content"), request)
+            if text is None:
+                self.issues.add(n, f"message {i}: content must be a string or a list of content blocks")
+                return None
+            request.texts.append(text)
+        return request
+
+    # -- the report ----------------------------------------------------------
+
+    def _report(self, size: int) -> BatchFileReport:
+        max_requests, max_bytes, source = _limits(self.provider)
+        if self.requests > max_requests:
+            self.issues.add(
+                None,
+                f"{self.requests:,} requests exceed the {self.provider} limit of {max_requests:,} per file "
+                f"({source}); split the file",
+            )
+        if size > max_bytes:
+            self.issues.add(
+                None,
+                f"{size:,} bytes exceed the {self.provider} limit of {max_bytes:,} bytes per file ({source}); "
+                "split the file",
+            )
+        model = self.models.most_common(1)[0][0] if self.models else None
+        if len(self.models) > 1:
+            first_model = next(iter(self.model_lines))
+            others = [m for m in self.model_lines if m != first_model]
+            if self.provider == "openai":
+                for other in others:
+                    lines = self.model_lines[other]
+                    shown = ", ".join(map(str, lines[:5])) + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
+                    self.issues.add(
+                        lines[0],
+                        f"model {other!r} (line {shown}) differs from {first_model!r} (line "
+                        f"{self.model_lines[first_model][0]}); a batch file must use one model",
+                    )
+            else:
+                listed = ", ".join(f"{m} ({c:,} requests)" for m, c in self.models.most_common())
+                self.warnings.append(f"several models in one file: {listed}; price each model's requests separately")
+        for kind, count in sorted(self.unmetered.items()):
+            self.warnings.append(
+                f"{count:,} request(s) hold {kind} content whose tokens are not counted; the input estimate is low"
+            )
+        tokenizer = self._tokenizer()
+        if self.url == "/v1/responses":
+            self.warnings.append("/v1/responses input is counted with the chat message framing (an approximation)")
+        if not tokenizer.exact:
+            self.warnings.append(f"token counts are approximate: {tokenizer.label}")
+        if self.without_max:
+            self.warnings.append(
+                f"{self.without_max:,} request(s) set no max tokens, so output has no upper bound; "
+                "give an output estimate"
+            )
+        return BatchFileReport(
+            path=self.path,
+            provider=self.provider,
+            url=self.url,
+            model=model,
+            requests=self.requests,
+            bytes=size,
+            input_tokens=sum(self.per_request),
+            max_output_tokens=None if self.without_max or not self.requests else self.max_output_total,
+            requests_without_max_tokens=self.without_max,
+            per_request_input=self.per_request,
+            exact=bool(tokenizer.exact),
+            tokenizer_label=str(tokenizer.label),
+            max_requests=max_requests,
+            max_bytes=max_bytes,
+            limits_source=source,
+            issues=sorted(self.issues.kept, key=lambda i: (i.line is not None, i.line or 0)),
+            issues_not_shown=self.issues.more,
+            warnings=self.warnings,
+            models=dict(self.models.most_common()),
+        )
+
+
+_BAD = object()
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _first_int(body: Mapping[str, Any], keys: Sequence[str]) -> int | object | None:
+    """The first of ``keys`` present: its value if a positive int, ``_BAD`` if not, None if absent."""
+    for key in keys:
+        if key in body and body[key] is not None:
+            value = body[key]
+            return value if _is_int(value) and value > 0 else _BAD
+    return None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "null" if value is None else "object"

@@ -1,0 +1,145 @@
+"""``inspect`` (what a data file looks like to the reader) and ``validate-batch``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..batchfiles import BatchFileReport, read_batch_file
+from ..readers import FORMATS, open_dataset
+from .base import echo_json, main
+
+_PREVIEW_ROWS = 3
+_PREVIEW_CHARS = 80
+
+
+def _short(value: str) -> str:
+    shown = value if len(value) <= _PREVIEW_CHARS else value[:_PREVIEW_CHARS] + f"... ({len(value):,} chars)"
+    return repr(shown)
+
+
+@main.command("inspect")
+@click.argument("file", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--format", "format", type=click.Choice(FORMATS), help="File format (default: from the extension and content).")
+@click.option("--encoding", metavar="CODEC", help="Text encoding (default: detected; UTF-8 first).")
+@click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected; 'tab' for a tab).")
+@click.option("--skip-bad-rows", is_flag=True, help="Leave malformed rows out of the preview (they are listed).")
+@click.option("--rows", "preview_rows", type=click.IntRange(min=0), default=_PREVIEW_ROWS, show_default=True,
+              help="Rows to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def inspect_command(
+    file: str,
+    format: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    skip_bad_rows: bool,
+    preview_rows: int,
+    as_json: bool,
+) -> None:
+    """Show how FILE is read: format, encoding, delimiter, columns, notes and the first rows."""
+    with open_dataset(
+        file,
+        format=format,
+        encoding=encoding,
+        delimiter=delimiter,
+        bad_rows="skip" if skip_bad_rows else "error",
+        batch_rows=max(preview_rows, 1),
+    ) as ds:
+        info = ds.info
+        rows: list[dict[str, Any]] = []
+        if preview_rows:
+            for batch in ds.batches(info.columns):
+                for i in range(batch.rows):
+                    rows.append({"row": batch.first_row + i, "values": {c: batch.columns[c][i] for c in info.columns}})
+                    if len(rows) >= preview_rows:
+                        break
+                if len(rows) >= preview_rows:
+                    break
+        skipped = list(ds.skipped)
+    if as_json:
+        echo_json(
+            {
+                "path": str(info.path),
+                "format": info.format,
+                "encoding": info.encoding,
+                "delimiter": info.delimiter,
+                "columns": info.columns,
+                "total_bytes": info.total_bytes,
+                "notes": info.notes,
+                "rows": rows,
+                "skipped": [{"row": s.row, "line": s.line, "reason": s.reason} for s in skipped],
+            }
+        )
+        return
+    click.echo(f"file:      {info.path}")
+    click.echo(f"format:    {info.format}")
+    if info.encoding is not None:
+        click.echo(f"encoding:  {info.encoding}")
+    if info.delimiter is not None:
+        click.echo(f"delimiter: {'tab' if info.delimiter == chr(9) else repr(info.delimiter)}")
+    click.echo(f"size:      {info.total_bytes:,} bytes")
+    click.echo(f"columns ({len(info.columns)}): " + ", ".join(repr(c) for c in info.columns))
+    for note in info.notes:
+        click.echo(f"note: {note}")
+    if preview_rows:
+        click.echo("")
+        click.echo(f"first {len(rows)} row(s):" if rows else "no data rows (header only)")
+        for r in rows:
+            click.echo(f"  row {r['row']}:")
+            for c, v in r["values"].items():
+                click.echo(f"    {c}: {_short(v)}")
+    for s in skipped:
+        click.echo(f"skipped: line {s.line} (row {s.row}): {s.reason}", err=True)
+
+
+@main.command("validate-batch")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--provider", type=click.Choice(["openai", "anthropic"]),
+              help="The file's format (default: detected from the first line).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def validate_batch(file: str, provider: str | None, as_json: bool) -> None:
+    """Check a batch request file (OpenAI Batch API or Anthropic Message Batches) before it is sent.
+
+    Prints the model, requests and bytes against the provider's per-file
+    limits, input tokens, the output upper bound, and every problem with its
+    line. Exits 0 if the file is valid, 1 if not.
+    """
+    report = read_batch_file(file, provider=provider)  # type: ignore[arg-type]
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+def _print_report(r: BatchFileReport) -> None:
+    names = {"openai": "OpenAI Batch API", "anthropic": "Anthropic Message Batches"}
+    click.echo(f"file:        {r.path}")
+    click.echo(f"format:      {names[r.provider]}" + (f", {r.url}" if r.url else ""))
+    models = ", ".join(f"{m} ({n:,})" for m, n in r.models.items()) if len(r.models) > 1 else (r.model or "(none)")
+    click.echo(f"model:       {models}")
+    click.echo(f"requests:    {r.requests:,} of {r.max_requests:,} allowed per file")
+    click.echo(f"size:        {r.bytes:,} of {r.max_bytes:,} bytes allowed per file (limits: {r.limits_source})")
+    stats = r.input_stats()
+    click.echo(
+        f"input:       {r.input_tokens:,} tokens ({r.tokenizer_label}); "
+        f"per request min {stats['min']:,}, median {stats['median']:,}, max {stats['max']:,}"
+    )
+    if r.max_output_tokens is not None:
+        click.echo(f"output:      at most {r.max_output_tokens:,} tokens (sum of the requests' max tokens)")
+    else:
+        click.echo(
+            f"output:      no upper bound: {r.requests_without_max_tokens:,} request(s) set no max tokens"
+        )
+    for w in r.warnings:
+        click.echo(f"warning: {w}")
+    if r.ok:
+        click.echo("valid: no problems found")
+        return
+    click.echo(f"INVALID: {r.issue_count:,} problem(s)")
+    for issue in r.issues:
+        click.echo(f"  {issue}")
+    if r.issues_not_shown:
+        click.echo(f"  ... and {r.issues_not_shown:,} more")
