@@ -127,7 +127,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 from estimator.errors import TokenizerError
 
@@ -231,7 +231,9 @@ def _parse_ranks(data: bytes, path: Path) -> dict[bytes, int]:
     return ranks
 
 
-def _constructor_kwargs(name: str, ranks_for: Callable[[str, str | None], dict[bytes, int]]) -> dict[str, Any]:
+def _constructor_kwargs(
+    name: str, ranks_for: Callable[[str, str | None], dict[bytes, int]]
+) -> dict[str, Any]:
     """Run tiktoken's own constructor for ``name`` with its file loader replaced.
 
     The constructor function is re-bound to a copy of its module globals in
@@ -239,7 +241,7 @@ def _constructor_kwargs(name: str, ranks_for: Callable[[str, str | None], dict[b
     from tiktoken itself, nothing is downloaded, and no global state changes.
     """
     try:
-        from tiktoken_ext import openai_public
+        from tiktoken_ext import openai_public  # pyright: ignore[reportMissingTypeStubs]
     except ImportError as exc:  # pragma: no cover - tiktoken always ships it
         raise TokenizerError(f"tiktoken's encoding definitions are missing: {exc}") from exc
     ctor = getattr(openai_public, name, None)
@@ -318,13 +320,11 @@ _MODEL_FAMILIES: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = tuple(
 
 
 def _base_model_id(model_id: str) -> str:
-    """``ft:gpt-4o-mini-2024-07-18:org::id`` -> ``gpt-4o-mini-2024-07-18``; ``openai/gpt-4o`` -> ``gpt-4o``."""
+    """``ft:gpt-4o-mini:org::id`` -> ``gpt-4o-mini``; ``openai/gpt-4o`` -> ``gpt-4o``."""
     model = model_id.strip().lower()
     if model.startswith("ft:"):
         model = model[3:].split(":", 1)[0]
-    if model.startswith("openai/"):
-        model = model[len("openai/") :]
-    return model
+    return model.removeprefix("openai/")
 
 
 def encoding_for_model(model_id: str) -> str:
@@ -411,8 +411,17 @@ _SCREEN_CHUNK_CHARS: Final = 1 << 23
 
 
 def _screened(texts: Sequence[str]) -> list[int]:
-    """Indices of texts that must be counted by tiktoken rather than the fast backend."""
-    candidates = [i for i, text in enumerate(texts) if not text.isascii()]
+    """Indices of texts that must be counted by tiktoken rather than the fast backend.
+
+    Also rejects non-str items (a NaN from a data frame), so the fast path
+    needs no second pass.
+    """
+    candidates: list[int] = []
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(f"token counting needs str values; item {i} is {type(text).__name__}")
+        if not text.isascii():
+            candidates.append(i)
     if not candidates:
         return []
     import numpy as np
@@ -420,12 +429,13 @@ def _screened(texts: Sequence[str]) -> list[int]:
     table = _screen_table()
     flagged: list[int] = []
     for group in _chunks(candidates, texts):
-        joined = "".join([texts[i] for i in group])
-        codepoints = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        # A numpy str array stores UCS-4, surrogates included: one uint32 per code point.
+        codepoints = np.array("".join([texts[i] for i in group])).reshape(1).view(np.uint32)
         hits = np.flatnonzero(table[codepoints])
         if hits.size:
             ends = np.cumsum([len(texts[i]) for i in group])
-            flagged.extend(group[k] for k in np.unique(np.searchsorted(ends, hits, side="right")))
+            owners: list[int] = np.unique(np.searchsorted(ends, hits, side="right")).tolist()
+            flagged.extend(group[k] for k in owners)
     return flagged
 
 
@@ -457,7 +467,7 @@ def _load_quicktok(name: str, encoding: tiktoken.Encoding) -> tuple[_FastEncoder
     except ImportError:
         return None, "quicktok is not installed"
     try:
-        fast: _FastEncoder = quicktok.get_encoding(name)
+        fast = cast(_FastEncoder, quicktok.get_encoding(name))  # pyright: ignore[reportUnknownMemberType]
         ranks: dict[bytes, int] = encoding._mergeable_ranks  # pyright: ignore[reportPrivateUsage]
         if fast.n_vocab != encoding.n_vocab:
             return None, f"quicktok's {name} has {fast.n_vocab} token ids, tiktoken's {encoding.n_vocab}"
@@ -467,7 +477,7 @@ def _load_quicktok(name: str, encoding: tiktoken.Encoding) -> tuple[_FastEncoder
         for probe in _PROBES:
             if fast.count(probe) != len(encoding.encode_ordinary(probe)):
                 return None, f"quicktok miscounts {probe[:40]!r} with {name}"
-    except Exception as exc:  # any failure of an optional backend means: do not use it
+    except Exception as exc:  # noqa: BLE001 - any failure of an optional backend means: do not use it
         return None, f"quicktok failed to load {name}: {exc!r}"
     return fast, None
 
@@ -514,7 +524,7 @@ class _ExactCounter:
         return len(self.encoding.encode_ordinary(text))
 
     def count(self, text: str) -> int:
-        if not isinstance(text, str):
+        if not isinstance(text, str):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError(f"token counting needs a str, got {type(text).__name__}")
         fast = self._fast
         if fast is not None and (text.isascii() or not _screened([text])):
@@ -523,9 +533,9 @@ class _ExactCounter:
 
     def count_batch(self, texts: Sequence[str], threads: int | None) -> list[int]:
         items = texts if isinstance(texts, list) else list(texts)
-        _check_texts(items)
         fast = self._fast
         if fast is None:
+            _check_texts(items)
             return [self._reference(text) for text in items]
         return self._fast_counts(fast, items, threads)
 
@@ -543,7 +553,7 @@ class _ExactCounter:
                 sent[i] = ""
         try:
             _tokens, offsets = fast.encode_batch(sent, nthreads)
-        except Exception as exc:  # an optional backend failing must not lose the count
+        except Exception as exc:  # noqa: BLE001 - a failing optional backend must not lose the count
             self._switch_to_tiktoken(f"quicktok failed on a batch ({exc!r})")
             return [self._reference(text) for text in texts]
         counts: list[int] = np.diff(offsets).tolist()

@@ -3,6 +3,7 @@ both in this process and from a fresh interpreter (import-time effects)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import socket
@@ -125,6 +126,8 @@ def test_fresh_interpreter_never_touches_the_network(tmp_path: Path) -> None:
     assert result["gpt-4o chat"] == 15
     for spec in ("o200k_base", "cl100k_base"):
         assert result[spec][0] == 2
+        # the fast backend, when installed, loads offline too
+        assert result[spec][2] == ("quicktok" if importlib.util.find_spec("quicktok") else "tiktoken")
     # the guard works: tiktoken's own loader tried to connect and failed
     assert result["tiktoken download"] != "succeeded"
     assert result["attempts after tiktoken"] > 0

@@ -7,9 +7,10 @@ import dataclasses
 import gzip
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -457,31 +458,40 @@ def test_backend_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
         get_tokenizer("cl100k_base")
 
 
-def fresh(spec: str, counter: tokens._ExactCounter) -> Tokenizer:  # pyright: ignore[reportPrivateUsage]
+def new_counter(encoding: str, backend: str) -> Any:
+    """A counter outside the caches, so a test can break it without affecting others."""
+    return tokens._ExactCounter(encoding, backend)  # pyright: ignore[reportPrivateUsage]
+
+
+def fresh(spec: str, counter: Any) -> Tokenizer:
     return dataclasses.replace(get_tokenizer(spec, backend="tiktoken"), _counter=counter)
+
+
+def with_fast(encoding: str, wrap: Callable[[Any], object]) -> Tokenizer:
+    """A tokenizer whose quicktok encoder is wrapped (to simulate a faulty backend)."""
+    counter = new_counter(encoding, "quicktok")
+    counter._fast = wrap(counter._fast)
+    return fresh(encoding, counter)
 
 
 def test_missing_quicktok_falls_back_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "quicktok", None)
-    tok = fresh("o200k_base", tokens._ExactCounter("o200k_base", "auto"))  # pyright: ignore[reportPrivateUsage]
+    tok = fresh("o200k_base", new_counter("o200k_base", "auto"))
     assert tok.backend == "tiktoken" and tok.warnings == ()
     assert tok.count_batch(["hello world"]) == [2]
     with pytest.raises(TokenizerError, match="not installed"):
-        tokens._ExactCounter("o200k_base", "quicktok")  # pyright: ignore[reportPrivateUsage]
+        new_counter("o200k_base", "quicktok")
 
 
 class WrongVocab:
     """A stand-in fast encoder whose vocabulary differs from tiktoken's."""
 
-    def __init__(self, real: object) -> None:
+    def __init__(self, real: Any) -> None:
         self._real = real
-        self.n_vocab: int = real.n_vocab  # type: ignore[attr-defined]
+        self.n_vocab: int = real.n_vocab
 
     def decode_single_token_bytes(self, token: int) -> bytes:
-        return b"?" if token == 1000 else self._real.decode_single_token_bytes(token)  # type: ignore[attr-defined]
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._real, name)
+        return b"?" if token == 1000 else self._real.decode_single_token_bytes(token)
 
 
 @needs_quicktok
@@ -492,32 +502,30 @@ def test_fast_backend_with_a_different_vocabulary_is_refused(monkeypatch: pytest
     fake = types.SimpleNamespace(get_encoding=lambda name: WrongVocab(real))
     monkeypatch.setitem(sys.modules, "quicktok", fake)
     with pytest.warns(TokenizerBackendWarning, match="vocabulary differs"):
-        counter = tokens._ExactCounter("o200k_base", "auto")  # pyright: ignore[reportPrivateUsage]
+        counter = new_counter("o200k_base", "auto")
     assert counter.backend == "tiktoken" and "vocabulary differs" in counter.warnings[0]
 
 
 class OffByOne:
     """Counts one token too many for text containing 'x'."""
 
-    def __init__(self, real: object) -> None:
+    def __init__(self, real: Any) -> None:
         self._real = real
 
     def count(self, text: str) -> int:
-        return self._real.count(text) + ("x" in text)  # type: ignore[attr-defined]
+        return int(self._real.count(text)) + ("x" in text)
 
-    def encode_batch(self, texts: list[str], threads: int = 0) -> tuple[object, object]:
+    def encode_batch(self, texts: list[str], threads: int = 0) -> tuple[Any, Any]:
         import numpy as np
 
-        toks, offsets = self._real.encode_batch(texts, threads)  # type: ignore[attr-defined]
+        toks, offsets = self._real.encode_batch(texts, threads)
         extra = np.cumsum([0] + [("x" in t) for t in texts])
         return toks, offsets + extra
 
 
 @needs_quicktok
 def test_verify_sample_switches_to_tiktoken_on_mismatch() -> None:
-    counter = tokens._ExactCounter("o200k_base", "quicktok")  # pyright: ignore[reportPrivateUsage]
-    counter._fast = OffByOne(counter._fast)  # type: ignore[assignment]  # pyright: ignore[reportPrivateUsage]
-    tok = fresh("o200k_base", counter)
+    tok = with_fast("o200k_base", OffByOne)
     texts = ["plain words"] * 50 + ["has an x"] + ["more words"] * 50
     tok.verify_sample(texts[:50])  # no 'x' in the sample: nothing to see
     assert tok.backend == "quicktok"
@@ -530,9 +538,7 @@ def test_verify_sample_switches_to_tiktoken_on_mismatch() -> None:
 
 @needs_quicktok
 def test_verify_sample_strict_raises() -> None:
-    counter = tokens._ExactCounter("cl100k_base", "quicktok")  # pyright: ignore[reportPrivateUsage]
-    counter._fast = OffByOne(counter._fast)  # type: ignore[assignment]  # pyright: ignore[reportPrivateUsage]
-    tok = fresh("cl100k_base", counter)
+    tok = with_fast("cl100k_base", OffByOne)
     with pytest.raises(TokenizerError, match="quicktok counted"):
         tok.verify_sample(["x marks the spot"], strict=True)
     assert tok.backend == "quicktok"
@@ -547,21 +553,21 @@ def test_verify_sample_passes_on_tricky_text(encoding: str, backend: str) -> Non
 
 
 class Exploding:
-    def __init__(self, real: object) -> None:
+    """Fails on every batch, as a crashed native library would."""
+
+    def __init__(self, real: Any) -> None:
         self._real = real
 
     def count(self, text: str) -> int:
-        return self._real.count(text)  # type: ignore[attr-defined]
+        return int(self._real.count(text))
 
-    def encode_batch(self, texts: list[str], threads: int = 0) -> tuple[object, object]:
+    def encode_batch(self, texts: list[str], threads: int = 0) -> tuple[Any, Any]:
         raise RuntimeError("native failure")
 
 
 @needs_quicktok
 def test_fast_backend_failure_falls_back_with_a_warning() -> None:
-    counter = tokens._ExactCounter("o200k_base", "quicktok")  # pyright: ignore[reportPrivateUsage]
-    counter._fast = Exploding(counter._fast)  # type: ignore[assignment]  # pyright: ignore[reportPrivateUsage]
-    tok = fresh("o200k_base", counter)
+    tok = with_fast("o200k_base", Exploding)
     texts = ["hello world", "日本語 \U000323b0"]
     with pytest.warns(TokenizerBackendWarning, match="native failure"):
         assert tok.count_batch(texts) == [reference_count("o200k_base", t) for t in texts]
@@ -584,7 +590,9 @@ def test_bad_thread_count_raises(threads: int) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("encoding", ENCODINGS)
 @pytest.mark.parametrize(
-    "context", ["{c}'s", "A{c}'t", "{c}123", "{c}\n\n", " {c}x"], ids=["s", "t", "digits", "newlines", "space"]
+    "context",
+    ["{c}'s", "A{c}'t", "{c}123", "{c}\n\n", " {c}x"],
+    ids=["s", "t", "digits", "newlines", "space"],
 )
 def test_every_code_point_counts_like_tiktoken(encoding: str, context: str) -> None:
     """Letters (contraction suffix), numbers (digit grouping) and whitespace
