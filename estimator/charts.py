@@ -8,6 +8,7 @@ these figures, the tests inspect them as objects.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,12 +26,15 @@ MODE_COLOURS = {
     "batch": "#54A24B",
     "hybrid": "#B279A2",
 }
+# Streaming often costs what standard costs: dash it so both lines stay visible.
+MODE_DASH = {"streaming_early_exit": "dash"}
 _FALLBACK = ("#E45756", "#72B7B2", "#EECA3B", "#9D755D", "#BAB0AC")
 
 LAYOUT = dict(
     template="plotly_white",
-    margin=dict(l=60, r=30, t=60, b=50),
-    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+    margin=dict(l=60, r=30, t=50, b=40),
+    # Below the plot: above it, a legend collides with the title.
+    legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0, traceorder="normal"),
     hovermode="x unified",
 )
 
@@ -151,7 +155,7 @@ def cost_vs_size(
     fig = go.Figure()
     for i, (mode, ys) in enumerate(costs.items()):
         fig.add_scatter(x=[_f(s) for s in sizes], y=[_f(y) for y in ys], mode="lines", name=labels.get(mode, mode),
-                        line=dict(color=colour(mode, i), width=2.5),
+                        line=dict(color=colour(mode, i), width=2.5, dash=MODE_DASH.get(mode, "solid")),
                         hovertemplate="%{x:,.0f} rows: %{y:$,.2f}<extra>" + labels.get(mode, mode) + "</extra>")
     if break_even is not None:
         bx, by = _f(break_even[0]), _f(break_even[1])
@@ -159,7 +163,7 @@ def cost_vs_size(
                         marker=dict(symbol="x", size=14, color="#d62728", line=dict(width=2)),
                         hovertemplate="break-even at %{x:,.0f} rows<extra></extra>")
         fig.add_annotation(x=_log10(bx), y=_log10(by), text=f"break-even: {bx:,.0f} rows", name="break-even",
-                           showarrow=True, arrowhead=2, ax=40, ay=-40, bgcolor="rgba(255,255,255,0.85)")
+                           showarrow=True, arrowhead=2, ax=-90, ay=-40, bgcolor="rgba(255,255,255,0.85)")
     if current is not None:
         cx = _f(current[0])
         fig.add_vline(x=cx, line_dash="dot", line_color="#777")
@@ -173,8 +177,6 @@ def cost_vs_size(
 
 def _log10(x: float | None) -> float | None:
     """Annotations on a log axis take the exponent, not the value."""
-    import math
-
     if x is None or x <= 0:
         return None
     return math.log10(x)
@@ -194,35 +196,59 @@ def savings_vs_time_value(
     cases: Sequence[SavingsCase],
     *,
     chosen: Number | None = None,
-    title: str = "Net batch savings versus the value of an hour of waiting",
+    title: str = "Batch savings versus the cost of waiting",
 ) -> go.Figure:
-    """Net saving = savings - extra wait hours x value of an hour, per case.
+    """Each case's savings (flat) against what its wait costs (rising with the value of an hour).
 
-    Where a line crosses zero, waiting for batch stops paying; each crossing is
-    marked and labelled. ``chosen`` draws the user's hour value.
+    Log axes, so a $7.50 and a $7,500 saving are both readable. Where the
+    wait-cost line crosses a savings line, waiting stops paying: below that
+    hourly value batch wins, above it standard does. Each crossing is marked
+    and labelled; ``chosen`` draws the user's hourly value.
     """
+    xs = [float(v) for v in hour_values if float(v) > 0]
     fig = go.Figure()
-    xs = [_f(v) or 0.0 for v in hour_values]
+    waits: dict[str, Decimal] = {}  # one line per wait, to a tenth of an hour
+    x_seen = list(xs)
+    y_seen: list[float] = []
     for i, case in enumerate(cases):
-        ys = [float(case.savings) - float(case.extra_wait_hours) * x for x in xs]
-        fig.add_scatter(x=xs, y=ys, mode="lines", name=case.label, line=dict(color=_FALLBACK[i % 5], width=2.5),
-                        hovertemplate="hour worth %{x:$,.2f}: net %{y:$,.2f}<extra>" + case.label + "</extra>")
-        if case.extra_wait_hours > 0:
-            cross = case.savings / case.extra_wait_hours
-            fig.add_scatter(x=[float(cross)], y=[0.0], mode="markers", showlegend=False,
-                            marker=dict(symbol="x", size=12, color=_FALLBACK[i % 5]),
-                            hovertemplate=f"{case.label}: break-even at {format_usd(cross)}/h<extra></extra>")
-            fig.add_annotation(x=float(cross), y=0, text=f"{case.label}: waiting pays below {format_usd(cross)}/h",
-                               showarrow=True, arrowhead=2, ax=0, ay=-30 - 25 * i, name=f"crossing-{i}",
-                               bgcolor="rgba(255,255,255,0.85)")
-    fig.add_hline(y=0, line_color="#333", line_width=1)
-    if chosen is not None:
-        fig.add_vline(x=_f(chosen), line_dash="dot", line_color="#777")
-        fig.add_annotation(x=_f(chosen), y=1, yref="paper", text=f"your hour: {format_usd(Decimal(str(chosen)))}",
-                           showarrow=False, xanchor="left", name="chosen")
+        colour_i = _FALLBACK[i % len(_FALLBACK)]
+        if case.savings <= 0:
+            fig.add_scatter(x=[], y=[], mode="lines", name=f"{case.label}: batch saves nothing",
+                            line=dict(color=colour_i))
+            continue
+        y_seen.append(float(case.savings))
+        fig.add_scatter(x=[xs[0], xs[-1]], y=[float(case.savings)] * 2, mode="lines", name=case.label,
+                        line=dict(color=colour_i, width=2.5), meta="savings",
+                        hovertemplate=f"{case.label}<extra></extra>")
+        if case.extra_wait_hours <= 0:
+            continue
+        waits.setdefault(f"{case.extra_wait_hours.quantize(Decimal('0.1')).normalize():f}", case.extra_wait_hours)
+        cross = case.savings / case.extra_wait_hours
+        x_seen.append(float(cross))
+        fig.add_scatter(x=[float(cross)], y=[float(case.savings)], mode="markers", showlegend=False,
+                        marker=dict(symbol="x", size=12, color=colour_i, line=dict(width=2)), meta="crossing",
+                        hovertemplate=f"{case.label}: break-even at {format_usd(cross)}/h<extra></extra>")
+        fig.add_annotation(x=_log10(float(cross)), y=_log10(float(case.savings)),
+                           text=f"waiting pays below {format_usd(cross)}/h", name=f"crossing-{i}",
+                           showarrow=True, arrowhead=2, ax=70, ay=-25, xanchor="left",
+                           font=dict(color=colour_i), bgcolor="rgba(255,255,255,0.85)")
+    for text, hours in waits.items():
+        fig.add_scatter(x=[xs[0], xs[-1]], y=[float(hours) * xs[0], float(hours) * xs[-1]], mode="lines",
+                        name=f"cost of a {text} h wait", meta="wait-cost",
+                        line=dict(color="#333", dash="dash", width=1.5),
+                        hovertemplate="hour worth %{x:$,.2f}: wait costs %{y:$,.2f}<extra></extra>")
+    if chosen is not None and float(chosen) > 0:
+        x_seen.append(float(chosen))
+        fig.add_vline(x=float(chosen), line_dash="dot", line_color="#777")
+        fig.add_annotation(x=_log10(float(chosen)), y=0.02, yref="paper", name="chosen", showarrow=False,
+                           text=f"your hour: {format_usd(Decimal(str(chosen)))}", xanchor="left")
+    # Explicit ranges (log units): the savings decide the view; the wait lines may leave it.
+    fig.update_xaxes(range=[math.log10(min(x_seen)) - 0.3, math.log10(max(x_seen)) + 0.3])
+    if y_seen:
+        fig.update_yaxes(range=[math.log10(min(y_seen)) - 1, math.log10(max(y_seen)) + 1])
     fig.update_layout(title=title, **LAYOUT)
-    fig.update_xaxes(title_text="Value of an hour of waiting (USD)", tickprefix="$")
-    fig.update_yaxes(title_text="Net saving of batch (USD)", tickprefix="$")
+    fig.update_xaxes(title_text="Value of an hour of waiting (USD, log scale)", type="log", tickprefix="$")
+    fig.update_yaxes(title_text="USD (log scale)", type="log", tickprefix="$")
     return fig
 
 
@@ -237,13 +263,18 @@ def forecast(
     *,
     budget: Number | None = None,
     price_changes: Sequence[tuple[dt.date, str]] = (),
+    colours: Mapping[str, str] | None = None,
     title: str = "Monthly cost forecast",
 ) -> go.Figure:
-    """Monthly cost per plan, the budget as a horizontal line, price changes as dated markers."""
+    """Monthly cost per plan, the budget as a horizontal line, price changes as dated markers.
+
+    ``colours`` maps a plan to a colour (e.g. an all-batch plan to the batch colour).
+    """
+    colours = colours or {}
     fig = go.Figure()
     for i, (plan, ys) in enumerate(plans.items()):
         fig.add_scatter(x=list(months), y=[_f(y) for y in ys], mode="lines+markers", name=plan,
-                        line=dict(color=colour(plan, i), width=2.5),
+                        line=dict(color=colours.get(plan, colour(plan, i)), width=2.5),
                         hovertemplate="%{x|%b %Y}: %{y:$,.2f}<extra>" + plan + "</extra>")
     if budget is not None:
         fig.add_hline(y=_f(budget), line_dash="dash", line_color="#d62728", line_width=2)

@@ -65,6 +65,7 @@ def test_cost_vs_size_marks_break_even_on_log_axes() -> None:
     )
     names = [t.name for t in fig.data]
     assert names == ["Standard", "Batch API", "Break-even"]
+    assert fig.data[0].line.dash == "solid"
     marker = fig.data[2]
     assert list(marker.x) == [1000.0] and list(marker.y) == [10.0]
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
@@ -77,23 +78,39 @@ def test_cost_vs_size_marks_break_even_on_log_axes() -> None:
 
 def test_savings_vs_time_value_shows_both_cases_and_their_crossings() -> None:
     cases = [
-        charts.SavingsCase("$7.50 job", Decimal("7.50"), Decimal("23")),
-        charts.SavingsCase("$7,500 job", Decimal("7500"), Decimal("23")),
+        charts.SavingsCase("saves $7.50", Decimal("7.50"), Decimal("24")),
+        charts.SavingsCase("saves $7,500", Decimal("7500"), Decimal("24")),
+        charts.SavingsCase("nothing to save", Decimal("-1"), Decimal("24")),
     ]
-    fig = charts.savings_vs_time_value([0, 0.1, 1, 10, 100, 1000], cases, chosen=50)
-    lines = [t for t in fig.data if t.mode == "lines"]
-    assert [t.name for t in lines] == ["$7.50 job", "$7,500 job"]
-    assert lines[0].y[0] == 7.5 and lines[1].y[0] == 7500.0
-    assert math.isclose(lines[1].y[-1], 7500 - 23 * 1000)
-    crossings = [a for a in fig.layout.annotations if (a.name or "").startswith("crossing")]
-    assert [a.text for a in crossings] == [
-        "$7.50 job: waiting pays below $0.3261/h",
-        "$7,500 job: waiting pays below $326.09/h",
-    ]
-    assert math.isclose(crossings[1].x, 7500 / 23)
-    assert any(s.y0 == 0 and s.y1 == 0 for s in fig.layout.shapes)  # the zero line
+    fig = charts.savings_vs_time_value([0, 0.01, 1, 100, 10_000], cases, chosen=50)
+    savings = [t for t in fig.data if t.meta == "savings"]
+    assert [t.name for t in savings] == ["saves $7.50", "saves $7,500"]
+    assert list(savings[0].y) == [7.5, 7.5] and list(savings[1].y) == [7500.0, 7500.0]
+    assert list(savings[0].x) == [0.01, 10_000.0]  # zero cannot sit on a log axis
+    (wait,) = [t for t in fig.data if t.meta == "wait-cost"]  # one line per distinct wait
+    assert wait.name == "cost of a 24 h wait"
+    assert list(wait.y) == [0.24, 240_000.0]
+    crossings = [t for t in fig.data if t.meta == "crossing"]
+    assert [(t.x[0], t.y[0]) for t in crossings] == [(0.3125, 7.5), (312.5, 7500.0)]
+    labels = [a for a in fig.layout.annotations if (a.name or "").startswith("crossing")]
+    assert [a.text for a in labels] == ["waiting pays below $0.3125/h", "waiting pays below $312.50/h"]
+    assert math.isclose(labels[1].x, math.log10(312.5))
+    assert any(t.name == "nothing to save: batch saves nothing" for t in fig.data)
     assert "your hour: $50.00" in annotation_texts(fig)
-    assert fig.layout.yaxis.title.text == "Net saving of batch (USD)"
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
+    assert fig.layout.xaxis.title.text == "Value of an hour of waiting (USD, log scale)"
+    # The view spans every crossing and both savings, in log units.
+    lo, hi = fig.layout.xaxis.range
+    assert lo < math.log10(0.3125) and hi > math.log10(10_000)
+    lo, hi = fig.layout.yaxis.range
+    assert lo < math.log10(7.5) and hi > math.log10(7500)
+
+
+def test_waits_that_differ_by_minutes_share_one_line() -> None:
+    cases = [charts.SavingsCase("a", Decimal("10"), Decimal("24")),
+             charts.SavingsCase("b", Decimal("20"), Decimal("23.9967"))]
+    fig = charts.savings_vs_time_value([1, 100], cases)
+    assert [t.name for t in fig.data if t.meta == "wait-cost"] == ["cost of a 24 h wait"]
 
 
 def test_forecast_draws_budget_line_and_dated_price_changes() -> None:
@@ -103,8 +120,10 @@ def test_forecast_draws_budget_line_and_dated_price_changes() -> None:
         {"All standard": [100, 110, 121], "All batch": [50, 55, 60.5]},
         budget=Decimal("105"),
         price_changes=[(dt.date(2026, 2, 15), "gpt-4o: new price")],
+        colours={"All batch": charts.MODE_COLOURS["batch"]},
     )
     assert [t.name for t in fig.data] == ["All standard", "All batch"]
+    assert fig.data[1].line.color == charts.MODE_COLOURS["batch"]
     assert list(fig.data[0].x) == months
     budget_lines = [s for s in fig.layout.shapes if s.y0 == 105 and s.y1 == 105]
     assert len(budget_lines) == 1

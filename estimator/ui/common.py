@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from ..planning import (
     RateLimits,
     Throughput,
 )
+from ..pricing import shipped_pricing_dir
 from ..report import PricedModel, resolve_price
 
 log = logging.getLogger(__name__)
@@ -79,14 +81,14 @@ def guarded(what: str) -> Iterator[None]:
     try:
         yield
     except EstimatorError as exc:
-        st.error(str(exc), icon="⚠️")
+        st.error(str(exc), icon=":material/warning:")
     except Exception as exc:  # noqa: BLE001 - the page must survive anything
         log.exception("unexpected error while %s", what)
         text = str(exc).splitlines()[0][:200] if str(exc) else ""
         st.error(
             f"Something unexpected went wrong while {what} ({type(exc).__name__}{': ' + text if text else ''}). "
             "Check the inputs and try again; the details are in the server log.",
-            icon="🛑",
+            icon=":material/error:",
         )
 
 
@@ -187,7 +189,7 @@ def sidebar_settings() -> Settings:
                        f"[source]({p.source})")
         except EstimatorError as exc:
             price_error = str(exc)
-            st.error(price_error, icon="⚠️")
+            st.error(price_error, icon=":material/warning:")
         params = mode_params_inputs()
         limits = account_limits_inputs(model)
     return Settings(book, model, as_of, priced, price_error, params, limits)
@@ -277,6 +279,12 @@ def need_price(settings: Settings) -> PricedModel:
     if settings.priced is None:
         raise EstimatorError(settings.price_error or "no price for this model on that date")
     return settings.priced
+
+
+def display_paths(text: str) -> str:
+    """Text naming a shipped price table by its path on this machine, with the path made relative."""
+    shipped = str(shipped_pricing_dir())
+    return text.replace(shipped + os.sep, "pricing/").replace(shipped, "pricing")
 
 
 def pct(share: Decimal) -> str:

@@ -63,7 +63,7 @@ def render(settings: Settings) -> EstimateResult | None:
         st.error(f"{uploaded.name} is {uploaded.size / 1e6:,.1f} MB, more than the "
                  f"{upload_limit_bytes() // (1024 * 1024):,} MB this app accepts. Use the command line tool "
                  "(`python -m estimator estimate FILE ...`) for larger files, or `--sample` a part of it.",
-                 icon="⚠️")
+                 icon=":material/warning:")
         return None
     upload = Upload.of(uploaded.name, uploaded.getvalue(), None if fmt == "auto" else fmt, encoding)
     with guarded("reading the file"):
@@ -155,18 +155,21 @@ def show_estimate(settings: Settings, upload: Upload, options: CountOptions) -> 
     st.subheader("Cost by delivery mode")
     mode_cols = st.columns(len(comparison.modes))
     for col, (name, cost) in zip(mode_cols, comparison.modes.items()):
-        delta = None
+        delta, colour = None, "inverse"  # a lower cost is good news
         if name != "standard":
             change = -comparison.savings(name)
-            delta = f"{format_usd(change)} ({pct(-comparison.savings_share(name))}) vs standard"
-        col.metric(mode_label(name), format_usd(cost.total_cost), delta=delta, delta_color="inverse",
+            if change == 0:
+                delta, colour = "same as standard", "off"
+            else:
+                delta = f"{format_usd(change)} ({pct(-comparison.savings_share(name))}) vs standard"
+        col.metric(mode_label(name), format_usd(cost.total_cost), delta=delta, delta_color=colour,
                    help=cost.explanation)
     st.dataframe(mode_table(est), hide_index=True, width="stretch", key="mode_table")
     worst = est.worst_case.modes if est.worst_case else {}
     st.plotly_chart(
         mode_costs([ModeBar(n, mode_label(n), c.input_cost, c.output_cost,
                             worst[n].total_cost if n in worst else None)
-                    for n, c in comparison.modes.items()]),
+                    for n, c in comparison.modes.items()], title="Input and output cost per mode"),
         key="mode_chart",
     )
 
@@ -197,8 +200,8 @@ def show_estimate(settings: Settings, upload: Upload, options: CountOptions) -> 
                           mime="text/csv", key="download_estimate_csv", on_click="ignore")
     dl[1].download_button("Download results (JSON)", data=estimate_json(doc), file_name="estimate.json",
                           mime="application/json", key="download_estimate_json", on_click="ignore")
-    st.caption("The JSON is the same document `python -m estimator estimate FILE --json` prints. "
-               "The CSV is safe to open in a spreadsheet: text starting with = + - @ is prefixed with '.")
+    st.caption("The JSON is what the command line's `estimate --json` prints. In the CSV, text that a "
+               "spreadsheet would run as a formula is prefixed with an apostrophe.")
     return EstimateResult(upload, options, profile, est)
 
 
@@ -223,13 +226,14 @@ def mode_table(est: Estimate) -> pd.DataFrame:
 
 
 def distribution_table(profile: TokenProfile) -> pd.DataFrame:
-    rows = [("Input", profile.input_per_row)]
+    dists = {"Input": profile.input_per_row}
     if profile.output_per_row is not None:
-        rows.append(("Output", profile.output_per_row))
+        dists["Output"] = profile.output_per_row
     return pd.DataFrame([
-        {"Tokens per row": what, "min": f"{d.min:,}", "p50": f"{d.p50:,}", "mean": f"{d.mean:,.1f}",
-         "p95": f"{d.p95:,}", "max": f"{d.max:,}"}
-        for what, d in rows
+        {"Per row": stat, **{what: text(d) for what, d in dists.items()}}
+        for stat, text in (("min", lambda d: f"{d.min:,}"), ("p50", lambda d: f"{d.p50:,}"),
+                           ("mean", lambda d: f"{d.mean:,.1f}"), ("p95", lambda d: f"{d.p95:,}"),
+                           ("max", lambda d: f"{d.max:,}"))
     ])
 
 
@@ -262,7 +266,7 @@ def uncertainty_notes(profile: TokenProfile, comparison: Comparison) -> None:
             f"Standard cost, 95% interval: {format_usd(lo.standard.total_cost)} – {format_usd(hi.standard.total_cost)} "
             f"(estimate {format_usd(std)}); batch: {format_usd(lo.modes['batch'].total_cost)} – "
             f"{format_usd(hi.modes['batch'].total_cost)}.",
-            icon="🎲",
+            icon=":material/casino:",
         )
     if profile.relative_uncertainty:  # set only for approximate tokenizers
         u = Decimal(str(profile.relative_uncertainty))
@@ -274,5 +278,5 @@ def uncertainty_notes(profile: TokenProfile, comparison: Comparison) -> None:
             f"Input tokens ±{pct(u)}: {low_tokens:,} – {high_tokens:,}. "
             f"Standard cost {format_usd(lo.standard.total_cost)} – {format_usd(hi.standard.total_cost)}; "
             f"batch {format_usd(lo.modes['batch'].total_cost)} – {format_usd(hi.modes['batch'].total_cost)}.",
-            icon="⚠️",
+            icon=":material/warning:",
         )

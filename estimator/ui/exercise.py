@@ -17,7 +17,7 @@ from ..exercise import (
 )
 from ..export import to_json_bytes
 from ..planning import DEFAULT_VALUE_PER_HOUR
-from .common import Settings, to_decimal
+from .common import Settings, display_paths, to_decimal
 
 
 def render(settings: Settings) -> None:
@@ -42,8 +42,9 @@ def render(settings: Settings) -> None:
     override = None if per == book_price.per_mtok else per
     ex = run_exercise(settings.book, rows=(rows, small), tokens_per_row=tokens, wait_hours=wait,
                       value_per_hour=value, price_per_mtok=override)
-    st.markdown(f"**Price:** {price_text(ex.price.per_mtok)} per 1M tokens — {ex.price.source}  \n"
-                f"**Batch:** {price_text(ex.price.batch_per_mtok)} per 1M tokens — {ex.price.batch_source}")
+    st.markdown(f"**Price:** {price_text(ex.price.per_mtok)} per 1M tokens — {display_paths(ex.price.source)}  \n"
+                f"**Batch:** {price_text(ex.price.batch_per_mtok)} per 1M tokens — "
+                f"{display_paths(ex.price.batch_source)}")
 
     for col, s in zip(st.columns(len(ex.scenarios)), ex.scenarios):
         with col, st.container(border=True):

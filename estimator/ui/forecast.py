@@ -10,12 +10,15 @@ import pandas as pd
 import streamlit as st
 
 from .. import format_usd
+from ..charts import MODE_COLOURS
 from ..charts import forecast as forecast_chart
 from ..export import rows_to_csv, to_json_bytes
 from ..forecast import ALL_BATCH, ALL_STANDARD, ModeMix, Volume, forecast, hybrid_mix
 from ..planning import RequestSize
-from .common import Settings, mode_label, to_decimal
+from .common import Settings, display_paths, mode_label, to_decimal
 
+PLAN_COLOURS = {"all standard": MODE_COLOURS["standard"], "all batch": MODE_COLOURS["batch"],
+                "hybrid": MODE_COLOURS["hybrid"]}
 PRICING_RULES = {"month-start": "Price in force on the 1st of each month",
                  "prorate": "Split months at a price change"}
 
@@ -61,18 +64,19 @@ def render(settings: Settings) -> None:
         over = p.first_month_over_budget
         col.metric(f"{p.mix.name}: {horizon} months", format_usd(p.total_cost),
                    delta=f"over budget from {over:%b %Y}" if over else ("within budget" if budget else None),
-                   delta_color="inverse" if over else "normal",
+                   delta_color="red" if over else "green", delta_arrow="off",
                    help=", ".join(f"{mode_label(k)} {v * 100:.0f}%" for k, v in p.mix.shares.items()))
     months = [r.month for r in result.plans[0].months]
     fig = forecast_chart(
         months, {p.mix.name: [r.cost for r in p.months] for p in result.plans}, budget=budget,
         price_changes=[(ch.effective_from, f"{result.model}: new price from {ch.effective_from}")
                        for ch in result.price_changes],
+        colours=PLAN_COLOURS,
     )
     st.plotly_chart(fig, key="fc_chart")
     if result.price_changes:
         for ch in result.price_changes:
-            st.caption(f"From {ch.month:%b %Y}: {ch.description}")
+            st.caption(f"From {ch.month:%b %Y}: {display_paths(ch.description)}")
     else:
         st.caption("No dated price change of this model falls inside the forecast; the price tables list only "
                    "published prices.")

@@ -9,16 +9,18 @@ import pandas as pd
 import streamlit as st
 
 from ..charts import price_history as price_history_chart
+from ..exercise import price_text
 from ..export import rows_to_csv
 from ..report import model_rows, price_history
 from .common import Settings
 
 
 def _money(v: object) -> str:
+    """A price per million tokens as price pages write it: $15, $2.50, $0.075."""
     if v is None:
         return "–"
     assert isinstance(v, Decimal)
-    return f"${v.normalize():f}" if v == v.to_integral_value() else f"${v:f}".rstrip("0")
+    return price_text(v)
 
 
 def render(settings: Settings) -> None:

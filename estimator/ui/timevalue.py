@@ -55,7 +55,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
     decision = decide_for_job(comparison, times, value_per_hour=value, deadline_hours=deadline,
                               wait_basis=wait_basis)
 
-    st.success(f"**{RECOMMENDATION_TEXT[decision.recommendation]}.** {decision.reason}", icon="💡")
+    st.success(f"**{RECOMMENDATION_TEXT[decision.recommendation]}.** {decision.reason}", icon=":material/lightbulb:")
     m = st.columns(5)
     m[0].metric("Batch saves", format_usd(decision.batch_savings))
     m[1].metric("Extra wait for batch", format_hours(decision.wait_hours))
@@ -63,8 +63,9 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
     m[3].metric("Net benefit of batch", format_usd(decision.net_benefit_of_batch)
                 if decision.net_benefit_of_batch is not None else "–")
     be = decision.break_even_rows
-    m[4].metric("Break-even size", f"{math.ceil(be):,} rows" if be is not None else "never",
-                help="Below this many rows standard wins; above it batch does.")
+    m[4].metric("Break-even size", f"{compact(math.ceil(be))} rows" if be is not None else "never",
+                help="Below this many rows standard wins; above it batch does."
+                + (f" Exactly {math.ceil(be):,} rows." if be is not None else ""))
     if decision.deadline_hours is not None:
         st.caption(f"Deadline {format_hours(decision.deadline_hours)}: batch worst case "
                    f"{'meets' if decision.batch_meets_deadline else 'misses'} it; standard "
@@ -73,10 +74,11 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
     st.dataframe(pd.DataFrame([
         {"Mode": mode_label(name), "Typical time": format_hours(t.hours), "Worst case": format_hours(t.worst_case_hours),
          "Requests/min": f"{t.requests_per_minute:,.0f}" if t.requests_per_minute is not None else "scheduled",
-         "Limited by": t.bottleneck, "How": t.explanation}
+         "Limited by": BOTTLENECKS.get(t.bottleneck, t.bottleneck)}
         for name, t in times.as_mapping().items()
     ]), hide_index=True, width="stretch", key="tv_times")
-    st.caption(f"Times under {limits.describe()} (change them in the sidebar).")
+    st.caption(f"Times under {limits.describe()} (change them in the sidebar). "
+               + " ".join(f"{mode_label(n)}: {t.explanation}." for n, t in times.as_mapping().items()))
 
     left, right = st.columns(2)
     with left:
@@ -84,12 +86,27 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
     with right:
         cases = classic_cases(settings)
         cases.append(SavingsCase("your job", decision.batch_savings, decision.wait_hours))
-        top = max([Decimal(400), (value or Decimal(0)) * 2]
-                  + [c.savings / c.extra_wait_hours * Decimal("1.2") for c in cases if c.extra_wait_hours > 0])
-        xs = [top * i / 100 for i in range(101)]
-        st.plotly_chart(savings_vs_time_value(xs, cases, chosen=value), key="tv_savings_chart")
+        top = max([Decimal(1_000), (value or Decimal(0)) * 10]
+                  + [c.savings / c.extra_wait_hours * 10 for c in cases if c.extra_wait_hours > 0 and c.savings > 0])
+        st.plotly_chart(savings_vs_time_value([Decimal("0.01"), top], cases, chosen=value), key="tv_savings_chart")
         st.caption("The classic cases from the Batch budgeter tab: saving $7.50 is not worth a 24-hour wait at "
                    "$50/hour ($1,200); saving $7,500 is.")
+
+
+BOTTLENECKS = {"rpm": "requests per minute", "tpm": "tokens per minute", "input_tpm": "input tokens per minute",
+               "output_tpm": "output tokens per minute", "concurrency": "requests in flight × latency",
+               "window": "completion window", "queue": "batch queue"}
+
+
+def compact(n: int) -> str:
+    """1,234,567 as 1.23M: a metric has room for a few characters."""
+    if n >= 1_000_000_000:
+        return f"{n / 1e9:.2f}B"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.2f}M"
+    if n >= 100_000:
+        return f"{n / 1e3:.0f}k"
+    return f"{n:,}"
 
 
 def classic_cases(settings: Settings) -> list[SavingsCase]:
@@ -115,7 +132,7 @@ def size_chart(usage: Usage, comparison: Comparison, decision: Decision) -> go.F
     marker = None
     if be is not None and be > 0:
         at = compare(size.usage(max(1, math.ceil(be))), comparison.price, comparison.params)
-        marker = (be, at.standard.total_cost)
+        marker = (math.ceil(be), at.standard.total_cost)
     return cost_vs_size(sizes, series, labels=labels, break_even=marker,
                         current=(usage.requests, f"this job: {usage.requests:,} rows"),
                         cost_label="Cost, batch incl. the wait (USD)")

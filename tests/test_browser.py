@@ -1,0 +1,202 @@
+"""The app in a real browser: serve it, upload a file, read the numbers, download the results.
+
+Needs the ``chromium`` system package at /usr/bin/chromium (``./dev test``
+installs it) and the playwright Python package; playwright's own browser
+downloads are never used.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from estimator import MODE_LABELS, format_usd
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+TEXTS = [
+    "My order #4521 arrived with a cracked screen. Can I get a replacement?",
+    "How do I reset my password? The link in the e-mail has expired.",
+    'The invoice says "€49.99" but I was charged €59.99, please check.',
+    "Le colis n'est jamais arrivé, pouvez-vous vérifier le suivi ?",
+    "Multi-line message:\nfirst line\nsecond line, with a comma",
+    "=SUM(A1:A2) looks like a formula but is just text",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 45) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode} before it served the app")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"streamlit did not answer {url}/_stcore/health within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace"), log.read_text()
+
+
+def cli_estimate(path: Path, *args: str) -> dict:
+    from click.testing import CliRunner
+
+    from estimator.cli import main
+
+    result = CliRunner().invoke(main, ["estimate", str(path), "--model", "gpt-4o", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_upload_estimate_and_download(server: str, tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: install the Debian/Ubuntu 'chromium' package "
+                    "(./dev test does it) to run the browser test")
+    from playwright.sync_api import expect, sync_playwright
+
+    data = tmp_path / "tickets.csv"
+    with open(data, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "text"])
+        for i in range(60):
+            w.writerow([i + 1, TEXTS[i % len(TEXTS)] + f" (ticket {i + 1})"])
+    expected = cli_estimate(data, "--column", "text", "--output-tokens", "50")
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+            page.set_default_timeout(30_000)
+            page.goto(server)
+            # Load events fire before the app exists: wait for the app's own text.
+            expect(page.get_by_text("Upload a file to estimate")).to_be_visible()
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(data))
+            tab = page.get_by_role("tabpanel", name="Estimate")
+            expect(tab.get_by_role("heading", name="Cost by delivery mode")).to_be_visible()
+            out = tab.get_by_label("Output tokens per answer")
+            out.fill("50")
+            out.press("Enter")
+
+            standard = format_usd(json_decimal(expected["modes"]["standard"]["total_cost"]))
+            metric = tab.locator('[data-testid="stMetric"]').filter(has_text="Standard").first
+            expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(standard)
+            shown = metric_values(tab)
+            assert shown["Rows"] == f"{expected['rows']:,}"
+            assert shown["Input tokens"] == f"{expected['input_tokens']:,}"
+            assert shown["Expected output tokens"] == f"{expected['output_tokens']:,}"
+            assert shown["Batch API"] == format_usd(json_decimal(expected["modes"]["batch"]["total_cost"]))
+            assert shown["Streaming + early exit"] == format_usd(
+                json_decimal(expected["modes"]["streaming_early_exit"]["total_cost"]))
+            expect(tab.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+            screenshot(page, "estimate.png")
+
+            button = tab.locator('[data-testid="stDownloadButton"]').filter(has_text="Download results (CSV)")
+            with page.expect_download() as info:
+                button.locator("button").click()
+            download = info.value
+            assert download.suggested_filename == "estimate.csv"
+            text = Path(download.path()).read_text(encoding="utf-8-sig")
+            rows = {r["mode"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
+            assert set(rows) == set(MODE_LABELS)
+            for mode, cost in expected["modes"].items():
+                assert rows[mode]["total_cost_usd"] == cost["total_cost"]
+                assert rows[mode]["input_tokens"] == str(cost["input_tokens"])
+            assert rows["standard"]["file"] == "tickets.csv"
+
+            page.get_by_role("tab", name="Time value").click()
+            tv = page.get_by_role("tabpanel", name="Time value")
+            expect(tv.get_by_text("Is waiting for batch worth it?")).to_be_visible()
+            expect(tv.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+            screenshot(page, "time-value.png")
+
+            for name, heading in (("Batch plan", "Batch files, waves and completion time"),
+                                  ("Forecast", "Monthly budget forecast"),
+                                  ("Batch budgeter", "Batch budgeter"),
+                                  ("Pricing", "Price tables")):
+                page.get_by_role("tab", name=name).click()
+                panel = page.get_by_role("tabpanel", name=name)
+                expect(panel.get_by_role("heading", name=heading)).to_be_visible()
+                screenshot(page, name.lower().replace(" ", "-") + ".png")
+            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+        finally:
+            browser.close()
+
+
+def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The whole app: Streamlit scrolls inside its own container, so grow the viewport to fit it."""
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section')]"
+        ".map(e => e.scrollHeight), document.body.scrollHeight)"
+    )
+    page.set_viewport_size({"width": 1440, "height": min(int(height) + 40, 12_000)})
+    page.wait_for_timeout(500)  # let charts re-layout to the new size
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def json_decimal(text: str):  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    return Decimal(text)
+
+
+def metric_values(scope) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    values = {}
+    for m in scope.locator('[data-testid="stMetric"]').all():
+        label = m.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        values[label] = m.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return values
