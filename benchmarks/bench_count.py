@@ -56,7 +56,9 @@ def _plain_tiktoken(name: str):  # type: ignore[no-untyped-def]
     url = f"https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
     target = cache / hashlib.sha1(url.encode()).hexdigest()
     if not target.exists():
-        target.write_bytes(gzip.decompress((ROOT / "estimator" / "_encodings" / f"{name}.tiktoken.gz").read_bytes()))
+        target.write_bytes(
+            gzip.decompress((ROOT / "estimator" / "_encodings" / f"{name}.tiktoken.gz").read_bytes())
+        )
     os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
     import tiktoken
 
@@ -75,8 +77,14 @@ def measure_baseline(path: str) -> dict[str, object]:
     for text in df["text"]:
         total += len(encode(text, disallowed_special=()))
     seconds = time.perf_counter() - start
-    return {"rows": len(df), "text_tokens": total, "seconds": seconds, "read_seconds": read,
-            "peak_rss_mb": _peak_rss_mb(), "backend": f"tiktoken {ENCODING}, one process"}
+    return {
+        "rows": len(df),
+        "text_tokens": total,
+        "seconds": seconds,
+        "read_seconds": read,
+        "peak_rss_mb": _peak_rss_mb(),
+        "backend": f"tiktoken {ENCODING}, one process",
+    }
 
 
 def measure_pipeline(path: str, workers: int | None) -> dict[str, object]:
@@ -89,19 +97,30 @@ def measure_pipeline(path: str, workers: int | None) -> dict[str, object]:
     model = book.model(MODEL)
     tok = get_tokenizer(model.tokenizer)  # loading the encoding is not what we measure
     start = time.perf_counter()
-    profile = count_dataset(path, model=model, shape=RequestShape(column="text"), output=OutputSpec(fixed=100),
-                            price=book.price(MODEL), workers=workers)
+    profile = count_dataset(
+        path,
+        model=model,
+        shape=RequestShape(column="text"),
+        output=OutputSpec(fixed=100),
+        price=book.price(MODEL),
+        workers=workers,
+    )
     seconds = time.perf_counter() - start
-    return {"rows": profile.rows, "text_tokens": profile.text_tokens, "input_tokens": profile.input_tokens,
-            "seconds": seconds, "peak_rss_mb": _peak_rss_mb(),
-            "backend": f"{getattr(tok, 'backend', '?')} ({tok.label}), workers={workers or 'all cores'}"}
+    return {
+        "rows": profile.rows,
+        "text_tokens": profile.text_tokens,
+        "input_tokens": profile.input_tokens,
+        "seconds": seconds,
+        "peak_rss_mb": _peak_rss_mb(),
+        "backend": f"{getattr(tok, 'backend', '?')} ({tok.label}), workers={workers or 'all cores'}",
+    }
 
 
 def _run_child(which: str, path: Path, workers: int | None) -> dict[str, object]:
     cmd = [sys.executable, __file__, "--measure", which, "--data", str(path)]
     if workers:
         cmd += ["--workers", str(workers)]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
         raise SystemExit(f"{which} run failed (exit {done.returncode})")
@@ -112,17 +131,27 @@ def _run_child(which: str, path: Path, workers: int | None) -> dict[str, object]
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=1_000_000, help="rows of the generated CSV")
-    ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "estimator-bench"),
-                    help="where generated datasets are kept and reused")
+    ap.add_argument(
+        "--data-dir",
+        default=os.path.join(tempfile.gettempdir(), "estimator-bench"),
+        help="where generated datasets are kept and reused",
+    )
     ap.add_argument("--data", help="measure this CSV (column 'text') instead of a generated one")
-    ap.add_argument("--only", choices=("baseline", "pipeline"), help="run one side only (e.g. for a file "
-                    "too big for the baseline's memory)")
+    ap.add_argument(
+        "--only",
+        choices=("baseline", "pipeline"),
+        help="run one side only (e.g. for a file too big for the baseline's memory)",
+    )
     ap.add_argument("--workers", type=int, help="tokenizer threads for the pipeline (default: all cores)")
     ap.add_argument("--measure", choices=("baseline", "pipeline"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.measure:  # child process: one measurement, JSON on the last line
-        fn = measure_baseline(args.data) if args.measure == "baseline" else measure_pipeline(args.data, args.workers)
+        fn = (
+            measure_baseline(args.data)
+            if args.measure == "baseline"
+            else measure_pipeline(args.data, args.workers)
+        )
         print(json.dumps(fn))
         return 0
 
@@ -148,17 +177,23 @@ def main(argv: list[str] | None = None) -> int:
             continue
         r = results[which] = _run_child(which, path, args.workers)
         secs = float(r["seconds"])  # type: ignore[arg-type]
-        print(f"{which:<9} rows {r['rows']:>10,}  {mb:8.1f} MB  {secs:7.2f} s  {mb / secs:7.1f} MB/s  "
-              f"peak RSS {float(r['peak_rss_mb']):6.0f} MB  text tokens {r['text_tokens']:,}  [{r['backend']}]")  # type: ignore[arg-type]
+        print(
+            f"{which:<9} rows {r['rows']:>10,}  {mb:8.1f} MB  {secs:7.2f} s  {mb / secs:7.1f} MB/s  "
+            f"peak RSS {float(r['peak_rss_mb']):6.0f} MB  text tokens {r['text_tokens']:,}  [{r['backend']}]"
+        )  # type: ignore[arg-type]
     if len(results) == 2:
         b, p = results["baseline"], results["pipeline"]
         if b["text_tokens"] != p["text_tokens"] or b["rows"] != p["rows"]:
-            print(f"MISMATCH: baseline {b['rows']} rows / {b['text_tokens']} tokens, "
-                  f"pipeline {p['rows']} rows / {p['text_tokens']} tokens")
+            print(
+                f"MISMATCH: baseline {b['rows']} rows / {b['text_tokens']} tokens, "
+                f"pipeline {p['rows']} rows / {p['text_tokens']} tokens"
+            )
             return 1
         ratio = float(b["seconds"]) / float(p["seconds"])  # type: ignore[arg-type]
-        print(f"totals identical ({p['text_tokens']:,} text tokens; {p['input_tokens']:,} billed input tokens "
-              f"with chat framing); pipeline is {ratio:.2f}x the baseline")
+        print(
+            f"totals identical ({p['text_tokens']:,} text tokens; {p['input_tokens']:,} billed input tokens "
+            f"with chat framing); pipeline is {ratio:.2f}x the baseline"
+        )
     return 0
 
 

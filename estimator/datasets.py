@@ -83,9 +83,10 @@ class OutputSpec:
                 raise UsageError(f"output {name} must be a whole number >= 0, got {value!r}")
         if self.max_tokens == 0:
             raise UsageError("--max-tokens must be at least 1")
-        if self.ratio is not None:
-            if not isinstance(self.ratio, Decimal) or not self.ratio.is_finite() or self.ratio < 0:
-                raise UsageError(f"output ratio must be a finite decimal >= 0, e.g. 0.5; got {self.ratio!r}")
+        if self.ratio is not None and (
+            not isinstance(self.ratio, Decimal) or not self.ratio.is_finite() or self.ratio < 0
+        ):
+            raise UsageError(f"output ratio must be a finite decimal >= 0, e.g. 0.5; got {self.ratio!r}")
 
     @property
     def kind(self) -> str:
@@ -181,7 +182,7 @@ _SMALL = 1 << 16  # token counts below this go in a dense array; larger ones in 
 class Histogram:
     """Exact distribution of non-negative ints in bounded memory."""
 
-    __slots__ = ("dense", "sparse", "count", "total")
+    __slots__ = ("count", "dense", "sparse", "total")
 
     def __init__(self) -> None:
         self.dense = np.zeros(0, dtype=np.int64)
@@ -340,7 +341,9 @@ def make_plan(
     )
 
 
-def parse_token_counts(values: Sequence[str], column: str, first_row: int) -> tuple[np.ndarray, list[tuple[int, str]]]:
+def parse_token_counts(
+    values: Sequence[str], column: str, first_row: int
+) -> tuple[np.ndarray, list[tuple[int, str]]]:
     """Whole numbers >= 0 from a column of text; the bad ones as (row, reason)."""
     try:
         arr = np.fromiter(map(int, values), dtype=np.int64, count=len(values))
@@ -359,7 +362,9 @@ def parse_token_counts(values: Sequence[str], column: str, first_row: int) -> tu
         if ok:
             out[i] = int(d)
         else:
-            bad.append((first_row + i, f"column {column!r}: {raw[:40]!r} is not a whole number of tokens >= 0"))
+            bad.append(
+                (first_row + i, f"column {column!r}: {raw[:40]!r} is not a whole number of tokens >= 0")
+            )
     return out, bad
 
 
@@ -385,12 +390,21 @@ def count_rows(
     ``plan.skip_bad_values`` are left out and listed in ``Counts.skipped``.
     """
     text_tok = np.asarray(tokenizer.count_batch(texts, threads=plan.threads), dtype=np.int64)
-    rownos = row_numbers if row_numbers is not None else np.arange(first_row, first_row + len(texts), dtype=np.int64)
+    rownos = (
+        row_numbers
+        if row_numbers is not None
+        else np.arange(first_row, first_row + len(texts), dtype=np.int64)
+    )
     return counts_from_tokens(plan, text_tok, columns, rownos, tokenizer)
 
 
-def counts_from_tokens(plan: CountPlan, text_tok: np.ndarray, columns: Mapping[str, Sequence[str]],
-                       rownos: np.ndarray, tokenizer: Any) -> Counts:
+def counts_from_tokens(
+    plan: CountPlan,
+    text_tok: np.ndarray,
+    columns: Mapping[str, Sequence[str]],
+    rownos: np.ndarray,
+    tokenizer: Any,
+) -> Counts:
     """``Counts`` of rows whose user-text tokens are already known."""
     out, keep, skipped = row_outputs(plan, text_tok, columns, rownos, tokenizer)
     if keep is not None:
@@ -403,7 +417,11 @@ def counts_from_tokens(plan: CountPlan, text_tok: np.ndarray, columns: Mapping[s
 
 
 def row_outputs(
-    plan: CountPlan, text_tok: np.ndarray, columns: Mapping[str, Sequence[str]], rownos: np.ndarray, tokenizer: Any
+    plan: CountPlan,
+    text_tok: np.ndarray,
+    columns: Mapping[str, Sequence[str]],
+    rownos: np.ndarray,
+    tokenizer: Any,
 ) -> tuple[np.ndarray | None, np.ndarray | None, list[tuple[int, str]]]:
     """Expected output tokens per row (None: not estimated), the rows to keep
     (None: all) and the skipped rows with reasons."""
@@ -426,8 +444,9 @@ def row_outputs(
             keep[[r for r, _ in bad]] = False
             skipped = [(int(rownos[r]), why) for r, why in bad]
     elif o.examples_column is not None:
-        out = np.asarray(tokenizer.count_batch(list(columns[o.examples_column]), threads=plan.threads),
-                         dtype=np.int64)
+        out = np.asarray(
+            tokenizer.count_batch(list(columns[o.examples_column]), threads=plan.threads), dtype=np.int64
+        )
     elif o.fixed is not None:
         out = np.full(n, o.fixed, dtype=np.int64)
     elif o.ratio is not None:
@@ -440,8 +459,9 @@ def row_outputs(
     return out, keep, skipped
 
 
-def _accumulate(c: Counts, plan: CountPlan, text_tok: np.ndarray, out: np.ndarray | None,
-                rownos: np.ndarray) -> None:
+def _accumulate(
+    c: Counts, plan: CountPlan, text_tok: np.ndarray, out: np.ndarray | None, rownos: np.ndarray
+) -> None:
     inp = text_tok + plan.framing_tokens
     c.rows += len(inp)
     c.text_tokens += int(text_tok.sum())
@@ -500,7 +520,7 @@ class _Prefetcher:
     re-raises the producer's exception in the consumer.
     """
 
-    def __init__(self, make: Callable[[], Iterator[Any]], depth: int = 3) -> None:
+    def __init__(self, make: Callable[[], Iterator[Any]], depth: int = 2) -> None:
         self._q: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(make,), name="dataset-reader", daemon=True)
@@ -521,7 +541,7 @@ class _Prefetcher:
                 if not self._put(item):
                     return
             self._put(_Done())
-        except BaseException as exc:  # handed to the consumer, which re-raises it
+        except BaseException as exc:  # noqa: BLE001  handed to the consumer, which re-raises it
             self._put(_Failed(exc))
 
     def __iter__(self) -> Iterator[Any]:
@@ -540,7 +560,7 @@ class _Prefetcher:
                 self._q.get_nowait()
         except queue.Empty:
             pass
-        self._thread.join(timeout=5)
+        self._thread.join()  # the reader stops at its next batch; a second Ctrl-C still interrupts this
 
 
 class _ProgressReporter:
@@ -622,23 +642,46 @@ def count_dataset(
         if sample_rows is not None:
             result = _sample_pass(ds, plan, tokenizer, sample_rows, seed, report)
             if result is None:  # the file has no more rows than the sample: count it all
-                return count_dataset(path, model=model, shape=shape, output=output, price=price, format=format,
-                                     encoding=encoding, delimiter=delimiter, bad_rows=bad_rows, workers=workers,
-                                     progress=progress, sample_rows=None, seed=seed)
+                return count_dataset(
+                    path,
+                    model=model,
+                    shape=shape,
+                    output=output,
+                    price=price,
+                    format=format,
+                    encoding=encoding,
+                    delimiter=delimiter,
+                    bad_rows=bad_rows,
+                    workers=workers,
+                    progress=progress,
+                    sample_rows=None,
+                    seed=seed,
+                )
             counts, bytes_read, sample = result
         else:
             counts, bytes_read = _exact_pass(ds, plan, tokenizer, seed, report)
             sample = None
         unreadable = list(ds.skipped)
-        skipped_rows = sorted([int(b.row) for b in unreadable if b.row is not None] + [r for r, _ in counts.skipped])
+        skipped_rows = sorted(
+            [int(b.row) for b in unreadable if b.row is not None] + [r for r, _ in counts.skipped]
+        )
         skipped_count = len(unreadable) + len(counts.skipped)
         notes = list(info.notes)
         notes += [f"tokenizer: {w}" for w in tokenizer.warnings]
         source, fmt = str(info.path), str(info.format)
     return _profile(
-        plan, model, tokenizer, counts, sample,
-        source=source, fmt=fmt, notes=notes, skipped=skipped_rows, skipped_count=skipped_count,
-        elapsed=time.monotonic() - started, bytes_read=bytes_read,
+        plan,
+        model,
+        tokenizer,
+        counts,
+        sample,
+        source=source,
+        fmt=fmt,
+        notes=notes,
+        skipped=skipped_rows,
+        skipped_count=skipped_count,
+        elapsed=time.monotonic() - started,
+        bytes_read=bytes_read,
     )
 
 
@@ -648,8 +691,9 @@ def _batches(ds: Any, plan: CountPlan) -> Iterator[_Batch]:
         yield _Batch(int(b.first_row), render_texts(shape, b.columns), b.columns, int(b.nbytes))
 
 
-def _exact_pass(ds: Any, plan: CountPlan, tokenizer: Any, seed: int,
-                report: _ProgressReporter) -> tuple[Counts, int]:
+def _exact_pass(
+    ds: Any, plan: CountPlan, tokenizer: Any, seed: int, report: _ProgressReporter
+) -> tuple[Counts, int]:
     total = Counts()
     nbytes = 0
     verified = False
@@ -674,7 +718,9 @@ def _exact_pass(ds: Any, plan: CountPlan, tokenizer: Any, seed: int,
 
 
 def _utf8_lengths(values: Sequence[str]) -> np.ndarray:
-    return np.fromiter((len(s.encode("utf-8", "surrogatepass")) for s in values), dtype=np.int64, count=len(values))
+    return np.fromiter(
+        (len(s.encode("utf-8", "surrogatepass")) for s in values), dtype=np.int64, count=len(values)
+    )
 
 
 def text_bytes(shape: RequestShape, columns: Mapping[str, Sequence[str]]) -> np.ndarray:
@@ -708,8 +754,13 @@ def _max_tokens_of(nbytes: np.ndarray, tokenizer: Any) -> np.ndarray:
     return -((-nbytes * num) // den) + 1
 
 
-def _output_bound(plan: CountPlan, in_bound: np.ndarray, columns: Mapping[str, Sequence[str]],
-                  column_values: np.ndarray | None, tokenizer: Any) -> np.ndarray | int:
+def _output_bound(
+    plan: CountPlan,
+    in_bound: np.ndarray,
+    columns: Mapping[str, Sequence[str]],
+    column_values: np.ndarray | None,
+    tokenizer: Any,
+) -> np.ndarray | int:
     """An upper bound of each row's output tokens as the context-window check counts them."""
     o = plan.output
     if not plan.counts_output:
@@ -746,11 +797,14 @@ class _RowView(Sequence[_SampledRow]):
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
-        return _SampledRow(self.first_row + i, int(self.nbytes[i]), {c: v[i] for c, v in self.columns.items()})
+        return _SampledRow(
+            self.first_row + i, int(self.nbytes[i]), {c: v[i] for c, v in self.columns.items()}
+        )
 
 
-def _sample_pass(ds: Any, plan: CountPlan, tokenizer: Any, n: int, seed: int,
-                 report: _ProgressReporter) -> tuple[Counts, int, SampleEstimate] | None:
+def _sample_pass(
+    ds: Any, plan: CountPlan, tokenizer: Any, n: int, seed: int, report: _ProgressReporter
+) -> tuple[Counts, int, SampleEstimate] | None:
     """One pass: byte sizes of all rows, a reservoir sample, exact counts of the
     rows that could exceed the context window or a tier threshold.
 
@@ -783,8 +837,9 @@ def _sample_pass(ds: Any, plan: CountPlan, tokenizer: Any, n: int, seed: int,
                 if bad:
                     if not plan.skip_bad_values:
                         row, why = bad[0]
-                        raise DataError(f"row {row}, {why}. Fix the value, or pass --skip-bad-rows to leave "
-                                        "such rows out")
+                        raise DataError(
+                            f"row {row}, {why}. Fix the value, or pass --skip-bad-rows to leave such rows out"
+                        )
                     keep_mask = np.ones(m, dtype=bool)
                     keep_mask[[r - first_row for r, _ in bad]] = False
                     big.skipped.extend(bad)
@@ -807,8 +862,12 @@ def _sample_pass(ds: Any, plan: CountPlan, tokenizer: Any, n: int, seed: int,
             if keep_mask is None:
                 res.offer(_RowView(first_row, columns, size))
             else:
-                res.offer([_SampledRow(int(r), int(s), {c: v[i] for c, v in columns.items()})
-                           for i, (r, s) in enumerate(zip(rownos.tolist(), size.tolist()))])
+                res.offer(
+                    [
+                        _SampledRow(int(r), int(s), {c: v[i] for c, v in columns.items()})
+                        for i, (r, s) in enumerate(zip(rownos.tolist(), size.tolist()))
+                    ]
+                )
             if lowest_tier is not None or plan.context_window is not None:
                 in_bound = _max_tokens_of(size, tokenizer) + plan.framing_tokens
                 flag = np.zeros(m, dtype=bool)
@@ -821,8 +880,16 @@ def _sample_pass(ds: Any, plan: CountPlan, tokenizer: Any, n: int, seed: int,
                 if len(cand):
                     sub = {c: [v[i] for i in cand.tolist()] for c, v in columns.items()}
                     sub_rows = (rownos[cand] if rownos is not None else first_row + cand).astype(np.int64)
-                    big.merge(count_rows(replace(plan, skip_bad_values=True), render_texts(plan.shape, sub), sub,
-                                         0, tokenizer, row_numbers=sub_rows))
+                    big.merge(
+                        count_rows(
+                            replace(plan, skip_bad_values=True),
+                            render_texts(plan.shape, sub),
+                            sub,
+                            0,
+                            tokenizer,
+                            row_numbers=sub_rows,
+                        )
+                    )
             nbytes = nb
             report(rows, nbytes)
     finally:
@@ -874,9 +941,21 @@ def _sample_pass(ds: Any, plan: CountPlan, tokenizer: Any, n: int, seed: int,
 # --------------------------------------------------------------------------
 
 
-def _profile(plan: CountPlan, model: Model, tokenizer: Any, c: Counts, sample: SampleEstimate | None, *,
-             source: str, fmt: str, notes: list[str], skipped: list[int], skipped_count: int, elapsed: float,
-             bytes_read: int) -> TokenProfile:
+def _profile(
+    plan: CountPlan,
+    model: Model,
+    tokenizer: Any,
+    c: Counts,
+    sample: SampleEstimate | None,
+    *,
+    source: str,
+    fmt: str,
+    notes: list[str],
+    skipped: list[int],
+    skipped_count: int,
+    elapsed: float,
+    bytes_read: int,
+) -> TokenProfile:
     o = plan.output
     if plan.embedding:
         if o.kind != "none":
@@ -889,7 +968,11 @@ def _profile(plan: CountPlan, model: Model, tokenizer: Any, c: Counts, sample: S
     else:
         notes.append(f"expected output: {o.describe()}")
     if plan.context_window is not None and c.over_context_rows:
-        what = "input + max_tokens" if o.max_tokens else ("input + expected output" if plan.counts_output else "input")
+        what = (
+            "input + max_tokens"
+            if o.max_tokens
+            else ("input + expected output" if plan.counts_output else "input")
+        )
         notes.append(
             f"{c.over_context_rows:,} requests exceed the {plan.context_window:,}-token context window ({what}); "
             "they are included in the totals but would fail or be truncated"
@@ -908,8 +991,12 @@ def _profile(plan: CountPlan, model: Model, tokenizer: Any, c: Counts, sample: S
     )
     if sample is not None:  # exact tier parts can never exceed the estimated totals
         tiers = tuple(
-            TierUsage(t.above_input_tokens, min(t.requests, c.rows), min(t.input_tokens, c.input_tokens),
-                      min(t.output_tokens, c.output_tokens))
+            TierUsage(
+                t.above_input_tokens,
+                min(t.requests, c.rows),
+                min(t.input_tokens, c.input_tokens),
+                min(t.output_tokens, c.output_tokens),
+            )
             for t in tiers
         )
     counts_output = plan.counts_output

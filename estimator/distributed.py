@@ -33,12 +33,13 @@ Progress reporting is Dask's own (dashboard or ``dask.diagnostics``).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .datasets import Counts, CountPlan, OutputSpec, TokenProfile, _profile, count_rows, make_plan
+from .datasets import CountPlan, Counts, OutputSpec, TokenProfile, _profile, count_rows, make_plan
 from .errors import DataError, UsageError
 from .pricing import Model, Price
 from .requests import RequestShape, render_texts
@@ -50,10 +51,10 @@ def _column_text(series: Any) -> list[str]:
     """A partition column as exact text: strings unchanged, nulls as ''."""
     import pandas as pd
 
-    if pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
-        values = series.tolist()
-        return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in values]
-    return ["" if pd.isna(v) else str(v) for v in series.tolist()]
+    return [
+        "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
+        for v in series.tolist()
+    ]
 
 
 def count_partition(pdf: Any, plan: CountPlan) -> Any:
@@ -71,18 +72,22 @@ def count_partition(pdf: Any, plan: CountPlan) -> Any:
     return pd.Series([(counts, len(texts))], dtype=object)
 
 
-def read_frame(source: str | Sequence[str], columns: Sequence[str], format: str | None = None) -> tuple[Any, str]:
+def read_frame(
+    source: str | Sequence[str], columns: Sequence[str], format: str | None = None
+) -> tuple[Any, str]:
     """A Dask DataFrame of ``columns`` (values as text) from Parquet or CSV, and the format."""
     import dask.dataframe as dd
 
     first = source if isinstance(source, str) else source[0]
-    fmt = format or ("parquet" if Path(first).is_dir() or first.rstrip("/").endswith((".parquet", ".pq"))
-                     else "csv")
+    fmt = format or (
+        "parquet" if Path(first).is_dir() or first.rstrip("/").endswith((".parquet", ".pq")) else "csv"
+    )
     if fmt == "parquet":
         return dd.read_parquet(source, columns=list(columns)), fmt
     if fmt == "csv":
-        return dd.read_csv(source, usecols=list(columns), dtype=str, keep_default_na=False, na_filter=False,
-                           blocksize=None), fmt
+        return dd.read_csv(
+            source, usecols=list(columns), dtype=str, keep_default_na=False, na_filter=False, blocksize=None
+        ), fmt
     raise UsageError(f"count_distributed reads parquet or csv, not {fmt!r}")
 
 
@@ -123,15 +128,24 @@ def count_distributed(
     nbytes = sum(_size(p) for p in paths)
     tokenizer = get_tokenizer(model.tokenizer)
     notes = [f"counted with Dask over {ddf.npartitions} partitions"]
-    return _profile(plan, model, tokenizer, total, None, source=", ".join(map(str, paths)),
-                    fmt=fmt,
-                    notes=notes, skipped=skipped, skipped_count=len(total.skipped),
-                    elapsed=time.monotonic() - started, bytes_read=nbytes)
+    return _profile(
+        plan,
+        model,
+        tokenizer,
+        total,
+        None,
+        source=", ".join(map(str, paths)),
+        fmt=fmt,
+        notes=notes,
+        skipped=skipped,
+        skipped_count=len(total.skipped),
+        elapsed=time.monotonic() - started,
+        bytes_read=nbytes,
+    )
 
 
 def _size(path: str) -> int:
     import glob
-    import os
 
     if "://" in path:
         return 0

@@ -23,7 +23,7 @@ from estimator.requests import RequestShape, build_messages
 from estimator.tokens import chat_tokens, get_tokenizer, load_encoding
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from make_dataset import rows as generated_rows  # noqa: E402
+from make_dataset import rows as generated_rows
 
 LONG_CELL = ("Déjà vu, 東京 🚀 " + "supercalifragilistic expialidocious 12345 ") * 400
 TRICKY = {
@@ -57,7 +57,9 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) 
 def tiktoken_chat(encoding: str, messages: list[dict[str, str]]) -> int:
     """OpenAI's chat framing, straight from tiktoken: 3 per message + role + content, 3 to prime."""
     enc = load_encoding(encoding)
-    return 3 + sum(3 + len(enc.encode_ordinary(m["role"])) + len(enc.encode_ordinary(m["content"])) for m in messages)
+    return 3 + sum(
+        3 + len(enc.encode_ordinary(m["role"])) + len(enc.encode_ordinary(m["content"])) for m in messages
+    )
 
 
 def count(path: Path, model: Model, **kw: object) -> TokenProfile:
@@ -71,11 +73,14 @@ def count(path: Path, model: Model, **kw: object) -> TokenProfile:
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("system", [None, "You are a terse assistant. Answer in one word."], ids=["no-system", "system"])
+@pytest.mark.parametrize(
+    "system", [None, "You are a terse assistant. Answer in one word."], ids=["no-system", "system"]
+)
 @pytest.mark.parametrize("model_id", ["gpt-4o", "gpt-4"], ids=["o200k", "cl100k"])
 @pytest.mark.parametrize("name", list(TRICKY), ids=list(TRICKY))
-def test_each_tricky_row_matches_tiktoken(tmp_path: Path, book: PriceBook, name: str, model_id: str,
-                                          system: str | None) -> None:
+def test_each_tricky_row_matches_tiktoken(
+    tmp_path: Path, book: PriceBook, name: str, model_id: str, system: str | None
+) -> None:
     text = TRICKY[name]
     model = book.model(model_id)
     path = write_csv(tmp_path / "one.csv", ["id", "text"], [["1", text]])
@@ -127,8 +132,11 @@ def test_empty_system_prompt_is_no_system_message(tmp_path: Path, book: PriceBoo
     path = write_csv(tmp_path / "s.csv", ["text"], [["hello"]])
     with_empty = count(path, book.model("gpt-4o"), shape=RequestShape(column="text", system=""))
     without = count(path, book.model("gpt-4o"))
-    assert with_empty.input_tokens == without.input_tokens == tiktoken_chat("o200k_base", [
-        {"role": "user", "content": "hello"}])
+    assert (
+        with_empty.input_tokens
+        == without.input_tokens
+        == tiktoken_chat("o200k_base", [{"role": "user", "content": "hello"}])
+    )
 
 
 def test_jsonl_gives_the_same_counts(tmp_path: Path, book: PriceBook) -> None:
@@ -143,8 +151,11 @@ def test_jsonl_gives_the_same_counts(tmp_path: Path, book: PriceBook) -> None:
 # Output specs
 # --------------------------------------------------------------------------
 
-OUT_ROWS = [["short", "10", "Yes."], ["a much longer question about a refund, please", "250", "No, sorry: 🚫"],
-            ["NA", "0", ""]]
+OUT_ROWS = [
+    ["short", "10", "Yes."],
+    ["a much longer question about a refund, please", "250", "No, sorry: 🚫"],
+    ["NA", "0", ""],
+]
 
 
 def _inputs(book: PriceBook) -> list[int]:
@@ -163,14 +174,29 @@ def _example_tokens() -> list[int]:
         (OutputSpec(column="n"), lambda b: [10, 250, 0], lambda b: [10, 250, 0]),
         (OutputSpec(column="n", max_tokens=100), lambda b: [10, 100, 0], lambda b: [100, 100, 100]),
         (OutputSpec(examples_column="answer"), lambda b: _example_tokens(), lambda b: _example_tokens()),
-        (OutputSpec(ratio=Decimal("0.5")), lambda b: [math.ceil(i / 2) for i in _inputs(b)],
-         lambda b: [math.ceil(i / 2) for i in _inputs(b)]),
-        (OutputSpec(ratio=Decimal("1.05"), max_tokens=12), lambda b: [min(12, math.ceil(i * 1.05)) for i in _inputs(b)],
-         lambda b: [12, 12, 12]),
+        (
+            OutputSpec(ratio=Decimal("0.5")),
+            lambda b: [math.ceil(i / 2) for i in _inputs(b)],
+            lambda b: [math.ceil(i / 2) for i in _inputs(b)],
+        ),
+        (
+            OutputSpec(ratio=Decimal("1.05"), max_tokens=12),
+            lambda b: [min(12, math.ceil(i * 1.05)) for i in _inputs(b)],
+            lambda b: [12, 12, 12],
+        ),
         (OutputSpec(max_tokens=300), lambda b: [300, 300, 300], lambda b: [300, 300, 300]),
         (OutputSpec(fixed=500, max_tokens=100), lambda b: [100, 100, 100], lambda b: [100, 100, 100]),
     ],
-    ids=["fixed", "column", "column-capped", "examples", "ratio", "ratio-capped", "max-tokens-alone", "fixed-capped"],
+    ids=[
+        "fixed",
+        "column",
+        "column-capped",
+        "examples",
+        "ratio",
+        "ratio-capped",
+        "max-tokens-alone",
+        "fixed-capped",
+    ],
 )
 def test_output_specs(tmp_path: Path, book: PriceBook, spec: OutputSpec, expected, worst) -> None:  # type: ignore[no-untyped-def]
     path = write_csv(tmp_path / "o.csv", ["text", "n", "answer"], OUT_ROWS)
@@ -178,7 +204,10 @@ def test_output_specs(tmp_path: Path, book: PriceBook, spec: OutputSpec, expecte
     want, want_worst = expected(book), worst(book)
     assert p.output_tokens == sum(want)
     assert p.output_tokens_worst == sum(want_worst)
-    assert p.output_per_row is not None and (p.output_per_row.max, p.output_per_row.min) == (max(want), min(want))
+    assert p.output_per_row is not None and (p.output_per_row.max, p.output_per_row.min) == (
+        max(want),
+        min(want),
+    )
     assert p.usage().output_tokens == sum(want)
     assert p.usage(worst_case=True).output_tokens == sum(want_worst)
     assert p.input_tokens == sum(_inputs(book))
@@ -191,7 +220,9 @@ def test_no_output_option_excludes_output_and_says_so(tmp_path: Path, book: Pric
     assert any("EXCLUDED" in n for n in p.notes)
 
 
-@pytest.mark.parametrize("bad", ["12.5", "abc", "-3", "", "NA"], ids=["fraction", "word", "negative", "empty", "NA"])
+@pytest.mark.parametrize(
+    "bad", ["12.5", "abc", "-3", "", "NA"], ids=["fraction", "word", "negative", "empty", "NA"]
+)
 def test_bad_output_number_names_row_and_column(tmp_path: Path, book: PriceBook, bad: str) -> None:
     path = write_csv(tmp_path / "o.csv", ["text", "n"], [["a", "1"], ["b", "2.0"], ["c", bad], ["d", "4"]])
     with pytest.raises(DataError, match=r"row 3, column 'n'"):
@@ -203,8 +234,13 @@ def test_bad_output_number_names_row_and_column(tmp_path: Path, book: PriceBook,
 
 @pytest.mark.parametrize(
     "kw",
-    [dict(fixed=1, column="n"), dict(ratio=Decimal("-1")), dict(fixed=-2), dict(max_tokens=0),
-     dict(ratio=Decimal("NaN"))],
+    [
+        {"fixed": 1, "column": "n"},
+        {"ratio": Decimal(-1)},
+        {"fixed": -2},
+        {"max_tokens": 0},
+        {"ratio": Decimal("NaN")},
+    ],
     ids=["two-ways", "negative-ratio", "negative-fixed", "zero-cap", "nan-ratio"],
 )
 def test_output_spec_usage_errors(kw: dict[str, object]) -> None:
@@ -231,8 +267,12 @@ def test_missing_column_is_a_data_error(tmp_path: Path, book: PriceBook) -> None
     with pytest.raises(DataError, match="'text'.*'id', 'review'"):
         count(path, book.model("gpt-4o"))
     with pytest.raises(DataError, match="'answers'"):
-        count(path, book.model("gpt-4o"), shape=RequestShape(column="review"),
-              output=OutputSpec(examples_column="answers"))
+        count(
+            path,
+            book.model("gpt-4o"),
+            shape=RequestShape(column="review"),
+            output=OutputSpec(examples_column="answers"),
+        )
 
 
 def test_over_context_rows_are_reported_and_still_counted(tmp_path: Path, book: PriceBook) -> None:
@@ -265,7 +305,11 @@ def test_long_context_tier_split(tmp_path: Path, book: PriceBook) -> None:
     assert len(above) == 2
     (tier,) = p.tiers
     assert (tier.above_input_tokens, tier.requests, tier.input_tokens, tier.output_tokens) == (
-        30, 2, sum(above), 14)
+        30,
+        2,
+        sum(above),
+        14,
+    )
     assert p.usage(worst_case=True).tiers[0].output_tokens == 18
 
 
@@ -293,8 +337,10 @@ def test_approximate_tokenizer_is_labelled(tmp_path: Path, book: PriceBook) -> N
     p = count(path, model)
     assert not p.exact and p.relative_uncertainty and "approx" in p.tokenizer
     tok = get_tokenizer(model.tokenizer)
-    assert p.input_tokens == sum(chat_tokens(build_messages(RequestShape(column="text"), t), tok)
-                                 for t in ("hello there", "general kenobi"))
+    assert p.input_tokens == sum(
+        chat_tokens(build_messages(RequestShape(column="text"), t), tok)
+        for t in ("hello there", "general kenobi")
+    )
 
 
 # --------------------------------------------------------------------------
@@ -305,7 +351,9 @@ def test_approximate_tokenizer_is_labelled(tmp_path: Path, book: PriceBook) -> N
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("gen") / "gen.csv"
-    return write_csv(path, ["id", "text", "category", "expected_output_tokens"], list(generated_rows(4_000, seed=11)))
+    return write_csv(
+        path, ["id", "text", "category", "expected_output_tokens"], list(generated_rows(4_000, seed=11))
+    )
 
 
 def test_sample_interval_contains_the_exact_count(generated: Path, book: PriceBook) -> None:
@@ -321,7 +369,10 @@ def test_sample_interval_contains_the_exact_count(generated: Path, book: PriceBo
     # exact where it can be: output from a column, and the context-window check
     assert est.output_tokens == exact.output_tokens
     assert exact.over_context_rows > 0
-    assert (est.over_context_rows, est.over_context_first) == (exact.over_context_rows, exact.over_context_first)
+    assert (est.over_context_rows, est.over_context_first) == (
+        exact.over_context_rows,
+        exact.over_context_first,
+    )
 
 
 def test_sample_as_large_as_the_file_counts_exactly(generated: Path, book: PriceBook) -> None:
@@ -347,8 +398,13 @@ def test_interrupt_stops_the_reader_thread(generated: Path, book: PriceBook) -> 
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        count_dataset(generated, model=book.model("gpt-4o"), shape=RequestShape(column="text"), output=OutputSpec(),
-                      progress=stop)
+        count_dataset(
+            generated,
+            model=book.model("gpt-4o"),
+            shape=RequestShape(column="text"),
+            output=OutputSpec(),
+            progress=stop,
+        )
     assert not [t for t in threading.enumerate() if t.name == "dataset-reader" and t.is_alive()]
 
 
@@ -357,12 +413,29 @@ def test_cli_usage_mistakes_exit_2(tmp_path: Path) -> None:
 
     path = write_csv(tmp_path / "u.csv", ["text"], [["hi"]])
     runner = CliRunner()
-    both = runner.invoke(main, ["estimate", str(path), "--model", "gpt-4o", "--column", "text", "--template", "{text}"])
+    both = runner.invoke(
+        main, ["estimate", str(path), "--model", "gpt-4o", "--column", "text", "--template", "{text}"]
+    )
     assert both.exit_code == 2 and "not both" in both.output
-    ratio = runner.invoke(main, ["estimate", str(path), "--model", "gpt-4o", "--column", "text", "--output-ratio", "x"])
+    ratio = runner.invoke(
+        main, ["estimate", str(path), "--model", "gpt-4o", "--column", "text", "--output-ratio", "x"]
+    )
     assert ratio.exit_code == 2 and "--output-ratio" in ratio.output
-    two = runner.invoke(main, ["estimate", str(path), "--model", "gpt-4o", "-c", "text", "--output-tokens", "5",
-                               "--output-column", "text"])
+    two = runner.invoke(
+        main,
+        [
+            "estimate",
+            str(path),
+            "--model",
+            "gpt-4o",
+            "-c",
+            "text",
+            "--output-tokens",
+            "5",
+            "--output-column",
+            "text",
+        ],
+    )
     assert two.exit_code == 2
 
 
@@ -370,12 +443,20 @@ def test_profile_from_options(tmp_path: Path, book: PriceBook) -> None:
     from estimator.cli.dataset_options import profile_from_options
 
     path = write_csv(tmp_path / "p.csv", ["q", "n"], [["what is 2+2?", "3"], ["and 3+3?", "4"]])
-    kw = {"file": str(path), "template": "Q: {q}", "system": "Maths.", "output_column": "n", "max_tokens": 3,
-          "progress": False, "seed": 0}
+    kw = {
+        "file": str(path),
+        "template": "Q: {q}",
+        "system": "Maths.",
+        "output_column": "n",
+        "max_tokens": 3,
+        "progress": False,
+        "seed": 0,
+    }
     p = profile_from_options(kw, book.model("gpt-4o"), None)
     shape = RequestShape(template="Q: {q}", system="Maths.")
-    assert p.input_tokens == sum(tiktoken_chat("o200k_base", build_messages(shape, f"Q: {q}"))
-                                 for q in ("what is 2+2?", "and 3+3?"))
+    assert p.input_tokens == sum(
+        tiktoken_chat("o200k_base", build_messages(shape, f"Q: {q}")) for q in ("what is 2+2?", "and 3+3?")
+    )
     assert (p.output_tokens, p.output_tokens_worst) == (6, 6)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import sys
-from decimal import Decimal
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,20 +14,22 @@ import pytest
 pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
-from estimator.datasets import OutputSpec, TokenProfile, count_dataset  # noqa: E402
-from estimator.distributed import count_distributed  # noqa: E402
-from estimator.pricing import PriceBook, load_pricebook  # noqa: E402
-from estimator.requests import RequestShape  # noqa: E402
+from estimator.datasets import OutputSpec, TokenProfile, count_dataset
+from estimator.distributed import count_distributed
+from estimator.pricing import PriceBook, load_pricebook
+from estimator.requests import RequestShape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from make_dataset import rows as generated_rows  # noqa: E402
+from make_dataset import rows as generated_rows
 
 HEADER = ["id", "text", "category", "expected_output_tokens"]
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[object]:
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
@@ -41,7 +43,7 @@ def shards(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     rows[1234] = ("1235", 'tricky: "quoted, comma"\nnew line 🚀 NA', "other", "12")
     whole = base / "all.csv"
     parts = [base / f"part-{i}.csv" for i in range(3)]
-    for path, chunk in [(whole, rows)] + [(p, rows[i * 1000:(i + 1) * 1000]) for i, p in enumerate(parts)]:
+    for path, chunk in [(whole, rows)] + [(p, rows[i * 1000 : (i + 1) * 1000]) for i, p in enumerate(parts)]:
         with path.open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(HEADER)
@@ -55,18 +57,34 @@ def book() -> PriceBook:
 
 
 def _same(a: TokenProfile, b: TokenProfile) -> None:
-    for name in ("rows", "input_tokens", "text_tokens", "output_tokens", "output_tokens_worst", "input_per_row",
-                 "output_per_row", "over_context_rows", "over_context_first", "tiers"):
+    for name in (
+        "rows",
+        "input_tokens",
+        "text_tokens",
+        "output_tokens",
+        "output_tokens_worst",
+        "input_per_row",
+        "output_per_row",
+        "over_context_rows",
+        "over_context_first",
+        "tiers",
+    ):
         assert getattr(a, name) == getattr(b, name), name
 
 
-def test_csv_shards_match_count_dataset(client: object, shards: tuple[Path, list[Path]], book: PriceBook) -> None:
+def test_csv_shards_match_count_dataset(
+    client: object, shards: tuple[Path, list[Path]], book: PriceBook
+) -> None:
     whole, parts = shards
     model = dataclasses.replace(book.model("gpt-4o"), context_window=150)
     tiered = next(p for m in book.models for p in m.prices if p.tiers)
     price = dataclasses.replace(tiered, tiers=(dataclasses.replace(tiered.tiers[0], above_input_tokens=120),))
-    spec = dict(model=model, shape=RequestShape(column="text", system="Sort the ticket."),
-                output=OutputSpec(column="expected_output_tokens", max_tokens=100), price=price)
+    spec = {
+        "model": model,
+        "shape": RequestShape(column="text", system="Sort the ticket."),
+        "output": OutputSpec(column="expected_output_tokens", max_tokens=100),
+        "price": price,
+    }
     local = count_dataset(whole, **spec)  # type: ignore[arg-type]
     dist = count_distributed([str(p) for p in parts], **spec)  # type: ignore[arg-type]
     assert local.over_context_rows > 0 and local.tiers
@@ -74,13 +92,17 @@ def test_csv_shards_match_count_dataset(client: object, shards: tuple[Path, list
     assert any("Dask" in n for n in dist.notes)
 
 
-def test_parquet_matches_count_dataset(client: object, shards: tuple[Path, list[Path]], book: PriceBook,
-                                       tmp_path: Path) -> None:
+def test_parquet_matches_count_dataset(
+    client: object, shards: tuple[Path, list[Path]], book: PriceBook, tmp_path: Path
+) -> None:
     import pandas as pd
 
     whole, _ = shards
     pq = tmp_path / "all.parquet"
     pd.read_csv(whole, dtype=str, keep_default_na=False).to_parquet(pq)
-    spec = dict(model=book.model("gpt-4o"), shape=RequestShape(template="[{category}] {text}"),
-                output=OutputSpec(ratio=Decimal("0.25")))
+    spec = {
+        "model": book.model("gpt-4o"),
+        "shape": RequestShape(template="[{category}] {text}"),
+        "output": OutputSpec(ratio=Decimal("0.25")),
+    }
     _same(count_dataset(whole, **spec), count_distributed(str(pq), **spec))  # type: ignore[arg-type]

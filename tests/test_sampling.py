@@ -13,7 +13,7 @@ import pytest
 from estimator.sampling import Reservoir, estimate_from_sample, plain_estimate, ratio_estimate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from make_dataset import rows as generated_rows  # noqa: E402
+from make_dataset import rows as generated_rows
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def _draw(n: int, population_size: int, seed: int) -> np.ndarray:
     res = Reservoir(n, seed)
     idx = np.arange(population_size)
     for start in range(0, population_size, 7_000):  # batches, as the reader delivers them
-        res.offer(idx[start:start + 7_000])
+        res.offer(idx[start : start + 7_000])
     return np.array(res.items)
 
 
@@ -50,8 +50,10 @@ def test_interval_coverage_is_about_95_percent(population: tuple[np.ndarray, np.
         widths.append(est.ci_high - est.ci_low)
         plain_widths.append(est.plain_ci_high - est.plain_ci_low)
     rate, plain_rate = hits / reps, plain_hits / reps
-    print(f"\nratio CI coverage {rate:.1%}, plain CI coverage {plain_rate:.1%} over {reps} samples of {n}; "
-          f"mean widths {np.mean(widths):,.0f} vs {np.mean(plain_widths):,.0f} tokens (truth {truth:,})")
+    print(
+        f"\nratio CI coverage {rate:.1%}, plain CI coverage {plain_rate:.1%} over {reps} samples of {n}; "
+        f"mean widths {np.mean(widths):,.0f} vs {np.mean(plain_widths):,.0f} tokens (truth {truth:,})"
+    )
     assert rate >= 0.91
     assert rate <= 0.99  # not absurdly conservative either
     assert np.mean(widths) < np.mean(plain_widths)
@@ -62,8 +64,10 @@ def test_ten_thousand_rows_give_a_tight_interval(population: tuple[np.ndarray, n
     big = 1_000_000  # a million-row file: what the interval is for
     pick = _draw(10_000, len(y), seed=1)
     est = estimate_from_sample(y[pick], x[pick], int(x[pick].sum()) * big // 10_000, big)
-    print(f"\n10,000 of 1,000,000 rows: ratio CI +-{est.relative_half_width:.3%}, "
-          f"plain CI +-{est.plain_relative_half_width:.3%}")
+    print(
+        f"\n10,000 of 1,000,000 rows: ratio CI +-{est.relative_half_width:.3%}, "
+        f"plain CI +-{est.plain_relative_half_width:.3%}"
+    )
     assert 0.0005 < est.relative_half_width < 0.006
     assert est.plain_relative_half_width > 2 * est.relative_half_width
 
@@ -80,8 +84,11 @@ def test_per_row_constant_shifts_the_interval_exactly() -> None:
     y, x = np.array([10, 20, 30, 40]), np.array([40, 90, 120, 170])
     a = estimate_from_sample(y, x, 4200, 100)
     b = estimate_from_sample(y, x, 4200, 100, per_row_constant=11)
-    assert (b.ci_low - a.ci_low, b.ci_high - a.ci_high, b.input_tokens_estimate - a.input_tokens_estimate) == (
-        1100, 1100, 1100)
+    assert (
+        b.ci_low - a.ci_low,
+        b.ci_high - a.ci_high,
+        b.input_tokens_estimate - a.input_tokens_estimate,
+    ) == (1100, 1100, 1100)
 
 
 def test_ratio_estimator_is_exact_for_proportional_rows() -> None:
@@ -98,8 +105,11 @@ def test_plain_estimator_matches_textbook_formula() -> None:
     assert t.standard_error == pytest.approx(50 * np.sqrt((1 - 5 / 50) * s2 / 5))
 
 
-@pytest.mark.parametrize(("size", "batches"), [(1, (10,)), (3, (1, 1, 1, 7)), (5, (2, 9, 4))],
-                         ids=["one-slot", "tiny-batches", "mixed-batches"])
+@pytest.mark.parametrize(
+    ("size", "batches"),
+    [(1, (10,)), (3, (1, 1, 1, 7)), (5, (2, 9, 4))],
+    ids=["one-slot", "tiny-batches", "mixed-batches"],
+)
 def test_reservoir_is_uniform(size: int, batches: tuple[int, ...]) -> None:
     total = sum(batches)
     seen: Counter[int] = Counter()

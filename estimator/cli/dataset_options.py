@@ -33,33 +33,76 @@ def dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Add FILE and the dataset, request, output and run options to a click command."""
     opts = [
         click.argument("file", type=click.Path(dir_okay=True, path_type=str)),
-        click.option("--column", "-c", metavar="NAME", help="Column whose text is each request's user message."),
-        click.option("--template", "-t", metavar="TEXT",
-                     help="User message built from columns: 'Summarise: {review}' ({{ }} for literal braces)."),
+        click.option(
+            "--column", "-c", metavar="NAME", help="Column whose text is each request's user message."
+        ),
+        click.option(
+            "--template",
+            "-t",
+            metavar="TEXT",
+            help="User message built from columns: 'Summarise: {review}' ({{ }} for literal braces).",
+        ),
         click.option("--system", metavar="TEXT", help="System prompt sent with every request."),
-        click.option("--format", "format", type=click.Choice(_FORMATS),
-                     help="File format (default: from the extension and content)."),
+        click.option(
+            "--format",
+            "format",
+            type=click.Choice(_FORMATS),
+            help="File format (default: from the extension and content).",
+        ),
         click.option("--encoding", metavar="CODEC", help="Text encoding (default: detected; UTF-8 first)."),
-        click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected; 'tab' for a tab)."),
-        click.option("--skip-bad-rows", is_flag=True,
-                     help="Leave malformed rows out (they are counted and listed) instead of stopping."),
-        click.option("--output-tokens", type=click.IntRange(min=0), metavar="N",
-                     help="Expected output tokens per request (e.g. a typical answer length)."),
-        click.option("--output-column", metavar="NAME", help="Column holding each row's expected output tokens."),
-        click.option("--output-examples", metavar="NAME",
-                     help="Column holding an example answer per row; its tokens are the expected output."),
-        click.option("--output-ratio", metavar="R",
-                     help="Expected output = R x each request's input tokens (rounded up), e.g. 0.3."),
-        click.option("--max-tokens", type=click.IntRange(min=1), metavar="N",
-                     help="The request's max_tokens: caps expected output and gives the worst case. "
-                          "Alone, every answer is assumed to use it all."),
-        click.option("--sample", type=click.IntRange(min=2), metavar="N",
-                     help="Estimate from N randomly sampled rows, with a 95% interval, instead of counting all."),
+        click.option(
+            "--delimiter", metavar="CHAR", help="CSV delimiter (default: detected; 'tab' for a tab)."
+        ),
+        click.option(
+            "--skip-bad-rows",
+            is_flag=True,
+            help="Leave malformed rows out (they are counted and listed) instead of stopping.",
+        ),
+        click.option(
+            "--output-tokens",
+            type=click.IntRange(min=0),
+            metavar="N",
+            help="Expected output tokens per request (e.g. a typical answer length).",
+        ),
+        click.option(
+            "--output-column", metavar="NAME", help="Column holding each row's expected output tokens."
+        ),
+        click.option(
+            "--output-examples",
+            metavar="NAME",
+            help="Column holding an example answer per row; its tokens are the expected output.",
+        ),
+        click.option(
+            "--output-ratio",
+            metavar="R",
+            help="Expected output = R x each request's input tokens (rounded up), e.g. 0.3.",
+        ),
+        click.option(
+            "--max-tokens",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="The request's max_tokens: caps expected output and gives the worst case. "
+            "Alone, every answer is assumed to use it all.",
+        ),
+        click.option(
+            "--sample",
+            type=click.IntRange(min=2),
+            metavar="N",
+            help="Estimate from N randomly sampled rows, with a 95% interval, instead of counting all.",
+        ),
         click.option("--seed", type=int, default=0, show_default=True, help="Random seed of --sample."),
-        click.option("--workers", type=click.IntRange(min=1), metavar="N",
-                     help="Tokenizer threads (default: all CPUs)."),
-        click.option("--progress/--no-progress", "progress", default=None,
-                     help="Show a progress line on stderr (default: only on a terminal)."),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Tokenizer threads (default: all CPUs).",
+        ),
+        click.option(
+            "--progress/--no-progress",
+            "progress",
+            default=None,
+            help="Show a progress line on stderr (default: only on a terminal).",
+        ),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -74,7 +117,9 @@ def _ratio(value: str | None) -> Decimal | None:
     except (InvalidOperation, AttributeError):
         ratio = None
     if ratio is None or not ratio.is_finite() or ratio < 0:
-        raise UsageError(f"--output-ratio {value!r} is not a number >= 0; use e.g. 0.3 for 30% of the input tokens")
+        raise UsageError(
+            f"--output-ratio {value!r} is not a number >= 0; use e.g. 0.3 for 30% of the input tokens"
+        )
     return ratio
 
 
