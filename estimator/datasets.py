@@ -142,7 +142,7 @@ class TokenProfile:
     rows: int
     model: str
     tokenizer: str
-    exact: bool
+    exact: bool  # the tokenizer counts exactly; a sampled profile is still an estimate (see ``sample``)
     relative_uncertainty: float | None
     input_tokens: int  # billed input: user text + chat framing (+ system prompt); embeddings: text only
     text_tokens: int  # the user texts alone
@@ -1006,7 +1006,7 @@ def _profile(
         rows=c.rows,
         model=model.id,
         tokenizer=str(tokenizer.label),
-        exact=bool(tokenizer.exact) and sample is None,
+        exact=bool(tokenizer.exact),  # of the tokenizer; a sampled estimate is flagged by ``sample``
         relative_uncertainty=tokenizer.relative_uncertainty,
         input_tokens=c.input_tokens,
         text_tokens=c.text_tokens,
