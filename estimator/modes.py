@@ -212,6 +212,12 @@ def _batch_rates(p: Price | Tier, price: Price) -> _Rates:
     return _Rates(input=batch_in, output=batch_out, cached_input=cached, cache_write=write)
 
 
+def batch_prices(price: Price) -> tuple[Decimal, Decimal | None]:
+    """Batch input and output prices per million tokens: explicit, or by the provider's rule."""
+    rates = _batch_rates(price, price)
+    return rates.input, (rates.output if price.output_per_mtok is not None else None)
+
+
 def _segments(usage: Usage, price: Price) -> list[tuple[Price | Tier, int, int, int]]:
     """Split the usage into (rates source, requests, input, output) per tier."""
     tiers = sorted(price.tiers, key=lambda t: t.above_input_tokens)

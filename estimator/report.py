@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .modes import MODE_LABELS, Comparison, ModeParams, compare
-from .money import ZERO, cost_of, format_usd
+from .modes import MODE_LABELS, Comparison, ModeParams, batch_prices, compare
+from .money import ZERO, format_usd, quantize
 from .pricing import Model, Price, PriceBook, override_price
 
 if TYPE_CHECKING:
@@ -185,7 +185,7 @@ def _mode_json(c: Any) -> dict[str, Any]:
 
 
 def _dist(d: Any) -> dict[str, Any]:
-    return {"mean": d.mean, "p50": d.p50, "p95": d.p95, "max": d.max, "min": d.min}
+    return {"mean": quantize(Decimal(d.mean), 2), "p50": d.p50, "p95": d.p95, "max": d.max, "min": d.min}
 
 
 _PRICE_FIELDS = (
@@ -203,15 +203,6 @@ def _price_fields(price: Price) -> dict[str, Decimal | None]:
     return {f: getattr(price, f) for f in _PRICE_FIELDS}
 
 
-def effective_batch_prices(price: Price) -> tuple[Decimal, Decimal | None]:
-    """Batch input and output prices per million tokens, explicit or by the provider's rule."""
-    from .modes import Usage, batch_cost
-
-    million = 1_000_000
-    c = batch_cost(Usage(1, million, million), price, ModeParams())
-    return c.input_cost, (c.output_cost if price.output_per_mtok is not None else None)
-
-
 def model_rows(book: PriceBook, *, as_of: dt.date | None = None, provider: str | None = None) -> list[dict[str, Any]]:
     rows = []
     for prov in book.providers:
@@ -222,7 +213,7 @@ def model_rows(book: PriceBook, *, as_of: dt.date | None = None, provider: str |
                 p = m.price_on(as_of)
             except Exception:  # not priced yet on that date
                 continue
-            batch_in, batch_out = effective_batch_prices(p) if prov.batch_rule or p.batch_input_per_mtok else (None, None)
+            batch_in, batch_out = batch_prices(p) if prov.batch_rule or p.batch_input_per_mtok else (None, None)
             rows.append({
                 "provider": prov.id,
                 "model": m.id,
@@ -291,8 +282,3 @@ def format_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str,
         if i == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)
-
-
-def flat_cost(tokens: int, per_mtok: Decimal) -> Decimal:
-    """Exposed for arithmetic displays: tokens x price / 1M."""
-    return cost_of(tokens, per_mtok)

@@ -31,7 +31,7 @@ def main() -> None:
 
 def _default(obj: object) -> object:
     if isinstance(obj, Decimal):
-        return str(obj)
+        return format(obj.normalize() if obj == 0 else obj, "f")
     if hasattr(obj, "isoformat"):
         return obj.isoformat()  # type: ignore[no-any-return]
     raise TypeError(f"cannot serialise {type(obj).__name__}")
