@@ -288,3 +288,33 @@ def test_estimate_matches_a_real_line_of_that_size(tmp_path: Path, fmt: str) -> 
     m = write_batch_files(batches({"text": ["x" * 1_000]}), prefix=tmp_path / "s", shape=RequestShape(column="text"),
                           model="gpt-4o", fmt=fmt, max_tokens=100, limits=FileLimits())
     assert m.files[0].bytes == estimate
+
+
+# --------------------------------------------------------------------------
+# Cross-check: the batch-file validator accepts what the writer writes
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "model", "system"),
+    [("openai-chat", "gpt-4o", "Be brief."), ("openai-embeddings", "text-embedding-3-small", None),
+     ("anthropic", "claude-sonnet-4-5-20250929", "Be brief.")],
+)
+def test_written_files_pass_the_validator(tmp_path: Path, fmt: str, model: str, system: str | None) -> None:
+    from estimator.batchfiles import read_batch_file
+    from estimator.pricing import load_pricebook
+    from estimator.tokens import chat_tokens, get_tokenizer
+
+    tokenizer = get_tokenizer(load_pricebook().model(model).tokenizer)
+    count = ((lambda msgs: tokenizer.count(msgs[-1]["content"])) if fmt == "openai-embeddings"
+             else (lambda msgs: chat_tokens(msgs, tokenizer)))
+    m = write_batch_files(batches({"text": TEXTS}), prefix=tmp_path / "v", shape=RequestShape(column="text",
+                          system=system), model=model, fmt=fmt, max_tokens=None if fmt == "openai-embeddings" else 64,
+                          limits=FileLimits(max_requests=5), count_tokens=count)
+    for f in m.files:
+        report = read_batch_file(f.path)
+        assert report.ok, report.issues
+        assert report.requests == f.requests and report.bytes == f.bytes
+        assert report.model == model
+        if fmt != "anthropic":  # Anthropic counts are approximate there
+            assert report.input_tokens == f.input_tokens

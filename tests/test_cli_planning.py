@@ -318,3 +318,34 @@ def test_write_batch_needs_column_or_template(tmp_path: Path) -> None:
     data_file = write_csv(tmp_path / "data.csv", [("a", "x")])
     result = run("write-batch", data_file, "-m", "gpt-4o", "--out", str(tmp_path / "m"))
     assert result.exit_code == 2
+
+
+# --------------------------------------------------------------------------
+# plan from a dataset
+# --------------------------------------------------------------------------
+
+
+def test_plan_from_a_file_measures_the_real_lines(tmp_path: Path, prices: str) -> None:
+    data_file = write_csv(tmp_path / "data.csv", [(f"r{i}", f"ünïcode review {i} " * (i % 7 + 1)) for i in range(40)])
+    model = ("-m", "test-flat-15", "--price-file", prices)
+    request = ("--column", "text", "--system", "Label it.", "--max-tokens", "20")
+    data = run_json("plan", data_file, *model, *request, "--as-of", "2025-01-01", "--output-tokens", "10",
+                    "--limits", "openai-tier-1")
+    assert data["job"]["requests"] == 40 and data["job"]["output_tokens"] == 400
+    b = data["batch"]
+    assert b["bytes_measured"] is True and b["requests"] == 40
+    # Prompt tokens counted for the queue limit match the estimate's input count (same chat framing).
+    assert b["input_tokens"] == data["job"]["input_tokens"]
+    # The bytes the plan measured are the bytes write-batch writes.
+    written = run_json("write-batch", data_file, *model, *request, "--out", str(tmp_path / "w"))
+    assert written["requests"] == 40
+    assert b["bytes"] == written["bytes"] == sum((tmp_path / f"w-{i:03d}.jsonl").stat().st_size for i in (1,))
+
+
+def test_plan_file_and_numbers_conflict(tmp_path: Path, prices: str) -> None:
+    data_file = write_csv(tmp_path / "data.csv", [("a", "x")])
+    both = run("plan", data_file, "-m", "test-flat-15", "--price-file", prices, "--column", "text", "--rows", "5")
+    assert both.exit_code == 2 and "not both" in both.stderr
+    column_only = run("plan", "-m", "test-flat-15", "--price-file", prices, "--column", "text", "--rows", "5",
+                      "--input-tokens-per-row", "1", "--output-tokens-per-row", "1")
+    assert column_only.exit_code == 2 and "--column needs FILE" in column_only.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from ..money import format_usd
 from ..pricing import PriceBook, load_pricebook
 from ..requests import RequestShape
 from .base import decimal_option, echo_json, main
+from .dataset_options import dataset_options, profile_from_options, shape_from_options
 from .engine import book_from, mode_options, mode_params_from, price_from, pricing_options
 
 # --------------------------------------------------------------------------
@@ -78,6 +79,15 @@ def _opts(*options: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Calla
         return fn
 
     return deco
+
+
+def optional_dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``dataset_options`` with FILE optional: commands that also work from plain numbers."""
+    fn = dataset_options(fn)
+    for param in getattr(fn, "__click_params__", []):
+        if isinstance(param, click.Argument) and param.name == "file":
+            param.required = False
+    return fn
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
@@ -143,12 +153,11 @@ def _book(kw: dict[str, Any]) -> PriceBook:
 
 
 @main.command()
+@optional_dataset_options
 @click.option("--model", "-m", required=True, help="Model id, e.g. gpt-4o.")
-@click.option("--rows", type=click.IntRange(min=0), help="Requests in the job (one per data row).")
-@click.option("--input-tokens-per-row", help="Average prompt tokens per request.")
-@click.option("--output-tokens-per-row", help="Average output tokens per request.")
-@click.option("--max-tokens", type=click.IntRange(min=1),
-              help="max_tokens of each request (counted against OpenAI-style TPM; written in batch files).")
+@click.option("--rows", type=click.IntRange(min=0), help="Without FILE: requests in the job (one per data row).")
+@click.option("--input-tokens-per-row", help="Without FILE: average prompt tokens per request.")
+@click.option("--output-tokens-per-row", help="Without FILE: average output tokens per request.")
 @pricing_options
 @mode_options
 @rate_limit_options
@@ -157,7 +166,7 @@ def _book(kw: dict[str, Any]) -> PriceBook:
 @click.option("--completion-share", default="1", show_default=True,
               help="Share (0-1) of batch requests expected to finish inside the window; the rest is resubmitted.")
 @click.option("--bytes-per-request", type=click.IntRange(min=1),
-              help="Bytes of one request line in the batch file (default: estimated from the prompt size).")
+              help="Bytes of one request line in the batch file (default: measured from FILE, else estimated).")
 @click.option("--value-per-hour", help=f"USD an hour of waiting costs you (default {planning.DEFAULT_VALUE_PER_HOUR} "
               "when no --deadline-hours is given).")
 @click.option("--deadline-hours", help="Results are needed within this many hours.")
@@ -170,47 +179,99 @@ def _book(kw: dict[str, Any]) -> PriceBook:
 def plan(**kw: Any) -> None:
     """How long each mode takes, how a batch splits into files and waves, and which mode to use.
 
-    The job is --rows requests of --input-tokens-per-row and --output-tokens-per-row tokens.
+    The job is every row of FILE (as for 'estimate'; batch file sizes are measured from the
+    real request lines), or, without FILE, --rows requests of --input-tokens-per-row and
+    --output-tokens-per-row tokens.
     """
-    if kw["rows"] is None:
-        raise UsageError("give the job size: --rows with --input-tokens-per-row and --output-tokens-per-row")
-    size = _size(kw, "row")
-    usage = size.usage(kw["rows"])
+    numbers = [k for k in ("rows", "input_tokens_per_row", "output_tokens_per_row") if kw.get(k) is not None]
     book = _book(kw)
     priced = price_from(book, kw["model"], kw)
-    result = build_plan(usage, size, priced.model.provider, priced.model.kind, priced, kw)
+    notes: list[str] = []
+    measured = None
+    if kw.get("file") is not None:
+        if numbers:
+            raise UsageError("give either FILE or --rows/--input-tokens-per-row/--output-tokens-per-row, not both")
+        profile = profile_from_options(kw, priced.model, priced.price)
+        usage = profile.usage()
+        notes.extend(profile.notes)
+        if kw.get("bytes_per_request") is None and kw.get("sample") is None:
+            measured = _measure(kw, priced.model)
+        elif kw.get("sample") is not None:
+            notes.append("--sample: batch file bytes estimated, not measured")
+    else:
+        used = [k for k in ("column", "template", "output_tokens", "output_column", "output_examples",
+                            "output_ratio", "sample") if kw.get(k) is not None]
+        if used:
+            raise UsageError(f"--{used[0].replace('_', '-')} needs FILE; without FILE give --rows, "
+                             "--input-tokens-per-row and --output-tokens-per-row")
+        if len(numbers) < 3:
+            raise UsageError("give FILE, or the job size: --rows with --input-tokens-per-row and "
+                             "--output-tokens-per-row")
+        usage = _size(kw, "row").usage(kw["rows"])
+    result = build_plan(usage, planning.RequestSize.of(usage), priced, kw, measured=measured, notes=notes)
     if kw["as_json"]:
         echo_json(result)
     else:
         click.echo(plan_text(result))
 
 
-def build_plan(usage: Usage, size: planning.RequestSize, provider: str, kind: str, priced: Any,
-               kw: dict[str, Any]) -> dict[str, Any]:
+def _measure(kw: dict[str, Any], model: Any) -> Iterator[tuple[int, int, int]]:
+    """(row, serialized request bytes, prompt tokens) of every row of FILE, in order, read lazily.
+
+    Prompt tokens are counted only when a batch queue limit in tokens applies.
+    """
+    from ..readers import open_dataset
+
+    try:
+        fmt = batchwriter.format_for(model.provider, model.kind)
+    except UsageError:
+        fmt = "openai-chat"
+    _, queue, _ = _rate_limits(kw)
+    count = (_token_counter(model.tokenizer, embedding=fmt == "openai-embeddings")
+             if queue.enqueued_tokens is not None else None)
+    shape = shape_from_options(kw)
+    with open_dataset(kw["file"], format=kw.get("format"), encoding=kw.get("encoding"),
+                      delimiter=kw.get("delimiter"), bad_rows="skip" if kw.get("skip_bad_rows") else "error") as ds:
+        for r in batchwriter.iter_requests(
+            ds.batches(list(shape.columns)), shape=shape, model=model.id, fmt=fmt, max_tokens=kw.get("max_tokens"),
+            count_tokens=count, where=str(ds.info.path),
+        ):
+            yield r.row, len(r.line), r.input_tokens
+
+
+def build_plan(usage: Usage, size: planning.RequestSize, priced: Any, kw: dict[str, Any], *,
+               measured: Iterable[tuple[int, int, int]] | None = None, notes: Sequence[str] = ()) -> dict[str, Any]:
     """Everything ``plan`` reports, as plain data."""
+    provider, kind = priced.model.provider, priced.model.kind
     params = mode_params_from(kw)
     cmp = compare(usage, priced.price, params)
     limits, queue, limits_label = _rate_limits(kw)
     throughput = _throughput(kw)
     rule = priced.price.batch_rule
-    notes: list[str] = []
+    notes = list(notes)
+    try:
+        fmt = batchwriter.format_for(provider, kind)
+    except UsageError:
+        fmt = "openai-chat"
+        notes.append(f"no batch file format for {provider}: request lines sized in the OpenAI chat format")
     line_bytes = kw.get("bytes_per_request")
-    if line_bytes is None:
-        try:
-            fmt = batchwriter.format_for(provider, kind)
-        except UsageError:
-            fmt = "openai-chat"
-            notes.append(f"no batch file format for {provider}: line size estimated with the OpenAI chat format")
+    if line_bytes is None and measured is None:
         line_bytes = batchwriter.estimate_line_bytes(fmt, priced.model.id, input_tokens=size.input_decimal,
                                                      max_tokens=kw.get("max_tokens"), rows=usage.requests)
         notes.append(f"batch file bytes estimated from one {line_bytes:,}-byte request line "
                      f"(~{batchwriter.DEFAULT_CHARS_PER_TOKEN} characters per prompt token)")
     typical = _dec(kw, "typical_batch_hours", minimum=Decimal(0))
-    batch_plan = logistics.plan_uniform(
-        priced.model.id, usage.requests, line_bytes=line_bytes, input_tokens_per_request=size.input_tokens,
-        rule=rule, queue=queue, typical_wave_hours=typical if typical is not None else logistics.DEFAULT_TYPICAL_WAVE_HOURS,
-        window_hours=None if rule else 24,
-    )
+    typical = typical if typical is not None else logistics.DEFAULT_TYPICAL_WAVE_HOURS
+    window = None if rule else 24
+    if measured is not None:
+        batch_plan = logistics.plan_measured(priced.model.id, measured, rule=rule, queue=queue,
+                                             typical_wave_hours=typical, window_hours=window)
+    else:
+        assert line_bytes is not None
+        batch_plan = logistics.plan_uniform(
+            priced.model.id, usage.requests, line_bytes=line_bytes, input_tokens_per_request=size.input_tokens,
+            rule=rule, queue=queue, typical_wave_hours=typical, window_hours=window,
+        )
     if rule is None:
         notes.append("the provider has no [batch] rule: a 24 h window is assumed")
     times = planning.job_times(usage, limits, throughput, batch_plan)
@@ -419,7 +480,7 @@ def write_batch(**kw: Any) -> None:
         max_bytes=kw.get("max_bytes_per_file") or base.max_bytes,
         max_input_tokens=kw.get("enqueued_tokens"),
     )
-    count = _token_counter(model.tokenizer) if kw.get("enqueued_tokens") else None
+    count = _token_counter(model.tokenizer, embedding=fmt == "openai-embeddings") if kw.get("enqueued_tokens") else None
     with open_dataset(kw["file"], format=kw.get("data_format"), encoding=kw.get("encoding"),
                       delimiter=kw.get("delimiter")) as ds:
         # The reader names any missing column and suggests close matches.
@@ -437,10 +498,13 @@ def write_batch(**kw: Any) -> None:
         click.echo(f"  {f.path}  {f.requests:,} requests, {f.bytes:,} bytes, rows {f.first_row:,}-{f.last_row:,}")
 
 
-def _token_counter(spec: str) -> Callable[[list[dict[str, str]]], int]:
+def _token_counter(spec: str, *, embedding: bool) -> Callable[[list[dict[str, str]]], int]:
+    """Prompt tokens of one request: chat framing included, or the bare text for embeddings."""
     from ..tokens import chat_tokens, get_tokenizer
 
     tokenizer = get_tokenizer(spec)
+    if embedding:
+        return lambda messages: tokenizer.count(messages[-1]["content"])
     return lambda messages: chat_tokens(messages, tokenizer)
 
 
