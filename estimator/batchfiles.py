@@ -311,8 +311,12 @@ class _Reader:
                 self._count()
         self._count()
         if blank_lines:
-            shown = ", ".join(map(str, blank_lines[:5])) + (f" and {len(blank_lines) - 5} more" if len(blank_lines) > 5 else "")
-            self.issues.add(blank_lines[0], f"blank line(s) at line {shown}; remove them (every line must be a request)")
+            shown = ", ".join(map(str, blank_lines[:5])) + (
+                f" and {len(blank_lines) - 5} more" if len(blank_lines) > 5 else ""
+            )
+            self.issues.add(
+                blank_lines[0], f"blank line(s) at line {shown}; remove them (every line must be a request)"
+            )
         if last_line == 0 or self.requests == 0:
             self.issues.add(None, "the file holds no requests")
         return self._report(size)
@@ -375,7 +379,9 @@ class _Reader:
             self.issues.add(n, f'"custom_id" {cid!r} must be 1-64 letters, digits, "-" or "_"')
         first = self.ids.get(cid)
         if first is not None:
-            self.issues.add(n, f'duplicate custom_id {cid!r}: already used on line {first} (lines {first} and {n})')
+            self.issues.add(
+                n, f"duplicate custom_id {cid!r}: already used on line {first} (lines {first} and {n})"
+            )
         else:
             self.ids[cid] = n
 
@@ -392,10 +398,16 @@ class _Reader:
         self._custom_id(n, obj)
         missing = [k for k in ("method", "url", "body") if k not in obj]
         if missing:
-            self.issues.add(n, f"missing {', '.join(repr(k) for k in missing)}; a request needs custom_id, method, url and body")
+            self.issues.add(
+                n,
+                f"missing {', '.join(repr(k) for k in missing)}; a request needs custom_id, method, url and body",
+            )
         extra = sorted(set(obj) - {"custom_id", "method", "url", "body"})
         if extra:
-            self.issues.add(n, f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to custom_id, method, url, body")
+            self.issues.add(
+                n,
+                f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to custom_id, method, url, body",
+            )
         method = obj.get("method")
         if "method" in obj and method != "POST":
             self.issues.add(n, f'"method" must be "POST", not {json.dumps(method)}')
@@ -405,13 +417,15 @@ class _Reader:
             endpoint = OPENAI_ENDPOINTS.get(url) if isinstance(url, str) else None
             if endpoint is None:
                 self.issues.add(
-                    n, f'"url" {json.dumps(url)} is not a batch endpoint; use one of {", ".join(OPENAI_ENDPOINTS)}'
+                    n,
+                    f'"url" {json.dumps(url)} is not a batch endpoint; use one of {", ".join(OPENAI_ENDPOINTS)}',
                 )
             elif self.url is None:
                 self.url, self.url_line = url, n
             elif url != self.url:
                 self.issues.add(
-                    n, f'"url" {url} differs from {self.url} (line {self.url_line}); one file must use one endpoint'
+                    n,
+                    f'"url" {url} differs from {self.url} (line {self.url_line}); one file must use one endpoint',
                 )
         body = obj.get("body")
         if "body" in obj and not isinstance(body, dict):
@@ -440,15 +454,14 @@ class _Reader:
         request = _Request()
         if not self._frame_messages(n, messages, request):
             return None
-        cap = _first_int(body, ("max_completion_tokens", "max_tokens"))
-        if cap is _BAD:
+        cap, valid = _cap(body, ("max_completion_tokens", "max_tokens"))
+        if not valid:
             self.issues.add(n, "max_completion_tokens / max_tokens must be a positive integer")
-            cap = None
         choices = body.get("n", 1)
         if not isinstance(choices, int) or isinstance(choices, bool) or choices < 1:
             self.issues.add(n, f'"n" must be a positive integer, not {json.dumps(choices)}')
             choices = 1
-        request.max_output = None if cap is None else int(cap) * choices  # type: ignore[call-overload]
+        request.max_output = None if cap is None else cap * choices
         return request
 
     def _frame_messages(self, n: int, messages: Sequence[Any], request: _Request) -> bool:
@@ -465,7 +478,9 @@ class _Reader:
                 if key == "content":
                     text = self._content_text(value, request)
                     if text is None:
-                        self.issues.add(n, f"message {i}: content must be a string or a list of content parts")
+                        self.issues.add(
+                            n, f"message {i}: content must be a string or a list of content parts"
+                        )
                         return False
                     request.texts.append(text)
                 elif isinstance(value, str):
@@ -508,7 +523,11 @@ class _Reader:
             request.texts.extend(data)
         elif isinstance(data, list) and data and all(_is_int(x) for x in data):
             request.token_arrays = len(data)
-        elif isinstance(data, list) and data and all(isinstance(x, list) and all(_is_int(t) for t in x) for x in data):
+        elif (
+            isinstance(data, list)
+            and data
+            and all(isinstance(x, list) and all(_is_int(t) for t in x) for x in data)
+        ):
             request.token_arrays = sum(len(x) for x in data)
         else:
             self.issues.add(n, 'body needs "input": a string, a list of strings, or token arrays')
@@ -530,7 +549,9 @@ class _Reader:
                 elif isinstance(item, dict):  # function call outputs and other items: their JSON text
                     messages.append({"role": "user", "content": json.dumps(item, ensure_ascii=False)})
                 else:
-                    self.issues.add(n, '"input" items must be objects such as {"role": "user", "content": "..."}')
+                    self.issues.add(
+                        n, '"input" items must be objects such as {"role": "user", "content": "..."}'
+                    )
                     return None
         else:
             self.issues.add(n, 'body needs "input": a string or a list of input items')
@@ -538,11 +559,10 @@ class _Reader:
         request = _Request()
         if not self._frame_messages(n, messages, request):
             return None
-        cap = _first_int(body, ("max_output_tokens",))
-        if cap is _BAD:
+        cap, valid = _cap(body, ("max_output_tokens",))
+        if not valid:
             self.issues.add(n, "max_output_tokens must be a positive integer")
-            cap = None
-        request.max_output = cap  # type: ignore[assignment]
+        request.max_output = cap
         return request
 
     # -- Anthropic -----------------------------------------------------------
@@ -551,7 +571,9 @@ class _Reader:
         self._custom_id(n, obj)
         extra = sorted(set(obj) - {"custom_id", "params"})
         if extra:
-            self.issues.add(n, f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to custom_id and params")
+            self.issues.add(
+                n, f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to custom_id and params"
+            )
         params = obj.get("params")
         if not isinstance(params, dict):
             self.issues.add(n, '"params" must be an object with model, max_tokens and messages')
@@ -561,13 +583,12 @@ class _Reader:
         else:
             self._model(n, params["model"])
         request = _Request()
-        cap = _first_int(params, ("max_tokens",))
-        if cap is None:
-            self.issues.add(n, 'params has no "max_tokens"; the Messages API requires it')
-        elif cap is _BAD:
+        cap, valid = _cap(params, ("max_tokens",))
+        if not valid:
             self.issues.add(n, '"max_tokens" must be a positive integer')
-            cap = None
-        request.max_output = cap  # type: ignore[assignment]
+        elif cap is None:
+            self.issues.add(n, 'params has no "max_tokens"; the Messages API requires it')
+        request.max_output = cap
         system = params.get("system")
         if system is not None:
             text = self._content_text(system, request)
@@ -613,7 +634,9 @@ class _Reader:
             if self.provider == "openai":
                 for other in others:
                     lines = self.model_lines[other]
-                    shown = ", ".join(map(str, lines[:5])) + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
+                    shown = ", ".join(map(str, lines[:5])) + (
+                        f" and {len(lines) - 5} more" if len(lines) > 5 else ""
+                    )
                     self.issues.add(
                         lines[0],
                         f"model {other!r} (line {shown}) differs from {first_model!r} (line "
@@ -621,14 +644,18 @@ class _Reader:
                     )
             else:
                 listed = ", ".join(f"{m} ({c:,} requests)" for m, c in self.models.most_common())
-                self.warnings.append(f"several models in one file: {listed}; price each model's requests separately")
+                self.warnings.append(
+                    f"several models in one file: {listed}; price each model's requests separately"
+                )
         for kind, count in sorted(self.unmetered.items()):
             self.warnings.append(
                 f"{count:,} request(s) hold {kind} content whose tokens are not counted; the input estimate is low"
             )
         tokenizer = self._tokenizer()
         if self.url == "/v1/responses":
-            self.warnings.append("/v1/responses input is counted with the chat message framing (an approximation)")
+            self.warnings.append(
+                "/v1/responses input is counted with the chat message framing (an approximation)"
+            )
         if not tokenizer.exact:
             self.warnings.append(f"token counts are approximate: {tokenizer.label}")
         if self.without_max:
@@ -659,20 +686,17 @@ class _Reader:
         )
 
 
-_BAD = object()
-
-
 def _is_int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
-def _first_int(body: Mapping[str, Any], keys: Sequence[str]) -> int | object | None:
-    """The first of ``keys`` present: its value if a positive int, ``_BAD`` if not, None if absent."""
+def _cap(body: Mapping[str, Any], keys: Sequence[str]) -> tuple[int | None, bool]:
+    """The first of ``keys`` that is set, and whether it is valid (a positive int); (None, True) if none is."""
     for key in keys:
-        if key in body and body[key] is not None:
-            value = body[key]
-            return value if _is_int(value) and value > 0 else _BAD
-    return None
+        value = body.get(key)
+        if value is not None:
+            return (value, True) if _is_int(value) and value > 0 else (None, False)
+    return None, True
 
 
 def _kind(value: Any) -> str:

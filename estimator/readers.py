@@ -49,10 +49,11 @@ import itertools
 import json
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import zipfile
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, Self, cast
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -177,7 +178,12 @@ def open_dataset(
         head = _gunzip_head(path, SNIFF_BYTES)
 
     fmt = format or _format_from_name(path) or _format_from_content(head)
-    if format is None and fmt == "csv" and head.lstrip()[:1] == b"{" and path.suffix.lower() not in (".csv", ".tsv"):
+    if (
+        format is None
+        and fmt == "csv"
+        and head.lstrip()[:1] == b"{"
+        and path.suffix.lower() not in (".csv", ".tsv")
+    ):
         fmt = "jsonl"
     if fmt in ("csv", "tsv", "jsonl"):
         _refuse_binary(path, head, fmt)
@@ -204,7 +210,7 @@ class Dataset:
         self.bad_rows: BadRowPolicy = bad_rows
         self.batch_rows = batch_rows
         self.skipped: list[BadRow] = []
-        self._open: list[Iterator[RowBatch]] = []
+        self._open: list[Generator[RowBatch, None, None]] = []
 
     def batches(self, columns: Sequence[str]) -> Iterator[RowBatch]:
         """Stream the rows of ``columns``; ``skipped`` restarts with each call."""
@@ -215,7 +221,7 @@ class Dataset:
         self._open.append(gen)
         return gen
 
-    def _batches(self, wanted: list[str]) -> Iterator[RowBatch]:
+    def _batches(self, wanted: list[str]) -> Generator[RowBatch, None, None]:
         batcher = _Batcher(wanted, self.batch_rows)
         for run in self._reader.runs(wanted, self.bad_rows, self.skipped.append):
             yield from batcher.add(run)
@@ -241,10 +247,10 @@ class Dataset:
 
     def close(self) -> None:
         for gen in self._open:
-            gen.close()  # type: ignore[attr-defined]
+            gen.close()
         self._open.clear()
 
-    def __enter__(self) -> Dataset:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -271,7 +277,9 @@ class _Run:
 class _Reader:
     info: DatasetInfo
 
-    def runs(self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]) -> Iterator[_Run]:
+    def runs(
+        self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]
+    ) -> Iterator[_Run]:
         raise NotImplementedError
 
 
@@ -321,7 +329,7 @@ class _Batcher:
 def _check_delimiter(delimiter: str) -> str:
     named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
     d = named.get(delimiter.lower(), delimiter)
-    if len(d) != 1 or d in "\r\n\"":
+    if len(d) != 1 or d in '\r\n"':
         raise UsageError(f"delimiter must be one character (or 'tab'), not {delimiter!r}")
     return d
 
@@ -364,14 +372,21 @@ def _refuse_binary(path: Path, head: bytes, fmt: str) -> None:
     kind = fmt.upper()
     if head.startswith(b"PK\x03\x04"):
         if b"xl/" in head[:4096] or b"[Content_Types].xml" in head[:4096]:
-            what, todo = "an Excel workbook (.xlsx)", "rename it .xlsx or pass --format xlsx, or save it as CSV"
+            what, todo = (
+                "an Excel workbook (.xlsx)",
+                "rename it .xlsx or pass --format xlsx, or save it as CSV",
+            )
         else:
             what, todo = "a zip archive", "unzip it and read the file inside"
         raise DataError(f"{path}: this looks like {what}, not {kind}; {todo}.")
     if head.startswith(b"PAR1"):
-        raise DataError(f"{path}: this looks like a Parquet file, not {kind}; rename it .parquet or pass --format parquet.")
+        raise DataError(
+            f"{path}: this looks like a Parquet file, not {kind}; rename it .parquet or pass --format parquet."
+        )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise DataError(f"{path}: this looks like an old Excel .xls (or other Office) file, not {kind}; save it as .xlsx or CSV.")
+        raise DataError(
+            f"{path}: this looks like an old Excel .xls (or other Office) file, not {kind}; save it as .xlsx or CSV."
+        )
     if head.startswith(b"%PDF"):
         raise DataError(f"{path}: this looks like a PDF file, not {kind}; export the table as CSV.")
     if _bom(head)[0] is None and b"\x00" in head[:1024] and _utf16_without_bom(head) is None:
@@ -423,7 +438,9 @@ def _detect_encoding(path: Path, head: bytes, asked: str | None, notes: list[str
         if bom_codec is not None and bom_codec.split("-")[:2] == asked.split("-")[:2]:
             return _Encoding(asked if asked not in ("utf-16", "utf-32") else bom_codec, bom_len)
         if bom_codec is not None:
-            notes.append(f"the file starts with a {bom_note.split(' (')[0]} mark but --encoding {asked} was given")
+            notes.append(
+                f"the file starts with a {bom_note.split(' (')[0]} mark but --encoding {asked} was given"
+            )
         return _Encoding(asked, 0)
     if bom_codec is not None:
         notes.append(bom_note)
@@ -439,7 +456,9 @@ def _detect_encoding(path: Path, head: bytes, asked: str | None, notes: list[str
     return _Encoding("utf-8", 0)
 
 
-def _utf8_error(path: Path, data: bytes, start: int, end: int, *, base_offset: int, base_line: int) -> DataError:
+def _utf8_error(
+    path: Path, data: bytes, start: int, end: int, *, base_offset: int, base_line: int
+) -> DataError:
     line = base_line + data.count(b"\n", 0, start)
     bad = data[start : max(end, start + 1)]
     context_start = max(data.rfind(b"\n", 0, start) + 1, start - 30)
@@ -473,9 +492,9 @@ class _Source:
         self.raw_consumed = 0  # bytes of the file on disk read so far
         self.utf8_offset_is_raw = enc.codec == "utf-8" and not gz  # error offsets then map 1:1
 
-    def blocks(self) -> Iterator[bytes]:
+    def blocks(self) -> Generator[bytes, None, None]:
         with open(self.path, "rb") as raw:
-            f: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if self.gz else raw
+            f = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if self.gz else raw
             try:
                 if self.enc.codec == "utf-8":
                     yield from self._utf8(f, raw)
@@ -484,7 +503,9 @@ class _Source:
             except (OSError, EOFError) as exc:
                 if not self.gz:
                     raise
-                raise DataError(f"{self.path}: gzip data is damaged ({exc}); decompress it and check the result") from None
+                raise DataError(
+                    f"{self.path}: gzip data is damaged ({exc}); decompress it and check the result"
+                ) from None
 
     def _utf8(self, f: IO[bytes], raw: IO[bytes]) -> Iterator[bytes]:
         start = f.read(len(codecs.BOM_UTF8))
@@ -513,15 +534,14 @@ class _Source:
                 before = exc.object[: exc.start].decode(self.enc.codec, "ignore").count("\n")
                 raise DataError(
                     f"{self.path}: not valid {self.enc.codec} text: byte {offset} (about line {lines + before}) "
-                    f"is {exc.object[exc.start:exc.end]!r} ({exc.reason}). Check the encoding and name the right "
+                    f"is {exc.object[exc.start : exc.end]!r} ({exc.reason}). Check the encoding and name the right "
                     "one with --encoding (e.g. utf-8, cp1252, latin-1, utf-16)."
                 ) from None
             fed += len(b)
             self.raw_consumed = raw.tell()
             if first and text:
                 first = False
-                if text.startswith("\ufeff"):
-                    text = text[1:]
+                text = text.removeprefix("\ufeff")
             lines += text.count("\n")
             if text:
                 yield text.encode("utf-8")
@@ -547,7 +567,7 @@ class _Scanner:
         # Possessive, so a field-start quote that never closes stops the match rather than
         # being re-read as a literal quote.
         field_chars = (
-            rb'(?:[^"\r\n]++|(?:(?<=[' + d + rb'\r\n])|\A)' + quoted + rb'|(?<=[^' + d + rb'\r\n])")*+'
+            rb'(?:[^"\r\n]++|(?:(?<=[' + d + rb"\r\n])|\A)" + quoted + rb"|(?<=[^" + d + rb'\r\n])")*+'
         )
         self.field_chars = re.compile(field_chars)
         self.whole_records = re.compile(rb"(?:" + field_chars + rb"(?:\r\n|\r|\n))*+")
@@ -560,10 +580,10 @@ class _Scanner:
         ``buf`` must start at a record start. The open quote is the first one after the
         last whole record that has no closing quote in ``buf``.
         """
-        cut = self.whole_records.match(buf).end()  # type: ignore[union-attr]
+        cut = _always(self.whole_records.match(buf)).end()
         if cut == len(buf):
             return cut, None
-        stop = self.field_chars.match(buf, cut).end()  # type: ignore[union-attr]
+        stop = _always(self.field_chars.match(buf, cut)).end()
         return cut, (stop if buf[stop : stop + 1] == b'"' else None)
 
     def records(self, buf: bytes, *, complete: bool = True) -> Iterator[tuple[int, int, int]]:
@@ -586,7 +606,7 @@ class _Scanner:
                     if m is None:
                         return  # open quote: the caller reports it
                     pos = m.end()
-                pos = unquoted(buf, pos).end()
+                pos = _always(unquoted(buf, pos)).end()
                 if pos >= n:
                     if complete:
                         yield start, pos, fields
@@ -615,13 +635,19 @@ class _Scanner:
                     raise ValueError("open quote")
                 value = m.group()[1:-1].replace(b'""', b'"')
                 pos = m.end()
-            m2 = self.unquoted.match(record, pos)
+            m2 = _always(self.unquoted.match(record, pos))
             value += m2.group()
             pos = m2.end()
             out.append(value)
             if pos >= n or record[pos] != self.delim[0]:
                 return out
             pos += 1
+
+
+def _always(m: re.Match[bytes] | None) -> re.Match[bytes]:
+    """The match of a pattern that matches the empty string, so never fails."""
+    assert m is not None
+    return m
 
 
 @dataclass
@@ -695,7 +721,14 @@ def _open_quote_error(
 
 class _CsvReader(_Reader):
     def __init__(
-        self, path: Path, fmt: str, enc: _Encoding, gz: bool, total: int, delimiter: str | None, notes: list[str]
+        self,
+        path: Path,
+        fmt: str,
+        enc: _Encoding,
+        gz: bool,
+        total: int,
+        delimiter: str | None,
+        notes: list[str],
     ) -> None:
         self.path = path
         self.enc = enc
@@ -734,7 +767,7 @@ class _CsvReader(_Reader):
                 if len(head) > MAX_RECORD_BYTES:
                     return head, False
         finally:
-            blocks.close()  # type: ignore[attr-defined]
+            blocks.close()
         return head, True
 
     @staticmethod
@@ -753,7 +786,9 @@ class _CsvReader(_Reader):
                     f"{self.path}: the header row has a quote that never closes: {_preview(body[:80])}"
                 )
             if not body.strip():
-                raise DataError(f"{self.path}: empty file: no header row, only blank lines. Check the export.")
+                raise DataError(
+                    f"{self.path}: empty file: no header row, only blank lines. Check the export."
+                )
             raise DataError(f"{self.path}: the header row is longer than {MAX_RECORD_BYTES // 2**20} MB")
         start, end, _ = record
         names = []
@@ -770,7 +805,9 @@ class _CsvReader(_Reader):
                     ) from None
         return names
 
-    def runs(self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]) -> Iterator[_Run]:
+    def runs(
+        self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]
+    ) -> Iterator[_Run]:
         read_columns = columns or self.columns[:1]
         ncols = len(self.columns)
         row = 1  # data-row number of the next record
@@ -834,7 +871,14 @@ class _CsvReader(_Reader):
             count = i + 1
             if n != ncols:
                 found.append(
-                    (i, BadRow(row + i, line + data.count(b"\n", 0, s), f"expected {ncols} fields, found {n}: {_preview(data[s:e])}"))
+                    (
+                        i,
+                        BadRow(
+                            row + i,
+                            line + data.count(b"\n", 0, s),
+                            f"expected {ncols} fields, found {n}: {_preview(data[s:e])}",
+                        ),
+                    )
                 )
         if len(found) == len(bad) and count == records:
             return [b for _, b in found], [i for i, _ in found]
@@ -954,7 +998,9 @@ def _compact(value: Any) -> str:
         return "null"
     if isinstance(value, list):
         return "[" + ",".join(_compact(v) for v in value) + "]"
-    return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + _compact(v) for k, v in value.items()) + "}"
+    return (
+        "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + _compact(v) for k, v in value.items()) + "}"
+    )
 
 
 def _as_text(value: Any) -> str:
@@ -967,7 +1013,14 @@ def _as_text(value: Any) -> str:
 
 class _JsonlReader(_Reader):
     def __init__(
-        self, path: Path, enc: _Encoding, gz: bool, total: int, notes: list[str], scan_rows: int, bad_rows: BadRowPolicy
+        self,
+        path: Path,
+        enc: _Encoding,
+        gz: bool,
+        total: int,
+        notes: list[str],
+        scan_rows: int,
+        bad_rows: BadRowPolicy,
     ) -> None:
         self.path = path
         self.enc = enc
@@ -986,7 +1039,7 @@ class _JsonlReader(_Reader):
     def _lines(self) -> Iterator[tuple[int, bytes | str, int]]:
         """(line number, line, file bytes consumed)."""
         with open(self.path, "rb") as raw:
-            f: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if self.gz else raw
+            f = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if self.gz else raw
             if self.enc.codec == "utf-8":
                 for n, line in enumerate(f, start=1):
                     if n == 1 and line.startswith(codecs.BOM_UTF8):
@@ -1020,7 +1073,7 @@ class _JsonlReader(_Reader):
                 except UnicodeDecodeError as exc:
                     raise DataError(
                         f"{self.path}: line {n}: not UTF-8 text at byte {start + exc.start} "
-                        f"({line[exc.start:exc.end]!r}); JSON Lines must be UTF-8. Re-save the file as UTF-8, "
+                        f"({line[exc.start : exc.end]!r}); JSON Lines must be UTF-8. Re-save the file as UTF-8, "
                         "or name its encoding with --encoding."
                     ) from None
             else:
@@ -1037,7 +1090,9 @@ class _JsonlReader(_Reader):
                 self._bad(n, row, problem, bad_rows, skip)
                 continue
             if not isinstance(obj, dict):
-                kind = {list: "array", str: "string", _RawNumber: "number", bool: "boolean"}.get(type(obj), "null")
+                kind = {list: "array", str: "string", _RawNumber: "number", bool: "boolean"}.get(
+                    type(obj), "null"
+                )
                 if n == 1 and isinstance(obj, list):
                     problem = "a JSON array, not JSON Lines; write one object per line (e.g. jq -c '.[]')"
                 else:
@@ -1046,7 +1101,9 @@ class _JsonlReader(_Reader):
                 continue
             yield row, consumed, obj
 
-    def _bad(self, line: int, row: int, problem: str, bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]) -> None:
+    def _bad(
+        self, line: int, row: int, problem: str, bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]
+    ) -> None:
         if bad_rows == "error":
             raise DataError(
                 f"{self.path}: line {line}: {problem}. Each line must be one JSON object; fix the line, or skip "
@@ -1054,7 +1111,9 @@ class _JsonlReader(_Reader):
             )
         skip(BadRow(row=row, line=line, reason=problem))
 
-    def runs(self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]) -> Iterator[_Run]:
+    def runs(
+        self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]
+    ) -> Iterator[_Run]:
         cols: dict[str, list[str]] = {c: [] for c in columns}
         first = 1
         rows = 0
@@ -1086,13 +1145,16 @@ class _JsonlReader(_Reader):
 
 def _arrow_to_text(arr: pa.ChunkedArray | pa.Array) -> list[str]:
     t = arr.type
-    if pa.types.is_dictionary(t):
-        arr = arr.cast(t.value_type)  # type: ignore[union-attr]
+    if isinstance(t, pa.DictionaryType):
+        arr = arr.cast(t.value_type)
         t = arr.type
     if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
         return [("" if v is None else v) for v in arr.to_pylist()]
     if pa.types.is_nested(t):
-        return [("" if v is None else json.dumps(v, ensure_ascii=False, separators=(",", ":"), default=str)) for v in arr.to_pylist()]
+        return [
+            ("" if v is None else json.dumps(v, ensure_ascii=False, separators=(",", ":"), default=str))
+            for v in arr.to_pylist()
+        ]
     if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
         try:
             return [("" if v is None else v.decode("utf-8")) for v in arr.to_pylist()]
@@ -1130,7 +1192,9 @@ class _ParquetReader(_Reader):
         notes.append(f"{self.total_rows} rows")
         self.info = DatasetInfo(path, "parquet", None, None, names, total, notes)
 
-    def runs(self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]) -> Iterator[_Run]:
+    def runs(
+        self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]
+    ) -> Iterator[_Run]:
         read = columns or self.info.columns[:1]
         row = 1
         total = max(self.total_rows, 1)
@@ -1193,6 +1257,7 @@ class _XlsxReader(_Reader):
     def _sheet(self) -> Iterator[tuple[Any, str, int]]:
         try:
             import openpyxl
+            from openpyxl.utils.exceptions import InvalidFileException
         except ImportError:
             raise DataError(
                 f"{self.path}: reading .xlsx needs the openpyxl package (pip install openpyxl), "
@@ -1202,7 +1267,7 @@ class _XlsxReader(_Reader):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # openpyxl warns about styles it does not need here
                 wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise DataError(f"{self.path}: cannot read as an .xlsx workbook: {exc}") from None
         try:
             ws = wb.worksheets[0]
@@ -1212,7 +1277,9 @@ class _XlsxReader(_Reader):
         finally:
             wb.close()
 
-    def runs(self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]) -> Iterator[_Run]:
+    def runs(
+        self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]
+    ) -> Iterator[_Run]:
         index = [self.info.columns.index(c) for c in columns]
         ncols = len(self.info.columns)
         total = self.info.total_bytes
@@ -1226,12 +1293,11 @@ class _XlsxReader(_Reader):
                 if self.max_row:
                     nbytes = max(nbytes, total * min(sheet_row, self.max_row) // self.max_row)
                 extra = [v for v in values[ncols:] if v is not None and v != ""]
-                if extra or (rows and rows >= 4096):
-                    if rows:
-                        yield _Run(cols, first, rows, before, nbytes)
-                        cols = {c: [] for c in columns}
-                        rows = 0
-                        before = nbytes
+                if (extra or (rows and rows >= 4096)) and rows:
+                    yield _Run(cols, first, rows, before, nbytes)
+                    cols = {c: [] for c in columns}
+                    rows = 0
+                    before = nbytes
                 if extra:
                     reason = f"{ncols + len(extra)} filled cells, the header has {ncols}"
                     if bad_rows == "error":

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import estimator.readers as readers
+from estimator import readers
 from estimator.errors import DataError
 from estimator.readers import BadRow, open_dataset
 
@@ -41,7 +41,9 @@ def test_zero_byte_file_is_an_error(tmp_path: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "data", [b"\n\n\r\n", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n"], ids=["blank-lines", "bom-only", "bom-and-newline"]
+    "data",
+    [b"\n\n\r\n", b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n"],
+    ids=["blank-lines", "bom-only", "bom-and-newline"],
 )
 def test_no_header_is_an_empty_file(tmp_path: Path, data: bytes) -> None:
     with pytest.raises(DataError, match="empty file"):
@@ -49,7 +51,8 @@ def test_no_header_is_an_empty_file(tmp_path: Path, data: bytes) -> None:
 
 
 @pytest.mark.parametrize(
-    "data", [b"id,text\n", b"id,text", b"id,text\r\n\r\n", b"\xef\xbb\xbfid,text\r\n"],
+    "data",
+    [b"id,text\n", b"id,text", b"id,text\r\n\r\n", b"\xef\xbb\xbfid,text\r\n"],
     ids=["lf", "no-newline", "trailing-blank", "bom-crlf"],
 )
 def test_header_only_is_zero_rows_not_an_error(tmp_path: Path, data: bytes) -> None:
@@ -128,7 +131,9 @@ RAGGED = b"id,text\n1,a\n2,b,extra\n3,c\n4\n5,e\n"
     ],
     ids=["too-many", "too-few", "after-multiline-cell", "tsv"],
 )
-def test_ragged_row_fails_naming_the_line(tmp_path: Path, data: bytes, line: int, row: int, found: str) -> None:
+def test_ragged_row_fails_naming_the_line(
+    tmp_path: Path, data: bytes, line: int, row: int, found: str
+) -> None:
     path = write(tmp_path, "r.tsv" if b"\t" in data else "r.csv", data)
     with pytest.raises(DataError) as err:
         rows_of(path)
@@ -208,7 +213,11 @@ def test_unclosed_quote_in_a_large_file_fails_without_reading_it_all(
 ) -> None:
     monkeypatch.setattr(readers, "MAX_RECORD_BYTES", 10_000)
     monkeypatch.setattr(readers, "BLOCK_BYTES", 1024)
-    body = "".join(f"{i},text\n" for i in range(100)) + '100,"open\n' + "".join(f"{i},t\n" for i in range(20_000))
+    body = (
+        "".join(f"{i},text\n" for i in range(100))
+        + '100,"open\n'
+        + "".join(f"{i},t\n" for i in range(20_000))
+    )
     path = write(tmp_path, "q.csv", ("id,text\n" + body).encode())
     with pytest.raises(DataError, match=r"line 102, column 5 .*for over"):
         rows_of(path)
@@ -307,7 +316,10 @@ def _parquet_bytes() -> bytes:
         (_parquet_bytes(), "looks like a Parquet file, not CSV"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old Excel .xls"),
         (b"%PDF-1.7\n" + b"\x00" * 10, "looks like a PDF file"),
-        (b"id,text\n\x00\x01\x02\x03\xff\xfe\x00\x00\x10binary", "binary file, not CSV text (NUL byte at offset 8)"),
+        (
+            b"id,text\n\x00\x01\x02\x03\xff\xfe\x00\x00\x10binary",
+            "binary file, not CSV text (NUL byte at offset 8)",
+        ),
     ],
     ids=["xlsx", "zip", "parquet", "xls", "pdf", "nul-bytes"],
 )

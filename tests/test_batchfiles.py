@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import estimator.batchfiles as batchfiles
+import estimator.cli.datasets  # noqa: F401  registers inspect and validate-batch
+from estimator import batchfiles
 from estimator.batchfiles import BatchIssue, detect_batch_format, read_batch_file
 from estimator.cli.base import main
 from estimator.errors import DataError
 from estimator.tokens import chat_tokens, get_tokenizer
-
-import estimator.cli.datasets  # noqa: F401  registers inspect and validate-batch
 
 O200K = get_tokenizer("o200k_base")
 CL100K = get_tokenizer("cl100k_base")
@@ -34,12 +33,19 @@ def chat(cid: str, content: Any = "Hello", model: str = "gpt-4o-mini", **body: A
 def claude(cid: str, text: str = "Hello", **params: Any) -> dict[str, Any]:
     return {
         "custom_id": cid,
-        "params": {"model": "claude-sonnet-4-5", "max_tokens": 100, "messages": [{"role": "user", "content": text}], **params},
+        "params": {
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 100,
+            "messages": [{"role": "user", "content": text}],
+            **params,
+        },
     }
 
 
 def write_lines(path: Path, items: list[Any]) -> Path:
-    path.write_text("".join((x if isinstance(x, str) else json.dumps(x, ensure_ascii=False)) + "\n" for x in items))
+    path.write_text(
+        "".join((x if isinstance(x, str) else json.dumps(x, ensure_ascii=False)) + "\n" for x in items)
+    )
     return path
 
 
@@ -75,24 +81,40 @@ def test_chat_counts_match_chat_framing(tmp_path: Path) -> None:
         {"role": "user", "content": "Hi <|endoftext|> 😀 中文", "name": "ann"},
     ]
     items = [
-        {"custom_id": "1", "method": "POST", "url": "/v1/chat/completions",
-         "body": {"model": "gpt-4o-mini", "messages": messages, "max_tokens": 40}},
+        {
+            "custom_id": "1",
+            "method": "POST",
+            "url": "/v1/chat/completions",
+            "body": {"model": "gpt-4o-mini", "messages": messages, "max_tokens": 40},
+        },
         chat("2", "Second request", max_completion_tokens=10, n=3),
     ]
     r = read_batch_file(write_lines(tmp_path / "b.jsonl", items))
     assert r.ok, r.issues
-    expected = [chat_tokens(messages, O200K), chat_tokens([{"role": "user", "content": "Second request"}], O200K)]
+    expected = [
+        chat_tokens(messages, O200K),
+        chat_tokens([{"role": "user", "content": "Second request"}], O200K),
+    ]
     assert r.per_request_input == expected
     assert r.input_tokens == sum(expected)
     assert r.max_output_tokens == 40 + 10 * 3
-    assert (r.provider, r.url, r.model, r.requests, r.exact) == ("openai", "/v1/chat/completions", "gpt-4o-mini", 2, True)
+    assert (r.provider, r.url, r.model, r.requests, r.exact) == (
+        "openai",
+        "/v1/chat/completions",
+        "gpt-4o-mini",
+        2,
+        True,
+    )
     assert r.tokenizer_label == O200K.label
     assert r.bytes == (tmp_path / "b.jsonl").stat().st_size
 
 
 def test_chat_content_parts_count_text_and_warn_about_images(tmp_path: Path) -> None:
-    parts = [{"type": "text", "text": "Describe "}, {"type": "image_url", "image_url": {"url": "data:..."}},
-             {"type": "text", "text": "this picture"}]
+    parts = [
+        {"type": "text", "text": "Describe "},
+        {"type": "image_url", "image_url": {"url": "data:..."}},
+        {"type": "text", "text": "this picture"},
+    ]
     r = read_batch_file(write_lines(tmp_path / "b.jsonl", [chat("1", parts, max_tokens=5)]))
     assert r.ok
     assert r.per_request_input == [chat_tokens([{"role": "user", "content": "Describe this picture"}], O200K)]
@@ -118,8 +140,12 @@ def test_missing_max_tokens_means_no_upper_bound(tmp_path: Path) -> None:
     ids=["string", "strings", "token-array", "token-arrays"],
 )
 def test_embeddings_inputs(tmp_path: Path, data: Any, expected: Any) -> None:
-    item = {"custom_id": "e", "method": "POST", "url": "/v1/embeddings",
-            "body": {"model": "text-embedding-3-small", "input": data}}
+    item = {
+        "custom_id": "e",
+        "method": "POST",
+        "url": "/v1/embeddings",
+        "body": {"model": "text-embedding-3-small", "input": data},
+    }
     r = read_batch_file(write_lines(tmp_path / "b.jsonl", [item]))
     assert r.ok
     assert r.per_request_input == [expected()]
@@ -129,16 +155,34 @@ def test_embeddings_inputs(tmp_path: Path, data: Any, expected: Any) -> None:
 
 def test_responses_input_and_instructions(tmp_path: Path) -> None:
     items = [
-        {"custom_id": "r1", "method": "POST", "url": "/v1/responses",
-         "body": {"model": "gpt-4.1", "input": "Summarise this", "instructions": "Be terse", "max_output_tokens": 20}},
-        {"custom_id": "r2", "method": "POST", "url": "/v1/responses",
-         "body": {"model": "gpt-4.1", "input": [{"role": "user", "content": [{"type": "input_text", "text": "Hi"}]}],
-                  "max_output_tokens": 7}},
+        {
+            "custom_id": "r1",
+            "method": "POST",
+            "url": "/v1/responses",
+            "body": {
+                "model": "gpt-4.1",
+                "input": "Summarise this",
+                "instructions": "Be terse",
+                "max_output_tokens": 20,
+            },
+        },
+        {
+            "custom_id": "r2",
+            "method": "POST",
+            "url": "/v1/responses",
+            "body": {
+                "model": "gpt-4.1",
+                "input": [{"role": "user", "content": [{"type": "input_text", "text": "Hi"}]}],
+                "max_output_tokens": 7,
+            },
+        },
     ]
     r = read_batch_file(write_lines(tmp_path / "b.jsonl", items))
     assert r.ok, r.issues
     assert r.per_request_input == [
-        chat_tokens([{"role": "system", "content": "Be terse"}, {"role": "user", "content": "Summarise this"}], O200K),
+        chat_tokens(
+            [{"role": "system", "content": "Be terse"}, {"role": "user", "content": "Summarise this"}], O200K
+        ),
         chat_tokens([{"role": "user", "content": "Hi"}], O200K),
     ]
     assert r.max_output_tokens == 27
@@ -156,18 +200,22 @@ def test_unknown_openai_model_falls_back_to_o200k_with_a_warning(tmp_path: Path)
 
 def test_all_problems_are_collected_with_their_lines(tmp_path: Path) -> None:
     items: list[Any] = [
-        chat("a", max_tokens=5),                                                     # 1 ok
-        chat("b", max_tokens=5),                                                     # 2 ok
-        chat("a", max_tokens=5),                                                     # 3 duplicate id
-        {**chat("c"), "method": "GET"},                                              # 4 method
-        chat("d", model="gpt-4o"),                                                   # 5 other model
-        "{not json",                                                                 # 6
-        {**chat("e"), "url": "/v1/embeddings"},                                      # 7 other url
-        {"custom_id": "f", "method": "POST", "url": "/v1/chat/completions"},         # 8 no body
-        {"method": "POST", "url": "/v1/chat/completions", "body": {"model": "gpt-4o-mini", "messages": []}},  # 9
-        '"just a string"',                                                           # 10
-        {**chat("g"), "url": "/v1/completions"},                                     # 11 not a batch endpoint
-        chat("h", model="gpt-4o"),                                                   # 12 other model again
+        chat("a", max_tokens=5),  # 1 ok
+        chat("b", max_tokens=5),  # 2 ok
+        chat("a", max_tokens=5),  # 3 duplicate id
+        {**chat("c"), "method": "GET"},  # 4 method
+        chat("d", model="gpt-4o"),  # 5 other model
+        "{not json",  # 6
+        {**chat("e"), "url": "/v1/embeddings"},  # 7 other url
+        {"custom_id": "f", "method": "POST", "url": "/v1/chat/completions"},  # 8 no body
+        {
+            "method": "POST",
+            "url": "/v1/chat/completions",
+            "body": {"model": "gpt-4o-mini", "messages": []},
+        },  # 9
+        '"just a string"',  # 10
+        {**chat("g"), "url": "/v1/completions"},  # 11 not a batch endpoint
+        chat("h", model="gpt-4o"),  # 12 other model again
     ]
     r = read_batch_file(write_lines(tmp_path / "b.jsonl", items))
     assert not r.ok
@@ -177,7 +225,7 @@ def test_all_problems_are_collected_with_their_lines(tmp_path: Path) -> None:
         'line 4: "method" must be "POST", not "GET"',
         "line 5: model 'gpt-4o' (line 5, 12) differs from 'gpt-4o-mini' (line 1); a batch file must use one model",
         "line 6: not valid JSON (Expecting property name enclosed in double quotes at column 2)",
-        "line 7: \"url\" /v1/embeddings differs from /v1/chat/completions (line 1); one file must use one endpoint",
+        'line 7: "url" /v1/embeddings differs from /v1/chat/completions (line 1); one file must use one endpoint',
         "line 8: missing 'body'; a request needs custom_id, method, url and body",
         'line 9: missing "custom_id"; every request needs a unique id to match its result',
         'line 9: body needs "messages": a non-empty list of {"role", "content"} objects',
@@ -185,8 +233,8 @@ def test_all_problems_are_collected_with_their_lines(tmp_path: Path) -> None:
     ]
     for e in expected:
         assert e in text
-    assert any(t.startswith("line 11: \"url\" \"/v1/completions\" is not a batch endpoint") for t in text)
-    lines = [i.line for i in r.issues]
+    assert any(t.startswith('line 11: "url" "/v1/completions" is not a batch endpoint') for t in text)
+    lines = [i.line or 0 for i in r.issues]
     assert lines == sorted(lines)
 
 
@@ -202,7 +250,9 @@ def test_issue_list_is_capped_and_the_rest_counted(tmp_path: Path, monkeypatch: 
     [(True, 3, "pricing table"), (False, 50_000, "published defaults")],
     ids=["from-pricing-table", "defaults"],
 )
-def test_per_file_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rule: bool, requests: int, source: str) -> None:
+def test_per_file_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rule: bool, requests: int, source: str
+) -> None:
     if rule:
         monkeypatch.setattr(batchfiles, "_limits", lambda provider: (3, 400, "pricing table"))
     else:
@@ -229,7 +279,9 @@ def test_limits_come_from_the_shipped_pricing_table() -> None:
 
 
 def test_blank_lines_and_empty_file(tmp_path: Path) -> None:
-    r = read_batch_file(write_lines(tmp_path / "b.jsonl", [chat("1", max_tokens=1), "", chat("2", max_tokens=1)]))
+    r = read_batch_file(
+        write_lines(tmp_path / "b.jsonl", [chat("1", max_tokens=1), "", chat("2", max_tokens=1)])
+    )
     assert [str(i) for i in r.issues] == [
         "line 2: blank line(s) at line 2; remove them (every line must be a request)"
     ]
@@ -246,10 +298,17 @@ def test_anthropic_counts_are_approximate_text_plus_system(tmp_path: Path) -> No
     items = [
         claude("one", "Hello there"),
         claude("two", "Second", system="You are terse.", max_tokens=50),
-        claude("three", system=[{"type": "text", "text": "Sys"}], messages=[
-            {"role": "user", "content": [{"type": "text", "text": "Look"}, {"type": "image", "source": {}}]},
-            {"role": "assistant", "content": "Ok"},
-        ]),
+        claude(
+            "three",
+            system=[{"type": "text", "text": "Sys"}],
+            messages=[
+                {
+                    "role": "user",
+                    "content": [{"type": "text", "text": "Look"}, {"type": "image", "source": {}}],
+                },
+                {"role": "assistant", "content": "Ok"},
+            ],
+        ),
     ]
     r = read_batch_file(write_lines(tmp_path / "a.jsonl", items))
     assert r.ok, r.issues
@@ -273,8 +332,14 @@ def test_anthropic_validation(tmp_path: Path) -> None:
         no_max,
         claude("a"),
         claude("bad id!"),
-        {"custom_id": "c", "params": {"model": "claude-haiku-4-5", "max_tokens": 5,
-                                      "messages": [{"role": "system", "content": "x"}]}},
+        {
+            "custom_id": "c",
+            "params": {
+                "model": "claude-haiku-4-5",
+                "max_tokens": 5,
+                "messages": [{"role": "system", "content": "x"}],
+            },
+        },
     ]
     r = read_batch_file(write_lines(tmp_path / "a.jsonl", items))
     text = [str(i) for i in r.issues]
@@ -329,7 +394,7 @@ def test_cli_validate_batch_not_a_batch_file(tmp_path: Path) -> None:
 
 def test_cli_inspect_text(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
-    path.write_bytes(b"\xef\xbb\xbfid;text\r\n1;NA\r\n2;\"multi\r\nline\"\r\n3;007\r\n4;later\r\n")
+    path.write_bytes(b'\xef\xbb\xbfid;text\r\n1;NA\r\n2;"multi\r\nline"\r\n3;007\r\n4;later\r\n')
     result = CliRunner().invoke(main, ["inspect", str(path)])
     assert result.exit_code == 0, result.output
     out = result.output

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import estimator.readers as readers
+from estimator import readers
 from estimator.errors import DataError, UsageError
 from estimator.readers import BadRow, RowBatch, open_dataset
 
@@ -42,7 +42,9 @@ TRICKY = [
 ]
 
 
-def read_all(path: Path, columns: list[str] | None = None, **kw: object) -> tuple[dict[str, list[str]], list[RowBatch]]:
+def read_all(
+    path: Path, columns: list[str] | None = None, **kw: object
+) -> tuple[dict[str, list[str]], list[RowBatch]]:
     with open_dataset(path, **kw) as ds:  # type: ignore[arg-type]
         cols = columns if columns is not None else ds.info.columns
         batches = list(ds.batches(cols))
@@ -111,7 +113,9 @@ def test_values_come_back_exactly_as_written(tmp_path: Path, kind: str) -> None:
 
 
 @pytest.mark.parametrize("block", [1, 7, 64, 4096], ids=["block-1", "block-7", "block-64", "block-4k"])
-def test_tiny_read_blocks_give_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+def test_tiny_read_blocks_give_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
     monkeypatch.setattr(readers, "BLOCK_BYTES", block)
     monkeypatch.setattr(readers, "SNIFF_BYTES", 16)
     for kind in ("csv", "utf8-bom-csv", "utf16-csv", "semicolon-csv"):
@@ -149,7 +153,11 @@ def test_xlsx_values(tmp_path: Path) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows=st.lists(
-        st.lists(st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=12), min_size=2, max_size=2),
+        st.lists(
+            st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=12),
+            min_size=2,
+            max_size=2,
+        ),
         max_size=15,
     ),
     delimiter=st.sampled_from([",", ";", "\t", "|"]),
@@ -157,7 +165,12 @@ def test_xlsx_values(tmp_path: Path) -> None:
     batch_rows=st.sampled_from([1, 2, 1000]),
 )
 def test_any_text_round_trips(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[list[str]], delimiter: str, block: int, batch_rows: int
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: list[list[str]],
+    delimiter: str,
+    block: int,
+    batch_rows: int,
 ) -> None:
     monkeypatch.setattr(readers, "BLOCK_BYTES", block)
     path = tmp_path / "prop.csv"
@@ -222,7 +235,7 @@ def test_format_is_detected(tmp_path: Path, name: str, data: bytes, fmt: str) ->
     path.write_bytes(data)
     with open_dataset(path) as ds:
         assert ds.info.format == fmt
-        assert list(ds.batches(["a"]))[0].columns["a"][0] == "1"
+        assert next(iter(ds.batches(["a"]))).columns["a"][0] == "1"
 
 
 def test_parquet_found_by_content_under_another_name(tmp_path: Path) -> None:
@@ -242,7 +255,9 @@ def test_parquet_found_by_content_under_another_name(tmp_path: Path) -> None:
     ],
     ids=["cp1252-named", "latin1-named", "utf16le-no-bom", "utf16be-bom", "utf8-named-with-bom"],
 )
-def test_encodings(tmp_path: Path, data: bytes, encoding: str | None, expected_encoding: str, note: str | None) -> None:
+def test_encodings(
+    tmp_path: Path, data: bytes, encoding: str | None, expected_encoding: str, note: str | None
+) -> None:
     path = tmp_path / "e.csv"
     path.write_bytes(data)
     with open_dataset(path, encoding=encoding) as ds:
@@ -250,7 +265,7 @@ def test_encodings(tmp_path: Path, data: bytes, encoding: str | None, expected_e
         assert ds.info.encoding == expected_encoding
         if note:
             assert any(note in n for n in ds.info.notes)
-        assert list(ds.batches(["text"]))[0].columns["text"] == ["café"]
+        assert next(iter(ds.batches(["text"]))).columns["text"] == ["café"]
 
 
 def test_jsonl_value_conventions(tmp_path: Path) -> None:
@@ -293,7 +308,15 @@ def test_parquet_directory_and_types(tmp_path: Path) -> None:
         d / "part-0.parquet",
     )
     pq.write_table(
-        pa.table({"text": ["c"], "n": [2.0], "i": pa.array([9], pa.int64()), "day": [dt.date(2024, 1, 3)], "tags": [["z"]]}),
+        pa.table(
+            {
+                "text": ["c"],
+                "n": [2.0],
+                "i": pa.array([9], pa.int64()),
+                "day": [dt.date(2024, 1, 3)],
+                "tags": [["z"]],
+            }
+        ),
         d / "part-1.parquet",
     )
     with open_dataset(d, batch_rows=2) as ds:
@@ -352,7 +375,7 @@ def test_only_requested_columns_no_columns_counts_rows(tmp_path: Path) -> None:
 
 def test_crlf_line_numbers_and_blank_lines(tmp_path: Path) -> None:
     path = tmp_path / "l.csv"
-    path.write_bytes(b"\r\n\r\nid,text\r\n1,a\r\n\r\n2,\"x\r\ny\"\r\n3,b,c\r\n")
+    path.write_bytes(b'\r\n\r\nid,text\r\n1,a\r\n\r\n2,"x\r\ny"\r\n3,b,c\r\n')
     with pytest.raises(DataError, match=r"line 8 \(data row 3\)"):
         read_all(path)
     with open_dataset(path, bad_rows="skip") as ds:
@@ -369,7 +392,7 @@ def test_long_header_beyond_the_sniff_sample(tmp_path: Path, monkeypatch: pytest
     path.write_text(";".join(names) + "\n" + ";".join(str(i) for i in range(20)) + "\n")
     with open_dataset(path) as ds:
         assert ds.info.columns == names and ds.info.delimiter == ";"
-        assert list(ds.batches(["column_19"]))[0].columns["column_19"] == ["19"]
+        assert next(iter(ds.batches(["column_19"]))).columns["column_19"] == ["19"]
 
 
 @pytest.mark.parametrize(

@@ -21,12 +21,25 @@ def _short(value: str) -> str:
 
 @main.command("inspect")
 @click.argument("file", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--format", "format", type=click.Choice(FORMATS), help="File format (default: from the extension and content).")
+@click.option(
+    "--format",
+    "format",
+    type=click.Choice(FORMATS),
+    help="File format (default: from the extension and content).",
+)
 @click.option("--encoding", metavar="CODEC", help="Text encoding (default: detected; UTF-8 first).")
 @click.option("--delimiter", metavar="CHAR", help="CSV delimiter (default: detected; 'tab' for a tab).")
-@click.option("--skip-bad-rows", is_flag=True, help="Leave malformed rows out of the preview (they are listed).")
-@click.option("--rows", "preview_rows", type=click.IntRange(min=0), default=_PREVIEW_ROWS, show_default=True,
-              help="Rows to show.")
+@click.option(
+    "--skip-bad-rows", is_flag=True, help="Leave malformed rows out of the preview (they are listed)."
+)
+@click.option(
+    "--rows",
+    "preview_rows",
+    type=click.IntRange(min=0),
+    default=_PREVIEW_ROWS,
+    show_default=True,
+    help="Rows to show.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def inspect_command(
     file: str,
@@ -51,7 +64,9 @@ def inspect_command(
         if preview_rows:
             for batch in ds.batches(info.columns):
                 for i in range(batch.rows):
-                    rows.append({"row": batch.first_row + i, "values": {c: batch.columns[c][i] for c in info.columns}})
+                    rows.append(
+                        {"row": batch.first_row + i, "values": {c: batch.columns[c][i] for c in info.columns}}
+                    )
                     if len(rows) >= preview_rows:
                         break
                 if len(rows) >= preview_rows:
@@ -95,8 +110,11 @@ def inspect_command(
 
 @main.command("validate-batch")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=str))
-@click.option("--provider", type=click.Choice(["openai", "anthropic"]),
-              help="The file's format (default: detected from the first line).")
+@click.option(
+    "--provider",
+    type=click.Choice(["openai", "anthropic"]),
+    help="The file's format (default: detected from the first line).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def validate_batch(file: str, provider: str | None, as_json: bool) -> None:
     """Check a batch request file (OpenAI Batch API or Anthropic Message Batches) before it is sent.
@@ -105,7 +123,9 @@ def validate_batch(file: str, provider: str | None, as_json: bool) -> None:
     limits, input tokens, the output upper bound, and every problem with its
     line. Exits 0 if the file is valid, 1 if not.
     """
-    report = read_batch_file(file, provider=provider)  # type: ignore[arg-type]
+    report = read_batch_file(
+        file, provider="openai" if provider == "openai" else "anthropic" if provider else None
+    )
     if as_json:
         echo_json(report.to_dict())
     else:
@@ -118,10 +138,14 @@ def _print_report(r: BatchFileReport) -> None:
     names = {"openai": "OpenAI Batch API", "anthropic": "Anthropic Message Batches"}
     click.echo(f"file:        {r.path}")
     click.echo(f"format:      {names[r.provider]}" + (f", {r.url}" if r.url else ""))
-    models = ", ".join(f"{m} ({n:,})" for m, n in r.models.items()) if len(r.models) > 1 else (r.model or "(none)")
+    models = (
+        ", ".join(f"{m} ({n:,})" for m, n in r.models.items()) if len(r.models) > 1 else (r.model or "(none)")
+    )
     click.echo(f"model:       {models}")
     click.echo(f"requests:    {r.requests:,} of {r.max_requests:,} allowed per file")
-    click.echo(f"size:        {r.bytes:,} of {r.max_bytes:,} bytes allowed per file (limits: {r.limits_source})")
+    click.echo(
+        f"size:        {r.bytes:,} of {r.max_bytes:,} bytes allowed per file (limits: {r.limits_source})"
+    )
     stats = r.input_stats()
     click.echo(
         f"input:       {r.input_tokens:,} tokens ({r.tokenizer_label}); "
