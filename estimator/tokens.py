@@ -589,6 +589,7 @@ class _ExactCounter:
 @dataclass(frozen=True)
 class _Calibration:
     vendor: str
+    models: str  # which of the vendor's models it is calibrated for ("" for all)
     factor: Decimal
     relative_uncertainty: float
     note: str
@@ -597,7 +598,8 @@ class _Calibration:
 APPROXIMATE_SPECS: Final[Mapping[str, _Calibration]] = types.MappingProxyType(
     {
         "approx:anthropic": _Calibration(
-            vendor="Claude (Claude 3 to Opus 4.6)",
+            vendor="Claude",
+            models="Claude 3 to Opus 4.6",
             factor=Decimal("1.20"),
             relative_uncertainty=0.10,
             note=(
@@ -609,7 +611,8 @@ APPROXIMATE_SPECS: Final[Mapping[str, _Calibration]] = types.MappingProxyType(
             ),
         ),
         "approx:anthropic-4.7": _Calibration(
-            vendor="Claude (Opus 4.7 and later)",
+            vendor="Claude",
+            models="Claude Opus 4.7 and later",
             factor=Decimal("1.55"),
             relative_uncertainty=0.15,
             note=(
@@ -623,6 +626,7 @@ APPROXIMATE_SPECS: Final[Mapping[str, _Calibration]] = types.MappingProxyType(
         ),
         "approx:gemini": _Calibration(
             vendor="Gemini",
+            models="",
             factor=Decimal("1.10"),
             relative_uncertainty=0.15,
             note=(
@@ -737,7 +741,8 @@ def _tokenizer(spec: str, backend: str) -> Tokenizer:
         exact=False,
         label=(
             f"approximate: {calibration.vendor} tokenizer not public; "
-            f"{O200K} x {calibration.factor}, ±{percent}% (see calibration note)"
+            f"{O200K} x {calibration.factor}, ±{percent}% "
+            f"({calibration.models + '; ' if calibration.models else ''}see calibration note)"
         ),
         relative_uncertainty=calibration.relative_uncertainty,
         calibration_note=calibration.note,
