@@ -70,6 +70,8 @@ class BatchJob:
         if self.queue_tokens is None:
             return None
         tok = get_tokenizer(pricebook().model(self.model).tokenizer)
+        if self.format == "openai-embeddings":  # an embedding request bills its text alone
+            return lambda messages: tok.count(messages[-1]["content"])
         return lambda messages: chat_tokens(messages, tok)
 
 
@@ -123,13 +125,18 @@ def batch_job_inputs(settings: Settings, job: Job, fmt: str) -> BatchJob:
     upload = job.result.upload
     columns, _ = file_columns(upload.digest, upload.name, upload.format, upload.encoding, upload.data)
     cols = st.columns(2)
-    profile = job.result.profile
-    default_cap = options.max_tokens or 0
-    if fmt == "anthropic" and not default_cap:
-        default_cap = profile.output_per_row.max if profile.output_per_row and profile.output_per_row.max else 1024
-    cap = int(cols[0].number_input(
-        "max_tokens in each request" + (" (required by Anthropic)" if fmt == "anthropic" else " (0 = leave out)"),
-        min_value=1 if fmt == "anthropic" else 0, value=default_cap, step=50, key="batch_max_tokens"))
+    if options.max_tokens is not None:
+        cap = options.max_tokens
+        cols[0].caption(f"Each request carries max_tokens {cap:,} (from the Estimate tab).")
+    else:
+        profile = job.result.profile
+        default = 0
+        if fmt == "anthropic":  # required there: the longest expected answer, or a common default
+            default = profile.output_per_row.max if profile.output_per_row and profile.output_per_row.max else 1024
+        cap = int(cols[0].number_input(
+            "max_tokens in each request" + (" (required by Anthropic)" if fmt == "anthropic" else " (0 = leave out)"),
+            min_value=1 if fmt == "anthropic" else 0, value=default, step=50, key="batch_max_tokens",
+            help="Set max_tokens on the Estimate tab to use the same cap there."))
     id_column = cols[1].selectbox("custom_id from", [ROW_IDS, *columns], key="batch_id_column",
                                   help="A column of unique ids, or ids made from the row number and content.")
     q = settings.limits.queue

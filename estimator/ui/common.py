@@ -81,7 +81,7 @@ def guarded(what: str) -> Iterator[None]:
     try:
         yield
     except EstimatorError as exc:
-        st.error(str(exc), icon=":material/warning:")
+        st.error(for_the_app(str(exc)), icon=":material/warning:")
     except Exception as exc:  # noqa: BLE001 - the page must survive anything
         log.exception("unexpected error while %s", what)
         text = str(exc).splitlines()[0][:200] if str(exc) else ""
@@ -95,6 +95,24 @@ def guarded(what: str) -> Iterator[None]:
 # --------------------------------------------------------------------------
 # The sidebar: model, pricing date and delivery-mode parameters
 # --------------------------------------------------------------------------
+
+
+# Messages from the core name command-line options; say where the same setting is in the app.
+_OPTION_PLACES = {
+    "--encoding": "Reading options › Text encoding",
+    "--format": "Reading options › File format",
+    "--column": "Request text › Text column",
+    "--template": "Request text › Prompt template",
+    "--max-tokens": "max_tokens per request",
+    "--as-of": "Pricing date in the sidebar",
+    "--sample": "Estimate from a random sample",
+}
+
+
+def for_the_app(message: str) -> str:
+    """A core error message, with where its command-line options live in this app."""
+    places = [f"{flag} is {place}" for flag, place in _OPTION_PLACES.items() if flag in message]
+    return message + (f" (In this app: {'; '.join(places)}.)" if places else "")
 
 
 @dataclass(frozen=True)

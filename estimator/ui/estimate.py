@@ -44,6 +44,12 @@ def upload_limit_bytes() -> int:
     return int(st.get_option("server.maxUploadSize")) * 1024 * 1024
 
 
+def size_text(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):,.1f} MB"
+    return f"{n:,} bytes"
+
+
 def render(settings: Settings) -> EstimateResult | None:
     st.subheader("Your dataset")
     st.caption("Each row of the file is one request. Nothing leaves this machine: the file is counted locally.")
@@ -59,14 +65,14 @@ def render(settings: Settings) -> EstimateResult | None:
         st.info("Upload a file to estimate what sending every row to the model costs in each delivery mode. "
                 "The other tabs also work without a file.")
         return None
-    if uploaded.size > upload_limit_bytes():
-        st.error(f"{uploaded.name} is {uploaded.size / 1e6:,.1f} MB, more than the "
-                 f"{upload_limit_bytes() // (1024 * 1024):,} MB this app accepts. Use the command line tool "
-                 "(`python -m estimator estimate FILE ...`) for larger files, or `--sample` a part of it.",
-                 icon=":material/warning:")
+    limit = upload_limit_bytes()
+    if uploaded.size > limit:
+        st.error(f"{uploaded.name} is {size_text(uploaded.size)}, more than this app accepts ({size_text(limit)}). "
+                 "Use the command line tool (`python -m estimator estimate FILE ...`), which streams files of any "
+                 "size from disk, or sample a part of the file.", icon=":material/warning:")
         return None
     upload = Upload.of(uploaded.name, uploaded.getvalue(), None if fmt == "auto" else fmt, encoding)
-    with guarded("reading the file"):
+    with guarded("reading and counting the file"):
         columns, notes = file_columns(upload.digest, upload.name, upload.format, upload.encoding, upload.data)
         if not columns:
             raise DataError(f"{upload.name}: no columns found; the file needs a header row naming its columns")
@@ -135,6 +141,9 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountOptions | Non
 def show_estimate(settings: Settings, upload: Upload, options: CountOptions) -> EstimateResult:
     priced = need_price(settings)
     profile = count(upload, options, priced.price)
+    if profile.rows == 0:
+        raise DataError(f"{upload.name}: no rows to estimate: the file has a header but no data rows"
+                        + (f" ({profile.skipped_rows:,} malformed rows skipped)" if profile.skipped_rows else ""))
     est = build_estimate(profile, priced, settings.params)
     comparison = est.comparison
 

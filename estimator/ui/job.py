@@ -63,8 +63,10 @@ def uniform_plan(settings: Settings, priced: PricedModel, job: Job) -> BatchPlan
     # Providers without a writable format are sized as OpenAI-format lines: an estimate either way.
     fmt = batch_format(settings) or "openai-chat"
     size = RequestSize.of(job.usage)
-    # Anthropic lines need max_tokens; without a cap the expected output stands in for it.
-    cap = job.max_tokens or max(1, math.ceil(size.output_tokens))
+    # Anthropic lines need max_tokens; without a cap the expected output stands in for it there.
+    cap = job.max_tokens
+    if cap is None and fmt == "anthropic":
+        cap = max(1, math.ceil(size.output_tokens))
     line = estimate_line_bytes(fmt, model.id, input_tokens=size.input_decimal, max_tokens=cap,
                                rows=job.usage.requests)
     limits = settings.limits

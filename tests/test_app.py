@@ -1,0 +1,540 @@
+"""The Streamlit app driven through AppTest: every tab, widgets found by key,
+the numbers on screen equal to what the command line prints for the same input."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import streamlit as st
+from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
+
+from estimator import format_usd, load_pricebook
+from estimator.cli import main as cli
+from estimator.exercise import run_exercise
+from estimator.report import model_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXTS = [
+    "My order #4521 arrived with a cracked screen. Can I get a replacement?",
+    "How do I reset my password? The link in the e-mail has expired.",
+    'The invoice says "€49.99" but I was charged €59.99, please check.',
+    "Le colis n'est jamais arrivé, pouvez-vous vérifier le suivi ?",
+    "Multi-line message:\nfirst line\nsecond line, with a comma",
+    "=SUM(A1:A2) looks like a formula but is just text",
+    "NA",
+    "注文した商品がまだ届いていません。確認してください。",
+]
+
+
+def dataset(rows: int = 40) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "text", "answer_tokens"])
+    for i in range(rows):
+        w.writerow([i + 1, f"{TEXTS[i % len(TEXTS)]} (ticket {i + 1})", 20 + (i * 7) % 90])
+    return buf.getvalue().encode("utf-8")
+
+
+def run_cli(*args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def cli_estimate(path: Path, *args: str, model: str = "gpt-4o") -> dict[str, Any]:
+    return run_cli("estimate", str(path), "--model", model, *args)
+
+
+def usd(text: str) -> str:
+    return format_usd(Decimal(text))
+
+
+@pytest.fixture
+def app() -> AppTest:
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
+    at.file_uploader(key="upload").set_value((name, data, mime)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def tab(at: AppTest, label: str) -> Any:
+    return next(t for t in at.tabs if t.label == label)
+
+
+def metrics(block: Any) -> dict[str, str]:
+    return {m.label: m.value for m in block.metric}
+
+
+def deltas(block: Any) -> dict[str, str]:
+    return {m.label: m.proto.delta for m in block.metric}
+
+
+def charts(block: Any) -> dict[str, dict[str, Any]]:
+    """Plotly figures of a block by title (AppTest exposes them only as JSON)."""
+    out = {}
+    for el in block.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        out[spec["layout"]["title"]["text"]] = spec
+    return out
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def assert_matches_cli(block: Any, expected: dict[str, Any]) -> None:
+    shown = metrics(block)
+    assert shown["Rows"] == f"{expected['rows']:,}"
+    assert shown["Input tokens"] == f"{expected['input_tokens']:,}"
+    assert shown["Expected output tokens"] == f"{expected['output_tokens']:,}"
+    modes = expected["modes"]
+    assert shown["Standard"] == usd(modes["standard"]["total_cost"])
+    assert shown["Streaming + early exit"] == usd(modes["streaming_early_exit"]["total_cost"])
+    assert shown["Batch API"] == usd(modes["batch"]["total_cost"])
+    table = block.dataframe[0].value
+    assert table["Total"].tolist() == [usd(m["total_cost"]) for m in modes.values()]
+    assert table["Input cost"].tolist() == [usd(m["input_cost"]) for m in modes.values()]
+    assert table["Billed output tokens"].tolist() == [f"{m['output_tokens']:,}" for m in modes.values()]
+
+
+# --------------------------------------------------------------------------
+# Start
+# --------------------------------------------------------------------------
+
+
+def test_every_tab_renders_without_a_file(app: AppTest) -> None:
+    assert [t.label for t in app.tabs] == ["Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter",
+                                          "Pricing"]
+    assert not errors(app)
+    assert any("Upload a file" in i.value for i in tab(app, "Estimate").info)
+    # Sidebar defaults: gpt-4o priced today, no caching, no early exit.
+    assert app.selectbox(key="provider").value == "openai"
+    assert app.selectbox(key="model").value == "gpt-4o"
+    assert app.date_input(key="pricing_date").value == dt.date.today()
+    assert app.number_input(key="cache_hit_rate").value == 0
+    assert app.number_input(key="cancel_share").value == 0
+
+
+# --------------------------------------------------------------------------
+# Estimate
+# --------------------------------------------------------------------------
+
+
+def test_estimate_matches_the_cli(app: AppTest, tmp_path: Path) -> None:
+    data = dataset()
+    (tmp_path / "tickets.csv").write_bytes(data)
+    upload(app, "tickets.csv", data)
+    assert app.selectbox(key="text_column").value == "text"
+    app.number_input(key="output_tokens").set_value(50).run()
+    expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-tokens", "50")
+    est = tab(app, "Estimate")
+    assert_matches_cli(est, expected)
+    assert deltas(est)["Batch API"] == f"{usd('-' + expected['modes']['batch']['savings_vs_standard'])} (-50.0%) vs standard"
+    assert deltas(est)["Streaming + early exit"] == "same as standard"
+    # The bar chart shows the same totals; the distribution table the CLI's percentiles.
+    bars = charts(est)["Input and output cost per mode"]
+    assert bars["data"][1]["text"] == [usd(m["total_cost"]) for m in expected["modes"].values()]
+    dist = est.dataframe[1].value.set_index("Per row")
+    for stat in ("min", "p50", "p95", "max"):
+        assert dist.loc[stat, "Input"] == f"{expected['input_per_row'][stat]:,}"
+    assert not any("Approximate" in w.value for w in est.warning)
+    assert not errors(app)
+
+
+def test_template_system_prompt_and_output_column_match_the_cli(app: AppTest, tmp_path: Path) -> None:
+    data = dataset()
+    (tmp_path / "tickets.csv").write_bytes(data)
+    upload(app, "tickets.csv", data)
+    app.radio(key="shape_kind").set_value("template").run()
+    app.text_area(key="template").input("Ticket {id}: {text}\nAnswer briefly.").run()
+    app.text_area(key="system_prompt").input("You are a helpful support agent.").run()
+    app.selectbox(key="output_kind").set_value("column").run()
+    app.selectbox(key="output_column").set_value("answer_tokens").run()
+    app.number_input(key="max_tokens").set_value(60).run()
+    expected = cli_estimate(tmp_path / "tickets.csv", "--template", "Ticket {id}: {text}\nAnswer briefly.",
+                            "--system", "You are a helpful support agent.", "--output-column", "answer_tokens",
+                            "--max-tokens", "60")
+    est = tab(app, "Estimate")
+    assert_matches_cli(est, expected)
+    assert metrics(est)["Worst-case output tokens"] == f"{expected['output_tokens_worst_case']:,}"
+    worst = expected["modes_worst_case"]
+    assert est.dataframe[0].value["Worst case total"].tolist() == [usd(m["total_cost"]) for m in worst.values()]
+
+
+def test_example_answers_and_ratio_match_the_cli(app: AppTest, tmp_path: Path) -> None:
+    data = dataset()
+    (tmp_path / "tickets.csv").write_bytes(data)
+    upload(app, "tickets.csv", data)
+    app.selectbox(key="output_kind").set_value("examples_column").run()
+    app.selectbox(key="output_examples_column").set_value("text").run()
+    expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-examples", "text")
+    assert_matches_cli(tab(app, "Estimate"), expected)
+    app.selectbox(key="output_kind").set_value("ratio").run()
+    app.number_input(key="output_ratio").set_value(0.3).run()
+    expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-ratio", "0.3")
+    assert_matches_cli(tab(app, "Estimate"), expected)
+
+
+def test_price_settings_reprice_without_recounting(app: AppTest, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import estimator.ui.data as data_module
+
+    calls = []
+    real = data_module.count_dataset
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs["output"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(data_module, "count_dataset", counting)
+    data = dataset()
+    (tmp_path / "tickets.csv").write_bytes(data)
+    upload(app, "tickets.csv", data)
+    app.number_input(key="output_tokens").set_value(50).run()
+    assert len(calls) == 2  # the default output, then 50
+
+    app.date_input(key="pricing_date").set_value(dt.date(2024, 6, 1)).run()
+    app.number_input(key="cache_prefix_tokens").set_value(10).run()
+    app.number_input(key="cache_hit_rate").set_value(0.5).run()
+    app.number_input(key="cancel_share").set_value(0.25).run()
+    app.number_input(key="seen_fraction").set_value(0.4).run()
+    app.number_input(key="tail_tokens").set_value(5).run()
+    assert len(calls) == 2, "changing prices or mode parameters must not read the file again"
+    expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-tokens", "50",
+                            "--as-of", "2024-06-01", "--cache-prefix-tokens", "10", "--cache-hit-rate", "0.5",
+                            "--cancel-share", "0.25", "--seen-fraction", "0.4", "--tail-tokens", "5")
+    assert expected["pricing_date"] == "2024-05-13"  # gpt-4o's launch price
+    assert_matches_cli(tab(app, "Estimate"), expected)
+
+    app.number_input(key="output_tokens").set_value(60).run()
+    assert len(calls) == 3  # a counting option recounts
+
+
+def test_approximate_counts_are_labelled_with_intervals(app: AppTest, tmp_path: Path) -> None:
+    data = dataset()
+    (tmp_path / "tickets.csv").write_bytes(data)
+    app.selectbox(key="provider").set_value("anthropic").run()
+    app.selectbox(key="model").set_value("claude-sonnet-4-5-20250929").run()
+    upload(app, "tickets.csv", data)
+    app.number_input(key="output_tokens").set_value(50).run()
+    expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-tokens", "50",
+                            model="claude-sonnet-4-5-20250929")
+    assert expected["token_counts"] == "approximate"
+    est = tab(app, "Estimate")
+    assert_matches_cli(est, expected)
+    (warning,) = [w.value for w in est.warning if "Approximate token counts" in w.value]
+    u = Decimal(str(expected["relative_uncertainty"]))
+    low = int(expected["input_tokens"] * (1 - u))
+    assert f"±{u * 100:.1f}%" in warning
+    assert f"{low:,} –" in warning
+    assert "Standard cost $" in warning and "batch $" in warning
+
+
+def test_sampled_estimates_say_so_with_their_interval(app: AppTest, tmp_path: Path) -> None:
+    data = dataset(400)
+    (tmp_path / "tickets.csv").write_bytes(data)
+    upload(app, "tickets.csv", data)
+    app.number_input(key="output_tokens").set_value(50).run()
+    app.checkbox(key="use_sample").check().run()
+    app.number_input(key="sample_rows").set_value(50).run()
+    expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-tokens", "50", "--sample", "50")
+    est = tab(app, "Estimate")
+    assert_matches_cli(est, expected)
+    (info,) = [i.value for i in est.info if "Estimated from a sample" in i.value]
+    low, high = expected["sample"]["input_tokens_ci95"]
+    assert f"{low:,} – {high:,}" in info
+    assert "of 400 rows" in info
+
+
+# --------------------------------------------------------------------------
+# Bad input
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "photo.png: this looks like a binary file"),
+        ("empty.csv", b"", "empty.csv: empty file (0 bytes)"),
+        ("latin1.csv", "id,text\n1,café crème\n".encode("latin-1"), "latin1.csv: not UTF-8 text"),
+        ("broken.csv", b'id,text\n1,"never closed\n2,fine\n', "a quoted value opens here and never closes"),
+        ("header.csv", b"id,text\n", "no rows"),
+    ],
+    ids=["wrong-type", "empty", "undecodable", "unclosed-quote", "header-only"],
+)
+def test_bad_files_get_a_clear_message(app: AppTest, name: str, data: bytes, message: str) -> None:
+    upload(app, name, data)
+    shown = errors(app)
+    assert shown, f"no error shown for {name}"
+    assert any(message in e for e in shown), shown
+    assert not app.exception
+    assert not any("estimator-upload-" in e for e in shown), "the message names a temporary path"
+
+
+def test_undecodable_file_message_points_to_the_encoding_setting(app: AppTest) -> None:
+    upload(app, "latin1.csv", "id,text\n1,café crème\n".encode("latin-1"))
+    (message,) = errors(app)
+    assert "Reading options › Text encoding" in message
+    app.text_input(key="file_encoding").input("latin-1").run()
+    assert not errors(app)
+    assert metrics(tab(app, "Estimate"))["Rows"] == "1"
+
+
+def test_a_template_naming_a_missing_column(app: AppTest) -> None:
+    upload(app, "tickets.csv", dataset())
+    app.radio(key="shape_kind").set_value("template").run()
+    app.text_area(key="template").input("Answer: {body}").run()
+    (message,) = errors(app)
+    assert "no column 'body'" in message
+    assert "'id', 'text', 'answer_tokens'" in message
+
+
+def test_oversized_upload_is_refused_with_the_limit(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    import estimator.ui.estimate as estimate_page
+
+    monkeypatch.setattr(estimate_page, "upload_limit_bytes", lambda: 100)
+    upload(app, "tickets.csv", dataset())
+    (message,) = errors(app)
+    assert message.startswith(f"tickets.csv is {len(dataset()):,} bytes, more than this app accepts (100 bytes).")
+    assert not tab(app, "Estimate").metric
+
+
+def test_the_configured_upload_limit_is_read() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] == 1024
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_an_unexpected_failure_is_a_message_not_a_trace(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    import estimator.ui.data as data_module
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(data_module, "count_dataset", broken)
+    upload(app, "tickets.csv", dataset())
+    (message,) = errors(app)
+    assert message.startswith("Something unexpected went wrong while reading and counting the file (RuntimeError")
+    assert not app.exception
+    # The other tabs still work.
+    assert metrics(tab(app, "Batch budgeter"))
+
+
+# --------------------------------------------------------------------------
+# Time value
+# --------------------------------------------------------------------------
+
+
+def test_time_value_recommendation_matches_the_cli_plan(app: AppTest) -> None:
+    tv = tab(app, "Time value")
+    app.number_input(key="tv_rows").set_value(2_000_000).run()
+    app.number_input(key="value_per_hour").set_value(20.0).run()
+    expected = run_cli("plan", "--model", "gpt-4o", "--rows", "2000000", "--input-tokens-per-row", "500",
+                       "--output-tokens-per-row", "200", "--limits", "openai-tier-3", "--value-per-hour", "20")
+    d = expected["decision"]
+    tv = tab(app, "Time value")
+    (box,) = [s.value for s in tv.success]
+    assert box.endswith(d["reason"])
+    assert box.startswith("**Use the Batch API.**") == (d["recommendation"] == "batch")
+    shown = metrics(tv)
+    assert shown["Batch saves"] == usd(d["batch_savings"])
+    assert shown["Cost of the wait"] == usd(d["wait_cost"])
+    assert shown["Net benefit of batch"] == usd(d["net_benefit_of_batch"])
+    figures = charts(tv)
+    size = figures["Cost versus dataset size"]
+    (marker,) = [t for t in size["data"] if t["name"] == "Break-even"]
+    assert marker["x"] == [float(math.ceil(Decimal(d["break_even_rows"])))]
+    assert shown["Break-even size"] == f"{math.ceil(Decimal(d['break_even_rows'])) / 1e6:.2f}M rows"
+    savings = figures["Batch savings versus the cost of waiting"]
+    lines = {t["name"]: t["y"][0] for t in savings["data"] if t.get("meta") == "savings"}
+    assert lines["saves $7.50 (1,000 rows)"] == 7.5
+    assert lines["saves $7,500.00 (1,000,000 rows)"] == 7500.0
+    assert lines["your job"] == float(Decimal(d["batch_savings"]))
+
+
+def test_a_deadline_batch_cannot_meet_sends_the_requests_now(app: AppTest) -> None:
+    app.radio(key="tv_basis").set_value("deadline").run()
+    app.number_input(key="deadline_hours").set_value(2.0).run()
+    expected = run_cli("plan", "--model", "gpt-4o", "--rows", "100000", "--input-tokens-per-row", "500",
+                       "--output-tokens-per-row", "200", "--limits", "openai-tier-3", "--deadline-hours", "2")
+    (box,) = [s.value for s in tab(app, "Time value").success]
+    assert box.endswith(expected["decision"]["reason"])
+    assert "misses the 2 h deadline" in box
+
+
+# --------------------------------------------------------------------------
+# Batch plan
+# --------------------------------------------------------------------------
+
+
+def test_batch_plan_of_a_dataset_matches_the_written_files(app: AppTest, tmp_path: Path) -> None:
+    data = dataset(120)
+    (tmp_path / "tickets.csv").write_bytes(data)
+    upload(app, "tickets.csv", data)
+    app.number_input(key="max_tokens").set_value(100).run()
+    bp = tab(app, "Batch plan")
+    assert any("max_tokens 100" in c.value for c in bp.caption)  # taken from the Estimate tab
+    manifest = run_cli("write-batch", str(tmp_path / "tickets.csv"), "--model", "gpt-4o", "--column", "text",
+                       "--max-tokens", "100", "--enqueued-tokens", "50000000", "--out", str(tmp_path / "out"))
+    shown = metrics(bp)
+    assert shown["Batch files"] == f"{len(manifest['files'])}"
+    assert shown["Waves"] == "1"
+    assert shown["Worst case"] == "24 h"
+    files = bp.dataframe[0].value
+    assert files["Requests"].tolist() == [f"{f['requests']:,}" for f in manifest["files"]]
+    assert files["Bytes"].tolist() == [f"{f['bytes']:,}" for f in manifest["files"]]
+    assert files["Prompt tokens"].tolist() == [f"{f['input_tokens']:,}" for f in manifest["files"]]
+    assert [b.label for b in bp.get("download_button")] == ["Download 1 batch file (JSONL)"]
+
+
+def test_batch_files_download_holds_one_request_per_row(tmp_path: Path) -> None:
+    from estimator.ui.batchplan import BatchJob, batch_files_bytes
+    from estimator.ui.data import Upload
+
+    data = dataset(30)
+    job = BatchJob(model="gpt-4o", format="openai-chat", column="text", template=None, system="Be brief.",
+                   max_tokens=100, id_column="id", queue_tokens=None, queue_requests=None,
+                   typical_wave_hours=Decimal(6))
+    lines = batch_files_bytes(Upload.of("tickets.csv", data), job).decode("utf-8").splitlines()
+    assert len(lines) == 30
+    first = json.loads(lines[0])
+    assert first["custom_id"] == "1"
+    assert first["body"]["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert first["body"]["max_tokens"] == 100
+
+
+def test_several_batch_files_come_as_a_zip_with_a_manifest(tmp_path: Path) -> None:
+    import zipfile
+
+    from estimator.ui.batchplan import BatchJob, batch_files_bytes
+    from estimator.ui.data import Upload
+
+    data = dataset(30)
+    # A queue of 200 prompt tokens forces several files.
+    job = BatchJob(model="gpt-4o", format="openai-chat", column="text", template=None, system=None,
+                   max_tokens=None, id_column=None, queue_tokens=200, queue_requests=None,
+                   typical_wave_hours=Decimal(6))
+    archive = zipfile.ZipFile(io.BytesIO(batch_files_bytes(Upload.of("tickets.csv", data), job)))
+    names = archive.namelist()
+    assert "manifest.json" in names
+    jsonl = sorted(n for n in names if n.endswith(".jsonl"))
+    assert len(jsonl) > 1 and jsonl[0] == "batch-requests-001.jsonl"
+    assert sum(len(archive.read(n).splitlines()) for n in jsonl) == 30
+    manifest = json.loads(archive.read("manifest.json"))
+    assert [f["path"] for f in manifest["files"]] == jsonl
+
+
+def test_batch_plan_without_a_file_uses_typed_in_sizes(app: AppTest) -> None:
+    app.number_input(key="bp_rows").set_value(120_000).run()
+    shown = metrics(tab(app, "Batch plan"))
+    assert shown["Batch files"] == "3"  # 50,000 requests per OpenAI batch file
+    assert not tab(app, "Batch plan").get("download_button")
+
+
+# --------------------------------------------------------------------------
+# Forecast
+# --------------------------------------------------------------------------
+
+
+def test_forecast_matches_the_cli_and_marks_budget_and_price_changes(app: AppTest) -> None:
+    app.date_input(key="fc_start").set_value(dt.date(2024, 6, 1)).run()
+    app.number_input(key="fc_budget").set_value(800.0).run()
+    expected = run_cli("forecast", "--model", "gpt-4o", "--requests-per-day", "10000", "--input-tokens-per-request",
+                       "500", "--output-tokens-per-request", "200", "--growth-pct", "5", "--months", "12",
+                       "--start", "2024-06", "--budget", "800", "--hybrid-batch-share", "0.5",
+                       "--hybrid-interactive-share", "0.2")
+    fc = tab(app, "Forecast")
+    shown = metrics(fc)
+    for plan in expected["plans"]:
+        assert shown[f"{plan['name']}: 12 months"] == usd(plan["total_cost"])
+    figure = charts(fc)["Monthly cost forecast"]
+    assert [t["name"] for t in figure["data"]] == [p["name"] for p in expected["plans"]]
+    shapes = figure["layout"]["shapes"]
+    assert any(s.get("y0") == 800 and s.get("y1") == 800 for s in shapes), "budget line"
+    changes = [s for s in shapes if s.get("name", "").startswith("price-change")]
+    assert [s["x0"] for s in changes] == [c["effective_from"] for c in expected["price_changes"]]
+    assert changes, "gpt-4o's October 2024 price change falls inside the forecast"
+    table = fc.dataframe[0].value
+    standard = [r for r in expected["rows"] if r["plan"] == "all standard"]
+    assert table["all standard"].tolist() == [usd(r["cost"]) for r in standard]
+
+
+# --------------------------------------------------------------------------
+# Batch budgeter exercise
+# --------------------------------------------------------------------------
+
+
+def test_exercise_presets_and_arithmetic(app: AppTest) -> None:
+    ex = tab(app, "Batch budgeter")
+    assert app.number_input(key="ex_rows").value == 1_000_000
+    assert app.number_input(key="ex_price_per_mtok").value == 15.0
+    values = [m.value for m in ex.metric]
+    assert values[:5] == ["1,000,000,000", "$15,000.00", "$7,500.00", "$7,500.00", "$1,200.00"]
+    assert values[5:10] == ["1,000,000", "$15.00", "$7.50", "$7.50", "$1,200.00"]
+    captions = [c.value for c in ex.caption]
+    expected = run_exercise(load_pricebook())
+    for scenario in expected.scenarios:
+        for step in scenario.steps:
+            assert step.arithmetic in captions, step.arithmetic
+    assert "1,000,000,000 tokens × $15 / 1M = $15,000.00" in captions
+    assert any(expected.break_even.arithmetic in i.value for i in ex.info)
+    assert any(s.value.startswith("Worth it") for s in ex.success)
+    assert any(w.value.startswith("Not worth it") for w in ex.warning)
+
+
+def test_exercise_rows_and_tokens_are_editable(app: AppTest) -> None:
+    app.number_input(key="ex_rows").set_value(2_000_000).run()
+    app.number_input(key="ex_tokens_per_row").set_value(500).run()
+    expected = run_cli("exercise", "--rows", "2000000", "--rows", "1000", "--tokens-per-row", "500")
+    ex = tab(app, "Batch budgeter")
+    captions = [c.value for c in ex.caption]
+    first = expected["scenarios"][0]
+    positions = [captions.index(step["arithmetic"]) for step in first["steps"]]
+    assert positions == sorted(positions)
+    assert first["steps"][0]["arithmetic"] == "2,000,000 rows × 500 tokens = 1,000,000,000 tokens"
+    assert [m.value for m in ex.metric][:3] == ["1,000,000,000", usd(first["standard_cost"]), usd(first["batch_cost"])]
+
+
+# --------------------------------------------------------------------------
+# Pricing
+# --------------------------------------------------------------------------
+
+
+def test_pricing_tables_history_and_sources(app: AppTest) -> None:
+    pr = tab(app, "Pricing")
+    book = load_pricebook()
+    table = pr.dataframe[0].value
+    assert len(table) == len(model_rows(book))
+    row = table[table["Model"] == "gpt-4o"].iloc[0]
+    assert row["Input"] == "$2.50" and row["Output"] == "$10"
+    app.selectbox(key="pricing_provider").set_value("anthropic").run()
+    assert set(tab(app, "Pricing").dataframe[0].value["Provider"]) == {"Anthropic"}
+    app.selectbox(key="history_model").set_value("gpt-4o").run()
+    pr = tab(app, "Pricing")
+    history = run_cli("prices", "gpt-4o")
+    hist = pr.dataframe[1].value
+    assert hist["From"].tolist() == [p["effective_from"] for p in history["prices"]]
+    assert hist["Source"].tolist() == [p["source"] for p in history["prices"]]
+    links = " ".join(m.value for m in pr.markdown)
+    for p in history["prices"]:
+        assert f"]({p['source']})" in links
+    figure = charts(pr)["gpt-4o: price history"]
+    assert [t["name"] for t in figure["data"]][:2] == ["Input", "Output"]
