@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimator import tokens
@@ -117,7 +117,7 @@ def test_chat_tokens_empty_conversation_is_reply_priming() -> None:
 
 
 @pytest.mark.parametrize("spec", ["o200k_base", "cl100k_base", "approx:anthropic", "approx:gemini"])
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None)
 @given(system=st.one_of(st.none(), st.text(max_size=60)), user=st.text(max_size=60))
 def test_chat_overhead_plus_user_text_is_the_whole_request(spec: str, system: str | None, user: str) -> None:
     tok = get_tokenizer(spec)
@@ -196,6 +196,12 @@ def test_unknown_model_raises_naming_it(model: str) -> None:
     with pytest.raises(TokenizerError, match="no OpenAI tokenizer") as info:
         encoding_for_model(model)
     assert repr(model) in str(info.value)
+
+
+def test_embedding_requests_count_the_input_only() -> None:
+    tok = tokenizer_for_model("text-embedding-3-small")
+    assert tok.spec == "cl100k_base"
+    assert tok.count("hello world") == 2  # no chat framing
 
 
 def test_tokenizer_for_model_is_the_cached_exact_tokenizer() -> None:
@@ -378,7 +384,7 @@ def test_count_batch_matches_count(encoding: str, backend: str, threads: int | N
 
 
 @pytest.mark.parametrize(("encoding", "backend"), BACKENDS, ids=BACKEND_IDS)
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=400, deadline=None)
 @given(texts=st.lists(st.text(), max_size=8))
 def test_any_text_counts_like_tiktoken(encoding: str, backend: str, texts: list[str]) -> None:
     tok = get_tokenizer(encoding, backend=backend)
@@ -396,7 +402,7 @@ BOUNDARY_CHARS = list(
 
 
 @pytest.mark.parametrize(("encoding", "backend"), BACKENDS, ids=BACKEND_IDS)
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=400, deadline=None)
 @given(parts=st.lists(st.sampled_from(BOUNDARY_CHARS), max_size=40))
 def test_boundary_heavy_text_counts_like_tiktoken(encoding: str, backend: str, parts: list[str]) -> None:
     text = "".join(parts)
