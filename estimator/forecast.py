@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any
 
 from .errors import UsageError
@@ -199,7 +200,7 @@ def _segments(model: Model, first: dt.date, rule: str) -> list[tuple[Price, int]
     if rule == "month-start":
         return [(model.price_on(first), (nxt - first).days)]
     cuts = [first] + [p.effective_from for p in model.prices if first < p.effective_from < nxt] + [nxt]
-    return [(model.price_on(a), (b - a).days) for a, b in zip(cuts, cuts[1:])]
+    return [(model.price_on(a), (b - a).days) for a, b in pairwise(cuts)]
 
 
 def forecast(

@@ -157,9 +157,7 @@ class FileSplitter:
             return False
         if lim.max_bytes is not None and cur.bytes + line_bytes > lim.max_bytes:
             return False
-        if lim.max_input_tokens is not None and cur.input_tokens + input_tokens > lim.max_input_tokens:
-            return False
-        return True
+        return lim.max_input_tokens is None or cur.input_tokens + input_tokens <= lim.max_input_tokens
 
     def finish(self) -> tuple[FileSpan, ...]:
         if self._open is not None:
@@ -189,7 +187,7 @@ def split_uniform(
         return ()
     per_req = Fraction(input_tokens_per_request)
     capacity = _uniform_capacity(line_bytes, per_req, limits)
-    spans = []
+    spans: list[FileSpan] = []
     start = first_row
     remaining = requests
     while remaining > 0:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -34,13 +35,13 @@ def batches(columns: Mapping[str, Sequence[str]], size: int = 3) -> list[Batch]:
     return [Batch({k: list(v[i:i + size]) for k, v in columns.items()}, i + 1) for i in range(0, n, size)]
 
 
-def read_lines(path: Path) -> list[dict]:
+def read_lines(path: Path) -> list[dict[str, Any]]:
     raw = path.read_bytes()
     assert raw.endswith(b"\n")
     return [json.loads(line) for line in raw.decode("utf-8").split("\n")[:-1]]
 
 
-def all_requests(manifest_files: Sequence[Path]) -> list[dict]:
+def all_requests(manifest_files: Sequence[Path]) -> list[dict[str, Any]]:
     return [r for p in manifest_files for r in read_lines(p)]
 
 

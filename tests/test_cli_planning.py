@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -69,10 +70,11 @@ def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def run_json(*args: str) -> dict:
+def run_json(*args: str) -> dict[str, Any]:
     result = run(*args, "--json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
 
 
 # --------------------------------------------------------------------------
@@ -107,7 +109,8 @@ def test_exercise_flat_override_and_other_sizes() -> None:
     data = run_json("exercise", "--price-per-mtok", "15", "--batch-multiplier", "0.5", "--rows", "2000",
                     "--tokens-per-row", "500", "--value-per-hour", "10", "--wait-hours", "1")
     s = data["scenarios"][0]
-    assert (Decimal(s["standard_cost"]), Decimal(s["batch_cost"]), Decimal(s["wait_cost"])) == (15, Decimal("7.5"), 10)
+    assert (Decimal(s["standard_cost"]), Decimal(s["batch_cost"]), Decimal(s["wait_cost"])) == (
+        Decimal(15), Decimal("7.5"), Decimal(10))
     assert s["worth_waiting"] is False
     assert data["price"]["overridden"] is True and "--price-per-mtok" in data["price"]["source"]
 
@@ -206,7 +209,7 @@ def test_route(prices: str) -> None:
                     "--daily-requests", "10000", "--interactive-share", "0.3", "--batch-share", "0.5",
                     "--backfill", "500000", "--input-tokens-per-request", "1000", "--output-tokens-per-request", "200")
     assert [(r["mode"], r["requests_per_day"], Decimal(r["cost_per_day"])) for r in data["routes"]] == [
-        ("streaming_early_exit", 3_000, 24), ("standard", 3_500, 28), ("batch", 3_500, 14)]
+        ("streaming_early_exit", 3_000, Decimal(24)), ("standard", 3_500, Decimal(28)), ("batch", 3_500, Decimal(14))]
     assert Decimal(data["monthly_cost"]) == 1_980
     assert Decimal(data["moved_savings_monthly"]) == 420
     assert Decimal(data["backfill"]["savings"]) == 2_000

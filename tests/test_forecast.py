@@ -104,7 +104,7 @@ def test_mid_month_change_month_start_rule_and_prorate(model: Model) -> None:
     october = prorated.plans[0].months[1]
     # October has 31 days: 1 day at the old price (1,000 requests: $5 + $1.50),
     # 30 at the new (30,000 requests: $75 + $30).
-    assert october.cost == Decimal("6.5") + Decimal("105")
+    assert october.cost == Decimal("6.5") + Decimal(105)
     assert october.price_entries == (dt.date(2024, 5, 13), dt.date(2024, 10, 2))
     assert prorated.price_changes[0].month == dt.date(2024, 10, 1)
 

@@ -140,7 +140,7 @@ def test_streaming_takes_as_long_as_standard_and_batch_comes_from_the_plan() -> 
     assert times.streaming_early_exit.hours == times.standard.hours
     assert times.batch is not None
     assert plan.waves == 2
-    assert (times.batch.worst_case_hours, times.batch.hours) == (48, 12)
+    assert (times.batch.worst_case_hours, times.batch.hours) == (Decimal(48), Decimal(12))
     assert set(times.as_mapping()) == {"standard", "streaming_early_exit", "batch"}
 
 
@@ -179,7 +179,7 @@ def classic(rows: int) -> Usage:
     ("rows", "savings", "recommendation"),
     [
         pytest.param(1_000, Decimal("7.50"), "standard", id="saving-7.50-not-worth-24h"),
-        pytest.param(1_000_000, Decimal("7500"), "batch", id="saving-7500-worth-24h"),
+        pytest.param(1_000_000, Decimal(7500), "batch", id="saving-7500-worth-24h"),
     ],
 )
 def test_classic_illustration(rows: int, savings: Decimal, recommendation: str) -> None:

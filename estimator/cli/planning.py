@@ -9,7 +9,9 @@ from typing import Any
 
 import click
 
-from .. import batchwriter, exercise as ex, forecast as fc, logistics, planning
+from .. import batchwriter, logistics, planning
+from .. import exercise as ex
+from .. import forecast as fc
 from ..errors import EstimatorError, UsageError
 from ..modes import Comparison, Usage, compare
 from ..money import format_usd
@@ -369,8 +371,9 @@ def plan_text(r: dict[str, Any]) -> str:
         f"≤ {lim['max_bytes']:,} bytes" if lim["max_bytes"] else "",
         f"≤ {lim['max_input_tokens']:,} prompt tokens" if lim["max_input_tokens"] else "",
     ) if x) or "no per-file limits"
-    lines += ["", f"Batch: {b['file_count']:,} file(s) ({caps} each), {b['bytes']:,} bytes, {b['waves']:,} wave(s); "
-                  f"worst case {b['waves']:,} × {b['window_hours']} h = {planning.format_hours(b['worst_case_hours'])}"]
+    lines += ["", (f"Batch: {b['file_count']:,} file(s) ({caps} each), {b['bytes']:,} bytes, {b['waves']:,} wave(s); "
+                   f"worst case {b['waves']:,} × {b['window_hours']} h = "
+                   f"{planning.format_hours(b['worst_case_hours'])}")]
     if r["expiry"]:
         e = r["expiry"]
         lines.append(f"  if {e['completion_share']} complete in the window: {e['remainder_requests']:,} requests to "
@@ -551,11 +554,16 @@ def _parse_mix(text: str) -> fc.ModeMix:
 @json_option
 def forecast_cmd(**kw: Any) -> None:
     """Monthly cost over a horizon for several plans, at the prices in force each month, against a budget."""
-    per_day, per_month = kw.get("requests_per_day"), kw.get("requests_per_month")
-    if (per_day is None) == (per_month is None):
+    per_day: int | None = kw.get("requests_per_day")
+    per_month: int | None = kw.get("requests_per_month")
+    if per_day is not None and per_month is None:
+        requests, period = per_day, "day"
+    elif per_month is not None and per_day is None:
+        requests, period = per_month, "month"
+    else:
         raise UsageError("give exactly one of --requests-per-day or --requests-per-month")
-    volume = fc.Volume(per_day if per_day is not None else per_month, "day" if per_day is not None else "month",
-                       _size(kw, "request"), _dec(kw, "growth_pct") or Decimal(0))
+    volume = fc.Volume(requests, period, _size(kw, "request"),
+                       _dec(kw, "growth_pct") or Decimal(0))
     if kw["plans"]:
         mixes: Sequence[fc.ModeMix] = [_parse_mix(p) for p in kw["plans"]]
     else:
