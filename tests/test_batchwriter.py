@@ -319,3 +319,35 @@ def test_written_files_pass_the_validator(tmp_path: Path, fmt: str, model: str, 
         assert report.model == model
         if fmt != "anthropic":  # Anthropic counts are approximate there
             assert report.input_tokens == f.input_tokens
+
+
+# --------------------------------------------------------------------------
+# The shipped OpenAI limits, exactly: 200 MiB per file
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("extra", "files"), [(0, 1), (1, 2)], ids=["exactly-200MiB", "one-byte-over"])
+def test_shipped_byte_limit_to_the_byte(tmp_path: Path, extra: int, files: int) -> None:
+    from estimator.pricing import load_pricebook
+
+    rule = load_pricebook().model("gpt-4o").price_on(None).batch_rule
+    assert rule is not None and rule.max_bytes_per_file == 209_715_200
+    shape = RequestShape(column="text")
+    overhead = len(iter_one_line(shape, ""))  # bytes of a request line around its text (row ids < 1,000,000)
+    rows = 1_000
+    per_row = rule.max_bytes_per_file // rows - overhead
+    texts = ["a" * per_row for _ in range(rows)]
+    texts[0] += "a" * (rule.max_bytes_per_file - rows * (per_row + overhead))  # fill the file to the byte
+    texts[-1] += "a" * extra
+    m = write_batch_files(batches({"text": texts}, size=100), prefix=tmp_path / "big", shape=shape, model="gpt-4o",
+                          fmt="openai-chat", max_tokens=None, limits=FileLimits.from_rule(rule))
+    assert len(m.files) == files
+    assert m.bytes == rule.max_bytes_per_file + extra
+    assert all(f.path.stat().st_size <= rule.max_bytes_per_file for f in m.files)
+    assert m.requests == rows
+
+
+def iter_one_line(shape: RequestShape, text: str) -> bytes:
+    (req,) = iter_requests([Batch({"text": [text]}, 1)], shape=shape, model="gpt-4o", fmt="openai-chat",
+                           max_tokens=None)
+    return req.line

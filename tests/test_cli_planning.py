@@ -352,3 +352,17 @@ def test_plan_file_and_numbers_conflict(tmp_path: Path, prices: str) -> None:
     column_only = run("plan", "-m", "test-flat-15", "--price-file", prices, "--column", "text", "--rows", "5",
                       "--input-tokens-per-row", "1", "--output-tokens-per-row", "1")
     assert column_only.exit_code == 2 and "--column needs FILE" in column_only.stderr
+
+
+@pytest.mark.parametrize(("rows", "files"), [(50_000, 1), (50_001, 2)], ids=["50k-rows", "50k-and-one"])
+def test_dataset_at_the_request_limit(tmp_path: Path, rows: int, files: int) -> None:
+    data_file = tmp_path / "rows.csv"
+    data_file.write_text("id,text\n" + "".join(f"{i},review {i}\n" for i in range(rows)), encoding="utf-8")
+    data = run_json("plan", str(data_file), "-m", "gpt-4o", "--column", "text", "--output-tokens", "5",
+                    "--as-of", "2025-01-01")
+    assert data["job"]["requests"] == rows
+    assert data["batch"]["file_count"] == files and data["batch"]["bytes_measured"] is True
+    written = run_json("write-batch", str(data_file), "-m", "gpt-4o", "--column", "text", "--out",
+                       str(tmp_path / "req"))
+    assert [f["requests"] for f in written["files"]] == [50_000, rows - 50_000][:files]
+    assert [f["bytes"] for f in written["files"]] == [f["bytes"] for f in data["batch"]["files"]]
