@@ -16,6 +16,7 @@ from ..errors import EstimatorError, UsageError
 from ..modes import Comparison, Usage, compare
 from ..money import format_usd
 from ..pricing import PriceBook, load_pricebook
+from ..readers import FORMATS as READER_FORMATS
 from ..requests import RequestShape
 from .base import decimal_option, echo_json, main
 from .dataset_options import dataset_options, profile_from_options, shape_from_options
@@ -452,9 +453,9 @@ def route(**kw: Any) -> None:
 @main.command("write-batch")
 @click.argument("file", type=click.Path(exists=True, dir_okay=True))
 @click.option("--model", "-m", required=True, help="Model id; decides the file format (OpenAI or Anthropic).")
-@click.option("--column", help="The column holding each request's text.")
-@click.option("--template", help="A prompt template with {column} placeholders.")
-@click.option("--system", help="A system prompt for every request.")
+@click.option("--column", "-c", metavar="NAME", help="Column whose text is each request's user message.")
+@click.option("--template", "-t", metavar="TEXT", help="User message built from columns: 'Summarise: {review}'.")
+@click.option("--system", metavar="TEXT", help="System prompt sent with every request.")
 @click.option("--max-tokens", type=click.IntRange(min=1), help="max_tokens of every request (Anthropic needs it).")
 @click.option("--id-column", help="A column of unique ids to use as custom_id (default: row-based ids).")
 @click.option("--out", "prefix", required=True, help="Output prefix: writes PREFIX-001.jsonl, PREFIX-002.jsonl, ...")
@@ -463,7 +464,8 @@ def route(**kw: Any) -> None:
 @click.option("--max-bytes-per-file", type=click.IntRange(min=1), help="Override the provider's per-file limit.")
 @click.option("--enqueued-tokens", type=click.IntRange(min=1),
               help="Also keep each file's prompt tokens under your batch queue limit (counts tokens).")
-@click.option("--format", "data_format", help="Data file format (default: detected).")
+@click.option("--format", "data_format", type=click.Choice(list(READER_FORMATS)),
+              help="Data file format (default: from the extension and content).")
 @click.option("--encoding", help="Text encoding of the data file (default: detected).")
 @click.option("--delimiter", help="CSV delimiter (default: detected).")
 @click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False))
