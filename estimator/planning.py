@@ -161,10 +161,14 @@ _ANTHROPIC_SRC = "https://docs.anthropic.com/en/api/rate-limits"
 _GOOGLE_SRC = "https://ai.google.dev/gemini-api/docs/rate-limits"
 
 
-def _openai(tier: int, rpm: int, tpm: int, queue: int) -> RateLimitExample:
+_UNCONFIRMED = "not confirmed against the provider's current page: check your account's limits page"
+
+
+def _openai(tier: int, rpm: int, tpm: int, queue: int, confirmed: bool = False) -> RateLimitExample:
     return RateLimitExample(
         f"openai-tier-{tier}", "openai", f"Tier {tier}", "gpt-4o",
         RateLimits(rpm=rpm, tpm=tpm, tpm_counts="input+max_tokens"), queue, None, _OPENAI_SRC,
+        "" if confirmed else _UNCONFIRMED,
     )
 
 
@@ -179,7 +183,7 @@ def _anthropic(tier: int, rpm: int, itpm: int, otpm: int, queue: int) -> RateLim
 def _gemini(key: str, tier: str, model: str, rpm: int, tpm: int, queue: int) -> RateLimitExample:
     return RateLimitExample(
         key, "google", tier, model, RateLimits(rpm=rpm, tpm=tpm, tpm_counts="input"), queue, None, _GOOGLE_SRC,
-        "as published in 2025; Google now shows each project's limits only in AI Studio",
+        "as published in 2025; Google now shows each project's limits only in AI Studio; " + _UNCONFIRMED,
     )
 
 
@@ -189,7 +193,7 @@ def _gemini(key: str, tier: str, model: str, rpm: int, tpm: int, queue: int) -> 
 # gpt-4o at 800,000 TPM and an 80,000,000-token queue).
 RATE_LIMIT_EXAMPLES: tuple[RateLimitExample, ...] = (
     # OpenAI gpt-4o: RPM, TPM (input + max_tokens), batch queue limit (enqueued prompt tokens).
-    _openai(1, 500, 30_000, 90_000),
+    _openai(1, 500, 30_000, 90_000, confirmed=True),
     _openai(2, 5_000, 450_000, 1_350_000),
     _openai(3, 5_000, 800_000, 50_000_000),
     _openai(4, 10_000, 2_000_000, 200_000_000),

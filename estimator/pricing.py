@@ -177,6 +177,14 @@ class BatchRule:
     note: str | None = None
 
 
+def display_path(origin: str) -> str:
+    """A pricing file's path as a user would write it: shipped files as ``pricing/NAME``."""
+    path = Path(origin)
+    if path.parent == PRICING_DIR or path.parent.name == "_pricing":
+        return f"pricing/{path.name}"
+    return origin
+
+
 @dataclass(frozen=True)
 class Price:
     """One dated price entry of one model, USD per million tokens."""
@@ -200,7 +208,7 @@ class Price:
 
     def describe(self) -> str:
         until = f" until {self.effective_until}" if self.effective_until else " (current)"
-        return f"{self.model} price from {self.effective_from}{until}, {self.origin}, source: {self.source}"
+        return f"{self.model} price from {self.effective_from}{until}, {display_path(self.origin)}, source: {self.source}"
 
 
 @dataclass(frozen=True)
