@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .modes import MODE_LABELS, Comparison, ModeParams, batch_prices, compare
 from .money import ZERO, format_usd, quantize
-from .pricing import Model, Price, PriceBook, override_price
+from .pricing import Model, Price, PriceBook, display_path, override_price
 
 if TYPE_CHECKING:
     from .datasets import TokenProfile
@@ -241,7 +241,7 @@ def price_history(book: PriceBook, model: str) -> dict[str, Any]:
         "display_name": m.display_name,
         "aliases": list(m.aliases),
         "checked": m.checked,
-        "file": m.origin,
+        "file": display_path(m.origin),
         "prices": [
             {
                 "effective_from": p.effective_from,

@@ -15,7 +15,7 @@ from .. import report
 from ..errors import UsageError
 from ..modes import CacheParams, EarlyExitParams, ModeParams
 from ..money import format_usd
-from ..pricing import PriceBook, ProviderFile, load_pricebook
+from ..pricing import PriceBook, ProviderFile, display_path, load_pricebook
 from .base import decimal_option, echo_json, main
 
 
@@ -153,7 +153,7 @@ def prices(model: str, price_files: tuple[str, ...], as_json: bool) -> None:
         echo_json(history)
         return
     m = book.model(model)
-    click.echo(f"{m.display_name} ({m.id}, {m.provider}); prices last checked {m.checked}; file {m.origin}")
+    click.echo(f"{m.display_name} ({m.id}, {m.provider}); prices last checked {m.checked}; file {display_path(m.origin)}")
     if m.aliases:
         click.echo(f"aliases: {', '.join(m.aliases)}")
     for entry in history["prices"]:
