@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -30,7 +31,7 @@ MODE_COLOURS = {
 MODE_DASH = {"streaming_early_exit": "dash"}
 _FALLBACK = ("#E45756", "#72B7B2", "#EECA3B", "#9D755D", "#BAB0AC")
 
-LAYOUT = dict(
+LAYOUT: dict[str, Any] = dict(
     template="plotly_white",
     margin=dict(l=60, r=30, t=50, b=40),
     # Below the plot: above it, a legend collides with the title.
@@ -73,18 +74,32 @@ def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode")
     """
     labels = [b.label for b in bars]
     fig = go.Figure()
-    fig.add_bar(name="Input", x=labels, y=[_f(b.input_cost) for b in bars], marker_color="#9ecae9",
-                hovertemplate="%{x}<br>input %{y:$,.4f}<extra></extra>")
-    fig.add_bar(name="Output", x=labels, y=[_f(b.output_cost) for b in bars],
-                marker_color=[colour(b.mode, i) for i, b in enumerate(bars)],
-                text=[format_usd(b.total) for b in bars], textposition="outside",
-                hovertemplate="%{x}<br>output %{y:$,.4f}<extra></extra>")
+    fig.add_bar(
+        name="Input",
+        x=labels,
+        y=[_f(b.input_cost) for b in bars],
+        marker_color="#9ecae9",
+        hovertemplate="%{x}<br>input %{y:$,.4f}<extra></extra>",
+    )
+    fig.add_bar(
+        name="Output",
+        x=labels,
+        y=[_f(b.output_cost) for b in bars],
+        marker_color=[colour(b.mode, i) for i, b in enumerate(bars)],
+        text=[format_usd(b.total) for b in bars],
+        textposition="outside",
+        hovertemplate="%{x}<br>output %{y:$,.4f}<extra></extra>",
+    )
     worst = [b for b in bars if b.worst_case_total is not None]
     if worst:
-        fig.add_scatter(name="Worst case (max output tokens)", x=[b.label for b in worst],
-                        y=[_f(b.worst_case_total) for b in worst], mode="markers",
-                        marker=dict(symbol="diamond-open", size=12, color="#444"),
-                        hovertemplate="%{x}<br>worst case %{y:$,.4f}<extra></extra>")
+        fig.add_scatter(
+            name="Worst case (max output tokens)",
+            x=[b.label for b in worst],
+            y=[_f(b.worst_case_total) for b in worst],
+            mode="markers",
+            marker=dict(symbol="diamond-open", size=12, color="#444"),
+            hovertemplate="%{x}<br>worst case %{y:$,.4f}<extra></extra>",
+        )
     top = max([_f(b.total) or 0.0 for b in bars] + [_f(b.worst_case_total) or 0.0 for b in worst] + [0.0])
     fig.update_layout(barmode="stack", title=title, **LAYOUT)
     fig.update_layout(hovermode="closest")
@@ -108,24 +123,44 @@ def token_distribution(
     stats = dict(stats or {})
     fig = go.Figure()
     if values:
-        fig.add_histogram(x=list(values), nbinsx=nbins, name="rows", marker_color=MODE_COLOURS["standard"],
-                          hovertemplate="%{x} tokens: %{y} rows<extra></extra>")
+        fig.add_histogram(
+            x=list(values),
+            nbinsx=nbins,
+            name="rows",
+            marker_color=MODE_COLOURS["standard"],
+            hovertemplate="%{x} tokens: %{y} rows<extra></extra>",
+        )
         fig.update_xaxes(title_text="Tokens per row")
         fig.update_yaxes(title_text="Rows")
         for i, key in enumerate(("p50", "p95", "max")):
             if key in stats and stats[key] is not None:
                 x = _f(stats[key])
                 fig.add_vline(x=x, line_dash="dash", line_color="#555")
-                fig.add_annotation(x=x, y=1 - 0.08 * i, yref="paper", text=f"{key} {int(x or 0):,}",
-                                   showarrow=False, xanchor="left", bgcolor="rgba(255,255,255,0.8)",
-                                   name=f"stat-{key}")
+                fig.add_annotation(
+                    x=x,
+                    y=1 - 0.08 * i,
+                    yref="paper",
+                    text=f"{key} {int(x or 0):,}",
+                    showarrow=False,
+                    xanchor="left",
+                    bgcolor="rgba(255,255,255,0.8)",
+                    name=f"stat-{key}",
+                )
     else:
         keys = [k for k in ("min", "p50", "mean", "p95", "max") if stats.get(k) is not None]
-        fig.add_bar(x=keys, y=[_f(stats[k]) for k in keys], marker_color=MODE_COLOURS["standard"], name="tokens",
-                    text=[f"{float(stats[k]):,.0f}" for k in keys], textposition="outside")
+        fig.add_bar(
+            x=keys,
+            y=[_f(stats[k]) for k in keys],
+            marker_color=MODE_COLOURS["standard"],
+            name="tokens",
+            text=[f"{float(stats[k]):,.0f}" for k in keys],
+            textposition="outside",
+        )
         fig.update_xaxes(title_text="Statistic")
         fig.update_yaxes(title_text="Tokens per row")
-    fig.update_layout(title=title, showlegend=False, bargap=0.05, **{k: v for k, v in LAYOUT.items() if k != "legend"})
+    fig.update_layout(
+        title=title, showlegend=False, bargap=0.05, **{k: v for k, v in LAYOUT.items() if k != "legend"}
+    )
     fig.update_layout(hovermode="closest")
     return fig
 
@@ -154,21 +189,48 @@ def cost_vs_size(
     labels = labels or {}
     fig = go.Figure()
     for i, (mode, ys) in enumerate(costs.items()):
-        fig.add_scatter(x=[_f(s) for s in sizes], y=[_f(y) for y in ys], mode="lines", name=labels.get(mode, mode),
-                        line=dict(color=colour(mode, i), width=2.5, dash=MODE_DASH.get(mode, "solid")),
-                        hovertemplate="%{x:,.0f} rows: %{y:$,.2f}<extra>" + labels.get(mode, mode) + "</extra>")
+        fig.add_scatter(
+            x=[_f(s) for s in sizes],
+            y=[_f(y) for y in ys],
+            mode="lines",
+            name=labels.get(mode, mode),
+            line=dict(color=colour(mode, i), width=2.5, dash=MODE_DASH.get(mode, "solid")),
+            hovertemplate="%{x:,.0f} rows: %{y:$,.2f}<extra>" + labels.get(mode, mode) + "</extra>",
+        )
     if break_even is not None:
         bx, by = _f(break_even[0]), _f(break_even[1])
-        fig.add_scatter(x=[bx], y=[by], mode="markers", name="Break-even",
-                        marker=dict(symbol="x", size=14, color="#d62728", line=dict(width=2)),
-                        hovertemplate="break-even at %{x:,.0f} rows<extra></extra>")
-        fig.add_annotation(x=_log10(bx), y=_log10(by), text=f"break-even: {bx:,.0f} rows", name="break-even",
-                           showarrow=True, arrowhead=2, ax=-90, ay=-40, bgcolor="rgba(255,255,255,0.85)")
+        fig.add_scatter(
+            x=[bx],
+            y=[by],
+            mode="markers",
+            name="Break-even",
+            marker=dict(symbol="x", size=14, color="#d62728", line=dict(width=2)),
+            hovertemplate="break-even at %{x:,.0f} rows<extra></extra>",
+        )
+        fig.add_annotation(
+            x=_log10(bx),
+            y=_log10(by),
+            text=f"break-even: {bx:,.0f} rows",
+            name="break-even",
+            showarrow=True,
+            arrowhead=2,
+            ax=-90,
+            ay=-40,
+            bgcolor="rgba(255,255,255,0.85)",
+        )
     if current is not None:
         cx = _f(current[0])
         fig.add_vline(x=cx, line_dash="dot", line_color="#777")
-        fig.add_annotation(x=_log10(cx), y=0.02, yref="paper", text=current[1], showarrow=False, xanchor="left",
-                           name="current", bgcolor="rgba(255,255,255,0.85)")
+        fig.add_annotation(
+            x=_log10(cx),
+            y=0.02,
+            yref="paper",
+            text=current[1],
+            showarrow=False,
+            xanchor="left",
+            name="current",
+            bgcolor="rgba(255,255,255,0.85)",
+        )
     fig.update_layout(title=title, **LAYOUT)
     fig.update_xaxes(title_text=size_label, type="log")
     fig.update_yaxes(title_text=cost_label, type="log", tickprefix="$")
@@ -210,40 +272,84 @@ def savings_vs_time_value(
     waits: dict[str, Decimal] = {}  # one line per wait, to a tenth of an hour
     x_seen = list(xs)
     y_seen: list[float] = []
+    crossings: list[tuple[float, float, str, str, int]] = []
     for i, case in enumerate(cases):
         colour_i = _FALLBACK[i % len(_FALLBACK)]
         if case.savings <= 0:
-            fig.add_scatter(x=[], y=[], mode="lines", name=f"{case.label}: batch saves nothing",
-                            line=dict(color=colour_i))
+            fig.add_scatter(
+                x=[], y=[], mode="lines", name=f"{case.label}: batch saves nothing", line=dict(color=colour_i)
+            )
             continue
         y_seen.append(float(case.savings))
-        fig.add_scatter(x=[xs[0], xs[-1]], y=[float(case.savings)] * 2, mode="lines", name=case.label,
-                        line=dict(color=colour_i, width=2.5), meta="savings",
-                        hovertemplate=f"{case.label}<extra></extra>")
+        fig.add_scatter(
+            x=[xs[0], xs[-1]],
+            y=[float(case.savings)] * 2,
+            mode="lines",
+            name=case.label,
+            line=dict(color=colour_i, width=2.5),
+            meta="savings",
+            hovertemplate=f"{case.label}<extra></extra>",
+        )
         if case.extra_wait_hours <= 0:
             continue
-        waits.setdefault(f"{case.extra_wait_hours.quantize(Decimal('0.1')).normalize():f}", case.extra_wait_hours)
+        waits.setdefault(
+            f"{case.extra_wait_hours.quantize(Decimal('0.1')).normalize():f}", case.extra_wait_hours
+        )
         cross = case.savings / case.extra_wait_hours
         x_seen.append(float(cross))
-        fig.add_scatter(x=[float(cross)], y=[float(case.savings)], mode="markers", showlegend=False,
-                        marker=dict(symbol="x", size=12, color=colour_i, line=dict(width=2)), meta="crossing",
-                        hovertemplate=f"{case.label}: break-even at {format_usd(cross)}/h<extra></extra>")
-        fig.add_annotation(x=_log10(float(cross)), y=_log10(float(case.savings)),
-                           text=f"waiting pays below {format_usd(cross)}/h", name=f"crossing-{i}",
-                           showarrow=True, arrowhead=2, ax=70, ay=-25, xanchor="left",
-                           font=dict(color=colour_i), bgcolor="rgba(255,255,255,0.85)")
+        fig.add_scatter(
+            x=[float(cross)],
+            y=[float(case.savings)],
+            mode="markers",
+            showlegend=False,
+            marker=dict(symbol="x", size=12, color=colour_i, line=dict(width=2)),
+            meta="crossing",
+            hovertemplate=f"{case.label}: break-even at {format_usd(cross)}/h<extra></extra>",
+        )
+        crossings.append(
+            (float(cross), float(case.savings), f"waiting pays below {format_usd(cross)}/h", colour_i, i)
+        )
     for text, hours in waits.items():
-        fig.add_scatter(x=[xs[0], xs[-1]], y=[float(hours) * xs[0], float(hours) * xs[-1]], mode="lines",
-                        name=f"cost of a {text} h wait", meta="wait-cost",
-                        line=dict(color="#333", dash="dash", width=1.5),
-                        hovertemplate="hour worth %{x:$,.2f}: wait costs %{y:$,.2f}<extra></extra>")
+        fig.add_scatter(
+            x=[xs[0], xs[-1]],
+            y=[float(hours) * xs[0], float(hours) * xs[-1]],
+            mode="lines",
+            name=f"cost of a {text} h wait",
+            meta="wait-cost",
+            line=dict(color="#333", dash="dash", width=1.5),
+            hovertemplate="hour worth %{x:$,.2f}: wait costs %{y:$,.2f}<extra></extra>",
+        )
     if chosen is not None and float(chosen) > 0:
         x_seen.append(float(chosen))
         fig.add_vline(x=float(chosen), line_dash="dot", line_color="#777")
-        fig.add_annotation(x=_log10(float(chosen)), y=0.02, yref="paper", name="chosen", showarrow=False,
-                           text=f"your hour: {format_usd(Decimal(str(chosen)))}", xanchor="left")
+        fig.add_annotation(
+            x=_log10(float(chosen)),
+            y=0.02,
+            yref="paper",
+            name="chosen",
+            showarrow=False,
+            text=f"your hour: {format_usd(Decimal(str(chosen)))}",
+            xanchor="left",
+        )
     # Explicit ranges (log units): the savings decide the view; the wait lines may leave it.
-    fig.update_xaxes(range=[math.log10(min(x_seen)) - 0.3, math.log10(max(x_seen)) + 0.3])
+    x_lo, x_hi = math.log10(min(x_seen)) - 0.3, math.log10(max(x_seen)) + 0.3
+    fig.update_xaxes(range=[x_lo, x_hi])
+    for x, y, text, colour_i, i in crossings:
+        # Labels point away from the nearer edge so they stay inside the plot.
+        right_half = (math.log10(x) - x_lo) / (x_hi - x_lo) > 0.5
+        fig.add_annotation(
+            x=math.log10(x),
+            y=math.log10(y),
+            text=text,
+            name=f"crossing-{i}",
+            showarrow=True,
+            arrowhead=2,
+            ax=-60 if right_half else 60,
+            ay=-25,
+            xanchor="right" if right_half else "left",
+            font=dict(color=colour_i),
+            bgcolor="rgba(255,255,255,0.85)",
+        )
     if y_seen:
         fig.update_yaxes(range=[math.log10(min(y_seen)) - 1, math.log10(max(y_seen)) + 1])
     fig.update_layout(title=title, **LAYOUT)
@@ -273,21 +379,51 @@ def forecast(
     colours = colours or {}
     fig = go.Figure()
     for i, (plan, ys) in enumerate(plans.items()):
-        fig.add_scatter(x=list(months), y=[_f(y) for y in ys], mode="lines+markers", name=plan,
-                        line=dict(color=colours.get(plan, colour(plan, i)), width=2.5),
-                        hovertemplate="%{x|%b %Y}: %{y:$,.2f}<extra>" + plan + "</extra>")
+        fig.add_scatter(
+            x=list(months),
+            y=[_f(y) for y in ys],
+            mode="lines+markers",
+            name=plan,
+            line=dict(color=colours.get(plan, colour(plan, i)), width=2.5),
+            hovertemplate="%{x|%b %Y}: %{y:$,.2f}<extra>" + plan + "</extra>",
+        )
     if budget is not None:
         fig.add_hline(y=_f(budget), line_dash="dash", line_color="#d62728", line_width=2)
-        fig.add_annotation(x=1, xref="paper", y=_f(budget), text=f"budget {format_usd(Decimal(str(budget)))}",
-                           showarrow=False, xanchor="right", yanchor="bottom", font=dict(color="#d62728"),
-                           name="budget")
+        fig.add_annotation(
+            x=1,
+            xref="paper",
+            y=_f(budget),
+            text=f"budget {format_usd(Decimal(str(budget)))}",
+            showarrow=False,
+            xanchor="right",
+            yanchor="bottom",
+            font=dict(color="#d62728"),
+            name="budget",
+        )
     for i, (day, text) in enumerate(price_changes):
         # Shapes take the date as a string: plotly's vline helper cannot annotate dates.
         x = day.isoformat()
-        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line=dict(dash="dot", color="#7f7f7f"),
-                      name=f"price-change-{i}")
-        fig.add_annotation(x=x, y=1 - 0.07 * (i % 4), yref="paper", text=text, showarrow=False, xanchor="left",
-                           font=dict(size=11), name=f"price-change-{i}", bgcolor="rgba(255,255,255,0.85)")
+        fig.add_shape(
+            type="line",
+            x0=x,
+            x1=x,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line=dict(dash="dot", color="#7f7f7f"),
+            name=f"price-change-{i}",
+        )
+        fig.add_annotation(
+            x=x,
+            y=1 - 0.07 * (i % 4),
+            yref="paper",
+            text=text,
+            showarrow=False,
+            xanchor="left",
+            font=dict(size=11),
+            name=f"price-change-{i}",
+            bgcolor="rgba(255,255,255,0.85)",
+        )
     fig.update_layout(title=title, **LAYOUT)
     fig.update_xaxes(title_text="Month")
     fig.update_yaxes(title_text="Cost per month (USD)", tickprefix="$", rangemode="tozero")
@@ -305,7 +441,9 @@ _PRICE_SERIES = (
 )
 
 
-def price_history(entries: Sequence[Mapping[str, object]], *, model: str, today: dt.date | None = None) -> go.Figure:
+def price_history(
+    entries: Sequence[Mapping[str, object]], *, model: str, today: dt.date | None = None
+) -> go.Figure:
     """Step lines of a model's dated prices (USD per million tokens).
 
     ``entries`` are ``report.price_history(...)["prices"]``: each holds
@@ -324,9 +462,14 @@ def price_history(entries: Sequence[Mapping[str, object]], *, model: str, today:
             ys += [_f(value), _f(value)]  # type: ignore[arg-type]
         if all(y is None for y in ys):
             continue
-        fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=name, line=dict(shape="hv", width=2.5,
-                        color=("#4C78A8", "#F58518", "#54A24B")[i]),
-                        hovertemplate="%{x|%Y-%m-%d}: $%{y}/Mtok<extra>" + name + "</extra>")
+        fig.add_scatter(
+            x=xs,
+            y=ys,
+            mode="lines+markers",
+            name=name,
+            line=dict(shape="hv", width=2.5, color=("#4C78A8", "#F58518", "#54A24B")[i]),
+            hovertemplate="%{x|%Y-%m-%d}: $%{y}/Mtok<extra>" + name + "</extra>",
+        )
     fig.update_layout(title=f"{model}: price history", **LAYOUT)
     fig.update_xaxes(title_text="Effective date")
     fig.update_yaxes(title_text="USD per million tokens", tickprefix="$", rangemode="tozero")

@@ -110,32 +110,36 @@ ESTIMATE_COLUMNS = (
 )
 
 
-def estimate_rows(estimate: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+def estimate_rows(
+    estimate: Mapping[str, Any], labels: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """One row per delivery mode from an estimate's JSON dict (``Estimate.to_json()``)."""
     labels = labels or {}
     worst = estimate.get("modes_worst_case") or {}
     out = []
     for mode, cost in estimate["modes"].items():
-        out.append({
-            "mode": mode,
-            "label": labels.get(mode, mode),
-            "model": estimate.get("model"),
-            "provider": estimate.get("provider"),
-            "pricing_date": estimate.get("pricing_date"),
-            "as_of": estimate.get("as_of"),
-            "file": estimate.get("file"),
-            "rows": estimate.get("rows"),
-            "token_counts": estimate.get("token_counts"),
-            "input_tokens": cost["input_tokens"],
-            "output_tokens": cost["output_tokens"],
-            "cached_input_tokens": cost["cached_input_tokens"],
-            "input_cost_usd": cost["input_cost"],
-            "output_cost_usd": cost["output_cost"],
-            "total_cost_usd": cost["total_cost"],
-            "savings_vs_standard_usd": cost["savings_vs_standard"],
-            "worst_case_total_cost_usd": worst[mode]["total_cost"] if mode in worst else None,
-            "explanation": cost.get("explanation", ""),
-        })
+        out.append(
+            {
+                "mode": mode,
+                "label": labels.get(mode, mode),
+                "model": estimate.get("model"),
+                "provider": estimate.get("provider"),
+                "pricing_date": estimate.get("pricing_date"),
+                "as_of": estimate.get("as_of"),
+                "file": estimate.get("file"),
+                "rows": estimate.get("rows"),
+                "token_counts": estimate.get("token_counts"),
+                "input_tokens": cost["input_tokens"],
+                "output_tokens": cost["output_tokens"],
+                "cached_input_tokens": cost["cached_input_tokens"],
+                "input_cost_usd": cost["input_cost"],
+                "output_cost_usd": cost["output_cost"],
+                "total_cost_usd": cost["total_cost"],
+                "savings_vs_standard_usd": cost["savings_vs_standard"],
+                "worst_case_total_cost_usd": worst[mode]["total_cost"] if mode in worst else None,
+                "explanation": cost.get("explanation", ""),
+            }
+        )
     return out
 
 

@@ -118,8 +118,14 @@ def assert_matches_cli(block: Any, expected: dict[str, Any]) -> None:
 
 
 def test_every_tab_renders_without_a_file(app: AppTest) -> None:
-    assert [t.label for t in app.tabs] == ["Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter",
-                                          "Pricing"]
+    assert [t.label for t in app.tabs] == [
+        "Estimate",
+        "Time value",
+        "Batch plan",
+        "Forecast",
+        "Batch budgeter",
+        "Pricing",
+    ]
     assert not errors(app)
     assert any("Upload a file" in i.value for i in tab(app, "Estimate").info)
     # Sidebar defaults: gpt-4o priced today, no caching, no early exit.
@@ -144,7 +150,10 @@ def test_estimate_matches_the_cli(app: AppTest, tmp_path: Path) -> None:
     expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-tokens", "50")
     est = tab(app, "Estimate")
     assert_matches_cli(est, expected)
-    assert deltas(est)["Batch API"] == f"{usd('-' + expected['modes']['batch']['savings_vs_standard'])} (-50.0%) vs standard"
+    assert (
+        deltas(est)["Batch API"]
+        == f"{usd('-' + expected['modes']['batch']['savings_vs_standard'])} (-50.0%) vs standard"
+    )
     assert deltas(est)["Streaming + early exit"] == "same as standard"
     # The bar chart shows the same totals; the distribution table the CLI's percentiles.
     bars = charts(est)["Input and output cost per mode"]
@@ -166,14 +175,24 @@ def test_template_system_prompt_and_output_column_match_the_cli(app: AppTest, tm
     app.selectbox(key="output_kind").set_value("column").run()
     app.selectbox(key="output_column").set_value("answer_tokens").run()
     app.number_input(key="max_tokens").set_value(60).run()
-    expected = cli_estimate(tmp_path / "tickets.csv", "--template", "Ticket {id}: {text}\nAnswer briefly.",
-                            "--system", "You are a helpful support agent.", "--output-column", "answer_tokens",
-                            "--max-tokens", "60")
+    expected = cli_estimate(
+        tmp_path / "tickets.csv",
+        "--template",
+        "Ticket {id}: {text}\nAnswer briefly.",
+        "--system",
+        "You are a helpful support agent.",
+        "--output-column",
+        "answer_tokens",
+        "--max-tokens",
+        "60",
+    )
     est = tab(app, "Estimate")
     assert_matches_cli(est, expected)
     assert metrics(est)["Worst-case output tokens"] == f"{expected['output_tokens_worst_case']:,}"
     worst = expected["modes_worst_case"]
-    assert est.dataframe[0].value["Worst case total"].tolist() == [usd(m["total_cost"]) for m in worst.values()]
+    assert est.dataframe[0].value["Worst case total"].tolist() == [
+        usd(m["total_cost"]) for m in worst.values()
+    ]
 
 
 def test_example_answers_and_ratio_match_the_cli(app: AppTest, tmp_path: Path) -> None:
@@ -190,8 +209,9 @@ def test_example_answers_and_ratio_match_the_cli(app: AppTest, tmp_path: Path) -
     assert_matches_cli(tab(app, "Estimate"), expected)
 
 
-def test_price_settings_reprice_without_recounting(app: AppTest, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_price_settings_reprice_without_recounting(
+    app: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import estimator.ui.data as data_module
 
     calls = []
@@ -215,9 +235,25 @@ def test_price_settings_reprice_without_recounting(app: AppTest, tmp_path: Path,
     app.number_input(key="seen_fraction").set_value(0.4).run()
     app.number_input(key="tail_tokens").set_value(5).run()
     assert len(calls) == 2, "changing prices or mode parameters must not read the file again"
-    expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-tokens", "50",
-                            "--as-of", "2024-06-01", "--cache-prefix-tokens", "10", "--cache-hit-rate", "0.5",
-                            "--cancel-share", "0.25", "--seen-fraction", "0.4", "--tail-tokens", "5")
+    expected = cli_estimate(
+        tmp_path / "tickets.csv",
+        "--column",
+        "text",
+        "--output-tokens",
+        "50",
+        "--as-of",
+        "2024-06-01",
+        "--cache-prefix-tokens",
+        "10",
+        "--cache-hit-rate",
+        "0.5",
+        "--cancel-share",
+        "0.25",
+        "--seen-fraction",
+        "0.4",
+        "--tail-tokens",
+        "5",
+    )
     assert expected["pricing_date"] == "2024-05-13"  # gpt-4o's launch price
     assert_matches_cli(tab(app, "Estimate"), expected)
 
@@ -232,8 +268,14 @@ def test_approximate_counts_are_labelled_with_intervals(app: AppTest, tmp_path: 
     app.selectbox(key="model").set_value("claude-sonnet-4-5-20250929").run()
     upload(app, "tickets.csv", data)
     app.number_input(key="output_tokens").set_value(50).run()
-    expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-tokens", "50",
-                            model="claude-sonnet-4-5-20250929")
+    expected = cli_estimate(
+        tmp_path / "tickets.csv",
+        "--column",
+        "text",
+        "--output-tokens",
+        "50",
+        model="claude-sonnet-4-5-20250929",
+    )
     assert expected["token_counts"] == "approximate"
     est = tab(app, "Estimate")
     assert_matches_cli(est, expected)
@@ -252,7 +294,9 @@ def test_sampled_estimates_say_so_with_their_interval(app: AppTest, tmp_path: Pa
     app.number_input(key="output_tokens").set_value(50).run()
     app.checkbox(key="use_sample").check().run()
     app.number_input(key="sample_rows").set_value(50).run()
-    expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-tokens", "50", "--sample", "50")
+    expected = cli_estimate(
+        tmp_path / "tickets.csv", "--column", "text", "--output-tokens", "50", "--sample", "50"
+    )
     est = tab(app, "Estimate")
     assert_matches_cli(est, expected)
     (info,) = [i.value for i in est.info if "Estimated from a sample" in i.value]
@@ -269,7 +313,11 @@ def test_sampled_estimates_say_so_with_their_interval(app: AppTest, tmp_path: Pa
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "photo.png: this looks like a binary file"),
+        (
+            "photo.png",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
+            "photo.png: this looks like a binary file",
+        ),
         ("empty.csv", b"", "empty.csv: empty file (0 bytes)"),
         ("latin1.csv", "id,text\n1,café crème\n".encode("latin-1"), "latin1.csv: not UTF-8 text"),
         ("broken.csv", b'id,text\n1,"never closed\n2,fine\n', "a quoted value opens here and never closes"),
@@ -310,7 +358,9 @@ def test_oversized_upload_is_refused_with_the_limit(app: AppTest, monkeypatch: p
     monkeypatch.setattr(estimate_page, "upload_limit_bytes", lambda: 100)
     upload(app, "tickets.csv", dataset())
     (message,) = errors(app)
-    assert message.startswith(f"tickets.csv is {len(dataset()):,} bytes, more than this app accepts (100 bytes).")
+    assert message.startswith(
+        f"tickets.csv is {len(dataset()):,} bytes, more than this app accepts (100 bytes)."
+    )
     assert not tab(app, "Estimate").metric
 
 
@@ -323,7 +373,9 @@ def test_the_configured_upload_limit_is_read() -> None:
     assert config["browser"]["gatherUsageStats"] is False
 
 
-def test_an_unexpected_failure_is_a_message_not_a_trace(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_failure_is_a_message_not_a_trace(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import estimator.ui.data as data_module
 
     def broken(*args: Any, **kwargs: Any) -> Any:
@@ -332,7 +384,9 @@ def test_an_unexpected_failure_is_a_message_not_a_trace(app: AppTest, monkeypatc
     monkeypatch.setattr(data_module, "count_dataset", broken)
     upload(app, "tickets.csv", dataset())
     (message,) = errors(app)
-    assert message.startswith("Something unexpected went wrong while reading and counting the file (RuntimeError")
+    assert message.startswith(
+        "Something unexpected went wrong while reading and counting the file (RuntimeError"
+    )
     assert not app.exception
     # The other tabs still work.
     assert metrics(tab(app, "Batch budgeter"))
@@ -347,8 +401,21 @@ def test_time_value_recommendation_matches_the_cli_plan(app: AppTest) -> None:
     tv = tab(app, "Time value")
     app.number_input(key="tv_rows").set_value(2_000_000).run()
     app.number_input(key="value_per_hour").set_value(20.0).run()
-    expected = run_cli("plan", "--model", "gpt-4o", "--rows", "2000000", "--input-tokens-per-row", "500",
-                       "--output-tokens-per-row", "200", "--limits", "openai-tier-3", "--value-per-hour", "20")
+    expected = run_cli(
+        "plan",
+        "--model",
+        "gpt-4o",
+        "--rows",
+        "2000000",
+        "--input-tokens-per-row",
+        "500",
+        "--output-tokens-per-row",
+        "200",
+        "--limits",
+        "openai-tier-3",
+        "--value-per-hour",
+        "20",
+    )
     d = expected["decision"]
     tv = tab(app, "Time value")
     (box,) = [s.value for s in tv.success]
@@ -373,8 +440,21 @@ def test_time_value_recommendation_matches_the_cli_plan(app: AppTest) -> None:
 def test_a_deadline_batch_cannot_meet_sends_the_requests_now(app: AppTest) -> None:
     app.radio(key="tv_basis").set_value("deadline").run()
     app.number_input(key="deadline_hours").set_value(2.0).run()
-    expected = run_cli("plan", "--model", "gpt-4o", "--rows", "100000", "--input-tokens-per-row", "500",
-                       "--output-tokens-per-row", "200", "--limits", "openai-tier-3", "--deadline-hours", "2")
+    expected = run_cli(
+        "plan",
+        "--model",
+        "gpt-4o",
+        "--rows",
+        "100000",
+        "--input-tokens-per-row",
+        "500",
+        "--output-tokens-per-row",
+        "200",
+        "--limits",
+        "openai-tier-3",
+        "--deadline-hours",
+        "2",
+    )
     (box,) = [s.value for s in tab(app, "Time value").success]
     assert box.endswith(expected["decision"]["reason"])
     assert "misses the 2 h deadline" in box
@@ -392,8 +472,20 @@ def test_batch_plan_of_a_dataset_matches_the_written_files(app: AppTest, tmp_pat
     app.number_input(key="max_tokens").set_value(100).run()
     bp = tab(app, "Batch plan")
     assert any("max_tokens 100" in c.value for c in bp.caption)  # taken from the Estimate tab
-    manifest = run_cli("write-batch", str(tmp_path / "tickets.csv"), "--model", "gpt-4o", "--column", "text",
-                       "--max-tokens", "100", "--enqueued-tokens", "50000000", "--out", str(tmp_path / "out"))
+    manifest = run_cli(
+        "write-batch",
+        str(tmp_path / "tickets.csv"),
+        "--model",
+        "gpt-4o",
+        "--column",
+        "text",
+        "--max-tokens",
+        "100",
+        "--enqueued-tokens",
+        "50000000",
+        "--out",
+        str(tmp_path / "out"),
+    )
     shown = metrics(bp)
     assert shown["Batch files"] == f"{len(manifest['files'])}"
     assert shown["Waves"] == "1"
@@ -410,9 +502,18 @@ def test_batch_files_download_holds_one_request_per_row(tmp_path: Path) -> None:
     from estimator.ui.data import Upload
 
     data = dataset(30)
-    job = BatchJob(model="gpt-4o", format="openai-chat", column="text", template=None, system="Be brief.",
-                   max_tokens=100, id_column="id", queue_tokens=None, queue_requests=None,
-                   typical_wave_hours=Decimal(6))
+    job = BatchJob(
+        model="gpt-4o",
+        format="openai-chat",
+        column="text",
+        template=None,
+        system="Be brief.",
+        max_tokens=100,
+        id_column="id",
+        queue_tokens=None,
+        queue_requests=None,
+        typical_wave_hours=Decimal(6),
+    )
     lines = batch_files_bytes(Upload.of("tickets.csv", data), job).decode("utf-8").splitlines()
     assert len(lines) == 30
     first = json.loads(lines[0])
@@ -429,9 +530,18 @@ def test_several_batch_files_come_as_a_zip_with_a_manifest(tmp_path: Path) -> No
 
     data = dataset(30)
     # A queue of 200 prompt tokens forces several files.
-    job = BatchJob(model="gpt-4o", format="openai-chat", column="text", template=None, system=None,
-                   max_tokens=None, id_column=None, queue_tokens=200, queue_requests=None,
-                   typical_wave_hours=Decimal(6))
+    job = BatchJob(
+        model="gpt-4o",
+        format="openai-chat",
+        column="text",
+        template=None,
+        system=None,
+        max_tokens=None,
+        id_column=None,
+        queue_tokens=200,
+        queue_requests=None,
+        typical_wave_hours=Decimal(6),
+    )
     archive = zipfile.ZipFile(io.BytesIO(batch_files_bytes(Upload.of("tickets.csv", data), job)))
     names = archive.namelist()
     assert "manifest.json" in names
@@ -457,10 +567,29 @@ def test_batch_plan_without_a_file_uses_typed_in_sizes(app: AppTest) -> None:
 def test_forecast_matches_the_cli_and_marks_budget_and_price_changes(app: AppTest) -> None:
     app.date_input(key="fc_start").set_value(dt.date(2024, 6, 1)).run()
     app.number_input(key="fc_budget").set_value(800.0).run()
-    expected = run_cli("forecast", "--model", "gpt-4o", "--requests-per-day", "10000", "--input-tokens-per-request",
-                       "500", "--output-tokens-per-request", "200", "--growth-pct", "5", "--months", "12",
-                       "--start", "2024-06", "--budget", "800", "--hybrid-batch-share", "0.5",
-                       "--hybrid-interactive-share", "0.2")
+    expected = run_cli(
+        "forecast",
+        "--model",
+        "gpt-4o",
+        "--requests-per-day",
+        "10000",
+        "--input-tokens-per-request",
+        "500",
+        "--output-tokens-per-request",
+        "200",
+        "--growth-pct",
+        "5",
+        "--months",
+        "12",
+        "--start",
+        "2024-06",
+        "--budget",
+        "800",
+        "--hybrid-batch-share",
+        "0.5",
+        "--hybrid-interactive-share",
+        "0.2",
+    )
     fc = tab(app, "Forecast")
     shown = metrics(fc)
     for plan in expected["plans"]:
@@ -510,7 +639,11 @@ def test_exercise_rows_and_tokens_are_editable(app: AppTest) -> None:
     positions = [captions.index(step["arithmetic"]) for step in first["steps"]]
     assert positions == sorted(positions)
     assert first["steps"][0]["arithmetic"] == "2,000,000 rows × 500 tokens = 1,000,000,000 tokens"
-    assert [m.value for m in ex.metric][:3] == ["1,000,000,000", usd(first["standard_cost"]), usd(first["batch_cost"])]
+    assert [m.value for m in ex.metric][:3] == [
+        "1,000,000,000",
+        usd(first["standard_cost"]),
+        usd(first["batch_cost"]),
+    ]
 
 
 # --------------------------------------------------------------------------

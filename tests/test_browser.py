@@ -31,8 +31,14 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 TEXTS = [
     "My order #4521 arrived with a cracked screen. Can I get a replacement?",
@@ -72,9 +78,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -103,9 +126,14 @@ def cli_estimate(path: Path, *args: str) -> dict:
 
 def test_upload_estimate_and_download(server: str, tmp_path: Path) -> None:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install the Debian/Ubuntu 'chromium' package "
-                    "(./dev test does it) to run the browser test")
+        pytest.fail(
+            f"{CHROMIUM} not found: install the Debian/Ubuntu 'chromium' package "
+            "(./dev test does it) to run the browser test"
+        )
     from playwright.sync_api import expect, sync_playwright
+
+    # The first count loads the tokenizer; a busy machine needs more than the 5 s default.
+    expect.set_options(timeout=20_000)
 
     data = tmp_path / "tickets.csv"
     with open(data, "w", encoding="utf-8", newline="") as f:
@@ -140,7 +168,8 @@ def test_upload_estimate_and_download(server: str, tmp_path: Path) -> None:
             assert shown["Expected output tokens"] == f"{expected['output_tokens']:,}"
             assert shown["Batch API"] == format_usd(json_decimal(expected["modes"]["batch"]["total_cost"]))
             assert shown["Streaming + early exit"] == format_usd(
-                json_decimal(expected["modes"]["streaming_early_exit"]["total_cost"]))
+                json_decimal(expected["modes"]["streaming_early_exit"]["total_cost"])
+            )
             expect(tab.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
             screenshot(page, "estimate.png")
 
@@ -163,10 +192,12 @@ def test_upload_estimate_and_download(server: str, tmp_path: Path) -> None:
             expect(tv.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
             screenshot(page, "time-value.png")
 
-            for name, heading in (("Batch plan", "Batch files, waves and completion time"),
-                                  ("Forecast", "Monthly budget forecast"),
-                                  ("Batch budgeter", "Batch budgeter"),
-                                  ("Pricing", "Price tables")):
+            for name, heading in (
+                ("Batch plan", "Batch files, waves and completion time"),
+                ("Forecast", "Monthly budget forecast"),
+                ("Batch budgeter", "Batch budgeter"),
+                ("Pricing", "Price tables"),
+            ):
                 page.get_by_role("tab", name=name).click()
                 panel = page.get_by_role("tabpanel", name=name)
                 expect(panel.get_by_role("heading", name=heading)).to_be_visible()

@@ -16,11 +16,13 @@ def annotation_texts(fig: go.Figure) -> list[str]:
 
 
 def test_mode_costs_stacks_input_and_output_and_labels_totals() -> None:
-    fig = charts.mode_costs([
-        charts.ModeBar("standard", "Standard", Decimal("1.25"), Decimal("5")),
-        charts.ModeBar("streaming_early_exit", "Streaming", Decimal("1.25"), Decimal("4")),
-        charts.ModeBar("batch", "Batch", Decimal("0.625"), Decimal("2.5"), worst_case_total=Decimal("9")),
-    ])
+    fig = charts.mode_costs(
+        [
+            charts.ModeBar("standard", "Standard", Decimal("1.25"), Decimal("5")),
+            charts.ModeBar("streaming_early_exit", "Streaming", Decimal("1.25"), Decimal("4")),
+            charts.ModeBar("batch", "Batch", Decimal("0.625"), Decimal("2.5"), worst_case_total=Decimal("9")),
+        ]
+    )
     assert fig.layout.barmode == "stack"
     inputs, outputs, worst = fig.data
     assert (inputs.name, outputs.name) == ("Input", "Output")
@@ -107,8 +109,10 @@ def test_savings_vs_time_value_shows_both_cases_and_their_crossings() -> None:
 
 
 def test_waits_that_differ_by_minutes_share_one_line() -> None:
-    cases = [charts.SavingsCase("a", Decimal("10"), Decimal("24")),
-             charts.SavingsCase("b", Decimal("20"), Decimal("23.9967"))]
+    cases = [
+        charts.SavingsCase("a", Decimal("10"), Decimal("24")),
+        charts.SavingsCase("b", Decimal("20"), Decimal("23.9967")),
+    ]
     fig = charts.savings_vs_time_value([1, 100], cases)
     assert [t.name for t in fig.data if t.meta == "wait-cost"] == ["cost of a 24 h wait"]
 
@@ -136,16 +140,31 @@ def test_forecast_draws_budget_line_and_dated_price_changes() -> None:
 
 def test_price_history_is_a_step_line_per_price_kind() -> None:
     entries = [
-        {"effective_from": dt.date(2024, 5, 13), "effective_until": dt.date(2024, 10, 1),
-         "input_per_mtok": Decimal("5"), "output_per_mtok": Decimal("15"), "cached_input_per_mtok": None},
-        {"effective_from": dt.date(2024, 10, 1), "effective_until": None,
-         "input_per_mtok": Decimal("2.5"), "output_per_mtok": Decimal("10"), "cached_input_per_mtok": Decimal("1.25")},
+        {
+            "effective_from": dt.date(2024, 5, 13),
+            "effective_until": dt.date(2024, 10, 1),
+            "input_per_mtok": Decimal("5"),
+            "output_per_mtok": Decimal("15"),
+            "cached_input_per_mtok": None,
+        },
+        {
+            "effective_from": dt.date(2024, 10, 1),
+            "effective_until": None,
+            "input_per_mtok": Decimal("2.5"),
+            "output_per_mtok": Decimal("10"),
+            "cached_input_per_mtok": Decimal("1.25"),
+        },
     ]
     fig = charts.price_history(entries, model="gpt-4o", today=dt.date(2026, 1, 1))
     assert [t.name for t in fig.data] == ["Input", "Output", "Cached input"]
     assert all(t.line.shape == "hv" for t in fig.data)
     inp = fig.data[0]
-    assert list(inp.x) == [dt.date(2024, 5, 13), dt.date(2024, 10, 1), dt.date(2024, 10, 1), dt.date(2026, 1, 1)]
+    assert list(inp.x) == [
+        dt.date(2024, 5, 13),
+        dt.date(2024, 10, 1),
+        dt.date(2024, 10, 1),
+        dt.date(2026, 1, 1),
+    ]
     assert list(inp.y) == [5.0, 5.0, 2.5, 2.5]
     assert fig.layout.title.text == "gpt-4o: price history"
 

@@ -49,10 +49,16 @@ def test_neutralise(text: str, expected: str) -> None:
 
 def test_text_cells_are_neutralised_but_numbers_are_not() -> None:
     rows = [
-        {"name": "=HYPERLINK(\"http://x\")", "saving": Decimal("-1.5"), "count": -3, "ratio": -0.25, "as_text": "-1.5"},
+        {
+            "name": '=HYPERLINK("http://x")',
+            "saving": Decimal("-1.5"),
+            "count": -3,
+            "ratio": -0.25,
+            "as_text": "-1.5",
+        },
     ]
     df = read_back(rows_to_csv(rows))
-    assert df.loc[0, "name"] == "'=HYPERLINK(\"http://x\")"
+    assert df.loc[0, "name"] == '\'=HYPERLINK("http://x")'
     assert df.loc[0, "saving"] == "-1.5"
     assert df.loc[0, "count"] == "-3"
     assert df.loc[0, "ratio"] == "-0.25"
@@ -133,14 +139,23 @@ ESTIMATE = {
     "token_counts": "exact",
     "modes": {
         "standard": {
-            "input_tokens": 30, "output_tokens": 150, "cached_input_tokens": 0,
-            "input_cost": Decimal("0.000075"), "output_cost": Decimal("0.0015"),
-            "total_cost": Decimal("0.001575"), "savings_vs_standard": Decimal("0"), "explanation": "list prices",
+            "input_tokens": 30,
+            "output_tokens": 150,
+            "cached_input_tokens": 0,
+            "input_cost": Decimal("0.000075"),
+            "output_cost": Decimal("0.0015"),
+            "total_cost": Decimal("0.001575"),
+            "savings_vs_standard": Decimal("0"),
+            "explanation": "list prices",
         },
         "batch": {
-            "input_tokens": 30, "output_tokens": 150, "cached_input_tokens": 0,
-            "input_cost": Decimal("0.0000375"), "output_cost": Decimal("0.00075"),
-            "total_cost": Decimal("0.0007875"), "savings_vs_standard": Decimal("0.0007875"),
+            "input_tokens": 30,
+            "output_tokens": 150,
+            "cached_input_tokens": 0,
+            "input_cost": Decimal("0.0000375"),
+            "output_cost": Decimal("0.00075"),
+            "total_cost": Decimal("0.0007875"),
+            "savings_vs_standard": Decimal("0.0007875"),
             "explanation": "-50%",
         },
     },

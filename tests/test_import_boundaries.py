@@ -38,14 +38,22 @@ def loaded_after(imports: list[str]) -> set[str]:
         "    importlib.import_module(name)\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return set(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def test_the_core_modules_are_found() -> None:
-    for name in ("estimator", "estimator.modes", "estimator.pricing", "estimator.report", "estimator.export",
-                 "estimator.cli"):
+    for name in (
+        "estimator",
+        "estimator.modes",
+        "estimator.pricing",
+        "estimator.report",
+        "estimator.export",
+        "estimator.cli",
+    ):
         assert name in CORE
 
 

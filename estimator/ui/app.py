@@ -18,8 +18,10 @@ TABS = ("Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter", "P
 def main() -> None:
     st.set_page_config(page_title="LLM API cost estimator", page_icon=":material/calculate:", layout="wide")
     st.title("LLM API cost estimator")
-    st.caption("What a job costs as standard requests, streamed with early exit, or through the Batch API; "
-               "how long each takes; and whether waiting for batch pays.")
+    st.caption(
+        "What a job costs as standard requests, streamed with early exit, or through the Batch API; "
+        "how long each takes; and whether waiting for batch pays."
+    )
     with guarded("loading the price tables"):
         settings = sidebar_settings()
         tabs = st.tabs(list(TABS))

@@ -82,24 +82,32 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
     fmt = batch_format(settings)
     rule = priced.price.batch_rule
     if rule is not None:
-        limits = [f"{rule.max_requests_per_file:,} requests" if rule.max_requests_per_file else None,
-                  f"{rule.max_bytes_per_file / 1e6:,.0f} MB" if rule.max_bytes_per_file else None]
-        st.caption(f"{settings.model.provider} batch files hold at most "
-                   f"{' and '.join(x for x in limits if x) or 'any number of requests'}; each batch completes "
-                   f"within {rule.completion_window_hours} h. Queue limit: {settings.limits.describe()} "
-                   "(sidebar). [source](" + rule.source + ")")
+        limits = [
+            f"{rule.max_requests_per_file:,} requests" if rule.max_requests_per_file else None,
+            f"{rule.max_bytes_per_file / 1e6:,.0f} MB" if rule.max_bytes_per_file else None,
+        ]
+        st.caption(
+            f"{settings.limits.provider_name} batch files hold at most "
+            f"{' and '.join(x for x in limits if x) or 'any number of requests'}; each batch completes "
+            f"within {rule.completion_window_hours} h. Queue limit: {settings.limits.describe()} "
+            "(sidebar). [source](" + rule.source + ")"
+        )
 
     download: tuple[BatchJob, Upload] | None = None
     if job.result is not None and fmt is not None:
         bjob = batch_job_inputs(settings, job, fmt)
         upload = job.result.upload
         with st.spinner("Measuring every request line ..."):
-            plan = measured_plan(upload.digest, upload.name, upload.format, upload.encoding, bjob, _data=upload.data)
+            plan = measured_plan(
+                upload.digest, upload.name, upload.format, upload.encoding, bjob, _data=upload.data
+            )
         download = (bjob, upload)
     else:
         if job.result is not None:
-            st.info(f"Ready-to-submit files can be written for OpenAI and Anthropic models; for "
-                    f"{settings.model.provider} the plan uses an estimated request size.")
+            st.info(
+                f"Ready-to-submit files can be written for OpenAI and Anthropic models; for "
+                f"{settings.limits.provider_name} the plan uses an estimated request size."
+            )
         plan = uniform_plan(settings, priced, job)
 
     show_plan(plan)
@@ -111,10 +119,13 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
             data=lambda: batch_files_bytes(upload, bjob),
             file_name=f"{FILE_PREFIX}.zip" if several else f"{FILE_PREFIX}.jsonl",
             mime="application/zip" if several else "application/jsonl",
-            key="download_batch_files", on_click="ignore",
+            key="download_batch_files",
+            on_click="ignore",
         )
-        st.caption(f"One `{bjob.format}` request per row, split exactly as planned above. Upload each file to the "
-                   "provider's batch endpoint.")
+        st.caption(
+            f"One `{bjob.format}` request per row, split exactly as planned above. Upload each file to the "
+            "provider's batch endpoint."
+        )
     elif job.result is None:
         st.caption("Upload a dataset on the Estimate tab to download ready-to-submit batch files.")
 
@@ -132,33 +143,65 @@ def batch_job_inputs(settings: Settings, job: Job, fmt: str) -> BatchJob:
         profile = job.result.profile
         default = 0
         if fmt == "anthropic":  # required there: the longest expected answer, or a common default
-            default = profile.output_per_row.max if profile.output_per_row and profile.output_per_row.max else 1024
-        cap = int(cols[0].number_input(
-            "max_tokens in each request" + (" (required by Anthropic)" if fmt == "anthropic" else " (0 = leave out)"),
-            min_value=1 if fmt == "anthropic" else 0, value=default, step=50, key="batch_max_tokens",
-            help="Set max_tokens on the Estimate tab to use the same cap there."))
-    id_column = cols[1].selectbox("custom_id from", [ROW_IDS, *columns], key="batch_id_column",
-                                  help="A column of unique ids, or ids made from the row number and content.")
+            default = (
+                profile.output_per_row.max if profile.output_per_row and profile.output_per_row.max else 1024
+            )
+        cap = int(
+            cols[0].number_input(
+                "max_tokens in each request"
+                + (" (required by Anthropic)" if fmt == "anthropic" else " (0 = leave out)"),
+                min_value=1 if fmt == "anthropic" else 0,
+                value=default,
+                step=50,
+                key="batch_max_tokens",
+                help="Set max_tokens on the Estimate tab to use the same cap there.",
+            )
+        )
+    id_column = cols[1].selectbox(
+        "custom_id from",
+        [ROW_IDS, *columns],
+        key="batch_id_column",
+        help="A column of unique ids, or ids made from the row number and content.",
+    )
     q = settings.limits.queue
     return BatchJob(
-        model=settings.model.id, format=fmt, column=options.column, template=options.template,
-        system=options.system, max_tokens=cap or None, id_column=None if id_column == ROW_IDS else id_column,
-        queue_tokens=q.enqueued_tokens, queue_requests=q.enqueued_requests,
+        model=settings.model.id,
+        format=fmt,
+        column=options.column,
+        template=options.template,
+        system=options.system,
+        max_tokens=cap or None,
+        id_column=None if id_column == ROW_IDS else id_column,
+        queue_tokens=q.enqueued_tokens,
+        queue_requests=q.enqueued_requests,
         typical_wave_hours=settings.limits.typical_wave_hours,
     )
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def measured_plan(digest: str, name: str, fmt: str | None, encoding: str | None, bjob: BatchJob, *,
-                  _data: bytes) -> BatchPlan:
+def measured_plan(
+    digest: str, name: str, fmt: str | None, encoding: str | None, bjob: BatchJob, *, _data: bytes
+) -> BatchPlan:
     """The plan from the real serialized request lines of every row."""
     rule = bjob.rule()
     with staged(name, _data) as path, open_dataset(path, format=fmt, encoding=encoding) as ds:
-        requests = iter_requests(ds.batches(bjob.columns()), shape=bjob.shape, model=bjob.model, fmt=bjob.format,
-                                 max_tokens=bjob.max_tokens, id_column=bjob.id_column,
-                                 count_tokens=bjob.token_counter(), where=name)
-        return plan_measured(bjob.model, ((r.row, len(r.line), r.input_tokens) for r in requests), rule=rule,
-                             queue=bjob.queue, typical_wave_hours=bjob.typical_wave_hours)
+        requests = iter_requests(
+            ds.batches(bjob.columns()),
+            shape=bjob.shape,
+            model=bjob.model,
+            fmt=bjob.format,
+            max_tokens=bjob.max_tokens,
+            id_column=bjob.id_column,
+            count_tokens=bjob.token_counter(),
+            where=name,
+        )
+        return plan_measured(
+            bjob.model,
+            ((r.row, len(r.line), r.input_tokens) for r in requests),
+            rule=rule,
+            queue=bjob.queue,
+            typical_wave_hours=bjob.typical_wave_hours,
+        )
 
 
 def batch_files_bytes(upload: Upload, bjob: BatchJob) -> bytes:
@@ -167,13 +210,22 @@ def batch_files_bytes(upload: Upload, bjob: BatchJob) -> bytes:
     Runs when the download is clicked (outside the script run), so it calls no streamlit.
     """
     limits = bjob.queue.file_limits(FileLimits.from_rule(bjob.rule()))
-    with tempfile.TemporaryDirectory(prefix="estimator-batch-") as out, \
-            staged(upload.name, upload.data) as path, \
-            open_dataset(path, format=upload.format, encoding=upload.encoding) as ds:
+    with (
+        tempfile.TemporaryDirectory(prefix="estimator-batch-") as out,
+        staged(upload.name, upload.data) as path,
+        open_dataset(path, format=upload.format, encoding=upload.encoding) as ds,
+    ):
         manifest = write_batch_files(
-            ds.batches(bjob.columns()), prefix=Path(out) / FILE_PREFIX, shape=bjob.shape, model=bjob.model,
-            fmt=bjob.format, max_tokens=bjob.max_tokens, limits=limits, id_column=bjob.id_column,
-            count_tokens=bjob.token_counter(), where=upload.name,
+            ds.batches(bjob.columns()),
+            prefix=Path(out) / FILE_PREFIX,
+            shape=bjob.shape,
+            model=bjob.model,
+            fmt=bjob.format,
+            max_tokens=bjob.max_tokens,
+            limits=limits,
+            id_column=bjob.id_column,
+            count_tokens=bjob.token_counter(),
+            where=upload.name,
         )
         if len(manifest.files) == 1:
             return manifest.files[0].path.read_bytes()
@@ -191,20 +243,41 @@ def batch_files_bytes(upload: Upload, bjob: BatchJob) -> bytes:
 def show_plan(plan: BatchPlan) -> None:
     m = st.columns(4)
     m[0].metric("Batch files", f"{len(plan.files):,}")
-    m[1].metric("Waves", f"{plan.waves:,}", help="Files that fit the batch queue together; each wave waits for "
-                                                  "the previous one.")
-    m[2].metric("Worst case", format_hours(plan.worst_case_hours),
-                help=f"{plan.waves:,} wave(s) × the {plan.window_hours} h completion window")
-    m[3].metric("Typical", format_hours(plan.typical_hours),
-                help=f"{plan.waves:,} wave(s) × {plan.typical_wave_hours} h (sidebar assumption)")
+    m[1].metric(
+        "Waves",
+        f"{plan.waves:,}",
+        help="Files that fit the batch queue together; each wave waits for the previous one.",
+    )
+    m[2].metric(
+        "Worst case",
+        format_hours(plan.worst_case_hours),
+        help=f"{plan.waves:,} wave(s) × the {plan.window_hours} h completion window",
+    )
+    m[3].metric(
+        "Typical",
+        format_hours(plan.typical_hours),
+        help=f"{plan.waves:,} wave(s) × {plan.typical_wave_hours} h (sidebar assumption)",
+    )
     st.caption(plan.describe())
     if not plan.files:
         raise UsageError("the job has no requests: nothing to plan")
-    st.dataframe(pd.DataFrame([
-        {"File": f"{FILE_PREFIX}-{f.index:03d}.jsonl", "Rows": f"{f.first_row:,} – {f.last_row:,}",
-         "Requests": f"{f.requests:,}", "Bytes": f"{f.bytes:,}", "Prompt tokens": f"{f.input_tokens:,}",
-         "Wave": f.wave}
-        for f in plan.files[:MAX_LISTED_FILES]
-    ]), hide_index=True, width="stretch", key="bp_files")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "File": f"{FILE_PREFIX}-{f.index:03d}.jsonl",
+                    "Rows": f"{f.first_row:,} – {f.last_row:,}",
+                    "Requests": f"{f.requests:,}",
+                    "Bytes": f"{f.bytes:,}",
+                    "Prompt tokens": f"{f.input_tokens:,}",
+                    "Wave": f.wave,
+                }
+                for f in plan.files[:MAX_LISTED_FILES]
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="bp_files",
+    )
     if len(plan.files) > MAX_LISTED_FILES:
         st.caption(f"First {MAX_LISTED_FILES} of {len(plan.files):,} files shown.")

@@ -60,7 +60,7 @@ def pricebook() -> PriceBook:
     return load_pricebook()
 
 
-def to_decimal(value: float | int, places: int = 6) -> Decimal:
+def to_decimal(value: float, places: int = 6) -> Decimal:
     """A number from a widget as Decimal, via its text, with the float noise rounded off.
 
     A number input stepping by 0.05 can hold 0.15000000000000002; the user meant 0.15.
@@ -82,11 +82,12 @@ def guarded(what: str) -> Iterator[None]:
         yield
     except EstimatorError as exc:
         st.error(for_the_app(str(exc)), icon=":material/warning:")
-    except Exception as exc:  # noqa: BLE001 - the page must survive anything
+    except Exception as exc:  # the page must survive anything
         log.exception("unexpected error while %s", what)
         text = str(exc).splitlines()[0][:200] if str(exc) else ""
         st.error(
-            f"Something unexpected went wrong while {what} ({type(exc).__name__}{': ' + text if text else ''}). "
+            f"Something unexpected went wrong while {what} "
+            f"({type(exc).__name__}{': ' + text if text else ''}). "
             "Check the inputs and try again; the details are in the server log.",
             icon=":material/error:",
         )
@@ -136,6 +137,7 @@ class AccountLimits:
     concurrency: int
     latency_seconds: Decimal
     typical_wave_hours: Decimal
+    provider_name: str = ""
 
     def throughput(self, max_tokens: int | None = None) -> Throughput:
         return Throughput(self.concurrency, self.latency_seconds, max_tokens)
@@ -143,7 +145,7 @@ class AccountLimits:
     def describe(self) -> str:
         if self.example is not None:
             e = self.example
-            return f"{e.provider} {e.tier} limits for {e.model} (published example)"
+            return f"{self.provider_name or e.provider} {e.tier} limits for {e.model} (published example)"
         return "your own limits"
 
 
@@ -203,92 +205,177 @@ def sidebar_settings() -> Settings:
             priced = resolve_price(book, model.id, as_of=as_of)
             p = priced.price
             out = f", output ${p.output_per_mtok}" if p.output_per_mtok is not None else ""
-            st.caption(f"Price from {p.effective_from}: input ${p.input_per_mtok}{out} per 1M tokens. "
-                       f"[source]({p.source})")
+            st.caption(
+                f"Price from {p.effective_from}: input ${p.input_per_mtok}{out} per 1M tokens. "
+                f"[source]({p.source})"
+            )
         except EstimatorError as exc:
             price_error = str(exc)
             st.error(price_error, icon=":material/warning:")
         params = mode_params_inputs()
-        limits = account_limits_inputs(model)
+        limits = account_limits_inputs(model, book.provider(model.provider).display_name)
     return Settings(book, model, as_of, priced, price_error, params, limits)
 
 
 # A middle tier by default: new accounts have less, large ones more.
-DEFAULT_EXAMPLE = {"openai": "openai-tier-3", "anthropic": "anthropic-tier-2", "google": "gemini-flash-tier-1"}
+DEFAULT_EXAMPLE = {
+    "openai": "openai-tier-3",
+    "anthropic": "anthropic-tier-2",
+    "google": "gemini-flash-tier-1",
+}
 
 
-def account_limits_inputs(model: Model) -> AccountLimits:
+def account_limits_inputs(model: Model, provider_name: str) -> AccountLimits:
     with st.expander("Account limits and throughput", expanded=False):
         examples = [e for e in RATE_LIMIT_EXAMPLES if e.provider == model.provider]
         keys = [e.key for e in examples] + ["custom"]
         by_key = {e.key: e for e in examples}
-        default = keys.index(DEFAULT_EXAMPLE[model.provider]) if DEFAULT_EXAMPLE.get(model.provider) in keys else 0
+        default = (
+            keys.index(DEFAULT_EXAMPLE[model.provider]) if DEFAULT_EXAMPLE.get(model.provider) in keys else 0
+        )
         key = st.selectbox(
-            "Rate limits", keys, index=default, key="rate_limit_example",
-            format_func=lambda k: "My own limits" if k == "custom" else f"{by_key[k].tier} ({by_key[k].model})",
+            "Rate limits",
+            keys,
+            index=default,
+            key="rate_limit_example",
+            format_func=lambda k: (
+                "My own limits" if k == "custom" else f"{by_key[k].tier} ({by_key[k].model})"
+            ),
             help="Published examples; every account differs. Your limits are on the provider's limits page.",
         )
         example = by_key.get(key)
         if example is not None:
             lim = example.limits
-            parts = [f"{lim.rpm:,} RPM" if lim.rpm else None, f"{lim.tpm:,} TPM" if lim.tpm else None,
-                     f"{lim.input_tpm:,} input TPM" if lim.input_tpm else None,
-                     f"{lim.output_tpm:,} output TPM" if lim.output_tpm else None,
-                     f"batch queue {example.batch_queue_tokens:,} tokens" if example.batch_queue_tokens else None,
-                     f"batch queue {example.batch_queue_requests:,} requests" if example.batch_queue_requests
-                     else None]
-            st.caption(", ".join(p for p in parts if p) + f". [source]({example.source.split(' ')[0]})"
-                       + (f" {example.note}." if example.note else ""))
+            parts = [
+                f"{lim.rpm:,} RPM" if lim.rpm else None,
+                f"{lim.tpm:,} TPM" if lim.tpm else None,
+                f"{lim.input_tpm:,} input TPM" if lim.input_tpm else None,
+                f"{lim.output_tpm:,} output TPM" if lim.output_tpm else None,
+                f"batch queue {example.batch_queue_tokens:,} tokens" if example.batch_queue_tokens else None,
+                f"batch queue {example.batch_queue_requests:,} requests"
+                if example.batch_queue_requests
+                else None,
+            ]
+            st.caption(
+                ", ".join(p for p in parts if p)
+                + f". [source]({example.source.split(' ')[0]})"
+                + (f" {example.note}." if example.note else "")
+            )
             rate_limits = lim
             queue = QueueLimit(example.batch_queue_tokens, example.batch_queue_requests, example.key)
         else:
             rpm = int(st.number_input("Requests per minute", min_value=1, value=500, step=100, key="rpm"))
-            tpm = int(st.number_input("Tokens per minute", min_value=1, value=200_000, step=10_000, key="tpm"))
-            q_tokens = int(st.number_input("Batch queue, enqueued tokens (0 = no limit)", min_value=0, value=0,
-                                           step=1_000_000, key="queue_tokens"))
-            q_requests = int(st.number_input("Batch queue, requests (0 = no limit)", min_value=0, value=0,
-                                             step=10_000, key="queue_requests"))
-            rate_limits = RateLimits(rpm=rpm, tpm=tpm, tpm_counts="input" if model.provider == "google"
-                                     else "input+max_tokens")
+            tpm = int(
+                st.number_input("Tokens per minute", min_value=1, value=200_000, step=10_000, key="tpm")
+            )
+            q_tokens = int(
+                st.number_input(
+                    "Batch queue, enqueued tokens (0 = no limit)",
+                    min_value=0,
+                    value=0,
+                    step=1_000_000,
+                    key="queue_tokens",
+                )
+            )
+            q_requests = int(
+                st.number_input(
+                    "Batch queue, requests (0 = no limit)",
+                    min_value=0,
+                    value=0,
+                    step=10_000,
+                    key="queue_requests",
+                )
+            )
+            rate_limits = RateLimits(
+                rpm=rpm, tpm=tpm, tpm_counts="input" if model.provider == "google" else "input+max_tokens"
+            )
             queue = QueueLimit(q_tokens or None, q_requests or None, "custom")
-        concurrency = int(st.number_input("Requests in flight", min_value=1, value=DEFAULT_CONCURRENCY, step=10,
-                                          key="concurrency"))
-        latency = st.number_input("Seconds per request", min_value=0.1, value=float(DEFAULT_LATENCY_SECONDS),
-                                  step=1.0, key="latency_seconds")
-        typical = st.number_input("Typical hours for a batch to finish", min_value=0.0, max_value=24.0,
-                                  value=float(DEFAULT_TYPICAL_WAVE_HOURS), step=1.0, key="typical_wave_hours",
-                                  help="An assumption: providers promise only the completion window (24 h).")
-    return AccountLimits(example, rate_limits, queue, concurrency, to_decimal(latency, 3), to_decimal(typical, 3))
+        concurrency = int(
+            st.number_input(
+                "Requests in flight", min_value=1, value=DEFAULT_CONCURRENCY, step=10, key="concurrency"
+            )
+        )
+        latency = st.number_input(
+            "Seconds per request",
+            min_value=0.1,
+            value=float(DEFAULT_LATENCY_SECONDS),
+            step=1.0,
+            key="latency_seconds",
+        )
+        typical = st.number_input(
+            "Typical hours for a batch to finish",
+            min_value=0.0,
+            max_value=24.0,
+            value=float(DEFAULT_TYPICAL_WAVE_HOURS),
+            step=1.0,
+            key="typical_wave_hours",
+            help="An assumption: providers promise only the completion window (24 h).",
+        )
+    return AccountLimits(
+        example,
+        rate_limits,
+        queue,
+        concurrency,
+        to_decimal(latency, 3),
+        to_decimal(typical, 3),
+        provider_name,
+    )
 
 
 def mode_params_inputs() -> ModeParams:
     with st.expander("Delivery-mode parameters", expanded=False):
         st.caption("Defaults mean no prompt caching and no early exit, as in the command line tool.")
         prefix = st.number_input(
-            "Cached prefix tokens per request", min_value=0, value=0, step=100, key="cache_prefix_tokens",
-            help="Tokens at the start of every request that are the same (e.g. the system prompt) and can be cached.",
+            "Cached prefix tokens per request",
+            min_value=0,
+            value=0,
+            step=100,
+            key="cache_prefix_tokens",
+            help="Tokens at the start of every request that are the same (e.g. the system prompt) "
+            "and can be cached.",
         )
         hit = st.number_input(
-            "Cache hit rate", min_value=0.0, max_value=1.0, value=0.0, step=0.05, format="%.2f",
-            key="cache_hit_rate", help="Share of requests that find the shared prefix in the cache.",
+            "Cache hit rate",
+            min_value=0.0,
+            max_value=1.0,
+            value=0.0,
+            step=0.05,
+            format="%.2f",
+            key="cache_hit_rate",
+            help="Share of requests that find the shared prefix in the cache.",
         )
         st.markdown("**Streaming with early exit**")
         cancel = st.number_input(
-            "Share of streams cancelled early", min_value=0.0, max_value=1.0, value=0.0, step=0.05, format="%.2f",
+            "Share of streams cancelled early",
+            min_value=0.0,
+            max_value=1.0,
+            value=0.0,
+            step=0.05,
+            format="%.2f",
             key="cancel_share",
         )
         seen = st.number_input(
-            "Fraction of the answer seen before cancelling", min_value=0.0, max_value=1.0, value=1.0, step=0.05,
-            format="%.2f", key="seen_fraction",
+            "Fraction of the answer seen before cancelling",
+            min_value=0.0,
+            max_value=1.0,
+            value=1.0,
+            step=0.05,
+            format="%.2f",
+            key="seen_fraction",
         )
         tail = st.number_input(
-            "Tail tokens generated after a cancel", min_value=0, value=0, step=10, key="tail_tokens",
+            "Tail tokens generated after a cancel",
+            min_value=0,
+            value=0,
+            step=10,
+            key="tail_tokens",
             help="Tokens the server still generates (and bills) before it notices the client left.",
         )
     return ModeParams(
         cache=CacheParams(shared_prefix_tokens=int(prefix), hit_rate=to_decimal(hit)),
-        early_exit=EarlyExitParams(cancel_share=to_decimal(cancel), seen_fraction=to_decimal(seen),
-                                   tail_tokens=int(tail)),
+        early_exit=EarlyExitParams(
+            cancel_share=to_decimal(cancel), seen_fraction=to_decimal(seen), tail_tokens=int(tail)
+        ),
     )
 
 

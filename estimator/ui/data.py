@@ -62,7 +62,9 @@ def staged(name: str, data: bytes) -> Iterator[Path]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def file_columns(digest: str, name: str, fmt: str | None, encoding: str | None, _data: bytes) -> tuple[list[str], list[str]]:
+def file_columns(
+    digest: str, name: str, fmt: str | None, encoding: str | None, _data: bytes
+) -> tuple[list[str], list[str]]:
     """(columns, reader notes) of an upload; cached on its hash."""
     with staged(name, _data) as path, open_dataset(path, format=fmt, encoding=encoding) as ds:
         return list(ds.info.columns), list(ds.info.notes)
@@ -98,19 +100,47 @@ class CountOptions:
 
 
 def count_options_key(o: CountOptions) -> tuple[object, ...]:
-    return (o.model, o.column, o.template, o.system, o.output_fixed, o.output_column, o.output_examples,
-            o.output_ratio, o.max_tokens, o.sample_rows, o.thresholds)
+    return (
+        o.model,
+        o.column,
+        o.template,
+        o.system,
+        o.output_fixed,
+        o.output_column,
+        o.output_examples,
+        o.output_ratio,
+        o.max_tokens,
+        o.sample_rows,
+        o.thresholds,
+    )
 
 
 def count(upload: Upload, options: CountOptions, price: Price) -> TokenProfile:
     """The token profile of an upload, from the cache when the file and options are unchanged."""
-    return _count_cached(upload.digest, upload.name, upload.format, upload.encoding, count_options_key(options),
-                         _data=upload.data, _options=options, _price=price)
+    return _count_cached(
+        upload.digest,
+        upload.name,
+        upload.format,
+        upload.encoding,
+        count_options_key(options),
+        _data=upload.data,
+        _options=options,
+        _price=price,
+    )
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _count_cached(digest: str, name: str, fmt: str | None, encoding: str | None, key: tuple[object, ...], *,
-                  _data: bytes, _options: CountOptions, _price: Price) -> TokenProfile:
+def _count_cached(
+    digest: str,
+    name: str,
+    fmt: str | None,
+    encoding: str | None,
+    key: tuple[object, ...],
+    *,
+    _data: bytes,
+    _options: CountOptions,
+    _price: Price,
+) -> TokenProfile:
     # The price only contributes its tier limits, which are part of ``key``.
     model = pricebook().model(_options.model)
     # Created inside the cached call so a cache hit replays it (and its removal) cleanly.
@@ -122,8 +152,16 @@ def _count_cached(digest: str, name: str, fmt: str | None, encoding: str | None,
         bar.progress(share, text=f"Counted {p.rows:,} rows ({share:.0%} of the file){eta}")
 
     with staged(name, _data) as path:
-        profile = count_dataset(path, model=model, shape=_options.shape(), output=_options.output(), price=_price,
-                                format=fmt, encoding=encoding, progress=progress,
-                                sample_rows=_options.sample_rows)
+        profile = count_dataset(
+            path,
+            model=model,
+            shape=_options.shape(),
+            output=_options.output(),
+            price=_price,
+            format=fmt,
+            encoding=encoding,
+            progress=progress,
+            sample_rows=_options.sample_rows,
+        )
     bar.empty()
     return replace(profile, source=name)

@@ -25,8 +25,14 @@ OUTPUT_KINDS = {
     "ratio": "A ratio of the input tokens",
     "none": "Not estimated (input only)",
 }
-FORMAT_LABELS = {"auto": "Detect from the name and content", "csv": "CSV", "tsv": "TSV", "jsonl": "JSON Lines",
-                 "parquet": "Parquet", "xlsx": "Excel (.xlsx)"}
+FORMAT_LABELS = {
+    "auto": "Detect from the name and content",
+    "csv": "CSV",
+    "tsv": "TSV",
+    "jsonl": "JSON Lines",
+    "parquet": "Parquet",
+    "xlsx": "Excel (.xlsx)",
+}
 
 
 @dataclass(frozen=True)
@@ -52,30 +58,50 @@ def size_text(n: int) -> str:
 
 def render(settings: Settings) -> EstimateResult | None:
     st.subheader("Your dataset")
-    st.caption("Each row of the file is one request. Nothing leaves this machine: the file is counted locally.")
+    st.caption(
+        "Each row of the file is one request. Nothing leaves this machine: the file is counted locally."
+    )
     uploaded = st.file_uploader(
-        "Upload a CSV, TSV, JSON Lines, Parquet or Excel (.xlsx) file", key="upload",
+        "Upload a CSV, TSV, JSON Lines, Parquet or Excel (.xlsx) file",
+        key="upload",
         help="Values are read exactly as written: NA, null and 007 stay text.",
     )
     with st.expander("Reading options", expanded=False):
-        fmt = st.selectbox("File format", ["auto", *FORMATS], format_func=FORMAT_LABELS.get, key="file_format")
-        encoding = st.text_input("Text encoding", value="", key="file_encoding",
-                                 placeholder="detect (UTF-8, UTF-16 with a BOM, ...)").strip() or None
+        fmt = st.selectbox(
+            "File format", ["auto", *FORMATS], format_func=lambda k: FORMAT_LABELS[k], key="file_format"
+        )
+        encoding = (
+            st.text_input(
+                "Text encoding",
+                value="",
+                key="file_encoding",
+                placeholder="detect (UTF-8, UTF-16 with a BOM, ...)",
+            ).strip()
+            or None
+        )
     if uploaded is None:
-        st.info("Upload a file to estimate what sending every row to the model costs in each delivery mode. "
-                "The other tabs also work without a file.")
+        st.info(
+            "Upload a file to estimate what sending every row to the model costs in each delivery mode. "
+            "The other tabs also work without a file."
+        )
         return None
     limit = upload_limit_bytes()
     if uploaded.size > limit:
-        st.error(f"{uploaded.name} is {size_text(uploaded.size)}, more than this app accepts ({size_text(limit)}). "
-                 "Use the command line tool (`python -m estimator estimate FILE ...`), which streams files of any "
-                 "size from disk, or sample a part of the file.", icon=":material/warning:")
+        st.error(
+            f"{uploaded.name} is {size_text(uploaded.size)}, "
+            f"more than this app accepts ({size_text(limit)}). "
+            "Use the command line tool (`python -m estimator estimate FILE ...`), which streams files of any "
+            "size from disk, or sample a part of the file.",
+            icon=":material/warning:",
+        )
         return None
     upload = Upload.of(uploaded.name, uploaded.getvalue(), None if fmt == "auto" else fmt, encoding)
     with guarded("reading and counting the file"):
         columns, notes = file_columns(upload.digest, upload.name, upload.format, upload.encoding, upload.data)
         if not columns:
-            raise DataError(f"{upload.name}: no columns found; the file needs a header row naming its columns")
+            raise DataError(
+                f"{upload.name}: no columns found; the file needs a header row naming its columns"
+            )
         for note in notes:
             st.caption(f"{upload.name}: {note}")
         options = request_inputs(settings, columns)
@@ -89,52 +115,105 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountOptions | Non
     priced = need_price(settings)
     left, right = st.columns(2)
     with left:
-        kind = st.radio("Request text", ["column", "template"], horizontal=True, key="shape_kind",
-                        format_func={"column": "A text column", "template": "A prompt template"}.get)
+        kind = st.radio(
+            "Request text",
+            ["column", "template"],
+            horizontal=True,
+            key="shape_kind",
+            format_func={"column": "A text column", "template": "A prompt template"}.__getitem__,
+        )
         column = template = None
         if kind == "column":
             default = columns.index("text") if "text" in columns else 0
             column = st.selectbox("Text column", columns, index=default, key="text_column")
         else:
             template = st.text_area(
-                "Prompt template", value=f"Classify this message:\n\n{{{columns[0]}}}", key="template",
+                "Prompt template",
+                value=f"Classify this message:\n\n{{{columns[0]}}}",
+                key="template",
                 help="Use {column} for a column's value and {{ }} for literal braces.",
             )
-        system = st.text_area("System prompt (optional)", value="", key="system_prompt",
-                              help="Sent with every request; counted once per request.") or None
+        system = (
+            st.text_area(
+                "System prompt (optional)",
+                value="",
+                key="system_prompt",
+                help="Sent with every request; counted once per request.",
+            )
+            or None
+        )
     with right:
-        out_kind = st.selectbox("Expected output tokens", list(OUTPUT_KINDS), format_func=OUTPUT_KINDS.get,
-                                key="output_kind")
+        out_kind = st.selectbox(
+            "Expected output tokens",
+            list(OUTPUT_KINDS),
+            format_func=lambda k: OUTPUT_KINDS[k],
+            key="output_kind",
+        )
         fixed = out_col = examples = ratio = None
         if out_kind == "fixed":
-            fixed = int(st.number_input("Output tokens per answer", min_value=0, value=200, step=10,
-                                        key="output_tokens"))
+            fixed = int(
+                st.number_input(
+                    "Output tokens per answer", min_value=0, value=200, step=10, key="output_tokens"
+                )
+            )
         elif out_kind == "column":
             out_col = st.selectbox("Column of output token counts", columns, key="output_column")
         elif out_kind == "examples_column":
-            examples = st.selectbox("Column of example answers", columns, key="output_examples_column",
-                                    help="Each row's example answer is tokenized as that row's output.")
+            examples = st.selectbox(
+                "Column of example answers",
+                columns,
+                key="output_examples_column",
+                help="Each row's example answer is tokenized as that row's output.",
+            )
         elif out_kind == "ratio":
-            ratio = str(to_decimal(st.number_input("Output tokens per input token", min_value=0.0, value=0.5,
-                                                   step=0.1, format="%.2f", key="output_ratio"), 4))
-        cap = int(st.number_input(
-            "max_tokens per request (0 = no cap)", min_value=0, value=0, step=50, key="max_tokens",
-            help="The API's output cap: expected output is capped at it, and the worst case is every answer "
-                 "using all of it.",
-        ))
-        use_sample = st.checkbox("Estimate from a random sample (for very large files)", value=False,
-                                 key="use_sample")
+            ratio = str(
+                to_decimal(
+                    st.number_input(
+                        "Output tokens per input token",
+                        min_value=0.0,
+                        value=0.5,
+                        step=0.1,
+                        format="%.2f",
+                        key="output_ratio",
+                    ),
+                    4,
+                )
+            )
+        cap = int(
+            st.number_input(
+                "max_tokens per request (0 = no cap)",
+                min_value=0,
+                value=0,
+                step=50,
+                key="max_tokens",
+                help="The API's output cap: expected output is capped at it, "
+                "and the worst case is every answer "
+                "using all of it.",
+            )
+        )
+        use_sample = st.checkbox(
+            "Estimate from a random sample (for very large files)", value=False, key="use_sample"
+        )
         sample_rows = None
         if use_sample:
-            sample_rows = int(st.number_input("Rows to sample", min_value=2, value=10_000, step=1_000,
-                                              key="sample_rows"))
+            sample_rows = int(
+                st.number_input("Rows to sample", min_value=2, value=10_000, step=1_000, key="sample_rows")
+            )
     if out_kind == "none" and cap:
         st.caption("With only max_tokens set, every answer is assumed to use all of it.")
     thresholds = tuple(sorted({t.above_input_tokens for t in priced.price.tiers}))
     return CountOptions(
-        model=settings.model.id, column=column, template=template, system=system, output_fixed=fixed,
-        output_column=out_col, output_examples=examples, output_ratio=ratio, max_tokens=cap or None,
-        sample_rows=sample_rows, thresholds=thresholds,
+        model=settings.model.id,
+        column=column,
+        template=template,
+        system=system,
+        output_fixed=fixed,
+        output_column=out_col,
+        output_examples=examples,
+        output_ratio=ratio,
+        max_tokens=cap or None,
+        sample_rows=sample_rows,
+        thresholds=thresholds,
     )
 
 
@@ -142,43 +221,63 @@ def show_estimate(settings: Settings, upload: Upload, options: CountOptions) -> 
     priced = need_price(settings)
     profile = count(upload, options, priced.price)
     if profile.rows == 0:
-        raise DataError(f"{upload.name}: no rows to estimate: the file has a header but no data rows"
-                        + (f" ({profile.skipped_rows:,} malformed rows skipped)" if profile.skipped_rows else ""))
+        raise DataError(
+            f"{upload.name}: no rows to estimate: the file has a header but no data rows"
+            + (f" ({profile.skipped_rows:,} malformed rows skipped)" if profile.skipped_rows else "")
+        )
     est = build_estimate(profile, priced, settings.params)
     comparison = est.comparison
 
     st.subheader("Tokens")
     cols = st.columns(4)
     cols[0].metric("Rows", f"{profile.rows:,}")
-    cols[1].metric("Input tokens", f"{profile.input_tokens:,}",
-                   help="Billed prompt tokens: the text of every request plus the chat framing and system prompt.")
+    cols[1].metric(
+        "Input tokens",
+        f"{profile.input_tokens:,}",
+        help="Billed prompt tokens: the text of every request plus the chat framing and system prompt.",
+    )
     if profile.output_per_row is not None:
         cols[2].metric("Expected output tokens", f"{profile.output_tokens:,}")
     else:
         cols[2].metric("Expected output tokens", "not estimated")
     if profile.output_tokens_worst is not None and profile.output_tokens_worst != profile.output_tokens:
-        cols[3].metric("Worst-case output tokens", f"{profile.output_tokens_worst:,}",
-                       help="Every answer uses its full max_tokens.")
+        cols[3].metric(
+            "Worst-case output tokens",
+            f"{profile.output_tokens_worst:,}",
+            help="Every answer uses its full max_tokens.",
+        )
     uncertainty_notes(profile, comparison)
 
     st.subheader("Cost by delivery mode")
     mode_cols = st.columns(len(comparison.modes))
     for col, (name, cost) in zip(mode_cols, comparison.modes.items()):
-        delta, colour = None, "inverse"  # a lower cost is good news
+        delta, colour, arrow = None, "inverse", "auto"  # a lower cost is good news
         if name != "standard":
             change = -comparison.savings(name)
             if change == 0:
-                delta, colour = "same as standard", "off"
+                delta, colour, arrow = "same as standard", "off", "off"
             else:
                 delta = f"{format_usd(change)} ({pct(-comparison.savings_share(name))}) vs standard"
-        col.metric(mode_label(name), format_usd(cost.total_cost), delta=delta, delta_color=colour,
-                   help=cost.explanation)
+        col.metric(
+            mode_label(name),
+            format_usd(cost.total_cost),
+            delta=delta,
+            delta_color=colour,
+            delta_arrow=arrow,
+            help=cost.explanation,
+        )
     st.dataframe(mode_table(est), hide_index=True, width="stretch", key="mode_table")
     worst = est.worst_case.modes if est.worst_case else {}
     st.plotly_chart(
-        mode_costs([ModeBar(n, mode_label(n), c.input_cost, c.output_cost,
-                            worst[n].total_cost if n in worst else None)
-                    for n, c in comparison.modes.items()], title="Input and output cost per mode"),
+        mode_costs(
+            [
+                ModeBar(
+                    n, mode_label(n), c.input_cost, c.output_cost, worst[n].total_cost if n in worst else None
+                )
+                for n, c in comparison.modes.items()
+            ],
+            title="Input and output cost per mode",
+        ),
         key="mode_chart",
     )
 
@@ -186,18 +285,27 @@ def show_estimate(settings: Settings, upload: Upload, options: CountOptions) -> 
     dist_cols = st.columns([1, 2])
     with dist_cols[0]:
         st.dataframe(distribution_table(profile), hide_index=True, key="distribution_table")
-        st.caption("Nearest-rank percentiles of each request's tokens. The counter keeps exact per-row statistics, "
-                   "not every row's count, so the chart shows the statistics rather than a histogram.")
+        st.caption(
+            "Nearest-rank percentiles of each request's tokens. The counter keeps exact per-row statistics, "
+            "not every row's count, so the chart shows the statistics rather than a histogram."
+        )
     with dist_cols[1]:
         d = profile.input_per_row
-        st.plotly_chart(token_distribution(None, stats={"min": d.min, "p50": d.p50, "mean": d.mean, "p95": d.p95,
-                                                        "max": d.max}), key="distribution_chart")
+        st.plotly_chart(
+            token_distribution(
+                None, stats={"min": d.min, "p50": d.p50, "mean": d.mean, "p95": d.p95, "max": d.max}
+            ),
+            key="distribution_chart",
+        )
 
     if est.notes or profile.over_context_rows or profile.skipped_rows:
         with st.expander("Notes on this estimate", expanded=bool(profile.over_context_rows)):
             if profile.over_context_rows:
                 first = ", ".join(str(r) for r in profile.over_context_first)
-                st.warning(f"{profile.over_context_rows:,} rows exceed the model's context window (rows {first} ...).")
+                st.warning(
+                    f"{profile.over_context_rows:,} rows exceed the model's context window "
+                    f"(rows {first} ...)."
+                )
             for note in est.notes:
                 st.markdown(f"- {note}")
 
@@ -205,12 +313,26 @@ def show_estimate(settings: Settings, upload: Upload, options: CountOptions) -> 
     doc = est.to_json()
     labels = {n: mode_label(n) for n in comparison.modes}
     dl = st.columns(2)
-    dl[0].download_button("Download results (CSV)", data=estimate_csv(doc, labels), file_name="estimate.csv",
-                          mime="text/csv", key="download_estimate_csv", on_click="ignore")
-    dl[1].download_button("Download results (JSON)", data=estimate_json(doc), file_name="estimate.json",
-                          mime="application/json", key="download_estimate_json", on_click="ignore")
-    st.caption("The JSON is what the command line's `estimate --json` prints. In the CSV, text that a "
-               "spreadsheet would run as a formula is prefixed with an apostrophe.")
+    dl[0].download_button(
+        "Download results (CSV)",
+        data=estimate_csv(doc, labels),
+        file_name="estimate.csv",
+        mime="text/csv",
+        key="download_estimate_csv",
+        on_click="ignore",
+    )
+    dl[1].download_button(
+        "Download results (JSON)",
+        data=estimate_json(doc),
+        file_name="estimate.json",
+        mime="application/json",
+        key="download_estimate_json",
+        on_click="ignore",
+    )
+    st.caption(
+        "The JSON is what the command line's `estimate --json` prints. In the CSV, text that a "
+        "spreadsheet would run as a formula is prefixed with an apostrophe."
+    )
     return EstimateResult(upload, options, profile, est)
 
 
@@ -238,28 +360,47 @@ def distribution_table(profile: TokenProfile) -> pd.DataFrame:
     dists = {"Input": profile.input_per_row}
     if profile.output_per_row is not None:
         dists["Output"] = profile.output_per_row
-    return pd.DataFrame([
-        {"Per row": stat, **{what: text(d) for what, d in dists.items()}}
-        for stat, text in (("min", lambda d: f"{d.min:,}"), ("p50", lambda d: f"{d.p50:,}"),
-                           ("mean", lambda d: f"{d.mean:,.1f}"), ("p95", lambda d: f"{d.p95:,}"),
-                           ("max", lambda d: f"{d.max:,}"))
-    ])
+    return pd.DataFrame(
+        [
+            {"Per row": stat, **{what: text(d) for what, d in dists.items()}}
+            for stat, text in (
+                ("min", lambda d: f"{d.min:,}"),
+                ("p50", lambda d: f"{d.p50:,}"),
+                ("mean", lambda d: f"{d.mean:,.1f}"),
+                ("p95", lambda d: f"{d.p95:,}"),
+                ("max", lambda d: f"{d.max:,}"),
+            )
+        ]
+    )
 
 
 def _scaled_input(usage: Usage, factor: Decimal, rounding: str) -> Usage:
     def s(n: int) -> int:
         return int((Decimal(n) * factor).to_integral_value(rounding=rounding))
 
-    return Usage(usage.requests, s(usage.input_tokens), usage.output_tokens,
-                 tuple(TierUsage(t.above_input_tokens, t.requests, min(s(t.input_tokens), s(usage.input_tokens)),
-                                 t.output_tokens) for t in usage.tiers))
+    return Usage(
+        usage.requests,
+        s(usage.input_tokens),
+        usage.output_tokens,
+        tuple(
+            TierUsage(
+                t.above_input_tokens,
+                t.requests,
+                min(s(t.input_tokens), s(usage.input_tokens)),
+                t.output_tokens,
+            )
+            for t in usage.tiers
+        ),
+    )
 
 
 def cost_interval(comparison: Comparison, low: Decimal, high: Decimal) -> tuple[Comparison, Comparison]:
     """Every mode priced with the input tokens at ``low`` and ``high`` times the estimate."""
     u = comparison.usage
-    return (compare(_scaled_input(u, low, ROUND_FLOOR), comparison.price, comparison.params),
-            compare(_scaled_input(u, high, ROUND_CEILING), comparison.price, comparison.params))
+    return (
+        compare(_scaled_input(u, low, ROUND_FLOOR), comparison.price, comparison.params),
+        compare(_scaled_input(u, high, ROUND_CEILING), comparison.price, comparison.params),
+    )
 
 
 def uncertainty_notes(profile: TokenProfile, comparison: Comparison) -> None:
@@ -272,7 +413,8 @@ def uncertainty_notes(profile: TokenProfile, comparison: Comparison) -> None:
         st.info(
             f"**Estimated from a sample** of {s.sample_rows:,} of {s.population_rows:,} rows ({s.method}). "
             f"Input tokens, 95% interval: {s.ci_low:,} – {s.ci_high:,}. "
-            f"Standard cost, 95% interval: {format_usd(lo.standard.total_cost)} – {format_usd(hi.standard.total_cost)} "
+            f"Standard cost, 95% interval: {format_usd(lo.standard.total_cost)} – "
+            f"{format_usd(hi.standard.total_cost)} "
             f"(estimate {format_usd(std)}); batch: {format_usd(lo.modes['batch'].total_cost)} – "
             f"{format_usd(hi.modes['batch'].total_cost)}.",
             icon=":material/casino:",
@@ -283,7 +425,8 @@ def uncertainty_notes(profile: TokenProfile, comparison: Comparison) -> None:
         low_tokens = int((profile.input_tokens * (1 - u)).to_integral_value(rounding=ROUND_FLOOR))
         high_tokens = int((profile.input_tokens * (1 + u)).to_integral_value(rounding=ROUND_CEILING))
         st.warning(
-            f"**Approximate token counts** ({profile.tokenizer}): this provider does not publish its tokenizer. "
+            f"**Approximate token counts** ({profile.tokenizer}): "
+            "this provider does not publish its tokenizer. "
             f"Input tokens ±{pct(u)}: {low_tokens:,} – {high_tokens:,}. "
             f"Standard cost {format_usd(lo.standard.total_cost)} – {format_usd(hi.standard.total_cost)}; "
             f"batch {format_usd(lo.modes['batch'].total_cost)} – {format_usd(hi.modes['batch'].total_cost)}.",

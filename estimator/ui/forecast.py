@@ -17,60 +17,110 @@ from ..forecast import ALL_BATCH, ALL_STANDARD, ModeMix, Volume, forecast, hybri
 from ..planning import RequestSize
 from .common import Settings, display_paths, mode_label, to_decimal
 
-PLAN_COLOURS = {"all standard": MODE_COLOURS["standard"], "all batch": MODE_COLOURS["batch"],
-                "hybrid": MODE_COLOURS["hybrid"]}
-PRICING_RULES = {"month-start": "Price in force on the 1st of each month",
-                 "prorate": "Split months at a price change"}
+PLAN_COLOURS = {
+    "all standard": MODE_COLOURS["standard"],
+    "all batch": MODE_COLOURS["batch"],
+    "hybrid": MODE_COLOURS["hybrid"],
+}
+PRICING_RULES = {
+    "month-start": "Price in force on the 1st of each month",
+    "prorate": "Split months at a price change",
+}
 
 
 def render(settings: Settings) -> None:
     st.subheader("Monthly budget forecast")
-    st.caption(f"Model: {settings.model.display_name} ({settings.model.id}), priced month by month with the "
-               "price entry in force then. Mode parameters from the sidebar apply.")
+    st.caption(
+        f"Model: {settings.model.display_name} ({settings.model.id}), priced month by month with the "
+        "price entry in force then. Mode parameters from the sidebar apply."
+    )
     c = st.columns(4)
     requests = int(c[0].number_input("Requests", min_value=0, value=10_000, step=1_000, key="fc_requests"))
     period = c[1].selectbox("per", ["day", "month"], key="fc_period")
-    growth = to_decimal(c[2].number_input("Monthly growth (%)", min_value=-99.0, value=5.0, step=1.0,
-                                          key="fc_growth"), 4)
-    budget_value = c[3].number_input("Monthly budget (USD, 0 = none)", min_value=0.0, value=1_000.0, step=100.0,
-                                     key="fc_budget")
+    growth = to_decimal(
+        c[2].number_input("Monthly growth (%)", min_value=-99.0, value=5.0, step=1.0, key="fc_growth"), 4
+    )
+    budget_value = c[3].number_input(
+        "Monthly budget (USD, 0 = none)", min_value=0.0, value=1_000.0, step=100.0, key="fc_budget"
+    )
     budget = to_decimal(budget_value, 2) if budget_value else None
     c = st.columns(4)
-    inp = int(c[0].number_input("Input tokens per request", min_value=0, value=500, step=50,
-                                key="fc_input_tokens"))
-    out = int(c[1].number_input("Output tokens per request", min_value=0, value=200, step=50,
-                                key="fc_output_tokens"))
+    inp = int(
+        c[0].number_input("Input tokens per request", min_value=0, value=500, step=50, key="fc_input_tokens")
+    )
+    out = int(
+        c[1].number_input(
+            "Output tokens per request", min_value=0, value=200, step=50, key="fc_output_tokens"
+        )
+    )
     today = dt.date.today()
-    start = c[2].date_input("First month", value=today.replace(day=1), min_value=dt.date(2020, 1, 1),
-                            key="fc_start")
+    start = c[2].date_input(
+        "First month", value=today.replace(day=1), min_value=dt.date(2020, 1, 1), key="fc_start"
+    )
     horizon = int(c[3].number_input("Months", min_value=1, max_value=120, value=12, step=1, key="fc_horizon"))
     c = st.columns(3)
-    batch_share = to_decimal(c[0].number_input("Hybrid plan: share sent as batch", min_value=0.0, max_value=1.0,
-                                               value=0.5, step=0.05, format="%.2f", key="fc_batch_share"), 4)
-    interactive = to_decimal(c[1].number_input("Hybrid plan: share streamed (interactive)", min_value=0.0,
-                                               max_value=1.0, value=0.2, step=0.05, format="%.2f",
-                                               key="fc_interactive_share"), 4)
-    rule = c[2].selectbox("Price changes", list(PRICING_RULES), format_func=PRICING_RULES.get,
-                          key="fc_pricing_rule")
+    batch_share = to_decimal(
+        c[0].number_input(
+            "Hybrid plan: share sent as batch",
+            min_value=0.0,
+            max_value=1.0,
+            value=0.5,
+            step=0.05,
+            format="%.2f",
+            key="fc_batch_share",
+        ),
+        4,
+    )
+    interactive = to_decimal(
+        c[1].number_input(
+            "Hybrid plan: share streamed (interactive)",
+            min_value=0.0,
+            max_value=1.0,
+            value=0.2,
+            step=0.05,
+            format="%.2f",
+            key="fc_interactive_share",
+        ),
+        4,
+    )
+    rule = c[2].selectbox(
+        "Price changes", list(PRICING_RULES), format_func=lambda k: PRICING_RULES[k], key="fc_pricing_rule"
+    )
 
     hybrid = hybrid_mix(batch_share, interactive, name="hybrid")
     plans: list[ModeMix] = [ALL_STANDARD, ALL_BATCH, hybrid]
     volume = Volume(requests, period, RequestSize.per_request(inp, out), growth)
-    result = forecast(settings.model, volume, plans, start=start, horizon_months=horizon, budget=budget,
-                      params=settings.params, pricing_rule=rule)
+    result = forecast(
+        settings.model,
+        volume,
+        plans,
+        start=start,
+        horizon_months=horizon,
+        budget=budget,
+        params=settings.params,
+        pricing_rule=rule,
+    )
 
     m = st.columns(len(result.plans))
     for col, p in zip(m, result.plans):
         over = p.first_month_over_budget
-        col.metric(f"{p.mix.name}: {horizon} months", format_usd(p.total_cost),
-                   delta=f"over budget from {over:%b %Y}" if over else ("within budget" if budget else None),
-                   delta_color="red" if over else "green", delta_arrow="off",
-                   help=", ".join(f"{mode_label(k)} {v * 100:.0f}%" for k, v in p.mix.shares.items()))
+        col.metric(
+            f"{p.mix.name}: {horizon} months",
+            format_usd(p.total_cost),
+            delta=f"over budget from {over:%b %Y}" if over else ("within budget" if budget else None),
+            delta_color="red" if over else "green",
+            delta_arrow="off",
+            help=", ".join(f"{mode_label(k)} {v * 100:.0f}%" for k, v in p.mix.shares.items()),
+        )
     months = [r.month for r in result.plans[0].months]
     fig = forecast_chart(
-        months, {p.mix.name: [r.cost for r in p.months] for p in result.plans}, budget=budget,
-        price_changes=[(ch.effective_from, f"{result.model}: new price from {ch.effective_from}")
-                       for ch in result.price_changes],
+        months,
+        {p.mix.name: [r.cost for r in p.months] for p in result.plans},
+        budget=budget,
+        price_changes=[
+            (ch.effective_from, f"{result.model}: new price from {ch.effective_from}")
+            for ch in result.price_changes
+        ],
         colours=PLAN_COLOURS,
     )
     st.plotly_chart(fig, key="fc_chart")
@@ -78,22 +128,40 @@ def render(settings: Settings) -> None:
         for ch in result.price_changes:
             st.caption(f"From {ch.month:%b %Y}: {display_paths(ch.description)}")
     else:
-        st.caption("No dated price change of this model falls inside the forecast; the price tables list only "
-                   "published prices.")
+        st.caption(
+            "No dated price change of this model falls inside the forecast; the price tables list only "
+            "published prices."
+        )
 
-    table = pd.DataFrame([
-        {"Month": f"{r.month:%Y-%m}", "Requests": f"{r.requests:,}",
-         **{p.mix.name: format_usd(p.months[i].cost) for p in result.plans}}
-        for i, r in enumerate(result.plans[0].months)
-    ])
+    table = pd.DataFrame(
+        [
+            {
+                "Month": f"{r.month:%Y-%m}",
+                "Requests": f"{r.requests:,}",
+                **{p.mix.name: format_usd(p.months[i].cost) for p in result.plans},
+            }
+            for i, r in enumerate(result.plans[0].months)
+        ]
+    )
     st.dataframe(table, hide_index=True, width="stretch", key="fc_table")
     rows = flat_rows(result.rows())
     d = st.columns(2)
-    d[0].download_button("Download forecast (CSV)", data=rows_to_csv(rows), file_name="forecast.csv",
-                         mime="text/csv", key="download_forecast_csv", on_click="ignore")
-    d[1].download_button("Download forecast (JSON)", data=to_json_bytes(result.to_json()),
-                         file_name="forecast.json", mime="application/json", key="download_forecast_json",
-                         on_click="ignore")
+    d[0].download_button(
+        "Download forecast (CSV)",
+        data=rows_to_csv(rows),
+        file_name="forecast.csv",
+        mime="text/csv",
+        key="download_forecast_csv",
+        on_click="ignore",
+    )
+    d[1].download_button(
+        "Download forecast (JSON)",
+        data=to_json_bytes(result.to_json()),
+        file_name="forecast.json",
+        mime="application/json",
+        key="download_forecast_json",
+        on_click="ignore",
+    )
 
 
 def flat_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

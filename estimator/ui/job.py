@@ -31,20 +31,35 @@ def job_inputs(result: EstimateResult | None, prefix: str, *, rows: int = 100_00
     """Use the dataset counted on the Estimate tab, or sizes typed in here."""
     if result is not None:
         p = result.profile
-        use = st.toggle(f"Use the uploaded dataset ({result.upload.name})", value=True, key=f"{prefix}_use_dataset")
+        use = st.toggle(
+            f"Use the uploaded dataset ({result.upload.name})", value=True, key=f"{prefix}_use_dataset"
+        )
         if use:
-            out = f"{p.output_tokens:,} expected output tokens" if p.output_per_row is not None else \
-                "output not estimated"
-            st.caption(f"{p.rows:,} requests, {p.input_tokens:,} input tokens, {out} (counted on the Estimate tab).")
+            out = (
+                f"{p.output_tokens:,} expected output tokens"
+                if p.output_per_row is not None
+                else "output not estimated"
+            )
+            st.caption(
+                f"{p.rows:,} requests, {p.input_tokens:,} input tokens, {out} (counted on the Estimate tab)."
+            )
             return Job(p.usage(), p.max_tokens, result.upload.name, result)
     else:
         st.caption("No dataset uploaded: describe the job here, or upload a file on the Estimate tab.")
     cols = st.columns(3)
-    n = int(cols[0].number_input("Requests (rows)", min_value=1, value=rows, step=1_000, key=f"{prefix}_rows"))
-    inp = int(cols[1].number_input("Input tokens per request", min_value=0, value=500, step=50,
-                                   key=f"{prefix}_input_tokens"))
-    out_tokens = int(cols[2].number_input("Output tokens per request", min_value=0, value=200, step=50,
-                                          key=f"{prefix}_output_tokens"))
+    n = int(
+        cols[0].number_input("Requests (rows)", min_value=1, value=rows, step=1_000, key=f"{prefix}_rows")
+    )
+    inp = int(
+        cols[1].number_input(
+            "Input tokens per request", min_value=0, value=500, step=50, key=f"{prefix}_input_tokens"
+        )
+    )
+    out_tokens = int(
+        cols[2].number_input(
+            "Output tokens per request", min_value=0, value=200, step=50, key=f"{prefix}_output_tokens"
+        )
+    )
     usage = RequestSize.per_request(inp, out_tokens).usage(n)
     return Job(usage, None, f"{n:,} requests of {inp:,} + {out_tokens:,} tokens", None)
 
@@ -67,9 +82,16 @@ def uniform_plan(settings: Settings, priced: PricedModel, job: Job) -> BatchPlan
     cap = job.max_tokens
     if cap is None and fmt == "anthropic":
         cap = max(1, math.ceil(size.output_tokens))
-    line = estimate_line_bytes(fmt, model.id, input_tokens=size.input_decimal, max_tokens=cap,
-                               rows=job.usage.requests)
+    line = estimate_line_bytes(
+        fmt, model.id, input_tokens=size.input_decimal, max_tokens=cap, rows=job.usage.requests
+    )
     limits = settings.limits
-    return plan_uniform(model.id, job.usage.requests, line_bytes=line, input_tokens_per_request=size.input_tokens,
-                        rule=priced.price.batch_rule, queue=limits.queue,
-                        typical_wave_hours=limits.typical_wave_hours)
+    return plan_uniform(
+        model.id,
+        job.usage.requests,
+        line_bytes=line,
+        input_tokens_per_request=size.input_tokens,
+        rule=priced.price.batch_rule,
+        queue=limits.queue,
+        typical_wave_hours=limits.typical_wave_hours,
+    )

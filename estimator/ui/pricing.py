@@ -26,63 +26,98 @@ def _money(v: object) -> str:
 def render(settings: Settings) -> None:
     book = settings.book
     st.subheader("Price tables")
-    st.caption("USD per million tokens. Batch prices are the provider's batch rule applied to the list price, "
-               "unless the table lists an explicit batch price. Each price links to the page it was read from.")
+    st.caption(
+        "USD per million tokens. Batch prices are the provider's batch rule applied to the list price, "
+        "unless the table lists an explicit batch price. Each price links to the page it was read from."
+    )
     cols = st.columns([1, 1, 2])
     providers = ["all", *(p.id for p in book.providers)]
     names = {"all": "All providers", **{p.id: p.display_name for p in book.providers}}
-    provider = cols[0].selectbox("Provider", providers, format_func=names.get, key="pricing_provider")
+    provider = cols[0].selectbox(
+        "Provider", providers, format_func=lambda k: names[k], key="pricing_provider"
+    )
     as_of = cols[1].date_input("Prices in force on", value=dt.date.today(), key="pricing_table_date")
     rows = model_rows(book, as_of=as_of, provider=None if provider == "all" else provider)
-    table = pd.DataFrame([
-        {
-            "Provider": names.get(r["provider"], r["provider"]),
-            "Model": r["model"],
-            "Name": r["display_name"],
-            "Input": _money(r["input_per_mtok"]),
-            "Cached input": _money(r["cached_input_per_mtok"]),
-            "Output": _money(r["output_per_mtok"]),
-            "Batch input": _money(r["batch_input_per_mtok"]),
-            "Batch output": _money(r["batch_output_per_mtok"]),
-            "Since": r["effective_from"].isoformat(),
-            "Tokens": r["tokenizer"],
-            "Checked": r["checked"].isoformat(),
-            "Source": r["source"],
-        }
-        for r in rows
-    ])
-    st.dataframe(table, hide_index=True, width="stretch", key="price_table",
-                 column_config={"Source": st.column_config.LinkColumn("Source", display_text="price page")})
-    st.download_button("Download this table (CSV)", data=rows_to_csv(rows), file_name=f"prices-{as_of}.csv",
-                       mime="text/csv", key="download_prices_csv", on_click="ignore")
+    table = pd.DataFrame(
+        [
+            {
+                "Provider": names.get(r["provider"], r["provider"]),
+                "Model": r["model"],
+                "Name": r["display_name"],
+                "Input": _money(r["input_per_mtok"]),
+                "Cached input": _money(r["cached_input_per_mtok"]),
+                "Output": _money(r["output_per_mtok"]),
+                "Batch input": _money(r["batch_input_per_mtok"]),
+                "Batch output": _money(r["batch_output_per_mtok"]),
+                "Since": r["effective_from"].isoformat(),
+                "Tokens": r["tokenizer"],
+                "Checked": r["checked"].isoformat(),
+                "Source": r["source"],
+            }
+            for r in rows
+        ]
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key="price_table",
+        column_config={"Source": st.column_config.LinkColumn("Source", display_text="price page")},
+    )
+    st.download_button(
+        "Download this table (CSV)",
+        data=rows_to_csv(rows),
+        file_name=f"prices-{as_of}.csv",
+        mime="text/csv",
+        key="download_prices_csv",
+        on_click="ignore",
+    )
     st.caption(f"{len(rows)} models priced on {as_of}. 'approx' tokenizers give approximate token counts.")
 
     st.subheader("Price history")
     all_models = [m.id for m in book.models]
     default = all_models.index(settings.model.id) if settings.model.id in all_models else 0
-    model_id = st.selectbox("Model", all_models, index=default, key="history_model",
-                            format_func=lambda mid: f"{book.model(mid).display_name} · {mid}")
+    model_id = st.selectbox(
+        "Model",
+        all_models,
+        index=default,
+        key="history_model",
+        format_func=lambda mid: f"{book.model(mid).display_name} · {mid}",
+    )
     history = price_history(book, model_id)
-    st.markdown(f"**{history['display_name']}** ({history['model']}, {names.get(history['provider'])}); "
-                f"prices last checked {history['checked']}."
-                + (f" Aliases: {', '.join(history['aliases'])}." if history["aliases"] else ""))
+    st.markdown(
+        f"**{history['display_name']}** ({history['model']}, {names.get(history['provider'])}); "
+        f"prices last checked {history['checked']}."
+        + (f" Aliases: {', '.join(history['aliases'])}." if history["aliases"] else "")
+    )
     entries = history["prices"]
-    st.dataframe(pd.DataFrame([
-        {
-            "From": e["effective_from"].isoformat(),
-            "Until": e["effective_until"].isoformat() if e["effective_until"] else "now",
-            "Input": _money(e["input_per_mtok"]),
-            "Cached input": _money(e["cached_input_per_mtok"]),
-            "Output": _money(e["output_per_mtok"]),
-            "Batch": e["batch_rule"] or "explicit: "
-            + f"{_money(e['batch_input_per_mtok'])} in / {_money(e['batch_output_per_mtok'])} out",
-            "Long-context tiers": "; ".join(f"above {t['above_input_tokens']:,}: input {_money(t['input_per_mtok'])}"
-                                            for t in e["tiers"]) or "–",
-            "Source": e["source"],
-        }
-        for e in entries
-    ]), hide_index=True, width="stretch", key="history_table",
-        column_config={"Source": st.column_config.LinkColumn("Source", display_text="source")})
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "From": e["effective_from"].isoformat(),
+                    "Until": e["effective_until"].isoformat() if e["effective_until"] else "now",
+                    "Input": _money(e["input_per_mtok"]),
+                    "Cached input": _money(e["cached_input_per_mtok"]),
+                    "Output": _money(e["output_per_mtok"]),
+                    "Batch": e["batch_rule"]
+                    or "explicit: "
+                    + f"{_money(e['batch_input_per_mtok'])} in / {_money(e['batch_output_per_mtok'])} out",
+                    "Long-context tiers": "; ".join(
+                        f"above {t['above_input_tokens']:,}: input {_money(t['input_per_mtok'])}"
+                        for t in e["tiers"]
+                    )
+                    or "–",
+                    "Source": e["source"],
+                }
+                for e in entries
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="history_table",
+        column_config={"Source": st.column_config.LinkColumn("Source", display_text="source")},
+    )
     st.plotly_chart(price_history_chart(entries, model=model_id), key="history_chart")
     st.markdown("**Sources**")
     for e in entries:
@@ -92,6 +127,8 @@ def render(settings: Settings) -> None:
     provider_obj = book.provider(history["provider"])
     if provider_obj.batch_rule is not None:
         rule = provider_obj.batch_rule
-        st.caption(f"{provider_obj.display_name} batch rule: {rule.discount_multiplier} × standard, "
-                   f"{rule.completion_window_hours} h completion window, checked {rule.checked}. "
-                   f"[source]({rule.source})")
+        st.caption(
+            f"{provider_obj.display_name} batch rule: {rule.discount_multiplier} × standard, "
+            f"{rule.completion_window_hours} h completion window, checked {rule.checked}. "
+            f"[source]({rule.source})"
+        )

@@ -33,52 +33,99 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
     st.subheader("Is waiting for batch worth it?")
     job = job_inputs(result, "tv")
     cols = st.columns([2, 1, 1])
-    basis = cols[0].radio("Weigh the wait by", ["value", "deadline"], horizontal=True, key="tv_basis",
-                          format_func={"value": "What an hour of waiting is worth",
-                                       "deadline": "A deadline"}.get)
+    basis = cols[0].radio(
+        "Weigh the wait by",
+        ["value", "deadline"],
+        horizontal=True,
+        key="tv_basis",
+        format_func={"value": "What an hour of waiting is worth", "deadline": "A deadline"}.__getitem__,
+    )
     value = deadline = None
     if basis == "value":
-        value = to_decimal(cols[1].number_input(
-            "Value of an hour of waiting (USD)", min_value=0.0, value=float(DEFAULT_VALUE_PER_HOUR), step=10.0,
-            key="value_per_hour", help="What an hour of delay costs you: people kept waiting, a later launch ..."), 2)
+        value = to_decimal(
+            cols[1].number_input(
+                "Value of an hour of waiting (USD)",
+                min_value=0.0,
+                value=float(DEFAULT_VALUE_PER_HOUR),
+                step=10.0,
+                key="value_per_hour",
+                help="What an hour of delay costs you: people kept waiting, a later launch ...",
+            ),
+            2,
+        )
     else:
-        deadline = to_decimal(cols[1].number_input("Deadline (hours from now)", min_value=0.0, value=24.0, step=1.0,
-                                                   key="deadline_hours"), 3)
-    wait_basis = cols[2].radio("Batch wait", ["worst", "typical"], key="wait_basis",
-                               format_func={"worst": "Worst case (the completion window)",
-                                            "typical": "Typical (sidebar assumption)"}.get)
+        deadline = to_decimal(
+            cols[1].number_input(
+                "Deadline (hours from now)", min_value=0.0, value=24.0, step=1.0, key="deadline_hours"
+            ),
+            3,
+        )
+    wait_basis = cols[2].radio(
+        "Batch wait",
+        ["worst", "typical"],
+        key="wait_basis",
+        format_func={
+            "worst": "Worst case (the completion window)",
+            "typical": "Typical (sidebar assumption)",
+        }.__getitem__,
+    )
 
     comparison = compare(job.usage, priced.price, settings.params)
     plan = uniform_plan(settings, priced, job)
     limits = settings.limits
     times = job_times(job.usage, limits.rate_limits, limits.throughput(job.max_tokens), plan)
-    decision = decide_for_job(comparison, times, value_per_hour=value, deadline_hours=deadline,
-                              wait_basis=wait_basis)
+    decision = decide_for_job(
+        comparison, times, value_per_hour=value, deadline_hours=deadline, wait_basis=wait_basis
+    )
 
-    st.success(f"**{RECOMMENDATION_TEXT[decision.recommendation]}.** {decision.reason}", icon=":material/lightbulb:")
+    st.success(
+        f"**{RECOMMENDATION_TEXT[decision.recommendation]}.** {decision.reason}", icon=":material/lightbulb:"
+    )
     m = st.columns(5)
     m[0].metric("Batch saves", format_usd(decision.batch_savings))
     m[1].metric("Extra wait for batch", format_hours(decision.wait_hours))
     m[2].metric("Cost of the wait", format_usd(decision.wait_cost) if decision.wait_cost is not None else "–")
-    m[3].metric("Net benefit of batch", format_usd(decision.net_benefit_of_batch)
-                if decision.net_benefit_of_batch is not None else "–")
+    m[3].metric(
+        "Net benefit of batch",
+        format_usd(decision.net_benefit_of_batch) if decision.net_benefit_of_batch is not None else "–",
+    )
     be = decision.break_even_rows
-    m[4].metric("Break-even size", f"{compact(math.ceil(be))} rows" if be is not None else "never",
-                help="Below this many rows standard wins; above it batch does."
-                + (f" Exactly {math.ceil(be):,} rows." if be is not None else ""))
+    m[4].metric(
+        "Break-even size",
+        f"{compact(math.ceil(be))} rows" if be is not None else "never",
+        help="Below this many rows standard wins; above it batch does."
+        + (f" Exactly {math.ceil(be):,} rows." if be is not None else ""),
+    )
     if decision.deadline_hours is not None:
-        st.caption(f"Deadline {format_hours(decision.deadline_hours)}: batch worst case "
-                   f"{'meets' if decision.batch_meets_deadline else 'misses'} it; standard "
-                   f"{'meets' if decision.standard_meets_deadline else 'misses'} it.")
+        st.caption(
+            f"Deadline {format_hours(decision.deadline_hours)}: batch worst case "
+            f"{'meets' if decision.batch_meets_deadline else 'misses'} it; standard "
+            f"{'meets' if decision.standard_meets_deadline else 'misses'} it."
+        )
 
-    st.dataframe(pd.DataFrame([
-        {"Mode": mode_label(name), "Typical time": format_hours(t.hours), "Worst case": format_hours(t.worst_case_hours),
-         "Requests/min": f"{t.requests_per_minute:,.0f}" if t.requests_per_minute is not None else "scheduled",
-         "Limited by": BOTTLENECKS.get(t.bottleneck, t.bottleneck)}
-        for name, t in times.as_mapping().items()
-    ]), hide_index=True, width="stretch", key="tv_times")
-    st.caption(f"Times under {limits.describe()} (change them in the sidebar). "
-               + " ".join(f"{mode_label(n)}: {t.explanation}." for n, t in times.as_mapping().items()))
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Mode": mode_label(name),
+                    "Typical time": format_hours(t.hours),
+                    "Worst case": format_hours(t.worst_case_hours),
+                    "Requests/min": f"{t.requests_per_minute:,.0f}"
+                    if t.requests_per_minute is not None
+                    else "scheduled",
+                    "Limited by": BOTTLENECKS.get(t.bottleneck, t.bottleneck),
+                }
+                for name, t in times.as_mapping().items()
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="tv_times",
+    )
+    st.caption(
+        f"Times under {limits.describe()} (change them in the sidebar). "
+        + " ".join(f"{mode_label(n)}: {t.explanation}." for n, t in times.as_mapping().items())
+    )
 
     left, right = st.columns(2)
     with left:
@@ -86,16 +133,28 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
     with right:
         cases = classic_cases(settings)
         cases.append(SavingsCase("your job", decision.batch_savings, decision.wait_hours))
-        top = max([Decimal(1_000), (value or Decimal(0)) * 10]
-                  + [c.savings / c.extra_wait_hours * 10 for c in cases if c.extra_wait_hours > 0 and c.savings > 0])
-        st.plotly_chart(savings_vs_time_value([Decimal("0.01"), top], cases, chosen=value), key="tv_savings_chart")
-        st.caption("The classic cases from the Batch budgeter tab: saving $7.50 is not worth a 24-hour wait at "
-                   "$50/hour ($1,200); saving $7,500 is.")
+        top = max(
+            [Decimal(1_000), (value or Decimal(0)) * 10]
+            + [c.savings / c.extra_wait_hours * 10 for c in cases if c.extra_wait_hours > 0 and c.savings > 0]
+        )
+        st.plotly_chart(
+            savings_vs_time_value([Decimal("0.01"), top], cases, chosen=value), key="tv_savings_chart"
+        )
+        st.caption(
+            "The classic cases from the Batch budgeter tab: saving $7.50 is not worth a 24-hour wait at "
+            "$50/hour ($1,200); saving $7,500 is."
+        )
 
 
-BOTTLENECKS = {"rpm": "requests per minute", "tpm": "tokens per minute", "input_tpm": "input tokens per minute",
-               "output_tpm": "output tokens per minute", "concurrency": "requests in flight × latency",
-               "window": "completion window", "queue": "batch queue"}
+BOTTLENECKS = {
+    "rpm": "requests per minute",
+    "tpm": "tokens per minute",
+    "input_tpm": "input tokens per minute",
+    "output_tpm": "output tokens per minute",
+    "concurrency": "requests in flight × latency",
+    "window": "completion window",
+    "queue": "batch queue",
+}
 
 
 def compact(n: int) -> str:
@@ -111,8 +170,10 @@ def compact(n: int) -> str:
 
 def classic_cases(settings: Settings) -> list[SavingsCase]:
     ex = run_exercise(settings.book)
-    return [SavingsCase(f"saves {format_usd(s.savings)} ({s.rows:,} rows)", s.savings, s.wait_hours)
-            for s in sorted(ex.scenarios, key=lambda s: s.savings)]
+    return [
+        SavingsCase(f"saves {format_usd(s.savings)} ({s.rows:,} rows)", s.savings, s.wait_hours)
+        for s in sorted(ex.scenarios, key=lambda s: s.savings)
+    ]
 
 
 def size_chart(usage: Usage, comparison: Comparison, decision: Decision) -> go.Figure:
@@ -133,6 +194,11 @@ def size_chart(usage: Usage, comparison: Comparison, decision: Decision) -> go.F
     if be is not None and be > 0:
         at = compare(size.usage(max(1, math.ceil(be))), comparison.price, comparison.params)
         marker = (math.ceil(be), at.standard.total_cost)
-    return cost_vs_size(sizes, series, labels=labels, break_even=marker,
-                        current=(usage.requests, f"this job: {usage.requests:,} rows"),
-                        cost_label="Cost, batch incl. the wait (USD)")
+    return cost_vs_size(
+        sizes,
+        series,
+        labels=labels,
+        break_even=marker,
+        current=(usage.requests, f"this job: {usage.requests:,} rows"),
+        cost_label="Cost, batch incl. the wait (USD)",
+    )
