@@ -49,6 +49,11 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
+def _cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _plain_tiktoken(name: str):  # type: ignore[no-untyped-def]
     """tiktoken's own Encoding, loaded offline from the encoding file the package ships."""
     cache = Path(tempfile.gettempdir()) / "estimator-bench-tiktoken"
@@ -69,6 +74,7 @@ def measure_baseline(path: str) -> dict[str, object]:
     import pandas as pd
 
     enc = _plain_tiktoken(ENCODING)
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     read = time.perf_counter() - start
@@ -82,6 +88,7 @@ def measure_baseline(path: str) -> dict[str, object]:
         "text_tokens": total,
         "seconds": seconds,
         "read_seconds": read,
+        "cpu_seconds": _cpu_seconds() - cpu,
         "peak_rss_mb": _peak_rss_mb(),
         "backend": f"tiktoken {ENCODING}, one process",
     }
@@ -96,6 +103,7 @@ def measure_pipeline(path: str, workers: int | None) -> dict[str, object]:
     book = load_pricebook()
     model = book.model(MODEL)
     tok = get_tokenizer(model.tokenizer)  # loading the encoding is not what we measure
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     profile = count_dataset(
         path,
@@ -111,6 +119,7 @@ def measure_pipeline(path: str, workers: int | None) -> dict[str, object]:
         "text_tokens": profile.text_tokens,
         "input_tokens": profile.input_tokens,
         "seconds": seconds,
+        "cpu_seconds": _cpu_seconds() - cpu,
         "peak_rss_mb": _peak_rss_mb(),
         "backend": f"{getattr(tok, 'backend', '?')} ({tok.label}), workers={workers or 'all cores'}",
     }
@@ -170,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"generated {path} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     mb = path.stat().st_size / 1e6
     print(f"file: {path} ({mb:,.1f} MB); {os.cpu_count()} CPUs; Python {sys.version.split()[0]}")
+    load = os.getloadavg()[0]
+    print(f"load average before: {load:.2f}")
+    if load > 0.5:
+        print("WARNING: the machine is busy; wall-clock figures (the pipeline's most) will be low")
 
     results: dict[str, dict[str, object]] = {}
     for which in ("baseline", "pipeline"):
@@ -177,10 +190,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         r = results[which] = _run_child(which, path, args.workers)
         secs = float(r["seconds"])  # type: ignore[arg-type]
+        cpu = float(r["cpu_seconds"])  # type: ignore[arg-type]
         print(
             f"{which:<9} rows {r['rows']:>10,}  {mb:8.1f} MB  {secs:7.2f} s  {mb / secs:7.1f} MB/s  "
-            f"peak RSS {float(r['peak_rss_mb']):6.0f} MB  text tokens {r['text_tokens']:,}  [{r['backend']}]"
-        )  # type: ignore[arg-type]
+            f"CPU {cpu:6.1f} s  peak RSS {float(r['peak_rss_mb']):5.0f} MB  "  # type: ignore[arg-type]
+            f"text tokens {r['text_tokens']:,}  [{r['backend']}]"
+        )
     if len(results) == 2:
         b, p = results["baseline"], results["pipeline"]
         if b["text_tokens"] != p["text_tokens"] or b["rows"] != p["rows"]:
@@ -192,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         ratio = float(b["seconds"]) / float(p["seconds"])  # type: ignore[arg-type]
         print(
             f"totals identical ({p['text_tokens']:,} text tokens; {p['input_tokens']:,} billed input tokens "
-            f"with chat framing); pipeline is {ratio:.2f}x the baseline"
+            f"with chat framing); pipeline is {ratio:.2f}x the baseline "
+            f"(load average after: {os.getloadavg()[0]:.2f})"
         )
     return 0
 
