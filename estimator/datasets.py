@@ -10,11 +10,14 @@ a request's billed input is
 which equals ``chat_tokens(build_messages(shape, text))`` row by row (the
 tests prove it). Embedding models bill the text alone.
 
-How it is fast: a reader thread parses the file and renders the texts while
-the tokenizer's ``count_batch`` counts the previous batch on every core; all
-per-row bookkeeping (sums, percentiles, context-window checks, long-context
-tiers) is vectorised with numpy over whole batches. Memory stays flat: a
-few batches in flight and fixed-size histograms, whatever the file size.
+How it is fast: a reader thread parses the file and renders the texts
+while one counting thread per core (``workers``) each tokenizes a whole batch
+with the tokenizer's ``count_batch`` (a native backend that releases the
+GIL); all per-row bookkeeping (sums, percentiles, context-window checks,
+long-context tiers) is vectorised with numpy over whole batches, and the
+constant part of every request (framing, system prompt) is counted once.
+Memory stays flat: a few batches in flight and bounded histograms, whatever
+the file size. ``benchmarks/bench_count.py`` measures it.
 
 ``sample_rows=n`` estimates instead of counting: see ``estimator.sampling``.
 """
@@ -621,6 +624,12 @@ def count_dataset(
     seed: int = 0,
 ) -> TokenProfile:
     """Count (or with ``sample_rows``, estimate) the tokens of every request in a file.
+
+    ``workers``: counting threads (default: the usable CPUs). ``progress`` is
+    called from this thread at most ~5 times a second and once at the end.
+    ``sample_rows``: estimate from that many uniformly sampled rows (seeded by
+    ``seed``) with a 95% interval in ``TokenProfile.sample``; a file with no
+    more rows than that is counted exactly instead.
 
     Raises DataError for unreadable files, missing columns and bad output
     values; UsageError for impossible option combinations. KeyboardInterrupt
