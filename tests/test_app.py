@@ -497,6 +497,22 @@ def test_batch_plan_of_a_dataset_matches_the_written_files(app: AppTest, tmp_pat
     assert [b.label for b in bp.get("download_button")] == ["Download 1 batch file (JSONL)"]
 
 
+def test_big_files_are_not_read_again_unless_asked(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    import estimator.ui.batchplan as batchplan
+
+    monkeypatch.setattr(batchplan, "MEASURE_BY_DEFAULT_BYTES", 100)
+    upload(app, "tickets.csv", dataset(120))
+    bp = tab(app, "Batch plan")
+    assert app.toggle(key="bp_measure").value is False
+    assert not bp.get("download_button")
+    assert any("Measure the request lines to download" in c.value for c in bp.caption)
+    assert any("estimated from one request line" in c.value for c in bp.caption)
+    app.toggle(key="bp_measure").set_value(True).run()
+    bp = tab(app, "Batch plan")
+    assert any("measured from the serialized requests" in c.value for c in bp.caption)
+    assert [b.label for b in bp.get("download_button")] == ["Download 1 batch file (JSONL)"]
+
+
 def test_batch_files_download_holds_one_request_per_row(tmp_path: Path) -> None:
     from estimator.ui.batchplan import BatchJob, batch_files_bytes
     from estimator.ui.data import Upload

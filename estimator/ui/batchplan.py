@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 FILE_PREFIX = "batch-requests"
 ROW_IDS = "(row number and content hash)"
 MAX_LISTED_FILES = 500
+MEASURE_BY_DEFAULT_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -94,16 +95,24 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         )
 
     download: tuple[BatchJob, Upload] | None = None
+    measure = False
     if job.result is not None and fmt is not None:
-        bjob = batch_job_inputs(settings, job, fmt)
         upload = job.result.upload
+        # Every tab runs on every change, so a big file is only re-read when asked for.
+        measure = st.toggle(
+            "Measure every request line (reads the file again; needed to download the files)",
+            value=len(upload.data) <= MEASURE_BY_DEFAULT_BYTES,
+            key="bp_measure",
+        )
+    if job.result is not None and fmt is not None and measure:
+        bjob = batch_job_inputs(settings, job, fmt)
         with st.spinner("Measuring every request line ..."):
             plan = measured_plan(
                 upload.digest, upload.name, upload.format, upload.encoding, bjob, _data=upload.data
             )
         download = (bjob, upload)
     else:
-        if job.result is not None:
+        if job.result is not None and fmt is None:
             st.info(
                 f"Ready-to-submit files can be written for OpenAI and Anthropic models; for "
                 f"{settings.limits.provider_name} the plan uses an estimated request size."
@@ -128,6 +137,10 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         )
     elif job.result is None:
         st.caption("Upload a dataset on the Estimate tab to download ready-to-submit batch files.")
+    elif fmt is not None:
+        st.caption(
+            "Sizes estimated from the average request. Measure the request lines to download the files."
+        )
 
 
 def batch_job_inputs(settings: Settings, job: Job, fmt: str) -> BatchJob:
@@ -180,7 +193,13 @@ def batch_job_inputs(settings: Settings, job: Job, fmt: str) -> BatchJob:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def measured_plan(
-    digest: str, name: str, fmt: str | None, encoding: str | None, bjob: BatchJob, *, _data: bytes
+    digest: str,
+    name: str,
+    fmt: str | None,
+    encoding: str | None,
+    bjob: BatchJob,
+    *,
+    _data: bytes | memoryview,
 ) -> BatchPlan:
     """The plan from the real serialized request lines of every row."""
     rule = bjob.rule()

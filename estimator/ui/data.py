@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from .. import DataError, Price, RequestShape
 from ..datasets import OutputSpec, Progress, TokenProfile, count_dataset
@@ -29,14 +30,31 @@ from .common import pricebook
 @dataclass(frozen=True)
 class Upload:
     name: str
-    data: bytes
+    data: bytes | memoryview
     digest: str
     format: str | None
     encoding: str | None
 
     @classmethod
-    def of(cls, name: str, data: bytes, fmt: str | None = None, encoding: str | None = None) -> Upload:
-        return cls(name, data, hashlib.sha256(data).hexdigest(), fmt, encoding)
+    def of(
+        cls,
+        name: str,
+        data: bytes | memoryview,
+        fmt: str | None = None,
+        encoding: str | None = None,
+        digest: str | None = None,
+    ) -> Upload:
+        return cls(name, data, digest or hashlib.sha256(data).hexdigest(), fmt, encoding)
+
+    @classmethod
+    def from_widget(cls, uploaded: UploadedFile, fmt: str | None, encoding: str | None) -> Upload:
+        """The uploaded file without copying it, hashed once per upload (not on every rerun)."""
+        data = uploaded.getbuffer()
+        digests = st.session_state.setdefault("_upload_digests", {})
+        if uploaded.file_id not in digests:
+            digests.clear()  # one upload at a time: forget the previous file's hash
+            digests[uploaded.file_id] = hashlib.sha256(data).hexdigest()
+        return cls.of(uploaded.name, data, fmt, encoding, digests[uploaded.file_id])
 
 
 def safe_name(name: str) -> str:
@@ -47,7 +65,7 @@ def safe_name(name: str) -> str:
 
 
 @contextmanager
-def staged(name: str, data: bytes) -> Iterator[Path]:
+def staged(name: str, data: bytes | memoryview) -> Iterator[Path]:
     """The upload as a file on disk; messages name the upload, not the temporary path."""
     with tempfile.TemporaryDirectory(prefix="estimator-upload-") as tmp:
         path = Path(tmp) / safe_name(name)
@@ -63,7 +81,7 @@ def staged(name: str, data: bytes) -> Iterator[Path]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def file_columns(
-    digest: str, name: str, fmt: str | None, encoding: str | None, _data: bytes
+    digest: str, name: str, fmt: str | None, encoding: str | None, _data: bytes | memoryview
 ) -> tuple[list[str], list[str]]:
     """(columns, reader notes) of an upload; cached on its hash."""
     with staged(name, _data) as path, open_dataset(path, format=fmt, encoding=encoding) as ds:
@@ -137,7 +155,7 @@ def _count_cached(
     encoding: str | None,
     key: tuple[object, ...],
     *,
-    _data: bytes,
+    _data: bytes | memoryview,
     _options: CountOptions,
     _price: Price,
 ) -> TokenProfile:

@@ -95,7 +95,7 @@ def render(settings: Settings) -> EstimateResult | None:
             icon=":material/warning:",
         )
         return None
-    upload = Upload.of(uploaded.name, uploaded.getvalue(), None if fmt == "auto" else fmt, encoding)
+    upload = Upload.from_widget(uploaded, None if fmt == "auto" else fmt, encoding)
     with guarded("reading and counting the file"):
         columns, notes = file_columns(upload.digest, upload.name, upload.format, upload.encoding, upload.data)
         if not columns:
