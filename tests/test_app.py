@@ -136,6 +136,37 @@ def test_every_tab_renders_without_a_file(app: AppTest) -> None:
     assert app.number_input(key="cancel_share").value == 0
 
 
+def test_every_widget_has_a_key() -> None:
+    import ast
+
+    widgets = {
+        "selectbox",
+        "number_input",
+        "text_input",
+        "text_area",
+        "radio",
+        "checkbox",
+        "toggle",
+        "date_input",
+        "file_uploader",
+        "download_button",
+        "button",
+        "slider",
+        "multiselect",
+    }
+    missing = []
+    for path in sorted((ROOT / "estimator" / "ui").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in widgets
+                and not any(k.arg == "key" for k in node.keywords)
+            ):
+                missing.append(f"{path.name}:{node.lineno} {node.func.attr}")
+    assert missing == []
+
+
 # --------------------------------------------------------------------------
 # Estimate
 # --------------------------------------------------------------------------

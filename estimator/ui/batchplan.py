@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from .. import RequestShape, UsageError
+from .. import RequestShape, UsageError, load_pricebook
 from ..batchwriter import iter_requests, write_batch_files
 from ..logistics import BatchPlan, FileLimits, QueueLimit, plan_measured
 from ..planning import format_hours
 from ..pricing import BatchRule
 from ..readers import open_dataset
 from ..tokens import chat_tokens, get_tokenizer
-from .common import Settings, need_price, pricebook
+from .common import Settings, need_price, tokenizer
 from .data import Upload, file_columns, staged
 from .job import Job, batch_format, job_inputs, uniform_plan
 
@@ -63,14 +63,14 @@ class BatchJob:
 
     def rule(self) -> BatchRule | None:
         """The provider's batch rule (file limits, completion window)."""
-        book = pricebook()
+        book = load_pricebook()  # not the st cache: this also runs on the download's own thread
         return book.provider(book.model(self.model).provider).batch_rule
 
     def token_counter(self) -> Callable[[list[dict[str, str]]], int] | None:
         """Prompt tokens per request, needed only when the queue limit counts tokens."""
         if self.queue_tokens is None:
             return None
-        tok = get_tokenizer(pricebook().model(self.model).tokenizer)
+        tok = get_tokenizer(load_pricebook().model(self.model).tokenizer)
         if self.format == "openai-embeddings":  # an embedding request bills its text alone
             return lambda messages: tok.count(messages[-1]["content"])
         return lambda messages: chat_tokens(messages, tok)
@@ -95,17 +95,19 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         )
 
     download: tuple[BatchJob, Upload] | None = None
+    upload = job.result.upload if job.result is not None and fmt is not None else None
     measure = False
-    if job.result is not None and fmt is not None:
-        upload = job.result.upload
+    if upload is not None:
         # Every tab runs on every change, so a big file is only re-read when asked for.
         measure = st.toggle(
             "Measure every request line (reads the file again; needed to download the files)",
             value=len(upload.data) <= MEASURE_BY_DEFAULT_BYTES,
             key="bp_measure",
         )
-    if job.result is not None and fmt is not None and measure:
+    if upload is not None and fmt is not None and measure:
         bjob = batch_job_inputs(settings, job, fmt)
+        if bjob.queue_tokens is not None:
+            tokenizer(settings.model.tokenizer)
         with st.spinner("Measuring every request line ..."):
             plan = measured_plan(
                 upload.digest, upload.name, upload.format, upload.encoding, bjob, _data=upload.data

@@ -37,6 +37,7 @@ from ..planning import (
 )
 from ..pricing import shipped_pricing_dir
 from ..report import PricedModel, resolve_price
+from ..tokens import Tokenizer, get_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,12 @@ def mode_label(mode: str) -> str:
 def pricebook() -> PriceBook:
     """The shipped price tables, parsed and validated once per server."""
     return load_pricebook()
+
+
+@st.cache_resource(show_spinner="Loading the tokenizer ...")
+def tokenizer(spec: str) -> Tokenizer:
+    """A tokenizer, loaded and verified once per server (the first load checks its whole vocabulary)."""
+    return get_tokenizer(spec)
 
 
 def to_decimal(value: float, places: int = 6) -> Decimal:

@@ -24,7 +24,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from .. import DataError, Price, RequestShape
 from ..datasets import OutputSpec, Progress, TokenProfile, count_dataset
 from ..readers import open_dataset
-from .common import pricebook
+from .common import pricebook, tokenizer
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,7 @@ def count_options_key(o: CountOptions) -> tuple[object, ...]:
 
 def count(upload: Upload, options: CountOptions, price: Price) -> TokenProfile:
     """The token profile of an upload, from the cache when the file and options are unchanged."""
+    tokenizer(pricebook().model(options.model).tokenizer)
     return _count_cached(
         upload.digest,
         upload.name,
