@@ -395,6 +395,25 @@ def test_oversized_upload_is_refused_with_the_limit(app: AppTest, monkeypatch: p
     assert not tab(app, "Estimate").metric
 
 
+def test_a_pricing_date_before_the_model_existed(app: AppTest) -> None:
+    upload(app, "tickets.csv", dataset())
+    app.date_input(key="pricing_date").set_value(dt.date(2021, 1, 1)).run()
+    shown = errors(app)
+    assert any("first price starts 2024-05-13" in e and "Pricing date in the sidebar" in e for e in shown)
+    assert "gpt-4o has no price on 2021-01-01: pick a later pricing date in the sidebar." in shown
+    assert not app.exception
+    assert metrics(tab(app, "Batch budgeter"))  # tabs that need no model price still work
+
+
+def test_embedding_models_refuse_a_system_prompt_in_app_terms(app: AppTest) -> None:
+    app.selectbox(key="model").set_value("text-embedding-3-small").run()
+    upload(app, "tickets.csv", dataset())
+    assert metrics(tab(app, "Estimate"))["Expected output tokens"] == "not estimated"
+    app.text_area(key="system_prompt").input("Be brief.").run()
+    (message,) = errors(app)
+    assert "drop --system" in message and "--system is System prompt" in message
+
+
 def test_the_configured_upload_limit_is_read() -> None:
     import tomllib
 

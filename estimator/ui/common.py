@@ -114,6 +114,9 @@ _OPTION_PLACES = {
     "--max-tokens": "max_tokens per request",
     "--as-of": "Pricing date in the sidebar",
     "--sample": "Estimate from a random sample",
+    "--system": "System prompt",
+    "--output-column": "Expected output tokens › A column of token counts",
+    "--output-examples": "Expected output tokens › A column of example answers",
 }
 
 
@@ -218,7 +221,7 @@ def sidebar_settings() -> Settings:
             )
         except EstimatorError as exc:
             price_error = str(exc)
-            st.error(price_error, icon=":material/warning:")
+            st.error(for_the_app(price_error), icon=":material/warning:")
         params = mode_params_inputs()
         limits = account_limits_inputs(model, book.provider(model.provider).display_name)
     return Settings(book, model, as_of, priced, price_error, params, limits)
@@ -389,7 +392,9 @@ def mode_params_inputs() -> ModeParams:
 def need_price(settings: Settings) -> PricedModel:
     """The resolved price, or stop this page with the reason it is missing."""
     if settings.priced is None:
-        raise EstimatorError(settings.price_error or "no price for this model on that date")
+        raise EstimatorError(
+            f"{settings.model.id} has no price on {settings.as_of}: pick a later pricing date in the sidebar."
+        )
     return settings.priced
 
 
