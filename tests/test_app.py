@@ -695,6 +695,16 @@ def test_exercise_presets_and_arithmetic(app: AppTest) -> None:
     assert any(w.value.startswith("Not worth it") for w in ex.warning)
 
 
+def test_downloads_name_no_local_paths() -> None:
+    from estimator.pricing import shipped_pricing_dir
+    from estimator.ui.common import relative_paths
+
+    local = str(shipped_pricing_dir())
+    doc = relative_paths(json.loads(json.dumps(run_exercise(load_pricebook()).to_json(), default=str)))
+    assert local not in json.dumps(doc)
+    assert "pricing/openai.toml" in doc["price"]["source"]
+
+
 def test_exercise_rows_and_tokens_are_editable(app: AppTest) -> None:
     app.number_input(key="ex_rows").set_value(2_000_000).run()
     app.number_input(key="ex_tokens_per_row").set_value(500).run()

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import streamlit as st
 
@@ -402,6 +403,17 @@ def display_paths(text: str) -> str:
     """Text naming a shipped price table by its path on this machine, with the path made relative."""
     shipped = str(shipped_pricing_dir())
     return text.replace(shipped + os.sep, "pricing/").replace(shipped, "pricing")
+
+
+def relative_paths(doc: Any) -> Any:
+    """A JSON document with every string passed through ``display_paths`` (downloads name no local path)."""
+    if isinstance(doc, str):
+        return display_paths(doc)
+    if isinstance(doc, dict):
+        return {k: relative_paths(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [relative_paths(v) for v in doc]
+    return doc
 
 
 def pct(share: Decimal) -> str:

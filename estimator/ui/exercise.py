@@ -17,7 +17,7 @@ from ..exercise import (
 )
 from ..export import to_json_bytes
 from ..planning import DEFAULT_VALUE_PER_HOUR
-from .common import Settings, display_paths, to_decimal
+from .common import Settings, display_paths, relative_paths, to_decimal
 
 
 def render(settings: Settings) -> None:
@@ -108,7 +108,7 @@ def render(settings: Settings) -> None:
         st.info("Batch saves nothing per row at these prices, so there is no break-even size.")
     st.download_button(
         "Download the exercise (JSON)",
-        data=to_json_bytes(ex.to_json()),
+        data=to_json_bytes(relative_paths(ex.to_json())),
         file_name="exercise.json",
         mime="application/json",
         key="download_exercise_json",

@@ -15,7 +15,7 @@ from ..charts import forecast as forecast_chart
 from ..export import rows_to_csv, to_json_bytes
 from ..forecast import ALL_BATCH, ALL_STANDARD, ModeMix, Volume, forecast, hybrid_mix
 from ..planning import RequestSize
-from .common import Settings, display_paths, mode_label, to_decimal
+from .common import Settings, display_paths, mode_label, relative_paths, to_decimal
 
 PLAN_COLOURS = {
     "all standard": MODE_COLOURS["standard"],
@@ -156,7 +156,7 @@ def render(settings: Settings) -> None:
     )
     d[1].download_button(
         "Download forecast (JSON)",
-        data=to_json_bytes(result.to_json()),
+        data=to_json_bytes(relative_paths(result.to_json())),
         file_name="forecast.json",
         mime="application/json",
         key="download_forecast_json",
