@@ -240,6 +240,36 @@ def test_example_answers_and_ratio_match_the_cli(app: AppTest, tmp_path: Path) -
     assert_matches_cli(tab(app, "Estimate"), expected)
 
 
+def as_format(fmt: str) -> bytes:
+    """The same rows as ``dataset()`` in another file format."""
+    rows = list(csv.DictReader(io.StringIO(dataset().decode("utf-8"), newline="")))
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+    if fmt == "tsv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]), delimiter="\t", lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        return buf.getvalue().encode("utf-8")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "jsonl", "parquet"])
+def test_other_file_formats_match_the_cli(app: AppTest, tmp_path: Path, fmt: str) -> None:
+    data = as_format(fmt)
+    (tmp_path / f"tickets.{fmt}").write_bytes(data)
+    upload(app, f"tickets.{fmt}", data, "application/octet-stream")
+    app.number_input(key="output_tokens").set_value(50).run()
+    expected = cli_estimate(tmp_path / f"tickets.{fmt}", "--column", "text", "--output-tokens", "50")
+    assert expected["format"] == fmt
+    assert_matches_cli(tab(app, "Estimate"), expected)
+
+
 def test_price_settings_reprice_without_recounting(
     app: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
