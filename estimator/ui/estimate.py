@@ -105,13 +105,11 @@ def render(settings: Settings) -> EstimateResult | None:
         for note in notes:
             st.caption(f"{upload.name}: {note}")
         options = request_inputs(settings, columns)
-        if options is None:
-            return None
         return show_estimate(settings, upload, options)
     return None
 
 
-def request_inputs(settings: Settings, columns: list[str]) -> CountOptions | None:
+def request_inputs(settings: Settings, columns: list[str]) -> CountOptions:
     priced = need_price(settings)
     left, right = st.columns(2)
     with left:
