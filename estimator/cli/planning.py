@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -259,8 +261,12 @@ def build_plan(usage: Usage, size: planning.RequestSize, priced: Any, kw: dict[s
         notes.append(f"no batch file format for {provider}: request lines sized in the OpenAI chat format")
     line_bytes = kw.get("bytes_per_request")
     if line_bytes is None and measured is None:
+        cap = kw.get("max_tokens")
+        if cap is None and fmt == "anthropic":
+            # Anthropic lines carry max_tokens; without one the expected output stands in for sizing.
+            cap = max(1, math.ceil(size.output_tokens))
         line_bytes = batchwriter.estimate_line_bytes(fmt, priced.model.id, input_tokens=size.input_decimal,
-                                                     max_tokens=kw.get("max_tokens"), rows=usage.requests)
+                                                     max_tokens=cap, rows=usage.requests)
         notes.append(f"batch file bytes estimated from one {line_bytes:,}-byte request line "
                      f"(~{batchwriter.DEFAULT_CHARS_PER_TOKEN} characters per prompt token)")
     typical = _dec(kw, "typical_batch_hours", minimum=Decimal(0))
