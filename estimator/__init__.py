@@ -33,7 +33,7 @@ from .datasets import OutputSpec, Progress, TokenProfile, count_dataset
 from .report import Estimate, PricedModel, build_estimate, model_rows, price_history, resolve_price
 from .logistics import BatchPlan, FileLimits, QueueLimit, plan_measured, plan_uniform
 from .planning import Decision, RateLimits, Throughput, decide, job_times, route_traffic
-from .forecast import Volume, forecast
+from .forecast import Forecast, Volume
 from .exercise import run_exercise
 from .batchwriter import write_batch_files
 
@@ -82,7 +82,7 @@ __all__ = [
     "count_dataset",
     "decide",
     "encoding_for_model",
-    "forecast",
+    "Forecast",
     "format_usd",
     "get_tokenizer",
     "job_times",

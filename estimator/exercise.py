@@ -26,7 +26,7 @@ from typing import Any
 from .errors import EstimatorError, PricingError, UsageError
 from .money import MILLION, cost_of, format_usd
 from .planning import DEFAULT_VALUE_PER_HOUR
-from .pricing import PriceBook
+from .pricing import PriceBook, display_path
 
 EXERCISE_MODEL = "gpt-4o-2024-05-13"
 EXERCISE_PRICE_DATE = dt.date(2024, 5, 13)
@@ -159,7 +159,7 @@ def exercise_price(
                              f"× {batch_multiplier} (--batch-multiplier)", price_per_mtok is not None)
     if price_per_mtok is None and entry is not None and entry.batch_output_per_mtok is not None:
         return ExercisePrice(per, entry.batch_output_per_mtok, None, source,
-                             f"explicit batch_output_per_mtok of the same entry ({entry.origin})", False)
+                             f"explicit batch_output_per_mtok of the same entry ({display_path(entry.origin)})", False)
     rule = entry.batch_rule if entry is not None else None
     if rule is None:
         raise UsageError(
