@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
-from estimator.datasets import OutputSpec, Progress, TokenProfile, count_dataset
+from estimator.datasets import Distribution, OutputSpec, Progress, TokenProfile, count_dataset
 from estimator.errors import DataError, UsageError
 from estimator.modes import Usage
 from estimator.pricing import Model, Price, PriceBook, load_pricebook
@@ -465,3 +467,34 @@ def test_cli_formats_match_the_reader() -> None:
     from estimator.readers import FORMATS
 
     assert _FORMATS == FORMATS
+
+
+# --------------------------------------------------------------------------
+# Histogram: exact percentiles in bounded memory
+# --------------------------------------------------------------------------
+
+
+@given(
+    st.lists(st.lists(st.integers(min_value=0, max_value=300_000), max_size=40), min_size=1, max_size=4),
+)
+def test_histogram_matches_sorted_values(parts: list[list[int]]) -> None:
+    import numpy as np
+
+    from estimator.datasets import Histogram
+
+    merged = Histogram()
+    for part in parts:
+        h = Histogram()
+        h.add(np.array(part, dtype=np.int64))
+        merged.merge(h)
+    values = sorted(v for part in parts for v in part)
+    d = merged.distribution()
+    if not values:
+        assert d == Distribution(Decimal(0), 0, 0, 0, 0)
+        return
+
+    def rank(p: int) -> int:
+        return values[max(1, math.ceil(p * len(values) / 100)) - 1]
+
+    assert (d.min, d.p50, d.p95, d.max) == (values[0], rank(50), rank(95), values[-1])
+    assert d.mean == Decimal(sum(values)) / len(values)
