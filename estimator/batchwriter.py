@@ -300,8 +300,10 @@ def normalize_prefix(prefix: str | Path) -> Path:
         p = p.with_suffix("")
     if p.name in ("", ".", ".."):
         raise UsageError(f"output prefix {str(prefix)!r} needs a file name part, e.g. out/requests")
-    if not p.parent.is_dir():
-        raise UsageError(f"output directory {str(p.parent)!r} does not exist; create it first")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot use output directory {str(p.parent)!r}: {exc.strerror}") from None
     return p
 
 

@@ -263,8 +263,13 @@ def test_existing_files_need_overwrite(tmp_path: Path) -> None:
 
 
 def test_prefix_checks(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="does not exist"):
-        write_batch_files(batches({"text": ["a"]}), prefix=tmp_path / "missing" / "p",
+    made = write_batch_files(batches({"text": ["a"]}), prefix=tmp_path / "new" / "dir" / "p",
+                             shape=RequestShape(column="text"), model="m", fmt="openai-chat", max_tokens=5,
+                             limits=FileLimits())
+    assert made.files[0].path == tmp_path / "new" / "dir" / "p-001.jsonl"
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(UsageError, match="cannot use output directory"):
+        write_batch_files(batches({"text": ["a"]}), prefix=tmp_path / "a-file" / "p",
                           shape=RequestShape(column="text"), model="m", fmt="openai-chat", max_tokens=5,
                           limits=FileLimits())
     m = write_batch_files(batches({"text": ["a"]}), prefix=tmp_path / "p.jsonl", shape=RequestShape(column="text"),
