@@ -48,6 +48,7 @@ from .sampling import Reservoir, SampleEstimate, estimate_from_sample, ratio_est
 MAX_LISTED_ROWS = 10  # row numbers kept for "first rows that ..." messages
 PROGRESS_INTERVAL = 0.2  # seconds between progress callbacks (at most ~5 per second)
 VERIFY_ROWS = 200  # rows cross-checked against tiktoken when the counter is a fast backend
+COUNT_CHUNK = 5_000  # texts per tokenizer call
 
 
 # --------------------------------------------------------------------------
@@ -393,13 +394,29 @@ def count_rows(
     Rows whose output value is bad raise a DataError, or with
     ``plan.skip_bad_values`` are left out and listed in ``Counts.skipped``.
     """
-    text_tok = np.asarray(tokenizer.count_batch(texts, threads=plan.threads), dtype=np.int64)
+    text_tok = count_texts(tokenizer, texts, plan.threads)
     rownos = (
         row_numbers
         if row_numbers is not None
         else np.arange(first_row, first_row + len(texts), dtype=np.int64)
     )
     return counts_from_tokens(plan, text_tok, columns, rownos, tokenizer)
+
+
+def count_texts(tokenizer: Any, texts: Sequence[str], threads: int | None) -> np.ndarray:
+    """Tokens of each text, ``COUNT_CHUNK`` texts per tokenizer call.
+
+    The chunks bound the tokenizer's working memory per call (its input
+    checks copy the texts), which matters with one counting thread per core.
+    """
+    if len(texts) <= COUNT_CHUNK:
+        return np.asarray(tokenizer.count_batch(texts, threads=threads), dtype=np.int64)
+    items = texts if isinstance(texts, list) else list(texts)
+    parts = [
+        np.asarray(tokenizer.count_batch(items[i : i + COUNT_CHUNK], threads=threads), dtype=np.int64)
+        for i in range(0, len(items), COUNT_CHUNK)
+    ]
+    return np.concatenate(parts)
 
 
 def counts_from_tokens(
@@ -448,9 +465,7 @@ def row_outputs(
             keep[[r for r, _ in bad]] = False
             skipped = [(int(rownos[r]), why) for r, why in bad]
     elif o.examples_column is not None:
-        out = np.asarray(
-            tokenizer.count_batch(list(columns[o.examples_column]), threads=plan.threads), dtype=np.int64
-        )
+        out = count_texts(tokenizer, list(columns[o.examples_column]), plan.threads)
     elif o.fixed is not None:
         out = np.full(n, o.fixed, dtype=np.int64)
     elif o.ratio is not None:
@@ -715,7 +730,7 @@ def _exact_pass(
     nbytes = 0
     workers = max(1, plan.threads or 1)
     one = replace(plan, threads=1)
-    feed = _Prefetcher(lambda: _batches(ds, plan), depth=workers + 1)
+    feed = _Prefetcher(lambda: _batches(ds, plan), depth=workers)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dataset-counter")
     running: set[Future[Counts]] = set()
 
@@ -935,7 +950,7 @@ def _sample_pass(
     _verify(tokenizer, texts, seed)
     scols = {c: [r.columns[c] for r in sampled] for c in plan.columns}
     srows = np.array([r.row for r in sampled], dtype=np.int64)
-    y = np.asarray(tokenizer.count_batch(texts, threads=plan.threads), dtype=np.int64)
+    y = count_texts(tokenizer, texts, plan.threads)
     x = np.array([r.nbytes for r in sampled], dtype=np.int64)
     sample_plan = replace(plan, context_window=None, thresholds=(), skip_bad_values=True)
     s = counts_from_tokens(sample_plan, y, scols, srows, tokenizer)
