@@ -367,6 +367,16 @@ def _gunzip_head(path: Path, n: int) -> bytes:
         raise DataError(f"{path}: gzip data is damaged ({exc}); decompress it and check the result") from None
 
 
+def _looks_like_jsonl(head: bytes) -> bool:
+    first = head.lstrip(codecs.BOM_UTF8).lstrip().split(b"\n", 1)[0].strip()
+    if not (first.startswith(b"{") and first.endswith(b"}")):
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except ValueError:
+        return False
+
+
 def _refuse_binary(path: Path, head: bytes, fmt: str) -> None:
     """Files that are not text at all, whatever their name says."""
     kind = fmt.upper()
@@ -389,6 +399,11 @@ def _refuse_binary(path: Path, head: bytes, fmt: str) -> None:
         )
     if head.startswith(b"%PDF"):
         raise DataError(f"{path}: this looks like a PDF file, not {kind}; export the table as CSV.")
+    if fmt in ("csv", "tsv") and _looks_like_jsonl(head):
+        raise DataError(
+            f"{path}: this looks like JSON Lines (the first line is a JSON object), not {kind}; "
+            "pass --format jsonl or rename it .jsonl (for a batch request file use 'validate-batch')."
+        )
     if _bom(head)[0] is None and b"\x00" in head[:1024] and _utf16_without_bom(head) is None:
         nul = head.index(b"\x00")
         raise DataError(

@@ -407,3 +407,18 @@ def test_jsonl_undecodable_beyond_the_sample(tmp_path: Path, monkeypatch: pytest
     path = write(tmp_path, "w.jsonl", b'{"text": "ok"}\n' * 3 + b'{"text": "caf\xe9"}\n')
     with pytest.raises(DataError, match=r"line 4: not UTF-8 text at byte 58 .*--encoding"):
         rows_of(path)
+
+
+def test_jsonl_named_csv_says_what_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "requests.csv"
+    path.write_bytes(b'{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {}}\n')
+    with pytest.raises(DataError, match="looks like JSON Lines"):
+        with open_dataset(path) as ds:
+            list(ds.batches(ds.info.columns[:1]))
+
+
+def test_csv_whose_first_cell_has_braces_is_still_csv(tmp_path: Path) -> None:
+    path = tmp_path / "braces.csv"
+    path.write_bytes(b"{template},x\n{a} and {b},1\n")
+    with open_dataset(path) as ds:
+        assert ds.info.columns == ["{template}", "x"]
