@@ -131,3 +131,39 @@ def test_fresh_interpreter_never_touches_the_network(tmp_path: Path) -> None:
     # the guard works: tiktoken's own loader tried to connect and failed
     assert result["tiktoken download"] != "succeeded"
     assert result["attempts after tiktoken"] > 0
+
+
+CLI_CHILD = """
+import sys
+from estimator.cli import main
+
+sys.argv = ["estimator"] + ARGS
+try:
+    main()
+finally:
+    if ATTEMPTS:
+        print("NETWORK ATTEMPTS:", ATTEMPTS, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["estimate", "examples/reviews.csv", "--model", "gpt-4o", "--column", "review",
+                      "--output-tokens", "50", "--json", "--no-progress"], id="estimate"),
+        pytest.param(["validate-batch", "examples/openai-batch.jsonl", "--json"], id="validate-batch"),
+        pytest.param(["exercise", "--json"], id="exercise"),
+    ],
+)
+def test_whole_commands_run_with_the_network_blocked(tmp_path: Path, args: list[str]) -> None:
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TIKTOKEN_", "DATA_GYM_"))}
+    env["TIKTOKEN_CACHE_DIR"] = str(tmp_path)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH", "")]))
+    code = textwrap.dedent(SOCKET_GUARD) + f"ARGS = {args!r}\n" + textwrap.dedent(CLI_CHILD)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "NETWORK ATTEMPTS" not in proc.stderr
+    json.loads(proc.stdout)
+    assert list(tmp_path.iterdir()) == []
