@@ -16,6 +16,7 @@ import pytest
 import streamlit as st
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
+from ticket_texts import TEXTS
 
 from estimator import format_usd, load_pricebook
 from estimator.cli import main as cli
@@ -23,16 +24,6 @@ from estimator.exercise import run_exercise
 from estimator.report import model_rows
 
 ROOT = Path(__file__).resolve().parents[1]
-TEXTS = [
-    "My order #4521 arrived with a cracked screen. Can I get a replacement?",
-    "How do I reset my password? The link in the e-mail has expired.",
-    'The invoice says "€49.99" but I was charged €59.99, please check.',
-    "Le colis n'est jamais arrivé, pouvez-vous vérifier le suivi ?",
-    "Multi-line message:\nfirst line\nsecond line, with a comma",
-    "=SUM(A1:A2) looks like a formula but is just text",
-    "NA",
-    "注文した商品がまだ届いていません。確認してください。",
-]
 
 
 def dataset(rows: int = 40) -> bytes:
@@ -70,6 +61,16 @@ def upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTe
     at.file_uploader(key="upload").set_value((name, data, mime)).run()
     assert not at.exception, at.exception
     return at
+
+
+def upload_and_save(
+    at: AppTest, tmp_path: Path, data: bytes, name: str = "tickets.csv", mime: str = "text/csv"
+) -> Path:
+    """Upload ``data`` to the app and save the same bytes where the command line can read them."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    upload(at, name, data, mime)
+    return path
 
 
 def tab(at: AppTest, label: str) -> Any:
@@ -173,12 +174,10 @@ def test_every_widget_has_a_key() -> None:
 
 
 def test_estimate_matches_the_cli(app: AppTest, tmp_path: Path) -> None:
-    data = dataset()
-    (tmp_path / "tickets.csv").write_bytes(data)
-    upload(app, "tickets.csv", data)
+    tickets = upload_and_save(app, tmp_path, dataset())
     assert app.selectbox(key="text_column").value == "text"
     app.number_input(key="output_tokens").set_value(50).run()
-    expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-tokens", "50")
+    expected = cli_estimate(tickets, "--column", "text", "--output-tokens", "50")
     est = tab(app, "Estimate")
     assert_matches_cli(est, expected)
     assert (
@@ -197,9 +196,7 @@ def test_estimate_matches_the_cli(app: AppTest, tmp_path: Path) -> None:
 
 
 def test_template_system_prompt_and_output_column_match_the_cli(app: AppTest, tmp_path: Path) -> None:
-    data = dataset()
-    (tmp_path / "tickets.csv").write_bytes(data)
-    upload(app, "tickets.csv", data)
+    tickets = upload_and_save(app, tmp_path, dataset())
     app.radio(key="shape_kind").set_value("template").run()
     app.text_area(key="template").input("Ticket {id}: {text}\nAnswer briefly.").run()
     app.text_area(key="system_prompt").input("You are a helpful support agent.").run()
@@ -207,7 +204,7 @@ def test_template_system_prompt_and_output_column_match_the_cli(app: AppTest, tm
     app.selectbox(key="output_column").set_value("answer_tokens").run()
     app.number_input(key="max_tokens").set_value(60).run()
     expected = cli_estimate(
-        tmp_path / "tickets.csv",
+        tickets,
         "--template",
         "Ticket {id}: {text}\nAnswer briefly.",
         "--system",
@@ -227,16 +224,14 @@ def test_template_system_prompt_and_output_column_match_the_cli(app: AppTest, tm
 
 
 def test_example_answers_and_ratio_match_the_cli(app: AppTest, tmp_path: Path) -> None:
-    data = dataset()
-    (tmp_path / "tickets.csv").write_bytes(data)
-    upload(app, "tickets.csv", data)
+    tickets = upload_and_save(app, tmp_path, dataset())
     app.selectbox(key="output_kind").set_value("examples_column").run()
     app.selectbox(key="output_examples_column").set_value("text").run()
-    expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-examples", "text")
+    expected = cli_estimate(tickets, "--column", "text", "--output-examples", "text")
     assert_matches_cli(tab(app, "Estimate"), expected)
     app.selectbox(key="output_kind").set_value("ratio").run()
     app.number_input(key="output_ratio").set_value(0.3).run()
-    expected = cli_estimate(tmp_path / "tickets.csv", "--column", "text", "--output-ratio", "0.3")
+    expected = cli_estimate(tickets, "--column", "text", "--output-ratio", "0.3")
     assert_matches_cli(tab(app, "Estimate"), expected)
 
 
@@ -261,11 +256,9 @@ def as_format(fmt: str) -> bytes:
 
 @pytest.mark.parametrize("fmt", ["tsv", "jsonl", "parquet"])
 def test_other_file_formats_match_the_cli(app: AppTest, tmp_path: Path, fmt: str) -> None:
-    data = as_format(fmt)
-    (tmp_path / f"tickets.{fmt}").write_bytes(data)
-    upload(app, f"tickets.{fmt}", data, "application/octet-stream")
+    tickets = upload_and_save(app, tmp_path, as_format(fmt), f"tickets.{fmt}", "application/octet-stream")
     app.number_input(key="output_tokens").set_value(50).run()
-    expected = cli_estimate(tmp_path / f"tickets.{fmt}", "--column", "text", "--output-tokens", "50")
+    expected = cli_estimate(tickets, "--column", "text", "--output-tokens", "50")
     assert expected["format"] == fmt
     assert_matches_cli(tab(app, "Estimate"), expected)
 
@@ -283,9 +276,7 @@ def test_price_settings_reprice_without_recounting(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(data_module, "count_dataset", counting)
-    data = dataset()
-    (tmp_path / "tickets.csv").write_bytes(data)
-    upload(app, "tickets.csv", data)
+    tickets = upload_and_save(app, tmp_path, dataset())
     app.number_input(key="output_tokens").set_value(50).run()
     assert len(calls) == 2  # the default output, then 50
 
@@ -297,7 +288,7 @@ def test_price_settings_reprice_without_recounting(
     app.number_input(key="tail_tokens").set_value(5).run()
     assert len(calls) == 2, "changing prices or mode parameters must not read the file again"
     expected = cli_estimate(
-        tmp_path / "tickets.csv",
+        tickets,
         "--column",
         "text",
         "--output-tokens",
@@ -323,14 +314,12 @@ def test_price_settings_reprice_without_recounting(
 
 
 def test_approximate_counts_are_labelled_with_intervals(app: AppTest, tmp_path: Path) -> None:
-    data = dataset()
-    (tmp_path / "tickets.csv").write_bytes(data)
     app.selectbox(key="provider").set_value("anthropic").run()
     app.selectbox(key="model").set_value("claude-sonnet-4-5-20250929").run()
-    upload(app, "tickets.csv", data)
+    tickets = upload_and_save(app, tmp_path, dataset())
     app.number_input(key="output_tokens").set_value(50).run()
     expected = cli_estimate(
-        tmp_path / "tickets.csv",
+        tickets,
         "--column",
         "text",
         "--output-tokens",
@@ -349,15 +338,11 @@ def test_approximate_counts_are_labelled_with_intervals(app: AppTest, tmp_path: 
 
 
 def test_sampled_estimates_say_so_with_their_interval(app: AppTest, tmp_path: Path) -> None:
-    data = dataset(400)
-    (tmp_path / "tickets.csv").write_bytes(data)
-    upload(app, "tickets.csv", data)
+    tickets = upload_and_save(app, tmp_path, dataset(400))
     app.number_input(key="output_tokens").set_value(50).run()
     app.checkbox(key="use_sample").check().run()
     app.number_input(key="sample_rows").set_value(50).run()
-    expected = cli_estimate(
-        tmp_path / "tickets.csv", "--column", "text", "--output-tokens", "50", "--sample", "50"
-    )
+    expected = cli_estimate(tickets, "--column", "text", "--output-tokens", "50", "--sample", "50")
     est = tab(app, "Estimate")
     assert_matches_cli(est, expected)
     (info,) = [i.value for i in est.info if "Estimated from a sample" in i.value]
@@ -477,25 +462,30 @@ def test_an_unexpected_failure_is_a_message_not_a_trace(
 # --------------------------------------------------------------------------
 
 
-def test_time_value_recommendation_matches_the_cli_plan(app: AppTest) -> None:
-    tv = tab(app, "Time value")
-    app.number_input(key="tv_rows").set_value(2_000_000).run()
-    app.number_input(key="value_per_hour").set_value(20.0).run()
-    expected = run_cli(
+def cli_plan(rows: int, *args: str) -> dict[str, Any]:
+    """The command line's plan for the Time value tab's job: gpt-4o, 500 prompt and 200 answer
+    tokens a row, OpenAI tier 3 limits."""
+    return run_cli(
         "plan",
         "--model",
         "gpt-4o",
         "--rows",
-        "2000000",
+        str(rows),
         "--input-tokens-per-row",
         "500",
         "--output-tokens-per-row",
         "200",
         "--limits",
         "openai-tier-3",
-        "--value-per-hour",
-        "20",
+        *args,
     )
+
+
+def test_time_value_recommendation_matches_the_cli_plan(app: AppTest) -> None:
+    tv = tab(app, "Time value")
+    app.number_input(key="tv_rows").set_value(2_000_000).run()
+    app.number_input(key="value_per_hour").set_value(20.0).run()
+    expected = cli_plan(2_000_000, "--value-per-hour", "20")
     d = expected["decision"]
     tv = tab(app, "Time value")
     (box,) = [s.value for s in tv.success]
@@ -520,21 +510,7 @@ def test_time_value_recommendation_matches_the_cli_plan(app: AppTest) -> None:
 def test_a_deadline_batch_cannot_meet_sends_the_requests_now(app: AppTest) -> None:
     app.radio(key="tv_basis").set_value("deadline").run()
     app.number_input(key="deadline_hours").set_value(2.0).run()
-    expected = run_cli(
-        "plan",
-        "--model",
-        "gpt-4o",
-        "--rows",
-        "100000",
-        "--input-tokens-per-row",
-        "500",
-        "--output-tokens-per-row",
-        "200",
-        "--limits",
-        "openai-tier-3",
-        "--deadline-hours",
-        "2",
-    )
+    expected = cli_plan(100_000, "--deadline-hours", "2")
     (box,) = [s.value for s in tab(app, "Time value").success]
     assert box.endswith(expected["decision"]["reason"])
     assert "misses the 2 h deadline" in box
@@ -546,15 +522,13 @@ def test_a_deadline_batch_cannot_meet_sends_the_requests_now(app: AppTest) -> No
 
 
 def test_batch_plan_of_a_dataset_matches_the_written_files(app: AppTest, tmp_path: Path) -> None:
-    data = dataset(120)
-    (tmp_path / "tickets.csv").write_bytes(data)
-    upload(app, "tickets.csv", data)
+    tickets = upload_and_save(app, tmp_path, dataset(120))
     app.number_input(key="max_tokens").set_value(100).run()
     bp = tab(app, "Batch plan")
     assert any("max_tokens 100" in c.value for c in bp.caption)  # taken from the Estimate tab
     manifest = run_cli(
         "write-batch",
-        str(tmp_path / "tickets.csv"),
+        str(tickets),
         "--model",
         "gpt-4o",
         "--column",
@@ -593,24 +567,28 @@ def test_big_files_are_not_read_again_unless_asked(app: AppTest, monkeypatch: py
     assert [b.label for b in bp.get("download_button")] == ["Download 1 batch file (JSONL)"]
 
 
-def test_batch_files_download_holds_one_request_per_row(tmp_path: Path) -> None:
+def batch_files(rows: int, **settings: Any) -> bytes:
+    """The Batch plan tab's download for ``dataset(rows)``: gpt-4o chat requests over the text column."""
     from estimator.ui.batchplan import BatchJob, batch_files_bytes
     from estimator.ui.data import Upload
 
-    data = dataset(30)
-    job = BatchJob(
-        model="gpt-4o",
-        format="openai-chat",
-        column="text",
-        template=None,
-        system="Be brief.",
-        max_tokens=100,
-        id_column="id",
-        queue_tokens=None,
-        queue_requests=None,
-        typical_wave_hours=Decimal(6),
-    )
-    lines = batch_files_bytes(Upload.of("tickets.csv", data), job).decode("utf-8").splitlines()
+    job: dict[str, Any] = {
+        "model": "gpt-4o",
+        "format": "openai-chat",
+        "column": "text",
+        "template": None,
+        "system": None,
+        "max_tokens": None,
+        "id_column": None,
+        "queue_tokens": None,
+        "queue_requests": None,
+        "typical_wave_hours": Decimal(6),
+    }
+    return batch_files_bytes(Upload.of("tickets.csv", dataset(rows)), BatchJob(**{**job, **settings}))
+
+
+def test_batch_files_download_holds_one_request_per_row(tmp_path: Path) -> None:
+    lines = batch_files(30, system="Be brief.", max_tokens=100, id_column="id").decode("utf-8").splitlines()
     assert len(lines) == 30
     first = json.loads(lines[0])
     assert first["custom_id"] == "1"
@@ -621,24 +599,8 @@ def test_batch_files_download_holds_one_request_per_row(tmp_path: Path) -> None:
 def test_several_batch_files_come_as_a_zip_with_a_manifest(tmp_path: Path) -> None:
     import zipfile
 
-    from estimator.ui.batchplan import BatchJob, batch_files_bytes
-    from estimator.ui.data import Upload
-
-    data = dataset(30)
     # A queue of 200 prompt tokens forces several files.
-    job = BatchJob(
-        model="gpt-4o",
-        format="openai-chat",
-        column="text",
-        template=None,
-        system=None,
-        max_tokens=None,
-        id_column=None,
-        queue_tokens=200,
-        queue_requests=None,
-        typical_wave_hours=Decimal(6),
-    )
-    archive = zipfile.ZipFile(io.BytesIO(batch_files_bytes(Upload.of("tickets.csv", data), job)))
+    archive = zipfile.ZipFile(io.BytesIO(batch_files(30, queue_tokens=200)))
     names = archive.namelist()
     assert "manifest.json" in names
     jsonl = sorted(n for n in names if n.endswith(".jsonl"))

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import ticket_texts
 
 from estimator import MODE_LABELS, format_usd
 
@@ -40,14 +41,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TEXTS = [
-    "My order #4521 arrived with a cracked screen. Can I get a replacement?",
-    "How do I reset my password? The link in the e-mail has expired.",
-    'The invoice says "€49.99" but I was charged €59.99, please check.',
-    "Le colis n'est jamais arrivé, pouvez-vous vérifier le suivi ?",
-    "Multi-line message:\nfirst line\nsecond line, with a comma",
-    "=SUM(A1:A2) looks like a formula but is just text",
-]
+TEXTS = ticket_texts.TEXTS[:6]  # all but the "NA" and Japanese tickets
 
 
 def free_port() -> int:

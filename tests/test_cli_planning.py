@@ -9,61 +9,25 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from pricing_tables import ANNOUNCED_CUT_2031, model_entry, price_entry, provider_toml, write_table
 
 from estimator.cli import main
 
-PRICES = """
-schema_version = 1
-provider = "openai"
-display_name = "OpenAI (test prices)"
-pricing_page = "https://example.test/pricing"
-
-[batch]
-discount_multiplier = 0.5
-cached_input = "stack"
-completion_window_hours = 24
-max_requests_per_file = 50000
-max_bytes_per_file = 209715200
-source = "https://example.test/batch"
-checked = 2025-01-01
-
-[[models]]
-id = "test-flat-15"
-display_name = "Every token at $15"
-tokenizer = "o200k_base"
-checked = 2025-01-01
-
-[[models.prices]]
-effective_from = 2024-01-01
-input_per_mtok = 15
-output_per_mtok = 15
-source = "https://example.test/pricing"
-
-[[models]]
-id = "test-cut"
-display_name = "A model with an announced price cut"
-tokenizer = "o200k_base"
-checked = 2025-01-01
-
-[[models.prices]]
-effective_from = 2024-01-01
-input_per_mtok = 5
-output_per_mtok = 15
-source = "https://example.test/pricing"
-
-[[models.prices]]
-effective_from = 2031-01-01
-input_per_mtok = 1
-output_per_mtok = 4
-source = "https://example.test/announced-cut"
-"""
+PRICES = provider_toml(
+    model_entry("test-flat-15", "Every token at $15", price_entry("2024-01-01", 15, 15)),
+    model_entry(
+        "test-cut",
+        "A model with an announced price cut",
+        price_entry("2024-01-01", 5, 15),
+        ANNOUNCED_CUT_2031,
+    ),
+    display_name="OpenAI (test prices)",
+)
 
 
 @pytest.fixture()
 def prices(tmp_path: Path) -> str:
-    path = tmp_path / "test-prices.toml"
-    path.write_text(PRICES, encoding="utf-8")
-    return str(path)
+    return str(write_table(tmp_path, PRICES, "test-prices.toml"))
 
 
 def run(*args: str) -> Result:

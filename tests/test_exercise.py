@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pricing_tables import book_from, model_entry, price_entry, provider_toml
 
 from estimator.errors import EstimatorError, UnknownModelError, UsageError
 from estimator.exercise import EXERCISE_MODEL, exercise_price, price_text, run_exercise, scenario
@@ -14,45 +15,17 @@ from estimator.modes import Usage, compare
 from estimator.planning import decide
 from estimator.pricing import PriceBook, load_pricebook
 
-HEADER = """
-schema_version = 1
-provider = "openai"
-display_name = "OpenAI"
-pricing_page = "https://example.test/pricing"
-
-[batch]
-discount_multiplier = 0.5
-cached_input = "stack"
-completion_window_hours = 24
-source = "https://example.test/batch"
-checked = 2025-01-01
-"""
-
-SNAPSHOT = """
-[[models]]
-id = "gpt-4o-2024-05-13"
-display_name = "GPT-4o (2024-05-13)"
-tokenizer = "o200k_base"
-checked = 2025-01-01
-
-[[models.prices]]
-effective_from = 2024-05-13
-input_per_mtok = 5
-output_per_mtok = 15
-source = "https://example.test/pricing"
-{explicit}
-[[models.prices]]
-effective_from = 2025-06-01
-input_per_mtok = 1
-output_per_mtok = 3
-source = "https://example.test/later"
-"""
-
 
 def book(tmp_path: Path, explicit_batch: bool = False) -> PriceBook:
-    explicit = "batch_input_per_mtok = 2.5\nbatch_output_per_mtok = 7.5\n" if explicit_batch else ""
-    (tmp_path / "openai.toml").write_text(HEADER + SNAPSHOT.format(explicit=explicit), encoding="utf-8")
-    return load_pricebook(directory=tmp_path)
+    explicit = {"batch_input_per_mtok": "2.5", "batch_output_per_mtok": "7.5"} if explicit_batch else {}
+    snapshot = model_entry(
+        "gpt-4o-2024-05-13",
+        "GPT-4o (2024-05-13)",
+        price_entry("2024-05-13", 5, 15, **explicit),
+        price_entry("2025-06-01", 1, 3, source="https://example.test/later"),
+    )
+    table = provider_toml(snapshot, max_requests_per_file=None, max_bytes_per_file=None)
+    return book_from(tmp_path, table, "openai.toml")
 
 
 def test_classic_figures(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pricing_tables import ANNOUNCED_CUT_2031, book_from, model_entry, price_entry, provider_toml
 
 from estimator.errors import PricingError, UsageError
 from estimator.forecast import (
@@ -23,52 +24,24 @@ from estimator.forecast import (
     months_until_over,
 )
 from estimator.planning import RequestSize
-from estimator.pricing import Model, load_pricebook
+from estimator.pricing import Model
 
-TOML = """
-schema_version = 1
-provider = "openai"
-display_name = "OpenAI"
-pricing_page = "https://example.test/pricing"
-
-[batch]
-discount_multiplier = 0.5
-cached_input = "stack"
-completion_window_hours = 24
-source = "https://example.test/batch"
-checked = 2025-01-01
-
-[[models]]
-id = "m"
-display_name = "A model with a future price cut"
-tokenizer = "o200k_base"
-checked = 2025-01-01
-
-[[models.prices]]
-effective_from = 2024-05-13
-input_per_mtok = 5
-output_per_mtok = 15
-source = "https://example.test/pricing"
-
-[[models.prices]]
-effective_from = 2024-10-02
-input_per_mtok = 2.5
-output_per_mtok = 10
-source = "https://example.test/pricing"
-
-[[models.prices]]
-effective_from = 2031-01-01
-input_per_mtok = 1
-output_per_mtok = 4
-source = "https://example.test/announced-cut"
-"""
+TOML = provider_toml(
+    model_entry(
+        "m",
+        "A model with a future price cut",
+        price_entry("2024-05-13", 5, 15),
+        price_entry("2024-10-02", "2.5", 10),
+        ANNOUNCED_CUT_2031,
+    ),
+    max_requests_per_file=None,
+    max_bytes_per_file=None,
+)
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Model:
-    d = tmp_path_factory.mktemp("pricing")
-    (d / "test.toml").write_text(TOML, encoding="utf-8")
-    return load_pricebook(directory=d).model("m")
+    return book_from(tmp_path_factory.mktemp("pricing"), TOML).model("m")
 
 
 # 1,000 requests of 1,000 input + 100 output tokens: 1M input + 100k output tokens.

@@ -9,6 +9,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pricing_tables import GPT4O_LAUNCH, parse, provider_toml
 
 from estimator.errors import DataError, EstimatorError, UsageError
 from estimator.logistics import (
@@ -22,7 +23,7 @@ from estimator.logistics import (
     split_uniform,
 )
 from estimator.modes import Usage, compare
-from estimator.pricing import BatchRule, parse_provider
+from estimator.pricing import BatchRule
 
 MIB200 = 200 * 1024 * 1024  # OpenAI's "200 MB" as the shipped table writes it
 
@@ -244,37 +245,8 @@ def test_waves_respect_the_queue(sizes: list[tuple[int, int]], max_bytes: int, q
 # Expired batches
 # --------------------------------------------------------------------------
 
-TOML = """
-schema_version = 1
-provider = "openai"
-display_name = "OpenAI"
-pricing_page = "https://example.test/pricing"
-
-[batch]
-discount_multiplier = 0.5
-cached_input = "stack"
-completion_window_hours = 24
-max_requests_per_file = 50000
-max_bytes_per_file = 209715200
-source = "https://example.test/batch"
-checked = 2025-01-01
-
-[[models]]
-id = "gpt-4o"
-display_name = "GPT-4o"
-tokenizer = "o200k_base"
-checked = 2025-01-01
-
-[[models.prices]]
-effective_from = 2024-05-13
-input_per_mtok = 5
-output_per_mtok = 15
-source = "https://example.test/pricing"
-"""
-
-
 def test_expiry_bills_only_completed_requests() -> None:
-    price = parse_provider(TOML, "test.toml").models[0].price_on(dt.date(2025, 1, 1))
+    price = parse(provider_toml(GPT4O_LAUNCH)).models[0].price_on(dt.date(2025, 1, 1))
     cmp = compare(Usage(1_000, 1_000_000, 1_000_000), price)
     assert cmp.modes["batch"].total_cost == Decimal(10)  # (5 + 15) / 2
     plan = plan_uniform("gpt-4o", 1_000, line_bytes=100, input_tokens_per_request=1_000, rule=price.batch_rule)

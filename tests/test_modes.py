@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pricing_tables import model_entry, parse, price_entry, provider_toml
 
 from estimator.errors import PricingError, UsageError
 from estimator.modes import (
@@ -18,65 +19,32 @@ from estimator.modes import (
     compare,
     early_exit_output,
 )
-from estimator.pricing import parse_provider
 
-TABLE = """
-provider = "acme"
-display_name = "Acme"
-pricing_page = "https://example.com/pricing"
+TABLE = provider_toml(
+    model_entry("flat", "Flat", price_entry("2024-01-01", "2.50", "10.00", cached_input_per_mtok="1.25")),
+    model_entry(
+        "tiered",
+        "Tiered",
+        price_entry(
+            "2024-01-01",
+            "1.25",
+            "10.00",
+            cache_write_per_mtok="1.5625",
+            tiers=[{"above_input_tokens": 200000, "input_per_mtok": "2.50", "output_per_mtok": "15.00"}],
+        ),
+        tokenizer="approx:gemini",
+    ),
+    model_entry(
+        "explicit",
+        "Explicit batch",
+        price_entry("2024-01-01", 3, 6, batch_input_per_mtok=2, batch_output_per_mtok=5),
+        tokenizer="cl100k_base",
+    ),
+    provider="acme",
+    display_name="Acme",
+)
 
-[batch]
-discount_multiplier = 0.5
-cached_input = "stack"
-completion_window_hours = 24
-max_requests_per_file = 50000
-max_bytes_per_file = 209715200
-source = "https://example.com/batch"
-checked = 2026-11-01
-
-[[models]]
-id = "flat"
-display_name = "Flat"
-tokenizer = "o200k_base"
-checked = 2026-11-01
-[[models.prices]]
-effective_from = 2024-01-01
-input_per_mtok = 2.50
-cached_input_per_mtok = 1.25
-output_per_mtok = 10.00
-source = "https://example.com/pricing"
-
-[[models]]
-id = "tiered"
-display_name = "Tiered"
-tokenizer = "approx:gemini"
-checked = 2026-11-01
-[[models.prices]]
-effective_from = 2024-01-01
-input_per_mtok = 1.25
-output_per_mtok = 10.00
-cache_write_per_mtok = 1.5625
-source = "https://example.com/pricing"
-  [[models.prices.tiers]]
-  above_input_tokens = 200000
-  input_per_mtok = 2.50
-  output_per_mtok = 15.00
-
-[[models]]
-id = "explicit"
-display_name = "Explicit batch"
-tokenizer = "cl100k_base"
-checked = 2026-11-01
-[[models.prices]]
-effective_from = 2024-01-01
-input_per_mtok = 3
-output_per_mtok = 6
-batch_input_per_mtok = 2
-batch_output_per_mtok = 5
-source = "https://example.com/pricing"
-"""
-
-PROVIDER = parse_provider(TABLE, "test.toml")
+PROVIDER = parse(TABLE)
 PRICES = {m.id: m.prices[0] for m in PROVIDER.models}
 
 
@@ -127,25 +95,16 @@ def test_early_exit_bills_seen_share_plus_tail() -> None:
     assert early_exit_output(10_000, 100, ee) == 5_000 + 50 * 30
 
 
-NO_RULE = """
-provider = "norule"
-display_name = "No batch rule"
-pricing_page = "https://example.com/pricing"
-[[models]]
-id = "plain"
-display_name = "Plain"
-tokenizer = "o200k_base"
-checked = 2026-11-01
-[[models.prices]]
-effective_from = 2024-01-01
-input_per_mtok = 1
-output_per_mtok = 2
-source = "https://example.com/pricing"
-"""
+NO_RULE = provider_toml(
+    model_entry("plain", "Plain", price_entry("2024-01-01", 1, 2)),
+    provider="norule",
+    display_name="No batch rule",
+    batch=False,
+)
 
 
 def test_batch_needs_a_rule_or_explicit_price() -> None:
-    price = parse_provider(NO_RULE, "norule.toml").models[0].prices[0]
+    price = parse(NO_RULE, "norule.toml").models[0].prices[0]
     with pytest.raises(PricingError, match="batch"):
         compare(Usage(1, 10, 10), price)
 

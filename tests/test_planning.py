@@ -9,6 +9,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pricing_tables import GPT4O_LAUNCH, model_entry, parse, price_entry, provider_toml
 
 from estimator.errors import UsageError
 from estimator.logistics import QueueLimit, plan_uniform
@@ -28,49 +29,14 @@ from estimator.planning import (
     route_traffic,
     standard_time,
 )
-from estimator.pricing import Price, parse_provider
+from estimator.pricing import Price
 
-TOML = """
-schema_version = 1
-provider = "openai"
-display_name = "OpenAI"
-pricing_page = "https://example.test/pricing"
-
-[batch]
-discount_multiplier = 0.5
-cached_input = "stack"
-completion_window_hours = 24
-max_requests_per_file = 50000
-max_bytes_per_file = 209715200
-source = "https://example.test/batch"
-checked = 2025-01-01
-
-[[models]]
-id = "flat-15"
-display_name = "Every token at $15"
-tokenizer = "o200k_base"
-checked = 2025-01-01
-
-[[models.prices]]
-effective_from = 2024-05-13
-input_per_mtok = 15
-output_per_mtok = 15
-source = "https://example.test/pricing"
-
-[[models]]
-id = "gpt-4o"
-display_name = "GPT-4o"
-tokenizer = "o200k_base"
-checked = 2025-01-01
-
-[[models.prices]]
-effective_from = 2024-05-13
-input_per_mtok = 5
-output_per_mtok = 15
-source = "https://example.test/pricing"
-"""
-
-PROVIDER = parse_provider(TOML, "test.toml")
+PROVIDER = parse(
+    provider_toml(
+        model_entry("flat-15", "Every token at $15", price_entry("2024-05-13", 15, 15)),
+        GPT4O_LAUNCH,
+    )
+)
 
 
 def price(model: str) -> Price:

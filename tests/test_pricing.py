@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pricing_tables import model_entry, price_entry, provider_toml, write_table
 
 from estimator.errors import PricingError, UnknownModelError
 from estimator.pricing import (
@@ -115,38 +116,28 @@ def test_invalid_files_name_the_file_and_the_field(tmp_path: Path, text: str, me
     assert message in str(info.value)
 
 
-USER_FILE = """
-provider = "openai"
-display_name = "OpenAI (negotiated)"
-pricing_page = "https://example.com/contract"
-
-[[models]]
-id = "gpt-4o"
-display_name = "GPT-4o at our contract rate"
-tokenizer = "o200k_base"
-checked = 2026-11-01
-[[models.prices]]
-effective_from = 2026-01-01
-input_per_mtok = 2.00
-output_per_mtok = 8.00
-source = "https://example.com/contract"
-
-[[models]]
-id = "ft:gpt-4o-mini:acme"
-display_name = "Our fine-tune"
-tokenizer = "o200k_base"
-checked = 2026-11-01
-[[models.prices]]
-effective_from = 2025-01-01
-input_per_mtok = 0.30
-output_per_mtok = 1.20
-source = "https://example.com/contract"
-"""
+CONTRACT = "https://example.com/contract"
+USER_FILE = provider_toml(
+    model_entry(
+        "gpt-4o",
+        "GPT-4o at our contract rate",
+        price_entry("2026-01-01", "2.00", "8.00", source=CONTRACT),
+        checked="2026-11-01",
+    ),
+    model_entry(
+        "ft:gpt-4o-mini:acme",
+        "Our fine-tune",
+        price_entry("2025-01-01", "0.30", "1.20", source=CONTRACT),
+        checked="2026-11-01",
+    ),
+    display_name="OpenAI (negotiated)",
+    pricing_page=CONTRACT,
+    batch=False,
+)
 
 
 def test_user_file_overrides_and_adds_models(tmp_path: Path) -> None:
-    path = tmp_path / "contract.toml"
-    path.write_text(USER_FILE, encoding="utf-8")
+    path = write_table(tmp_path, USER_FILE, "contract.toml")
     book = load_pricebook(extra_files=[path])
     assert book.price("gpt-4o", dt.date(2026, 6, 1)).input_per_mtok == Decimal("2.00")
     assert book.price("ft:gpt-4o-mini:acme").output_per_mtok == Decimal("1.20")
