@@ -24,24 +24,105 @@ from .modes import (
     compare,
 )
 from .money import format_usd, quantize, to_decimal
-from .pricing import Model, Price, PriceBook, Provider, load_pricebook, override_price
+from .pricing import (
+    BatchRule,
+    Model,
+    Price,
+    PriceBook,
+    Provider,
+    ProviderFile,
+    display_path,
+    load_pricebook,
+    override_price,
+    shipped_pricing_dir,
+)
 from .requests import RequestShape, build_messages, render_texts, template_fields
 from .tokens import Tokenizer, chat_tokens, encoding_for_model, get_tokenizer, load_encoding
-from .readers import Dataset, DatasetInfo, RowBatch, open_dataset
+from .readers import FORMATS, Dataset, DatasetInfo, RowBatch, open_dataset
 from .batchfiles import BatchFileReport, read_batch_file
 from .datasets import OutputSpec, Progress, TokenProfile, count_dataset
-from .report import Estimate, PricedModel, build_estimate, model_rows, price_history, resolve_price
-from .logistics import BatchPlan, FileLimits, QueueLimit, plan_measured, plan_uniform
-from .planning import Decision, RateLimits, Throughput, decide, job_times, route_traffic
-from .forecast import Forecast, Volume
-from .exercise import run_exercise
-from .batchwriter import write_batch_files
+from .report import (
+    Estimate,
+    PricedModel,
+    build_estimate,
+    format_table,
+    model_rows,
+    price_history,
+    resolve_price,
+)
+from .logistics import (
+    DEFAULT_TYPICAL_WAVE_HOURS,
+    BatchPlan,
+    ExpiryOutcome,
+    FileLimits,
+    QueueLimit,
+    expiry_outcome,
+    plan_measured,
+    plan_uniform,
+)
+from .planning import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_LATENCY_SECONDS,
+    DEFAULT_VALUE_PER_HOUR,
+    RATE_LIMIT_EXAMPLES,
+    Decision,
+    ModeTime,
+    RateLimitExample,
+    RateLimits,
+    RequestSize,
+    Throughput,
+    TrafficMix,
+    decide,
+    decide_for_job,
+    format_hours,
+    job_times,
+    rate_limit_example,
+    route_traffic,
+)
+from .forecast import ALL_BATCH, ALL_STANDARD, PRICING_RULES, Forecast, ModeMix, Volume, hybrid_mix
+# Exported under another name: a function called ``forecast`` here would shadow the
+# ``estimator.forecast`` module (``from estimator import forecast`` would give the function).
+from .forecast import forecast as build_forecast
+from .exercise import (
+    DEFAULT_ROWS,
+    DEFAULT_TOKENS_PER_ROW,
+    DEFAULT_WAIT_HOURS,
+    EXERCISE_MODEL,
+    EXERCISE_PRICE_DATE,
+    exercise_price,
+    price_text,
+    run_exercise,
+)
+from .batchwriter import (
+    DEFAULT_CHARS_PER_TOKEN,
+    estimate_line_bytes,
+    format_for,
+    iter_requests,
+    write_batch_files,
+)
+from .export import estimate_csv, estimate_json, rows_to_csv, to_json_bytes
 
 __all__ = [
+    "ALL_BATCH",
+    "ALL_STANDARD",
+    "DEFAULT_CHARS_PER_TOKEN",
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_LATENCY_SECONDS",
+    "DEFAULT_ROWS",
+    "DEFAULT_TOKENS_PER_ROW",
+    "DEFAULT_TYPICAL_WAVE_HOURS",
+    "DEFAULT_VALUE_PER_HOUR",
+    "DEFAULT_WAIT_HOURS",
+    "EXERCISE_MODEL",
+    "EXERCISE_PRICE_DATE",
+    "FORMATS",
     "MODES",
     "MODE_LABELS",
+    "PRICING_RULES",
+    "RATE_LIMIT_EXAMPLES",
     "BatchFileReport",
     "BatchPlan",
+    "BatchRule",
     "CacheParams",
     "Comparison",
     "DataError",
@@ -51,9 +132,13 @@ __all__ = [
     "EarlyExitParams",
     "Estimate",
     "EstimatorError",
+    "ExpiryOutcome",
     "FileLimits",
+    "Forecast",
     "ModeCost",
+    "ModeMix",
     "ModeParams",
+    "ModeTime",
     "Model",
     "OutputSpec",
     "Price",
@@ -62,29 +147,45 @@ __all__ = [
     "PricingError",
     "Progress",
     "Provider",
+    "ProviderFile",
     "QueueLimit",
+    "RateLimitExample",
     "RateLimits",
     "RequestShape",
+    "RequestSize",
     "RowBatch",
     "Throughput",
     "TierUsage",
     "TokenProfile",
     "Tokenizer",
     "TokenizerError",
+    "TrafficMix",
     "UnknownModelError",
     "Usage",
     "UsageError",
     "Volume",
     "build_estimate",
+    "build_forecast",
     "build_messages",
     "chat_tokens",
     "compare",
     "count_dataset",
     "decide",
+    "decide_for_job",
+    "display_path",
     "encoding_for_model",
-    "Forecast",
+    "estimate_csv",
+    "estimate_json",
+    "estimate_line_bytes",
+    "exercise_price",
+    "expiry_outcome",
+    "format_for",
+    "format_hours",
+    "format_table",
     "format_usd",
     "get_tokenizer",
+    "hybrid_mix",
+    "iter_requests",
     "job_times",
     "load_encoding",
     "load_pricebook",
@@ -94,13 +195,18 @@ __all__ = [
     "plan_measured",
     "plan_uniform",
     "price_history",
+    "price_text",
     "quantize",
+    "rate_limit_example",
     "read_batch_file",
     "render_texts",
     "resolve_price",
     "route_traffic",
+    "rows_to_csv",
     "run_exercise",
+    "shipped_pricing_dir",
     "template_fields",
     "to_decimal",
+    "to_json_bytes",
     "write_batch_files",
 ]

@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from ..errors import EstimatorError
+from .. import EstimatorError, to_decimal
+
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
@@ -43,8 +44,6 @@ def echo_json(data: object) -> None:
 
 
 def decimal_option(value: str | None, name: str) -> Decimal | None:
-    from ..money import to_decimal
-
     if value is None:
         return None
     try:

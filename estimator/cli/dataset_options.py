@@ -21,10 +21,7 @@ from typing import Any
 
 import click
 
-from ..datasets import OutputSpec, Progress, TokenProfile, count_dataset
-from ..errors import UsageError
-from ..pricing import Model, Price
-from ..requests import RequestShape
+from .. import Model, OutputSpec, Price, Progress, RequestShape, TokenProfile, UsageError, count_dataset
 
 _FORMATS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
 

@@ -6,8 +6,7 @@ from typing import Any
 
 import click
 
-from ..batchfiles import BatchFileReport, read_batch_file
-from ..readers import FORMATS, open_dataset
+from .. import FORMATS, BatchFileReport, open_dataset, read_batch_file
 from .base import echo_json, main
 
 _PREVIEW_ROWS = 3

@@ -11,11 +11,24 @@ from typing import Any
 
 import click
 
-from .. import report
-from ..errors import UsageError
-from ..modes import CacheParams, EarlyExitParams, ModeParams
-from ..money import format_usd
-from ..pricing import PriceBook, ProviderFile, display_path, load_pricebook
+from .. import (
+    CacheParams,
+    EarlyExitParams,
+    ModeParams,
+    PriceBook,
+    PricedModel,
+    ProviderFile,
+    UsageError,
+    build_estimate,
+    display_path,
+    format_table,
+    format_usd,
+    get_tokenizer,
+    load_pricebook,
+    model_rows,
+    price_history,
+    resolve_price,
+)
 from .base import decimal_option, echo_json, main
 
 
@@ -78,8 +91,8 @@ def book_from(kw: dict[str, Any]) -> PriceBook:
     return load_pricebook(extra_files=kw.get("price_files") or ())
 
 
-def price_from(book: PriceBook, model: str, kw: dict[str, Any]) -> report.PricedModel:
-    return report.resolve_price(
+def price_from(book: PriceBook, model: str, kw: dict[str, Any]) -> PricedModel:
+    return resolve_price(
         book,
         model,
         as_of=_parse_date(kw.get("as_of")),
@@ -112,7 +125,7 @@ def estimate(**kw: Any) -> None:
     priced = price_from(book, kw["model"], kw)
     params = mode_params_from(kw)
     profile = profile_from_options(kw, priced.model, priced.price)
-    result = report.build_estimate(profile, priced, params)
+    result = build_estimate(profile, priced, params)
     if kw["as_json"]:
         echo_json(result.to_json())
     else:
@@ -127,11 +140,11 @@ def estimate(**kw: Any) -> None:
 def models(provider: str | None, as_of: str | None, price_files: tuple[str, ...], as_json: bool) -> None:
     """List every priced model with its current prices (USD per million tokens)."""
     book = load_pricebook(extra_files=price_files)
-    rows = report.model_rows(book, as_of=_parse_date(as_of), provider=provider)
+    rows = model_rows(book, as_of=_parse_date(as_of), provider=provider)
     if as_json:
         echo_json(rows)
         return
-    click.echo(report.format_table(
+    click.echo(format_table(
         rows,
         columns=[("provider", "provider"), ("model", "model"), ("input", "input_per_mtok"),
                  ("cached", "cached_input_per_mtok"), ("output", "output_per_mtok"),
@@ -148,7 +161,7 @@ def models(provider: str | None, as_of: str | None, price_files: tuple[str, ...]
 def prices(model: str, price_files: tuple[str, ...], as_json: bool) -> None:
     """Show the dated price history of MODEL with the source of each entry."""
     book = load_pricebook(extra_files=price_files)
-    history = report.price_history(book, model)
+    history = price_history(book, model)
     if as_json:
         echo_json(history)
         return
@@ -186,8 +199,6 @@ def schema(write_to: str | None) -> None:
 @main.command()
 def selfcheck() -> None:
     """Check, offline, that the tokenizer files verify and every pricing table loads."""
-    from ..tokens import get_tokenizer
-
     for spec, text, expected in (("o200k_base", "hello world", 2), ("cl100k_base", "hello world", 2)):
         tok = get_tokenizer(spec)
         got = tok.count(text)

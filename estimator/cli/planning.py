@@ -2,24 +2,71 @@
 
 from __future__ import annotations
 
-import math
-
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
 import click
 
-from .. import batchwriter, logistics, planning
-from .. import exercise as ex
-from .. import forecast as fc
-from ..errors import EstimatorError, UsageError
-from ..modes import Comparison, Usage, compare
-from ..money import format_usd
-from ..pricing import PriceBook, load_pricebook
-from ..readers import FORMATS as READER_FORMATS
-from ..requests import RequestShape
+from .. import (
+    ALL_BATCH,
+    ALL_STANDARD,
+    DEFAULT_CHARS_PER_TOKEN,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_LATENCY_SECONDS,
+    DEFAULT_ROWS,
+    DEFAULT_TOKENS_PER_ROW,
+    DEFAULT_TYPICAL_WAVE_HOURS,
+    DEFAULT_VALUE_PER_HOUR,
+    DEFAULT_WAIT_HOURS,
+    EXERCISE_MODEL,
+    EXERCISE_PRICE_DATE,
+    FORMATS,
+    PRICING_RULES,
+    RATE_LIMIT_EXAMPLES,
+    BatchPlan,
+    Comparison,
+    Decision,
+    EstimatorError,
+    ExpiryOutcome,
+    FileLimits,
+    Forecast,
+    ModeMix,
+    ModeTime,
+    PriceBook,
+    QueueLimit,
+    RateLimits,
+    RequestShape,
+    RequestSize,
+    Throughput,
+    TrafficMix,
+    Usage,
+    UsageError,
+    Volume,
+    build_forecast,
+    chat_tokens,
+    compare,
+    decide_for_job,
+    estimate_line_bytes,
+    expiry_outcome,
+    format_for,
+    format_hours,
+    format_usd,
+    get_tokenizer,
+    hybrid_mix,
+    iter_requests,
+    job_times,
+    load_pricebook,
+    open_dataset,
+    plan_measured,
+    plan_uniform,
+    rate_limit_example,
+    route_traffic,
+    run_exercise,
+    write_batch_files,
+)
 from .base import decimal_option, echo_json, main
 from .dataset_options import dataset_options, profile_from_options, shape_from_options
 from .engine import book_from, mode_options, mode_params_from, price_from, pricing_options
@@ -69,12 +116,12 @@ def _month(value: str | None) -> dt.date:
     raise UsageError(f"--start {value!r} is not a month; use YYYY-MM, e.g. 2025-01")
 
 
-def _size(kw: dict[str, Any], unit: str) -> planning.RequestSize:
+def _size(kw: dict[str, Any], unit: str) -> RequestSize:
     inp = _dec(kw, f"input_tokens_per_{unit}", minimum=Decimal(0))
     out = _dec(kw, f"output_tokens_per_{unit}", minimum=Decimal(0))
     if inp is None or out is None:
         raise UsageError(f"give --input-tokens-per-{unit} and --output-tokens-per-{unit}")
-    return planning.RequestSize.per_request(inp, out)
+    return RequestSize.per_request(inp, out)
 
 
 def _opts(*options: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -99,7 +146,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print only J
 
 rate_limit_options = _opts(
     click.option("--limits", "limits_key", metavar="EXAMPLE",
-                 help="Start from a published example: " + ", ".join(e.key for e in planning.RATE_LIMIT_EXAMPLES)
+                 help="Start from a published example: " + ", ".join(e.key for e in RATE_LIMIT_EXAMPLES)
                  + ". Replace with your account's numbers."),
     click.option("--rpm", type=click.IntRange(min=1), help="Requests per minute."),
     click.option("--tpm", type=click.IntRange(min=1), help="Tokens per minute (see --tpm-counts)."),
@@ -107,9 +154,9 @@ rate_limit_options = _opts(
                  help="What counts against --tpm: prompt + max_tokens (OpenAI) or prompt only (Gemini)."),
     click.option("--itpm", type=click.IntRange(min=1), help="Input tokens per minute (Anthropic)."),
     click.option("--otpm", type=click.IntRange(min=1), help="Output tokens per minute (Anthropic)."),
-    click.option("--concurrency", type=click.IntRange(min=1), default=planning.DEFAULT_CONCURRENCY,
+    click.option("--concurrency", type=click.IntRange(min=1), default=DEFAULT_CONCURRENCY,
                  show_default=True, help="Requests your client keeps in flight."),
-    click.option("--latency", default=str(planning.DEFAULT_LATENCY_SECONDS), show_default=True,
+    click.option("--latency", default=str(DEFAULT_LATENCY_SECONDS), show_default=True,
                  help="Seconds one request takes (an assumption: measure yours)."),
     click.option("--enqueued-tokens", type=click.IntRange(min=1),
                  help="Batch queue limit in prompt tokens (OpenAI, Gemini)."),
@@ -118,17 +165,17 @@ rate_limit_options = _opts(
 )
 
 
-def _rate_limits(kw: dict[str, Any]) -> tuple[planning.RateLimits, logistics.QueueLimit, str]:
-    base = planning.rate_limit_example(kw["limits_key"]) if kw.get("limits_key") else None
-    lim = base.limits if base else planning.RateLimits()
-    limits = planning.RateLimits(
+def _rate_limits(kw: dict[str, Any]) -> tuple[RateLimits, QueueLimit, str]:
+    base = rate_limit_example(kw["limits_key"]) if kw.get("limits_key") else None
+    lim = base.limits if base else RateLimits()
+    limits = RateLimits(
         rpm=kw.get("rpm") or lim.rpm,
         tpm=kw.get("tpm") or lim.tpm,
         tpm_counts=kw.get("tpm_counts") or lim.tpm_counts,
         input_tpm=kw.get("itpm") or lim.input_tpm,
         output_tpm=kw.get("otpm") or lim.output_tpm,
     )
-    queue = logistics.QueueLimit(
+    queue = QueueLimit(
         enqueued_tokens=kw.get("enqueued_tokens") or (base.batch_queue_tokens if base else None),
         enqueued_requests=kw.get("enqueued_requests") or (base.batch_queue_requests if base else None),
         label=base.key if base else "",
@@ -142,10 +189,10 @@ def _rate_limits(kw: dict[str, Any]) -> tuple[planning.RateLimits, logistics.Que
     return limits, queue, label
 
 
-def _throughput(kw: dict[str, Any]) -> planning.Throughput:
+def _throughput(kw: dict[str, Any]) -> Throughput:
     latency = _dec(kw, "latency", positive=True)
-    return planning.Throughput(concurrency=kw["concurrency"], latency_seconds=latency or planning.DEFAULT_LATENCY_SECONDS,
-                               max_tokens=kw.get("max_tokens"))
+    return Throughput(concurrency=kw["concurrency"], latency_seconds=latency or DEFAULT_LATENCY_SECONDS,
+                      max_tokens=kw.get("max_tokens"))
 
 
 def _book(kw: dict[str, Any]) -> PriceBook:
@@ -166,13 +213,13 @@ def _book(kw: dict[str, Any]) -> PriceBook:
 @pricing_options
 @mode_options
 @rate_limit_options
-@click.option("--typical-batch-hours", default=str(logistics.DEFAULT_TYPICAL_WAVE_HOURS), show_default=True,
+@click.option("--typical-batch-hours", default=str(DEFAULT_TYPICAL_WAVE_HOURS), show_default=True,
               help="How long one wave of batch files usually takes (an assumption; the window is the promise).")
 @click.option("--completion-share", default="1", show_default=True,
               help="Share (0-1) of batch requests expected to finish inside the window; the rest is resubmitted.")
 @click.option("--bytes-per-request", type=click.IntRange(min=1),
               help="Bytes of one request line in the batch file (default: measured from FILE, else estimated).")
-@click.option("--value-per-hour", help=f"USD an hour of waiting costs you (default {planning.DEFAULT_VALUE_PER_HOUR} "
+@click.option("--value-per-hour", help=f"USD an hour of waiting costs you (default {DEFAULT_VALUE_PER_HOUR} "
               "when no --deadline-hours is given).")
 @click.option("--deadline-hours", help="Results are needed within this many hours.")
 @click.option("--interactive", is_flag=True, help="A person waits for each answer.")
@@ -213,7 +260,7 @@ def plan(**kw: Any) -> None:
             raise UsageError("give FILE, or the job size: --rows with --input-tokens-per-row and "
                              "--output-tokens-per-row")
         usage = _size(kw, "row").usage(kw["rows"])
-    result = build_plan(usage, planning.RequestSize.of(usage), priced, kw, measured=measured, notes=notes)
+    result = build_plan(usage, RequestSize.of(usage), priced, kw, measured=measured, notes=notes)
     if kw["as_json"]:
         echo_json(result)
     else:
@@ -225,10 +272,8 @@ def _measure(kw: dict[str, Any], model: Any) -> Iterator[tuple[int, int, int]]:
 
     Prompt tokens are counted only when a batch queue limit in tokens applies.
     """
-    from ..readers import open_dataset
-
     try:
-        fmt = batchwriter.format_for(model.provider, model.kind)
+        fmt = format_for(model.provider, model.kind)
     except UsageError:
         fmt = "openai-chat"
     _, queue, _ = _rate_limits(kw)
@@ -237,14 +282,14 @@ def _measure(kw: dict[str, Any], model: Any) -> Iterator[tuple[int, int, int]]:
     shape = shape_from_options(kw)
     with open_dataset(kw["file"], format=kw.get("format"), encoding=kw.get("encoding"),
                       delimiter=kw.get("delimiter"), bad_rows="skip" if kw.get("skip_bad_rows") else "error") as ds:
-        for r in batchwriter.iter_requests(
+        for r in iter_requests(
             ds.batches(list(shape.columns)), shape=shape, model=model.id, fmt=fmt, max_tokens=kw.get("max_tokens"),
             count_tokens=count, where=str(ds.info.path),
         ):
             yield r.row, len(r.line), r.input_tokens
 
 
-def build_plan(usage: Usage, size: planning.RequestSize, priced: Any, kw: dict[str, Any], *,
+def build_plan(usage: Usage, size: RequestSize, priced: Any, kw: dict[str, Any], *,
                measured: Iterable[tuple[int, int, int]] | None = None, notes: Sequence[str] = ()) -> dict[str, Any]:
     """Everything ``plan`` reports, as plain data."""
     provider, kind = priced.model.provider, priced.model.kind
@@ -255,7 +300,7 @@ def build_plan(usage: Usage, size: planning.RequestSize, priced: Any, kw: dict[s
     rule = priced.price.batch_rule
     notes = list(notes)
     try:
-        fmt = batchwriter.format_for(provider, kind)
+        fmt = format_for(provider, kind)
     except UsageError:
         fmt = "openai-chat"
         notes.append(f"no batch file format for {provider}: request lines sized in the OpenAI chat format")
@@ -265,26 +310,26 @@ def build_plan(usage: Usage, size: planning.RequestSize, priced: Any, kw: dict[s
         if cap is None and fmt == "anthropic":
             # Anthropic lines carry max_tokens; without one the expected output stands in for sizing.
             cap = max(1, math.ceil(size.output_tokens))
-        line_bytes = batchwriter.estimate_line_bytes(fmt, priced.model.id, input_tokens=size.input_decimal,
-                                                     max_tokens=cap, rows=usage.requests)
+        line_bytes = estimate_line_bytes(fmt, priced.model.id, input_tokens=size.input_decimal,
+                                         max_tokens=cap, rows=usage.requests)
         notes.append(f"batch file bytes estimated from one {line_bytes:,}-byte request line "
-                     f"(~{batchwriter.DEFAULT_CHARS_PER_TOKEN} characters per prompt token)")
+                     f"(~{DEFAULT_CHARS_PER_TOKEN} characters per prompt token)")
     typical = _dec(kw, "typical_batch_hours", minimum=Decimal(0))
-    typical = typical if typical is not None else logistics.DEFAULT_TYPICAL_WAVE_HOURS
+    typical = typical if typical is not None else DEFAULT_TYPICAL_WAVE_HOURS
     window = None if rule else 24
     if measured is not None:
-        batch_plan = logistics.plan_measured(priced.model.id, measured, rule=rule, queue=queue,
-                                             typical_wave_hours=typical, window_hours=window)
+        batch_plan = plan_measured(priced.model.id, measured, rule=rule, queue=queue,
+                                   typical_wave_hours=typical, window_hours=window)
     else:
         assert line_bytes is not None
-        batch_plan = logistics.plan_uniform(
+        batch_plan = plan_uniform(
             priced.model.id, usage.requests, line_bytes=line_bytes, input_tokens_per_request=size.input_tokens,
             rule=rule, queue=queue, typical_wave_hours=typical, window_hours=window,
         )
     if rule is None:
         notes.append("the provider has no [batch] rule: a 24 h window is assumed")
-    times = planning.job_times(usage, limits, throughput, batch_plan)
-    decision = planning.decide_for_job(
+    times = job_times(usage, limits, throughput, batch_plan)
+    decision = decide_for_job(
         cmp, times,
         value_per_hour=_dec(kw, "value_per_hour", minimum=Decimal(0)),
         deadline_hours=_dec(kw, "deadline_hours", minimum=Decimal(0)),
@@ -293,7 +338,7 @@ def build_plan(usage: Usage, size: planning.RequestSize, priced: Any, kw: dict[s
     completion = _dec(kw, "completion_share", minimum=Decimal(0), maximum=Decimal(1))
     expiry = None
     if completion is not None and completion < 1:
-        expiry = logistics.expiry_outcome(cmp, batch_plan, completion)
+        expiry = expiry_outcome(cmp, batch_plan, completion)
     return {
         "model": priced.model.id,
         "provider": provider,
@@ -316,12 +361,12 @@ def _costs(cmp: Comparison) -> dict[str, Any]:
                    "savings_vs_standard": c.savings_vs_standard} for name, c in cmp.modes.items()}
 
 
-def _time_json(t: planning.ModeTime) -> dict[str, Any]:
+def _time_json(t: ModeTime) -> dict[str, Any]:
     return {"hours": t.hours, "worst_case_hours": t.worst_case_hours, "requests_per_minute": t.requests_per_minute,
             "bottleneck": t.bottleneck, "explanation": t.explanation}
 
 
-def _plan_json(p: logistics.BatchPlan) -> dict[str, Any]:
+def _plan_json(p: BatchPlan) -> dict[str, Any]:
     return {
         "files": [{"index": f.index, "first_row": f.first_row, "last_row": f.last_row, "requests": f.requests,
                    "bytes": f.bytes, "input_tokens": f.input_tokens, "wave": f.wave} for f in p.files],
@@ -335,7 +380,7 @@ def _plan_json(p: logistics.BatchPlan) -> dict[str, Any]:
     }
 
 
-def _expiry_json(e: logistics.ExpiryOutcome | None) -> dict[str, Any] | None:
+def _expiry_json(e: ExpiryOutcome | None) -> dict[str, Any] | None:
     if e is None:
         return None
     return {"completion_share": e.completion_share, "completed_requests": e.completed_requests,
@@ -346,7 +391,7 @@ def _expiry_json(e: logistics.ExpiryOutcome | None) -> dict[str, Any] | None:
             "extra_worst_case_hours_if_batch": e.extra_worst_case_hours_if_batch}
 
 
-def _decision_json(d: planning.Decision) -> dict[str, Any]:
+def _decision_json(d: Decision) -> dict[str, Any]:
     return {"recommendation": d.recommendation, "reason": d.reason, "batch_savings": d.batch_savings,
             "wait_hours": d.wait_hours, "wait_basis": d.wait_basis, "value_per_hour": d.value_per_hour,
             "wait_cost": d.wait_cost, "net_benefit_of_batch": d.net_benefit_of_batch,
@@ -368,8 +413,8 @@ def plan_text(r: dict[str, Any]) -> str:
     lines += ["", f"Time ({r['rate_limits']['label']}):"]
     for name, t in r["times"].items():
         if name == "batch":
-            lines.append(f"  {name:<22} typical {planning.format_hours(t['hours'])}, "
-                         f"worst case {planning.format_hours(t['worst_case_hours'])}")
+            lines.append(f"  {name:<22} typical {format_hours(t['hours'])}, "
+                         f"worst case {format_hours(t['worst_case_hours'])}")
         else:
             lines.append(f"  {name:<22} {t['explanation']}")
     lim = b["limits"]
@@ -380,7 +425,7 @@ def plan_text(r: dict[str, Any]) -> str:
     ) if x) or "no per-file limits"
     lines += ["", (f"Batch: {b['file_count']:,} file(s) ({caps} each), {b['bytes']:,} bytes, {b['waves']:,} wave(s); "
                    f"worst case {b['waves']:,} × {b['window_hours']} h = "
-                   f"{planning.format_hours(b['worst_case_hours'])}")]
+                   f"{format_hours(b['worst_case_hours'])}")]
     if r["expiry"]:
         e = r["expiry"]
         lines.append(f"  if {e['completion_share']} complete in the window: {e['remainder_requests']:,} requests to "
@@ -418,10 +463,10 @@ def route(**kw: Any) -> None:
     """Price a traffic mix: interactive (streamed), automated (standard or batch) and a backfill (batch)."""
     size = _size(kw, "request")
     days = _dec(kw, "days_per_month", positive=True) or Decimal(30)
-    mix = planning.TrafficMix(kw["daily_requests"], _share(kw, "interactive_share"), _share(kw, "batch_share"),
-                              kw["backfill"], days)
+    mix = TrafficMix(kw["daily_requests"], _share(kw, "interactive_share"), _share(kw, "batch_share"),
+                     kw["backfill"], days)
     priced = price_from(_book(kw), kw["model"], kw)
-    rp = planning.route_traffic(mix, size, priced.price, mode_params_from(kw))
+    rp = route_traffic(mix, size, priced.price, mode_params_from(kw))
     data = {
         "model": priced.model.id,
         "price": priced.describe(),
@@ -470,7 +515,7 @@ def route(**kw: Any) -> None:
 @click.option("--max-bytes-per-file", type=click.IntRange(min=1), help="Override the provider's per-file limit.")
 @click.option("--enqueued-tokens", type=click.IntRange(min=1),
               help="Also keep each file's prompt tokens under your batch queue limit (counts tokens).")
-@click.option("--format", "data_format", type=click.Choice(list(READER_FORMATS)),
+@click.option("--format", "data_format", type=click.Choice(list(FORMATS)),
               help="Data file format (default: from the extension and content).")
 @click.option("--encoding", help="Text encoding of the data file (default: detected).")
 @click.option("--delimiter", help="CSV delimiter (default: detected).")
@@ -478,15 +523,13 @@ def route(**kw: Any) -> None:
 @json_option
 def write_batch(**kw: Any) -> None:
     """Write FILE as ready-to-submit batch JSONL: exactly one request per data row."""
-    from ..readers import open_dataset
-
     book = load_pricebook(extra_files=kw.get("price_files") or ())
     model = book.model(kw["model"])
-    fmt = batchwriter.format_for(model.provider, model.kind)
+    fmt = format_for(model.provider, model.kind)
     shape = RequestShape(column=kw.get("column"), template=kw.get("template"), system=kw.get("system"))
     rule = model.price_on(None).batch_rule
-    base = logistics.FileLimits.from_rule(rule)
-    limits = logistics.FileLimits(
+    base = FileLimits.from_rule(rule)
+    limits = FileLimits(
         max_requests=kw.get("max_requests_per_file") or base.max_requests,
         max_bytes=kw.get("max_bytes_per_file") or base.max_bytes,
         max_input_tokens=kw.get("enqueued_tokens"),
@@ -496,7 +539,7 @@ def write_batch(**kw: Any) -> None:
                       delimiter=kw.get("delimiter")) as ds:
         # The reader names any missing column and suggests close matches.
         wanted = list(dict.fromkeys([*shape.columns, *([kw["id_column"]] if kw.get("id_column") else [])]))
-        manifest = batchwriter.write_batch_files(
+        manifest = write_batch_files(
             ds.batches(wanted), prefix=kw["prefix"], shape=shape, model=model.id, fmt=fmt,
             max_tokens=kw.get("max_tokens"), limits=limits, id_column=kw.get("id_column"), count_tokens=count,
             overwrite=kw["overwrite"], where=str(ds.info.path),
@@ -511,8 +554,6 @@ def write_batch(**kw: Any) -> None:
 
 def _token_counter(spec: str, *, embedding: bool) -> Callable[[list[dict[str, str]]], int]:
     """Prompt tokens of one request: chat framing included, or the bare text for embeddings."""
-    from ..tokens import chat_tokens, get_tokenizer
-
     tokenizer = get_tokenizer(spec)
     if embedding:
         return lambda messages: tokenizer.count(messages[-1]["content"])
@@ -524,7 +565,7 @@ def _token_counter(spec: str, *, embedding: bool) -> Callable[[list[dict[str, st
 # --------------------------------------------------------------------------
 
 
-def _parse_mix(text: str) -> fc.ModeMix:
+def _parse_mix(text: str) -> ModeMix:
     """``NAME=mode:share,mode:share``."""
     name, sep, body = text.partition("=")
     if not sep or not name.strip() or not body.strip():
@@ -536,7 +577,7 @@ def _parse_mix(text: str) -> fc.ModeMix:
         if value is None:
             raise UsageError(f"--plan {text!r}: {part!r} is not mode:share")
         shares[mode.strip()] = shares.get(mode.strip(), Decimal(0)) + value
-    return fc.ModeMix(name.strip(), shares)
+    return ModeMix(name.strip(), shares)
 
 
 @main.command("forecast")
@@ -555,7 +596,7 @@ def _parse_mix(text: str) -> fc.ModeMix:
 @click.option("--hybrid-batch-share", default="0.5", show_default=True, help="Batch share of the default hybrid plan.")
 @click.option("--hybrid-interactive-share", default="0", show_default=True,
               help="Streamed share of the default hybrid plan.")
-@click.option("--pricing-rule", type=click.Choice(list(fc.PRICING_RULES)), default="month-start", show_default=True,
+@click.option("--pricing-rule", type=click.Choice(list(PRICING_RULES)), default="month-start", show_default=True,
               help="Price each month at the entry in force on its first day, or split it at a price change.")
 @click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False))
 @mode_options
@@ -570,24 +611,24 @@ def forecast_cmd(**kw: Any) -> None:
         requests, period = per_month, "month"
     else:
         raise UsageError("give exactly one of --requests-per-day or --requests-per-month")
-    volume = fc.Volume(requests, period, _size(kw, "request"),
-                       _dec(kw, "growth_pct") or Decimal(0))
+    volume = Volume(requests, period, _size(kw, "request"),
+                    _dec(kw, "growth_pct") or Decimal(0))
     if kw["plans"]:
-        mixes: Sequence[fc.ModeMix] = [_parse_mix(p) for p in kw["plans"]]
+        mixes: Sequence[ModeMix] = [_parse_mix(p) for p in kw["plans"]]
     else:
-        mixes = [fc.ALL_STANDARD, fc.ALL_BATCH,
-                 fc.hybrid_mix(_share(kw, "hybrid_batch_share"), _share(kw, "hybrid_interactive_share"))]
+        mixes = [ALL_STANDARD, ALL_BATCH,
+                 hybrid_mix(_share(kw, "hybrid_batch_share"), _share(kw, "hybrid_interactive_share"))]
     model = load_pricebook(extra_files=kw.get("price_files") or ()).model(kw["model"])
-    result = fc.forecast(model, volume, mixes, start=_month(kw.get("start")), horizon_months=kw["months"],
-                         budget=_dec(kw, "budget", minimum=Decimal(0)), params=mode_params_from(kw),
-                         pricing_rule=kw["pricing_rule"])
+    result = build_forecast(model, volume, mixes, start=_month(kw.get("start")), horizon_months=kw["months"],
+                            budget=_dec(kw, "budget", minimum=Decimal(0)), params=mode_params_from(kw),
+                            pricing_rule=kw["pricing_rule"])
     if kw["as_json"]:
         echo_json(result.to_json())
         return
     click.echo(forecast_text(result))
 
 
-def forecast_text(f: fc.Forecast) -> str:
+def forecast_text(f: Forecast) -> str:
     names = [p.mix.name for p in f.plans]
     width = max(14, *(len(n) for n in names))
     lines = [f"{f.model}, {f.horizon_months} months from {f.start:%Y-%m} (prices: {f.pricing_rule})", "",
@@ -618,14 +659,14 @@ def forecast_text(f: fc.Forecast) -> str:
 @main.command("exercise")
 @click.option("--rows", "rows", type=click.IntRange(min=0), multiple=True,
               help="Row counts to work through (default: 1,000,000 and 1,000).")
-@click.option("--tokens-per-row", type=click.IntRange(min=0), default=ex.DEFAULT_TOKENS_PER_ROW, show_default=True)
+@click.option("--tokens-per-row", type=click.IntRange(min=0), default=DEFAULT_TOKENS_PER_ROW, show_default=True)
 @click.option("--price-per-mtok", help="A flat price per million tokens instead of the price book's.")
 @click.option("--batch-multiplier", help="Batch price = standard × this (default: the provider's batch rule).")
-@click.option("--value-per-hour", default=str(planning.DEFAULT_VALUE_PER_HOUR), show_default=True,
+@click.option("--value-per-hour", default=str(DEFAULT_VALUE_PER_HOUR), show_default=True,
               help="USD an hour of waiting costs you.")
-@click.option("--wait-hours", default=str(ex.DEFAULT_WAIT_HOURS), show_default=True)
-@click.option("--model", "-m", default=ex.EXERCISE_MODEL, show_default=True)
-@click.option("--as-of", default=ex.EXERCISE_PRICE_DATE.isoformat(), show_default=True,
+@click.option("--wait-hours", default=str(DEFAULT_WAIT_HOURS), show_default=True)
+@click.option("--model", "-m", default=EXERCISE_MODEL, show_default=True)
+@click.option("--as-of", default=EXERCISE_PRICE_DATE.isoformat(), show_default=True,
               help="Date of the price entry to use.")
 @click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False))
 @json_option
@@ -638,14 +679,14 @@ def exercise_cmd(**kw: Any) -> None:
         if override is None:
             raise
         book = None
-    result = ex.run_exercise(
+    result = run_exercise(
         book,
-        rows=tuple(kw["rows"]) or ex.DEFAULT_ROWS,
+        rows=tuple(kw["rows"]) or DEFAULT_ROWS,
         tokens_per_row=kw["tokens_per_row"],
         wait_hours=_dec(kw, "wait_hours", minimum=Decimal(0)) or Decimal(0),
         value_per_hour=_dec(kw, "value_per_hour", minimum=Decimal(0)) or Decimal(0),
         model=kw["model"],
-        as_of=_date(kw["as_of"], "--as-of") or ex.EXERCISE_PRICE_DATE,
+        as_of=_date(kw["as_of"], "--as-of") or EXERCISE_PRICE_DATE,
         price_per_mtok=override,
         batch_multiplier=_dec(kw, "batch_multiplier"),
     )

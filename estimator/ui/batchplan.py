@@ -15,13 +15,22 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from .. import RequestShape, UsageError, load_pricebook
-from ..batchwriter import iter_requests, write_batch_files
-from ..logistics import BatchPlan, FileLimits, QueueLimit, plan_measured
-from ..planning import format_hours
-from ..pricing import BatchRule
-from ..readers import open_dataset
-from ..tokens import chat_tokens, get_tokenizer
+from .. import (
+    BatchPlan,
+    BatchRule,
+    FileLimits,
+    QueueLimit,
+    RequestShape,
+    UsageError,
+    chat_tokens,
+    format_hours,
+    get_tokenizer,
+    iter_requests,
+    load_pricebook,
+    open_dataset,
+    plan_measured,
+    write_batch_files,
+)
 from .common import Settings, need_price, tokenizer
 from .data import Upload, file_columns, staged
 from .job import Job, batch_format, job_inputs, uniform_plan

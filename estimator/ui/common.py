@@ -18,27 +18,28 @@ from typing import Any
 import streamlit as st
 
 from .. import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_LATENCY_SECONDS,
+    DEFAULT_TYPICAL_WAVE_HOURS,
     MODE_LABELS,
+    RATE_LIMIT_EXAMPLES,
     CacheParams,
     EarlyExitParams,
     EstimatorError,
     Model,
     ModeParams,
     PriceBook,
-    load_pricebook,
-)
-from ..logistics import DEFAULT_TYPICAL_WAVE_HOURS, QueueLimit
-from ..planning import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_LATENCY_SECONDS,
-    RATE_LIMIT_EXAMPLES,
+    PricedModel,
+    QueueLimit,
     RateLimitExample,
     RateLimits,
     Throughput,
+    Tokenizer,
+    get_tokenizer,
+    load_pricebook,
+    resolve_price,
+    shipped_pricing_dir,
 )
-from ..pricing import shipped_pricing_dir
-from ..report import PricedModel, resolve_price
-from ..tokens import Tokenizer, get_tokenizer
 
 log = logging.getLogger(__name__)
 

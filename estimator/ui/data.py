@@ -21,9 +21,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from .. import DataError, Price, RequestShape
-from ..datasets import OutputSpec, Progress, TokenProfile, count_dataset
-from ..readers import open_dataset
+from .. import DataError, OutputSpec, Price, Progress, RequestShape, TokenProfile, count_dataset, open_dataset
 from .common import pricebook, tokenizer
 
 

@@ -8,13 +8,23 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 import pandas as pd
 import streamlit as st
 
-from .. import DataError, Usage, compare, format_usd
+from .. import (
+    FORMATS,
+    Comparison,
+    DataError,
+    Estimate,
+    TierUsage,
+    TokenProfile,
+    Usage,
+    build_estimate,
+    compare,
+    estimate_csv,
+    estimate_json,
+    format_usd,
+)
+
+# The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import ModeBar, mode_costs, token_distribution
-from ..datasets import TokenProfile
-from ..export import estimate_csv, estimate_json
-from ..modes import Comparison, TierUsage
-from ..readers import FORMATS
-from ..report import Estimate, build_estimate
 from .common import Settings, guarded, mode_label, need_price, pct, to_decimal
 from .data import CountOptions, Upload, count, file_columns
 

@@ -9,12 +9,22 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from .. import format_usd
+from .. import (
+    ALL_BATCH,
+    ALL_STANDARD,
+    ModeMix,
+    RequestSize,
+    Volume,
+    build_forecast,
+    format_usd,
+    hybrid_mix,
+    rows_to_csv,
+    to_json_bytes,
+)
+
+# The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import MODE_COLOURS
 from ..charts import forecast as forecast_chart
-from ..export import rows_to_csv, to_json_bytes
-from ..forecast import ALL_BATCH, ALL_STANDARD, ModeMix, Volume, forecast, hybrid_mix
-from ..planning import RequestSize
 from .common import Settings, display_paths, mode_label, relative_paths, to_decimal
 
 PLAN_COLOURS = {
@@ -90,7 +100,7 @@ def render(settings: Settings) -> None:
     hybrid = hybrid_mix(batch_share, interactive, name="hybrid")
     plans: list[ModeMix] = [ALL_STANDARD, ALL_BATCH, hybrid]
     volume = Volume(requests, period, RequestSize.per_request(inp, out), growth)
-    result = forecast(
+    result = build_forecast(
         settings.model,
         volume,
         plans,

@@ -8,11 +8,16 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from .. import Usage, UsageError
-from ..batchwriter import estimate_line_bytes, format_for
-from ..logistics import BatchPlan, plan_uniform
-from ..planning import RequestSize
-from ..report import PricedModel
+from .. import (
+    BatchPlan,
+    PricedModel,
+    RequestSize,
+    Usage,
+    UsageError,
+    estimate_line_bytes,
+    format_for,
+    plan_uniform,
+)
 from .common import Settings
 
 if TYPE_CHECKING:

@@ -10,10 +10,22 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import Comparison, Usage, compare, format_usd
+from .. import (
+    DEFAULT_VALUE_PER_HOUR,
+    Comparison,
+    Decision,
+    RequestSize,
+    Usage,
+    compare,
+    decide_for_job,
+    format_hours,
+    format_usd,
+    job_times,
+    run_exercise,
+)
+
+# The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import SavingsCase, cost_vs_size, savings_vs_time_value
-from ..exercise import run_exercise
-from ..planning import DEFAULT_VALUE_PER_HOUR, Decision, RequestSize, decide_for_job, format_hours, job_times
 from .common import Settings, mode_label, need_price, to_decimal
 from .job import job_inputs, uniform_plan
 
