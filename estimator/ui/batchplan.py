@@ -94,7 +94,10 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
     if rule is not None:
         limits = [
             f"{rule.max_requests_per_file:,} requests" if rule.max_requests_per_file else None,
-            f"{rule.max_bytes_per_file / 1e6:,.0f} MB" if rule.max_bytes_per_file else None,
+            # Providers publish these limits in binary megabytes (200 MB = 209,715,200 bytes).
+            f"{rule.max_bytes_per_file / 2**20:,.0f} MB ({rule.max_bytes_per_file:,} bytes)"
+            if rule.max_bytes_per_file
+            else None,
         ]
         st.caption(
             f"{settings.limits.provider_name} batch files hold at most "
