@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .modes import MODE_LABELS, Comparison, ModeParams, batch_prices, compare
 from .money import ZERO, format_usd, quantize
 from .pricing import Model, Price, PriceBook, display_path, override_price
+from .tokens import get_tokenizer
 
 if TYPE_CHECKING:
     from .datasets import TokenProfile
@@ -90,6 +91,11 @@ class Estimate:
             "over_context_first_rows": list(p.over_context_first),
             "skipped_rows": p.skipped_rows,
             "skipped_first_rows": list(p.skipped_first),
+            "long_context": [
+                {"above_input_tokens": t.above_input_tokens, "requests": t.requests,
+                 "input_tokens": t.input_tokens, "output_tokens": t.output_tokens}
+                for t in p.tiers
+            ],
             "modes": {name: _mode_json(c) for name, c in self.comparison.modes.items()},
             "notes": list(self.notes),
         }
@@ -110,13 +116,15 @@ class Estimate:
     def to_text(self) -> str:
         p = self.profile
         price = self.priced.price
-        counts = "exact" if p.exact else f"APPROXIMATE ({p.tokenizer})"
+        counts = "exact" if p.exact else "APPROXIMATE: " + p.tokenizer.removeprefix("approximate: ")
+        framing = p.input_tokens - p.text_tokens
+        split = f" (text {p.text_tokens:,} + chat framing {framing:,})" if framing else ""
         lines = [
             f"{p.source}: {p.rows:,} requests ({p.format})",
             f"model {self.priced.model.id}; price entry from {price.effective_from}"
             + (" (overridden)" if self.priced.overridden else "")
             + f"; source {price.source}",
-            f"tokens ({counts}): input {p.input_tokens:,} (text {p.text_tokens:,} + chat framing), "
+            f"tokens ({counts}): input {p.input_tokens:,}{split}, "
             f"expected output {p.output_tokens:,}"
             + (f", worst case {p.output_tokens_worst:,}" if p.output_tokens_worst is not None else ""),
             f"input per row: mean {p.input_per_row.mean:.1f}, p50 {p.input_per_row.p50:,}, "
@@ -148,13 +156,23 @@ class Estimate:
                 lines.append(f"  {MODE_LABELS.get(name, name):<26}{format_usd(c.total_cost):>14}")
         if p.over_context_rows:
             first = ", ".join(str(r) for r in p.over_context_first)
-            lines.append(f"\nWARNING: {p.over_context_rows:,} rows exceed the model's context window (rows {first} ...)")
+            lines.append(f"\nWARNING: {_rows(p.over_context_rows)} exceed the model's context window (rows {first} ...)")
         if p.skipped_rows:
             first = ", ".join(str(r) for r in p.skipped_first)
-            lines.append(f"WARNING: {p.skipped_rows:,} malformed rows skipped (rows {first} ...)")
+            lines.append(f"WARNING: {_rows(p.skipped_rows)} malformed, skipped (rows {first} ...)")
+        for tier in p.tiers:
+            if tier.requests:
+                lines.append(
+                    f"long-context prices: {_rows(tier.requests)} above {tier.above_input_tokens:,} input tokens "
+                    f"({tier.input_tokens:,} input, {tier.output_tokens:,} output tokens) priced at the higher tier"
+                )
         for note in self.notes:
             lines.append(f"note: {note}")
         return "\n".join(lines)
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" + ("" if n == 1 else "s")
 
 
 def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParams | None = None) -> Estimate:
@@ -165,7 +183,8 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
         worst = compare(profile.usage(worst_case=True), priced.price, params)
     notes = list(profile.notes)
     if not profile.exact:
-        notes.append(f"token counts are approximate: {profile.tokenizer}")
+        calibration = get_tokenizer(priced.model.tokenizer).calibration_note
+        notes.append(f"token counts are approximate. Calibration: {calibration or profile.tokenizer}")
     if priced.overridden:
         notes.append(f"prices overridden: {priced.describe()}")
     return Estimate(profile, priced, comparison, worst, tuple(notes))
