@@ -184,3 +184,23 @@ def test_module_entry_point_and_exit_codes(tmp_path: Path) -> None:
     assert bad.returncode == 1 and "unknown model" in bad.stderr and bad.stdout == ""
     usage = subprocess.run([sys.executable, "-m", "estimator", "estimate"], capture_output=True, text=True, check=False)
     assert usage.returncode == 2
+
+
+def test_long_context_rows_are_priced_at_the_higher_tier(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["text"])
+        w.writerow(["short"])
+        w.writerow(["word " * 210_000])
+    code, out, err = run("estimate", str(path), "--model", "gemini-2.5-pro", "--column", "text",
+                         "--output-tokens", "100", "--json", "--no-progress")
+    assert code == 0, err
+    data = json.loads(out)
+    (tier,) = data["long_context"]
+    assert tier["above_input_tokens"] == 200_000 and tier["requests"] == 1
+    short_input = data["input_tokens"] - tier["input_tokens"]
+    expected = (short_input * Decimal("1.25") + tier["input_tokens"] * Decimal("2.50")
+                + 100 * Decimal(10) + 100 * Decimal(15)) / 1_000_000
+    assert Decimal(data["modes"]["standard"]["total_cost"]) == expected
+    assert data["token_counts"] == "approximate"
