@@ -39,7 +39,8 @@ from .pricing import (
 from .requests import RequestShape, build_messages, render_texts, template_fields
 from .tokens import Tokenizer, chat_tokens, encoding_for_model, get_tokenizer, load_encoding
 from .readers import FORMATS, Dataset, DatasetInfo, RowBatch, open_dataset
-from .batchfiles import BatchFileReport, read_batch_file
+from .batchfiles import BatchFileReport, detect_batch_format, read_batch_file
+from .batchprofile import profile_from_batch
 from .datasets import OutputSpec, Progress, TokenProfile, count_dataset
 from .report import (
     Estimate,
@@ -172,6 +173,7 @@ __all__ = [
     "count_dataset",
     "decide",
     "decide_for_job",
+    "detect_batch_format",
     "display_path",
     "encoding_for_model",
     "estimate_csv",
@@ -196,6 +198,7 @@ __all__ = [
     "plan_uniform",
     "price_history",
     "price_text",
+    "profile_from_batch",
     "quantize",
     "rate_limit_example",
     "read_batch_file",

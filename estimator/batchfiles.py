@@ -107,6 +107,7 @@ class BatchFileReport:
     issues_not_shown: int = 0
     warnings: list[str] = field(default_factory=list)
     models: dict[str, int] = field(default_factory=dict)  # requests per model
+    per_request_max_output: list[int | None] = field(default_factory=list)  # each request's output cap
 
     @property
     def ok(self) -> bool:
@@ -273,6 +274,7 @@ class _Reader:
         self.url_line = 0
         self.other_urls: dict[str, list[int]] = {}
         self.per_request: list[int] = []
+        self.per_request_cap: list[int | None] = []
         self.pending: list[_Request | None] = []
         self.tokenizer: Any = None
         self.max_output_total = 0
@@ -331,10 +333,12 @@ class _Reader:
         for r in self.pending:
             if r is None:
                 self.per_request.append(0)
+                self.per_request_cap.append(None)
                 continue
             k = len(r.texts)
             self.per_request.append(r.overhead + r.token_arrays + sum(counts[i : i + k]))
             i += k
+            self.per_request_cap.append(r.max_output)
             if r.max_output is None:
                 self.without_max += 1
             else:
@@ -683,6 +687,7 @@ class _Reader:
             issues_not_shown=self.issues.more,
             warnings=self.warnings,
             models=dict(self.models.most_common()),
+            per_request_max_output=self.per_request_cap,
         )
 
 

@@ -204,3 +204,32 @@ def test_long_context_rows_are_priced_at_the_higher_tier(tmp_path: Path) -> None
                 + 100 * Decimal(10) + 100 * Decimal(15)) / 1_000_000
     assert Decimal(data["modes"]["standard"]["total_cost"]) == expected
     assert data["token_counts"] == "approximate"
+
+
+def test_estimate_prices_a_ready_made_batch_file(tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    code, out, err = run("validate-batch", str(examples / "openai-batch.jsonl"), "--json")
+    assert code == 0, err
+    validated = json.loads(out)
+    code, out, err = run("estimate", str(examples / "openai-batch.jsonl"), "--json", "--no-progress")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["model"] == "gpt-4o-mini"  # read from the file
+    assert data["rows"] == validated["requests"] == 12
+    assert data["input_tokens"] == validated["input_tokens"]
+    assert data["output_tokens"] == data["output_tokens_worst_case"] == 12 * 5  # every max_tokens
+    code, out, _ = run("estimate", str(examples / "openai-batch.jsonl"), "--output-tokens", "2", "--model", "gpt-4o",
+                       "--json", "--no-progress")
+    data = json.loads(out)
+    assert data["output_tokens"] == 24 and data["output_tokens_worst_case"] == 60
+    assert any("gpt-4o-mini" in n for n in data["notes"])
+
+
+def test_estimate_refuses_an_invalid_batch_file(tmp_path: Path) -> None:
+    line = ('{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", '
+            '"body": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}}\n')
+    path = tmp_path / "dupes.jsonl"
+    path.write_text(line + line, encoding="utf-8")
+    code, out, err = run("estimate", str(path), "--no-progress")
+    assert code == 1 and out == ""
+    assert "custom_id" in err and "validate-batch" in err

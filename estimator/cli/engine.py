@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 import json
 from collections.abc import Callable
 from decimal import Decimal
@@ -12,6 +13,7 @@ from typing import Any
 import click
 
 from .. import (
+    BatchFileReport,
     CacheParams,
     EarlyExitParams,
     ModeParams,
@@ -20,6 +22,7 @@ from .. import (
     ProviderFile,
     UsageError,
     build_estimate,
+    detect_batch_format,
     display_path,
     format_table,
     format_usd,
@@ -27,6 +30,8 @@ from .. import (
     load_pricebook,
     model_rows,
     price_history,
+    profile_from_batch,
+    read_batch_file,
     resolve_price,
 )
 from .base import decimal_option, echo_json, main
@@ -109,7 +114,8 @@ def _dataset_options() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 @main.command()
 @_dataset_options()
-@click.option("--model", "-m", required=True, help="Model id, e.g. gpt-4o, claude-sonnet-4-5, gemini-2.5-flash.")
+@click.option("--model", "-m", help="Model id, e.g. gpt-4o, claude-sonnet-4-5, gemini-2.5-flash "
+              "(required, except for a batch request file, which names its model).")
 @pricing_options
 @mode_options
 @click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
@@ -118,18 +124,49 @@ def estimate(**kw: Any) -> None:
 
     Every data row of FILE is one request: its text comes from --column, or from
     --template with {column} placeholders, with an optional --system prompt.
+
+    FILE may also be a ready-made OpenAI or Anthropic batch request file (JSONL):
+    each request is counted as it will be billed, its model is read from the file,
+    and its max_tokens bound the output (--output-tokens sets a typical answer).
     """
     from .dataset_options import profile_from_options
 
     book = book_from(kw)
-    priced = price_from(book, kw["model"], kw)
     params = mode_params_from(kw)
-    profile = profile_from_options(kw, priced.model, priced.price)
+    batch = _batch_report(kw["file"])
+    if batch is not None:
+        model = kw["model"] or batch.model
+        if model is None:
+            raise UsageError(f"{kw['file']}: the batch file names no model; give one with --model")
+        priced = price_from(book, model, kw)
+        profile = profile_from_batch(batch, model=priced.model, price=priced.price,
+                                     output_per_request=kw.get("output_tokens"))
+        if batch.model and priced.model.id != book.model(batch.model).id:
+            note = (f"priced as {priced.model.id}, but the file's requests name {batch.model} "
+                    "(tokens counted with that model's tokenizer)")
+            profile = replace(profile, notes=(*profile.notes, note))
+    else:
+        if not kw["model"]:
+            raise UsageError("Missing option '--model' / '-m': which model's prices? e.g. --model gpt-4o")
+        priced = price_from(book, kw["model"], kw)
+        profile = profile_from_options(kw, priced.model, priced.price)
     result = build_estimate(profile, priced, params)
     if kw["as_json"]:
         echo_json(result.to_json())
     else:
         click.echo(result.to_text())
+
+
+def _batch_report(file: str) -> BatchFileReport | None:
+    """The file's batch report if it is an OpenAI or Anthropic batch request file."""
+    path = Path(file)
+    if not path.is_file():
+        return None
+    with path.open("rb") as f:
+        head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"{") or detect_batch_format(path) is None:
+        return None
+    return read_batch_file(path)
 
 
 @main.command()

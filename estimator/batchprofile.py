@@ -1,0 +1,120 @@
+"""Price a ready-made batch request file like any other dataset.
+
+``read_batch_file`` counts every request as it will be billed; this module
+turns that report into a ``TokenProfile`` so the same cost comparison,
+JSON and app views apply. The model comes from the file (``--model`` may
+override it, e.g. to see what another model would cost). Expected output per
+request is the user's figure, capped by each request's ``max_tokens``;
+without one, it is the cap itself, which is the worst case and is said so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .batchfiles import BatchFileReport
+from .datasets import MAX_LISTED_ROWS, Histogram, TokenProfile
+from .errors import DataError, UsageError
+from .modes import TierUsage
+from .pricing import Model, Price
+
+
+def require_valid(report: BatchFileReport) -> None:
+    """A batch file with problems is not priced: it would fail when submitted."""
+    if report.ok:
+        return
+    shown = "; ".join(
+        (f"line {i.line}: " if i.line is not None else "") + i.message for i in report.issues[:5]
+    )
+    more = report.issue_count - min(5, len(report.issues))
+    raise DataError(
+        f"{report.path}: {report.issue_count:,} problem(s) in this batch file: {shown}"
+        + (f"; and {more:,} more" if more > 0 else "")
+        + f". Run 'validate-batch {report.path}' for the full list, fix them, and estimate again."
+    )
+
+
+def profile_from_batch(
+    report: BatchFileReport,
+    *,
+    model: Model,
+    price: Price | None = None,
+    output_per_request: int | None = None,
+) -> TokenProfile:
+    """Token totals of a validated batch file, for ``build_estimate``."""
+    require_valid(report)
+    if output_per_request is not None and output_per_request < 0:
+        raise UsageError("--output-tokens must be >= 0")
+    inputs = np.asarray(report.per_request_input, dtype=np.int64)
+    caps = report.per_request_max_output
+    notes = list(report.warnings)
+    embedding = model.kind == "embedding"
+    if embedding:
+        outputs = np.zeros(len(inputs), dtype=np.int64)
+        worst: int | None = None
+    elif output_per_request is not None:
+        outputs = np.asarray(
+            [output_per_request if cap is None else min(output_per_request, cap) for cap in caps], dtype=np.int64
+        )
+        worst = None if report.max_output_tokens is None else report.max_output_tokens
+        notes.append(f"expected output: {output_per_request:,} tokens per request, capped by its max_tokens")
+    elif report.max_output_tokens is not None:
+        outputs = np.asarray(caps, dtype=np.int64)
+        worst = report.max_output_tokens
+        notes.append(
+            "expected output = every request's max_tokens (the worst case); "
+            "pass --output-tokens N for a typical answer length"
+        )
+    else:
+        outputs = np.zeros(len(inputs), dtype=np.int64)
+        worst = None
+        notes.append(
+            "output cost is EXCLUDED: some requests set no max_tokens and no --output-tokens was given"
+        )
+    counts_output = not embedding and (output_per_request is not None or report.max_output_tokens is not None)
+    bound = np.asarray([o if c is None else c for o, c in zip(outputs, caps)], dtype=np.int64)
+    over = np.flatnonzero(inputs + bound > model.context_window) if model.context_window else np.array([], int)
+    if len(over):
+        notes.append(
+            f"{len(over):,} requests exceed the {model.context_window:,}-token context window; "
+            "they are included in the totals but would fail or be truncated"
+        )
+    tiers = []
+    for tier in price.tiers if price is not None else ():
+        above = inputs > tier.above_input_tokens
+        if above.any():
+            tiers.append(TierUsage(tier.above_input_tokens, int(above.sum()), int(inputs[above].sum()),
+                                   int(outputs[above].sum())))
+    in_hist, out_hist = Histogram(), Histogram()
+    in_hist.add(inputs)
+    out_hist.add(outputs)
+    return TokenProfile(
+        source=str(report.path),
+        format=f"{report.provider} batch file",
+        rows=report.requests,
+        model=model.id,
+        tokenizer=report.tokenizer_label,
+        exact=report.exact,
+        relative_uncertainty=None if report.exact else _uncertainty(model),
+        input_tokens=int(inputs.sum()),
+        text_tokens=int(inputs.sum()),
+        output_tokens=int(outputs.sum()) if counts_output else 0,
+        output_tokens_worst=worst if counts_output else None,
+        input_per_row=in_hist.distribution(),
+        output_per_row=out_hist.distribution() if counts_output else None,
+        over_context_rows=len(over),
+        over_context_first=tuple(int(i) + 1 for i in over[:MAX_LISTED_ROWS]),
+        tiers=tuple(tiers),
+        skipped_rows=0,
+        skipped_first=(),
+        notes=tuple(notes),
+        sample=None,
+        elapsed_seconds=0.0,
+        bytes_read=report.bytes,
+    )
+
+
+def _uncertainty(model: Model) -> float | None:
+    from .tokens import get_tokenizer
+
+    return get_tokenizer(model.tokenizer).relative_uncertainty
