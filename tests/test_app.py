@@ -739,3 +739,31 @@ def test_pricing_tables_history_and_sources(app: AppTest) -> None:
         assert f"]({p['source']})" in links
     figure = charts(pr)["gpt-4o: price history"]
     assert [t["name"] for t in figure["data"]][:2] == ["Input", "Output"]
+
+
+# --------------------------------------------------------------------------
+# Ready-made batch request files
+# --------------------------------------------------------------------------
+
+
+def test_a_ready_made_batch_file_is_checked_and_priced_like_the_cli(app: AppTest, tmp_path: Path) -> None:
+    data = (ROOT / "examples" / "openai-batch.jsonl").read_bytes()
+    path = upload_and_save(app, tmp_path, data, name="requests.jsonl", mime="application/jsonl")
+    est = tab(app, "Estimate")
+    assert any("OpenAI batch request file" in i.value and "12 requests" in i.value for i in est.info)
+    # The sidebar prices gpt-4o; the file names gpt-4o-mini, and the page says so.
+    assert any("gpt-4o-mini" in w.value for w in est.warning)
+    expected = cli_estimate(path, model="gpt-4o")
+    assert_matches_cli(est, expected)
+    app.number_input(key="batch_file_output_tokens").set_value(2).run()
+    assert_matches_cli(tab(app, "Estimate"), cli_estimate(path, "--output-tokens", "2", model="gpt-4o"))
+    # The planning tabs take the file's requests; nothing is rewritten from it.
+    assert any("already a batch request file" in i.value for i in tab(app, "Batch plan").info)
+    assert not errors(app)
+
+
+def test_a_batch_file_with_problems_is_not_priced(app: AppTest) -> None:
+    line = (b'{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", '
+            b'"body": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}}\n')
+    upload(app, "dupes.jsonl", line + line, "application/jsonl")
+    assert any("custom_id" in e and "dupes.jsonl" in e for e in errors(app))

@@ -107,7 +107,15 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         )
 
     download: tuple[BatchJob, Upload] | None = None
-    upload = job.result.upload if job.result is not None and fmt is not None else None
+    ready_made = job.result is not None and job.result.options is None
+    upload = job.result.upload if job.result is not None and fmt is not None and not ready_made else None
+    if ready_made:
+        st.info(
+            "The uploaded file is already a batch request file: its own size and request count are "
+            "checked against the limits on the Estimate tab. The plan below splits the same job by its "
+            "average request.",
+            icon=":material/fact_check:",
+        )
     measure = False
     if upload is not None:
         # Every tab runs on every change, so a big file is only re-read when asked for.
@@ -126,7 +134,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
             )
         download = (bjob, upload)
     else:
-        if job.result is not None and fmt is None:
+        if job.result is not None and fmt is None and not ready_made:
             st.info(
                 f"Ready-to-submit files can be written for OpenAI and Anthropic models; for "
                 f"{settings.limits.provider_name} the plan uses an estimated request size."
@@ -160,6 +168,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
 def batch_job_inputs(settings: Settings, job: Job, fmt: str) -> BatchJob:
     assert job.result is not None
     options = job.result.options
+    assert options is not None  # ready-made batch files are never rewritten
     upload = job.result.upload
     columns, _ = file_columns(upload.digest, upload.name, upload.format, upload.encoding, upload.data)
     cols = st.columns(2)

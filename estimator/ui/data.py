@@ -21,7 +21,20 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from .. import DataError, OutputSpec, Price, Progress, RequestShape, TokenProfile, count_dataset, open_dataset
+from .. import (
+    BatchFileReport,
+    DataError,
+    OutputSpec,
+    Price,
+    Progress,
+    RequestShape,
+    TokenProfile,
+    count_dataset,
+    detect_batch_format,
+    open_dataset,
+    profile_from_batch,
+    read_batch_file,
+)
 from .common import pricebook, tokenizer
 
 
@@ -182,3 +195,33 @@ def _count_cached(
         )
     bar.empty()
     return replace(profile, source=name)
+
+
+def batch_provider(upload: Upload) -> str | None:
+    """``"openai"`` or ``"anthropic"`` when the upload is a ready-made batch request file."""
+    head = bytes(upload.data[:64]).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"{"):
+        return None
+    return _batch_provider_cached(upload.digest, upload.name, _data=upload.data)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _batch_provider_cached(digest: str, name: str, *, _data: bytes | memoryview) -> str | None:
+    with staged(name, _data) as path:
+        return detect_batch_format(path)
+
+
+@st.cache_data(max_entries=8, show_spinner="Checking every request of the batch file ...")
+def batch_report(digest: str, name: str, *, _data: bytes | memoryview) -> BatchFileReport:
+    """Validation and billed token counts of an uploaded batch file, cached on its hash."""
+    with staged(name, _data) as path:
+        report = read_batch_file(path)
+    return replace(report, path=Path(name))
+
+
+def batch_profile(upload: Upload, model: str, price: Price, output_per_request: int | None) -> TokenProfile:
+    report = batch_report(upload.digest, upload.name, _data=upload.data)
+    with staged(upload.name, upload.data):  # names the upload, not a temporary path, in errors
+        return profile_from_batch(
+            report, model=pricebook().model(model), price=price, output_per_request=output_per_request
+        )

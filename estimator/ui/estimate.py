@@ -13,6 +13,7 @@ from .. import (
     Comparison,
     DataError,
     Estimate,
+    EstimatorError,
     TierUsage,
     TokenProfile,
     Usage,
@@ -25,8 +26,8 @@ from .. import (
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import ModeBar, mode_costs, token_distribution
-from .common import Settings, guarded, mode_label, need_price, pct, to_decimal
-from .data import CountOptions, Upload, count, file_columns
+from .common import Settings, guarded, mode_label, need_price, pct, pricebook, to_decimal
+from .data import CountOptions, Upload, batch_profile, batch_provider, batch_report, count, file_columns
 
 OUTPUT_KINDS = {
     "fixed": "Fixed tokens per answer",
@@ -50,7 +51,7 @@ class EstimateResult:
     """What the other tabs can build on: the counted dataset and its estimate."""
 
     upload: Upload
-    options: CountOptions
+    options: CountOptions | None  # None for a ready-made batch request file
     profile: TokenProfile
     estimate: Estimate
 
@@ -106,6 +107,10 @@ def render(settings: Settings) -> EstimateResult | None:
         )
         return None
     upload = Upload.from_widget(uploaded, None if fmt == "auto" else fmt, encoding)
+    if fmt in ("auto", "jsonl") and (provider := batch_provider(upload)) is not None:
+        with guarded("checking the batch file"):
+            return show_batch_file(settings, upload, provider)
+        return None
     with guarded("reading and counting the file"):
         columns, notes = file_columns(upload.digest, upload.name, upload.format, upload.encoding, upload.data)
         if not columns:
@@ -225,9 +230,55 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountOptions:
     )
 
 
+def show_batch_file(settings: Settings, upload: Upload, provider: str) -> EstimateResult:
+    """A ready-made batch request file: validated, counted as billed, then priced like a dataset."""
+    priced = need_price(settings)
+    report = batch_report(upload.digest, upload.name, _data=upload.data)
+    name = "OpenAI" if provider == "openai" else "Anthropic"
+    st.info(
+        f"{upload.name} is an {name} batch request file: {report.requests:,} requests for "
+        f"{report.model or 'no model'}, {report.bytes:,} of {report.max_bytes:,} bytes and "
+        f"{report.requests:,} of {report.max_requests:,} requests allowed per file. Each request is "
+        "counted as it will be billed.",
+        icon=":material/fact_check:",
+    )
+    for warning in report.warnings:
+        st.caption(warning)
+    if report.model and pricebook_model_id(report.model) != settings.model.id:
+        st.warning(
+            f"The file's requests name {report.model}; the prices below are {settings.model.id}'s. "
+            "Choose the file's model in the sidebar to price it as it will be sent.",
+            icon=":material/swap_horiz:",
+        )
+    typical = int(
+        st.number_input(
+            "Typical output tokens per request (0 = every request uses its max_tokens)",
+            min_value=0,
+            value=0,
+            step=10,
+            key="batch_file_output_tokens",
+        )
+    )
+    profile = batch_profile(upload, settings.model.id, priced.price, typical or None)
+    return show_profile(settings, upload, None, profile)
+
+
+def pricebook_model_id(name: str) -> str | None:
+    try:
+        return pricebook().model(name).id
+    except EstimatorError:
+        return None
+
+
 def show_estimate(settings: Settings, upload: Upload, options: CountOptions) -> EstimateResult:
     priced = need_price(settings)
-    profile = count(upload, options, priced.price)
+    return show_profile(settings, upload, options, count(upload, options, priced.price))
+
+
+def show_profile(
+    settings: Settings, upload: Upload, options: CountOptions | None, profile: TokenProfile
+) -> EstimateResult:
+    priced = need_price(settings)
     if profile.rows == 0:
         raise DataError(
             f"{upload.name}: no rows to estimate: the file has a header but no data rows"
