@@ -223,15 +223,16 @@ def _price_fields(price: Price) -> dict[str, Decimal | None]:
 
 
 def model_rows(book: PriceBook, *, as_of: dt.date | None = None, provider: str | None = None) -> list[dict[str, Any]]:
+    if provider is not None:
+        book.provider(provider)  # an unknown provider is an error listing the known ones
     rows = []
     for prov in book.providers:
         if provider and prov.id != provider:
             continue
         for m in prov.models:
-            try:
-                p = m.price_on(as_of)
-            except Exception:  # not priced yet on that date
-                continue
+            if as_of is not None and as_of < m.prices[0].effective_from:
+                continue  # not priced yet on that date
+            p = m.price_on(as_of)
             batch_in, batch_out = batch_prices(p) if prov.batch_rule or p.batch_input_per_mtok else (None, None)
             rows.append({
                 "provider": prov.id,
