@@ -154,3 +154,14 @@ def test_flat_override_says_what_it_replaced() -> None:
     assert price.batch_input_per_mtok is None and price.cached_input_per_mtok is None
     assert price.source == "flat $15"
     assert "gpt-4o" in (price.note or "")
+
+
+def test_installed_package_carries_the_same_tables() -> None:
+    """A wheel ships pricing/ as estimator/_pricing (a link to the same files)."""
+    import estimator
+
+    packaged = Path(estimator.__file__).parent / "_pricing"
+    shipped = Path(__file__).resolve().parent.parent / "pricing"
+    assert sorted(p.name for p in packaged.glob("*.toml")) == sorted(p.name for p in shipped.glob("*.toml"))
+    for path in shipped.glob("*.toml"):
+        assert (packaged / path.name).read_bytes() == path.read_bytes()
