@@ -41,6 +41,7 @@ from .tokens import Tokenizer, chat_tokens, encoding_for_model, get_tokenizer, l
 from .readers import FORMATS, Dataset, DatasetInfo, RowBatch, open_dataset
 from .batchfiles import BatchFileReport, detect_batch_format, read_batch_file
 from .batchprofile import profile_from_batch
+from .distributed import count_distributed
 from .datasets import OutputSpec, Progress, TokenProfile, count_dataset
 from .report import (
     Estimate,
@@ -171,6 +172,7 @@ __all__ = [
     "chat_tokens",
     "compare",
     "count_dataset",
+    "count_distributed",
     "decide",
     "decide_for_job",
     "detect_batch_format",

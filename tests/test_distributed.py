@@ -106,3 +106,36 @@ def test_parquet_matches_count_dataset(
         "output": OutputSpec(ratio=Decimal("0.25")),
     }
     _same(count_dataset(whole, **spec), count_distributed(str(pq), **spec))  # type: ignore[arg-type]
+
+
+def test_cli_dask_option_gives_the_local_totals(tmp_path: Path) -> None:
+    """``estimate --dask local`` runs in a subprocess (process workers re-import the main module)."""
+    import json
+    import subprocess
+    import sys
+
+    pytest.importorskip("dask.distributed")
+    root = Path(__file__).resolve().parents[1]
+    args = ["estimate", str(root / "examples" / "reviews.csv"), "--model", "gpt-4o", "--column", "review",
+            "--output-tokens", "50", "--json", "--no-progress"]
+
+    def run(*extra: str) -> dict:  # type: ignore[type-arg]
+        proc = subprocess.run([sys.executable, "-m", "estimator", *args, *extra], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=180, check=False)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+    local, dask = run(), run("--dask", "local")
+    for key in ("rows", "input_tokens", "text_tokens", "output_tokens", "modes", "input_per_row"):
+        assert dask[key] == local[key], key
+
+
+def test_cli_dask_option_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from estimator.cli import main
+
+    root = Path(__file__).resolve().parents[1]
+    result = CliRunner().invoke(main, ["estimate", str(root / "examples" / "reviews.csv"), "--model", "gpt-4o",
+                                       "--column", "review", "--dask", "local", "--sample", "5"])
+    assert result.exit_code == 2 and "--dask does not take --sample" in result.stderr

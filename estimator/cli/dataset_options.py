@@ -21,7 +21,17 @@ from typing import Any
 
 import click
 
-from .. import Model, OutputSpec, Price, Progress, RequestShape, TokenProfile, UsageError, count_dataset
+from .. import (
+    Model,
+    OutputSpec,
+    Price,
+    Progress,
+    RequestShape,
+    TokenProfile,
+    UsageError,
+    count_dataset,
+    count_distributed,
+)
 
 _FORMATS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
 
@@ -93,6 +103,13 @@ def dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             type=click.IntRange(min=1),
             metavar="N",
             help="Tokenizer threads (default: all CPUs).",
+        ),
+        click.option(
+            "--dask",
+            "dask_scheduler",
+            metavar="ADDRESS",
+            help="Count on a Dask cluster (extra 'dask'): a scheduler address such as tcp://host:8786, "
+            "or 'local' for a cluster on this machine. FILE may then be a Parquet directory or a CSV glob.",
         ),
         click.option(
             "--progress/--no-progress",
@@ -169,6 +186,8 @@ def profile_from_options(kw: Mapping[str, Any], model: Model, price: Price | Non
     """Count the dataset named by the options of ``dataset_options``."""
     shape = shape_from_options(kw)
     output = output_from_options(kw)
+    if kw.get("dask_scheduler"):
+        return _count_on_dask(kw, model, price, shape, output)
     show = kw.get("progress")
     if show is None:
         show = sys.stderr.isatty()
@@ -192,3 +211,35 @@ def profile_from_options(kw: Mapping[str, Any], model: Model, price: Price | Non
     finally:
         if line is not None:
             line.clear()
+
+
+def _count_on_dask(
+    kw: Mapping[str, Any], model: Model, price: Price | None, shape: RequestShape, output: OutputSpec
+) -> TokenProfile:
+    """The same count on a Dask cluster: identical totals, for data beyond one machine."""
+    unsupported = [
+        name
+        for name, key in (("--sample", "sample"), ("--encoding", "encoding"), ("--delimiter", "delimiter"),
+                          ("--skip-bad-rows", "skip_bad_rows"))
+        if kw.get(key)
+    ]
+    if unsupported:
+        raise UsageError(f"--dask does not take {', '.join(unsupported)}; count without --dask for those")
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError(
+            "--dask needs the optional Dask extra: pip install -e '.[dask]' (or pip install 'dask[distributed]')"
+        ) from None
+    address = kw["dask_scheduler"]
+    cluster = LocalCluster(processes=True, dashboard_address=None) if address == "local" else None
+    try:
+        with Client(cluster if cluster is not None else address):
+            return count_distributed(
+                kw["file"], model=model, shape=shape, output=output, price=price, format=kw.get("format")
+            )
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
+    finally:
+        if cluster is not None:
+            cluster.close()
