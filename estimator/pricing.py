@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -336,12 +336,13 @@ def _format_validation(err: ValidationError, path: Path, raw: Mapping[str, objec
     return f"{path}: invalid pricing file:\n" + "\n".join(lines) + more
 
 
-def _describe_loc(loc: list[object], raw: Mapping[str, object]) -> str:
+def _describe_loc(loc: Sequence[int | str], raw: Mapping[str, object]) -> str:
     parts: list[str] = []
     node: object = raw
     for key in loc:
         if isinstance(key, int) and isinstance(node, list):
-            item = node[key] if key < len(node) else None
+            items = cast("list[object]", node)
+            item = items[key] if key < len(items) else None
             label = item.get("id") if isinstance(item, dict) else None
             eff = item.get("effective_from") if isinstance(item, dict) else None
             parts[-1] += f"[{label or eff or key}]"
