@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .modes import MODE_LABELS, Comparison, ModeParams, batch_prices, compare
-from .money import ZERO, format_usd, quantize
+from .money import format_usd, quantize
 from .pricing import Model, Price, PriceBook, display_path, override_price
 from .tokens import get_tokenizer
 
@@ -63,6 +63,7 @@ class Estimate:
     comparison: Comparison
     worst_case: Comparison | None
     notes: tuple[str, ...] = field(default=())
+    sample_bounds: tuple[Comparison, Comparison] | None = None  # costs at the 95% interval's ends
 
     def to_json(self) -> dict[str, Any]:
         p = self.profile
@@ -103,14 +104,17 @@ class Estimate:
             out["modes_worst_case"] = {name: _mode_json(c) for name, c in self.worst_case.modes.items()}
         if p.sample is not None:
             s = p.sample
-            rate = self.comparison.standard.input_cost / p.input_tokens if p.input_tokens else ZERO
             out["sample"] = {
                 "sample_rows": s.sample_rows,
                 "population_rows": s.population_rows,
                 "method": s.method,
                 "input_tokens_ci95": [s.ci_low, s.ci_high],
-                "standard_input_cost_ci95": [rate * s.ci_low, rate * s.ci_high],
             }
+            if self.sample_bounds is not None:
+                low, high = self.sample_bounds
+                out["sample"]["total_cost_ci95"] = {
+                    name: [low.modes[name].total_cost, high.modes[name].total_cost] for name in low.modes
+                }
         return out
 
     def to_text(self) -> str:
@@ -139,6 +143,13 @@ class Estimate:
                 f"ESTIMATED from {s.sample_rows:,} sampled rows of {s.population_rows:,} ({s.method}): "
                 f"input tokens 95% CI {s.ci_low:,} .. {s.ci_high:,}"
             )
+            if self.sample_bounds is not None:
+                low, high = self.sample_bounds
+                lines.append("  total cost 95% CI: " + "; ".join(
+                    f"{MODE_LABELS.get(n, n)} {format_usd(low.modes[n].total_cost)} .. "
+                    f"{format_usd(high.modes[n].total_cost)}"
+                    for n in low.modes
+                ))
         lines.append("")
         header = f"{'mode':<28}{'input tok':>15}{'output tok':>15}{'input $':>14}{'output $':>14}{'total $':>14}{'saves':>14}"
         lines.append(header)
@@ -181,13 +192,21 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     worst = None
     if profile.output_tokens_worst is not None and profile.output_tokens_worst != profile.output_tokens:
         worst = compare(profile.usage(worst_case=True), priced.price, params)
+    bounds = None
+    if profile.sample is not None:
+        usage = profile.usage()
+        floor = max((t.input_tokens for t in usage.tiers), default=0)  # tier parts are counted exactly
+        bounds = (
+            compare(replace(usage, input_tokens=max(profile.sample.ci_low, floor)), priced.price, params),
+            compare(replace(usage, input_tokens=max(profile.sample.ci_high, floor)), priced.price, params),
+        )
     notes = list(profile.notes)
     if not profile.exact:
         calibration = get_tokenizer(priced.model.tokenizer).calibration_note
         notes.append(f"token counts are approximate. Calibration: {calibration or profile.tokenizer}")
     if priced.overridden:
         notes.append(f"prices overridden: {priced.describe()}")
-    return Estimate(profile, priced, comparison, worst, tuple(notes))
+    return Estimate(profile, priced, comparison, worst, tuple(notes), bounds)
 
 
 def _mode_json(c: Any) -> dict[str, Any]:

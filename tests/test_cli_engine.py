@@ -233,3 +233,24 @@ def test_estimate_refuses_an_invalid_batch_file(tmp_path: Path) -> None:
     code, out, err = run("estimate", str(path), "--no-progress")
     assert code == 1 and out == ""
     assert "custom_id" in err and "validate-batch" in err
+
+
+def test_sampled_estimate_gives_cost_intervals_that_hold_the_exact_cost(tmp_path: Path) -> None:
+    path = tmp_path / "many.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["text"])
+        for i in range(3000):
+            w.writerow([f"Ticket {i}: the kettle {'leaks ' * (i % 7)}and the lid sticks; refund please. " * (1 + i % 3)])
+    args = ["estimate", str(path), "--model", "gpt-4o", "--column", "text", "--output-tokens", "20", "--json",
+            "--no-progress"]
+    code, out, err = run(*args)
+    assert code == 0, err
+    exact = json.loads(out)
+    code, out, err = run(*args, "--sample", "500", "--seed", "3")
+    assert code == 0, err
+    sampled = json.loads(out)["sample"]
+    low, high = sampled["input_tokens_ci95"]
+    assert low <= exact["input_tokens"] <= high
+    for mode, (lo, hi) in sampled["total_cost_ci95"].items():
+        assert Decimal(lo) <= Decimal(exact["modes"][mode]["total_cost"]) <= Decimal(hi)
