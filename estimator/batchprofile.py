@@ -101,6 +101,7 @@ def profile_from_batch(
         output_tokens=int(outputs.sum()) if counts_output else 0,
         output_tokens_worst=worst if counts_output else None,
         input_per_row=in_hist.distribution(),
+        input_bins=in_hist.bins(),
         output_per_row=out_hist.distribution() if counts_output else None,
         over_context_rows=len(over),
         over_context_first=tuple(int(i) + 1 for i in over[:MAX_LISTED_ROWS]),

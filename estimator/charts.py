@@ -114,15 +114,27 @@ def token_distribution(
     stats: Mapping[str, Number] | None = None,
     title: str = "Input tokens per row",
     nbins: int = 50,
+    bins: Sequence[tuple[int, int, int]] = (),
 ) -> go.Figure:
-    """A histogram of per-row token counts when they are known, with p50/p95/max marked.
+    """A histogram of per-row token counts, with p50/p95/max marked.
 
-    Without per-row values (a streamed count keeps only the statistics), the
-    statistics are drawn as bars instead of a made-up histogram.
+    ``bins`` are ready-made ``(low, high, rows)`` bins (what a streamed count
+    keeps); ``values`` are raw per-row counts. With neither, the statistics
+    are drawn as bars instead of a made-up histogram.
     """
     stats = dict(stats or {})
     fig = go.Figure()
-    if values:
+    if bins:
+        fig.add_bar(
+            x=[(lo + hi) / 2 for lo, hi, _ in bins],
+            y=[rows for _, _, rows in bins],
+            width=[hi - lo + 1 for lo, hi, _ in bins],
+            customdata=[[lo, hi] for lo, hi, _ in bins],
+            name="rows",
+            marker_color=MODE_COLOURS["standard"],
+            hovertemplate="%{customdata[0]:,}-%{customdata[1]:,} tokens: %{y:,} rows<extra></extra>",
+        )
+    elif values:
         fig.add_histogram(
             x=list(values),
             nbinsx=nbins,
@@ -130,6 +142,7 @@ def token_distribution(
             marker_color=MODE_COLOURS["standard"],
             hovertemplate="%{x} tokens: %{y} rows<extra></extra>",
         )
+    if bins or values:
         fig.update_xaxes(title_text="Tokens per row")
         fig.update_yaxes(title_text="Rows")
         for i, key in enumerate(("p50", "p95", "max")):

@@ -166,6 +166,7 @@ class TokenProfile:
     bytes_read: int
     max_tokens: int | None = None  # the per-request output cap used for the worst case
     framing_tokens: int = 0  # per-request tokens besides the user text (chat framing + system prompt)
+    input_bins: tuple[tuple[int, int, int], ...] = ()  # histogram of input tokens per row: (low, high, rows)
 
     def usage(self, worst_case: bool = False) -> Usage:
         """Token totals for the cost models; ``worst_case``: every answer hits its cap."""
@@ -232,6 +233,19 @@ class Histogram:
             sc = np.array([self.sparse[v] for v in sv.tolist()], dtype=np.int64)
             values, counts = np.concatenate([values, sv]), np.concatenate([counts, sc])
         return values, counts
+
+    def bins(self, n: int = 40) -> tuple[tuple[int, int, int], ...]:
+        """Up to ``n`` equal-width bins ``(low, high, rows)`` (inclusive bounds) over all values."""
+        values, counts = self._values_counts()
+        if len(values) == 0:
+            return ()
+        lo, hi = int(values.min()), int(values.max())
+        width = max(1, -(-(hi - lo + 1) // n))
+        index = (values - lo) // width
+        totals = np.bincount(index, weights=counts, minlength=int(index.max()) + 1).astype(np.int64)
+        return tuple(
+            (lo + i * width, lo + (i + 1) * width - 1, int(c)) for i, c in enumerate(totals.tolist()) if c
+        )
 
     def distribution(self) -> Distribution:
         if self.count == 0:
@@ -1060,6 +1074,7 @@ def _profile(
         output_tokens=c.output_tokens if counts_output else 0,
         output_tokens_worst=c.output_worst if counts_output else None,
         input_per_row=c.input_hist.distribution(),
+        input_bins=() if sample is not None else c.input_hist.bins(),
         output_per_row=c.output_hist.distribution() if counts_output else None,
         over_context_rows=c.over_context_rows,
         over_context_first=tuple(c.over_context_first),

@@ -88,6 +88,7 @@ class Estimate:
             "relative_uncertainty": p.relative_uncertainty,
             "input_per_row": _dist(p.input_per_row),
             "output_per_row": _dist(p.output_per_row) if p.output_per_row else None,
+            "input_per_row_histogram": [list(b) for b in p.input_bins],
             "over_context_rows": p.over_context_rows,
             "over_context_first_rows": list(p.over_context_first),
             "skipped_rows": p.skipped_rows,

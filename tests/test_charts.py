@@ -173,3 +173,12 @@ def test_figures_serialise() -> None:
     fig = charts.mode_costs([charts.ModeBar("standard", "Standard", Decimal("0"), Decimal("0"))])
     assert fig.to_json()
     assert fig.layout.yaxis.range[1] == 1  # an all-zero job still gets a visible axis
+
+
+def test_token_distribution_draws_ready_made_bins() -> None:
+    fig = charts.token_distribution(stats={"p50": 12, "p95": 40, "max": 55}, bins=[(0, 9, 3), (10, 19, 5), (50, 59, 1)])
+    (bar,) = fig.data
+    assert list(bar.y) == [3, 5, 1]
+    assert list(bar.x) == [4.5, 14.5, 54.5] and list(bar.width) == [10, 10, 10]
+    assert fig.layout.xaxis.title.text == "Tokens per row"
+    assert {a.name for a in fig.layout.annotations} >= {"stat-p50", "stat-p95", "stat-max"}

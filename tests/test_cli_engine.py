@@ -69,6 +69,9 @@ def test_estimate_json_matches_tiktoken_and_published_prices(tricky_csv: Path, m
     assert data["text_tokens"] == sum(len(load_encoding(encoding).encode_ordinary(t)) for t in TRICKY)
     assert data["output_tokens"] == 100 * len(TRICKY)
     assert data["token_counts"] == "exact"
+    histogram = data["input_per_row_histogram"]
+    assert sum(rows for _, _, rows in histogram) == data["rows"]
+    assert histogram[0][0] == data["input_per_row"]["min"] and histogram[-1][1] >= data["input_per_row"]["max"]
     prices = data["prices_usd_per_mtok"]
     std = data["modes"]["standard"]
     assert Decimal(std["input_cost"]) == data["input_tokens"] * Decimal(prices["input_per_mtok"]) / 1_000_000

@@ -498,3 +498,18 @@ def test_histogram_matches_sorted_values(parts: list[list[int]]) -> None:
 
     assert (d.min, d.p50, d.p95, d.max) == (values[0], rank(50), rank(95), values[-1])
     assert d.mean == Decimal(sum(values)) / len(values)
+
+
+def test_profile_histogram_bins_cover_every_row(tmp_path: Path) -> None:
+    import numpy as np
+
+    from estimator.datasets import Histogram
+
+    h = Histogram()
+    values = np.array([1, 1, 2, 5, 80, 80, 70_000, 70_001], dtype=np.int64)
+    h.add(values)
+    bins = h.bins(n=4)
+    assert sum(rows for _, _, rows in bins) == len(values)
+    assert bins[0][0] == 1 and bins[-1][1] >= 70_001
+    for lo, hi, rows in bins:
+        assert rows == int(((values >= lo) & (values <= hi)).sum())

@@ -346,14 +346,16 @@ def show_profile(
     with dist_cols[0]:
         st.dataframe(distribution_table(profile), hide_index=True, key="distribution_table")
         st.caption(
-            "Nearest-rank percentiles of each request's tokens. The counter keeps exact per-row statistics, "
-            "not every row's count, so the chart shows the statistics rather than a histogram."
+            "Nearest-rank percentiles of each request's tokens, exact over every row"
+            + (" of the sample." if profile.sample is not None else ".")
         )
     with dist_cols[1]:
         d = profile.input_per_row
         st.plotly_chart(
             token_distribution(
-                None, stats={"min": d.min, "p50": d.p50, "mean": d.mean, "p95": d.p95, "max": d.max}
+                None,
+                stats={"min": d.min, "p50": d.p50, "mean": d.mean, "p95": d.p95, "max": d.max},
+                bins=profile.input_bins,
             ),
             key="distribution_chart",
         )
