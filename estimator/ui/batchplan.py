@@ -18,6 +18,9 @@ import streamlit as st
 from .. import (
     BatchPlan,
     BatchRule,
+    compare,
+    expiry_outcome,
+    format_usd,
     FileLimits,
     QueueLimit,
     RequestShape,
@@ -142,6 +145,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         plan = uniform_plan(settings, priced, job)
 
     show_plan(plan)
+    show_expiry(settings, job, plan)
     if download is not None:
         bjob, upload = download
         several = len(plan.files) > 1
@@ -280,6 +284,38 @@ def batch_files_bytes(upload: Upload, bjob: BatchJob) -> bytes:
                 entry["path"] = Path(entry["path"]).name
             zf.writestr("manifest.json", json.dumps(doc, indent=2) + "\n")
         return buf.getvalue()
+
+
+def show_expiry(settings: Settings, job: Job, plan: BatchPlan) -> None:
+    """Batches that expire bill only what completed; the rest must be sent again."""
+    with st.expander("If the batch does not finish in its window"):
+        share = st.slider(
+            "Share of requests completed within the window",
+            min_value=0.0,
+            max_value=1.0,
+            value=0.9,
+            step=0.01,
+            key="bp_completion_share",
+            help="Requests still pending when the window closes expire and are not billed.",
+        )
+        outcome = expiry_outcome(
+            compare(job.usage, need_price(settings).price, settings.params), plan, Decimal(str(share))
+        )
+        cols = st.columns(3)
+        cols[0].metric("Completed and billed", format_usd(outcome.first_pass_cost),
+                       help=f"{outcome.completed_requests:,} requests at batch prices")
+        cols[1].metric("Resend the rest as batch", format_usd(outcome.total_if_resubmitted_as_batch),
+                       help=f"{outcome.remainder_requests:,} requests in a new batch: "
+                       f"+{format_hours(outcome.extra_worst_case_hours_if_batch)} worst case")
+        cols[2].metric("Resend the rest as standard", format_usd(outcome.total_if_resubmitted_as_standard),
+                       help=f"{outcome.remainder_requests:,} requests at standard prices, now")
+        st.caption(
+            f"{outcome.completed_requests:,} of {job.usage.requests:,} requests complete; "
+            f"{outcome.remainder_requests:,} expire unbilled. Resending them as a batch costs "
+            f"{format_usd(outcome.resubmit_batch_cost)} and up to "
+            f"{format_hours(outcome.extra_worst_case_hours_if_batch)} more; as standard requests "
+            f"{format_usd(outcome.resubmit_standard_cost)}."
+        )
 
 
 def show_plan(plan: BatchPlan) -> None:
