@@ -487,3 +487,65 @@ def price_history(
     fig.update_xaxes(title_text="Effective date")
     fig.update_yaxes(title_text="USD per million tokens", tickprefix="$", rangemode="tozero")
     return fig
+
+
+# --------------------------------------------------------------------------
+# Hybrid routing
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteSlice:
+    """One route's part of a plan's cost: a segment of that plan's bar.
+
+    Segments with the same ``label`` in different plans form one trace, so a
+    route keeps its place and colour from bar to bar. ``mode`` picks the
+    colour; ``pattern`` (a plotly hatch such as ``"/"``) sets a segment apart
+    from another route in the same mode.
+    """
+
+    label: str
+    mode: str
+    cost: Decimal
+    pattern: str = ""
+
+
+def routing_costs(
+    plans: Mapping[str, Sequence[RouteSlice]],
+    *,
+    cost_label: str = "Cost per month (USD)",
+    title: str = "Monthly cost per route",
+) -> go.Figure:
+    """One stacked bar per plan (e.g. all standard, then the hybrid), one segment per route.
+
+    Each bar's total is written above it.
+    """
+    names = list(plans)
+    by_label: dict[str, dict[str, Decimal]] = {}
+    first: dict[str, RouteSlice] = {}
+    for plan, slices in plans.items():
+        for s in slices:
+            first.setdefault(s.label, s)
+            costs = by_label.setdefault(s.label, {})
+            costs[plan] = costs.get(plan, Decimal(0)) + s.cost
+    fig = go.Figure()
+    for i, (label, costs) in enumerate(by_label.items()):
+        s = first[label]
+        fig.add_bar(
+            name=label,
+            x=names,
+            y=[_f(costs.get(plan)) for plan in names],
+            marker=dict(color=colour(s.mode, i), pattern=dict(shape=s.pattern, fillmode="overlay")),
+            hovertemplate="%{x}<br>" + label + ": %{y:$,.2f}<extra></extra>",
+        )
+    totals = [sum((s.cost for s in plans[plan]), Decimal(0)) for plan in names]
+    for plan, total in zip(names, totals):
+        fig.add_annotation(
+            x=plan, y=_f(total), text=format_usd(total), showarrow=False, yanchor="bottom", name="total"
+        )
+    top = max([_f(t) or 0.0 for t in totals] + [0.0])
+    fig.update_layout(barmode="stack", title=title, **LAYOUT)
+    fig.update_layout(hovermode="closest")
+    fig.update_xaxes(title_text="Plan")
+    fig.update_yaxes(title_text=cost_label, tickprefix="$", range=[0, top * 1.15 if top > 0 else 1])
+    return fig
