@@ -26,6 +26,7 @@ from .. import (
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import SavingsCase, cost_vs_size, savings_vs_time_value
+from . import routing
 from .common import Settings, mode_label, need_price, to_decimal
 from .job import job_inputs, uniform_plan
 
@@ -156,6 +157,8 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
             "The classic cases from the Batch budgeter tab: saving $7.50 is not worth a 24-hour wait at "
             "$50/hour ($1,200); saving $7,500 is."
         )
+
+    routing.render(settings, result)
 
 
 BOTTLENECKS = {
