@@ -13,13 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
-from click.testing import CliRunner
+from apptest_helpers import charts, deltas, errors, metrics, run_cli, tab, upload, usd
 from streamlit.testing.v1 import AppTest
 from ticket_texts import TEXTS
 
-from estimator import format_usd, load_pricebook
-from estimator.cli import main as cli
+from estimator import load_pricebook
 from estimator.exercise import run_exercise
 from estimator.report import model_rows
 
@@ -35,32 +33,8 @@ def dataset(rows: int = 40) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def run_cli(*args: str) -> dict[str, Any]:
-    result = CliRunner().invoke(cli, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
 def cli_estimate(path: Path, *args: str, model: str = "gpt-4o") -> dict[str, Any]:
     return run_cli("estimate", str(path), "--model", model, *args)
-
-
-def usd(text: str) -> str:
-    return format_usd(Decimal(text))
-
-
-@pytest.fixture
-def app() -> AppTest:
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    assert not at.exception
-    return at
-
-
-def upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
-    at.file_uploader(key="upload").set_value((name, data, mime)).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def upload_and_save(
@@ -71,31 +45,6 @@ def upload_and_save(
     path.write_bytes(data)
     upload(at, name, data, mime)
     return path
-
-
-def tab(at: AppTest, label: str) -> Any:
-    return next(t for t in at.tabs if t.label == label)
-
-
-def metrics(block: Any) -> dict[str, str]:
-    return {m.label: m.value for m in block.metric}
-
-
-def deltas(block: Any) -> dict[str, str]:
-    return {m.label: m.proto.delta for m in block.metric}
-
-
-def charts(block: Any) -> dict[str, dict[str, Any]]:
-    """Plotly figures of a block by title (AppTest exposes them only as JSON)."""
-    out = {}
-    for el in block.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
-        out[spec["layout"]["title"]["text"]] = spec
-    return out
-
-
-def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
 
 
 def assert_matches_cli(block: Any, expected: dict[str, Any]) -> None:

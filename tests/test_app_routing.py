@@ -5,28 +5,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
-from click.testing import CliRunner
+from apptest_helpers import charts, deltas, metrics, run_cli, tab, usd
 from streamlit.testing.v1 import AppTest
 from ticket_texts import TEXTS
 
 from estimator import format_usd
-from estimator.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 MODE_LABELS = {"standard": "Standard", "streaming_early_exit": "Streaming + early exit", "batch": "Batch API"}
-
-
-def run_cli(*args: str) -> dict[str, Any]:
-    result = CliRunner().invoke(cli, [*args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def cli_route(
@@ -64,31 +55,6 @@ def cli_route(
     )
 
 
-def usd(text: str | Decimal) -> str:
-    return format_usd(Decimal(text))
-
-
-def tab(at: AppTest, label: str) -> Any:
-    return next(t for t in at.tabs if t.label == label)
-
-
-def metrics(block: Any) -> dict[str, str]:
-    return {m.label: m.value for m in block.metric}
-
-
-def deltas(block: Any) -> dict[str, str]:
-    return {m.label: m.proto.delta for m in block.metric}
-
-
-def charts(block: Any) -> dict[str, dict[str, Any]]:
-    """Plotly figures of a block by title (AppTest exposes them only as JSON)."""
-    out = {}
-    for el in block.get("plotly_chart"):
-        spec = json.loads(el.proto.spec)
-        out[spec["layout"]["title"]["text"]] = spec
-    return out
-
-
 def route_table(at: AppTest) -> Any:
     (table,) = [d for d in tab(at, "Time value").dataframe if "Route" in d.value.columns]
     return table.value
@@ -101,14 +67,6 @@ def dataset(rows: int = 40) -> bytes:
     for i in range(rows):
         w.writerow([i + 1, f"{TEXTS[i % len(TEXTS)]} (ticket {i + 1})"])
     return buf.getvalue().encode("utf-8")
-
-
-@pytest.fixture
-def app() -> AppTest:
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    assert not at.exception
-    return at
 
 
 def set_values(at: AppTest, **values: Any) -> None:

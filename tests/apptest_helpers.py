@@ -1,0 +1,67 @@
+"""Helpers shared by the Streamlit AppTest files: start the app, read what it shows, ask the CLI."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
+
+from estimator import format_usd
+from estimator.cli import main as cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_app() -> AppTest:
+    """A fresh app with empty result caches, after its first run."""
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def run_cli(*args: str) -> dict[str, Any]:
+    """The command line's JSON for the same question."""
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def usd(text: str | Decimal) -> str:
+    return format_usd(Decimal(text))
+
+
+def upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
+    at.file_uploader(key="upload").set_value((name, data, mime)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def tab(at: AppTest, label: str) -> Any:
+    return next(t for t in at.tabs if t.label == label)
+
+
+def metrics(block: Any) -> dict[str, str]:
+    return {m.label: m.value for m in block.metric}
+
+
+def deltas(block: Any) -> dict[str, str]:
+    return {m.label: m.proto.delta for m in block.metric}
+
+
+def charts(block: Any) -> dict[str, dict[str, Any]]:
+    """Plotly figures of a block by title (AppTest exposes them only as JSON)."""
+    out = {}
+    for el in block.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        out[spec["layout"]["title"]["text"]] = spec
+    return out
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
