@@ -72,7 +72,7 @@ DEFAULT_LIMITS: Mapping[str, tuple[int, int]] = {
 MAX_ISSUES = 50
 """Problems kept in a report; the rest are counted in ``issues_not_shown``."""
 _COUNT_EVERY = 2_000  # requests whose texts are tokenized together
-_ANTHROPIC_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+ANTHROPIC_CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # the Message Batches API's custom_id rule
 
 
 @dataclass(frozen=True)
@@ -379,7 +379,7 @@ class _Reader:
         if not isinstance(cid, str) or not cid:
             self.issues.add(n, f'"custom_id" must be a non-empty string, not {json.dumps(cid)}')
             return
-        if self.provider == "anthropic" and not _ANTHROPIC_ID.match(cid):
+        if self.provider == "anthropic" and not ANTHROPIC_CUSTOM_ID.match(cid):
             self.issues.add(n, f'"custom_id" {cid!r} must be 1-64 letters, digits, "-" or "_"')
         first = self.ids.get(cid)
         if first is not None:

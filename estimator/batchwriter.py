@@ -32,6 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from .batchfiles import ANTHROPIC_CUSTOM_ID
 from .errors import DataError, UsageError
 from .logistics import FileLimits, FileSplitter
 from .requests import RequestShape, build_messages, check_columns, render_texts
@@ -41,7 +42,6 @@ URLS = {"openai-chat": "/v1/chat/completions", "openai-embeddings": "/v1/embeddi
 DEFAULT_CHARS_PER_TOKEN = Decimal(4)
 """For size estimates without data: about 4 characters of English text per token (OpenAI's rule of thumb)."""
 
-_ANTHROPIC_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # the Message Batches API's custom_id rule
 _MAX_REPORTED_DUPLICATES = 5
 
 
@@ -217,7 +217,7 @@ def iter_requests(
 def _check_id(value: str, row: int, fmt: str, column: str, where: str) -> None:
     if value == "":
         raise DataError(f"{where}: row {row} has an empty value in id column {column!r}; every request needs an id")
-    if fmt == "anthropic" and not _ANTHROPIC_ID.match(value):
+    if fmt == "anthropic" and not ANTHROPIC_CUSTOM_ID.match(value):
         raise DataError(
             f"{where}: row {row}: id {value!r} in column {column!r} is not a valid Anthropic custom_id "
             "(1-64 characters of letters, digits, '_' and '-'); leave out --id-column to use row-based ids"

@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from .. import (
+    FORMATS,
     Model,
     OutputSpec,
     Price,
@@ -32,8 +33,6 @@ from .. import (
     count_dataset,
     count_distributed,
 )
-
-_FORMATS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
 
 
 def dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -53,7 +52,7 @@ def dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--format",
             "format",
-            type=click.Choice(_FORMATS),
+            type=click.Choice(FORMATS),
             help="File format (default: from the extension and content).",
         ),
         click.option("--encoding", metavar="CODEC", help="Text encoding (default: detected; UTF-8 first)."),
