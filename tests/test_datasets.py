@@ -463,10 +463,11 @@ def test_profile_from_options(tmp_path: Path, book: PriceBook) -> None:
 
 
 def test_cli_formats_match_the_reader() -> None:
-    from estimator.cli.dataset_options import _FORMATS
+    from estimator.cli import main
     from estimator.readers import FORMATS
 
-    assert _FORMATS == FORMATS
+    (option,) = [p for p in main.commands["estimate"].params if p.name == "format"]
+    assert tuple(option.type.choices) == FORMATS  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------
