@@ -71,7 +71,7 @@ def _plain_tiktoken(name: str):  # type: ignore[no-untyped-def]
     target = cache / hashlib.sha1(url.encode()).hexdigest()
     if not target.exists():
         target.write_bytes(
-            gzip.decompress((ROOT / "estimator" / "_encodings" / f"{name}.tiktoken.gz").read_bytes())
+            gzip.decompress((ROOT / "estimator" / "tokens" / "_encodings" / f"{name}.tiktoken.gz").read_bytes())
         )
     os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
     import tiktoken
@@ -104,10 +104,10 @@ def measure_baseline(path: str) -> dict[str, object]:
 
 
 def measure_pipeline(path: str, workers: int | None) -> dict[str, object]:
-    from estimator.datasets import OutputSpec, count_dataset
-    from estimator.pricing import load_pricebook
-    from estimator.requests import RequestShape
-    from estimator.tokens import get_tokenizer
+    from estimator.counting.dataset import OutputSpec, count_dataset
+    from estimator.pricing.book import load_pricebook
+    from estimator.counting.prompts import RequestShape
+    from estimator.tokens.tokenizers import get_tokenizer
 
     book = load_pricebook()
     model = book.model(MODEL)

@@ -24,7 +24,7 @@ from .modes import (
     compare,
 )
 from .money import format_usd, quantize, to_decimal
-from .pricing import (
+from .pricing.book import (
     BatchRule,
     Model,
     Price,
@@ -36,14 +36,14 @@ from .pricing import (
     override_price,
     shipped_pricing_dir,
 )
-from .requests import RequestShape, build_messages, render_texts, template_fields
-from .tokens import Tokenizer, chat_tokens, encoding_for_model, get_tokenizer, load_encoding
-from .readers import FORMATS, Dataset, DatasetInfo, RowBatch, open_dataset
-from .batchfiles import BatchFileReport, detect_batch_format, read_batch_file
-from .batchprofile import profile_from_batch
-from .distributed import count_distributed
-from .datasets import OutputSpec, Progress, TokenProfile, count_dataset
-from .report import (
+from .counting.prompts import RequestShape, build_messages, render_texts, template_fields
+from .tokens.tokenizers import Tokenizer, chat_tokens, encoding_for_model, get_tokenizer, load_encoding
+from .reading.files import FORMATS, Dataset, DatasetInfo, RowBatch, open_dataset
+from .batch.files import BatchFileReport, detect_batch_format, read_batch_file
+from .batch.profile import profile_from_batch
+from .counting.distributed import count_distributed
+from .counting.dataset import OutputSpec, Progress, TokenProfile, count_dataset
+from .report.estimate import (
     Estimate,
     PricedModel,
     build_estimate,
@@ -52,7 +52,7 @@ from .report import (
     price_history,
     resolve_price,
 )
-from .logistics import (
+from .batch.logistics import (
     DEFAULT_TYPICAL_WAVE_HOURS,
     BatchPlan,
     ExpiryOutcome,
@@ -62,7 +62,7 @@ from .logistics import (
     plan_measured,
     plan_uniform,
 )
-from .planning import (
+from .planning.decision import (
     DEFAULT_CONCURRENCY,
     DEFAULT_LATENCY_SECONDS,
     DEFAULT_VALUE_PER_HOUR,
@@ -81,11 +81,11 @@ from .planning import (
     rate_limit_example,
     route_traffic,
 )
-from .forecast import ALL_BATCH, ALL_STANDARD, PRICING_RULES, Forecast, ModeMix, Volume, hybrid_mix
+from .planning.forecast import ALL_BATCH, ALL_STANDARD, PRICING_RULES, Forecast, ModeMix, Volume, hybrid_mix
 # Exported under another name: a function called ``forecast`` here would shadow the
-# ``estimator.forecast`` module (``from estimator import forecast`` would give the function).
-from .forecast import forecast as build_forecast
-from .exercise import (
+# ``estimator.planning.forecast`` module (``from estimator import forecast`` would give the function).
+from .planning.forecast import forecast as build_forecast
+from .planning.exercise import (
     DEFAULT_ROWS,
     DEFAULT_TOKENS_PER_ROW,
     DEFAULT_WAIT_HOURS,
@@ -95,14 +95,14 @@ from .exercise import (
     price_text,
     run_exercise,
 )
-from .batchwriter import (
+from .batch.writer import (
     DEFAULT_CHARS_PER_TOKEN,
     estimate_line_bytes,
     format_for,
     iter_requests,
     write_batch_files,
 )
-from .export import estimate_csv, estimate_json, rows_to_csv, to_json_bytes
+from .report.export import estimate_csv, estimate_json, rows_to_csv, to_json_bytes
 
 __all__ = [
     "ALL_BATCH",

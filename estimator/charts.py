@@ -16,7 +16,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from .money import format_usd
+from estimator.money import format_usd
 
 Number = int | float | Decimal
 

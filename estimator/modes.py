@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
 
-from .errors import PricingError, UsageError
-from .money import ZERO, cost_of
-from .pricing import Price, Tier
+from estimator.errors import PricingError, UsageError
+from estimator.money import ZERO, cost_of
+from estimator.pricing.book import Price, Tier
 
 # --------------------------------------------------------------------------
 # Inputs

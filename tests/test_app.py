@@ -18,8 +18,8 @@ from streamlit.testing.v1 import AppTest
 from ticket_texts import TEXTS
 
 from estimator import load_pricebook
-from estimator.exercise import run_exercise
-from estimator.report import model_rows
+from estimator.planning.exercise import run_exercise
+from estimator.report.estimate import model_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -637,7 +637,7 @@ def test_exercise_presets_and_arithmetic(app: AppTest) -> None:
 
 
 def test_downloads_name_no_local_paths() -> None:
-    from estimator.pricing import shipped_pricing_dir
+    from estimator.pricing.book import shipped_pricing_dir
     from estimator.ui.common import relative_paths
 
     local = str(shipped_pricing_dir())

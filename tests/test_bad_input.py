@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from estimator import readers
+from estimator.reading import files as readers
 from estimator.errors import DataError
-from estimator.readers import BadRow, open_dataset
+from estimator.reading.files import BadRow, open_dataset
 
 
 def rows_of(path: Path, column: str = "text", **kw: object) -> list[str]:

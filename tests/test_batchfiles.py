@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 import estimator.cli.datasets  # noqa: F401  registers inspect and validate-batch
-from estimator import batchfiles
-from estimator.batchfiles import BatchIssue, detect_batch_format, read_batch_file
+from estimator.batch import files as batchfiles
+from estimator.batch.files import BatchIssue, detect_batch_format, read_batch_file
 from estimator.cli.base import main
 from estimator.errors import DataError
-from estimator.tokens import chat_tokens, get_tokenizer
+from estimator.tokens.tokenizers import chat_tokens, get_tokenizer
 
 O200K = get_tokenizer("o200k_base")
 CL100K = get_tokenizer("cl100k_base")
@@ -271,7 +271,7 @@ def test_per_file_limits(
 
 
 def test_limits_come_from_the_shipped_pricing_table() -> None:
-    from estimator.pricing import load_pricebook
+    from estimator.pricing.book import load_pricebook
 
     rule = load_pricebook().provider("openai").batch_rule
     assert rule is not None

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from estimator.batchwriter import (
+from estimator.batch.writer import (
     estimate_line_bytes,
     format_for,
     hashed_custom_id,
@@ -20,8 +20,8 @@ from estimator.batchwriter import (
     write_batch_files,
 )
 from estimator.errors import DataError, UsageError
-from estimator.logistics import FileLimits, split_rows
-from estimator.requests import RequestShape
+from estimator.batch.logistics import FileLimits, split_rows
+from estimator.counting.prompts import RequestShape
 
 
 @dataclass(frozen=True)
@@ -307,9 +307,9 @@ def test_estimate_matches_a_real_line_of_that_size(tmp_path: Path, fmt: str) -> 
      ("anthropic", "claude-sonnet-4-5-20250929", "Be brief.")],
 )
 def test_written_files_pass_the_validator(tmp_path: Path, fmt: str, model: str, system: str | None) -> None:
-    from estimator.batchfiles import read_batch_file
-    from estimator.pricing import load_pricebook
-    from estimator.tokens import chat_tokens, get_tokenizer
+    from estimator.batch.files import read_batch_file
+    from estimator.pricing.book import load_pricebook
+    from estimator.tokens.tokenizers import chat_tokens, get_tokenizer
 
     tokenizer = get_tokenizer(load_pricebook().model(model).tokenizer)
     count = ((lambda msgs: tokenizer.count(msgs[-1]["content"])) if fmt == "openai-embeddings"
@@ -333,7 +333,7 @@ def test_written_files_pass_the_validator(tmp_path: Path, fmt: str, model: str, 
 
 @pytest.mark.parametrize(("extra", "files"), [(0, 1), (1, 2)], ids=["exactly-200MiB", "one-byte-over"])
 def test_shipped_byte_limit_to_the_byte(tmp_path: Path, extra: int, files: int) -> None:
-    from estimator.pricing import load_pricebook
+    from estimator.pricing.book import load_pricebook
 
     rule = load_pricebook().model("gpt-4o").price_on(None).batch_rule
     assert rule is not None and rule.max_bytes_per_file == 209_715_200

@@ -17,12 +17,12 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimator.datasets import Distribution, OutputSpec, Progress, TokenProfile, count_dataset
+from estimator.counting.dataset import Distribution, OutputSpec, Progress, TokenProfile, count_dataset
 from estimator.errors import DataError, UsageError
 from estimator.modes import Usage
-from estimator.pricing import Model, Price, PriceBook, load_pricebook
-from estimator.requests import RequestShape, build_messages
-from estimator.tokens import chat_tokens, get_tokenizer, load_encoding
+from estimator.pricing.book import Model, Price, PriceBook, load_pricebook
+from estimator.counting.prompts import RequestShape, build_messages
+from estimator.tokens.tokenizers import chat_tokens, get_tokenizer, load_encoding
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from make_dataset import rows as generated_rows
@@ -464,7 +464,7 @@ def test_profile_from_options(tmp_path: Path, book: PriceBook) -> None:
 
 def test_cli_formats_match_the_reader() -> None:
     from estimator.cli import main
-    from estimator.readers import FORMATS
+    from estimator.reading.files import FORMATS
 
     (option,) = [p for p in main.commands["estimate"].params if p.name == "format"]
     assert tuple(option.type.choices) == FORMATS  # type: ignore[attr-defined]
@@ -481,7 +481,7 @@ def test_cli_formats_match_the_reader() -> None:
 def test_histogram_matches_sorted_values(parts: list[list[int]]) -> None:
     import numpy as np
 
-    from estimator.datasets import Histogram
+    from estimator.counting.dataset import Histogram
 
     merged = Histogram()
     for part in parts:
@@ -504,7 +504,7 @@ def test_histogram_matches_sorted_values(parts: list[list[int]]) -> None:
 def test_profile_histogram_bins_cover_every_row(tmp_path: Path) -> None:
     import numpy as np
 
-    from estimator.datasets import Histogram
+    from estimator.counting.dataset import Histogram
 
     h = Histogram()
     values = np.array([1, 1, 2, 5, 80, 80, 70_000, 70_001], dtype=np.int64)

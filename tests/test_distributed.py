@@ -14,10 +14,10 @@ import pytest
 pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
-from estimator.datasets import OutputSpec, TokenProfile, count_dataset
-from estimator.distributed import count_distributed
-from estimator.pricing import PriceBook, load_pricebook
-from estimator.requests import RequestShape
+from estimator.counting.dataset import OutputSpec, TokenProfile, count_dataset
+from estimator.counting.distributed import count_distributed
+from estimator.pricing.book import PriceBook, load_pricebook
+from estimator.counting.prompts import RequestShape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from make_dataset import rows as generated_rows

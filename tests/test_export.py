@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from estimator.export import (
+from estimator.report.export import (
     ESTIMATE_COLUMNS,
     estimate_csv,
     estimate_json,

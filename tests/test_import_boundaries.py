@@ -49,9 +49,9 @@ def test_the_core_modules_are_found() -> None:
     for name in (
         "estimator",
         "estimator.modes",
-        "estimator.pricing",
-        "estimator.report",
-        "estimator.export",
+        "estimator.pricing.book",
+        "estimator.report.estimate",
+        "estimator.report.export",
         "estimator.cli",
     ):
         assert name in CORE

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from estimator import tokens
+from estimator.tokens import tokenizers as tokens
 
 # Installed before anything else in the child interpreter: any attempt to
 # resolve or connect raises, and is recorded so the test can show the guard bit.
@@ -36,7 +36,7 @@ socket.getaddrinfo = _blocked
 
 CHILD = """
 import json, os, sys
-import estimator.tokens as t
+import estimator.tokens.tokenizers as t
 
 result = {}
 for spec in ("o200k_base", "cl100k_base", "approx:anthropic", "approx:gemini"):

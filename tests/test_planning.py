@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from pricing_tables import GPT4O_LAUNCH, model_entry, parse, price_entry, provider_toml
 
 from estimator.errors import UsageError
-from estimator.logistics import QueueLimit, plan_uniform
+from estimator.batch.logistics import QueueLimit, plan_uniform
 from estimator.modes import EarlyExitParams, ModeParams, Usage, compare
-from estimator.planning import (
+from estimator.planning.decision import (
     DEFAULT_VALUE_PER_HOUR,
     RATE_LIMIT_EXAMPLES,
     RateLimits,
@@ -29,7 +29,7 @@ from estimator.planning import (
     route_traffic,
     standard_time,
 )
-from estimator.pricing import Price
+from estimator.pricing.book import Price
 
 PROVIDER = parse(
     provider_toml(

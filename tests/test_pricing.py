@@ -11,7 +11,7 @@ import pytest
 from pricing_tables import model_entry, price_entry, provider_toml, write_table
 
 from estimator.errors import PricingError, UnknownModelError
-from estimator.pricing import (
+from estimator.pricing.book import (
     ProviderFile,
     load_pricebook,
     load_provider_file,

@@ -14,8 +14,8 @@ import json
 import os
 from pathlib import Path
 
-from estimator.pricing import load_pricebook
-from estimator.report import price_history
+from estimator.pricing.book import load_pricebook
+from estimator.report.estimate import price_history
 
 LOCK = Path(__file__).resolve().parent.parent / "pricing" / "history.lock.json"
 PRICE_KEYS = ("effective_from", "tiers")

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from estimator import readers
+from estimator.reading import files as readers
 from estimator.errors import DataError, UsageError
-from estimator.readers import BadRow, RowBatch, open_dataset
+from estimator.reading.files import BadRow, RowBatch, open_dataset
 
 # Values that naive readers change: NA markers, leading zeros, special tokens,
 # non-ASCII, quotes, delimiters, line breaks of every kind, a long cell.

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from estimator.sampling import Reservoir, estimate_from_sample, plain_estimate, ratio_estimate
+from estimator.counting.sampling import Reservoir, estimate_from_sample, plain_estimate, ratio_estimate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from make_dataset import rows as generated_rows
@@ -19,7 +19,7 @@ from make_dataset import rows as generated_rows
 @pytest.fixture(scope="module")
 def population() -> tuple[np.ndarray, np.ndarray]:
     """20,000 realistic rows: (tokens, UTF-8 bytes) per row."""
-    from estimator.tokens import get_tokenizer
+    from estimator.tokens.tokenizers import get_tokenizer
 
     texts = [text for _, text, _, _ in generated_rows(20_000, seed=7)]
     tok = get_tokenizer("o200k_base")

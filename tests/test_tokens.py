@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from estimator import tokens
+from estimator.tokens import tokenizers as tokens
 from estimator.errors import TokenizerError
-from estimator.tokens import (
+from estimator.tokens.tokenizers import (
     REPLY_PRIMING,
     TOKENS_PER_MESSAGE,
     TOKENS_PER_NAME,

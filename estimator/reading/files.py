@@ -58,7 +58,7 @@ from typing import IO, Any, Literal, Self, cast
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .errors import DataError, UsageError
+from estimator.errors import DataError, UsageError
 
 __all__ = [
     "FORMATS",

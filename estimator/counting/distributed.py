@@ -37,7 +37,7 @@ Input: a Parquet file or directory, or a CSV path or glob. CSV files are
 read one partition per file (``blocksize=None``), because a quoted value may
 hold a newline and a byte-range split would cut such a row in two; shard big
 CSVs into many files. Values are read as text (``dtype=str``, no NA
-conversion), like ``estimator.readers``; Parquet nulls become empty text.
+conversion), like ``estimator.reading.files``; Parquet nulls become empty text.
 Progress reporting is Dask's own (dashboard or ``dask.diagnostics``).
 """
 
@@ -49,10 +49,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .datasets import CountPlan, Counts, OutputSpec, TokenProfile, _profile, count_rows, make_plan
-from .errors import DataError, UsageError
-from .pricing import Model, Price
-from .requests import RequestShape, render_texts
+from estimator.counting.dataset import CountPlan, Counts, OutputSpec, TokenProfile, _profile, count_rows, make_plan
+from estimator.errors import DataError, UsageError
+from estimator.pricing.book import Model, Price
+from estimator.counting.prompts import RequestShape, render_texts
 
 VERIFY_ROWS = 200
 
@@ -71,7 +71,7 @@ def count_partition(pdf: Any, plan: CountPlan) -> Any:
     """Count one partition; returns a one-element object Series holding (Counts, rows seen)."""
     import pandas as pd
 
-    from .tokens import get_tokenizer
+    from estimator.tokens.tokenizers import get_tokenizer
 
     tokenizer = get_tokenizer(plan.tokenizer_spec)
     columns = {c: _column_text(pdf[c]) for c in plan.columns}
@@ -118,7 +118,7 @@ def count_distributed(
     """
     import pandas as pd
 
-    from .tokens import get_tokenizer
+    from estimator.tokens.tokenizers import get_tokenizer
 
     started = time.monotonic()
     plan = make_plan(model, shape, output, price, threads=threads_per_task)

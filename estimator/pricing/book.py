@@ -23,9 +23,9 @@ from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import PricingError, UnknownModelError
+from estimator.errors import PricingError, UnknownModelError
 
-PRICING_DIR = Path(__file__).resolve().parent.parent / "pricing"
+PRICING_DIR = Path(__file__).resolve().parents[2] / "pricing"
 """The shipped tables. An installed wheel carries a copy under estimator/_pricing."""
 
 PositivePrice = Annotated[Decimal, Field(gt=0)]
@@ -445,7 +445,7 @@ def _to_runtime(data: ProviderFile, origin: str) -> Provider:
 
 def shipped_pricing_dir() -> Path:
     """The pricing tables that come with the package (source tree or wheel)."""
-    installed = Path(__file__).resolve().parent / "_pricing"
+    installed = Path(__file__).resolve().parents[1] / "_pricing"
     return PRICING_DIR if PRICING_DIR.is_dir() else installed
 
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from .errors import DataError, UsageError
-from .modes import Comparison
-from .money import ZERO
-from .pricing import BatchRule
+from estimator.errors import DataError, UsageError
+from estimator.modes import Comparison
+from estimator.money import ZERO
+from estimator.pricing.book import BatchRule
 
 DEFAULT_TYPICAL_WAVE_HOURS = Decimal(6)
 """Assumed typical time for one wave of batch files to complete.

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import DataError, EstimatorError, UsageError
+from estimator.errors import DataError, EstimatorError, UsageError
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -189,7 +189,7 @@ def detect_batch_format(path: str | Path) -> Provider | None:
 def _limits(provider: Provider) -> tuple[int, int, str]:
     default_requests, default_bytes = DEFAULT_LIMITS[provider]
     try:
-        from .pricing import load_pricebook
+        from estimator.pricing.book import load_pricebook
 
         rule = load_pricebook().provider(provider).batch_rule
     except EstimatorError:
@@ -350,8 +350,8 @@ class _Reader:
     def _tokenizer(self) -> Any:
         if self.tokenizer is not None:
             return self.tokenizer
-        from .errors import TokenizerError
-        from .tokens import encoding_for_model, get_tokenizer
+        from estimator.errors import TokenizerError
+        from estimator.tokens.tokenizers import encoding_for_model, get_tokenizer
 
         if self.provider == "anthropic":
             self.tokenizer = get_tokenizer("approx:anthropic")
@@ -470,7 +470,7 @@ class _Reader:
 
     def _frame_messages(self, n: int, messages: Sequence[Any], request: _Request) -> bool:
         """Chat framing (tokens.chat_tokens): 3 per message, each value, 1 per name, 3 to prime the reply."""
-        from .tokens import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME
+        from estimator.tokens.tokenizers import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME
 
         request.overhead += REPLY_PRIMING
         for i, message in enumerate(messages, start=1):

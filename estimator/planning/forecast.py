@@ -25,11 +25,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any
 
-from .errors import UsageError
-from .modes import MODES, ModeParams
-from .money import ZERO
-from .planning import RequestSize
-from .pricing import Model, Price
+from estimator.errors import UsageError
+from estimator.modes import MODES, ModeParams
+from estimator.money import ZERO
+from estimator.planning.decision import RequestSize
+from estimator.pricing.book import Model, Price
 
 PRICING_RULES = ("month-start", "prorate")
 

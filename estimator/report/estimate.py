@@ -12,13 +12,13 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .modes import MODE_LABELS, Comparison, ModeParams, batch_prices, compare
-from .money import format_usd, quantize
-from .pricing import Model, Price, PriceBook, display_path, override_price
-from .tokens import get_tokenizer
+from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, compare
+from estimator.money import format_usd, quantize
+from estimator.pricing.book import Model, Price, PriceBook, display_path, override_price
+from estimator.tokens.tokenizers import get_tokenizer
 
 if TYPE_CHECKING:
-    from .datasets import TokenProfile
+    from estimator.counting.dataset import TokenProfile
 
 
 @dataclass(frozen=True)

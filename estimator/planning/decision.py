@@ -45,11 +45,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from .errors import UsageError
-from .logistics import BatchPlan
-from .modes import Comparison, ModeParams, Usage, compare
-from .money import ZERO, format_usd
-from .pricing import Price
+from estimator.errors import UsageError
+from estimator.batch.logistics import BatchPlan
+from estimator.modes import Comparison, ModeParams, Usage, compare
+from estimator.money import ZERO, format_usd
+from estimator.pricing.book import Price
 
 DEFAULT_VALUE_PER_HOUR = Decimal(50)
 """USD per hour of waiting: the classic illustration's figure (roughly a loaded hourly cost

@@ -10,7 +10,7 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import DataError, UsageError
+from estimator.errors import DataError, UsageError
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .errors import EstimatorError, PricingError, UsageError
-from .money import MILLION, cost_of, format_usd
-from .planning import DEFAULT_VALUE_PER_HOUR
-from .pricing import PriceBook, display_path
+from estimator.errors import EstimatorError, PricingError, UsageError
+from estimator.money import MILLION, cost_of, format_usd
+from estimator.planning.decision import DEFAULT_VALUE_PER_HOUR
+from estimator.pricing.book import PriceBook, display_path
 
 EXERCISE_MODEL = "gpt-4o-2024-05-13"
 EXERCISE_PRICE_DATE = dt.date(2024, 5, 13)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batchfiles import BatchFileReport
-from .datasets import MAX_LISTED_ROWS, Histogram, TokenProfile
-from .errors import DataError, UsageError
-from .modes import TierUsage
-from .pricing import Model, Price
+from estimator.batch.files import BatchFileReport
+from estimator.counting.dataset import MAX_LISTED_ROWS, Histogram, TokenProfile
+from estimator.errors import DataError, UsageError
+from estimator.modes import TierUsage
+from estimator.pricing.book import Model, Price
 
 
 def require_valid(report: BatchFileReport) -> None:
@@ -116,6 +116,6 @@ def profile_from_batch(
 
 
 def _uncertainty(model: Model) -> float | None:
-    from .tokens import get_tokenizer
+    from estimator.tokens.tokenizers import get_tokenizer
 
     return get_tokenizer(model.tokenizer).relative_uncertainty

@@ -8,7 +8,7 @@ description fit for the UI, and approximate tokenizers carry a
 Offline encodings
 -----------------
 tiktoken downloads its encoding files on first use. This module never does:
-it reads the gzipped copies shipped in ``estimator/_encodings/``, checks the
+it reads the gzipped copies shipped in ``estimator/tokens/_encodings/``, checks the
 sha256 of the decompressed bytes against the hash tiktoken pins for that
 encoding, and builds the ``tiktoken.Encoding`` with the regex and special
 tokens of tiktoken's own constructor (``tiktoken_ext.openai_public``), so that

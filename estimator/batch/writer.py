@@ -32,10 +32,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from .batchfiles import ANTHROPIC_CUSTOM_ID
-from .errors import DataError, UsageError
-from .logistics import FileLimits, FileSplitter
-from .requests import RequestShape, build_messages, check_columns, render_texts
+from estimator.batch.files import ANTHROPIC_CUSTOM_ID
+from estimator.errors import DataError, UsageError
+from estimator.batch.logistics import FileLimits, FileSplitter
+from estimator.counting.prompts import RequestShape, build_messages, check_columns, render_texts
 
 FORMATS = ("openai-chat", "openai-embeddings", "anthropic")
 URLS = {"openai-chat": "/v1/chat/completions", "openai-embeddings": "/v1/embeddings"}

@@ -19,7 +19,7 @@ constant part of every request (framing, system prompt) is counted once.
 Memory stays flat: a few batches in flight and bounded histograms, whatever
 the file size. ``benchmarks/bench_count.py`` measures it.
 
-``sample_rows=n`` estimates instead of counting: see ``estimator.sampling``.
+``sample_rows=n`` estimates instead of counting: see ``estimator.counting.sampling``.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DataError, UsageError
-from .modes import TierUsage, Usage
-from .pricing import Model, Price
-from .requests import RequestShape, render_texts
-from .sampling import Reservoir, SampleEstimate, estimate_from_sample, ratio_estimate
+from estimator.errors import DataError, UsageError
+from estimator.modes import TierUsage, Usage
+from estimator.pricing.book import Model, Price
+from estimator.counting.prompts import RequestShape, render_texts
+from estimator.counting.sampling import Reservoir, SampleEstimate, estimate_from_sample, ratio_estimate
 
 MAX_LISTED_ROWS = 10  # row numbers kept for "first rows that ..." messages
 PROGRESS_INTERVAL = 0.2  # seconds between progress callbacks (at most ~5 per second)
@@ -338,7 +338,7 @@ def make_plan(
     bad_rows: str = "error",
     threads: int | None = None,
 ) -> CountPlan:
-    from .tokens import chat_overhead_tokens, get_tokenizer
+    from estimator.tokens.tokenizers import chat_overhead_tokens, get_tokenizer
 
     embedding = model.kind == "embedding"
     if embedding and shape.system:
@@ -664,8 +664,8 @@ def count_dataset(
     values; UsageError for impossible option combinations. KeyboardInterrupt
     stops the reader thread and propagates.
     """
-    from .readers import open_dataset
-    from .tokens import get_tokenizer
+    from estimator.reading.files import open_dataset
+    from estimator.tokens.tokenizers import get_tokenizer
 
     if bad_rows not in ("error", "skip"):
         raise UsageError(f"bad_rows must be 'error' or 'skip', got {bad_rows!r}")

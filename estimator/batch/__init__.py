@@ -1,0 +1,1 @@
+"""Batch API files: request and result shapes per provider, validation, writing, logistics."""

@@ -1,0 +1,1 @@
+"""Price data: the strict file schema, the price book and its dated look-ups."""

@@ -1,0 +1,1 @@
+"""Row sources: data files (CSV, TSV, JSONL, Parquet, Excel) and data already in memory."""

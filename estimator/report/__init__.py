@@ -1,0 +1,1 @@
+"""What an estimate says: the estimate document, text tables, and the one JSON/CSV encoder."""

@@ -1,0 +1,1 @@
+"""Token counting: offline encodings, the tokenizer registry, and chat framing."""
