@@ -1,13 +1,50 @@
-"""Named errors. Each message says what was wrong, where, and what to do.
+"""Named errors that carry structure; front ends word them.
 
-The CLI maps these to exit codes: ``UsageError`` -> 2, every other
-``EstimatorError`` -> 1.
+Every error says what was wrong, where (``path``, ``line``, ``column``, ``row``,
+``field``) and which of the caller's parameters it concerns (``param``, the name
+of the library argument, such as ``"column"`` or ``"as_of"``).
+
+Messages and notes never name a command-line flag or a widget. Where a message
+tells the user to change a setting, it names the setting with :func:`param`,
+which leaves a marker; :func:`render` turns the marker into the caller's own
+word for it: ``column=`` for the Python API (the default), ``--column`` in the
+CLI, the widget's label in the app.
+
+Exit codes used by the CLI: ``UsageError`` -> 2, every other ``EstimatorError`` -> 1.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_MARKER = re.compile(f"{_OPEN}([a-z_][a-z0-9_]*){_CLOSE}")
+
+
+def param(name: str) -> str:
+    """A placeholder for the setting ``name`` inside a message; see :func:`render`."""
+    return f"{_OPEN}{name}{_CLOSE}"
+
+
+def python_name(name: str) -> str:
+    """How the Python API names a setting in a message: ``column=``."""
+    return f"{name}="
+
+
+def render(text: str, names: Mapping[str, str] | None = None) -> str:
+    """``text`` with every :func:`param` marker replaced by the front end's word for it.
+
+    A setting the front end has no word for is named as the Python API names it.
+    """
+    table = names or {}
+    return _MARKER.sub(lambda m: table.get(m.group(1), python_name(m.group(1))), text)
+
+
+def params_in(text: str) -> tuple[str, ...]:
+    """The settings a message names, in order."""
+    return tuple(dict.fromkeys(_MARKER.findall(text)))
 
 
 class EstimatorError(Exception):
@@ -15,9 +52,44 @@ class EstimatorError(Exception):
 
     exit_code = 1
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | str | None = None,
+        row: int | None = None,
+        field: str | None = None,
+        param: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+        self.row = row
+        self.field = field
+        self.param = param
+
+    def render(self, names: Mapping[str, str] | None = None) -> str:
+        """The message in a front end's words (see :func:`render`)."""
+        return render(self.message, names)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"error": type(self).__name__, "message": str(self)}
+        for key in ("path", "line", "column", "row", "field", "param"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
 
 class UsageError(EstimatorError):
-    """The command or call was asked for something it cannot do (bad option)."""
+    """The call asked for something it cannot do: a bad or conflicting setting (``param``)."""
 
     exit_code = 2
 
@@ -37,8 +109,9 @@ class UnknownModelError(PricingError):
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         super().__init__(
             f"unknown model {model!r}: no pricing table lists it.{hint} "
-            "Run 'python -m estimator models' to list priced models, or add your own "
-            "price with --price-file (see pricing/README.md)."
+            f"Choose a priced model, or add your own price with {param('price_files')} "
+            "(see pricing/README.md).",
+            param="model",
         )
         self.model = model
         self.close_matches = close
@@ -49,4 +122,4 @@ class TokenizerError(EstimatorError):
 
 
 class DataError(EstimatorError):
-    """An input file cannot be read as asked. Messages name file, line/column."""
+    """An input cannot be read as asked: ``path``, ``line``, ``column``, ``row`` say where."""

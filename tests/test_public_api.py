@@ -17,7 +17,7 @@ import estimator
 
 PACKAGE_DIR = Path(estimator.__file__).resolve().parent
 SUBMODULES = sorted(info.name for info in pkgutil.iter_modules([str(PACKAGE_DIR)]))
-FRONT_ENDS = {"cli": frozenset(), "ui": frozenset({"estimator.charts"})}
+FRONT_ENDS = {"cli": frozenset({"estimator.errors"}), "ui": frozenset({"estimator.charts", "estimator.errors"})}
 FILES = sorted(p for front in FRONT_ENDS for p in (PACKAGE_DIR / front).rglob("*.py"))
 
 

@@ -10,6 +10,29 @@ from typing import Any
 import click
 
 from .. import EstimatorError, to_decimal
+from ..errors import render
+
+# The flag for each library parameter whose name does not turn into its flag by
+# replacing "_" with "-" (``as_of`` -> ``--as-of``).
+FLAG_FOR_PARAM: dict[str, str] = {
+    "price_files": "--price-file",
+    "sample_rows": "--sample",
+    "source_format": "--format",
+    "path": "FILE",
+}
+
+
+class _Flags(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "--" + key.replace("_", "-")
+
+
+FLAGS = _Flags(FLAG_FOR_PARAM)
+
+
+def cli_words(text: str) -> str:
+    """A library message or note with each setting named by its command-line flag."""
+    return render(text, FLAGS)
 
 
 class _Group(click.Group):
@@ -17,7 +40,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except EstimatorError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {exc.render(FLAGS)}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written", err=True)
