@@ -104,7 +104,7 @@ def measure_baseline(path: str) -> dict[str, object]:
 
 
 def measure_pipeline(path: str, workers: int | None) -> dict[str, object]:
-    from estimator.counting.dataset import OutputSpec, count_dataset
+    from estimator.counting.dataset import CountOptions, OutputSpec, count_dataset
     from estimator.pricing.book import load_pricebook
     from estimator.counting.prompts import RequestShape
     from estimator.tokens.tokenizers import get_tokenizer
@@ -120,7 +120,7 @@ def measure_pipeline(path: str, workers: int | None) -> dict[str, object]:
         shape=RequestShape(column="text"),
         output=OutputSpec(fixed=100),
         price=book.price(MODEL),
-        workers=workers,
+        options=CountOptions(workers=workers),
     )
     seconds = time.perf_counter() - start
     return {

@@ -1,9 +1,19 @@
-"""LLM API delivery-mode cost estimator: the public API.
+"""LLM API delivery-mode cost estimator and planner: the public API.
 
-The CLI and the Streamlit app use only what is exported here.
+    import estimator
+    est = estimator.estimate("reviews.csv", model="gpt-4o", column="review", output_tokens=50)
+    print(est.to_text())
+
+A source may be a file path, a pandas DataFrame, a pyarrow Table, a list of
+strings or a list of chat conversations. Model names are strings. Money is
+``Decimal``. Each concept has a subpackage with more: ``estimator.tokens``,
+``estimator.pricing``, ``estimator.reading``, ``estimator.counting``,
+``estimator.batch``, ``estimator.planning``, ``estimator.report``.
 """
 
-from .errors import (
+from estimator.api import EstimateOptions, JobSize, count_tokens, estimate, plan, price, write_batch
+from estimator.counting import CountOptions, OutputSpec, TokenProfile
+from estimator.errors import (
     DataError,
     EstimatorError,
     PricingError,
@@ -11,207 +21,42 @@ from .errors import (
     UnknownModelError,
     UsageError,
 )
-from .modes import (
-    MODE_LABELS,
-    MODES,
-    CacheParams,
-    Comparison,
-    EarlyExitParams,
-    ModeCost,
-    ModeParams,
-    TierUsage,
-    Usage,
-    compare,
-)
-from .money import format_usd, quantize, to_decimal
-from .pricing.book import (
-    BatchRule,
-    Model,
-    Price,
-    PriceBook,
-    Provider,
-    ProviderFile,
-    display_path,
-    load_pricebook,
-    override_price,
-    shipped_pricing_dir,
-)
-from .counting.prompts import RequestShape, build_messages, render_texts, template_fields
-from .tokens.tokenizers import Tokenizer, chat_tokens, encoding_for_model, get_tokenizer, load_encoding
-from .reading.files import FORMATS, Dataset, DatasetInfo, RowBatch, open_dataset
-from .batch.files import BatchFileReport, detect_batch_format, read_batch_file
-from .batch.profile import profile_from_batch
-from .counting.distributed import count_distributed
-from .counting.dataset import OutputSpec, Progress, TokenProfile, count_dataset
-from .report.estimate import (
-    Estimate,
-    PricedModel,
-    build_estimate,
-    format_table,
-    model_rows,
-    price_history,
-    resolve_price,
-)
-from .batch.logistics import (
-    DEFAULT_TYPICAL_WAVE_HOURS,
-    BatchPlan,
-    ExpiryOutcome,
-    FileLimits,
-    QueueLimit,
-    expiry_outcome,
-    plan_measured,
-    plan_uniform,
-)
-from .planning.decision import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_LATENCY_SECONDS,
-    DEFAULT_VALUE_PER_HOUR,
-    RATE_LIMIT_EXAMPLES,
-    Decision,
-    ModeTime,
-    RateLimitExample,
-    RateLimits,
-    RequestSize,
-    Throughput,
-    TrafficMix,
-    decide,
-    decide_for_job,
-    format_hours,
-    job_times,
-    rate_limit_example,
-    route_traffic,
-)
-from .planning.forecast import ALL_BATCH, ALL_STANDARD, PRICING_RULES, Forecast, ModeMix, Volume, hybrid_mix
-# Exported under another name: a function called ``forecast`` here would shadow the
-# ``estimator.planning.forecast`` module (``from estimator import forecast`` would give the function).
-from .planning.forecast import forecast as build_forecast
-from .planning.exercise import (
-    DEFAULT_ROWS,
-    DEFAULT_TOKENS_PER_ROW,
-    DEFAULT_WAIT_HOURS,
-    EXERCISE_MODEL,
-    EXERCISE_PRICE_DATE,
-    exercise_price,
-    price_text,
-    run_exercise,
-)
-from .batch.writer import (
-    DEFAULT_CHARS_PER_TOKEN,
-    estimate_line_bytes,
-    format_for,
-    iter_requests,
-    write_batch_files,
-)
-from .report.export import estimate_csv, estimate_json, rows_to_csv, to_json_bytes
+from estimator.modes import MODE_LABELS, CacheParams, Comparison, EarlyExitParams, ModeCost, ModeParams, Usage
+from estimator.money import format_usd
+from estimator.pricing import PriceBook, load_pricebook
+from estimator.planning import JobPlan, PlanOptions
+from estimator.reading import ReadOptions
+from estimator.report import Estimate
 
 __all__ = [
-    "ALL_BATCH",
-    "ALL_STANDARD",
-    "DEFAULT_CHARS_PER_TOKEN",
-    "DEFAULT_CONCURRENCY",
-    "DEFAULT_LATENCY_SECONDS",
-    "DEFAULT_ROWS",
-    "DEFAULT_TOKENS_PER_ROW",
-    "DEFAULT_TYPICAL_WAVE_HOURS",
-    "DEFAULT_VALUE_PER_HOUR",
-    "DEFAULT_WAIT_HOURS",
-    "EXERCISE_MODEL",
-    "EXERCISE_PRICE_DATE",
-    "FORMATS",
-    "MODES",
     "MODE_LABELS",
-    "PRICING_RULES",
-    "RATE_LIMIT_EXAMPLES",
-    "BatchFileReport",
-    "BatchPlan",
-    "BatchRule",
     "CacheParams",
     "Comparison",
+    "CountOptions",
     "DataError",
-    "Dataset",
-    "DatasetInfo",
-    "Decision",
     "EarlyExitParams",
     "Estimate",
+    "EstimateOptions",
     "EstimatorError",
-    "ExpiryOutcome",
-    "FileLimits",
-    "Forecast",
+    "JobPlan",
+    "JobSize",
     "ModeCost",
-    "ModeMix",
     "ModeParams",
-    "ModeTime",
-    "Model",
     "OutputSpec",
-    "Price",
+    "PlanOptions",
     "PriceBook",
-    "PricedModel",
     "PricingError",
-    "Progress",
-    "Provider",
-    "ProviderFile",
-    "QueueLimit",
-    "RateLimitExample",
-    "RateLimits",
-    "RequestShape",
-    "RequestSize",
-    "RowBatch",
-    "Throughput",
-    "TierUsage",
+    "ReadOptions",
     "TokenProfile",
-    "Tokenizer",
     "TokenizerError",
-    "TrafficMix",
     "UnknownModelError",
     "Usage",
     "UsageError",
-    "Volume",
-    "build_estimate",
-    "build_forecast",
-    "build_messages",
-    "chat_tokens",
-    "compare",
-    "count_dataset",
-    "count_distributed",
-    "decide",
-    "decide_for_job",
-    "detect_batch_format",
-    "display_path",
-    "encoding_for_model",
-    "estimate_csv",
-    "estimate_json",
-    "estimate_line_bytes",
-    "exercise_price",
-    "expiry_outcome",
-    "format_for",
-    "format_hours",
-    "format_table",
+    "count_tokens",
+    "estimate",
     "format_usd",
-    "get_tokenizer",
-    "hybrid_mix",
-    "iter_requests",
-    "job_times",
-    "load_encoding",
     "load_pricebook",
-    "model_rows",
-    "open_dataset",
-    "override_price",
-    "plan_measured",
-    "plan_uniform",
-    "price_history",
-    "price_text",
-    "profile_from_batch",
-    "quantize",
-    "rate_limit_example",
-    "read_batch_file",
-    "render_texts",
-    "resolve_price",
-    "route_traffic",
-    "rows_to_csv",
-    "run_exercise",
-    "shipped_pricing_dir",
-    "template_fields",
-    "to_decimal",
-    "to_json_bytes",
-    "write_batch_files",
+    "plan",
+    "price",
+    "write_batch",
 ]

@@ -28,9 +28,12 @@ def param(name: str) -> str:
     return f"{_OPEN}{name}{_CLOSE}"
 
 
+_PYTHON_WORDS = {"validate_batch": "read_batch_file(path)"}
+
+
 def python_name(name: str) -> str:
     """How the Python API names a setting in a message: ``column=``."""
-    return f"{name}="
+    return _PYTHON_WORDS.get(name, f"{name}=")
 
 
 def render(text: str, names: Mapping[str, str] | None = None) -> str:
@@ -39,7 +42,14 @@ def render(text: str, names: Mapping[str, str] | None = None) -> str:
     A setting the front end has no word for is named as the Python API names it.
     """
     table = names or {}
-    return _MARKER.sub(lambda m: table.get(m.group(1), python_name(m.group(1))), text)
+
+    def word(m: re.Match[str]) -> str:
+        try:
+            return table[m.group(1)]
+        except KeyError:
+            return python_name(m.group(1))
+
+    return _MARKER.sub(word, text)
 
 
 def params_in(text: str) -> tuple[str, ...]:

@@ -332,7 +332,7 @@ def test_bad_files_get_a_clear_message(app: AppTest, name: str, data: bytes, mes
 def test_undecodable_file_message_points_to_the_encoding_setting(app: AppTest) -> None:
     upload(app, "latin1.csv", "id,text\n1,café crème\n".encode("latin-1"))
     (message,) = errors(app)
-    assert "Reading options › Text encoding" in message
+    assert "Text encoding (Reading options)" in message and "--" not in message
     app.text_input(key="file_encoding").input("latin-1").run()
     assert not errors(app)
     assert metrics(tab(app, "Estimate"))["Rows"] == "1"
@@ -363,7 +363,8 @@ def test_a_pricing_date_before_the_model_existed(app: AppTest) -> None:
     upload(app, "tickets.csv", dataset())
     app.date_input(key="pricing_date").set_value(dt.date(2021, 1, 1)).run()
     shown = errors(app)
-    assert any("first price starts 2024-05-13" in e and "Pricing date in the sidebar" in e for e in shown)
+    assert any("first price starts 2024-05-13" in e and "Set Pricing date in the sidebar to" in e for e in shown)
+    assert not any("--" in e for e in shown)
     assert "gpt-4o has no price on 2021-01-01: pick a later pricing date in the sidebar." in shown
     assert not app.exception
     assert metrics(tab(app, "Batch budgeter"))  # tabs that need no model price still work
@@ -375,7 +376,7 @@ def test_embedding_models_refuse_a_system_prompt_in_app_terms(app: AppTest) -> N
     assert metrics(tab(app, "Estimate"))["Expected output tokens"] == "not estimated"
     app.text_area(key="system_prompt").input("Be brief.").run()
     (message,) = errors(app)
-    assert "drop --system" in message and "--system is System prompt" in message
+    assert "leave out the system prompt" in message and "--" not in message
 
 
 def test_the_configured_upload_limit_is_read() -> None:

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from estimator.reading import files as readers
-from estimator.errors import DataError
+from estimator.errors import DataError, params_in
 from estimator.reading.files import BadRow, open_dataset
 
 
@@ -139,7 +139,8 @@ def test_ragged_row_fails_naming_the_line(
         rows_of(path)
     message = str(err.value)
     assert f"{path}: line {line} (data row {row})" in message
-    assert found in message and "--skip-bad-rows" in message
+    assert found in message and "skip_bad_rows" in params_in(err.value.message)
+    assert (err.value.path, err.value.line, err.value.row) == (str(path), line, row)
 
 
 def test_ragged_rows_skipped_are_reported_never_dropped_silently(tmp_path: Path) -> None:
@@ -242,7 +243,8 @@ def test_undecodable_bytes_near_the_start(tmp_path: Path) -> None:
         open_dataset(path)
     message = str(err.value)
     assert f"{path}: not UTF-8 text: byte 13 (line 2" in message
-    assert "--encoding cp1252" in message
+    assert "encoding" in params_in(err.value.message) and "cp1252" in message
+    assert (err.value.path, err.value.line) == (str(path), 2)
 
 
 def test_undecodable_bytes_far_into_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -256,7 +258,7 @@ def test_undecodable_bytes_far_into_the_file(tmp_path: Path, monkeypatch: pytest
     message = str(err.value)
     bad_at = data.index(b"\x92")
     assert f"byte {bad_at} (line 201" in message
-    assert "--encoding" in message and str(path) in message
+    assert "encoding" in params_in(err.value.message) and str(path) in message
 
 
 def test_undecodable_bytes_in_the_header(tmp_path: Path) -> None:
@@ -267,7 +269,7 @@ def test_undecodable_bytes_in_the_header(tmp_path: Path) -> None:
 
 def test_named_encoding_that_does_not_fit(tmp_path: Path) -> None:
     path = write(tmp_path, "w.csv", "id,text\n1,café\n".encode("cp1252"))
-    with pytest.raises(DataError, match=r"not valid ascii text: byte 13 \(about line 2\).*--encoding"):
+    with pytest.raises(DataError, match=r"not valid ascii text: byte 13 \(about line 2\).*encoding="):
         rows_of(path, encoding="ascii")
 
 
@@ -405,7 +407,7 @@ def test_jsonl_bad_lines_skipped_and_reported(tmp_path: Path) -> None:
 def test_jsonl_undecodable_beyond_the_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(readers, "SNIFF_BYTES", 16)
     path = write(tmp_path, "w.jsonl", b'{"text": "ok"}\n' * 3 + b'{"text": "caf\xe9"}\n')
-    with pytest.raises(DataError, match=r"line 4: not UTF-8 text at byte 58 .*--encoding"):
+    with pytest.raises(DataError, match=r"line 4: not UTF-8 text at byte 58 .*encoding="):
         rows_of(path)
 
 

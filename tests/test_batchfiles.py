@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pricing_tables import GPT4O_LAUNCH, book_from, provider_toml
 from click.testing import CliRunner
 
 import estimator.cli.datasets  # noqa: F401  registers inspect and validate-batch
@@ -253,17 +254,14 @@ def test_issue_list_is_capped_and_the_rest_counted(tmp_path: Path, monkeypatch: 
 def test_per_file_limits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rule: bool, requests: int, source: str
 ) -> None:
+    """The limits come from the caller's price book (the user's own tables), else the defaults."""
     if rule:
-        monkeypatch.setattr(batchfiles, "_limits", lambda provider: (3, 400, "pricing table"))
+        book = book_from(tmp_path, provider_toml(GPT4O_LAUNCH, max_requests_per_file=3, max_bytes_per_file=400))
     else:
         monkeypatch.setattr(batchfiles, "DEFAULT_LIMITS", {"openai": (50_000, 400), "anthropic": (1, 1)})
-
-        def no_table(provider: str) -> tuple[int, int, str]:
-            r, b = batchfiles.DEFAULT_LIMITS[provider]
-            return r, b, "published defaults"
-
-        monkeypatch.setattr(batchfiles, "_limits", no_table)
-    r = read_batch_file(write_lines(tmp_path / "b.jsonl", [chat(str(i), max_tokens=1) for i in range(4)]))
+        book = book_from(tmp_path, provider_toml(GPT4O_LAUNCH, batch=False))
+    r = read_batch_file(write_lines(tmp_path / "b.jsonl", [chat(str(i), max_tokens=1) for i in range(4)]),
+                        prices=book)
     assert (r.max_requests, r.max_bytes, r.limits_source) == (requests, 400, source)
     messages = [i.message for i in r.issues if i.line is None]
     assert any("bytes exceed the openai limit of 400" in m for m in messages)
@@ -275,7 +273,7 @@ def test_limits_come_from_the_shipped_pricing_table() -> None:
 
     rule = load_pricebook().provider("openai").batch_rule
     assert rule is not None
-    assert batchfiles._limits("openai")[:2] == (rule.max_requests_per_file, rule.max_bytes_per_file)
+    assert batchfiles._limits("openai", None)[:2] == (rule.max_requests_per_file, rule.max_bytes_per_file)
 
 
 def test_blank_lines_and_empty_file(tmp_path: Path) -> None:

@@ -76,7 +76,7 @@ def test_exercise_flat_override_and_other_sizes() -> None:
     assert (Decimal(s["standard_cost"]), Decimal(s["batch_cost"]), Decimal(s["wait_cost"])) == (
         Decimal(15), Decimal("7.5"), Decimal(10))
     assert s["worth_waiting"] is False
-    assert data["price"]["overridden"] is True and "--price-per-mtok" in data["price"]["source"]
+    assert data["price"]["overridden"] is True and "flat override" in data["price"]["source"]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import math
 import sys
 import threading
 from collections.abc import Sequence
+from typing import Any
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimator.counting.dataset import Distribution, OutputSpec, Progress, TokenProfile, count_dataset
+from estimator.counting.dataset import CountOptions, Distribution, OutputSpec, Progress, TokenProfile, count_dataset
+from estimator.reading.source import ReadOptions
+from estimator import estimate
 from estimator.errors import DataError, UsageError
 from estimator.modes import Usage
 from estimator.pricing.book import Model, Price, PriceBook, load_pricebook
@@ -64,10 +67,14 @@ def tiktoken_chat(encoding: str, messages: list[dict[str, str]]) -> int:
     )
 
 
-def count(path: Path, model: Model, **kw: object) -> TokenProfile:
+def count(path: Path, model: Model, **kw: Any) -> TokenProfile:
+    """``count_dataset`` with the reading and counting options given as plain keywords."""
     kw.setdefault("shape", RequestShape(column="text"))
     kw.setdefault("output", OutputSpec())
-    return count_dataset(path, model=model, **kw)  # type: ignore[arg-type]
+    read = ReadOptions(**{k: kw.pop(k) for k in ("format", "encoding", "delimiter") if k in kw},
+                       skip_bad_rows=kw.pop("bad_rows", "error") == "skip")
+    options = CountOptions(**{k: kw.pop(k) for k in ("sample_rows", "seed", "workers", "progress") if k in kw})
+    return count_dataset(path, model=model, read=read, options=options, **kw)
 
 
 # --------------------------------------------------------------------------
@@ -405,7 +412,7 @@ def test_interrupt_stops_the_reader_thread(generated: Path, book: PriceBook) -> 
             model=book.model("gpt-4o"),
             shape=RequestShape(column="text"),
             output=OutputSpec(),
-            progress=stop,
+            options=CountOptions(progress=stop),
         )
     assert not [t for t in threading.enumerate() if t.name == "dataset-reader" and t.is_alive()]
 
@@ -441,20 +448,15 @@ def test_cli_usage_mistakes_exit_2(tmp_path: Path) -> None:
     assert two.exit_code == 2
 
 
-def test_profile_from_options(tmp_path: Path, book: PriceBook) -> None:
-    from estimator.cli.dataset_options import profile_from_options
+def test_cli_options_become_the_library_options(tmp_path: Path, book: PriceBook) -> None:
+    from estimator.cli.dataset_options import estimate_options_from
 
     path = write_csv(tmp_path / "p.csv", ["q", "n"], [["what is 2+2?", "3"], ["and 3+3?", "4"]])
-    kw = {
-        "file": str(path),
-        "template": "Q: {q}",
-        "system": "Maths.",
-        "output_column": "n",
-        "max_tokens": 3,
-        "progress": False,
-        "seed": 0,
-    }
-    p = profile_from_options(kw, book.model("gpt-4o"), None)
+    kw = {"file": str(path), "template": "Q: {q}", "system": "Maths.", "output_column": "n", "max_tokens": 3,
+          "progress": False, "seed": 0}
+    options = estimate_options_from(kw, None)
+    assert options.output == OutputSpec(column="n", max_tokens=3)
+    p = estimate(path, model="gpt-4o", template="Q: {q}", system="Maths.", prices=book, options=options).profile
     shape = RequestShape(template="Q: {q}", system="Maths.")
     assert p.input_tokens == sum(
         tiktoken_chat("o200k_base", build_messages(shape, f"Q: {q}")) for q in ("what is 2+2?", "and 3+3?")

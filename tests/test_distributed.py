@@ -138,4 +138,4 @@ def test_cli_dask_option_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
     result = CliRunner().invoke(main, ["estimate", str(root / "examples" / "reviews.csv"), "--model", "gpt-4o",
                                        "--column", "review", "--dask", "local", "--sample", "5"])
-    assert result.exit_code == 2 and "--dask does not take --sample" in result.stderr
+    assert result.exit_code == 2 and "on Dask does not take --sample" in result.stderr

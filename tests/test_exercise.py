@@ -79,8 +79,8 @@ def test_explicit_batch_price_is_used_and_shown(tmp_path: Path) -> None:
 def test_flat_override_without_a_book() -> None:
     ex = run_exercise(None, price_per_mtok=Decimal(15), batch_multiplier=Decimal("0.5"))
     assert [s.savings for s in ex.scenarios] == [Decimal(7_500), Decimal("7.5")]
-    assert ex.price.overridden and "--price-per-mtok" in ex.price.source
-    with pytest.raises(UsageError, match="--batch-multiplier"):
+    assert ex.price.overridden and "flat override of $15" in ex.price.source
+    with pytest.raises(UsageError, match="batch_multiplier="):
         run_exercise(None, price_per_mtok=Decimal(15))
 
 

@@ -18,7 +18,7 @@ from estimator.planning.forecast import (
     ModeMix,
     Volume,
     allocate,
-    forecast,
+    build_forecast,
     hybrid_mix,
     month_starts,
     months_until_over,
@@ -49,7 +49,7 @@ SIZE = RequestSize.per_request(1_000, 100)
 
 
 def test_future_dated_price_shows_up_in_its_month(model: Model) -> None:
-    f = forecast(model, Volume(1_000, "month", SIZE), [ALL_STANDARD], start=dt.date(2030, 10, 1), horizon_months=6)
+    f = build_forecast(model, Volume(1_000, "month", SIZE), [ALL_STANDARD], start=dt.date(2030, 10, 1), horizon_months=6)
     costs = [(r.month, r.cost) for r in f.plans[0].months]
     # Until December 2030: 1M × $2.50 + 100k × $10 = $3.50. From January 2031: 1M × $1 + 100k × $4 = $1.40.
     assert costs == [
@@ -67,12 +67,12 @@ def test_future_dated_price_shows_up_in_its_month(model: Model) -> None:
 
 def test_mid_month_change_month_start_rule_and_prorate(model: Model) -> None:
     start = dt.date(2024, 9, 1)
-    month_start = forecast(model, Volume(31_000, "month", SIZE), [ALL_STANDARD], start=start, horizon_months=3)
+    month_start = build_forecast(model, Volume(31_000, "month", SIZE), [ALL_STANDARD], start=start, horizon_months=3)
     # 31M input + 3.1M output tokens a month. The 2024-10-02 cut is not in force on October 1st,
     # so October is still priced at $5 / $15 ($155 + $46.50); November at $2.50 / $10 ($77.50 + $31).
     assert [r.cost for r in month_start.plans[0].months] == [Decimal("201.5"), Decimal("201.5"), Decimal("108.5")]
     assert month_start.price_changes[0].month == dt.date(2024, 11, 1)
-    prorated = forecast(model, Volume(31_000, "month", SIZE), [ALL_STANDARD], start=start, horizon_months=3,
+    prorated = build_forecast(model, Volume(31_000, "month", SIZE), [ALL_STANDARD], start=start, horizon_months=3,
                         pricing_rule="prorate")
     october = prorated.plans[0].months[1]
     # October has 31 days: 1 day at the old price (1,000 requests: $5 + $1.50),
@@ -83,7 +83,7 @@ def test_mid_month_change_month_start_rule_and_prorate(model: Model) -> None:
 
 
 def test_growth_and_daily_volume(model: Model) -> None:
-    f = forecast(model, Volume(1_000, "day", SIZE, Decimal(10)), [ALL_STANDARD], start=dt.date(2030, 1, 15),
+    f = build_forecast(model, Volume(1_000, "day", SIZE, Decimal(10)), [ALL_STANDARD], start=dt.date(2030, 1, 15),
                  horizon_months=3)
     rows = f.plans[0].months
     assert [r.month for r in rows] == [dt.date(2030, 1, 1), dt.date(2030, 2, 1), dt.date(2030, 3, 1)]
@@ -95,7 +95,7 @@ def test_growth_and_daily_volume(model: Model) -> None:
 
 def test_plans_against_a_budget(model: Model) -> None:
     hybrid = hybrid_mix(Decimal("0.5"))
-    f = forecast(model, Volume(100_000, "month", SIZE, Decimal(20)), [ALL_STANDARD, ALL_BATCH, hybrid],
+    f = build_forecast(model, Volume(100_000, "month", SIZE, Decimal(20)), [ALL_STANDARD, ALL_BATCH, hybrid],
                  start=dt.date(2030, 1, 1), horizon_months=12, budget=Decimal(700))
     by_name = {p.mix.name: p for p in f.plans}
     # $350 standard in month 1, growing 20% a month: 350 × 1.2^4 = 725.76 > 700 in May.
@@ -107,13 +107,13 @@ def test_plans_against_a_budget(model: Model) -> None:
     assert by_name["hybrid"].months[0].cost == Decimal("262.5")
     assert by_name["hybrid"].months[0].cost_by_mode == {"standard": Decimal(175), "batch": Decimal("87.5")}
     assert all(r.over_budget == (r.cost > 700) for p in f.plans for r in p.months)
-    quiet = forecast(model, Volume(10, "month", SIZE), [ALL_STANDARD], start=dt.date(2030, 1, 1),
+    quiet = build_forecast(model, Volume(10, "month", SIZE), [ALL_STANDARD], start=dt.date(2030, 1, 1),
                      budget=Decimal(700))
     assert quiet.plans[0].first_month_over_budget is None and months_until_over(quiet.plans[0]) is None
 
 
 def test_rows_are_plain_data_for_charts(model: Model) -> None:
-    f = forecast(model, Volume(1_000, "month", SIZE), [ALL_STANDARD, ALL_BATCH], start=dt.date(2030, 1, 1),
+    f = build_forecast(model, Volume(1_000, "month", SIZE), [ALL_STANDARD, ALL_BATCH], start=dt.date(2030, 1, 1),
                  horizon_months=2, budget=Decimal(1))
     rows = f.rows()
     assert len(rows) == 4
@@ -125,7 +125,7 @@ def test_rows_are_plain_data_for_charts(model: Model) -> None:
 
 def test_before_the_first_price_is_a_pricing_error(model: Model) -> None:
     with pytest.raises(PricingError, match="no price on 2024-01-01"):
-        forecast(model, Volume(1, "month", SIZE), [ALL_STANDARD], start=dt.date(2024, 1, 1))
+        build_forecast(model, Volume(1, "month", SIZE), [ALL_STANDARD], start=dt.date(2024, 1, 1))
 
 
 @pytest.mark.parametrize(
@@ -149,13 +149,13 @@ def test_validation(make) -> None:  # type: ignore[no-untyped-def]
 def test_forecast_validation(model: Model) -> None:
     vol = Volume(1, "month", SIZE)
     with pytest.raises(UsageError):
-        forecast(model, vol, [ALL_STANDARD], start=dt.date(2030, 1, 1), horizon_months=0)
+        build_forecast(model, vol, [ALL_STANDARD], start=dt.date(2030, 1, 1), horizon_months=0)
     with pytest.raises(UsageError):
-        forecast(model, vol, [ALL_STANDARD, ALL_STANDARD], start=dt.date(2030, 1, 1))
+        build_forecast(model, vol, [ALL_STANDARD, ALL_STANDARD], start=dt.date(2030, 1, 1))
     with pytest.raises(UsageError):
-        forecast(model, vol, [ALL_STANDARD], start=dt.date(2030, 1, 1), pricing_rule="average")
+        build_forecast(model, vol, [ALL_STANDARD], start=dt.date(2030, 1, 1), pricing_rule="average")
     with pytest.raises(UsageError):
-        forecast(model, vol, [], start=dt.date(2030, 1, 1))
+        build_forecast(model, vol, [], start=dt.date(2030, 1, 1))
 
 
 def test_month_starts_cross_years() -> None:

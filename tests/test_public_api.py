@@ -1,12 +1,16 @@
-"""The CLI and the Streamlit app use only the public API in ``estimator/__init__.py``.
+"""The CLI and the Streamlit app use only the library's public surfaces.
 
-The one exception is ``estimator.charts``: it imports plotly, which ``import estimator``
-must not, so the UI imports its figure builders directly.
+A front end imports from ``estimator`` (its ``__all__``) and from the surface of a
+concept: a subpackage's ``__init__`` (``estimator.planning``, ``estimator.batch``...) or a
+top-level module (``estimator.modes``, ``estimator.money``, ``estimator.errors``),
+never from a module inside a subpackage. ``estimator.charts`` imports plotly, which
+``import estimator`` must not, so only the UI imports it.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 import pkgutil
 import types
 from pathlib import Path
@@ -17,7 +21,8 @@ import estimator
 
 PACKAGE_DIR = Path(estimator.__file__).resolve().parent
 SUBMODULES = sorted(info.name for info in pkgutil.iter_modules([str(PACKAGE_DIR)]))
-FRONT_ENDS = {"cli": frozenset({"estimator.errors"}), "ui": frozenset({"estimator.charts", "estimator.errors"})}
+SURFACES = frozenset(f"estimator.{name}" for name in SUBMODULES if name not in {"cli", "ui", "charts", "__main__"})
+FRONT_ENDS = {"cli": SURFACES, "ui": SURFACES | {"estimator.charts"}}
 FILES = sorted(p for front in FRONT_ENDS for p in (PACKAGE_DIR / front).rglob("*.py"))
 
 
@@ -62,7 +67,14 @@ def offences(path: Path, root: Path = PACKAGE_DIR) -> list[str]:
         elif isinstance(node, ast.ImportFrom):
             target = absolute(node, path, root)
             names = [a.name for a in node.names]
-            if target == own or target.startswith(own + ".") or target in allowed:
+            if target == own or target.startswith(own + "."):
+                continue
+            if target in allowed:
+                surface = importlib.import_module(target)
+                exported = getattr(surface, "__all__", None)
+                for name in names:
+                    if (exported is not None and name not in exported) or name.startswith("_"):
+                        found.append(f"{where}: {name} is not in {target}'s public names")
                 continue
             if target == "estimator":
                 for name in names:
@@ -83,19 +95,20 @@ def test_the_front_end_files_are_found() -> None:
 @pytest.mark.parametrize(
     ("source", "path", "expected"),
     [
-        ("from ..planning import RequestSize\n", "cli/x.py", ["from estimator.planning import RequestSize"]),
+        ("from ..planning.decision import RequestSize\n", "cli/x.py", ["from estimator.planning.decision import RequestSize"]),
         ("from estimator.report.estimate import model_rows\n", "ui/x.py", ["from estimator.report.estimate import model_rows"]),
         ("from .. import planning as pl\n", "cli/x.py", ["the module estimator.planning"]),
-        ("def f():\n    from ..tokens import get_tokenizer\n", "cli/x.py", ["from estimator.tokens"]),
+        ("def f():\n    from ..tokens.tokenizers import get_tokenizer\n", "cli/x.py", ["from estimator.tokens.tokenizers"]),
         ("import estimator.reading.files\n", "cli/x.py", ["import estimator.reading.files"]),
         ("from .. import not_exported\n", "cli/x.py", ["not_exported is not in estimator.__all__"]),
         ("from ..charts import forecast\n", "cli/x.py", ["from estimator.charts import forecast"]),
         ("from ..charts import forecast\n", "ui/x.py", []),
-        ("from .. import Usage, compare\nfrom .base import main\nfrom . import engine\n", "cli/x.py", []),
+        ("from .. import Usage\nfrom ..modes import compare\nfrom .base import main\nfrom . import engine\n", "cli/x.py", []),
+        ("from ..planning import _private, RequestSize\n", "cli/x.py", ["_private is not in estimator.planning"]),
         ("from .common import Settings\nimport estimator\n", "ui/x.py", []),
     ],
     ids=["compute-module", "absolute", "whole-module", "inside-a-function", "import-module",
-         "not-public", "charts-outside-ui", "charts-in-ui", "public-and-siblings", "siblings-and-package"],
+         "not-public", "charts-outside-ui", "charts-in-ui", "public-and-siblings", "private-of-a-surface", "siblings-and-package"],
 )
 def test_the_check_catches_what_it_should(
     tmp_path: Path, source: str, path: str, expected: list[str]

@@ -530,31 +530,32 @@ class OffByOne:
 
 
 @needs_quicktok
-def test_verify_sample_switches_to_tiktoken_on_mismatch() -> None:
+def test_a_mismatch_gives_a_tiktoken_twin_for_that_count_only() -> None:
     tok = with_fast("o200k_base", OffByOne)
     texts = ["plain words"] * 50 + ["has an x"] + ["more words"] * 50
-    tok.verify_sample(texts[:50])  # no 'x' in the sample: nothing to see
-    assert tok.backend == "quicktok"
+    assert tok.verified(texts[:50]) is tok  # no 'x' in the sample: nothing to see
     with pytest.warns(TokenizerBackendWarning, match="quicktok counted 4 tokens but tiktoken 3"):
-        tok.verify_sample(texts, n=len(texts))
-    assert tok.backend == "tiktoken"
-    assert "item 50" in tok.warnings[0] and "switched o200k_base to tiktoken" in tok.warnings[0]
-    assert tok.count_batch(texts) == [reference_count("o200k_base", t) for t in texts]
+        twin = tok.verified(texts, n=len(texts))
+    assert twin.backend == "tiktoken"
+    assert "item 50" in twin.warnings[-1] and "this count used tiktoken" in twin.warnings[-1]
+    assert twin.count_batch(texts) == [reference_count("o200k_base", t) for t in texts]
+    # Nothing shared changed: the original tokenizer still uses the fast backend, with no note.
+    assert tok.backend == "quicktok" and tok.notes == ()
 
 
 @needs_quicktok
-def test_verify_sample_strict_raises() -> None:
+def test_verified_strict_raises() -> None:
     tok = with_fast("cl100k_base", OffByOne)
     with pytest.raises(TokenizerError, match="quicktok counted"):
-        tok.verify_sample(["x marks the spot"], strict=True)
+        tok.verified(["x marks the spot"], strict=True)
     assert tok.backend == "quicktok"
 
 
 @pytest.mark.parametrize(("encoding", "backend"), BACKENDS, ids=BACKEND_IDS)
-def test_verify_sample_passes_on_tricky_text(encoding: str, backend: str) -> None:
+def test_verified_passes_on_tricky_text(encoding: str, backend: str) -> None:
     tok = get_tokenizer(encoding, backend=backend)
-    tok.verify_sample(list(TRICKY.values()), n=1000)
-    tok.verify_sample([])
+    assert tok.verified(list(TRICKY.values()), n=1000) is tok
+    assert tok.verified([]) is tok
     assert tok.backend == backend and tok.warnings == ()
 
 
@@ -577,7 +578,7 @@ def test_fast_backend_failure_falls_back_with_a_warning() -> None:
     texts = ["hello world", "日本語 \U000323b0"]
     with pytest.warns(TokenizerBackendWarning, match="native failure"):
         assert tok.count_batch(texts) == [reference_count("o200k_base", t) for t in texts]
-    assert tok.backend == "tiktoken"
+    assert tok.backend == "quicktok"  # that batch alone fell back: the shared counter is unchanged
 
 
 @needs_quicktok

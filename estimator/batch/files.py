@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from estimator.errors import DataError, EstimatorError, UsageError
+from estimator.errors import DataError, EstimatorError, UsageError, param
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -186,12 +186,30 @@ def detect_batch_format(path: str | Path) -> Provider | None:
     return None
 
 
-def _limits(provider: Provider) -> tuple[int, int, str]:
+def batch_request_format(path: str | Path, read: Any = None) -> Provider | None:
+    """The provider of a ready-made batch request file at ``path``, or None for any other file.
+
+    A data format asked for in ``read`` (``ReadOptions.format``) always wins: the file is
+    then read as data, never as a batch file.
+    """
+    p = Path(path)
+    if (read is not None and getattr(read, "format", None) is not None) or not p.is_file():
+        return None
+    with p.open("rb") as f:
+        head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return detect_batch_format(p) if head.startswith(b"{") else None
+
+
+def _limits(provider: Provider, book: Any) -> tuple[int, int, str]:
+    """Per-file limits from the price book's batch rule of ``provider`` (the caller's book,
+    with any price files of the user's), or the published defaults."""
     default_requests, default_bytes = DEFAULT_LIMITS[provider]
     try:
-        from estimator.pricing.book import load_pricebook
+        if book is None:
+            from estimator.pricing.book import load_pricebook
 
-        rule = load_pricebook().provider(provider).batch_rule
+            book = load_pricebook()
+        rule = book.provider(provider).batch_rule
     except EstimatorError:
         rule = None
     if rule is None or (rule.max_requests_per_file is None and rule.max_bytes_per_file is None):
@@ -239,8 +257,11 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
             yield n, raw
 
 
-def read_batch_file(path: str | Path, *, provider: Provider | None = None) -> BatchFileReport:
+def read_batch_file(path: str | Path, *, provider: Provider | None = None, prices: Any = None) -> BatchFileReport:
     """Validate a batch request file and count its tokens; problems go in ``issues``.
+
+    ``prices`` is the price book whose batch rules give the per-file limits
+    (default: the shipped tables).
 
     Raises ``DataError`` only when the file cannot be read at all or is not a
     batch file of a known provider.
@@ -254,16 +275,19 @@ def read_batch_file(path: str | Path, *, provider: Provider | None = None) -> Ba
             raise DataError(
                 f"{path}: not a batch request file: the first line is neither an OpenAI batch request "
                 '({"custom_id", "method", "url", "body"}) nor an Anthropic one ({"custom_id", "params"}). '
-                "Name the provider with --provider if the first line is damaged."
+                f"Name the provider with {param('provider')} if the first line is damaged.",
+                path=str(path),
+                line=1,
             )
     elif provider not in ("openai", "anthropic"):
         raise UsageError(f"unknown batch provider {provider!r}; use 'openai' or 'anthropic'")
-    return _Reader(path, provider).read()
+    return _Reader(path, provider, prices).read()
 
 
 class _Reader:
-    def __init__(self, path: Path, provider: Provider) -> None:
+    def __init__(self, path: Path, provider: Provider, book: Any = None) -> None:
         self.path = path
+        self.book = book
         self.provider: Provider = provider
         self.issues = _Issues()
         self.warnings: list[str] = []
@@ -618,7 +642,7 @@ class _Reader:
     # -- the report ----------------------------------------------------------
 
     def _report(self, size: int) -> BatchFileReport:
-        max_requests, max_bytes, source = _limits(self.provider)
+        max_requests, max_bytes, source = _limits(self.provider, self.book)
         if self.requests > max_requests:
             self.issues.add(
                 None,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from estimator.errors import DataError, UsageError
+from estimator.errors import DataError, UsageError, param
 from estimator.modes import Comparison
 from estimator.money import ZERO
 from estimator.pricing.book import BatchRule
@@ -137,7 +137,7 @@ class FileSplitter:
         if lim.max_input_tokens is not None and input_tokens > lim.max_input_tokens:
             raise DataError(
                 f"row {row}: its prompt has {input_tokens:,} tokens, more than the batch queue may hold at once "
-                f"({lim.max_input_tokens:,} enqueued tokens). Raise --enqueued-tokens to your account's limit, "
+                f"({lim.max_input_tokens:,} enqueued tokens). Raise {param('enqueued_tokens')} to your account's limit, "
                 "or send this row as a standard request."
             )
         cur = self._open
@@ -299,7 +299,7 @@ def assign_waves(spans: Iterable[FileSpan], queue: QueueLimit) -> tuple[BatchFil
     return tuple(files)
 
 
-def make_plan(
+def batch_plan_of(
     model: str,
     spans: tuple[FileSpan, ...],
     *,
@@ -347,7 +347,7 @@ def plan_uniform(
     window = _window(rule, window_hours)
     limits = queue.file_limits(FileLimits.from_rule(rule))
     spans = split_uniform(requests, line_bytes, input_tokens_per_request, limits)
-    return make_plan(model, spans, file_limits=limits, queue=queue, window_hours=window,
+    return batch_plan_of(model, spans, file_limits=limits, queue=queue, window_hours=window,
                      typical_wave_hours=typical_wave_hours, bytes_measured=False)
 
 
@@ -364,7 +364,7 @@ def plan_measured(
     window = _window(rule, window_hours)
     limits = queue.file_limits(FileLimits.from_rule(rule))
     spans = split_rows(items, limits)
-    return make_plan(model, spans, file_limits=limits, queue=queue, window_hours=window,
+    return batch_plan_of(model, spans, file_limits=limits, queue=queue, window_hours=window,
                      typical_wave_hours=typical_wave_hours, bytes_measured=True)
 
 

@@ -2,8 +2,8 @@
 
 ``read_batch_file`` counts every request as it will be billed; this module
 turns that report into a ``TokenProfile`` so the same cost comparison,
-JSON and app views apply. The model comes from the file (``--model`` may
-override it, e.g. to see what another model would cost). Expected output per
+JSON and app views apply. The model comes from the file (another model may
+be named, e.g. to see what it would cost). Expected output per
 request is the user's figure, capped by each request's ``max_tokens``;
 without one, it is the cap itself, which is the worst case and is said so.
 """
@@ -14,7 +14,7 @@ import numpy as np
 
 from estimator.batch.files import BatchFileReport
 from estimator.counting.dataset import MAX_LISTED_ROWS, Histogram, TokenProfile
-from estimator.errors import DataError, UsageError
+from estimator.errors import DataError, UsageError, param
 from estimator.modes import TierUsage
 from estimator.pricing.book import Model, Price
 
@@ -30,7 +30,8 @@ def require_valid(report: BatchFileReport) -> None:
     raise DataError(
         f"{report.path}: {report.issue_count:,} problem(s) in this batch file: {shown}"
         + (f"; and {more:,} more" if more > 0 else "")
-        + f". Run 'validate-batch {report.path}' for the full list, fix them, and estimate again."
+        + f". Run {param('validate_batch')} for the full list, fix them, and estimate again.",
+        path=str(report.path),
     )
 
 
@@ -44,7 +45,7 @@ def profile_from_batch(
     """Token totals of a validated batch file, for ``build_estimate``."""
     require_valid(report)
     if output_per_request is not None and output_per_request < 0:
-        raise UsageError("--output-tokens must be >= 0")
+        raise UsageError("output tokens must be >= 0", param="output_tokens")
     inputs = np.asarray(report.per_request_input, dtype=np.int64)
     caps = report.per_request_max_output
     notes = list(report.warnings)
@@ -63,13 +64,13 @@ def profile_from_batch(
         worst = report.max_output_tokens
         notes.append(
             "expected output = every request's max_tokens (the worst case); "
-            "pass --output-tokens N for a typical answer length"
+            f"give {param('output_tokens')} for a typical answer length"
         )
     else:
         outputs = np.zeros(len(inputs), dtype=np.int64)
         worst = None
         notes.append(
-            "output cost is EXCLUDED: some requests set no max_tokens and no --output-tokens was given"
+            f"output cost is EXCLUDED: some requests set no max_tokens and no {param('output_tokens')} was given"
         )
     counts_output = not embedding and (output_per_request is not None or report.max_output_tokens is not None)
     bound = np.asarray([o if c is None else c for o, c in zip(outputs, caps)], dtype=np.int64)

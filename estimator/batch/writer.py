@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from estimator.batch.files import ANTHROPIC_CUSTOM_ID
-from estimator.errors import DataError, UsageError
+from estimator.errors import DataError, UsageError, param
 from estimator.batch.logistics import FileLimits, FileSplitter
 from estimator.counting.prompts import RequestShape, build_messages, check_columns, render_texts
 
@@ -86,7 +86,7 @@ def request_record(
         return {"custom_id": custom_id, "method": "POST", "url": URLS[fmt], "body": {"model": model, "input": text}}
     if fmt == "anthropic":
         if max_tokens is None:
-            raise UsageError("Anthropic batch requests need max_tokens: give --max-tokens")
+            raise UsageError(f"Anthropic batch requests need max_tokens: give {param('max_tokens')}", param="max_tokens")
         params: dict[str, Any] = {
             "model": model,
             "max_tokens": max_tokens,
@@ -169,7 +169,7 @@ def iter_requests(
     the planner needs for the queue limit; without it they are 0.
     """
     if fmt == "openai-embeddings" and shape.system:
-        raise UsageError("embedding requests have no system prompt: drop --system")
+        raise UsageError("embedding requests have no system prompt: leave it out", param="system")
     if fmt not in FORMATS:
         raise UsageError(f"unknown batch format {fmt!r}; use one of {', '.join(FORMATS)}")
     seen: dict[str, int] = {}
@@ -220,7 +220,8 @@ def _check_id(value: str, row: int, fmt: str, column: str, where: str) -> None:
     if fmt == "anthropic" and not ANTHROPIC_CUSTOM_ID.match(value):
         raise DataError(
             f"{where}: row {row}: id {value!r} in column {column!r} is not a valid Anthropic custom_id "
-            "(1-64 characters of letters, digits, '_' and '-'); leave out --id-column to use row-based ids"
+            "(1-64 characters of letters, digits, '_' and '-'); leave out "
+            f"{param('id_column')} to use row-based ids"
         )
 
 
@@ -228,7 +229,7 @@ def _raise_duplicates(duplicates: list[tuple[str, int, int]], column: str, where
     listed = "; ".join(f"{v!r} in rows {a} and {b}" for v, a, b in duplicates[:_MAX_REPORTED_DUPLICATES])
     raise DataError(
         f"{where}: id column {column!r} has duplicate values ({listed}); a batch needs a unique custom_id per "
-        "request. Deduplicate the rows or leave out --id-column to use row-based ids."
+        f"request. Deduplicate the rows or leave out {param('id_column')} to use row-based ids."
     )
 
 
@@ -321,7 +322,8 @@ def write_requests(
     old = existing_outputs(out)
     if old and not overwrite:
         names = ", ".join(p.name for p in old[:5]) + (" ..." if len(old) > 5 else "")
-        raise UsageError(f"batch files already exist ({names}); pass --overwrite or choose another prefix")
+        raise UsageError(f"batch files already exist ({names}); allow {param('overwrite')} or choose another prefix",
+                         param="overwrite")
     splitter = FileSplitter(limits)
     temps: list[Path] = []
     renamed: list[Path] = []
@@ -391,3 +393,32 @@ def write_batch_files(
     requests = iter_requests(batches, shape=shape, model=model, fmt=fmt, max_tokens=max_tokens,
                              id_column=id_column, count_tokens=count_tokens, where=where)
     return write_requests(requests, prefix=prefix, fmt=fmt, model=model, limits=limits, overwrite=overwrite)
+
+
+def prompt_token_counter(tokenizer_spec: str, fmt: str) -> Callable[[list[dict[str, str]]], int]:
+    """Prompt tokens of one request as billed: the chat framing included, or the bare text of
+    an embedding request."""
+    from estimator.tokens.tokenizers import chat_tokens, get_tokenizer
+
+    tokenizer = get_tokenizer(tokenizer_spec)
+    if fmt == "openai-embeddings":
+        return lambda messages: tokenizer.count(messages[-1]["content"])
+    return lambda messages: chat_tokens(messages, tokenizer)
+
+
+@dataclass(frozen=True)
+class BatchFileOptions:
+    """How to write batch request files beyond the rows and the model.
+
+    ``max_tokens`` goes in every request (Anthropic requires it); ``id_column``
+    gives each request's ``custom_id`` (default: the row number and a content
+    hash); the per-file limits default to the provider's; ``enqueued_tokens``
+    also keeps each file's prompt tokens under a batch queue limit.
+    """
+
+    max_tokens: int | None = None
+    id_column: str | None = None
+    overwrite: bool = False
+    max_requests_per_file: int | None = None
+    max_bytes_per_file: int | None = None
+    enqueued_tokens: int | None = None

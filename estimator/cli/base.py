@@ -9,8 +9,10 @@ from typing import Any
 
 import click
 
-from .. import EstimatorError, to_decimal
+from .. import EstimatorError
+from ..money import to_decimal
 from ..errors import render
+from ..report import json_text
 
 # The flag for each library parameter whose name does not turn into its flag by
 # replacing "_" with "-" (``as_of`` -> ``--as-of``).
@@ -19,6 +21,7 @@ FLAG_FOR_PARAM: dict[str, str] = {
     "sample_rows": "--sample",
     "source_format": "--format",
     "path": "FILE",
+    "validate_batch": "'validate-batch FILE'",
 }
 
 
@@ -28,6 +31,15 @@ class _Flags(dict[str, str]):
 
 
 FLAGS = _Flags(FLAG_FOR_PARAM)
+
+
+def describe_error(exc: EstimatorError) -> str:
+    """An error in the command line's words: the setting at fault named by its flag."""
+    text = exc.render(FLAGS)
+    flag = FLAGS[exc.param] if exc.param and exc.param not in ("source", "model") else None
+    if flag and flag not in text:
+        text = f"{flag}: {text}"
+    return text
 
 
 def cli_words(text: str) -> str:
@@ -40,7 +52,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except EstimatorError as exc:
-            click.echo(f"error: {exc.render(FLAGS)}", err=True)
+            click.echo(f"error: {describe_error(exc)}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted: nothing was written", err=True)
@@ -53,17 +65,9 @@ def main() -> None:
     """Estimate what an LLM API job costs: standard, streaming with early exit, or batch."""
 
 
-def _default(obj: object) -> object:
-    if isinstance(obj, Decimal):
-        return format(obj.normalize() if obj == 0 else obj, "f")
-    if hasattr(obj, "isoformat"):
-        return obj.isoformat()  # type: ignore[no-any-return]
-    raise TypeError(f"cannot serialise {type(obj).__name__}")
-
-
 def echo_json(data: object) -> None:
-    """JSON on stdout, decimals as strings so no amount passes through a float."""
-    click.echo(json.dumps(data, indent=2, default=_default, ensure_ascii=False))
+    """JSON on stdout, in the library's one encoding (see ``estimator.report.json_text``)."""
+    click.echo(json_text(data))
 
 
 def decimal_option(value: str | None, name: str) -> Decimal | None:

@@ -1,9 +1,10 @@
-"""Options shared by every command that reads a dataset, and the counting call.
+"""Options shared by every command that reads a dataset, turned into the library's option objects.
 
 ``@dataset_options`` adds the ``FILE`` argument and the options below;
-``profile_from_options(kw, model, price)`` turns them into a ``RequestShape``
-and an ``OutputSpec``, runs ``count_dataset`` and draws a progress line on
-stderr while it runs (only on a terminal, unless ``--progress`` forces it).
+``estimate_options_from(kw, progress)`` turns them into ``EstimateOptions``
+(reading, counting, output), and ``progress_line(kw)`` draws a progress line
+on stderr while counting runs (only on a terminal, unless ``--progress``
+forces it).
 
 Output tokens: with none of ``--output-tokens``, ``--output-column``,
 ``--output-examples``, ``--output-ratio`` or ``--max-tokens``, output is not
@@ -21,18 +22,10 @@ from typing import Any
 
 import click
 
-from .. import (
-    FORMATS,
-    Model,
-    OutputSpec,
-    Price,
-    Progress,
-    RequestShape,
-    TokenProfile,
-    UsageError,
-    count_dataset,
-    count_distributed,
-)
+from .. import CountOptions, EstimateOptions, ModeParams, OutputSpec, UsageError
+from ..counting import Progress, RequestShape
+from ..reading import FORMATS, ReadOptions
+from .base import decimal_option
 
 
 def dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -131,14 +124,12 @@ def _ratio(value: str | None) -> Decimal | None:
         ratio = None
     if ratio is None or not ratio.is_finite() or ratio < 0:
         raise UsageError(
-            f"--output-ratio {value!r} is not a number >= 0; use e.g. 0.3 for 30% of the input tokens"
+            f"{value!r} is not a number >= 0; use e.g. 0.3 for 30% of the input tokens", param="output_ratio"
         )
     return ratio
 
 
 def shape_from_options(kw: Mapping[str, Any]) -> RequestShape:
-    if kw.get("column") is not None and kw.get("template") is not None:
-        raise UsageError("give either --column or --template, not both")
     return RequestShape(column=kw.get("column"), template=kw.get("template"), system=kw.get("system"))
 
 
@@ -149,6 +140,21 @@ def output_from_options(kw: Mapping[str, Any]) -> OutputSpec:
         examples_column=kw.get("output_examples"),
         ratio=_ratio(kw.get("output_ratio")),
         max_tokens=kw.get("max_tokens"),
+    )
+
+
+def estimate_options_from(
+    kw: Mapping[str, Any], progress: Callable[[Progress], None] | None, modes: ModeParams | None = None
+) -> EstimateOptions:
+    """The reading, counting, output and price-override options of a command, as the library takes them."""
+    return EstimateOptions(
+        read=read_options_from(kw),
+        count=count_options_from(kw, progress),
+        output=output_from_options(kw),
+        modes=modes or ModeParams(),
+        input_price=decimal_option(kw.get("input_price"), "--input-price"),
+        output_price=decimal_option(kw.get("output_price"), "--output-price"),
+        dask=kw.get("dask_scheduler"),
     )
 
 
@@ -181,64 +187,18 @@ def _clock(seconds: float) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def profile_from_options(kw: Mapping[str, Any], model: Model, price: Price | None) -> TokenProfile:
-    """Count the dataset named by the options of ``dataset_options``."""
-    shape = shape_from_options(kw)
-    output = output_from_options(kw)
-    if kw.get("dask_scheduler"):
-        return _count_on_dask(kw, model, price, shape, output)
+def read_options_from(kw: Mapping[str, Any]) -> ReadOptions:
+    return ReadOptions(format=kw.get("format"), encoding=kw.get("encoding"), delimiter=kw.get("delimiter"),
+                       skip_bad_rows=bool(kw.get("skip_bad_rows")))
+
+
+def count_options_from(kw: Mapping[str, Any], progress: Callable[[Progress], None] | None) -> CountOptions:
+    return CountOptions(sample_rows=kw.get("sample"), seed=kw.get("seed") or 0, workers=kw.get("workers"),
+                        progress=progress)
+
+
+def progress_line(kw: Mapping[str, Any]) -> ProgressLine | None:
     show = kw.get("progress")
     if show is None:
         show = sys.stderr.isatty()
-    line = ProgressLine() if show else None
-    try:
-        return count_dataset(
-            kw["file"],
-            model=model,
-            shape=shape,
-            output=output,
-            price=price,
-            format=kw.get("format"),
-            encoding=kw.get("encoding"),
-            delimiter=kw.get("delimiter"),
-            bad_rows="skip" if kw.get("skip_bad_rows") else "error",
-            workers=kw.get("workers"),
-            progress=line,
-            sample_rows=kw.get("sample"),
-            seed=kw.get("seed") or 0,
-        )
-    finally:
-        if line is not None:
-            line.clear()
-
-
-def _count_on_dask(
-    kw: Mapping[str, Any], model: Model, price: Price | None, shape: RequestShape, output: OutputSpec
-) -> TokenProfile:
-    """The same count on a Dask cluster: identical totals, for data beyond one machine."""
-    unsupported = [
-        name
-        for name, key in (("--sample", "sample"), ("--encoding", "encoding"), ("--delimiter", "delimiter"),
-                          ("--skip-bad-rows", "skip_bad_rows"))
-        if kw.get(key)
-    ]
-    if unsupported:
-        raise UsageError(f"--dask does not take {', '.join(unsupported)}; count without --dask for those")
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise UsageError(
-            "--dask needs the optional Dask extra: pip install -e '.[dask]' (or pip install 'dask[distributed]')"
-        ) from None
-    address = kw["dask_scheduler"]
-    cluster = LocalCluster(processes=True, dashboard_address=None) if address == "local" else None
-    try:
-        with Client(cluster if cluster is not None else address):
-            return count_distributed(
-                kw["file"], model=model, shape=shape, output=output, price=price, format=kw.get("format")
-            )
-    except OSError as exc:
-        raise UsageError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
-    finally:
-        if cluster is not None:
-            cluster.close()
+    return ProgressLine() if show else None

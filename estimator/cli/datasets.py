@@ -6,7 +6,9 @@ from typing import Any
 
 import click
 
-from .. import FORMATS, BatchFileReport, open_dataset, read_batch_file
+from ..batch import BatchFileReport, read_batch_file
+from ..reading import FORMATS
+from ..reading import open_dataset
 from .base import echo_json, main
 
 _PREVIEW_ROWS = 3

@@ -12,38 +12,22 @@ from typing import Any
 
 import click
 
-from .. import (
-    BatchFileReport,
-    CacheParams,
-    EarlyExitParams,
-    ModeParams,
-    PriceBook,
-    PricedModel,
-    ProviderFile,
-    UsageError,
-    build_estimate,
-    detect_batch_format,
-    display_path,
-    format_table,
-    format_usd,
-    get_tokenizer,
-    load_pricebook,
-    model_rows,
-    price_history,
-    profile_from_batch,
-    read_batch_file,
-    resolve_price,
-)
-from .base import decimal_option, echo_json, main
+from .. import CacheParams, EarlyExitParams, ModeParams, PriceBook, UsageError, format_usd, load_pricebook
+from .. import estimate as estimate_api
+from ..pricing import ProviderFile, display_path
+from ..report import PricedModel, format_table, model_rows, price_history, resolve_price
+from ..tokens import get_tokenizer
+from .base import cli_words, decimal_option, echo_json, main
+from .dataset_options import dataset_options, estimate_options_from, progress_line
 
 
-def _parse_date(value: str | None) -> dt.date | None:
+def parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--as-of {value!r} is not a date; use YYYY-MM-DD, e.g. 2024-05-13") from None
+        raise UsageError(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2024-05-13", param="as_of") from None
 
 
 def pricing_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,20 +84,14 @@ def price_from(book: PriceBook, model: str, kw: dict[str, Any]) -> PricedModel:
     return resolve_price(
         book,
         model,
-        as_of=_parse_date(kw.get("as_of")),
+        as_of=parse_date(kw.get("as_of")),
         input_per_mtok=decimal_option(kw.get("input_price"), "--input-price"),
         output_per_mtok=decimal_option(kw.get("output_price"), "--output-price"),
     )
 
 
-def _dataset_options() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    from .dataset_options import dataset_options
-
-    return dataset_options
-
-
 @main.command()
-@_dataset_options()
+@dataset_options
 @click.option("--model", "-m", help="Model id, e.g. gpt-4o, claude-sonnet-4-5, gemini-2.5-flash "
               "(required, except for a batch request file, which names its model).")
 @pricing_options
@@ -129,44 +107,20 @@ def estimate(**kw: Any) -> None:
     each request is counted as it will be billed, its model is read from the file,
     and its max_tokens bound the output (--output-tokens sets a typical answer).
     """
-    from .dataset_options import profile_from_options
-
-    book = book_from(kw)
-    params = mode_params_from(kw)
-    batch = _batch_report(kw["file"])
-    if batch is not None:
-        model = kw["model"] or batch.model
-        if model is None:
-            raise UsageError(f"{kw['file']}: the batch file names no model; give one with --model")
-        priced = price_from(book, model, kw)
-        profile = profile_from_batch(batch, model=priced.model, price=priced.price,
-                                     output_per_request=kw.get("output_tokens"))
-        if batch.model and priced.model.id != book.model(batch.model).id:
-            note = (f"priced as {priced.model.id}, but the file's requests name {batch.model} "
-                    "(tokens counted with that model's tokenizer)")
-            profile = replace(profile, notes=(*profile.notes, note))
-    else:
-        if not kw["model"]:
-            raise UsageError("Missing option '--model' / '-m': which model's prices? e.g. --model gpt-4o")
-        priced = price_from(book, kw["model"], kw)
-        profile = profile_from_options(kw, priced.model, priced.price)
-    result = build_estimate(profile, priced, params)
+    line = progress_line(kw)
+    try:
+        result = estimate_api(
+            kw["file"], model=kw["model"], column=kw.get("column"), template=kw.get("template"),
+            system=kw.get("system"), as_of=parse_date(kw.get("as_of")), prices=book_from(kw),
+            options=estimate_options_from(kw, line, mode_params_from(kw)),
+        )
+    finally:
+        if line is not None:
+            line.clear()
     if kw["as_json"]:
         echo_json(result.to_json())
     else:
-        click.echo(result.to_text())
-
-
-def _batch_report(file: str) -> BatchFileReport | None:
-    """The file's batch report if it is an OpenAI or Anthropic batch request file."""
-    path = Path(file)
-    if not path.is_file():
-        return None
-    with path.open("rb") as f:
-        head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not head.startswith(b"{") or detect_batch_format(path) is None:
-        return None
-    return read_batch_file(path)
+        click.echo(cli_words(result.to_text()))
 
 
 @main.command()
@@ -177,7 +131,7 @@ def _batch_report(file: str) -> BatchFileReport | None:
 def models(provider: str | None, as_of: str | None, price_files: tuple[str, ...], as_json: bool) -> None:
     """List every priced model with its current prices (USD per million tokens)."""
     book = load_pricebook(extra_files=price_files)
-    rows = model_rows(book, as_of=_parse_date(as_of), provider=provider)
+    rows = model_rows(book, as_of=parse_date(as_of), provider=provider)
     if as_json:
         echo_json(rows)
         return

@@ -10,66 +10,40 @@ from typing import Any
 
 import click
 
-from .. import (
+from .. import EstimatorError, JobSize, PlanOptions, PriceBook, ReadOptions, UsageError, load_pricebook
+from .. import plan as plan_job_api
+from .. import write_batch as write_batch_api
+from ..batch import DEFAULT_TYPICAL_WAVE_HOURS, BatchFileOptions, QueueLimit
+from ..planning import (
     ALL_BATCH,
     ALL_STANDARD,
-    DEFAULT_CHARS_PER_TOKEN,
     DEFAULT_CONCURRENCY,
     DEFAULT_LATENCY_SECONDS,
     DEFAULT_ROWS,
     DEFAULT_TOKENS_PER_ROW,
-    DEFAULT_TYPICAL_WAVE_HOURS,
     DEFAULT_VALUE_PER_HOUR,
     DEFAULT_WAIT_HOURS,
     EXERCISE_MODEL,
     EXERCISE_PRICE_DATE,
-    FORMATS,
     PRICING_RULES,
     RATE_LIMIT_EXAMPLES,
-    BatchPlan,
-    Comparison,
-    Decision,
-    EstimatorError,
-    ExpiryOutcome,
-    FileLimits,
-    Forecast,
+    WAIT_BASES,
     ModeMix,
-    ModeTime,
-    PriceBook,
-    QueueLimit,
     RateLimits,
-    RequestShape,
     RequestSize,
     Throughput,
     TrafficMix,
-    Usage,
-    UsageError,
     Volume,
     build_forecast,
-    chat_tokens,
-    compare,
-    decide_for_job,
-    estimate_line_bytes,
-    expiry_outcome,
-    format_for,
-    format_hours,
-    format_usd,
-    get_tokenizer,
     hybrid_mix,
-    iter_requests,
-    job_times,
-    load_pricebook,
-    open_dataset,
-    plan_measured,
-    plan_uniform,
     rate_limit_example,
     route_traffic,
     run_exercise,
-    write_batch_files,
 )
-from .base import decimal_option, echo_json, main
-from .dataset_options import dataset_options, profile_from_options, shape_from_options
-from .engine import book_from, mode_options, mode_params_from, price_from, pricing_options
+from ..reading import FORMATS
+from .base import cli_words, decimal_option, echo_json, main
+from .dataset_options import dataset_options, estimate_options_from, progress_line
+from .engine import book_from, mode_options, mode_params_from, parse_date, price_from, pricing_options
 
 # --------------------------------------------------------------------------
 # Option helpers
@@ -185,7 +159,7 @@ def _rate_limits(kw: dict[str, Any]) -> tuple[RateLimits, QueueLimit, str]:
     elif any(kw.get(k) for k in ("rpm", "tpm", "itpm", "otpm")):
         label = "your limits"
     else:
-        label = "no rate limits given: only concurrency × latency limits throughput (pass --limits or --rpm/--tpm)"
+        label = ""
     return limits, queue, label
 
 
@@ -225,7 +199,7 @@ def _book(kw: dict[str, Any]) -> PriceBook:
 @click.option("--interactive", is_flag=True, help="A person waits for each answer.")
 @click.option("--urgent-share", default="0", show_default=True,
               help="Share (0-1) of the rows needed right away; the rest may wait.")
-@click.option("--wait-basis", type=click.Choice(["worst", "typical"]), default="worst", show_default=True,
+@click.option("--wait-basis", type=click.Choice(WAIT_BASES), default="worst", show_default=True,
               help="Count the wait from batch's worst case (window) or its typical time.")
 @json_option
 def plan(**kw: Any) -> None:
@@ -236,20 +210,10 @@ def plan(**kw: Any) -> None:
     --output-tokens-per-row tokens.
     """
     numbers = [k for k in ("rows", "input_tokens_per_row", "output_tokens_per_row") if kw.get(k) is not None]
-    book = _book(kw)
-    priced = price_from(book, kw["model"], kw)
-    notes: list[str] = []
-    measured = None
+    size = None
     if kw.get("file") is not None:
         if numbers:
             raise UsageError("give either FILE or --rows/--input-tokens-per-row/--output-tokens-per-row, not both")
-        profile = profile_from_options(kw, priced.model, priced.price)
-        usage = profile.usage()
-        notes.extend(profile.notes)
-        if kw.get("bytes_per_request") is None and kw.get("sample") is None:
-            measured = _measure(kw, priced.model)
-        elif kw.get("sample") is not None:
-            notes.append("--sample: batch file bytes estimated, not measured")
     else:
         used = [k for k in ("column", "template", "output_tokens", "output_column", "output_examples",
                             "output_ratio", "sample") if kw.get(k) is not None]
@@ -259,184 +223,38 @@ def plan(**kw: Any) -> None:
         if len(numbers) < 3:
             raise UsageError("give FILE, or the job size: --rows with --input-tokens-per-row and "
                              "--output-tokens-per-row")
-        usage = _size(kw, "row").usage(kw["rows"])
-    result = build_plan(usage, RequestSize.of(usage), priced, kw, measured=measured, notes=notes)
-    if kw["as_json"]:
-        echo_json(result)
-    else:
-        click.echo(plan_text(result))
-
-
-def _measure(kw: dict[str, Any], model: Any) -> Iterator[tuple[int, int, int]]:
-    """(row, serialized request bytes, prompt tokens) of every row of FILE, in order, read lazily.
-
-    Prompt tokens are counted only when a batch queue limit in tokens applies.
-    """
+        size = JobSize(kw["rows"], _dec(kw, "input_tokens_per_row", minimum=Decimal(0)) or Decimal(0),
+                       _dec(kw, "output_tokens_per_row", minimum=Decimal(0)) or Decimal(0))
+    line = progress_line(kw) if kw.get("file") is not None else None
     try:
-        fmt = format_for(model.provider, model.kind)
-    except UsageError:
-        fmt = "openai-chat"
-    _, queue, _ = _rate_limits(kw)
-    count = (_token_counter(model.tokenizer, embedding=fmt == "openai-embeddings")
-             if queue.enqueued_tokens is not None else None)
-    shape = shape_from_options(kw)
-    with open_dataset(kw["file"], format=kw.get("format"), encoding=kw.get("encoding"),
-                      delimiter=kw.get("delimiter"), bad_rows="skip" if kw.get("skip_bad_rows") else "error") as ds:
-        for r in iter_requests(
-            ds.batches(list(shape.columns)), shape=shape, model=model.id, fmt=fmt, max_tokens=kw.get("max_tokens"),
-            count_tokens=count, where=str(ds.info.path),
-        ):
-            yield r.row, len(r.line), r.input_tokens
-
-
-def build_plan(usage: Usage, size: RequestSize, priced: Any, kw: dict[str, Any], *,
-               measured: Iterable[tuple[int, int, int]] | None = None, notes: Sequence[str] = ()) -> dict[str, Any]:
-    """Everything ``plan`` reports, as plain data."""
-    provider, kind = priced.model.provider, priced.model.kind
-    params = mode_params_from(kw)
-    cmp = compare(usage, priced.price, params)
-    limits, queue, limits_label = _rate_limits(kw)
-    throughput = _throughput(kw)
-    rule = priced.price.batch_rule
-    notes = list(notes)
-    try:
-        fmt = format_for(provider, kind)
-    except UsageError:
-        fmt = "openai-chat"
-        notes.append(f"no batch file format for {provider}: request lines sized in the OpenAI chat format")
-    line_bytes = kw.get("bytes_per_request")
-    if line_bytes is None and measured is None:
-        cap = kw.get("max_tokens")
-        if cap is None and fmt == "anthropic":
-            # Anthropic lines carry max_tokens; without one the expected output stands in for sizing.
-            cap = max(1, math.ceil(size.output_tokens))
-        line_bytes = estimate_line_bytes(fmt, priced.model.id, input_tokens=size.input_decimal,
-                                         max_tokens=cap, rows=usage.requests)
-        notes.append(f"batch file bytes estimated from one {line_bytes:,}-byte request line "
-                     f"(~{DEFAULT_CHARS_PER_TOKEN} characters per prompt token)")
-    typical = _dec(kw, "typical_batch_hours", minimum=Decimal(0))
-    typical = typical if typical is not None else DEFAULT_TYPICAL_WAVE_HOURS
-    window = None if rule else 24
-    if measured is not None:
-        batch_plan = plan_measured(priced.model.id, measured, rule=rule, queue=queue,
-                                   typical_wave_hours=typical, window_hours=window)
-    else:
-        assert line_bytes is not None
-        batch_plan = plan_uniform(
-            priced.model.id, usage.requests, line_bytes=line_bytes, input_tokens_per_request=size.input_tokens,
-            rule=rule, queue=queue, typical_wave_hours=typical, window_hours=window,
+        result = plan_job_api(
+            kw.get("file"), model=kw["model"], size=size, column=kw.get("column"), template=kw.get("template"),
+            system=kw.get("system"), as_of=parse_date(kw.get("as_of")), prices=book_from(kw),
+            options=plan_options_from(kw), estimate_options=estimate_options_from(kw, line, mode_params_from(kw)),
         )
-    if rule is None:
-        notes.append("the provider has no [batch] rule: a 24 h window is assumed")
-    times = job_times(usage, limits, throughput, batch_plan)
-    decision = decide_for_job(
-        cmp, times,
+    finally:
+        if line is not None:
+            line.clear()
+    if kw["as_json"]:
+        echo_json(result.to_json())
+    else:
+        click.echo(cli_words(result.to_text()))
+
+
+def plan_options_from(kw: dict[str, Any]) -> PlanOptions:
+    limits, queue, label = _rate_limits(kw)
+    typical = _dec(kw, "typical_batch_hours", minimum=Decimal(0))
+    completion = _dec(kw, "completion_share", minimum=Decimal(0), maximum=Decimal(1))
+    return PlanOptions(
+        limits=limits, queue=queue, limits_label=label, throughput=_throughput(kw),
+        typical_batch_hours=typical if typical is not None else DEFAULT_TYPICAL_WAVE_HOURS,
+        completion_share=completion if completion is not None else Decimal(1),
+        bytes_per_request=kw.get("bytes_per_request"),
         value_per_hour=_dec(kw, "value_per_hour", minimum=Decimal(0)),
         deadline_hours=_dec(kw, "deadline_hours", minimum=Decimal(0)),
-        interactive=kw["interactive"], urgent_share=_share(kw, "urgent_share"), wait_basis=kw["wait_basis"],
+        interactive=bool(kw.get("interactive")), urgent_share=_share(kw, "urgent_share"),
+        wait_basis=kw.get("wait_basis") or "worst", modes=mode_params_from(kw),
     )
-    completion = _dec(kw, "completion_share", minimum=Decimal(0), maximum=Decimal(1))
-    expiry = None
-    if completion is not None and completion < 1:
-        expiry = expiry_outcome(cmp, batch_plan, completion)
-    return {
-        "model": priced.model.id,
-        "provider": provider,
-        "price": priced.describe(),
-        "job": {"requests": usage.requests, "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens},
-        "costs": _costs(cmp),
-        "rate_limits": {"label": limits_label, "rpm": limits.rpm, "tpm": limits.tpm, "tpm_counts": limits.tpm_counts,
-                        "itpm": limits.input_tpm, "otpm": limits.output_tpm,
-                        "concurrency": throughput.concurrency, "latency_seconds": throughput.latency_seconds},
-        "times": {name: _time_json(t) for name, t in times.as_mapping().items()},
-        "batch": _plan_json(batch_plan),
-        "expiry": _expiry_json(expiry),
-        "decision": _decision_json(decision),
-        "notes": notes,
-    }
-
-
-def _costs(cmp: Comparison) -> dict[str, Any]:
-    return {name: {"total": c.total_cost, "input": c.input_cost, "output": c.output_cost,
-                   "savings_vs_standard": c.savings_vs_standard} for name, c in cmp.modes.items()}
-
-
-def _time_json(t: ModeTime) -> dict[str, Any]:
-    return {"hours": t.hours, "worst_case_hours": t.worst_case_hours, "requests_per_minute": t.requests_per_minute,
-            "bottleneck": t.bottleneck, "explanation": t.explanation}
-
-
-def _plan_json(p: BatchPlan) -> dict[str, Any]:
-    return {
-        "files": [{"index": f.index, "first_row": f.first_row, "last_row": f.last_row, "requests": f.requests,
-                   "bytes": f.bytes, "input_tokens": f.input_tokens, "wave": f.wave} for f in p.files],
-        "file_count": len(p.files), "waves": p.waves, "requests": p.requests, "bytes": p.bytes,
-        "input_tokens": p.input_tokens, "bytes_measured": p.bytes_measured,
-        "limits": {"max_requests": p.file_limits.max_requests, "max_bytes": p.file_limits.max_bytes,
-                   "max_input_tokens": p.file_limits.max_input_tokens},
-        "queue": {"enqueued_tokens": p.queue.enqueued_tokens, "enqueued_requests": p.queue.enqueued_requests},
-        "window_hours": p.window_hours, "typical_wave_hours": p.typical_wave_hours,
-        "worst_case_hours": p.worst_case_hours, "typical_hours": p.typical_hours,
-    }
-
-
-def _expiry_json(e: ExpiryOutcome | None) -> dict[str, Any] | None:
-    if e is None:
-        return None
-    return {"completion_share": e.completion_share, "completed_requests": e.completed_requests,
-            "remainder_requests": e.remainder_requests, "first_pass_cost": e.first_pass_cost,
-            "resubmit_batch_cost": e.resubmit_batch_cost, "resubmit_standard_cost": e.resubmit_standard_cost,
-            "total_if_resubmitted_as_batch": e.total_if_resubmitted_as_batch,
-            "total_if_resubmitted_as_standard": e.total_if_resubmitted_as_standard,
-            "extra_worst_case_hours_if_batch": e.extra_worst_case_hours_if_batch}
-
-
-def _decision_json(d: Decision) -> dict[str, Any]:
-    return {"recommendation": d.recommendation, "reason": d.reason, "batch_savings": d.batch_savings,
-            "wait_hours": d.wait_hours, "wait_basis": d.wait_basis, "value_per_hour": d.value_per_hour,
-            "wait_cost": d.wait_cost, "net_benefit_of_batch": d.net_benefit_of_batch,
-            "break_even_rows": d.break_even_rows, "deadline_hours": d.deadline_hours,
-            "batch_meets_deadline": d.batch_meets_deadline, "standard_meets_deadline": d.standard_meets_deadline}
-
-
-def plan_text(r: dict[str, Any]) -> str:
-    job, costs, b, d = r["job"], r["costs"], r["batch"], r["decision"]
-    lines = [
-        f"{job['requests']:,} requests, {job['input_tokens']:,} input + {job['output_tokens']:,} output tokens",
-        f"Price: {r['price']}",
-        "",
-        "Cost:",
-    ]
-    for name, c in costs.items():
-        save = f"  (saves {format_usd(c['savings_vs_standard'])})" if name != "standard" else ""
-        lines.append(f"  {name:<22} {format_usd(c['total'])}{save}")
-    lines += ["", f"Time ({r['rate_limits']['label']}):"]
-    for name, t in r["times"].items():
-        if name == "batch":
-            lines.append(f"  {name:<22} typical {format_hours(t['hours'])}, "
-                         f"worst case {format_hours(t['worst_case_hours'])}")
-        else:
-            lines.append(f"  {name:<22} {t['explanation']}")
-    lim = b["limits"]
-    caps = ", ".join(x for x in (
-        f"≤ {lim['max_requests']:,} requests" if lim["max_requests"] else "",
-        f"≤ {lim['max_bytes']:,} bytes" if lim["max_bytes"] else "",
-        f"≤ {lim['max_input_tokens']:,} prompt tokens" if lim["max_input_tokens"] else "",
-    ) if x) or "no per-file limits"
-    lines += ["", (f"Batch: {b['file_count']:,} file(s) ({caps} each), {b['bytes']:,} bytes, {b['waves']:,} wave(s); "
-                   f"worst case {b['waves']:,} × {b['window_hours']} h = "
-                   f"{format_hours(b['worst_case_hours'])}")]
-    if r["expiry"]:
-        e = r["expiry"]
-        lines.append(f"  if {e['completion_share']} complete in the window: {e['remainder_requests']:,} requests to "
-                     f"resend, as batch {format_usd(e['resubmit_batch_cost'])} (+{e['extra_worst_case_hours_if_batch']} h)"
-                     f" or standard {format_usd(e['resubmit_standard_cost'])}")
-    lines += ["", f"Recommendation: {d['recommendation']}", f"  {d['reason']}"]
-    if d["break_even_rows"] is not None and d["wait_cost"] is not None:
-        lines.append(f"  break-even: {d['break_even_rows']:,.0f} rows (batch wins above, standard below)")
-    for note in r["notes"]:
-        lines.append(f"note: {note}")
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------
@@ -467,33 +285,11 @@ def route(**kw: Any) -> None:
                      kw["backfill"], days)
     priced = price_from(_book(kw), kw["model"], kw)
     rp = route_traffic(mix, size, priced.price, mode_params_from(kw))
-    data = {
-        "model": priced.model.id,
-        "price": priced.describe(),
-        "routes": [{"route": r.route, "mode": r.mode, "requests_per_day": r.requests, "cost_per_day": r.cost}
-                   for r in rp.routes],
-        "daily_cost": rp.daily_cost, "monthly_cost": rp.monthly_cost, "cost_per_request": rp.cost_per_request,
-        "baseline_daily_cost": rp.baseline_daily_cost,
-        "moved_savings_daily": rp.moved_savings_daily, "moved_savings_monthly": rp.moved_savings_monthly,
-        "all_moved_savings_monthly": rp.all_moved_savings_monthly,
-        "backfill": None if rp.backfill is None else {
-            "requests": rp.backfill.requests, "batch_cost": rp.backfill.cost,
-            "standard_cost": rp.backfill_standard_cost, "savings": rp.backfill_savings},
-    }
     if kw["as_json"]:
-        echo_json(data)
+        echo_json({"model": priced.model.id, "price": priced.describe(), **rp.to_json()})
         return
-    click.echo(f"Price: {data['price']}\n")
-    for r in rp.routes:
-        click.echo(f"  {r.route:<28} {r.mode:<22} {r.requests:>10,}/day  {format_usd(r.cost)}/day")
-    click.echo(f"\nBlend: {format_usd(rp.daily_cost)}/day, {format_usd(rp.monthly_cost)}/month "
-               f"({format_usd(rp.cost_per_request)} a request)")
-    click.echo(f"Sending {mix.batch_share:%} of the automated traffic as batch saves "
-               f"{format_usd(rp.moved_savings_monthly)}/month; all of it would save "
-               f"{format_usd(rp.all_moved_savings_monthly)}/month.")
-    if rp.backfill is not None:
-        click.echo(f"Backfill of {rp.backfill.requests:,} requests: {format_usd(rp.backfill.cost)} as batch "
-                   f"(saves {format_usd(rp.backfill_savings)} against standard).")
+    click.echo(f"Price: {priced.describe()}\n")
+    click.echo(rp.to_text())
 
 
 # --------------------------------------------------------------------------
@@ -523,41 +319,22 @@ def route(**kw: Any) -> None:
 @json_option
 def write_batch(**kw: Any) -> None:
     """Write FILE as ready-to-submit batch JSONL: exactly one request per data row."""
-    book = load_pricebook(extra_files=kw.get("price_files") or ())
-    model = book.model(kw["model"])
-    fmt = format_for(model.provider, model.kind)
-    shape = RequestShape(column=kw.get("column"), template=kw.get("template"), system=kw.get("system"))
-    rule = model.price_on(None).batch_rule
-    base = FileLimits.from_rule(rule)
-    limits = FileLimits(
-        max_requests=kw.get("max_requests_per_file") or base.max_requests,
-        max_bytes=kw.get("max_bytes_per_file") or base.max_bytes,
-        max_input_tokens=kw.get("enqueued_tokens"),
+    options = BatchFileOptions(
+        max_tokens=kw.get("max_tokens"), id_column=kw.get("id_column"), overwrite=kw["overwrite"],
+        max_requests_per_file=kw.get("max_requests_per_file"), max_bytes_per_file=kw.get("max_bytes_per_file"),
+        enqueued_tokens=kw.get("enqueued_tokens"),
     )
-    count = _token_counter(model.tokenizer, embedding=fmt == "openai-embeddings") if kw.get("enqueued_tokens") else None
-    with open_dataset(kw["file"], format=kw.get("data_format"), encoding=kw.get("encoding"),
-                      delimiter=kw.get("delimiter")) as ds:
-        # The reader names any missing column and suggests close matches.
-        wanted = list(dict.fromkeys([*shape.columns, *([kw["id_column"]] if kw.get("id_column") else [])]))
-        manifest = write_batch_files(
-            ds.batches(wanted), prefix=kw["prefix"], shape=shape, model=model.id, fmt=fmt,
-            max_tokens=kw.get("max_tokens"), limits=limits, id_column=kw.get("id_column"), count_tokens=count,
-            overwrite=kw["overwrite"], where=str(ds.info.path),
-        )
+    read = ReadOptions(format=kw.get("data_format"), encoding=kw.get("encoding"), delimiter=kw.get("delimiter"))
+    manifest = write_batch_api(kw["file"], kw["prefix"], model=kw["model"], column=kw.get("column"),
+                               template=kw.get("template"), system=kw.get("system"), options=options, read=read,
+                               prices=load_pricebook(extra_files=kw.get("price_files") or ()))
     if kw["as_json"]:
         echo_json(manifest.to_json())
         return
-    click.echo(f"Wrote {manifest.requests:,} {fmt} requests for {model.id} in {len(manifest.files)} file(s):")
+    click.echo(f"Wrote {manifest.requests:,} {manifest.format} requests for {manifest.model} "
+               f"in {len(manifest.files)} file(s):")
     for f in manifest.files:
         click.echo(f"  {f.path}  {f.requests:,} requests, {f.bytes:,} bytes, rows {f.first_row:,}-{f.last_row:,}")
-
-
-def _token_counter(spec: str, *, embedding: bool) -> Callable[[list[dict[str, str]]], int]:
-    """Prompt tokens of one request: chat framing included, or the bare text for embeddings."""
-    tokenizer = get_tokenizer(spec)
-    if embedding:
-        return lambda messages: tokenizer.count(messages[-1]["content"])
-    return lambda messages: chat_tokens(messages, tokenizer)
 
 
 # --------------------------------------------------------------------------
@@ -625,30 +402,7 @@ def forecast_cmd(**kw: Any) -> None:
     if kw["as_json"]:
         echo_json(result.to_json())
         return
-    click.echo(forecast_text(result))
-
-
-def forecast_text(f: Forecast) -> str:
-    names = [p.mix.name for p in f.plans]
-    width = max(14, *(len(n) for n in names))
-    lines = [f"{f.model}, {f.horizon_months} months from {f.start:%Y-%m} (prices: {f.pricing_rule})", "",
-             "month     " + "".join(f"{n:>{width + 2}}" for n in names)]
-    for i, first in enumerate(p.month for p in f.plans[0].months):
-        cells = []
-        for p in f.plans:
-            row = p.months[i]
-            mark = " *" if row.over_budget else "  "
-            cells.append(f"{format_usd(row.cost, 2):>{width}}{mark}")
-        lines.append(f"{first:%Y-%m}   " + "".join(cells))
-    lines.append("total     " + "".join(f"{format_usd(p.total_cost, 2):>{width}}  " for p in f.plans))
-    if f.budget is not None:
-        lines.append(f"\nBudget {format_usd(f.budget, 2)}/month (* = over):")
-        for p in f.plans:
-            when = p.first_month_over_budget
-            lines.append(f"  {p.mix.name}: " + (f"first over in {when:%Y-%m}" if when else "stays within budget"))
-    for c in f.price_changes:
-        lines.append(f"price change from {c.month:%Y-%m}: {c.description}")
-    return "\n".join(lines)
+    click.echo(cli_words(result.to_text()))
 
 
 # --------------------------------------------------------------------------
@@ -693,4 +447,4 @@ def exercise_cmd(**kw: Any) -> None:
     if kw["as_json"]:
         echo_json(result.to_json())
     else:
-        click.echo(result.to_text())
+        click.echo(cli_words(result.to_text()))

@@ -39,10 +39,11 @@ from typing import Any
 
 import numpy as np
 
-from estimator.errors import DataError, UsageError
+from estimator.errors import DataError, UsageError, param
 from estimator.modes import TierUsage, Usage
 from estimator.pricing.book import Model, Price
-from estimator.counting.prompts import RequestShape, render_texts
+from estimator.counting.prompts import RequestShape, build_messages, render_texts
+from estimator.reading.source import ReadOptions
 from estimator.counting.sampling import Reservoir, SampleEstimate, estimate_from_sample, ratio_estimate
 
 MAX_LISTED_ROWS = 10  # row numbers kept for "first rows that ..." messages
@@ -54,6 +55,16 @@ COUNT_CHUNK = 5_000  # texts per tokenizer call
 # --------------------------------------------------------------------------
 # Inputs and results
 # --------------------------------------------------------------------------
+
+
+_OUTPUT_PARAMS = {
+    "fixed": "output_tokens",
+    "column": "output_column",
+    "examples_column": "output_examples",
+    "ratio": "output_ratio",
+    "max_tokens": "max_tokens",
+}
+"""The library parameter behind each way of estimating output (``OutputSpec`` field -> name)."""
 
 
 @dataclass(frozen=True)
@@ -79,19 +90,23 @@ class OutputSpec:
         given = [n for n in ("fixed", "column", "examples_column", "ratio") if getattr(self, n) is not None]
         if len(given) > 1:
             raise UsageError(
-                "give at most one way to estimate output tokens (--output-tokens, --output-column, "
-                f"--output-examples or --output-ratio); got {', '.join(given)}"
+                f"give at most one way to estimate output tokens ({param('output_tokens')}, "
+                f"{param('output_column')}, {param('output_examples')} or {param('output_ratio')}); "
+                f"got {', '.join(_OUTPUT_PARAMS[g] for g in given)}",
+                param=_OUTPUT_PARAMS[given[-1]],
             )
         for name in ("fixed", "max_tokens"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                raise UsageError(f"output {name} must be a whole number >= 0, got {value!r}")
+                raise UsageError(f"output {name} must be a whole number >= 0, got {value!r}",
+                                 param=_OUTPUT_PARAMS[name])
         if self.max_tokens == 0:
-            raise UsageError("--max-tokens must be at least 1")
+            raise UsageError("max_tokens must be at least 1", param="max_tokens")
         if self.ratio is not None and (
             not isinstance(self.ratio, Decimal) or not self.ratio.is_finite() or self.ratio < 0
         ):
-            raise UsageError(f"output ratio must be a finite decimal >= 0, e.g. 0.5; got {self.ratio!r}")
+            raise UsageError(f"output ratio must be a finite decimal >= 0, e.g. 0.5; got {self.ratio!r}",
+                             param="output_ratio")
 
     @property
     def kind(self) -> str:
@@ -329,7 +344,7 @@ class CountPlan:
         return not self.embedding and self.output.kind != "none"
 
 
-def make_plan(
+def count_plan(
     model: Model,
     shape: RequestShape,
     output: OutputSpec,
@@ -342,10 +357,11 @@ def make_plan(
 
     embedding = model.kind == "embedding"
     if embedding and shape.system:
-        raise UsageError("embedding models take text only: drop --system")
+        raise UsageError("embedding models take text only: leave out the system prompt", param="system")
     tok = get_tokenizer(model.tokenizer)
-    # build_messages leaves out an empty system prompt, so the framing must too
-    framing = 0 if embedding else chat_overhead_tokens(tok, system=shape.system or None)
+    # build_messages leaves out an empty system prompt, so the framing must too; a whole
+    # conversation is counted with its framing (count_inputs), so it adds none here.
+    framing = 0 if embedding or shape.messages is not None else chat_overhead_tokens(tok, system=shape.system or None)
     thresholds = tuple(sorted({t.above_input_tokens for t in price.tiers})) if price is not None else ()
     return CountPlan(
         shape=shape,
@@ -408,13 +424,24 @@ def count_rows(
     Rows whose output value is bad raise a DataError, or with
     ``plan.skip_bad_values`` are left out and listed in ``Counts.skipped``.
     """
-    text_tok = count_texts(tokenizer, texts, plan.threads)
+    text_tok = count_inputs(plan, tokenizer, texts)
     rownos = (
         row_numbers
         if row_numbers is not None
         else np.arange(first_row, first_row + len(texts), dtype=np.int64)
     )
     return counts_from_tokens(plan, text_tok, columns, rownos, tokenizer)
+
+
+def count_inputs(plan: CountPlan, tokenizer: Any, texts: Sequence[str]) -> np.ndarray:
+    """Tokens of each request's rendered text; a conversation's with its chat framing."""
+    if plan.shape.messages is None:
+        return count_texts(tokenizer, texts, plan.threads)
+    from estimator.tokens.tokenizers import chat_tokens
+
+    return np.fromiter(
+        (chat_tokens(build_messages(plan.shape, t), tokenizer) for t in texts), dtype=np.int64, count=len(texts)
+    )
 
 
 def count_texts(tokenizer: Any, texts: Sequence[str], threads: int | None) -> np.ndarray:
@@ -472,8 +499,10 @@ def row_outputs(
             if not plan.skip_bad_values:
                 row, why = bad[0]
                 raise DataError(
-                    f"row {int(rownos[row])}, {why}. Fix the value, or pass --skip-bad-rows to leave "
-                    "such rows out"
+                    f"row {int(rownos[row])}, {why}. Fix the value, or skip such rows with "
+                    f"{param('skip_bad_rows')}",
+                    row=int(rownos[row]),
+                    field=o.column,
                 )
             keep = np.ones(n, dtype=bool)
             keep[[r for r, _ in bad]] = False
@@ -620,15 +649,14 @@ class _ProgressReporter:
 def _default_threads(workers: int | None) -> int:
     if workers is not None:
         if workers < 1:
-            raise UsageError(f"--workers must be at least 1, got {workers}")
+            raise UsageError(f"workers must be at least 1, got {workers}", param="workers")
         return workers
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _verify(tokenizer: Any, texts: list[str], seed: int) -> None:
-    """Cross-check a fast counting backend against tiktoken on the user's own rows."""
-    if texts:
-        tokenizer.verify_sample(texts, n=VERIFY_ROWS, seed=seed)
+def _verify(tokenizer: Any, texts: list[str], seed: int) -> Any:
+    """The tokenizer to count with: cross-checked against tiktoken on the user's own rows."""
+    return tokenizer.verified(texts, n=VERIFY_ROWS, seed=seed) if texts else tokenizer
 
 
 # --------------------------------------------------------------------------
@@ -636,91 +664,83 @@ def _verify(tokenizer: Any, texts: list[str], seed: int) -> None:
 # --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CountOptions:
+    """How to count: every row exactly (the default) or a sample, and with how many threads.
+
+    ``sample_rows``: estimate from that many uniformly sampled rows (seeded by
+    ``seed``) with a 95% interval; a source with no more rows is counted exactly.
+    ``workers``: counting threads (default: the usable CPUs). ``progress`` is
+    called at most ~5 times a second and once at the end.
+    """
+
+    sample_rows: int | None = None
+    seed: int = 0
+    workers: int | None = None
+    progress: Callable[[Progress], None] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.sample_rows is not None and (isinstance(self.sample_rows, bool) or self.sample_rows < 2):
+            raise UsageError(f"the sample must be at least 2 rows, got {self.sample_rows}", param="sample_rows")
+        if self.workers is not None and self.workers < 1:
+            raise UsageError(f"workers must be at least 1, got {self.workers}", param="workers")
+
+
 def count_dataset(
-    path: str | Path,
+    source: Any,
     *,
     model: Model,
     shape: RequestShape,
     output: OutputSpec,
     price: Price | None = None,
-    format: str | None = None,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    bad_rows: str = "error",
-    workers: int | None = None,
-    progress: Callable[[Progress], None] | None = None,
-    sample_rows: int | None = None,
-    seed: int = 0,
+    read: ReadOptions | None = None,
+    options: CountOptions | None = None,
+    tokenizer: Any = None,
 ) -> TokenProfile:
-    """Count (or with ``sample_rows``, estimate) the tokens of every request in a file.
+    """Count (or with ``options.sample_rows``, estimate) the tokens of every request of ``source``.
 
-    ``workers``: counting threads (default: the usable CPUs). ``progress`` is
-    called from this thread at most ~5 times a second and once at the end.
-    ``sample_rows``: estimate from that many uniformly sampled rows (seeded by
-    ``seed``) with a 95% interval in ``TokenProfile.sample``; a file with no
-    more rows than that is counted exactly instead.
+    ``source`` is a path or rows in memory (see ``estimator.reading.open_rows``).
+    ``tokenizer`` defaults to the model's; a fallback it needs is recorded in this
+    profile's notes only.
 
     Raises DataError for unreadable files, missing columns and bad output
     values; UsageError for impossible option combinations. KeyboardInterrupt
     stops the reader thread and propagates.
     """
-    from estimator.reading.files import open_dataset
+    from estimator.reading.source import open_rows
     from estimator.tokens.tokenizers import get_tokenizer
 
-    if bad_rows not in ("error", "skip"):
-        raise UsageError(f"bad_rows must be 'error' or 'skip', got {bad_rows!r}")
-    if sample_rows is not None and sample_rows < 2:
-        raise UsageError(f"--sample must be at least 2 rows, got {sample_rows}")
-    threads = _default_threads(workers)
-    plan = make_plan(model, shape, output, price, bad_rows=bad_rows, threads=threads)
-    tokenizer = get_tokenizer(model.tokenizer)
+    read = read or ReadOptions()
+    opts = options or CountOptions()
+    threads = _default_threads(opts.workers)
+    plan = count_plan(model, shape, output, price, bad_rows=read.bad_rows, threads=threads)
+    tok = tokenizer if tokenizer is not None else get_tokenizer(model.tokenizer)
     started = time.monotonic()
-    with open_dataset(path, format=format, encoding=encoding, delimiter=delimiter, bad_rows=bad_rows) as ds:
+    with open_rows(source, read) as ds:
         info = ds.info
-        report = _ProgressReporter(progress, info.total_bytes)
-        if sample_rows is not None:
-            result = _sample_pass(ds, plan, tokenizer, sample_rows, seed, report)
-            if result is None:  # the file has no more rows than the sample: count it all
-                return count_dataset(
-                    path,
-                    model=model,
-                    shape=shape,
-                    output=output,
-                    price=price,
-                    format=format,
-                    encoding=encoding,
-                    delimiter=delimiter,
-                    bad_rows=bad_rows,
-                    workers=workers,
-                    progress=progress,
-                    sample_rows=None,
-                    seed=seed,
-                )
-            counts, bytes_read, sample = result
+        report = _ProgressReporter(opts.progress, info.total_bytes)
+        sampled = None
+        if opts.sample_rows is not None:
+            sampled = _sample_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
+            if sampled is None:  # no more rows than the sample: count them all
+                return count_dataset(source, model=model, shape=shape, output=output, price=price, read=read,
+                                     options=replace(opts, sample_rows=None), tokenizer=tokenizer)
+        if sampled is not None:
+            counts, bytes_read, sample, used = sampled
         else:
-            counts, bytes_read = _exact_pass(ds, plan, tokenizer, seed, report)
+            counts, bytes_read, used = _exact_pass(ds, plan, tok, opts.seed, report)
             sample = None
         unreadable = list(ds.skipped)
         skipped_rows = sorted(
             [int(b.row) for b in unreadable if b.row is not None] + [r for r, _ in counts.skipped]
         )
-        skipped_count = len(unreadable) + len(counts.skipped)
-        notes = list(info.notes)
-        notes += [f"tokenizer: {w}" for w in tokenizer.warnings]
-        source, fmt = str(info.path), str(info.format)
+        notes = [*info.notes, *(f"tokenizer: {w}" for w in used.warnings)]
+        source_name, fmt = str(info.path), str(info.format)
     return _profile(
-        plan,
-        model,
-        tokenizer,
-        counts,
-        sample,
-        source=source,
-        fmt=fmt,
-        notes=notes,
-        skipped=skipped_rows,
-        skipped_count=skipped_count,
-        elapsed=time.monotonic() - started,
-        bytes_read=bytes_read,
+        plan, model, used, counts, sample,
+        source=source_name, fmt=fmt, notes=notes, skipped=skipped_rows,
+        skipped_count=len(unreadable) + len(counts.skipped),
+        elapsed=time.monotonic() - started, bytes_read=bytes_read,
     )
 
 
@@ -732,7 +752,7 @@ def _batches(ds: Any, plan: CountPlan) -> Iterator[_Batch]:
 
 def _exact_pass(
     ds: Any, plan: CountPlan, tokenizer: Any, seed: int, report: _ProgressReporter
-) -> tuple[Counts, int]:
+) -> tuple[Counts, int, Any]:
     """Count every row. ``plan.threads`` counting threads each take whole batches.
 
     Several single-threaded counters beat one multi-threaded ``count_batch``
@@ -755,7 +775,7 @@ def _exact_pass(
     try:
         for i, batch in enumerate(feed):
             if i == 0:
-                _verify(tokenizer, batch.texts, seed)
+                tokenizer = _verify(tokenizer, batch.texts, seed)
             if len(running) >= workers:
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 collect(done)
@@ -770,7 +790,7 @@ def _exact_pass(
         pool.shutdown(wait=True)
         feed.close()
     report(total.rows, nbytes, final=True)
-    return total, nbytes
+    return total, nbytes, tokenizer
 
 
 # --------------------------------------------------------------------------
@@ -788,6 +808,8 @@ def text_bytes(shape: RequestShape, columns: Mapping[str, Sequence[str]]) -> np.
     """UTF-8 byte length of every row's user text, without rendering the texts."""
     if shape.column is not None:
         return _utf8_lengths(columns[shape.column])
+    if shape.messages is not None:  # the JSON text is longer than its contents: still an upper bound
+        return _utf8_lengths(columns[shape.messages])
     assert shape.template is not None
     literal = 0
     uses: dict[str, int] = {}
@@ -865,7 +887,7 @@ class _RowView(Sequence[_SampledRow]):
 
 def _sample_pass(
     ds: Any, plan: CountPlan, tokenizer: Any, n: int, seed: int, report: _ProgressReporter
-) -> tuple[Counts, int, SampleEstimate] | None:
+) -> tuple[Counts, int, SampleEstimate, Any] | None:
     """One pass: byte sizes of all rows, a reservoir sample, exact counts of the
     rows that could exceed the context window or a tier threshold.
 
@@ -899,7 +921,9 @@ def _sample_pass(
                     if not plan.skip_bad_values:
                         row, why = bad[0]
                         raise DataError(
-                            f"row {row}, {why}. Fix the value, or pass --skip-bad-rows to leave such rows out"
+                            f"row {row}, {why}. Fix the value, or skip such rows with {param('skip_bad_rows')}",
+                            row=row,
+                            field=plan.output.column,
                         )
                     keep_mask = np.ones(m, dtype=bool)
                     keep_mask[[r - first_row for r, _ in bad]] = False
@@ -961,10 +985,10 @@ def _sample_pass(
 
     sampled: list[_SampledRow] = res.items  # type: ignore[assignment]
     texts = render_texts(plan.shape, {c: [r.columns[c] for r in sampled] for c in plan.shape.columns})
-    _verify(tokenizer, texts, seed)
+    tokenizer = _verify(tokenizer, texts, seed)
     scols = {c: [r.columns[c] for r in sampled] for c in plan.columns}
     srows = np.array([r.row for r in sampled], dtype=np.int64)
-    y = count_texts(tokenizer, texts, plan.threads)
+    y = count_inputs(plan, tokenizer, texts)
     x = np.array([r.nbytes for r in sampled], dtype=np.int64)
     sample_plan = replace(plan, context_window=None, thresholds=(), skip_bad_values=True)
     s = counts_from_tokens(sample_plan, y, scols, srows, tokenizer)
@@ -994,7 +1018,7 @@ def _sample_pass(
     counts.over_context_rows = big.over_context_rows
     counts.over_context_first = big.over_context_first
     counts.tiers = big.tiers
-    return counts, nbytes, est
+    return counts, nbytes, est, tokenizer
 
 
 # --------------------------------------------------------------------------
@@ -1023,8 +1047,9 @@ def _profile(
             notes.append("embedding models bill input only: the output options are ignored")
     elif o.kind == "none":
         notes.append(
-            "output tokens not estimated, so output cost is EXCLUDED: pass --output-tokens, --output-column, "
-            "--output-examples, --output-ratio or --max-tokens to include it"
+            f"output tokens not estimated, so output cost is EXCLUDED: give {param('output_tokens')}, "
+            f"{param('output_column')}, {param('output_examples')}, {param('output_ratio')} or "
+            f"{param('max_tokens')} to include it"
         )
     else:
         notes.append(f"expected output: {o.describe()}")

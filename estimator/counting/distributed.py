@@ -49,22 +49,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from estimator.counting.dataset import CountPlan, Counts, OutputSpec, TokenProfile, _profile, count_rows, make_plan
-from estimator.errors import DataError, UsageError
+from estimator.counting.dataset import CountPlan, Counts, OutputSpec, TokenProfile, _profile, count_rows, count_plan
+from estimator.errors import DataError, UsageError, param
 from estimator.pricing.book import Model, Price
 from estimator.counting.prompts import RequestShape, render_texts
+from estimator.reading.files import arrow_text
+from estimator.reading.source import ReadOptions
 
 VERIFY_ROWS = 200
 
 
-def _column_text(series: Any) -> list[str]:
-    """A partition column as exact text: strings unchanged, nulls as ''."""
-    import pandas as pd
+def partition_text(pdf: Any, columns: Sequence[str]) -> dict[str, list[str]]:
+    """A partition's columns as text, converted exactly as the local readers convert them
+    (``estimator.reading.arrow_text``): the same totals wherever a frame is counted."""
+    from estimator.reading.memory import frame_to_table
 
-    return [
-        "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
-        for v in series.tolist()
-    ]
+    table = frame_to_table(pdf[list(columns)])
+    return {c: arrow_text(table.column(c)) for c in columns}
 
 
 def count_partition(pdf: Any, plan: CountPlan) -> Any:
@@ -74,10 +75,10 @@ def count_partition(pdf: Any, plan: CountPlan) -> Any:
     from estimator.tokens.tokenizers import get_tokenizer
 
     tokenizer = get_tokenizer(plan.tokenizer_spec)
-    columns = {c: _column_text(pdf[c]) for c in plan.columns}
+    columns = partition_text(pdf, plan.columns)
     texts = render_texts(plan.shape, columns)
     if texts:
-        tokenizer.verify_sample(texts, n=VERIFY_ROWS)
+        tokenizer = tokenizer.verified(texts, n=VERIFY_ROWS)
     counts = count_rows(plan, texts, columns, 1, tokenizer)
     return pd.Series([(counts, len(texts))], dtype=object)
 
@@ -92,13 +93,13 @@ def read_frame(
     fmt = format or (
         "parquet" if Path(first).is_dir() or first.rstrip("/").endswith((".parquet", ".pq")) else "csv"
     )
-    if fmt == "parquet":
-        return dd.read_parquet(source, columns=list(columns)), fmt
+    if fmt == "parquet":  # Arrow types kept, so values become text as the local reader makes them
+        return dd.read_parquet(source, columns=list(columns), dtype_backend="pyarrow"), fmt
     if fmt == "csv":
         return dd.read_csv(
             source, usecols=list(columns), dtype=str, keep_default_na=False, na_filter=False, blocksize=None
         ), fmt
-    raise UsageError(f"count_distributed reads parquet or csv, not {fmt!r}")
+    raise UsageError(f"counting on Dask reads parquet or csv, not {fmt!r}", param="source_format")
 
 
 def count_distributed(
@@ -121,12 +122,13 @@ def count_distributed(
     from estimator.tokens.tokenizers import get_tokenizer
 
     started = time.monotonic()
-    plan = make_plan(model, shape, output, price, threads=threads_per_task)
+    plan = count_plan(model, shape, output, price, threads=threads_per_task)
     ddf, fmt = read_frame(source, plan.columns, format)
     missing = [c for c in plan.columns if c not in ddf.columns]
     if missing:
         listed = ", ".join(repr(c) for c in ddf.columns)
-        raise DataError(f"{source}: no column {', '.join(map(repr, missing))}. The columns are: {listed}.")
+        raise DataError(f"{source}: no column {', '.join(map(repr, missing))}. The columns are: {listed}.",
+                        path=str(source), field=missing[0])
     parts = ddf.map_partitions(count_partition, plan, meta=pd.Series(dtype=object)).compute()
     total = Counts()
     offset = 0
@@ -168,3 +170,49 @@ def _size(path: str) -> int:
         elif p.exists():
             total += p.stat().st_size
     return total
+
+
+def count_on_cluster(
+    source: Any,
+    address: str,
+    *,
+    model: Model,
+    shape: RequestShape,
+    output: OutputSpec,
+    price: Price | None,
+    read: ReadOptions,
+    count: Any,
+) -> TokenProfile:
+    """``count_distributed`` on the Dask scheduler at ``address``, or on a cluster of this
+    machine's processes for ``"local"``. Only what Dask reads the same way is accepted."""
+    if not isinstance(source, (str, Path)):
+        raise UsageError("counting on Dask reads files (Parquet, or CSV paths and globs), not data in memory",
+                         param="dask")
+    unsupported = [name for name, given in (
+        ("sample_rows", count.sample_rows is not None), ("encoding", read.encoding is not None),
+        ("delimiter", read.delimiter is not None), ("skip_bad_rows", read.skip_bad_rows),
+    ) if given]
+    if unsupported:
+        raise UsageError(
+            "counting on Dask does not take " + ", ".join(param(n) for n in unsupported)
+            + "; count without Dask for those",
+            param=unsupported[0],
+        )
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError(
+            "counting on Dask needs the optional Dask extra: pip install 'llm-batch-estimator[dask]' "
+            "(or pip install 'dask[distributed]')",
+            param="dask",
+        ) from None
+    cluster = LocalCluster(processes=True, dashboard_address=None) if address == "local" else None
+    try:
+        with Client(cluster if cluster is not None else address):
+            return count_distributed(str(source), model=model, shape=shape, output=output, price=price,
+                                     format=read.format)
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Dask scheduler at {address!r}: {exc}", param="dask") from None
+    finally:
+        if cluster is not None:
+            cluster.close()

@@ -42,10 +42,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from estimator.errors import UsageError
+from estimator.errors import UsageError, param
 from estimator.batch.logistics import BatchPlan
 from estimator.modes import Comparison, ModeParams, Usage, compare
 from estimator.money import ZERO, format_usd
@@ -215,7 +216,8 @@ def rate_limit_example(key: str) -> RateLimitExample:
         if ex.key == key:
             return ex
     known = ", ".join(ex.key for ex in RATE_LIMIT_EXAMPLES)
-    raise UsageError(f"no rate-limit example {key!r}; known: {known}. Or give --rpm/--tpm yourself.")
+    raise UsageError(f"no rate-limit example {key!r}; known: {known}. Or give {param('rpm')}/{param('tpm')} "
+                     "yourself.", param="limits")
 
 
 # --------------------------------------------------------------------------
@@ -534,6 +536,34 @@ class RoutingPlan:
     @property
     def cost_per_request(self) -> Decimal:
         return ZERO if self.mix.daily_requests == 0 else self.daily_cost / self.mix.daily_requests
+
+    def to_json(self) -> dict[str, Any]:
+        """The routes, the blend and the backfill as plain data (``route --json``)."""
+        return {
+            "routes": [{"route": r.route, "mode": r.mode, "requests_per_day": r.requests, "cost_per_day": r.cost}
+                       for r in self.routes],
+            "daily_cost": self.daily_cost, "monthly_cost": self.monthly_cost,
+            "cost_per_request": self.cost_per_request, "baseline_daily_cost": self.baseline_daily_cost,
+            "moved_savings_daily": self.moved_savings_daily, "moved_savings_monthly": self.moved_savings_monthly,
+            "all_moved_savings_monthly": self.all_moved_savings_monthly,
+            "backfill": None if self.backfill is None else {
+                "requests": self.backfill.requests, "batch_cost": self.backfill.cost,
+                "standard_cost": self.backfill_standard_cost, "savings": self.backfill_savings},
+        }
+
+    def to_text(self) -> str:
+        lines = [f"  {r.route:<28} {r.mode:<22} {r.requests:>10,}/day  {format_usd(r.cost)}/day" for r in self.routes]
+        lines += [
+            f"\nBlend: {format_usd(self.daily_cost)}/day, {format_usd(self.monthly_cost)}/month "
+            f"({format_usd(self.cost_per_request)} a request)",
+            f"Sending {self.mix.batch_share:%} of the automated traffic as batch saves "
+            f"{format_usd(self.moved_savings_monthly)}/month; all of it would save "
+            f"{format_usd(self.all_moved_savings_monthly)}/month.",
+        ]
+        if self.backfill is not None:
+            lines.append(f"Backfill of {self.backfill.requests:,} requests: {format_usd(self.backfill.cost)} as batch "
+                         f"(saves {format_usd(self.backfill_savings)} against standard).")
+        return "\n".join(lines)
 
 
 def split_count(total: int, share: Decimal) -> int:

@@ -5,7 +5,7 @@
 
 The $15 per million tokens is GPT-4o's output price at launch: the
 ``gpt-4o-2024-05-13`` entry in force on 2024-05-13, read from the price book
-(not hard-coded), or a flat ``--price-per-mtok`` override. Like the classic
+(not hard-coded), or a flat price-per-million override. Like the classic
 illustration, every token is billed at that one price. The discount comes
 from the provider's ``[batch]`` rule (or an explicit batch price in the
 entry). 1,000 tokens per row is the default because it makes the classic
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from estimator.errors import EstimatorError, PricingError, UsageError
+from estimator.errors import EstimatorError, PricingError, UsageError, param
 from estimator.money import MILLION, cost_of, format_usd
 from estimator.planning.decision import DEFAULT_VALUE_PER_HOUR
 from estimator.pricing.book import PriceBook, display_path
@@ -135,9 +135,9 @@ def exercise_price(
 ) -> ExercisePrice:
     """The $15: ``model``'s output price on ``as_of`` from ``book``, or a flat override."""
     if price_per_mtok is not None and price_per_mtok <= 0:
-        raise UsageError(f"--price-per-mtok must be > 0, got {price_per_mtok}")
+        raise UsageError(f"the price per million tokens must be > 0, got {price_per_mtok}", param="price_per_mtok")
     if batch_multiplier is not None and not (0 < batch_multiplier <= 1):
-        raise UsageError(f"--batch-multiplier must be in (0, 1], got {batch_multiplier}")
+        raise UsageError(f"the batch multiplier must be in (0, 1], got {batch_multiplier}", param="batch_multiplier")
     entry = None
     if book is not None:
         try:
@@ -147,7 +147,7 @@ def exercise_price(
                 raise
     if price_per_mtok is not None:
         per = price_per_mtok
-        source = f"flat override of {price_text(per)} per 1M tokens (--price-per-mtok)"
+        source = f"flat override of {price_text(per)} per 1M tokens"
     else:
         assert entry is not None
         if entry.output_per_mtok is None:
@@ -156,7 +156,7 @@ def exercise_price(
         source = f"{model} output_per_mtok in force on {as_of}: {entry.describe()}"
     if batch_multiplier is not None:
         return ExercisePrice(per, per * batch_multiplier, batch_multiplier, source,
-                             f"× {batch_multiplier} (--batch-multiplier)", price_per_mtok is not None)
+                             f"× {batch_multiplier} (override)", price_per_mtok is not None)
     if price_per_mtok is None and entry is not None and entry.batch_output_per_mtok is not None:
         return ExercisePrice(per, entry.batch_output_per_mtok, None, source,
                              f"explicit batch_output_per_mtok of the same entry ({display_path(entry.origin)})", False)
@@ -164,7 +164,7 @@ def exercise_price(
     if rule is None:
         raise UsageError(
             f"no batch rule to apply: {model} is not in the price book or its provider has no [batch] rule; "
-            "give --batch-multiplier (0.5 for 50% off)"
+            f"give {param('batch_multiplier')} (0.5 for 50% off)"
         )
     k = rule.discount_multiplier
     return ExercisePrice(per, per * k, k, source, f"[batch] rule × {k.normalize():f}, source: {rule.source}",

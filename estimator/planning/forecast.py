@@ -27,7 +27,7 @@ from typing import Any
 
 from estimator.errors import UsageError
 from estimator.modes import MODES, ModeParams
-from estimator.money import ZERO
+from estimator.money import format_usd, ZERO
 from estimator.planning.decision import RequestSize
 from estimator.pricing.book import Model, Price
 
@@ -166,6 +166,27 @@ class Forecast:
             "rows": self.rows(),
         }
 
+    def to_text(self) -> str:
+        """A month-by-plan table with the budget and the dated price changes."""
+        names = [p.mix.name for p in self.plans]
+        width = max(14, *(len(n) for n in names))
+        lines = [f"{self.model}, {self.horizon_months} months from {self.start:%Y-%m} (prices: {self.pricing_rule})",
+                 "", "month     " + "".join(f"{n:>{width + 2}}" for n in names)]
+        for i, first in enumerate(p.month for p in self.plans[0].months):
+            cells = []
+            for p in self.plans:
+                row = p.months[i]
+                cells.append(f"{format_usd(row.cost, 2):>{width}}{' *' if row.over_budget else '  '}")
+            lines.append(f"{first:%Y-%m}   " + "".join(cells))
+        lines.append("total     " + "".join(f"{format_usd(p.total_cost, 2):>{width}}  " for p in self.plans))
+        if self.budget is not None:
+            lines.append(f"\nBudget {format_usd(self.budget, 2)}/month (* = over):")
+            for p in self.plans:
+                when = p.first_month_over_budget
+                lines.append(f"  {p.mix.name}: " + (f"first over in {when:%Y-%m}" if when else "stays within budget"))
+        lines += [f"price change from {c.month:%Y-%m}: {c.description}" for c in self.price_changes]
+        return "\n".join(lines)
+
 
 def month_starts(start: dt.date, months: int) -> list[dt.date]:
     first = start.replace(day=1)
@@ -203,7 +224,7 @@ def _segments(model: Model, first: dt.date, rule: str) -> list[tuple[Price, int]
     return [(model.price_on(a), (b - a).days) for a, b in pairwise(cuts)]
 
 
-def forecast(
+def build_forecast(
     model: Model,
     volume: Volume,
     plans: Sequence[ModeMix],

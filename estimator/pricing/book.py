@@ -23,7 +23,7 @@ from typing import Annotated, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from estimator.errors import PricingError, UnknownModelError
+from estimator.errors import PricingError, UnknownModelError, param
 
 PRICING_DIR = Path(__file__).resolve().parents[2] / "pricing"
 """The shipped tables. An installed wheel carries a copy under estimator/_pricing."""
@@ -241,7 +241,8 @@ class Model:
             first = self.prices[0].effective_from
             raise PricingError(
                 f"model {self.id!r} has no price on {day}: its first price starts {first}. "
-                f"Use --as-of {first} or later."
+                f"Set {param('as_of')} to {first} or later.",
+                param="as_of",
             )
         return chosen
 
@@ -479,13 +480,14 @@ def override_price(
     batch_input_per_mtok: Decimal | None = None,
     batch_output_per_mtok: Decimal | None = None,
     label: str = "user override",
+    as_of: dt.date | None = None,
 ) -> Price:
-    """A price based on the model's current entry with some numbers replaced.
+    """A price based on the model's entry in force on ``as_of`` with some numbers replaced.
 
     Used for negotiated rates and for flat-rate exercises (``$15 per million
     tokens``). The result says it is an override so the output can say so.
     """
-    base = book.model(model).price_on(None)
+    base = book.model(model).price_on(as_of)
     changes: dict[str, object] = {"source": label, "note": f"overrides {base.describe()}", "origin": "override"}
     for name, value in (
         ("input_per_mtok", input_per_mtok),

@@ -1,1 +1,20 @@
 """Row sources: data files (CSV, TSV, JSONL, Parquet, Excel) and data already in memory."""
+
+from estimator.reading.files import FORMATS, Dataset, DatasetInfo, RowBatch, arrow_text, open_dataset
+from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, frame_to_table, is_in_memory
+from estimator.reading.source import ReadOptions, open_rows
+
+__all__ = [
+    "FORMATS",
+    "MESSAGES_COLUMN",
+    "TEXT_COLUMN",
+    "Dataset",
+    "DatasetInfo",
+    "ReadOptions",
+    "RowBatch",
+    "arrow_text",
+    "frame_to_table",
+    "is_in_memory",
+    "open_dataset",
+    "open_rows",
+]

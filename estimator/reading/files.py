@@ -58,7 +58,7 @@ from typing import IO, Any, Literal, Self, cast
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from estimator.errors import DataError, UsageError
+from estimator.errors import DataError, UsageError, param
 
 __all__ = [
     "FORMATS",
@@ -384,14 +384,16 @@ def _refuse_binary(path: Path, head: bytes, fmt: str) -> None:
         if b"xl/" in head[:4096] or b"[Content_Types].xml" in head[:4096]:
             what, todo = (
                 "an Excel workbook (.xlsx)",
-                "rename it .xlsx or pass --format xlsx, or save it as CSV",
+                f"rename it .xlsx or set {param('source_format')} to xlsx, or save it as CSV",
             )
         else:
             what, todo = "a zip archive", "unzip it and read the file inside"
-        raise DataError(f"{path}: this looks like {what}, not {kind}; {todo}.")
+        raise DataError(f"{path}: this looks like {what}, not {kind}; {todo}.", path=str(path))
     if head.startswith(b"PAR1"):
         raise DataError(
-            f"{path}: this looks like a Parquet file, not {kind}; rename it .parquet or pass --format parquet."
+            f"{path}: this looks like a Parquet file, not {kind}; rename it .parquet or set "
+            f"{param('source_format')} to parquet.",
+            path=str(path),
         )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise DataError(
@@ -402,7 +404,10 @@ def _refuse_binary(path: Path, head: bytes, fmt: str) -> None:
     if fmt in ("csv", "tsv") and _looks_like_jsonl(head):
         raise DataError(
             f"{path}: this looks like JSON Lines (the first line is a JSON object), not {kind}; "
-            "pass --format jsonl or rename it .jsonl (for a batch request file use 'validate-batch')."
+            f"set {param('source_format')} to jsonl or rename it .jsonl (for a batch request file, see "
+            f"{param('validate_batch')}).",
+            path=str(path),
+            line=1,
         )
     if _bom(head)[0] is None and b"\x00" in head[:1024] and _utf16_without_bom(head) is None:
         nul = head.index(b"\x00")
@@ -454,7 +459,7 @@ def _detect_encoding(path: Path, head: bytes, asked: str | None, notes: list[str
             return _Encoding(asked if asked not in ("utf-16", "utf-32") else bom_codec, bom_len)
         if bom_codec is not None:
             notes.append(
-                f"the file starts with a {bom_note.split(' (')[0]} mark but --encoding {asked} was given"
+                f"the file starts with a {bom_note.split(' (')[0]} mark but the encoding {asked} was asked for"
             )
         return _Encoding(asked, 0)
     if bom_codec is not None:
@@ -480,8 +485,10 @@ def _utf8_error(
     context = data[context_start:start].decode("utf-8", "backslashreplace")
     return DataError(
         f"{path}: not UTF-8 text: byte {base_offset + start} (line {line}, after {context!r}) is {bad!r}. "
-        "The file was saved in another encoding: name it with --encoding (most likely --encoding cp1252, "
-        "as Windows and Excel save CSV; or latin-1), or re-save the file as UTF-8."
+        f"The file was saved in another encoding: name it with {param('encoding')} (most likely cp1252, "
+        "as Windows and Excel save CSV; or latin-1), or re-save the file as UTF-8.",
+        path=str(path),
+        line=line,
     )
 
 
@@ -550,7 +557,8 @@ class _Source:
                 raise DataError(
                     f"{self.path}: not valid {self.enc.codec} text: byte {offset} (about line {lines + before}) "
                     f"is {exc.object[exc.start : exc.end]!r} ({exc.reason}). Check the encoding and name the right "
-                    "one with --encoding (e.g. utf-8, cp1252, latin-1, utf-16)."
+                    f"one with {param('encoding')} (e.g. utf-8, cp1252, latin-1, utf-16).",
+                    path=str(self.path),
                 ) from None
             fed += len(b)
             self.raw_consumed = raw.tell()
@@ -860,7 +868,10 @@ class _CsvReader(_Reader):
                 raise DataError(
                     f"{self.path}: {where}: {first_bad.reason}; the header has {ncols} columns. Fix that row "
                     f"(a value containing the delimiter {delim} must be quoted), check the delimiter "
-                    "(--delimiter), or skip malformed rows with --skip-bad-rows."
+                    f"({param('delimiter')}), or skip malformed rows with {param('skip_bad_rows')}.",
+                    path=str(self.path),
+                    line=first_bad.line,
+                    row=first_bad.row,
                 )
             for b in located:
                 skip(b)
@@ -1070,7 +1081,8 @@ class _JsonlReader(_Reader):
                 except UnicodeDecodeError as exc:
                     raise DataError(
                         f"{self.path}: not valid {self.enc.codec} text ({exc.reason}); name the right encoding "
-                        "with --encoding, or re-save the file as UTF-8"
+                        f"with {param('encoding')}, or re-save the file as UTF-8",
+                        path=str(self.path),
                     ) from None
 
     def _objects(
@@ -1089,7 +1101,9 @@ class _JsonlReader(_Reader):
                     raise DataError(
                         f"{self.path}: line {n}: not UTF-8 text at byte {start + exc.start} "
                         f"({line[exc.start : exc.end]!r}); JSON Lines must be UTF-8. Re-save the file as UTF-8, "
-                        "or name its encoding with --encoding."
+                        f"or name its encoding with {param('encoding')}.",
+                        path=str(self.path),
+                        line=n,
                     ) from None
             else:
                 text = line
@@ -1122,7 +1136,10 @@ class _JsonlReader(_Reader):
         if bad_rows == "error":
             raise DataError(
                 f"{self.path}: line {line}: {problem}. Each line must be one JSON object; fix the line, or skip "
-                "malformed lines with --skip-bad-rows."
+                f"malformed lines with {param('skip_bad_rows')}.",
+                path=str(self.path),
+                line=line,
+                row=row,
             )
         skip(BadRow(row=row, line=line, reason=problem))
 
@@ -1158,7 +1175,8 @@ class _JsonlReader(_Reader):
 # --------------------------------------------------------------------------
 
 
-def _arrow_to_text(arr: pa.ChunkedArray | pa.Array) -> list[str]:
+def arrow_text(arr: pa.ChunkedArray | pa.Array) -> list[str]:
+    """Every value of an Arrow column as text: the one conversion for Parquet, frames and Dask."""
     t = arr.type
     if isinstance(t, pa.DictionaryType):
         arr = arr.cast(t.value_type)
@@ -1219,7 +1237,7 @@ class _ParquetReader(_Reader):
                 before = nbytes
                 nbytes = self.info.total_bytes * min(row - 1 + rb.num_rows, total) // total
                 try:
-                    cols = {c: _arrow_to_text(rb.column(c)) for c in columns}
+                    cols = {c: arrow_text(rb.column(c)) for c in columns}
                 except DataError as exc:
                     raise DataError(f"{self.path}: {exc}") from None
                 yield _Run(cols, row, rb.num_rows, before, nbytes, rb.nbytes)
@@ -1318,7 +1336,10 @@ class _XlsxReader(_Reader):
                     if bad_rows == "error":
                         raise DataError(
                             f"{self.path}: sheet row {sheet_row}: {reason}. Give the extra cells a header, clear "
-                            "them, or skip such rows with --skip-bad-rows."
+                            f"them, or skip such rows with {param('skip_bad_rows')}.",
+                            path=str(self.path),
+                            line=sheet_row,
+                            row=row,
                         )
                     skip(BadRow(row=row, line=sheet_row, reason=reason))
                     continue

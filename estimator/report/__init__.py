@@ -1,1 +1,35 @@
 """What an estimate says: the estimate document, text tables, and the one JSON/CSV encoder."""
+
+from estimator.report.estimate import (
+    Estimate,
+    PricedModel,
+    build_estimate,
+    format_table,
+    model_rows,
+    price_history,
+    resolve_price,
+)
+from estimator.report.export import (
+    decimal_text,
+    estimate_csv,
+    estimate_json,
+    json_text,
+    rows_to_csv,
+    to_json_bytes,
+)
+
+__all__ = [
+    "Estimate",
+    "PricedModel",
+    "build_estimate",
+    "decimal_text",
+    "estimate_csv",
+    "estimate_json",
+    "format_table",
+    "json_text",
+    "model_rows",
+    "price_history",
+    "resolve_price",
+    "rows_to_csv",
+    "to_json_bytes",
+]

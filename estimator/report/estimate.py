@@ -50,7 +50,7 @@ def resolve_price(
     price = m.price_on(day)
     if input_per_mtok is None and output_per_mtok is None:
         return PricedModel(m, price, day)
-    over = override_price(book, m.id, input_per_mtok=input_per_mtok, output_per_mtok=output_per_mtok)
+    over = override_price(book, m.id, input_per_mtok=input_per_mtok, output_per_mtok=output_per_mtok, as_of=day)
     # Keep the date of the entry the override was based on, but say it is an override.
     over = replace(over, effective_from=price.effective_from, effective_until=price.effective_until)
     return PricedModel(m, over, day, overridden=True)

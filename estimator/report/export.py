@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from estimator.errors import render
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """Leading characters that make a spreadsheet treat a cell as a formula."""
 
@@ -69,9 +71,14 @@ def rows_to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None
     return buf.getvalue().encode("utf-8")
 
 
+def decimal_text(value: Decimal) -> str:
+    """A decimal in plain notation, never an exponent: ``0.0000008``, ``0``, ``15.45``."""
+    return format(value.normalize() if value == 0 else value, "f")
+
+
 def _json_default(obj: object) -> object:
     if isinstance(obj, Decimal):
-        return str(obj)
+        return decimal_text(obj)
     if isinstance(obj, dt.date | dt.datetime):
         return obj.isoformat()
     if isinstance(obj, tuple | set | frozenset):
@@ -79,9 +86,27 @@ def _json_default(obj: object) -> object:
     raise TypeError(f"cannot serialise {type(obj).__name__}")
 
 
+def _worded(data: object) -> object:
+    """``data`` with every setting named in a message as the Python API names it."""
+    if isinstance(data, str):
+        return render(data) if "\ue000" in data else data
+    if isinstance(data, dict):
+        return {k: _worded(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_worded(v) for v in data]
+    return data
+
+
+def json_text(data: object) -> str:
+    """The one JSON encoding of every document: amounts as plain decimal strings (no float
+    ever carries money), dates in ISO format, two-space indents, UTF-8 text as is, and
+    settings in messages named as the Python API names them."""
+    return json.dumps(_worded(data), indent=2, default=_json_default, ensure_ascii=False)
+
+
 def to_json_bytes(data: object) -> bytes:
-    """JSON with amounts as strings (no float ever carries money), as the CLI prints it."""
-    return (json.dumps(data, indent=2, default=_json_default, ensure_ascii=False) + "\n").encode("utf-8")
+    """``json_text`` as the bytes of a downloadable file: exactly what the CLI prints with ``--json``."""
+    return (json_text(data) + "\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------

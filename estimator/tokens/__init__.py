@@ -1,1 +1,19 @@
 """Token counting: offline encodings, the tokenizer registry, and chat framing."""
+
+from estimator.tokens.tokenizers import (
+    Tokenizer,
+    TokenizerBackendWarning,
+    chat_tokens,
+    encoding_for_model,
+    get_tokenizer,
+    load_encoding,
+)
+
+__all__ = [
+    "Tokenizer",
+    "TokenizerBackendWarning",
+    "chat_tokens",
+    "encoding_for_model",
+    "get_tokenizer",
+    "load_encoding",
+]

@@ -43,11 +43,12 @@ over native threads (``threads=``). It is trusted only after:
   found by an exhaustive comparison over all code points), or a surrogate is
   counted by tiktoken instead. ASCII text skips the screen.
 
-``Tokenizer.verify_sample(texts)`` compares the fast path with tiktoken on a
-sample of the caller's own data. On any mismatch it switches the tokenizer (for
-the whole process) to tiktoken, records the reason in ``Tokenizer.warnings``
-and emits a ``TokenizerBackendWarning``; with ``strict=True`` it raises
-``TokenizerError`` instead. ``Tokenizer.backend`` names the backend in use.
+``Tokenizer.verified(texts)`` compares the fast path with tiktoken on a
+sample of the caller's own data. On any mismatch it returns a tiktoken-backed
+twin for that count alone (nothing shared changes, so one user's odd rows never
+change another's counts), with the reason in its ``notes``, and emits a
+``TokenizerBackendWarning``; with ``strict=True`` it raises ``TokenizerError``
+instead. ``Tokenizer.backend`` names the backend in use.
 Set ``ESTIMATOR_TOKENIZER_BACKEND=tiktoken`` to turn the fast backend off.
 
 Approximate tokenizers and their calibration
@@ -124,7 +125,7 @@ import types
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol, cast
@@ -516,10 +517,6 @@ class _ExactCounter:
             self.warnings.append(message)
         warnings.warn(message, TokenizerBackendWarning, stacklevel=4)
 
-    def _switch_to_tiktoken(self, reason: str) -> None:
-        self._fast = None
-        self._record(f"{reason}; switched {self.encoding_name} to tiktoken")
-
     def _reference(self, text: str) -> int:
         return len(self.encoding.encode_ordinary(text))
 
@@ -554,31 +551,31 @@ class _ExactCounter:
         try:
             _tokens, offsets = fast.encode_batch(sent, nthreads)
         except Exception as exc:  # noqa: BLE001 - a failing optional backend must not lose the count
-            self._switch_to_tiktoken(f"quicktok failed on a batch ({exc!r})")
+            # This batch only: the counter is shared, so one odd batch must not change it for everyone.
+            warnings.warn(f"quicktok failed on a batch ({exc!r}); counted it with tiktoken",
+                          TokenizerBackendWarning, stacklevel=3)
             return [self._reference(text) for text in texts]
         counts: list[int] = np.diff(offsets).tolist()
         for i in screened:
             counts[i] = self._reference(texts[i])
         return counts
 
-    def verify_sample(self, texts: Sequence[str], n: int, seed: int, strict: bool) -> None:
+    def mismatch(self, texts: Sequence[str], n: int, seed: int) -> str | None:
+        """Why the fast backend cannot be trusted on ``texts`` (checked on ``n`` of them), or None."""
         fast = self._fast
         if fast is None or not texts or n <= 0:
-            return
+            return None
         picked = sorted(random.Random(seed).sample(range(len(texts)), min(n, len(texts))))
         sample = [texts[i] for i in picked]
         got = self._fast_counts(fast, sample, threads=1)
         for i, text, count in zip(picked, sample, got):
             expected = self._reference(text)
             if count != expected:
-                reason = (
+                return (
                     f"quicktok counted {count} tokens but tiktoken {expected} for item {i} "
                     f"({text[:60]!r}) with {self.encoding_name}"
                 )
-                if strict:
-                    raise TokenizerError(reason)
-                self._switch_to_tiktoken(reason)
-                return
+        return None
 
 
 # --------------------------------------------------------------------------
@@ -659,6 +656,8 @@ class Tokenizer:
     encoding_name: str
     factor: Decimal | None
     _counter: _ExactCounter = field(repr=False, compare=False)
+    notes: tuple[str, ...] = ()
+    """What happened to this tokenizer for one count (e.g. a fallback to tiktoken)."""
 
     @property
     def backend(self) -> str:
@@ -667,8 +666,8 @@ class Tokenizer:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """Why the fast backend was not used or was switched off, if it was."""
-        return tuple(self._counter.warnings)
+        """Why the fast backend is not used (for everyone), and this tokenizer's own notes."""
+        return (*self._counter.warnings, *self.notes)
 
     def _scale(self, count: int) -> int:
         if self.factor is None:
@@ -687,19 +686,23 @@ class Tokenizer:
             return counts
         return [self._scale(count) for count in counts]
 
-    def verify_sample(
-        self, texts: Sequence[str], n: int = 200, *, seed: int = 0, strict: bool = False
-    ) -> None:
-        """Check the fast backend against tiktoken on ``n`` of ``texts`` picked at random.
+    def verified(self, texts: Sequence[str], n: int = 200, *, seed: int = 0, strict: bool = False) -> Tokenizer:
+        """This tokenizer if its fast backend agrees with tiktoken on ``n`` of ``texts`` picked
+        at random; otherwise a tiktoken-backed twin whose ``notes`` say why.
 
-        On a mismatch the tokenizer switches to tiktoken for the rest of the
-        process, records why in ``warnings`` and emits ``TokenizerBackendWarning``;
-        with ``strict=True`` it raises ``TokenizerError`` instead. A no-op when
-        tiktoken is already the backend.
+        Nothing shared changes: the fallback belongs to the count that asked for it. With
+        ``strict=True`` a disagreement raises ``TokenizerError`` instead.
         """
         items = texts if isinstance(texts, list) else list(texts)
         _check_texts(items)
-        self._counter.verify_sample(items, n, seed, strict)
+        reason = self._counter.mismatch(items, n, seed)
+        if reason is None:
+            return self
+        if strict:
+            raise TokenizerError(reason)
+        warnings.warn(reason, TokenizerBackendWarning, stacklevel=2)
+        return replace(self, _counter=_counter(self.encoding_name, "tiktoken"),
+                       notes=(*self.notes, f"{reason}; this count used tiktoken"))
 
 
 def _resolve_backend(backend: str | None) -> str:

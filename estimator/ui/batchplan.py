@@ -15,25 +15,22 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from .. import (
+from .. import UsageError, format_usd, load_pricebook
+from ..batch import (
     BatchPlan,
-    BatchRule,
-    compare,
-    expiry_outcome,
-    format_usd,
     FileLimits,
     QueueLimit,
-    RequestShape,
-    UsageError,
-    chat_tokens,
-    format_hours,
-    get_tokenizer,
+    expiry_outcome,
     iter_requests,
-    load_pricebook,
-    open_dataset,
     plan_measured,
     write_batch_files,
 )
+from ..counting import RequestShape
+from ..modes import compare
+from ..planning import format_hours
+from ..pricing import BatchRule
+from ..tokens import chat_tokens, get_tokenizer
+from ..reading import open_dataset
 from .common import Settings, need_price, tokenizer
 from .data import Upload, file_columns, staged
 from .job import Job, batch_format, job_inputs, uniform_plan

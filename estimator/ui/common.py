@@ -18,28 +18,27 @@ from typing import Any
 import streamlit as st
 
 from .. import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_LATENCY_SECONDS,
-    DEFAULT_TYPICAL_WAVE_HOURS,
     MODE_LABELS,
-    RATE_LIMIT_EXAMPLES,
     CacheParams,
     EarlyExitParams,
     EstimatorError,
-    Model,
     ModeParams,
     PriceBook,
-    PricedModel,
-    QueueLimit,
+    load_pricebook,
+)
+from ..errors import render
+from ..batch import DEFAULT_TYPICAL_WAVE_HOURS, QueueLimit
+from ..planning import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_LATENCY_SECONDS,
+    RATE_LIMIT_EXAMPLES,
     RateLimitExample,
     RateLimits,
     Throughput,
-    Tokenizer,
-    get_tokenizer,
-    load_pricebook,
-    resolve_price,
-    shipped_pricing_dir,
 )
+from ..pricing import Model, shipped_pricing_dir
+from ..report import PricedModel, resolve_price
+from ..tokens import Tokenizer, get_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +89,7 @@ def guarded(what: str) -> Iterator[None]:
     try:
         yield
     except EstimatorError as exc:
-        st.error(for_the_app(str(exc)), icon=":material/warning:")
+        st.error(for_the_app(exc), icon=":material/warning:")
     except Exception as exc:  # the page must survive anything
         log.exception("unexpected error while %s", what)
         text = str(exc).splitlines()[0][:200] if str(exc) else ""
@@ -107,25 +106,36 @@ def guarded(what: str) -> Iterator[None]:
 # --------------------------------------------------------------------------
 
 
-# Messages from the core name command-line options; say where the same setting is in the app.
-_OPTION_PLACES = {
-    "--encoding": "Reading options › Text encoding",
-    "--format": "Reading options › File format",
-    "--column": "Request text › Text column",
-    "--template": "Request text › Prompt template",
-    "--max-tokens": "max_tokens per request",
-    "--as-of": "Pricing date in the sidebar",
-    "--sample": "Estimate from a random sample",
-    "--system": "System prompt",
-    "--output-column": "Expected output tokens › A column of token counts",
-    "--output-examples": "Expected output tokens › A column of example answers",
+# Where each library setting lives in this app: errors and notes name it so.
+WIDGET_FOR_PARAM: dict[str, str] = {
+    "encoding": "Text encoding (Reading options)",
+    "source_format": "File format (Reading options)",
+    "delimiter": "Delimiter (Reading options)",
+    "skip_bad_rows": "Skip malformed rows (Reading options)",
+    "column": "Text column",
+    "template": "Prompt template",
+    "system": "System prompt",
+    "max_tokens": "max_tokens per request",
+    "as_of": "Pricing date in the sidebar",
+    "sample_rows": "Estimate from a random sample",
+    "output_tokens": "Output tokens per answer",
+    "output_column": "Expected output tokens › A column of token counts",
+    "output_examples": "Expected output tokens › A column of example answers",
+    "output_ratio": "Expected output tokens › A share of the input",
+    "price_files": "a price file of your own",
+    "model": "Model in the sidebar",
+    "validate_batch": "the batch file check on the Estimate tab",
 }
 
 
-def for_the_app(message: str) -> str:
-    """A core error message, with where its command-line options live in this app."""
-    places = [f"{flag} is {place}" for flag, place in _OPTION_PLACES.items() if flag in message]
-    return message + (f" (In this app: {'; '.join(places)}.)" if places else "")
+def app_words(text: str) -> str:
+    """A library message or note with each setting named by where it is in this app."""
+    return render(text, WIDGET_FOR_PARAM)
+
+
+def for_the_app(exc: EstimatorError) -> str:
+    """A library error in this app's words."""
+    return exc.render(WIDGET_FOR_PARAM)
 
 
 @dataclass(frozen=True)
@@ -222,8 +232,8 @@ def sidebar_settings() -> Settings:
                 f"[source]({p.source})"
             )
         except EstimatorError as exc:
-            price_error = str(exc)
-            st.error(for_the_app(price_error), icon=":material/warning:")
+            price_error = for_the_app(exc)
+            st.error(price_error, icon=":material/warning:")
         params = mode_params_inputs()
         limits = account_limits_inputs(model, book.provider(model.provider).display_name)
     return Settings(book, model, as_of, priced, price_error, params, limits)
@@ -401,8 +411,10 @@ def need_price(settings: Settings) -> PricedModel:
 
 
 def display_paths(text: str) -> str:
-    """Text naming a shipped price table by its path on this machine, with the path made relative."""
+    """Text naming a shipped price table by its path on this machine, with the path made relative
+    (and any setting it names, by where it is in this app)."""
     shipped = str(shipped_pricing_dir())
+    text = app_words(text)
     return text.replace(shipped + os.sep, "pricing/").replace(shipped, "pricing")
 
 

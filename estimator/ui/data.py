@@ -21,20 +21,11 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from .. import (
-    BatchFileReport,
-    DataError,
-    OutputSpec,
-    Price,
-    Progress,
-    RequestShape,
-    TokenProfile,
-    count_dataset,
-    detect_batch_format,
-    open_dataset,
-    profile_from_batch,
-    read_batch_file,
-)
+from .. import CountOptions, DataError, OutputSpec, ReadOptions, TokenProfile
+from ..batch import BatchFileReport, batch_request_format, profile_from_batch, read_batch_file
+from ..counting import Progress, RequestShape, count_dataset
+from ..modes import Price
+from ..reading import open_dataset
 from .common import pricebook, tokenizer
 
 
@@ -84,10 +75,11 @@ def staged(name: str, data: bytes | memoryview) -> Iterator[Path]:
         try:
             yield path
         except DataError as exc:
-            text = str(exc).replace(str(path), name).replace(tmp + os.sep, "")
-            if text == str(exc):
+            text = exc.message.replace(str(path), name).replace(tmp + os.sep, "")
+            if text == exc.message:
                 raise
-            raise DataError(text) from None
+            raise DataError(text, path=name, line=exc.line, column=exc.column, row=exc.row, field=exc.field,
+                            param=exc.param) from None
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -100,7 +92,7 @@ def file_columns(
 
 
 @dataclass(frozen=True)
-class CountOptions:
+class CountSettings:
     """Everything that changes the token counts, and nothing that only changes prices."""
 
     model: str
@@ -128,7 +120,7 @@ class CountOptions:
         )
 
 
-def count_options_key(o: CountOptions) -> tuple[object, ...]:
+def count_options_key(o: CountSettings) -> tuple[object, ...]:
     return (
         o.model,
         o.column,
@@ -144,7 +136,7 @@ def count_options_key(o: CountOptions) -> tuple[object, ...]:
     )
 
 
-def count(upload: Upload, options: CountOptions, price: Price) -> TokenProfile:
+def count(upload: Upload, options: CountSettings, price: Price) -> TokenProfile:
     """The token profile of an upload, from the cache when the file and options are unchanged."""
     tokenizer(pricebook().model(options.model).tokenizer)
     return _count_cached(
@@ -168,7 +160,7 @@ def _count_cached(
     key: tuple[object, ...],
     *,
     _data: bytes | memoryview,
-    _options: CountOptions,
+    _options: CountSettings,
     _price: Price,
 ) -> TokenProfile:
     # The price only contributes its tier limits, which are part of ``key``.
@@ -188,10 +180,8 @@ def _count_cached(
             shape=_options.shape(),
             output=_options.output(),
             price=_price,
-            format=fmt,
-            encoding=encoding,
-            progress=progress,
-            sample_rows=_options.sample_rows,
+            read=ReadOptions(format=fmt, encoding=encoding),
+            options=CountOptions(sample_rows=_options.sample_rows, progress=progress),
         )
     bar.empty()
     return replace(profile, source=name)
@@ -199,23 +189,20 @@ def _count_cached(
 
 def batch_provider(upload: Upload) -> str | None:
     """``"openai"`` or ``"anthropic"`` when the upload is a ready-made batch request file."""
-    head = bytes(upload.data[:64]).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not head.startswith(b"{"):
-        return None
-    return _batch_provider_cached(upload.digest, upload.name, _data=upload.data)
+    return _batch_provider_cached(upload.digest, upload.name, upload.format, _data=upload.data)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _batch_provider_cached(digest: str, name: str, *, _data: bytes | memoryview) -> str | None:
+def _batch_provider_cached(digest: str, name: str, fmt: str | None, *, _data: bytes | memoryview) -> str | None:
     with staged(name, _data) as path:
-        return detect_batch_format(path)
+        return batch_request_format(path, ReadOptions(format=fmt))
 
 
 @st.cache_data(max_entries=8, show_spinner="Checking every request of the batch file ...")
 def batch_report(digest: str, name: str, *, _data: bytes | memoryview) -> BatchFileReport:
     """Validation and billed token counts of an uploaded batch file, cached on its hash."""
     with staged(name, _data) as path:
-        report = read_batch_file(path)
+        report = read_batch_file(path, prices=pricebook())
     return replace(report, path=Path(name))
 
 

@@ -8,26 +8,15 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 import pandas as pd
 import streamlit as st
 
-from .. import (
-    FORMATS,
-    Comparison,
-    DataError,
-    Estimate,
-    EstimatorError,
-    TierUsage,
-    TokenProfile,
-    Usage,
-    build_estimate,
-    compare,
-    estimate_csv,
-    estimate_json,
-    format_usd,
-)
+from .. import Comparison, DataError, Estimate, EstimatorError, TokenProfile, Usage, format_usd
+from ..modes import TierUsage, compare
+from ..reading import FORMATS
+from ..report import build_estimate, estimate_csv, estimate_json
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import ModeBar, mode_costs, token_distribution
-from .common import Settings, guarded, mode_label, need_price, pct, pricebook, to_decimal
-from .data import CountOptions, Upload, batch_profile, batch_provider, batch_report, count, file_columns
+from .common import Settings, app_words, guarded, mode_label, need_price, pct, pricebook, to_decimal
+from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_columns
 
 OUTPUT_KINDS = {
     "fixed": "Fixed tokens per answer",
@@ -51,7 +40,7 @@ class EstimateResult:
     """What the other tabs can build on: the counted dataset and its estimate."""
 
     upload: Upload
-    options: CountOptions | None  # None for a ready-made batch request file
+    options: CountSettings | None  # None for a ready-made batch request file
     profile: TokenProfile
     estimate: Estimate
 
@@ -125,7 +114,7 @@ def render(settings: Settings) -> EstimateResult | None:
     return None
 
 
-def request_inputs(settings: Settings, columns: list[str]) -> CountOptions:
+def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
     priced = need_price(settings)
     left, right = st.columns(2)
     with left:
@@ -216,7 +205,7 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountOptions:
     if out_kind == "none" and cap:
         st.caption("With only max_tokens set, every answer is assumed to use all of it.")
     thresholds = tuple(sorted({t.above_input_tokens for t in priced.price.tiers}))
-    return CountOptions(
+    return CountSettings(
         model=settings.model.id,
         column=column,
         template=template,
@@ -271,13 +260,13 @@ def pricebook_model_id(name: str) -> str | None:
         return None
 
 
-def show_estimate(settings: Settings, upload: Upload, options: CountOptions) -> EstimateResult:
+def show_estimate(settings: Settings, upload: Upload, options: CountSettings) -> EstimateResult:
     priced = need_price(settings)
     return show_profile(settings, upload, options, count(upload, options, priced.price))
 
 
 def show_profile(
-    settings: Settings, upload: Upload, options: CountOptions | None, profile: TokenProfile
+    settings: Settings, upload: Upload, options: CountSettings | None, profile: TokenProfile
 ) -> EstimateResult:
     priced = need_price(settings)
     if profile.rows == 0:
@@ -369,7 +358,7 @@ def show_profile(
                     f"(rows {first} ...)."
                 )
             for note in est.notes:
-                st.markdown(f"- {note}")
+                st.markdown(f"- {app_words(note)}")
 
     st.subheader("Downloads")
     doc = est.to_json()

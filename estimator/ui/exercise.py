@@ -6,17 +6,17 @@ from decimal import Decimal
 
 import streamlit as st
 
-from .. import (
+from .. import format_usd
+from ..planning import (
     DEFAULT_ROWS,
     DEFAULT_TOKENS_PER_ROW,
     DEFAULT_VALUE_PER_HOUR,
     DEFAULT_WAIT_HOURS,
     exercise_price,
-    format_usd,
     price_text,
     run_exercise,
-    to_json_bytes,
 )
+from ..report import to_json_bytes
 from .common import Settings, display_paths, relative_paths, to_decimal
 
 

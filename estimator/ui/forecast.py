@@ -9,18 +9,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from .. import (
-    ALL_BATCH,
-    ALL_STANDARD,
-    ModeMix,
-    RequestSize,
-    Volume,
-    build_forecast,
-    format_usd,
-    hybrid_mix,
-    rows_to_csv,
-    to_json_bytes,
-)
+from .. import format_usd
+from ..planning import ALL_BATCH, ALL_STANDARD, ModeMix, RequestSize, Volume, build_forecast, hybrid_mix
+from ..report import rows_to_csv, to_json_bytes
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import MODE_COLOURS

@@ -8,16 +8,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from .. import (
-    BatchPlan,
-    PricedModel,
-    RequestSize,
-    Usage,
-    UsageError,
-    estimate_line_bytes,
-    format_for,
-    plan_uniform,
-)
+from .. import Usage, UsageError
+from ..batch import BatchPlan, estimate_line_bytes, format_for, plan_uniform
+from ..planning import RequestSize
+from ..report import PricedModel
 from .common import Settings
 
 if TYPE_CHECKING:

@@ -15,7 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import RequestSize, TrafficMix, format_usd, route_traffic
+from .. import format_usd
+from ..planning import RequestSize, TrafficMix, route_traffic
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import RouteSlice, routing_costs

@@ -10,16 +10,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import (
+from .. import Comparison, Usage, format_usd
+from ..modes import compare
+from ..planning import (
     DEFAULT_VALUE_PER_HOUR,
-    Comparison,
     Decision,
     RequestSize,
-    Usage,
-    compare,
     decide_for_job,
     format_hours,
-    format_usd,
     job_times,
     run_exercise,
 )

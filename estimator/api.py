@@ -1,0 +1,343 @@
+"""The one-call functions of the library: estimate a job, count tokens, price a usage.
+
+    import estimator
+    est = estimator.estimate(df, model="gpt-4o", column="text", output_tokens=50)
+    est.comparison.modes["batch"].total_cost     # Decimal
+    est.to_json()                                # what ``estimate --json`` prints
+
+Nothing here reads a hidden input: the pricing date defaults to today *here*,
+once, and is recorded in the result; the price book and the tokenizer are
+arguments; a tokenizer fallback is a note of that one result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from estimator.batch.files import batch_request_format, read_batch_file
+from estimator.batch.logistics import FileLimits
+from estimator.batch.writer import BatchFileOptions, Manifest, format_for, prompt_token_counter, write_batch_files
+from estimator.batch.profile import profile_from_batch
+from estimator.counting.dataset import CountOptions, OutputSpec, TokenProfile, count_dataset
+from estimator.counting.prompts import RequestShape
+from estimator.errors import UsageError, param
+from estimator.modes import Comparison, ModeParams, Usage, compare
+from estimator.money import to_decimal
+from estimator.planning.decision import RequestSize
+from estimator.planning.job import JobPlan, PlanOptions, measured_requests, plan_job
+from estimator.pricing.book import PriceBook, load_pricebook
+from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, _is_frame
+from estimator.reading.source import ReadOptions, open_rows
+from estimator.report.estimate import Estimate, PricedModel, build_estimate, resolve_price
+from estimator.tokens.tokenizers import Tokenizer, chat_tokens, get_tokenizer
+
+
+@dataclass(frozen=True)
+class EstimateOptions:
+    """Everything about an estimate beyond the common keywords of ``estimate``.
+
+    ``output`` is the full way of estimating output tokens (a column of counts,
+    example answers, a ratio...), instead of the ``output_tokens`` and
+    ``max_tokens`` keywords. ``input_price``/``output_price`` replace the
+    table's price (USD per million tokens) on the entry in force on ``as_of``.
+    ``dask`` counts on a Dask cluster: a scheduler address or ``"local"``.
+    """
+
+    read: ReadOptions = field(default_factory=ReadOptions)
+    count: CountOptions = field(default_factory=CountOptions)
+    output: OutputSpec | None = None
+    modes: ModeParams = field(default_factory=ModeParams)
+    input_price: Decimal | None = None
+    output_price: Decimal | None = None
+    dask: str | None = None
+    tokenizer: Tokenizer | None = None
+
+
+def _is_path(source: object) -> bool:
+    return isinstance(source, (str, Path))
+
+
+def _rows_and_shape(
+    source: Any, column: str | None, template: str | None, system: str | None
+) -> tuple[Any, RequestShape]:
+    """The source to read (an iterator turned into a list) and how its rows become requests."""
+    if _is_path(source) or _is_frame(source) or type(source).__module__.startswith("pyarrow"):
+        if column is None and template is None:
+            raise UsageError(
+                f"which column holds each request's text? Give {param('column')} or {param('template')}",
+                param="column",
+            )
+        return source, RequestShape(column=column, template=template, system=system)
+    if isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
+        raise UsageError(
+            f"cannot read rows from a {type(source).__name__}; pass a file path, a pandas DataFrame, "
+            "a pyarrow Table, a list of texts or a list of conversations",
+            param="source",
+        )
+    items = list(source)
+    conversations = bool(items) and not isinstance(items[0], str)
+    if column is not None or template is not None:
+        raise UsageError(
+            f"a list of {'conversations' if conversations else 'texts'} has no columns: "
+            f"leave out {param('column')} and {param('template')}",
+            param="column",
+        )
+    if conversations:
+        return items, RequestShape(messages=MESSAGES_COLUMN, system=system)
+    return items, RequestShape(column=TEXT_COLUMN, system=system)
+
+
+def _output_spec(output_tokens: int | None, max_tokens: int | None, options: EstimateOptions) -> OutputSpec:
+    if options.output is None:
+        return OutputSpec(fixed=output_tokens, max_tokens=max_tokens)
+    if output_tokens is not None or max_tokens is not None:
+        raise UsageError(
+            f"give the output either as {param('output_tokens')}/{param('max_tokens')} or as a full "
+            "output specification, not both",
+            param="output_tokens",
+        )
+    return options.output
+
+
+def estimate(
+    source: Any,
+    *,
+    model: str | None = None,
+    column: str | None = None,
+    template: str | None = None,
+    system: str | None = None,
+    output_tokens: int | None = None,
+    max_tokens: int | None = None,
+    as_of: dt.date | None = None,
+    prices: PriceBook | None = None,
+    options: EstimateOptions | None = None,
+) -> Estimate:
+    """What a job costs under every delivery mode, from its real rows.
+
+    ``source``: a file path (CSV, TSV, JSONL, Parquet, .xlsx, or a ready-made
+    OpenAI/Anthropic batch request file), a pandas DataFrame, a pyarrow Table,
+    an iterable of strings (one request each) or an iterable of chat
+    conversations (lists of ``{"role", "content"}`` messages, one request each).
+    ``model`` is a model id or alias (a batch file names its own). Each row's
+    user message is ``column``, or ``template`` with ``{column}`` placeholders;
+    ``system`` is sent with every request. ``output_tokens`` is the expected
+    answer length and ``max_tokens`` its cap; without either, output cost is
+    left out and the notes say so. ``as_of`` (default today) picks the price
+    entry in force; ``prices`` is the price book (default: the shipped tables).
+    """
+    opts = options or EstimateOptions()
+    book = prices if prices is not None else load_pricebook()
+    day = as_of or dt.date.today()
+    if _is_path(source) and _is_batch_file(Path(source), opts.read):
+        per_request = output_tokens if output_tokens is not None else (opts.output.fixed if opts.output else None)
+        return _estimate_batch_file(Path(source), model, per_request, day, book, opts)
+    if not model:
+        raise UsageError(f"which model's prices? Give {param('model')}, e.g. gpt-4o", param="model")
+    rows, shape = _rows_and_shape(source, column, template, system)
+    output = _output_spec(output_tokens, max_tokens, opts)
+    priced = resolve_price(book, model, as_of=day, input_per_mtok=opts.input_price,
+                           output_per_mtok=opts.output_price)
+    profile = _count(rows, priced, shape, output, opts)
+    return build_estimate(profile, priced, opts.modes)
+
+
+def _count(
+    rows: Any, priced: PricedModel, shape: RequestShape, output: OutputSpec, opts: EstimateOptions
+) -> TokenProfile:
+    if opts.dask is not None:
+        from estimator.counting.distributed import count_on_cluster
+
+        return count_on_cluster(rows, opts.dask, model=priced.model, shape=shape, output=output,
+                                price=priced.price, read=opts.read, count=opts.count)
+    return count_dataset(rows, model=priced.model, shape=shape, output=output, price=priced.price,
+                         read=opts.read, options=opts.count, tokenizer=opts.tokenizer)
+
+
+def _is_batch_file(path: Path, read: ReadOptions) -> bool:
+    return batch_request_format(path, read) is not None
+
+
+def _estimate_batch_file(
+    path: Path, model: str | None, output_tokens: int | None, day: dt.date, book: PriceBook,
+    opts: EstimateOptions,
+) -> Estimate:
+    from dataclasses import replace
+
+    report = read_batch_file(path, prices=book)
+    name = model or report.model
+    if name is None:
+        raise UsageError(f"{path}: the batch file names no model; give {param('model')}", param="model",
+                         path=str(path))
+    priced = resolve_price(book, name, as_of=day, input_per_mtok=opts.input_price,
+                           output_per_mtok=opts.output_price)
+    profile = profile_from_batch(report, model=priced.model, price=priced.price, output_per_request=output_tokens)
+    if report.model and priced.model.id != book.model(report.model).id:
+        note = (f"priced as {priced.model.id}, but the file's requests name {report.model} "
+                "(tokens counted with that model's tokenizer)")
+        profile = replace(profile, notes=(*profile.notes, note))
+    return build_estimate(profile, priced, opts.modes)
+
+
+def count_tokens(text_or_messages: str | Sequence[Mapping[str, str]], model: str = "gpt-4o", *,
+                 prices: PriceBook | None = None) -> int:
+    """Tokens of one text, or of one chat request (a list of ``{"role", "content"}`` messages,
+    counted with the chat framing the provider bills), for ``model``."""
+    book = prices if prices is not None else load_pricebook()
+    if not isinstance(model, str):
+        raise UsageError(f"model must be a model id such as 'gpt-4o', not a {type(model).__name__}",
+                         param="model")
+    tokenizer = get_tokenizer(book.model(model).tokenizer)
+    if isinstance(text_or_messages, str):
+        return tokenizer.count(text_or_messages)
+    if isinstance(text_or_messages, (bytes, Mapping)) or not isinstance(text_or_messages, Sequence):
+        raise UsageError(
+            f"count_tokens takes a text or a list of messages, not a {type(text_or_messages).__name__}",
+            param="text_or_messages",
+        )
+    for i, message in enumerate(text_or_messages, start=1):
+        if not isinstance(message, Mapping) or not all(isinstance(v, str) for v in message.values()):
+            raise UsageError(f"message {i} must be a mapping of text, e.g. {{'role': 'user', 'content': '...'}}",
+                             param="text_or_messages")
+    return chat_tokens(text_or_messages, tokenizer)
+
+
+def price(
+    usage: Usage | Mapping[str, int],
+    model: str,
+    *,
+    as_of: dt.date | None = None,
+    prices: PriceBook | None = None,
+    modes: ModeParams | None = None,
+    input_price: Decimal | str | None = None,
+    output_price: Decimal | str | None = None,
+) -> Comparison:
+    """What ``usage`` (token totals: ``requests``, ``input_tokens``, ``output_tokens``) costs for
+    ``model`` under every delivery mode, at the price entry in force on ``as_of`` (default today)."""
+    book = prices if prices is not None else load_pricebook()
+    if isinstance(usage, Mapping):
+        unknown = sorted(set(usage) - {"requests", "input_tokens", "output_tokens"})
+        if unknown:
+            raise UsageError(f"usage has unknown keys {', '.join(unknown)}; use requests, input_tokens, "
+                             "output_tokens", param="usage")
+        try:
+            usage = Usage(**{"requests": 1, **usage})
+        except ValueError as exc:
+            raise UsageError(str(exc), param="usage") from None
+    elif not isinstance(usage, Usage):
+        raise UsageError(f"usage must be a Usage or a mapping of token totals, not {type(usage).__name__}",
+                         param="usage")
+    priced = resolve_price(
+        book, model, as_of=as_of or dt.date.today(),
+        input_per_mtok=None if input_price is None else to_decimal(input_price),
+        output_per_mtok=None if output_price is None else to_decimal(output_price),
+    )
+    return compare(usage, priced.price, modes or ModeParams())
+
+
+@dataclass(frozen=True)
+class JobSize:
+    """A job known by its size instead of its rows: ``rows`` requests of the given average tokens."""
+
+    rows: int
+    input_tokens_per_row: Decimal | int | str
+    output_tokens_per_row: Decimal | int | str
+
+    def usage(self) -> Usage:
+        if self.rows < 0:
+            raise UsageError(f"rows must be >= 0, got {self.rows}", param="rows")
+        for name in ("input_tokens_per_row", "output_tokens_per_row"):
+            value = to_decimal(getattr(self, name))
+            if value < 0:
+                raise UsageError(f"{name.replace('_', ' ')} must be >= 0, got {value}", param=name)
+        return RequestSize.per_request(to_decimal(self.input_tokens_per_row),
+                                       to_decimal(self.output_tokens_per_row)).usage(self.rows)
+
+
+def plan(
+    source: Any = None,
+    *,
+    model: str,
+    size: JobSize | None = None,
+    column: str | None = None,
+    template: str | None = None,
+    system: str | None = None,
+    output_tokens: int | None = None,
+    max_tokens: int | None = None,
+    as_of: dt.date | None = None,
+    prices: PriceBook | None = None,
+    options: PlanOptions | None = None,
+    estimate_options: EstimateOptions | None = None,
+) -> JobPlan:
+    """How long each mode takes, how a batch splits into files and waves, and which mode to use.
+
+    The job is every row of ``source`` (counted as ``estimate`` counts it; batch
+    file sizes are measured from the real request lines), or a ``size``.
+    """
+    opts = options or PlanOptions()
+    est_opts = estimate_options or EstimateOptions()
+    book = prices if prices is not None else load_pricebook()
+    day = as_of or dt.date.today()
+    if (source is None) == (size is None):
+        raise UsageError(f"give the job's rows or its size ({param('rows')} with {param('input_tokens_per_row')} "
+                         f"and {param('output_tokens_per_row')}), not both or neither", param="rows")
+    priced = resolve_price(book, model, as_of=day, input_per_mtok=est_opts.input_price,
+                           output_per_mtok=est_opts.output_price)
+    if isinstance(source, Iterator):  # read twice below: counted, then measured
+        source = list(source)
+    if size is not None:
+        return plan_job(size.usage(), priced, opts, max_tokens=max_tokens)
+    est = estimate(source, model=model, column=column, template=template, system=system,
+                   output_tokens=output_tokens, max_tokens=max_tokens, as_of=day, prices=book,
+                   options=est_opts)
+    cap = max_tokens if max_tokens is not None else (est_opts.output.max_tokens if est_opts.output else None)
+    notes = list(est.profile.notes)
+    measured = None
+    batch_file = _is_path(source) and _is_batch_file(Path(source), est_opts.read)
+    if opts.bytes_per_request is None and est.profile.sample is None and est_opts.dask is None and not batch_file:
+        rows, shape = _rows_and_shape(source, column, template, system)
+        measured = measured_requests(rows, shape, priced.model, read=est_opts.read, max_tokens=cap,
+                                     count_tokens=opts.queue.enqueued_tokens is not None)
+    elif est.profile.sample is not None:
+        notes.append("estimated from a sample: batch file bytes estimated, not measured")
+    return plan_job(est.profile.usage(), priced, opts, measured=measured, max_tokens=cap, notes=notes)
+
+
+def write_batch(
+    source: Any,
+    prefix: str | Path,
+    *,
+    model: str,
+    column: str | None = None,
+    template: str | None = None,
+    system: str | None = None,
+    options: BatchFileOptions | None = None,
+    read: ReadOptions | None = None,
+    prices: PriceBook | None = None,
+) -> Manifest:
+    """Write ``source`` as ready-to-submit batch request files ``PREFIX-001.jsonl``, ...: exactly
+    one request per row, split under the provider's per-file limits, written atomically."""
+    opts = options or BatchFileOptions()
+    book = prices if prices is not None else load_pricebook()
+    m = book.model(model)
+    fmt = format_for(m.provider, m.kind)
+    rows, shape = _rows_and_shape(source, column, template, system)
+    base = FileLimits.from_rule(m.price_on(dt.date.today()).batch_rule)
+    limits = FileLimits(
+        max_requests=opts.max_requests_per_file or base.max_requests,
+        max_bytes=opts.max_bytes_per_file or base.max_bytes,
+        max_input_tokens=opts.enqueued_tokens,
+    )
+    count = prompt_token_counter(m.tokenizer, fmt) if opts.enqueued_tokens else None
+    with open_rows(rows, read) as ds:
+        # The reader names any missing column and suggests close matches.
+        wanted = list(dict.fromkeys([*shape.columns, *([opts.id_column] if opts.id_column else [])]))
+        return write_batch_files(
+            ds.batches(wanted), prefix=prefix, shape=shape, model=m.id, fmt=fmt, max_tokens=opts.max_tokens,
+            limits=limits, id_column=opts.id_column, count_tokens=count, overwrite=opts.overwrite,
+            where=str(ds.info.path),
+        )
