@@ -100,6 +100,8 @@ class Estimate:
                 for t in p.tiers
             ],
             "modes": {name: _mode_json(c) for name, c in self.comparison.modes.items()},
+            "modes_unavailable": dict(self.comparison.unavailable),
+            "shutdown_date": self.priced.model.shutdown_date,
             "notes": list(self.notes),
         }
         if self.worst_case is not None:
@@ -208,6 +210,9 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
         notes.append(f"token counts are approximate. Calibration: {calibration or profile.tokenizer}")
     if priced.overridden:
         notes.append(f"prices overridden: {priced.describe()}")
+    notes.extend(priced.price.notices)
+    notes.extend(f"{mode} unavailable: {why}" for mode, why in comparison.unavailable.items()
+                 if mode in ("batch", "flex", "priority", "ultrafast") and mode in priced.price.offered_tiers + ("batch",))
     return Estimate(profile, priced, comparison, worst, tuple(notes), bounds)
 
 
