@@ -24,6 +24,9 @@ from .modes import (
     compare,
 )
 from .money import format_usd, quantize, to_decimal
+from .pricing.crosscheck import DATABASE as PRICE_DATABASE
+from .pricing.crosscheck import check as check_prices
+from .pricing.crosscheck import database_version as price_database_version
 from .pricing.book import (
     BatchRule,
     Model,
@@ -105,6 +108,9 @@ from .batch.writer import (
 from .report.export import estimate_csv, estimate_json, rows_to_csv, to_json_bytes
 
 __all__ = [
+    "PRICE_DATABASE",
+    "check_prices",
+    "price_database_version",
     "ALL_BATCH",
     "ALL_STANDARD",
     "DEFAULT_CHARS_PER_TOKEN",

@@ -202,7 +202,9 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
     """Show the dated price history of MODEL with the source of each entry, or --check every price."""
     book = load_pricebook(extra_files=price_files)
     if check_db:
-        from ..pricing.crosscheck import DATABASE, check, database_version
+        from .. import PRICE_DATABASE as DATABASE
+        from .. import check_prices as check
+        from .. import price_database_version as database_version
 
         day = _parse_date(as_of) or dt.date.today()
         found = check(book, day)
