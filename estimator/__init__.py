@@ -108,9 +108,6 @@ from .batch.writer import (
 from .report.export import estimate_csv, estimate_json, rows_to_csv, to_json_bytes
 
 __all__ = [
-    "PRICE_DATABASE",
-    "check_prices",
-    "price_database_version",
     "ALL_BATCH",
     "ALL_STANDARD",
     "DEFAULT_CHARS_PER_TOKEN",
@@ -126,6 +123,7 @@ __all__ = [
     "FORMATS",
     "MODES",
     "MODE_LABELS",
+    "PRICE_DATABASE",
     "PRICING_RULES",
     "RATE_LIMIT_EXAMPLES",
     "BatchFileReport",
@@ -176,6 +174,7 @@ __all__ = [
     "build_forecast",
     "build_messages",
     "chat_tokens",
+    "check_prices",
     "compare",
     "count_dataset",
     "count_distributed",
@@ -204,6 +203,7 @@ __all__ = [
     "override_price",
     "plan_measured",
     "plan_uniform",
+    "price_database_version",
     "price_history",
     "price_text",
     "profile_from_batch",
