@@ -15,9 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
 
-from estimator.errors import PricingError, UsageError
+from estimator.errors import PricingError, UsageError, param
 from estimator.money import ZERO, cost_of
 from estimator.pricing.book import Price, Tier
+
+
+class ModeUnavailable(PricingError):
+    """The model is not offered in this mode on the priced date (the message says why)."""
 
 # --------------------------------------------------------------------------
 # Inputs
@@ -82,10 +86,14 @@ class CacheParams:
 
     shared_prefix_tokens: int = 0
     hit_rate: Decimal = Decimal(0)
+    ttl: str | None = None  # which write is billed: None = the provider's default TTL; "1h", "12h", ...
+    storage_hours: Decimal = Decimal(0)  # hours an explicit cache is kept, where storage is billed (Gemini)
 
     def __post_init__(self) -> None:
         if self.shared_prefix_tokens < 0:
             raise UsageError("shared prefix tokens must be >= 0")
+        if self.storage_hours < 0:
+            raise UsageError("cache storage hours must be >= 0")
         if not (0 <= self.hit_rate <= 1):
             raise UsageError(f"cache hit rate must be between 0 and 1, got {self.hit_rate}")
 
@@ -148,6 +156,7 @@ class Comparison:
     price: Price
     params: ModeParams
     modes: Mapping[str, ModeCost]
+    unavailable: Mapping[str, str] = field(default_factory=dict)  # mode -> why it cannot be used
 
     @property
     def standard(self) -> ModeCost:
@@ -175,21 +184,40 @@ class _Rates:
     cache_write: Decimal
 
 
-def _standard_rates(p: Price | Tier) -> _Rates:
+def _write_price(p: Price | Tier, ttl: str | None) -> Decimal | None:
+    """The cache-write price for ``ttl`` (None: no write premium, writes cost the input price)."""
+    if ttl in (None, "", "default"):
+        return p.cache_write_per_mtok
+    field_name = {"1h": "cache_write_1h_per_mtok", "12h": "cache_write_12h_per_mtok"}.get(ttl)
+    value = getattr(p, field_name, None) if field_name else None
+    if value is None and isinstance(p, Price) and p.market.caching and ttl == p.market.caching.default_ttl:
+        return p.cache_write_per_mtok
+    if value is None:
+        model = p.model if isinstance(p, Price) else "this model"
+        raise PricingError(f"{model}: no {ttl} cache-write price; choose another {param('cache_ttl')}")
+    return value
+
+
+def _standard_rates(p: Price | Tier, ttl: str | None = None) -> _Rates:
+    write = _write_price(p, ttl)
     return _Rates(
         input=p.input_per_mtok,
         output=p.output_per_mtok or ZERO,
         cached_input=p.cached_input_per_mtok if p.cached_input_per_mtok is not None else p.input_per_mtok,
-        cache_write=p.cache_write_per_mtok if p.cache_write_per_mtok is not None else p.input_per_mtok,
+        cache_write=write if write is not None else p.input_per_mtok,
     )
 
 
-def _batch_rates(p: Price | Tier, price: Price) -> _Rates:
+def _batch_rates(p: Price | Tier, price: Price, ttl: str | None = None) -> _Rates:
     rule = price.batch_rule
-    std = _standard_rates(p)
+    std = _standard_rates(p, ttl)
+    has_write_premium = _write_price(p, ttl) is not None
     explicit_in, explicit_out = p.batch_input_per_mtok, p.batch_output_per_mtok
+    why = price.unavailable_reason("batch")
+    if why:
+        raise ModeUnavailable(why)
     if rule is None and (explicit_in is None or (explicit_out is None and std.output)):
-        raise PricingError(
+        raise ModeUnavailable(
             f"{price.model}: no batch price and provider {price.provider!r} has no [batch] rule; "
             "this model cannot be priced in batch mode"
         )
@@ -209,7 +237,11 @@ def _batch_rates(p: Price | Tier, price: Price) -> _Rates:
     else:  # "batch-only": no cache pricing inside a batch
         cached = batch_in
         write = batch_in
-    return _Rates(input=batch_in, output=batch_out, cached_input=cached, cache_write=write)
+    if not has_write_premium:
+        # Writing the cache costs what the token would have cost anyway: the batch input price.
+        write = batch_in
+    # A cached token never costs more than an uncached one in the same tier.
+    return _Rates(input=batch_in, output=batch_out, cached_input=min(cached, batch_in), cache_write=write)
 
 
 def batch_prices(price: Price) -> tuple[Decimal, Decimal | None]:
@@ -240,6 +272,12 @@ def _segments(usage: Usage, price: Price) -> list[tuple[Price | Tier, int, int, 
         raise ValueError("tier usage exceeds the totals")
     parts.append((price, *base))
     return parts
+
+
+def cacheable(cache: CacheParams, price: Price) -> bool:
+    """Whether the shared prefix is long enough for the provider to cache it at all."""
+    least = price.min_cacheable_tokens or 0
+    return cache.shared_prefix_tokens > 0 and cache.shared_prefix_tokens >= least
 
 
 def _cached_tokens(requests: int, input_tokens: int, cache: CacheParams) -> tuple[int, int]:
@@ -281,13 +319,37 @@ def register(name: str, label: str) -> Callable[[ModeFunction], ModeFunction]:
     return deco
 
 
+def _cache(params: ModeParams, price: Price) -> CacheParams:
+    """The caching that actually happens: none when the prefix is shorter than the provider caches."""
+    return params.cache if cacheable(params.cache, price) else CacheParams()
+
+
+def _storage_cost(params: ModeParams, price: Price) -> Decimal:
+    """Explicit-cache storage for the job, where the provider bills it by the hour (one copy of the prefix)."""
+    cache = _cache(params, price)
+    if not cache.storage_hours or price.cache_storage_per_mtok_hour is None or not cache.shared_prefix_tokens:
+        return ZERO
+    return cost_of(cache.shared_prefix_tokens, price.cache_storage_per_mtok_hour) * cache.storage_hours
+
+
+def _cache_note(params: ModeParams, price: Price) -> str:
+    c = params.cache
+    if c.shared_prefix_tokens and not cacheable(c, price):
+        return (f"; the shared prefix ({c.shared_prefix_tokens:,} tokens) is shorter than the "
+                f"{price.min_cacheable_tokens:,} tokens {price.provider} caches, so nothing is cached")
+    return ""
+
+
 @register("standard", "Standard (request/response)")
 def standard_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
-    segs = [(_standard_rates(src), r, i, o) for src, r, i, o in _segments(usage, price)]
-    input_cost, cached = _price_input(segs, params.cache)
+    ttl = params.cache.ttl
+    segs = [(_standard_rates(src, ttl), r, i, o) for src, r, i, o in _segments(usage, price)]
+    input_cost, cached = _price_input(segs, _cache(params, price))
+    input_cost += _storage_cost(params, price)
     output_cost = sum((cost_of(o, rates.output) for rates, _, _, o in segs), ZERO)
     return ModeCost("standard", usage.input_tokens, usage.output_tokens, cached, input_cost, output_cost,
-                    "list prices; shared prefix at the cached-input price for the cache hit share")
+                    "list prices; shared prefix at the cached-input price for the cache hit share"
+                    + _cache_note(params, price))
 
 
 def early_exit_output(output_tokens: int, requests: int, ee: EarlyExitParams) -> int:
@@ -312,8 +374,9 @@ def streaming_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
     for src, r, i, o in _segments(usage, price):
         billed = early_exit_output(o, r, params.early_exit)
         billed_total += billed
-        segs.append((_standard_rates(src), r, i, billed))
-    input_cost, cached = _price_input(segs, params.cache)
+        segs.append((_standard_rates(src, params.cache.ttl), r, i, billed))
+    input_cost, cached = _price_input(segs, _cache(params, price))
+    input_cost += _storage_cost(params, price)
     output_cost = sum((cost_of(o, rates.output) for rates, _, _, o in segs), ZERO)
     ee = params.early_exit
     how = (
@@ -327,8 +390,9 @@ def streaming_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
 
 @register("batch", "Batch API")
 def batch_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
-    segs = [(_batch_rates(src, price), r, i, o) for src, r, i, o in _segments(usage, price)]
-    input_cost, cached = _price_input(segs, params.cache)
+    segs = [(_batch_rates(src, price, params.cache.ttl), r, i, o) for src, r, i, o in _segments(usage, price)]
+    input_cost, cached = _price_input(segs, _cache(params, price))
+    input_cost += _storage_cost(params, price)
     output_cost = sum((cost_of(o, rates.output) for rates, _, _, o in segs), ZERO)
     rule = price.batch_rule
     how = (
@@ -339,10 +403,119 @@ def batch_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
     return ModeCost("batch", usage.input_tokens, usage.output_tokens, cached, input_cost, output_cost, how)
 
 
+# --------------------------------------------------------------------------
+# Service tiers: Flex, Priority/Fast, Ultrafast (rules in the pricing files)
+# --------------------------------------------------------------------------
+
+
+def _tier_rates(src: Price | Tier, price: Price, name: str, ttl: str | None) -> _Rates:
+    tier = price.market.tier(name)
+    why = price.unavailable_reason(name)
+    if tier is None or why:
+        raise ModeUnavailable(why or f"{price.provider} sells no {name} tier")
+    std = _standard_rates(src, ttl)
+    premium = _write_price(src, ttl) is not None
+    k = tier.multiplier
+    explicit = price.tier_price(name)
+    is_long = isinstance(src, Tier)
+    if is_long and tier.long_context == "unavailable":
+        raise ModeUnavailable(f"{tier.label} does not take prompts above {src.above_input_tokens:,} tokens "
+                              f"({tier.source})")
+    if is_long and tier.long_context == "standard":
+        return std  # long requests run, and are billed, at Standard
+    if explicit is not None and not is_long:
+        inp = explicit.input_per_mtok
+        out = explicit.output_per_mtok if explicit.output_per_mtok is not None else std.output * k
+        cached = explicit.cached_input_per_mtok
+        write = explicit.cache_write_per_mtok
+    elif explicit is not None and explicit.long_context_input_per_mtok is not None:
+        inp = explicit.long_context_input_per_mtok
+        out = explicit.long_context_output_per_mtok or std.output * k
+        cached = explicit.long_context_cached_input_per_mtok
+        write = None
+    else:
+        inp, out, cached, write = std.input * k, std.output * k, None, None
+    if tier.cached_input == "none":
+        return _Rates(input=inp, output=out, cached_input=inp, cache_write=inp)
+    if cached is None:
+        cached = std.cached_input * k
+    if write is None:
+        write = std.cache_write * k if premium else inp
+    return _Rates(input=inp, output=out, cached_input=min(cached, inp), cache_write=write)
+
+
+def tier_rates(price: Price, name: str, ttl: str | None = None) -> dict[str, Decimal]:
+    """A tier's short-context prices per million tokens: input, cached input, cache write, output."""
+    r = _tier_rates(price, price, name, ttl) if name not in ("standard", "batch") else (
+        _standard_rates(price, ttl) if name == "standard" else _batch_rates(price, price, ttl))
+    return {"input_per_mtok": r.input, "cached_input_per_mtok": r.cached_input,
+            "cache_write_per_mtok": r.cache_write, "output_per_mtok": r.output}
+
+
+def _tier_mode(name: str) -> ModeFunction:
+    def cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
+        ttl = params.cache.ttl
+        segs = [(_tier_rates(src, price, name, ttl), r, i, o) for src, r, i, o in _segments(usage, price)]
+        input_cost, cached = _price_input(segs, _cache(params, price))
+        input_cost += _storage_cost(params, price)
+        output_cost = sum((cost_of(o, rates.output) for rates, _, _, o in segs), ZERO)
+        tier = price.market.tier(name)
+        assert tier is not None  # _tier_rates refused otherwise
+        how = ("explicit prices" if price.tier_price(name) else f"{tier.multiplier} x standard") + (
+            f" ({tier.source}); {tier.latency}; under load: {tier.under_load}" + _cache_note(params, price))
+        return ModeCost(name, usage.input_tokens, usage.output_tokens, cached, input_cost, output_cost, how)
+
+    cost.__name__ = f"{name}_cost"
+    return cost
+
+
+TIER_MODES = {"flex": "Flex", "priority": "Priority / Fast", "ultrafast": "Ultrafast"}
+"""Service tiers priced as modes. A model offers a subset; compare() lists the others as unavailable."""
+for _name, _label in TIER_MODES.items():
+    register(_name, _label)(_tier_mode(_name))
+
+
+def uplifted(cost: ModeCost, price: Price, uplifts: tuple[str, ...], *, cached: bool = False) -> ModeCost:
+    """``cost`` with surcharges such as regional processing stacked on top, if the provider allows it."""
+    factor = Decimal(1)
+    for name in uplifts:
+        up = next((u for u in price.market.uplifts if u.name == name), None)
+        if up is None:
+            raise ModeUnavailable(f"{price.provider} has no {name} uplift")
+        for other in (cost.mode, *(("caching",) if cached else ()), *(u for u in uplifts if u != name)):
+            combo = price.market.combination(name, other, price.model)
+            if combo is not None and not combo.allowed:
+                raise ModeUnavailable(f"{up.label} cannot be combined with {other}: {combo.reason} ({combo.source})")
+        if cost.mode not in up.applies_to:
+            raise ModeUnavailable(f"{up.label} is not sold with {cost.mode} ({up.source})")
+        if price.launch is not None and not up.applies_to_model(price.model, price.launch):
+            continue  # the model predates the uplift: no surcharge
+        factor *= up.multiplier
+    return replace(cost, input_cost=cost.input_cost * factor, output_cost=cost.output_cost * factor,
+                   explanation=cost.explanation + (f"; uplifts x{factor}" if factor != 1 else ""))
+
+
+def refused_combination(price: Price, mode: str, features: tuple[str, ...]) -> str | None:
+    """Why the provider refuses ``mode`` with ``features`` (caching, long_context, uplifts), or None."""
+    for f in features:
+        combo = price.market.combination(mode, f, price.model)
+        if combo is not None and not combo.allowed:
+            return f"{mode} cannot be combined with {f}: {combo.reason} ({combo.source})"
+    return None
+
+
 def compare(usage: Usage, price: Price, params: ModeParams | None = None) -> Comparison:
-    """Price ``usage`` under every registered mode."""
+    """Price ``usage`` under every registered mode the model offers on the priced date."""
     params = params or ModeParams()
-    costs = {name: fn(usage, price, params) for name, fn in MODES.items()}
+    costs: dict[str, ModeCost] = {}
+    unavailable: dict[str, str] = {}
+    for name, fn in MODES.items():
+        try:
+            costs[name] = fn(usage, price, params)
+        except ModeUnavailable as exc:
+            if name == "standard":
+                raise
+            unavailable[name] = str(exc)
     base = costs["standard"].total_cost
     costs = {name: replace(c, savings_vs_standard=base - c.total_cost) for name, c in costs.items()}
-    return Comparison(usage=usage, price=price, params=params, modes=costs)
+    return Comparison(usage=usage, price=price, params=params, modes=costs, unavailable=unavailable)

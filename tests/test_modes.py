@@ -12,6 +12,7 @@ from pricing_tables import model_entry, parse, price_entry, provider_toml
 from estimator.errors import PricingError, UsageError
 from estimator.modes import (
     CacheParams,
+    MODES,
     EarlyExitParams,
     ModeParams,
     TierUsage,
@@ -106,7 +107,11 @@ NO_RULE = provider_toml(
 def test_batch_needs_a_rule_or_explicit_price() -> None:
     price = parse(NO_RULE, "norule.toml").models[0].prices[0]
     with pytest.raises(PricingError, match="batch"):
-        compare(Usage(1, 10, 10), price)
+        MODES["batch"](Usage(1, 10, 10), price, ModeParams())
+    # A comparison leaves the mode out and says why, instead of failing the whole estimate.
+    result = compare(Usage(1, 10, 10), price)
+    assert "batch" not in result.modes
+    assert "cannot be priced in batch mode" in result.unavailable["batch"]
 
 
 @pytest.mark.parametrize(

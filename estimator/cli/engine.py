@@ -146,12 +146,35 @@ def models(provider: str | None, as_of: str | None, price_files: tuple[str, ...]
 
 
 @main.command()
-@click.argument("model")
+@click.argument("model", required=False)
 @click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
-def prices(model: str, price_files: tuple[str, ...], as_json: bool) -> None:
-    """Show the dated price history of MODEL with the source of each entry."""
+@click.option("--check", "check_db", is_flag=True,
+              help="Compare every current price with genai-prices (offline); fail on an unacknowledged difference.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="With --check: the date to compare (default: today).")
+def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check_db: bool, as_of: str | None) -> None:
+    """Show the dated price history of MODEL with the source of each entry, or --check every price."""
     book = load_pricebook(extra_files=price_files)
+    if check_db:
+        from ..pricing import PRICE_DATABASE as DATABASE
+        from ..pricing import check_prices as check
+        from ..pricing import price_database_version as database_version
+
+        day = parse_date(as_of) or dt.date.today()
+        found = check(book, day)
+        open_ = [d for d in found if not d.acknowledged]
+        if as_json:
+            echo_json({"database": DATABASE, "version": database_version(), "date": day,
+                       "differences": [vars(d) for d in found], "unacknowledged": len(open_)})
+        else:
+            click.echo(f"{DATABASE} {database_version()} on {day}: {len(found)} differences, {len(open_)} unacknowledged")
+            for d in found:
+                click.echo("  " + d.describe())
+        if open_:
+            raise SystemExit(1)
+        return
+    if model is None:
+        raise UsageError("Give a MODEL, or --check to compare every price with genai-prices")
     history = price_history(book, model)
     if as_json:
         echo_json(history)

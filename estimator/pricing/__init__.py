@@ -13,8 +13,12 @@ from estimator.pricing.book import (
     override_price,
     shipped_pricing_dir,
 )
+from estimator.pricing.crosscheck import DATABASE as PRICE_DATABASE
+from estimator.pricing.crosscheck import check as check_prices
+from estimator.pricing.crosscheck import database_version as price_database_version
 
 __all__ = [
+    "PRICE_DATABASE",
     "BatchRule",
     "Model",
     "Price",
@@ -22,8 +26,10 @@ __all__ = [
     "Provider",
     "ProviderFile",
     "Tier",
+    "check_prices",
     "display_path",
     "load_pricebook",
     "override_price",
+    "price_database_version",
     "shipped_pricing_dir",
 ]

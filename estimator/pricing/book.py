@@ -24,6 +24,24 @@ from typing import Annotated, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from estimator.errors import PricingError, UnknownModelError, param
+from estimator.pricing.tiers import (
+    AliasTargetFile,
+    CachingRule,
+    CachingRuleFile,
+    Combination,
+    CombinationFile,
+    Disagreement,
+    DisagreementFile,
+    Market,
+    MovingAlias,
+    MovingAliasFile,
+    ServiceTier,
+    ServiceTierFile,
+    TierPrice,
+    TierPriceFile,
+    Uplift,
+    UpliftFile,
+)
 
 PRICING_DIR = Path(__file__).resolve().parents[2] / "pricing"
 """The shipped tables. An installed wheel carries a copy under estimator/_pricing."""
@@ -50,6 +68,7 @@ class TierFile(_Strict):
     output_per_mtok: PositivePrice | None = None
     cached_input_per_mtok: PositivePrice | None = None
     cache_write_per_mtok: PositivePrice | None = None
+    cache_write_1h_per_mtok: PositivePrice | None = None
     batch_input_per_mtok: PositivePrice | None = None
     batch_output_per_mtok: PositivePrice | None = None
     batch_cached_input_per_mtok: PositivePrice | None = None
@@ -70,7 +89,15 @@ class PriceFile(_Strict):
     )
     batch_output_per_mtok: PositivePrice | None = None
     batch_cached_input_per_mtok: PositivePrice | None = None
+    cache_write_1h_per_mtok: PositivePrice | None = Field(default=None, description="1-hour cache write (Anthropic)")
+    cache_write_12h_per_mtok: PositivePrice | None = Field(default=None, description="12-hour cache write (OpenAI)")
+    cache_storage_per_mtok_hour: PositivePrice | None = Field(
+        default=None, description="explicit context-cache storage, USD per million tokens per hour (Google)"
+    )
     tiers: list[TierFile] = Field(default_factory=list)
+    tier_prices: list[TierPriceFile] = Field(
+        default_factory=list, description="explicit Flex/Priority/Ultrafast prices where the provider prints them"
+    )
     source: str = Field(min_length=8, description="URL of the published price")
     note: str | None = None
 
@@ -94,6 +121,11 @@ class ModelFile(_Strict):
     max_output_tokens: int | None = Field(default=None, gt=0)
     checked: dt.date = Field(description="the date these prices were last checked against the source")
     note: str | None = None
+    shutdown_date: dt.date | None = Field(default=None, description="first day the API no longer serves it")
+    shutdown_source: str | None = None
+    min_cacheable_tokens: int | None = Field(default=None, gt=0, description="overrides the provider's [caching] minimum")
+    batch: bool = Field(default=True, description="false where the model cannot be used through the Batch API")
+    service_tiers: list[str] = Field(default_factory=list, description="tiers offered besides Standard and Batch")
     prices: list[PriceFile] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -124,6 +156,7 @@ class BatchRuleFile(_Strict):
     max_bytes_per_file: int | None = Field(default=None, gt=0)
     source: str = Field(min_length=8)
     checked: dt.date
+    available_from: dt.date | None = Field(default=None, description="first day the provider's batch API existed")
     note: str | None = None
 
 
@@ -134,6 +167,12 @@ class ProviderFile(_Strict):
     currency: Literal["USD"] = "USD"
     pricing_page: str
     batch: BatchRuleFile | None = None
+    caching: CachingRuleFile | None = None
+    service_tiers: list[ServiceTierFile] = Field(default_factory=list)
+    uplifts: list[UpliftFile] = Field(default_factory=list)
+    combinations: list[CombinationFile] = Field(default_factory=list)
+    moving_aliases: list[MovingAliasFile] = Field(default_factory=list)
+    acknowledged_disagreements: list[DisagreementFile] = Field(default_factory=list)
     note: str | None = None
     models: list[ModelFile] = Field(min_length=1)
 
@@ -145,6 +184,21 @@ class ProviderFile(_Strict):
                 if name in seen:
                     raise ValueError(f"model name {name!r} appears twice")
                 seen.add(name)
+        tiers = {t.name for t in self.service_tiers}
+        for m in self.models:
+            unknown = sorted(set(m.service_tiers) - tiers)
+            if unknown:
+                raise ValueError(f"model {m.id}: service tiers {unknown} are not defined in [[service_tiers]]")
+            for p in m.prices:
+                for tp in p.tier_prices:
+                    if tp.tier not in m.service_tiers and tp.tier != "batch":
+                        raise ValueError(f"model {m.id}: tier price for {tp.tier!r}, which the model does not offer")
+        for a in self.moving_aliases:
+            for t in a.targets:
+                if t.model not in seen:
+                    raise ValueError(f"moving alias {a.name}: unknown model {t.model!r}")
+            if a.name in seen:
+                raise ValueError(f"moving alias {a.name!r} is also a model name")
         return self
 
 
@@ -163,6 +217,7 @@ class Tier:
     batch_input_per_mtok: Decimal | None
     batch_output_per_mtok: Decimal | None
     batch_cached_input_per_mtok: Decimal | None
+    cache_write_1h_per_mtok: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +230,7 @@ class BatchRule:
     source: str
     checked: dt.date
     note: str | None = None
+    available_from: dt.date | None = None
 
 
 def display_path(origin: str) -> str:
@@ -205,6 +261,27 @@ class Price:
     batch_rule: BatchRule | None
     tiers: tuple[Tier, ...] = ()
     origin: str = ""  # the file this entry came from
+    cache_write_1h_per_mtok: Decimal | None = None
+    cache_write_12h_per_mtok: Decimal | None = None
+    cache_storage_per_mtok_hour: Decimal | None = None
+    tier_prices: tuple[TierPrice, ...] = ()
+    # Facts of the model and its provider that decide which tiers apply on a date.
+    market: Market = field(default_factory=Market)
+    offered_tiers: tuple[str, ...] = ()
+    batch_offered: bool = True
+    launch: dt.date | None = None
+    shutdown_date: dt.date | None = None
+    min_cacheable_tokens: int | None = None
+    # Set by Model.price_on: the modes unavailable on the day priced (mode, reason), and notes.
+    unavailable: tuple[tuple[str, str], ...] = ()
+    notices: tuple[str, ...] = ()
+    fallback: str | None = None  # set when the price comes from a price database, not the curated tables
+
+    def tier_price(self, tier: str) -> TierPrice | None:
+        return next((t for t in self.tier_prices if t.tier == tier), None)
+
+    def unavailable_reason(self, mode: str) -> str | None:
+        return dict(self.unavailable).get(mode)
 
     def describe(self) -> str:
         until = f" until {self.effective_until}" if self.effective_until else " (current)"
@@ -225,6 +302,13 @@ class Model:
     note: str | None
     prices: tuple[Price, ...]
     origin: str
+    shutdown_date: dt.date | None = None
+    shutdown_source: str | None = None
+    service_tiers: tuple[str, ...] = ()
+
+    @property
+    def launch(self) -> dt.date:
+        return self.prices[0].effective_from
 
     @property
     def exact_tokenizer(self) -> bool:
@@ -244,7 +328,7 @@ class Model:
                 f"Set {param('as_of')} to {first} or later.",
                 param="as_of",
             )
-        return chosen
+        return on_date(chosen, day)
 
 
 @dataclass(frozen=True)
@@ -255,6 +339,9 @@ class Provider:
     batch_rule: BatchRule | None
     models: tuple[Model, ...]
     origin: str
+    market: Market = field(default_factory=Market)
+    moving_aliases: tuple[MovingAlias, ...] = ()
+    disagreements: tuple[Disagreement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -268,15 +355,27 @@ class PriceBook:
     def models(self) -> tuple[Model, ...]:
         return tuple(m for p in self.providers for m in p.models)
 
-    def model(self, name: str) -> Model:
+    def model(self, name: str, as_of: dt.date | None = None) -> Model:
+        """The model called ``name``; a moving alias (``*-latest``) resolves to its target on ``as_of``."""
         key = name.strip()
         found = self._index.get(key) or self._index.get(key.lower())
         if found is None:
-            raise UnknownModelError(name, self._index.keys())
+            alias = self.moving_alias(key)
+            target = alias.target_on(as_of or dt.date.today()) if alias else None
+            found = self._index.get(target) if target else None
+        if found is None:
+            raise UnknownModelError(name, [*self._index.keys(), *(a.name for a in self.moving_aliases)])
         return found
 
+    @property
+    def moving_aliases(self) -> tuple[MovingAlias, ...]:
+        return tuple(a for p in self.providers for a in p.moving_aliases)
+
+    def moving_alias(self, name: str) -> MovingAlias | None:
+        return next((a for a in self.moving_aliases if a.name == name.strip().lower()), None)
+
     def price(self, name: str, as_of: dt.date | None = None) -> Price:
-        return self.model(name).price_on(as_of)
+        return self.model(name, as_of).price_on(as_of)
 
     def provider(self, provider_id: str) -> Provider:
         for p in self.providers:
@@ -319,6 +418,9 @@ def _merge(base: Provider, extra: Provider) -> Provider:
         batch_rule=extra.batch_rule or base.batch_rule,
         models=kept + extra.models,
         origin=base.origin,
+        market=base.market,
+        moving_aliases=base.moving_aliases + extra.moving_aliases,
+        disagreements=base.disagreements + extra.disagreements,
     )
 
 
@@ -392,7 +494,9 @@ def _to_runtime(data: ProviderFile, origin: str) -> Provider:
             source=b.source,
             checked=b.checked,
             note=b.note,
+            available_from=b.available_from,
         )
+    market = _market(data)
     models = []
     for m in data.models:
         prices = []
@@ -416,6 +520,17 @@ def _to_runtime(data: ProviderFile, origin: str) -> Provider:
                     batch_rule=rule,
                     tiers=tuple(Tier(**t.model_dump()) for t in p.tiers),
                     origin=origin,
+                    cache_write_1h_per_mtok=p.cache_write_1h_per_mtok,
+                    cache_write_12h_per_mtok=p.cache_write_12h_per_mtok,
+                    cache_storage_per_mtok_hour=p.cache_storage_per_mtok_hour,
+                    tier_prices=tuple(TierPrice(**t.model_dump()) for t in p.tier_prices),
+                    market=market,
+                    offered_tiers=tuple(m.service_tiers),
+                    batch_offered=m.batch,
+                    launch=m.prices[0].effective_from,
+                    shutdown_date=m.shutdown_date,
+                    min_cacheable_tokens=m.min_cacheable_tokens
+                    or (data.caching.min_cacheable_tokens if data.caching else None),
                 )
             )
         models.append(
@@ -432,6 +547,9 @@ def _to_runtime(data: ProviderFile, origin: str) -> Provider:
                 note=m.note,
                 prices=tuple(prices),
                 origin=origin,
+                shutdown_date=m.shutdown_date,
+                shutdown_source=m.shutdown_source,
+                service_tiers=tuple(m.service_tiers),
             )
         )
     return Provider(
@@ -441,7 +559,90 @@ def _to_runtime(data: ProviderFile, origin: str) -> Provider:
         batch_rule=rule,
         models=tuple(models),
         origin=origin,
+        market=market,
+        moving_aliases=tuple(
+            MovingAlias(a.name, tuple((t.effective_from, t.model, t.source) for t in a.targets), a.note)
+            for a in data.moving_aliases
+        ),
+        disagreements=tuple(
+            Disagreement(provider=data.provider, **d.model_dump()) for d in data.acknowledged_disagreements
+        ),
     )
+
+
+def _market(data: ProviderFile) -> Market:
+    c = data.caching
+    return Market(
+        tiers=tuple(ServiceTier(**t.model_dump(exclude={"checked"})) for t in data.service_tiers),
+        uplifts=tuple(
+            Uplift(**{**u.model_dump(), "models": tuple(u.models), "applies_to": tuple(u.applies_to)})
+            for u in data.uplifts
+        ),
+        combinations=tuple(
+            Combination(tuple(c.features), c.allowed, tuple(c.models), c.reason, c.source)  # type: ignore[arg-type]
+            for c in data.combinations
+        ),
+        caching=CachingRule(
+            available_from=c.available_from,
+            min_cacheable_tokens=c.min_cacheable_tokens,
+            default_ttl=c.default_ttl,
+            ttls=tuple(c.ttls),
+            writes=c.writes,
+            storage=c.storage,
+            source=c.source,
+            note=c.note,
+        )
+        if c
+        else None,
+        batch_available_from=data.batch.available_from if data.batch else None,
+    )
+
+
+def on_date(price: Price, day: dt.date) -> Price:
+    """The entry as priced on ``day``: which modes exist then, and what the estimate must say."""
+    unavailable: list[tuple[str, str]] = []
+    notices: list[str] = []
+    mk = price.market
+    if not price.batch_offered:
+        unavailable.append(("batch", f"{price.model} is not offered through the Batch API"))
+    elif mk.batch_available_from is not None and day < mk.batch_available_from:
+        unavailable.append(
+            ("batch", f"the {price.provider} Batch API did not exist yet on {day}: it started {mk.batch_available_from}")
+        )
+    for tier in mk.tiers:
+        if tier.name not in price.offered_tiers:
+            unavailable.append((tier.name, f"{price.model} is not offered at {tier.label}"))
+            continue
+        why = tier.reason_unavailable(day)
+        if why is None and price.launch is not None and day < price.launch:
+            why = f"{price.model} was not offered yet on {day}"
+        if why is not None:
+            unavailable.append((tier.name, why))
+    caching = mk.caching
+    changes: dict[str, object] = {}
+    if caching is not None and day < caching.available_from and price.cached_input_per_mtok is not None:
+        changes.update(cached_input_per_mtok=None, cache_write_per_mtok=None, batch_cached_input_per_mtok=None)
+        notices.append(f"{price.provider} prompt caching did not exist yet on the date priced (it started "
+                       f"{caching.available_from}); cached tokens are billed at the input price")
+    if price.shutdown_date is not None and day >= price.shutdown_date:
+        notices.append(
+            f"{price.model} was shut down on {price.shutdown_date}: the API no longer serves it on the "
+            f"date priced; this is the last price it had, for comparison only"
+        )
+    if not unavailable and not notices and not changes:
+        return price
+    return _with_state(price, tuple(unavailable), tuple(notices), bool(changes))
+
+
+@lru_cache(maxsize=4096)
+def _with_state(price: Price, unavailable: tuple[tuple[str, str], ...], notices: tuple[str, ...],
+                uncached: bool) -> Price:
+    # Memoised so that one entry in one state is one object: callers compare entries by identity.
+    changes: dict[str, object] = {}
+    if uncached:
+        changes.update(cached_input_per_mtok=None, cache_write_per_mtok=None, batch_cached_input_per_mtok=None)
+    return replace(price, unavailable=unavailable, notices=notices, **changes)  # type: ignore[arg-type]
+
 
 
 def shipped_pricing_dir() -> Path:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from estimator.errors import PricingError
 from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, compare
 from estimator.money import format_usd, quantize
 from estimator.pricing.book import Model, Price, PriceBook, display_path, override_price
@@ -99,6 +100,8 @@ class Estimate:
                 for t in p.tiers
             ],
             "modes": {name: _mode_json(c) for name, c in self.comparison.modes.items()},
+            "modes_unavailable": dict(self.comparison.unavailable),
+            "shutdown_date": self.priced.model.shutdown_date,
             "notes": list(self.notes),
         }
         if self.worst_case is not None:
@@ -207,6 +210,9 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
         notes.append(f"token counts are approximate. Calibration: {calibration or profile.tokenizer}")
     if priced.overridden:
         notes.append(f"prices overridden: {priced.describe()}")
+    notes.extend(priced.price.notices)
+    notes.extend(f"{mode} unavailable: {why}" for mode, why in comparison.unavailable.items()
+                 if mode in ("batch", "flex", "priority", "ultrafast") and mode in priced.price.offered_tiers + ("batch",))
     return Estimate(profile, priced, comparison, worst, tuple(notes), bounds)
 
 
@@ -253,7 +259,10 @@ def model_rows(book: PriceBook, *, as_of: dt.date | None = None, provider: str |
             if as_of is not None and as_of < m.prices[0].effective_from:
                 continue  # not priced yet on that date
             p = m.price_on(as_of)
-            batch_in, batch_out = batch_prices(p) if prov.batch_rule or p.batch_input_per_mtok else (None, None)
+            try:
+                batch_in, batch_out = batch_prices(p) if prov.batch_rule or p.batch_input_per_mtok else (None, None)
+            except PricingError:  # no batch for this model on that date
+                batch_in, batch_out = None, None
             rows.append({
                 "provider": prov.id,
                 "model": m.id,
