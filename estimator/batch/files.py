@@ -179,6 +179,20 @@ def detect_batch_format(path: str | Path) -> Provider | None:
     obj = _first_object(Path(path))
     if not isinstance(obj, dict):
         return None
+    # A data file may well have "body", "url" or "method" keys (emails, web pages):
+    # only a custom_id together with a request in the provider's shape makes a batch request.
+    if "custom_id" not in obj:
+        return None
+    if isinstance(obj.get("params"), dict):
+        return "anthropic"
+    if isinstance(obj.get("body"), dict) and ("url" in obj or "method" in obj):
+        return "openai"
+    return None
+
+
+def _provider_by_keys(obj: Any) -> Provider | None:
+    if not isinstance(obj, dict):
+        return None
     if isinstance(obj.get("params"), dict):
         return "anthropic"
     if "body" in obj or "url" in obj or "method" in obj:
@@ -249,7 +263,9 @@ def read_batch_file(path: str | Path, *, provider: Provider | None = None) -> Ba
     if not path.is_file():
         raise DataError(f"{path}: file not found" if not path.exists() else f"{path}: not a file")
     if provider is None:
-        provider = detect_batch_format(path)
+        # Asked to read a batch file: a first request missing its custom_id is an issue
+        # to report on its line, not a reason to call the file something else.
+        provider = detect_batch_format(path) or _provider_by_keys(_first_object(path))
         if provider is None:
             raise DataError(
                 f"{path}: not a batch request file: the first line is neither an OpenAI batch request "

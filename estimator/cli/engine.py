@@ -133,7 +133,8 @@ def estimate(**kw: Any) -> None:
 
     book = book_from(kw)
     params = mode_params_from(kw)
-    batch = _batch_report(kw["file"])
+    # A format named on the command line is a data format: it always wins over detection.
+    batch = None if kw.get("format") else _batch_report(kw["file"])
     if batch is not None:
         model = kw["model"] or batch.model
         if model is None:
