@@ -59,6 +59,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from estimator.errors import DataError, UsageError
+from estimator.reading.xlsx_guard import scan_xlsx
 
 __all__ = [
     "FORMATS",
@@ -1233,6 +1234,24 @@ class _ParquetReader(_Reader):
 # --------------------------------------------------------------------------
 
 
+def _cell_list(cells: Sequence[tuple[int, int, str]], limit: int = 5) -> str:
+    names = ", ".join(ref for _, _, ref in cells[:limit])
+    return names + (f" and {len(cells) - limit:,} more" if len(cells) > limit else "")
+
+
+def _uncached_error(path: Path, title: str, cells: Sequence[tuple[int, int, str]]) -> DataError:
+    first = cells[0]
+    return DataError(
+        f"{path}: sheet {title!r}: {len(cells):,} formula cell(s) have no stored result "
+        f"({_cell_list(cells)}): the workbook was written by a program that does not calculate "
+        "formulas, so their values are unknown (they are not empty). Open the file in Excel or "
+        "LibreOffice and save it, so the results are stored, or write the values instead of formulas.",
+        path=str(path),
+        line=first[0] or None,
+        column=first[2],
+    )
+
+
 def _cell_text(v: Any) -> str:
     if v is None:
         return ""
@@ -1252,9 +1271,14 @@ def _cell_text(v: Any) -> str:
 class _XlsxReader(_Reader):
     def __init__(self, path: Path) -> None:
         self.path = path
+        scan = scan_xlsx(path)
         with self._sheet() as (ws, title, nsheets):
             header_row = next(ws.iter_rows(values_only=True), None)
             max_row = ws.max_row
+            part = str(getattr(ws, "_worksheet_path", "")).lstrip("/")
+        self.uncached = scan.uncached.get(part, [])
+        if any(r == 1 for r, _, _ in self.uncached):
+            raise _uncached_error(path, title, [c for c in self.uncached if c[0] == 1])
         if header_row is None:
             raise DataError(f"{path}: empty file: the first sheet {title!r} has no rows")
         header = [_cell_text(v) for v in header_row]
@@ -1265,6 +1289,12 @@ class _XlsxReader(_Reader):
         _check_duplicates(path, header, f"header of sheet {title!r}")
         notes = [f"sheet {title!r}" + (f" (the first of {nsheets} sheets)" if nsheets > 1 else "")]
         notes.append("cell values as stored, not as displayed (number formats are not applied)")
+        if self.uncached:
+            notes.append(
+                f"{len(self.uncached)} formula cell(s) without a stored result ({_cell_list(self.uncached)}); "
+                "reading a column that holds one is refused"
+            )
+        self.title = title
         self.max_row = max_row if isinstance(max_row, int) and max_row > 1 else None
         self.info = DatasetInfo(path, "xlsx", None, None, header, path.stat().st_size, notes)
 
@@ -1284,6 +1314,12 @@ class _XlsxReader(_Reader):
                 wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise DataError(f"{self.path}: cannot read as an .xlsx workbook: {exc}") from None
+        except Exception as exc:  # a damaged package can fail anywhere inside openpyxl
+            raise DataError(
+                f"{self.path}: cannot read as an .xlsx workbook: the package is damaged "
+                f"({type(exc).__name__}: {exc}); open and save it again in a spreadsheet program, "
+                "or save the sheet as CSV."
+            ) from None
         try:
             ws = wb.worksheets[0]
             with warnings.catch_warnings():
@@ -1296,6 +1332,9 @@ class _XlsxReader(_Reader):
         self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]
     ) -> Iterator[_Run]:
         index = [self.info.columns.index(c) for c in columns]
+        read = [c for c in self.uncached if c[1] - 1 in index]
+        if read:
+            raise _uncached_error(self.path, self.title, read)
         ncols = len(self.info.columns)
         total = self.info.total_bytes
         cols: dict[str, list[str]] = {c: [] for c in columns}
