@@ -3,6 +3,11 @@
 The CLI and the Streamlit app use only what is exported here.
 """
 
+from . import _entry
+
+if _entry.is_command_line():  # Ctrl-C while the program starts: a message, not a traceback
+    _entry.startup_signals()
+
 from .errors import (
     DataError,
     EstimatorError,

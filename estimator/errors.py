@@ -39,7 +39,14 @@ def render(text: str, names: Mapping[str, str] | None = None) -> str:
     A setting the front end has no word for is named as the Python API names it.
     """
     table = names or {}
-    return _MARKER.sub(lambda m: table.get(m.group(1), python_name(m.group(1))), text)
+
+    def word(m: re.Match[str]) -> str:
+        try:  # a subscript, not .get(): a mapping may derive the word (dict.__missing__)
+            return table[m.group(1)]
+        except KeyError:
+            return python_name(m.group(1))
+
+    return _MARKER.sub(word, text)
 
 
 def params_in(text: str) -> tuple[str, ...]:

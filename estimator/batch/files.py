@@ -169,7 +169,7 @@ def _first_object(path: Path) -> Any:
             if raw.strip():
                 try:
                     return json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError):
+                except (ValueError, RecursionError):  # bad JSON or UTF-8, numbers too long, nesting too deep
                     return None
     return None
 
@@ -318,6 +318,12 @@ class _Reader:
                 obj = json.loads(text)
             except json.JSONDecodeError as exc:
                 self.issues.add(n, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            except RecursionError:
+                self.issues.add(n, "JSON nested too deeply to read (thousands of levels)")
+                continue
+            except ValueError as exc:  # an integer of more than 4,300 digits
+                self.issues.add(n, f"a number cannot be read ({exc})")
                 continue
             if not isinstance(obj, dict):
                 self.issues.add(n, f"a JSON {_kind(obj)} where a request object {{...}} was expected")

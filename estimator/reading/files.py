@@ -58,7 +58,7 @@ from typing import IO, Any, Literal, Self, cast
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from estimator.errors import DataError, UsageError
+from estimator.errors import DataError, UsageError, param
 from estimator.reading.xlsx_guard import scan_xlsx
 
 __all__ = [
@@ -342,6 +342,12 @@ def _check_encoding(encoding: str) -> str:
         raise UsageError(
             f"unknown encoding {encoding!r}; use a Python codec name such as utf-8, cp1252, latin-1, utf-16"
         ) from None
+    if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):
+        raise UsageError(
+            f"{encoding!r} is not a text encoding (it transforms bytes, like base64, hex, zlib or rot13); "
+            f"give {param('encoding')} a character encoding such as utf-8, cp1252, latin-1, utf-16",
+            param="encoding",
+        )
     return "utf-8" if name == "utf-8-sig" else name
 
 
@@ -374,7 +380,7 @@ def _looks_like_jsonl(head: bytes) -> bool:
         return False
     try:
         return isinstance(json.loads(first), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
@@ -998,7 +1004,19 @@ class _RawNumber(str):
 
 
 def _load_object(text: str) -> Any:
-    return json.loads(text, parse_int=_RawNumber, parse_float=_RawNumber)
+    return json.loads(text, parse_int=_RawNumber, parse_float=_RawNumber, parse_constant=_RawNumber)
+
+
+def _unsendable(obj: Any) -> str | None:
+    """Why a parsed object's text cannot be sent (a lone surrogate from a \\uD800 escape), or None."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"holds a lone surrogate escape ({exc.object[exc.start : exc.end].encode('unicode_escape').decode()}), "
+            "half of a character pair, which is not valid Unicode text and cannot be sent to an API"
+        )
+    return None
 
 
 def _compact(value: Any) -> str:
@@ -1104,6 +1122,12 @@ class _JsonlReader(_Reader):
                 if n == 1 and row == 1 and text.lstrip().startswith("["):
                     problem = "a JSON array, not JSON Lines; write one object per line (e.g. jq -c '.[]')"
                 self._bad(n, row, problem, bad_rows, skip)
+                continue
+            except RecursionError:
+                self._bad(n, row, "JSON nested too deeply to read (thousands of levels)", bad_rows, skip)
+                continue
+            if "\\u" in text and isinstance(obj, dict) and (why := _unsendable(obj)) is not None:
+                self._bad(n, row, f"the object {why}", bad_rows, skip)
                 continue
             if not isinstance(obj, dict):
                 kind = {list: "array", str: "string", _RawNumber: "number", bool: "boolean"}.get(
