@@ -258,3 +258,29 @@ def test_signal_while_starting_prints_no_traceback(ok_csv: Path, sig: signal.Sig
     _, err = proc.communicate(timeout=60)
     assert "Traceback" not in err.decode(), err.decode()
     assert proc.returncode in (0, 130, 143)
+
+
+# -- facts in messages ------------------------------------------------------------------
+
+
+def test_parquet_binary_column_that_is_not_utf8_names_column_and_row(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from estimator.errors import DataError
+    from estimator.reading.files import open_dataset
+
+    path = tmp_path / "b.parquet"
+    pq.write_table(pa.table({"text": pa.array([b"ok", b"fine", b"\xff\xfe bad"], type=pa.binary())}), path)
+    with open_dataset(path) as ds, pytest.raises(DataError, match=r"column 'text', row 3: .*not UTF-8") as exc:
+        list(ds.batches(["text"]))
+    assert exc.value.row == 3 and exc.value.column == "text"
+
+
+def test_jsonl_key_after_the_scanned_objects_says_how_many_were_scanned(tmp_path: Path) -> None:
+    from estimator.errors import DataError
+    from estimator.reading.files import open_dataset
+
+    path = write(tmp_path, "late.jsonl", '{"a": "x"}\n' * 30 + '{"text": "late"}\n')
+    with open_dataset(path, batch_rows=20) as ds, pytest.raises(DataError, match="keys of the first 20 objects"):
+        ds.batches(["text"])

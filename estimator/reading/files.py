@@ -241,6 +241,12 @@ class Dataset:
             if close:
                 hints.append(f"Did you mean {' or '.join(repr(c) for c in close)} for {m!r}?")
         hint = (" " + "; ".join(hints)) if hints else ""
+        scanned = getattr(self._reader, "scanned", None)
+        if scanned:
+            hint += (
+                f" (JSON Lines columns are the keys of the first {scanned:,} objects; "
+                "a key that first appears later is not listed)"
+            )
         raise DataError(
             f"{self.info.path}: no column {', '.join(repr(m) for m in missing)}. "
             f"The file's columns are: {listed}.{hint}"
@@ -1068,6 +1074,7 @@ class _JsonlReader(_Reader):
                 break
         if not objects:
             raise DataError(f"{path}: empty file: no JSON objects, only blank lines")
+        self.scanned = objects if objects >= scan_rows else None  # set when the scan stopped early
         self.info = DatasetInfo(path, "jsonl", enc.codec, None, list(keys), total, notes)
 
     def _lines(self) -> Iterator[tuple[int, bytes | str, int]]:
@@ -1196,14 +1203,27 @@ def _arrow_to_text(arr: pa.ChunkedArray | pa.Array) -> list[str]:
             for v in arr.to_pylist()
         ]
     if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        values = arr.to_pylist()
         try:
-            return [("" if v is None else v.decode("utf-8")) for v in arr.to_pylist()]
+            return [("" if v is None else v.decode("utf-8")) for v in values]
         except UnicodeDecodeError as exc:
-            raise DataError(f"a binary column holds bytes that are not UTF-8 text ({exc.reason})") from None
+            at = next(i for i, v in enumerate(values) if v is not None and not _is_utf8(v))
+            raise DataError(
+                f"a binary column holds bytes that are not UTF-8 text ({exc.reason}, {_preview(values[at])})",
+                row=at,
+            ) from None
     try:
         return [("" if v is None else v) for v in arr.cast(pa.string()).to_pylist()]
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
         return [("" if v is None else str(v)) for v in arr.to_pylist()]
+
+
+def _is_utf8(b: bytes) -> bool:
+    try:
+        b.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class _ParquetReader(_Reader):
@@ -1243,10 +1263,17 @@ class _ParquetReader(_Reader):
             for rb in self.dataset.to_batches(columns=read, batch_size=65_536):
                 before = nbytes
                 nbytes = self.info.total_bytes * min(row - 1 + rb.num_rows, total) // total
-                try:
-                    cols = {c: _arrow_to_text(rb.column(c)) for c in columns}
-                except DataError as exc:
-                    raise DataError(f"{self.path}: {exc}") from None
+                cols = {}
+                for c in columns:
+                    try:
+                        cols[c] = _arrow_to_text(rb.column(c))
+                    except DataError as exc:
+                        at = row + (exc.row or 0)
+                        raise DataError(
+                            f"{self.path}: column {c!r}, row {at}: {exc}. Only text can be counted: decode "
+                            "the column to UTF-8 text, or leave it out.",
+                            path=str(self.path), column=c, row=at,
+                        ) from None
                 yield _Run(cols, row, rb.num_rows, before, nbytes, rb.nbytes)
                 row += rb.num_rows
         except (pa.ArrowInvalid, OSError) as exc:
