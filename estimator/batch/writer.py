@@ -28,6 +28,7 @@ import os
 import re
 import secrets
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -407,17 +408,32 @@ def _missing_dirs(folder: Path) -> list[Path]:
 
 @contextlib.contextmanager
 def signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM until the block ends (they are delivered then), where the system allows it."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    try:
-        before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, OSError, ValueError):  # no pthread_sigmask on this platform
+    """Hold Ctrl-C (SIGINT) and SIGTERM until the block ends, then act on them as usual.
+
+    Python runs signal handlers in the main thread only, so the handlers are
+    swapped there for ones that just note the signal (blocking the signal with
+    a mask would not do: another thread of the process may take it). Elsewhere
+    (the app's script threads) signals never reach this code anyway.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
+    pending: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    before = {s: signal.getsignal(s) for s in held}
+    for s in held:
+        signal.signal(s, lambda signum, frame: pending.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        for s in dict.fromkeys(pending):
+            handler = before[s]
+            if callable(handler):
+                handler(s, None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(s)
 
 
 def _close(handle: IO[bytes]) -> None:
