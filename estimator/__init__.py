@@ -11,6 +11,11 @@ strings or a list of chat conversations. Model names are strings. Money is
 ``estimator.batch``, ``estimator.planning``, ``estimator.report``.
 """
 
+from . import _entry
+
+if _entry.is_command_line():  # Ctrl-C while the program starts: a message, not a traceback
+    _entry.startup_signals()
+
 from estimator.api import EstimateOptions, JobSize, count_tokens, estimate, plan, price, write_batch
 from estimator.counting import CountOptions, OutputSpec, TokenProfile
 from estimator.errors import (

@@ -44,7 +44,7 @@ def render(text: str, names: Mapping[str, str] | None = None) -> str:
     table = names or {}
 
     def word(m: re.Match[str]) -> str:
-        try:
+        try:  # a subscript, not .get(): a mapping may derive the word (dict.__missing__)
             return table[m.group(1)]
         except KeyError:
             return python_name(m.group(1))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 MILLION = Decimal(1_000_000)
 ZERO = Decimal(0)
@@ -40,7 +40,9 @@ def cost_of(tokens: int | Decimal, per_mtok: Decimal) -> Decimal:
 
 def quantize(amount: Decimal, places: int = 2) -> Decimal:
     """Round half-up to ``places`` decimals; for display only."""
-    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    # Enough precision for any finite amount: the default 28 digits would refuse a huge one.
+    digits = max(28, amount.adjusted() + places + 2) if amount.is_finite() and amount else 28
+    return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=Context(prec=digits))
 
 
 def format_usd(amount: Decimal, places: int | None = None) -> str:

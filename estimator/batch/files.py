@@ -169,7 +169,7 @@ def _first_object(path: Path) -> Any:
             if raw.strip():
                 try:
                     return json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError):
+                except (ValueError, RecursionError):  # bad JSON or UTF-8, numbers too long, nesting too deep
                     return None
     return None
 
@@ -177,6 +177,20 @@ def _first_object(path: Path) -> Any:
 def detect_batch_format(path: str | Path) -> Provider | None:
     """``"openai"`` or ``"anthropic"`` from the first request of the file, or None."""
     obj = _first_object(Path(path))
+    if not isinstance(obj, dict):
+        return None
+    # A data file may well have "body", "url" or "method" keys (emails, web pages):
+    # only a custom_id together with a request in the provider's shape makes a batch request.
+    if "custom_id" not in obj:
+        return None
+    if isinstance(obj.get("params"), dict):
+        return "anthropic"
+    if isinstance(obj.get("body"), dict) and ("url" in obj or "method" in obj):
+        return "openai"
+    return None
+
+
+def _provider_by_keys(obj: Any) -> Provider | None:
     if not isinstance(obj, dict):
         return None
     if isinstance(obj.get("params"), dict):
@@ -270,7 +284,9 @@ def read_batch_file(path: str | Path, *, provider: Provider | None = None, price
     if not path.is_file():
         raise DataError(f"{path}: file not found" if not path.exists() else f"{path}: not a file")
     if provider is None:
-        provider = detect_batch_format(path)
+        # Asked to read a batch file: a first request missing its custom_id is an issue
+        # to report on its line, not a reason to call the file something else.
+        provider = detect_batch_format(path) or _provider_by_keys(_first_object(path))
         if provider is None:
             raise DataError(
                 f"{path}: not a batch request file: the first line is neither an OpenAI batch request "
@@ -326,6 +342,12 @@ class _Reader:
                 obj = json.loads(text)
             except json.JSONDecodeError as exc:
                 self.issues.add(n, f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            except RecursionError:
+                self.issues.add(n, "JSON nested too deeply to read (thousands of levels)")
+                continue
+            except ValueError as exc:  # an integer of more than 4,300 digits
+                self.issues.add(n, f"a number cannot be read ({exc})")
                 continue
             if not isinstance(obj, dict):
                 self.issues.add(n, f"a JSON {_kind(obj)} where a request object {{...}} was expected")

@@ -21,11 +21,14 @@ is complete, so an error or Ctrl-C leaves no partial file behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import secrets
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -111,7 +114,7 @@ def serialize(record: Mapping[str, Any]) -> bytes:
 
 def hashed_custom_id(row: int, values: Sequence[str]) -> str:
     """``row-000123-1a2b3c4d``: stable for the same row number and content."""
-    digest = hashlib.sha256(json.dumps([row, list(values)], ensure_ascii=False).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(json.dumps([row, list(values)], ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
     return f"row-{row:06d}-{digest[:8]}"
 
 
@@ -202,11 +205,14 @@ def iter_requests(
             else:
                 custom_id = hashed_custom_id(row, [c[i] for c in used])
             try:
+                if shape.system:
+                    shape.system.encode("utf-8")
                 line = serialize(request_record(fmt, custom_id, model, shape, text, max_tokens))
             except UnicodeEncodeError:
                 raise DataError(
-                    f"{where}: row {row} holds text that is not valid Unicode (a lone surrogate); "
-                    "fix the file's encoding"
+                    f"{where}: row {row} (or the system prompt) holds text that is not valid Unicode "
+                    "(a lone surrogate, half of a character pair); fix the file's encoding or the prompt",
+                    row=row,
                 ) from None
             tokens = count_tokens(build_messages(shape, text)) if count_tokens is not None else 0
             yield BatchRequest(row, custom_id, line, tokens)
@@ -316,8 +322,10 @@ def write_requests(
     model: str,
     limits: FileLimits,
     overwrite: bool = False,
+    where: str | None = None,
 ) -> Manifest:
     """Write requests into ``PREFIX-001.jsonl``, ... under ``limits``, all or nothing."""
+    created = _missing_dirs(Path(prefix).parent)
     out = normalize_prefix(prefix)
     old = existing_outputs(out)
     if old and not overwrite:
@@ -345,17 +353,35 @@ def write_requests(
             handle = None
         spans = splitter.finish()
         if not spans:
-            raise DataError("the data has no rows: nothing to write")
+            raise DataError(
+                f"{where + ': ' if where else ''}the data has no rows (only a header, or blank lines): "
+                "nothing to write",
+                path=where,
+            )
         finals = [file_name(out, s.index) for s in spans]
-        for tmp, final in zip(temps, finals):
-            os.replace(tmp, final)
-            renamed.append(final)
-        temps = []
-    except BaseException:
-        if handle is not None:
-            handle.close()
-        for path in (*temps, *renamed):  # a half-renamed set is removed too: all or nothing
-            path.unlink(missing_ok=True)
+        with signals_deferred():  # Ctrl-C or SIGTERM cannot stop the renames half-way
+            for tmp, final in zip(temps, finals):
+                os.replace(tmp, final)
+                renamed.append(final)
+            temps = []
+    except BaseException as exc:
+        with signals_deferred():  # nor the clean-up
+            if handle is not None:
+                with contextlib.suppress(OSError):
+                    handle.close()
+            for path in (*temps, *renamed):  # a half-renamed set is removed too: all or nothing
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+            for folder in reversed(created):  # folders this call made, deepest first, if still empty
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+        if isinstance(exc, OSError):
+            target = exc.filename or out.parent
+            raise DataError(
+                f"{target}: cannot write the batch files there: {exc.strerror or exc}. Choose another output "
+                "prefix in a folder you can write to (and a file name of at most 255 bytes); nothing was written.",
+                path=str(target),
+            ) from None
         raise
     # Files of an earlier, larger run with the same prefix would be mistaken for part of this one.
     keep = set(finals)
@@ -367,6 +393,49 @@ def write_requests(
         for final, s in zip(finals, spans)
     )
     return Manifest(format=fmt, model=model, url=URLS.get(fmt), files=files, limits=limits)
+
+
+def _missing_dirs(folder: Path) -> list[Path]:
+    """The ancestors of ``folder`` (and itself) that do not exist yet, outermost first."""
+    missing: list[Path] = []
+    try:
+        for p in (folder, *folder.parents):
+            if p.exists():
+                break
+            missing.append(p)
+    except OSError:
+        return []
+    return missing[::-1]
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) and SIGTERM until the block ends, then act on them as usual.
+
+    Python runs signal handlers in the main thread only, so the handlers are
+    swapped there for ones that just note the signal (blocking the signal with
+    a mask would not do: another thread of the process may take it). Elsewhere
+    (the app's script threads) signals never reach this code anyway.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    before = {s: signal.getsignal(s) for s in held}
+    for s in held:
+        signal.signal(s, lambda signum, frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        for s in dict.fromkeys(pending):
+            handler = before[s]
+            if callable(handler):
+                handler(s, None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(s)
 
 
 def _close(handle: IO[bytes]) -> None:
@@ -392,7 +461,8 @@ def write_batch_files(
     """Batch files for every row of ``batches``: exactly one request per row."""
     requests = iter_requests(batches, shape=shape, model=model, fmt=fmt, max_tokens=max_tokens,
                              id_column=id_column, count_tokens=count_tokens, where=where)
-    return write_requests(requests, prefix=prefix, fmt=fmt, model=model, limits=limits, overwrite=overwrite)
+    return write_requests(requests, prefix=prefix, fmt=fmt, model=model, limits=limits, overwrite=overwrite,
+                          where=where)
 
 
 def prompt_token_counter(tokenizer_spec: str, fmt: str) -> Callable[[list[dict[str, str]]], int]:

@@ -13,14 +13,19 @@ import sys
 import click
 
 from . import datasets, engine, planning  # noqa: F401  (each registers its commands)
+from .signals import Terminated, command_signals
 from .base import main
 
 __all__ = ["main", "run"]
 
 
 def run() -> None:
+    command_signals()
     try:
         main(standalone_mode=True)
+    except Terminated:
+        click.echo("terminated", err=True)
+        sys.exit(143)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)

@@ -11,6 +11,7 @@ import click
 
 from .. import EstimatorError
 from ..money import to_decimal
+from .signals import Terminated
 from ..errors import render
 from ..report import json_text
 
@@ -23,6 +24,10 @@ FLAG_FOR_PARAM: dict[str, str] = {
     "path": "FILE",
     "validate_batch": "'validate-batch FILE'",
 }
+
+
+MAX_OPTION_NUMBER = 10**12
+"""No price, rate, percentage or count given on the command line is meaningful beyond this."""
 
 
 class _Flags(dict[str, str]):
@@ -54,9 +59,28 @@ class _Group(click.Group):
         except EstimatorError as exc:
             click.echo(f"error: {describe_error(exc)}", err=True)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("interrupted: nothing was written", err=True)
-            ctx.exit(130)
+            ctx.exit(143 if isinstance(exc, Terminated) else 130)
+        except OSError as exc:
+            # The system refused a file operation (permissions, read-only or full disk, name too long).
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            click.echo(f"error: {where}{exc.strerror or exc}. Check the path and its permissions.", err=True)
+            ctx.exit(1)
+        except (RecursionError, MemoryError, ArithmeticError, UnicodeError) as exc:
+            # Last resort for input beyond what any check above foresaw: a message, never a traceback.
+            click.echo(f"error: the input cannot be processed ({_last_resort(exc)}).", err=True)
+            ctx.exit(1)
+
+
+def _last_resort(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    if isinstance(exc, MemoryError):
+        return "not enough memory"
+    if isinstance(exc, UnicodeError):
+        return f"text that is not valid Unicode: {exc}"
+    return f"a number is too large or not a number: {type(exc).__name__}"
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -74,9 +98,14 @@ def decimal_option(value: str | None, name: str) -> Decimal | None:
     if value is None:
         return None
     try:
-        return to_decimal(value)
-    except (ValueError, TypeError):
+        number = to_decimal(value)
+    except (ValueError, TypeError, ArithmeticError):
         raise click.BadParameter(f"{value!r} is not a decimal number", param_hint=name) from None
+    if not number.is_finite() or abs(number) > MAX_OPTION_NUMBER:
+        raise click.BadParameter(
+            f"{value!r} is out of range: give a finite number of at most {MAX_OPTION_NUMBER:,}", param_hint=name
+        )
+    return number
 
 
 def is_tty() -> bool:

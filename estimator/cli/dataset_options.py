@@ -59,7 +59,7 @@ def dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--output-tokens",
-            type=click.IntRange(min=0),
+            type=click.IntRange(min=0, max=10**12),
             metavar="N",
             help="Expected output tokens per request (e.g. a typical answer length).",
         ),
@@ -78,21 +78,21 @@ def dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--max-tokens",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=1, max=10**12),
             metavar="N",
             help="The request's max_tokens: caps expected output and gives the worst case. "
             "Alone, every answer is assumed to use it all.",
         ),
         click.option(
             "--sample",
-            type=click.IntRange(min=2),
+            type=click.IntRange(min=2, max=10**12),
             metavar="N",
             help="Estimate from N randomly sampled rows, with a 95% interval, instead of counting all.",
         ),
-        click.option("--seed", type=int, default=0, show_default=True, help="Random seed of --sample."),
+        click.option("--seed", type=click.IntRange(0, 2**128), default=0, show_default=True, help="Random seed of --sample."),
         click.option(
             "--workers",
-            type=click.IntRange(min=1),
+            type=click.IntRange(min=1, max=10**12),
             metavar="N",
             help="Tokenizer threads (default: all CPUs).",
         ),
@@ -122,9 +122,10 @@ def _ratio(value: str | None) -> Decimal | None:
         ratio = Decimal(value.strip())
     except (InvalidOperation, AttributeError):
         ratio = None
-    if ratio is None or not ratio.is_finite() or ratio < 0:
+    if ratio is None or not ratio.is_finite() or ratio < 0 or ratio > 1000:
         raise UsageError(
-            f"{value!r} is not a number >= 0; use e.g. 0.3 for 30% of the input tokens", param="output_ratio"
+            f"{value!r} is not a number from 0 to 1000; use e.g. 0.3 for 30% of the input tokens",
+            param="output_ratio",
         )
     return ratio
 

@@ -36,7 +36,7 @@ def _short(value: str) -> str:
 @click.option(
     "--rows",
     "preview_rows",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=10**12),
     default=_PREVIEW_ROWS,
     show_default=True,
     help="Rows to show.",

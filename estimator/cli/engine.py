@@ -46,7 +46,7 @@ def pricing_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 def mode_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Parameters of the cost models; the defaults mean no caching and no early exit."""
     opts = [
-        click.option("--cache-prefix-tokens", type=click.IntRange(min=0), default=0, show_default=True,
+        click.option("--cache-prefix-tokens", type=click.IntRange(min=0, max=10**12), default=0, show_default=True,
                      help="Tokens of a prefix shared by every request (e.g. the system prompt) that can be cached."),
         click.option("--cache-hit-rate", default="0", show_default=True,
                      help="Share of requests (0-1) that find the shared prefix in the cache."),
@@ -54,7 +54,7 @@ def mode_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Streaming: share of streams (0-1) the reader cancels early."),
         click.option("--seen-fraction", default="1", show_default=True,
                      help="Streaming: fraction (0-1) of the output a cancelling reader has seen."),
-        click.option("--tail-tokens", type=click.IntRange(min=0), default=0, show_default=True,
+        click.option("--tail-tokens", type=click.IntRange(min=0, max=10**12), default=0, show_default=True,
                      help="Streaming: tokens the server still generates after a cancel before it notices."),
     ]
     for opt in reversed(opts):

@@ -122,19 +122,19 @@ rate_limit_options = _opts(
     click.option("--limits", "limits_key", metavar="EXAMPLE",
                  help="Start from a published example: " + ", ".join(e.key for e in RATE_LIMIT_EXAMPLES)
                  + ". Replace with your account's numbers."),
-    click.option("--rpm", type=click.IntRange(min=1), help="Requests per minute."),
-    click.option("--tpm", type=click.IntRange(min=1), help="Tokens per minute (see --tpm-counts)."),
+    click.option("--rpm", type=click.IntRange(min=1, max=10**12), help="Requests per minute."),
+    click.option("--tpm", type=click.IntRange(min=1, max=10**12), help="Tokens per minute (see --tpm-counts)."),
     click.option("--tpm-counts", type=click.Choice(["input+max_tokens", "input"]),
                  help="What counts against --tpm: prompt + max_tokens (OpenAI) or prompt only (Gemini)."),
-    click.option("--itpm", type=click.IntRange(min=1), help="Input tokens per minute (Anthropic)."),
-    click.option("--otpm", type=click.IntRange(min=1), help="Output tokens per minute (Anthropic)."),
-    click.option("--concurrency", type=click.IntRange(min=1), default=DEFAULT_CONCURRENCY,
+    click.option("--itpm", type=click.IntRange(min=1, max=10**12), help="Input tokens per minute (Anthropic)."),
+    click.option("--otpm", type=click.IntRange(min=1, max=10**12), help="Output tokens per minute (Anthropic)."),
+    click.option("--concurrency", type=click.IntRange(min=1, max=10**12), default=DEFAULT_CONCURRENCY,
                  show_default=True, help="Requests your client keeps in flight."),
     click.option("--latency", default=str(DEFAULT_LATENCY_SECONDS), show_default=True,
                  help="Seconds one request takes (an assumption: measure yours)."),
-    click.option("--enqueued-tokens", type=click.IntRange(min=1),
+    click.option("--enqueued-tokens", type=click.IntRange(min=1, max=10**12),
                  help="Batch queue limit in prompt tokens (OpenAI, Gemini)."),
-    click.option("--enqueued-requests", type=click.IntRange(min=1),
+    click.option("--enqueued-requests", type=click.IntRange(min=1, max=10**12),
                  help="Batch queue limit in requests (Anthropic)."),
 )
 
@@ -181,7 +181,7 @@ def _book(kw: dict[str, Any]) -> PriceBook:
 @main.command()
 @optional_dataset_options
 @click.option("--model", "-m", required=True, help="Model id, e.g. gpt-4o.")
-@click.option("--rows", type=click.IntRange(min=0), help="Without FILE: requests in the job (one per data row).")
+@click.option("--rows", type=click.IntRange(min=0, max=10**12), help="Without FILE: requests in the job (one per data row).")
 @click.option("--input-tokens-per-row", help="Without FILE: average prompt tokens per request.")
 @click.option("--output-tokens-per-row", help="Without FILE: average output tokens per request.")
 @pricing_options
@@ -191,7 +191,7 @@ def _book(kw: dict[str, Any]) -> PriceBook:
               help="How long one wave of batch files usually takes (an assumption; the window is the promise).")
 @click.option("--completion-share", default="1", show_default=True,
               help="Share (0-1) of batch requests expected to finish inside the window; the rest is resubmitted.")
-@click.option("--bytes-per-request", type=click.IntRange(min=1),
+@click.option("--bytes-per-request", type=click.IntRange(min=1, max=10**12),
               help="Bytes of one request line in the batch file (default: measured from FILE, else estimated).")
 @click.option("--value-per-hour", help=f"USD an hour of waiting costs you (default {DEFAULT_VALUE_PER_HOUR} "
               "when no --deadline-hours is given).")
@@ -264,12 +264,12 @@ def plan_options_from(kw: dict[str, Any]) -> PlanOptions:
 
 @main.command()
 @click.option("--model", "-m", required=True, help="Model id, e.g. gpt-4o.")
-@click.option("--daily-requests", type=click.IntRange(min=0), required=True, help="New requests per day.")
+@click.option("--daily-requests", type=click.IntRange(min=0, max=10**12), required=True, help="New requests per day.")
 @click.option("--interactive-share", default="0", show_default=True,
               help="Share (0-1) from a web UI: a person waits, so they are streamed.")
 @click.option("--batch-share", default="0", show_default=True,
               help="Share (0-1) of the automated (webhook, cron) traffic that can wait for a batch.")
-@click.option("--backfill", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--backfill", type=click.IntRange(min=0, max=10**12), default=0, show_default=True,
               help="A one-off backlog of requests, sent as batch.")
 @click.option("--input-tokens-per-request", required=True, help="Average prompt tokens per request.")
 @click.option("--output-tokens-per-request", required=True, help="Average output tokens per request.")
@@ -303,13 +303,13 @@ def route(**kw: Any) -> None:
 @click.option("--column", "-c", metavar="NAME", help="Column whose text is each request's user message.")
 @click.option("--template", "-t", metavar="TEXT", help="User message built from columns: 'Summarise: {review}'.")
 @click.option("--system", metavar="TEXT", help="System prompt sent with every request.")
-@click.option("--max-tokens", type=click.IntRange(min=1), help="max_tokens of every request (Anthropic needs it).")
+@click.option("--max-tokens", type=click.IntRange(min=1, max=10**12), help="max_tokens of every request (Anthropic needs it).")
 @click.option("--id-column", help="A column of unique ids to use as custom_id (default: row-based ids).")
 @click.option("--out", "prefix", required=True, help="Output prefix: writes PREFIX-001.jsonl, PREFIX-002.jsonl, ...")
 @click.option("--overwrite", is_flag=True, help="Replace existing PREFIX-NNN.jsonl files.")
-@click.option("--max-requests-per-file", type=click.IntRange(min=1), help="Override the provider's per-file limit.")
-@click.option("--max-bytes-per-file", type=click.IntRange(min=1), help="Override the provider's per-file limit.")
-@click.option("--enqueued-tokens", type=click.IntRange(min=1),
+@click.option("--max-requests-per-file", type=click.IntRange(min=1, max=10**12), help="Override the provider's per-file limit.")
+@click.option("--max-bytes-per-file", type=click.IntRange(min=1, max=10**12), help="Override the provider's per-file limit.")
+@click.option("--enqueued-tokens", type=click.IntRange(min=1, max=10**12),
               help="Also keep each file's prompt tokens under your batch queue limit (counts tokens).")
 @click.option("--format", "data_format", type=click.Choice(list(FORMATS)),
               help="Data file format (default: from the extension and content).")
@@ -359,8 +359,8 @@ def _parse_mix(text: str) -> ModeMix:
 
 @main.command("forecast")
 @click.option("--model", "-m", required=True, help="Model id, e.g. gpt-4o.")
-@click.option("--requests-per-day", type=click.IntRange(min=0), help="Volume in the first month, per day.")
-@click.option("--requests-per-month", type=click.IntRange(min=0), help="Volume in the first month.")
+@click.option("--requests-per-day", type=click.IntRange(min=0, max=10**12), help="Volume in the first month, per day.")
+@click.option("--requests-per-month", type=click.IntRange(min=0, max=10**12), help="Volume in the first month.")
 @click.option("--input-tokens-per-request", required=True, help="Average prompt tokens per request.")
 @click.option("--output-tokens-per-request", required=True, help="Average output tokens per request.")
 @click.option("--growth-pct", default="0", show_default=True, help="Monthly volume growth in percent.")
@@ -411,9 +411,9 @@ def forecast_cmd(**kw: Any) -> None:
 
 
 @main.command("exercise")
-@click.option("--rows", "rows", type=click.IntRange(min=0), multiple=True,
+@click.option("--rows", "rows", type=click.IntRange(min=0, max=10**12), multiple=True,
               help="Row counts to work through (default: 1,000,000 and 1,000).")
-@click.option("--tokens-per-row", type=click.IntRange(min=0), default=DEFAULT_TOKENS_PER_ROW, show_default=True)
+@click.option("--tokens-per-row", type=click.IntRange(min=0, max=10**12), default=DEFAULT_TOKENS_PER_ROW, show_default=True)
 @click.option("--price-per-mtok", help="A flat price per million tokens instead of the price book's.")
 @click.option("--batch-multiplier", help="Batch price = standard × this (default: the provider's batch rule).")
 @click.option("--value-per-hour", default=str(DEFAULT_VALUE_PER_HOUR), show_default=True,

@@ -109,10 +109,16 @@ def render_texts(shape: RequestShape, columns: Mapping[str, Sequence[str]]) -> l
     if shape.messages is not None:
         return list(columns[shape.messages])
     assert shape.template is not None
+    # Placeholders name columns verbatim: {user.name} and {a[0]} are columns, not
+    # attribute or index look-ups (str.format would read them so).
+    parts = [(literal, name) for literal, name, _, _ in string.Formatter().parse(shape.template)]
     names = shape.columns
-    fmt = shape.template.format
     cols = [columns[n] for n in names]
-    return [fmt(**dict(zip(names, values))) for values in zip(*cols)]
+    out = []
+    for values in zip(*cols):
+        row = dict(zip(names, values))
+        out.append("".join(literal + (row[name] if name is not None else "") for literal, name in parts))
+    return out
 
 
 def build_messages(shape: RequestShape, text: str) -> list[dict[str, str]]:

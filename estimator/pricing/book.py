@@ -456,6 +456,28 @@ def _describe_loc(loc: Sequence[int | str], raw: Mapping[str, object]) -> str:
     return ".".join(parts) or "(top level)"
 
 
+_MAX_NUMBER = 10**12
+
+
+def _absurd_number(node: object, where: str = "") -> tuple[str, str] | None:
+    """The first number in a parsed TOML document that is not finite or beyond any real price or limit."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found = _absurd_number(value, f"{where}.{key}" if where else str(key))
+            if found:
+                return found
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found = _absurd_number(value, f"{where}[{i}]")
+            if found:
+                return found
+    elif isinstance(node, Decimal) and (not node.is_finite() or abs(node) > _MAX_NUMBER):
+        return where, str(node)
+    elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > _MAX_NUMBER:
+        return where, f"{str(node)[:12]}... ({len(str(node))} digits)"
+    return None
+
+
 def parse_provider(text: str, origin: str) -> Provider:
     """Parse and validate one provider TOML document."""
     path = Path(origin)
@@ -463,6 +485,17 @@ def parse_provider(text: str, origin: str) -> Provider:
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise PricingError(f"{origin}: not valid TOML: {exc}. Fix the file or remove it.") from None
+    except RecursionError:
+        raise PricingError(f"{origin}: not a pricing file: arrays or tables nested too deeply to read.") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise PricingError(f"{origin}: not valid TOML: a number cannot be read ({exc}).") from None
+    if (where := _absurd_number(raw)) is not None:
+        raise PricingError(
+            f"{origin}: {where[0]} = {where[1]} is not a usable number (at most {_MAX_NUMBER:,} is accepted). "
+            "Fix the value.",
+            path=origin,
+            field=where[0],
+        )
     try:
         data = ProviderFile.model_validate(raw)
     except ValidationError as exc:

@@ -59,6 +59,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from estimator.errors import DataError, UsageError, param
+from estimator.reading.xlsx_guard import scan_xlsx
 
 __all__ = [
     "FORMATS",
@@ -240,6 +241,12 @@ class Dataset:
             if close:
                 hints.append(f"Did you mean {' or '.join(repr(c) for c in close)} for {m!r}?")
         hint = (" " + "; ".join(hints)) if hints else ""
+        scanned = getattr(self._reader, "scanned", None)
+        if scanned:
+            hint += (
+                f" (JSON Lines columns are the keys of the first {scanned:,} objects; "
+                "a key that first appears later is not listed)"
+            )
         raise DataError(
             f"{self.info.path}: no column {', '.join(repr(m) for m in missing)}. "
             f"The file's columns are: {listed}.{hint}"
@@ -341,6 +348,12 @@ def _check_encoding(encoding: str) -> str:
         raise UsageError(
             f"unknown encoding {encoding!r}; use a Python codec name such as utf-8, cp1252, latin-1, utf-16"
         ) from None
+    if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):
+        raise UsageError(
+            f"{encoding!r} is not a text encoding (it transforms bytes, like base64, hex, zlib or rot13); "
+            f"give {param('encoding')} a character encoding such as utf-8, cp1252, latin-1, utf-16",
+            param="encoding",
+        )
     return "utf-8" if name == "utf-8-sig" else name
 
 
@@ -373,7 +386,7 @@ def _looks_like_jsonl(head: bytes) -> bool:
         return False
     try:
         return isinstance(json.loads(first), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
@@ -1008,7 +1021,19 @@ class _RawNumber(str):
 
 
 def _load_object(text: str) -> Any:
-    return json.loads(text, parse_int=_RawNumber, parse_float=_RawNumber)
+    return json.loads(text, parse_int=_RawNumber, parse_float=_RawNumber, parse_constant=_RawNumber)
+
+
+def _unsendable(obj: Any) -> str | None:
+    """Why a parsed object's text cannot be sent (a lone surrogate from a \\uD800 escape), or None."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"holds a lone surrogate escape ({exc.object[exc.start : exc.end].encode('unicode_escape').decode()}), "
+            "half of a character pair, which is not valid Unicode text and cannot be sent to an API"
+        )
+    return None
 
 
 def _compact(value: Any) -> str:
@@ -1060,6 +1085,7 @@ class _JsonlReader(_Reader):
                 break
         if not objects:
             raise DataError(f"{path}: empty file: no JSON objects, only blank lines")
+        self.scanned = objects if objects >= scan_rows else None  # set when the scan stopped early
         self.info = DatasetInfo(path, "jsonl", enc.codec, None, list(keys), total, notes)
 
     def _lines(self) -> Iterator[tuple[int, bytes | str, int]]:
@@ -1117,6 +1143,12 @@ class _JsonlReader(_Reader):
                 if n == 1 and row == 1 and text.lstrip().startswith("["):
                     problem = "a JSON array, not JSON Lines; write one object per line (e.g. jq -c '.[]')"
                 self._bad(n, row, problem, bad_rows, skip)
+                continue
+            except RecursionError:
+                self._bad(n, row, "JSON nested too deeply to read (thousands of levels)", bad_rows, skip)
+                continue
+            if "\\u" in text and isinstance(obj, dict) and (why := _unsendable(obj)) is not None:
+                self._bad(n, row, f"the object {why}", bad_rows, skip)
                 continue
             if not isinstance(obj, dict):
                 kind = {list: "array", str: "string", _RawNumber: "number", bool: "boolean"}.get(
@@ -1189,14 +1221,27 @@ def arrow_text(arr: pa.ChunkedArray | pa.Array) -> list[str]:
             for v in arr.to_pylist()
         ]
     if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        values = arr.to_pylist()
         try:
-            return [("" if v is None else v.decode("utf-8")) for v in arr.to_pylist()]
+            return [("" if v is None else v.decode("utf-8")) for v in values]
         except UnicodeDecodeError as exc:
-            raise DataError(f"a binary column holds bytes that are not UTF-8 text ({exc.reason})") from None
+            at = next(i for i, v in enumerate(values) if v is not None and not _is_utf8(v))
+            raise DataError(
+                f"a binary column holds bytes that are not UTF-8 text ({exc.reason}, {_preview(values[at])})",
+                row=at,
+            ) from None
     try:
         return [("" if v is None else v) for v in arr.cast(pa.string()).to_pylist()]
     except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
         return [("" if v is None else str(v)) for v in arr.to_pylist()]
+
+
+def _is_utf8(b: bytes) -> bool:
+    try:
+        b.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class _ParquetReader(_Reader):
@@ -1236,10 +1281,17 @@ class _ParquetReader(_Reader):
             for rb in self.dataset.to_batches(columns=read, batch_size=65_536):
                 before = nbytes
                 nbytes = self.info.total_bytes * min(row - 1 + rb.num_rows, total) // total
-                try:
-                    cols = {c: arrow_text(rb.column(c)) for c in columns}
-                except DataError as exc:
-                    raise DataError(f"{self.path}: {exc}") from None
+                cols = {}
+                for c in columns:
+                    try:
+                        cols[c] = arrow_text(rb.column(c))
+                    except DataError as exc:
+                        at = row + (exc.row or 0)
+                        raise DataError(
+                            f"{self.path}: column {c!r}, row {at}: {exc}. Only text can be counted: decode "
+                            "the column to UTF-8 text, or leave it out.",
+                            path=str(self.path), column=c, row=at,
+                        ) from None
                 yield _Run(cols, row, rb.num_rows, before, nbytes, rb.nbytes)
                 row += rb.num_rows
         except (pa.ArrowInvalid, OSError) as exc:
@@ -1249,6 +1301,24 @@ class _ParquetReader(_Reader):
 # --------------------------------------------------------------------------
 # .xlsx (openpyxl, read-only mode: streams the sheet XML)
 # --------------------------------------------------------------------------
+
+
+def _cell_list(cells: Sequence[tuple[int, int, str]], limit: int = 5) -> str:
+    names = ", ".join(ref for _, _, ref in cells[:limit])
+    return names + (f" and {len(cells) - limit:,} more" if len(cells) > limit else "")
+
+
+def _uncached_error(path: Path, title: str, cells: Sequence[tuple[int, int, str]]) -> DataError:
+    first = cells[0]
+    return DataError(
+        f"{path}: sheet {title!r}: {len(cells):,} formula cell(s) have no stored result "
+        f"({_cell_list(cells)}): the workbook was written by a program that does not calculate "
+        "formulas, so their values are unknown (they are not empty). Open the file in Excel or "
+        "LibreOffice and save it, so the results are stored, or write the values instead of formulas.",
+        path=str(path),
+        line=first[0] or None,
+        column=first[2],
+    )
 
 
 def _cell_text(v: Any) -> str:
@@ -1270,9 +1340,14 @@ def _cell_text(v: Any) -> str:
 class _XlsxReader(_Reader):
     def __init__(self, path: Path) -> None:
         self.path = path
+        scan = scan_xlsx(path)
         with self._sheet() as (ws, title, nsheets):
             header_row = next(ws.iter_rows(values_only=True), None)
             max_row = ws.max_row
+            part = str(getattr(ws, "_worksheet_path", "")).lstrip("/")
+        self.uncached = scan.uncached.get(part, [])
+        if any(r == 1 for r, _, _ in self.uncached):
+            raise _uncached_error(path, title, [c for c in self.uncached if c[0] == 1])
         if header_row is None:
             raise DataError(f"{path}: empty file: the first sheet {title!r} has no rows")
         header = [_cell_text(v) for v in header_row]
@@ -1283,6 +1358,12 @@ class _XlsxReader(_Reader):
         _check_duplicates(path, header, f"header of sheet {title!r}")
         notes = [f"sheet {title!r}" + (f" (the first of {nsheets} sheets)" if nsheets > 1 else "")]
         notes.append("cell values as stored, not as displayed (number formats are not applied)")
+        if self.uncached:
+            notes.append(
+                f"{len(self.uncached)} formula cell(s) without a stored result ({_cell_list(self.uncached)}); "
+                "reading a column that holds one is refused"
+            )
+        self.title = title
         self.max_row = max_row if isinstance(max_row, int) and max_row > 1 else None
         self.info = DatasetInfo(path, "xlsx", None, None, header, path.stat().st_size, notes)
 
@@ -1302,6 +1383,12 @@ class _XlsxReader(_Reader):
                 wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise DataError(f"{self.path}: cannot read as an .xlsx workbook: {exc}") from None
+        except Exception as exc:  # a damaged package can fail anywhere inside openpyxl
+            raise DataError(
+                f"{self.path}: cannot read as an .xlsx workbook: the package is damaged "
+                f"({type(exc).__name__}: {exc}); open and save it again in a spreadsheet program, "
+                "or save the sheet as CSV."
+            ) from None
         try:
             ws = wb.worksheets[0]
             with warnings.catch_warnings():
@@ -1314,6 +1401,9 @@ class _XlsxReader(_Reader):
         self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]
     ) -> Iterator[_Run]:
         index = [self.info.columns.index(c) for c in columns]
+        read = [c for c in self.uncached if c[1] - 1 in index]
+        if read:
+            raise _uncached_error(self.path, self.title, read)
         ncols = len(self.info.columns)
         total = self.info.total_bytes
         cols: dict[str, list[str]] = {c: [] for c in columns}

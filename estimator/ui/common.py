@@ -90,6 +90,18 @@ def guarded(what: str) -> Iterator[None]:
         yield
     except EstimatorError as exc:
         st.error(for_the_app(exc), icon=":material/warning:")
+    except (OSError, RecursionError, MemoryError, ArithmeticError, UnicodeError) as exc:
+        # Input beyond what the checks foresaw: say what kind of problem it is, not "unexpected".
+        log.warning("input could not be processed while %s: %r", what, exc)
+        kind = (
+            "it is nested too deeply" if isinstance(exc, RecursionError)
+            else "not enough memory" if isinstance(exc, MemoryError)
+            else "text that is not valid Unicode" if isinstance(exc, UnicodeError)
+            else "a number is too large or not a number" if isinstance(exc, ArithmeticError)
+            else f"the system refused a file operation: {exc.strerror or exc}"
+        )
+        st.error(f"The input cannot be processed while {what}: {kind}. Check the file and the settings.",
+                 icon=":material/warning:")
     except Exception as exc:  # the page must survive anything
         log.exception("unexpected error while %s", what)
         text = str(exc).splitlines()[0][:200] if str(exc) else ""

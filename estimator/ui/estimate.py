@@ -97,7 +97,7 @@ def render(settings: Settings) -> EstimateResult | None:
         )
         return None
     upload = Upload.from_widget(uploaded, None if fmt == "auto" else fmt, encoding)
-    if fmt in ("auto", "jsonl") and (provider := batch_provider(upload)) is not None:
+    if fmt == "auto" and (provider := batch_provider(upload)) is not None:
         with guarded("checking the batch file"):
             return show_batch_file(settings, upload, provider)
         return None
