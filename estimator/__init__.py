@@ -103,6 +103,9 @@ from .batch.writer import (
     write_batch_files,
 )
 from .report.export import estimate_csv, estimate_json, rows_to_csv, to_json_bytes
+from .batch.results import ResultRecord, ResultUsage, read_results
+from .batch.outputs import OutputProfile, interval_notes, load_output_profile, output_profile_from_results
+from .batch.reconcile import Failure, Reconciliation, RequestComparison, RetryPlan, TokenTotals, reconcile
 
 __all__ = [
     "ALL_BATCH",
@@ -214,4 +217,17 @@ __all__ = [
     "to_decimal",
     "to_json_bytes",
     "write_batch_files",
+    "Failure",
+    "OutputProfile",
+    "Reconciliation",
+    "RequestComparison",
+    "ResultRecord",
+    "ResultUsage",
+    "RetryPlan",
+    "TokenTotals",
+    "interval_notes",
+    "load_output_profile",
+    "output_profile_from_results",
+    "read_results",
+    "reconcile",
 ]

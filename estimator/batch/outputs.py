@@ -191,3 +191,32 @@ def cost_interval(profile: OutputProfile, n: int, output_per_mtok: Decimal) -> t
     """What the output of ``n`` requests costs at the ends of its 95% interval."""
     low, high = profile.interval(n)
     return Decimal(low) * output_per_mtok / 1_000_000, Decimal(high) * output_per_mtok / 1_000_000
+
+
+def interval_notes(profile: OutputProfile, n: int, price: Any) -> list[str]:
+    """What the measured output lengths mean for an estimate of ``n`` requests at ``price``."""
+    from estimator.modes import batch_prices
+    from estimator.money import format_usd
+
+    low, high = profile.interval(n)
+    notes = [
+        f"expected output from measured results ({profile.source}): {profile.expected_per_request:,} tokens per "
+        f"request, the mean of {profile.requests:,} answered requests (p50 {profile.p50:,}, p95 {profile.p95:,}, "
+        f"max {profile.max:,}), capped by each request's max tokens",
+        f"95% interval of the output of {n:,} requests: {low:,} to {high:,} tokens",
+    ]
+    if price is not None and price.output_per_mtok is not None:
+        std_low, std_high = cost_interval(profile, n, price.output_per_mtok)
+        text = f"output cost within that interval: standard {format_usd(std_low)} to {format_usd(std_high)}"
+        try:
+            _, batch_out = batch_prices(price)
+        except Exception:  # noqa: BLE001 - a model without batch prices: standard only
+            batch_out = None
+        if batch_out is not None:
+            b_low, b_high = cost_interval(profile, n, batch_out)
+            text += f", batch {format_usd(b_low)} to {format_usd(b_high)}"
+        notes.append(text)
+    if profile.correlation is not None and abs(profile.correlation) >= 0.7 and profile.output_per_input:
+        notes.append(f"output grows with input length (correlation {profile.correlation:+.2f}): "
+                     f"{profile.output_per_input:.3f} output tokens per input token may fit better than a mean")
+    return notes

@@ -26,7 +26,10 @@ from .. import (
     display_path,
     format_table,
     format_usd,
+    OutputProfile,
     get_tokenizer,
+    interval_notes,
+    load_output_profile,
     load_pricebook,
     model_rows,
     price_history,
@@ -118,6 +121,9 @@ def _dataset_options() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
               "(required, except for a batch request file, which names its model).")
 @pricing_options
 @mode_options
+@click.option("--output-from", "output_from", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="Expected output measured by a pilot run: a batch result file, or the file saved by "
+                   "'reconcile --save-outputs'.")
 @click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
 def estimate(**kw: Any) -> None:
     """Compare what FILE costs as standard, streaming with early exit, and batch requests.
@@ -133,6 +139,7 @@ def estimate(**kw: Any) -> None:
 
     book = book_from(kw)
     params = mode_params_from(kw)
+    measured = _output_from(kw)
     batch = _batch_report(kw["file"])
     if batch is not None:
         model = kw["model"] or batch.model
@@ -150,11 +157,26 @@ def estimate(**kw: Any) -> None:
             raise UsageError("Missing option '--model' / '-m': which model's prices? e.g. --model gpt-4o")
         priced = price_from(book, kw["model"], kw)
         profile = profile_from_options(kw, priced.model, priced.price)
+    if measured is not None:
+        profile = replace(profile, notes=(*profile.notes, *interval_notes(measured, profile.rows, priced.price)))
     result = build_estimate(profile, priced, params)
     if kw["as_json"]:
         echo_json(result.to_json())
     else:
         click.echo(result.to_text())
+
+
+def _output_from(kw: dict[str, Any]) -> OutputProfile | None:
+    """The measured output profile of --output-from, which then sets --output-tokens."""
+    if not kw.get("output_from"):
+        return None
+    given = [f"--{k.replace('_', '-')}" for k in ("output_tokens", "output_column", "output_examples", "output_ratio")
+             if kw.get(k) is not None]
+    if given:
+        raise UsageError(f"give either --output-from or {', '.join(given)}, not both")
+    measured = load_output_profile(kw["output_from"])
+    kw["output_tokens"] = measured.expected_per_request
+    return measured
 
 
 def _batch_report(file: str) -> BatchFileReport | None:
