@@ -214,7 +214,7 @@ def test_anthropic_results(tmp_path: Path) -> None:
     ])
     rec = reconcile(requests, results, as_of=DAY, retry_to=tmp_path / "retry")
     # batch discount on every class: cache read 0.3/2, 5-minute write 3.75/2, 1-hour write 2 x 3 / 2
-    expected = (100 * Decimal("1.5") + 1000 * Decimal("0.15") + 300 * Decimal("1.875") + 200 * Decimal("3")
+    expected = (100 * Decimal("1.5") + 1000 * Decimal("0.15") + 300 * Decimal("1.875") + 200 * Decimal(3)
                 + 400 * Decimal("7.5")) / M
     assert rec.actual.cost == expected == Decimal("0.0044625")
     assert rec.actual.input_tokens == 1600 and rec.actual.cached_input_tokens == 1000

@@ -673,10 +673,10 @@ class _Reader:
         cap, valid = _cap(config, ("maxOutputTokens", "max_output_tokens"))
         if not valid:
             self.issues.add(n, "generationConfig.maxOutputTokens must be a positive integer")
-        choices = config.get("candidateCount", config.get("candidate_count", 1))
-        if not _is_int(choices) or choices < 1:
-            self.issues.add(n, f'"candidateCount" must be a positive integer, not {json.dumps(choices)}')
-            choices = 1
+        given: Any = config.get("candidateCount", config.get("candidate_count", 1))
+        choices: int = given if _is_int(given) and given >= 1 else 1
+        if choices != given:
+            self.issues.add(n, f'"candidateCount" must be a positive integer, not {json.dumps(given)}')
         request.max_output = None if cap is None else cap * choices
         return request
 

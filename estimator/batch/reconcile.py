@@ -519,15 +519,16 @@ def reconcile(
     measured_in: list[int] = []
     reasoning = 0
     for q in order:
-        r = by_id.get(q.id)
+        found = by_id.get(q.id)
         est_in = report.per_request_input[q.index]
         est_out = estimated_output(q)
         est_bill = _bill(price, est_in, mode)
         est_classes = [(est_bill.rates.input, est_in), (est_bill.rates.output, est_out)]
-        if r is None:
+        if found is None:
             missing.append(q.id)
             retry_ids.append(q.id)
             continue
+        r = found
         if r.outcome == "succeeded":
             succeeded.append(q.id)
             u = r.usage or ResultUsage()

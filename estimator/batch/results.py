@@ -234,7 +234,7 @@ def _get(obj: Any, *keys: str) -> Any:
 
 def _day(timestamp: Any) -> dt.date | None:
     if isinstance(timestamp, int) and not isinstance(timestamp, bool) and timestamp > 0:
-        return dt.datetime.fromtimestamp(timestamp, tz=dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).date()
     return None
 
 

@@ -45,7 +45,8 @@ def render(settings: Settings) -> None:
             path = folder / f"{name}.jsonl"
             path.write_bytes(upload.getvalue())
             paths.append(path)
-        rec = reconcile(paths[0], paths[1], paths[2] if len(paths) > 2 else None, mode=mode,
+        rec = reconcile(paths[0], paths[1], paths[2] if len(paths) > 2 else None,
+                        mode="standard" if mode == "standard" else "batch",
                         output_tokens=int(output) or None, retry_to=folder / "retry", book=settings.book)
         retry_files = [(p.name, p.read_bytes()) for p in rec.retry.files]
     show(rec, retry_files)
