@@ -200,9 +200,9 @@ def interval_notes(profile: OutputProfile, n: int, price: Any) -> list[str]:
 
     low, high = profile.interval(n)
     notes = [
-        f"expected output from measured results ({profile.source}): {profile.expected_per_request:,} tokens per "
-        f"request, the mean of {profile.requests:,} answered requests (p50 {profile.p50:,}, p95 {profile.p95:,}, "
-        f"max {profile.max:,}), capped by each request's max tokens",
+        (f"expected output from measured results ({profile.source}): {profile.expected_per_request:,} tokens per "
+         f"request, the mean of {profile.requests:,} answered requests (p50 {profile.p50:,}, p95 {profile.p95:,}, "
+         f"max {profile.max:,}), capped by each request's max tokens"),
         f"95% interval of the output of {n:,} requests: {low:,} to {high:,} tokens",
     ]
     if price is not None and price.output_per_mtok is not None:

@@ -256,20 +256,20 @@ class Reconciliation:
     def to_text(self) -> str:
         a, e = self.actual, self.estimated
         lines = [
-            f"{self.requests_path}: {self.requests:,} requests, {describe_provider(self.provider)} batch, "
-            f"model {self.model}, {self.mode} prices from {self.price.effective_from} (as of {self.as_of})",
-            f"succeeded {len(self.succeeded):,}  failed {len(self.failed):,}  expired {len(self.expired):,}  "
-            f"canceled {len(self.canceled):,}  missing {len(self.missing):,}  unknown ids {len(self.unknown_ids):,}",
+            (f"{self.requests_path}: {self.requests:,} requests, {describe_provider(self.provider)} batch, "
+             f"model {self.model}, {self.mode} prices from {self.price.effective_from} (as of {self.as_of})"),
+            (f"succeeded {len(self.succeeded):,}  failed {len(self.failed):,}  expired {len(self.expired):,}  "
+             f"canceled {len(self.canceled):,}  missing {len(self.missing):,}  unknown ids {len(self.unknown_ids):,}"),
         ]
         if self.failed:
             lines.append("failed by reason: " + ", ".join(f"{k} {v:,}" for k, v in self.failed_by_reason.items()))
         lines += [
             "",
             f"{'':<10}{'input tok':>12}{'cached':>10}{'output tok':>12}{'reasoning':>11}{'cost':>14}",
-            f"{'estimated':<10}{e.input_tokens:>12,}{e.cached_input_tokens:>10,}{e.output_tokens:>12,}"
-            f"{e.reasoning_tokens:>11,}{format_usd(e.cost):>14}",
-            f"{'actual':<10}{a.input_tokens:>12,}{a.cached_input_tokens:>10,}{a.output_tokens:>12,}"
-            f"{a.reasoning_tokens:>11,}{format_usd(a.cost):>14}",
+            (f"{'estimated':<10}{e.input_tokens:>12,}{e.cached_input_tokens:>10,}{e.output_tokens:>12,}"
+             f"{e.reasoning_tokens:>11,}{format_usd(e.cost):>14}"),
+            (f"{'actual':<10}{a.input_tokens:>12,}{a.cached_input_tokens:>10,}{a.output_tokens:>12,}"
+             f"{a.reasoning_tokens:>11,}{format_usd(a.cost):>14}"),
             f"actual - estimated: {format_usd(a.cost - e.cost)} over the {len(self.succeeded):,} succeeded requests",
         ]
         off = [r for r in self.most_off(5) if r.cost_error != 0]

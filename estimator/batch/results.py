@@ -256,7 +256,7 @@ def openai_usage(usage: Mapping[str, Any]) -> ResultUsage:
 def _openai(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord:
     cid = obj.get("custom_id")
     if not isinstance(cid, str):
-        raise ValueError('"custom_id" is not a string')
+        raise TypeError('"custom_id" is not a string')
     response = obj.get("response")
     error = obj.get("error")
     status = _get(response, "status_code")
@@ -308,7 +308,7 @@ def anthropic_usage(usage: Mapping[str, Any]) -> ResultUsage:
 def _anthropic(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord:
     cid = obj.get("custom_id")
     if not isinstance(cid, str):
-        raise ValueError('"custom_id" is not a string')
+        raise TypeError('"custom_id" is not a string')
     result = obj["result"]
     kind = result.get("type")
     if kind == "succeeded":
@@ -342,7 +342,7 @@ def google_usage(meta: Mapping[str, Any]) -> ResultUsage:
 def _google(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord:
     key = obj.get("key")
     if not isinstance(key, str):
-        raise ValueError('"key" is not a string')
+        raise TypeError('"key" is not a string')
     error = obj.get("error") or obj.get("status")
     response = obj.get("response")
     if isinstance(response, Mapping) and not error:
