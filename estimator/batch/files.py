@@ -653,9 +653,10 @@ class _Reader:
             self._model(n, str(body["model"]).removeprefix("models/"))
         request = _Request()
         system = body.get("systemInstruction", body.get("system_instruction"))
-        if system is not None:
-            if not isinstance(system, dict) or not self._gemini_parts(system.get("parts"), request):
-                self.issues.add(n, '"systemInstruction" must be a content object with a list of "parts"')
+        if system is not None and (
+            not isinstance(system, dict) or not self._gemini_parts(system.get("parts"), request)
+        ):
+            self.issues.add(n, '"systemInstruction" must be a content object with a list of "parts"')
         contents = body.get("contents")
         if not isinstance(contents, list) or not contents:
             self.issues.add(n, 'request needs "contents": a non-empty list of {"role"?, "parts"} objects')
