@@ -17,6 +17,7 @@ if _entry.is_command_line():  # Ctrl-C while the program starts: a message, not 
     _entry.startup_signals()
 
 from estimator.api import EstimateOptions, JobSize, count_tokens, estimate, plan, price, write_batch
+from estimator.batch import Reconciliation, reconcile
 from estimator.counting import CountOptions, OutputSpec, TokenProfile
 from estimator.errors import (
     DataError,
@@ -52,6 +53,7 @@ __all__ = [
     "PriceBook",
     "PricingError",
     "ReadOptions",
+    "Reconciliation",
     "TokenProfile",
     "TokenizerError",
     "UnknownModelError",
@@ -63,5 +65,6 @@ __all__ = [
     "load_pricebook",
     "plan",
     "price",
+    "reconcile",
     "write_batch",
 ]

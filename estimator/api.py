@@ -21,6 +21,7 @@ from typing import Any
 
 from estimator.batch.files import batch_request_format, read_batch_file
 from estimator.batch.logistics import FileLimits
+from estimator.batch.outputs import OutputProfile, interval_notes
 from estimator.batch.writer import BatchFileOptions, Manifest, format_for, prompt_token_counter, write_batch_files
 from estimator.batch.profile import profile_from_batch
 from estimator.counting.dataset import CountOptions, OutputSpec, TokenProfile, count_dataset
@@ -56,6 +57,9 @@ class EstimateOptions:
     output_price: Decimal | None = None
     dask: str | None = None
     tokenizer: Tokenizer | None = None
+    measured_output: OutputProfile | None = None
+    """Output lengths measured from a pilot's results (``estimator.batch.load_output_profile``):
+    the expected output per request is their mean, and the notes give the interval it implies."""
 
 
 def _is_path(source: object) -> bool:
@@ -93,6 +97,17 @@ def _rows_and_shape(
 
 
 def _output_spec(output_tokens: int | None, max_tokens: int | None, options: EstimateOptions) -> OutputSpec:
+    measured = options.measured_output
+    if measured is not None:
+        given = options.output if options.output is not None else OutputSpec(fixed=output_tokens)
+        if given.kind not in ("none", "max_tokens"):
+            raise UsageError(
+                f"give the output either as measured results or as {param('output_tokens')} (or another "
+                "output estimate), not both",
+                param="output_from",
+            )
+        cap = max_tokens if max_tokens is not None else given.max_tokens
+        return OutputSpec(fixed=measured.expected_per_request, max_tokens=cap)
     if options.output is None:
         return OutputSpec(fixed=output_tokens, max_tokens=max_tokens)
     if output_tokens is not None or max_tokens is not None:
@@ -143,7 +158,16 @@ def estimate(
     priced = resolve_price(book, model, as_of=day, input_per_mtok=opts.input_price,
                            output_per_mtok=opts.output_price)
     profile = _count(rows, priced, shape, output, opts)
-    return build_estimate(profile, priced, opts.modes)
+    return build_estimate(_with_measured_output(profile, priced, opts), priced, opts.modes)
+
+
+def _with_measured_output(profile: TokenProfile, priced: PricedModel, opts: EstimateOptions) -> TokenProfile:
+    if opts.measured_output is None:
+        return profile
+    from dataclasses import replace
+
+    notes = interval_notes(opts.measured_output, profile.rows, priced.price)
+    return replace(profile, notes=(*profile.notes, *notes))
 
 
 def _count(
@@ -175,7 +199,13 @@ def _estimate_batch_file(
                          path=str(path))
     priced = resolve_price(book, name, as_of=day, input_per_mtok=opts.input_price,
                            output_per_mtok=opts.output_price)
+    if opts.measured_output is not None:
+        if output_tokens is not None:
+            raise UsageError(f"give the output either as measured results or as {param('output_tokens')}, "
+                             "not both", param="output_from")
+        output_tokens = opts.measured_output.expected_per_request
     profile = profile_from_batch(report, model=priced.model, price=priced.price, output_per_request=output_tokens)
+    profile = _with_measured_output(profile, priced, opts)
     if report.model and priced.model.id != book.model(report.model).id:
         note = (f"priced as {priced.model.id}, but the file's requests name {report.model} "
                 "(tokens counted with that model's tokenizer)")

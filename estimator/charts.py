@@ -549,3 +549,28 @@ def routing_costs(
     fig.update_xaxes(title_text="Plan")
     fig.update_yaxes(title_text=cost_label, tickprefix="$", range=[0, top * 1.15 if top > 0 else 1])
     return fig
+
+
+# --------------------------------------------------------------------------
+# Reconcile
+# --------------------------------------------------------------------------
+
+
+def estimated_vs_actual(
+    points: Sequence[tuple[str, Number, Number]], *, title: str = "Estimated vs actual cost per request"
+) -> go.Figure:
+    """One dot per request (id, estimated cost, actual cost), with the line where they are equal."""
+    xs = [_f(e) or 0.0 for _, e, _ in points]
+    ys = [_f(a) or 0.0 for _, _, a in points]
+    top = max([*xs, *ys, 0.0])
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="actual = estimated",
+                             line=dict(color="#BAB0AC", dash="dash"), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(
+        x=xs, y=ys, mode="markers", name="request", marker=dict(color=colour("batch"), size=7),
+        text=[p[0] for p in points],
+        hovertemplate="%{text}<br>estimated $%{x:.6f}<br>actual $%{y:.6f}<extra></extra>",
+    ))
+    fig.update_layout(**{**LAYOUT, "hovermode": "closest"}, title=title,
+                      xaxis_title="estimated cost (USD)", yaxis_title="actual cost (USD)")
+    return fig

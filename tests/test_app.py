@@ -75,6 +75,7 @@ def test_every_tab_renders_without_a_file(app: AppTest) -> None:
         "Forecast",
         "Batch budgeter",
         "Pricing",
+        "Reconcile",
     ]
     assert not errors(app)
     assert any("Upload a file" in i.value for i in tab(app, "Estimate").info)

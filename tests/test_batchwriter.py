@@ -112,15 +112,28 @@ def test_embeddings_format(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("provider", "kind", "fmt"),
     [("openai", "chat", "openai-chat"), ("openai", "embedding", "openai-embeddings"),
-     ("anthropic", "chat", "anthropic")],
+     ("anthropic", "chat", "anthropic"), ("google", "chat", "gemini")],
 )
 def test_format_for(provider: str, kind: str, fmt: str) -> None:
     assert format_for(provider, kind) == fmt
 
 
 def test_format_for_unsupported_provider() -> None:
-    with pytest.raises(UsageError, match="google"):
-        format_for("google")
+    with pytest.raises(UsageError, match="mistral"):
+        format_for("mistral")
+
+
+def test_gemini_batch_file_is_written_and_validates(tmp_path: Path) -> None:
+    from estimator.batch import read_batch_file
+
+    m = write_batch_files(batches({"text": ["first", "second"]}), prefix=tmp_path / "g",
+                          shape=RequestShape(column="text", system="Be brief."), model="gemini-2.5-flash",
+                          fmt="gemini", max_tokens=64, limits=FileLimits())
+    report = read_batch_file(m.files[0].path)
+    assert report.ok and report.provider == "google" and report.requests == 2
+    assert report.max_output_tokens == 128
+    first = json.loads(m.files[0].path.read_bytes().splitlines()[0])
+    assert first["request"]["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
 
 
 # --------------------------------------------------------------------------

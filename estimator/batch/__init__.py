@@ -11,7 +11,10 @@ from estimator.batch.logistics import (
     plan_measured,
     plan_uniform,
 )
+from estimator.batch.outputs import OutputProfile, interval_notes, load_output_profile, output_profile_from_results
 from estimator.batch.profile import profile_from_batch
+from estimator.batch.reconciliation import Failure, Reconciliation, RequestComparison, RetryPlan, TokenTotals, reconcile
+from estimator.batch.results import ResultRecord, ResultUsage, read_results
 from estimator.batch.writer import (
     DEFAULT_CHARS_PER_TOKEN,
     BatchFileOptions,
@@ -24,6 +27,19 @@ from estimator.batch.writer import (
 )
 
 __all__ = [
+    "Failure",
+    "OutputProfile",
+    "Reconciliation",
+    "RequestComparison",
+    "ResultRecord",
+    "ResultUsage",
+    "RetryPlan",
+    "TokenTotals",
+    "interval_notes",
+    "load_output_profile",
+    "output_profile_from_results",
+    "read_results",
+    "reconcile",
     "DEFAULT_CHARS_PER_TOKEN",
     "DEFAULT_TYPICAL_WAVE_HOURS",
     "BatchFileOptions",

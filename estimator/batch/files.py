@@ -7,6 +7,12 @@ Two formats, both JSON Lines, one request per line:
   ``/v1/responses``. One model and one endpoint per file.
 * Anthropic Message Batches: ``{"custom_id", "params": {"model",
   "max_tokens", "messages", "system"?}}``.
+* Gemini Batch API input file: ``{"key", "request": {"contents",
+  "systemInstruction"?, "generationConfig"?: {"maxOutputTokens"}}}``, one
+  ``GenerateContentRequest`` per line with a user-defined ``key``
+  (https://ai.google.dev/gemini-api/docs/batch-api, "Input file"). The model
+  is chosen when the batch is created, not in the file, so the report names
+  none unless a request carries ``"model"``.
 
 ``read_batch_file`` reads the whole file once, collects every problem it
 finds (each with its line number; the first ``MAX_ISSUES`` are kept and the
@@ -22,9 +28,12 @@ rest counted) and counts each request's input tokens as it would be billed:
   ``instructions`` as a system message; the chat framing is an approximation;
 * Anthropic: message text plus ``system``, with the approximate Claude
   tokenizer (``approx:anthropic``): the count is an estimate and says so.
+* Gemini: the text parts of ``contents`` and ``systemInstruction``, with the
+  approximate Gemini tokenizer (``approx:gemini``), labelled approximate.
 
 The output upper bound of a request is its ``max_tokens`` /
-``max_completion_tokens`` / ``max_output_tokens`` (times ``n`` for chat);
+``max_completion_tokens`` / ``max_output_tokens`` (times ``n`` for chat) /
+Gemini's ``generationConfig.maxOutputTokens`` (times ``candidateCount``);
 ``BatchFileReport.max_output_tokens`` is their sum, or None when some request
 sets none (the caller then needs an output estimate). Embeddings have no
 output tokens.
@@ -57,7 +66,7 @@ __all__ = [
     "read_batch_file",
 ]
 
-Provider = Literal["openai", "anthropic"]
+Provider = Literal["openai", "anthropic", "google"]
 
 OPENAI_ENDPOINTS = {
     "/v1/chat/completions": "chat",
@@ -68,6 +77,8 @@ DEFAULT_LIMITS: Mapping[str, tuple[int, int]] = {
     # (requests per file, bytes per file), as published; the pricing tables override these.
     "openai": (50_000, 209_715_200),
     "anthropic": (100_000, 268_435_456),
+    # Gemini publishes no request count per file; 2 GB is the Files API's per-file maximum.
+    "google": (1_000_000_000, 2_147_483_648),
 }
 MAX_ISSUES = 50
 """Problems kept in a report; the rest are counted in ``issues_not_shown``."""
@@ -175,7 +186,7 @@ def _first_object(path: Path) -> Any:
 
 
 def detect_batch_format(path: str | Path) -> Provider | None:
-    """``"openai"`` or ``"anthropic"`` from the first request of the file, or None."""
+    """``"openai"``, ``"anthropic"`` or ``"google"`` from the first request of the file, or None."""
     obj = _first_object(Path(path))
     if not isinstance(obj, dict):
         return None
@@ -195,6 +206,8 @@ def _provider_by_keys(obj: Any) -> Provider | None:
         return None
     if isinstance(obj.get("params"), dict):
         return "anthropic"
+    if "key" in obj and "request" in obj:
+        return "google"
     if "body" in obj or "url" in obj or "method" in obj:
         return "openai"
     return None
@@ -290,13 +303,15 @@ def read_batch_file(path: str | Path, *, provider: Provider | None = None, price
         if provider is None:
             raise DataError(
                 f"{path}: not a batch request file: the first line is neither an OpenAI batch request "
-                '({"custom_id", "method", "url", "body"}) nor an Anthropic one ({"custom_id", "params"}). '
+                '({"custom_id", "method", "url", "body"}), an Anthropic one ({"custom_id", "params"}) '
+                'nor a Gemini one ({"key", "request"}). '
                 f"Name the provider with {param('provider')} if the first line is damaged.",
                 path=str(path),
                 line=1,
             )
-    elif provider not in ("openai", "anthropic"):
-        raise UsageError(f"unknown batch provider {provider!r}; use 'openai' or 'anthropic'")
+    elif provider not in ("openai", "anthropic", "google"):
+        raise UsageError(f"unknown batch provider {provider!r}; use 'openai', 'anthropic' or 'google'",
+                         param="provider")
     return _Reader(path, provider, prices).read()
 
 
@@ -353,7 +368,12 @@ class _Reader:
                 self.issues.add(n, f"a JSON {_kind(obj)} where a request object {{...}} was expected")
                 continue
             self.requests += 1
-            request = self._openai(n, obj) if self.provider == "openai" else self._anthropic(n, obj)
+            if self.provider == "openai":
+                request = self._openai(n, obj)
+            elif self.provider == "google":
+                request = self._gemini(n, obj)
+            else:
+                request = self._anthropic(n, obj)
             self.pending.append(request)  # None (unusable) keeps its place with 0 tokens
             if len(self.pending) >= _COUNT_EVERY:
                 self._count()
@@ -402,6 +422,9 @@ class _Reader:
         if self.provider == "anthropic":
             self.tokenizer = get_tokenizer("approx:anthropic")
             return self.tokenizer
+        if self.provider == "google":
+            self.tokenizer = get_tokenizer("approx:gemini")
+            return self.tokenizer
         model = self.models.most_common(1)[0][0] if self.models else None
         try:
             if model is None:
@@ -417,20 +440,20 @@ class _Reader:
 
     # -- common checks -------------------------------------------------------
 
-    def _custom_id(self, n: int, obj: Mapping[str, Any]) -> None:
-        cid = obj.get("custom_id")
+    def _custom_id(self, n: int, obj: Mapping[str, Any], name: str = "custom_id") -> None:
+        cid = obj.get(name)
         if cid is None:
-            self.issues.add(n, 'missing "custom_id"; every request needs a unique id to match its result')
+            self.issues.add(n, f'missing "{name}"; every request needs a unique id to match its result')
             return
         if not isinstance(cid, str) or not cid:
-            self.issues.add(n, f'"custom_id" must be a non-empty string, not {json.dumps(cid)}')
+            self.issues.add(n, f'"{name}" must be a non-empty string, not {json.dumps(cid)}')
             return
         if self.provider == "anthropic" and not ANTHROPIC_CUSTOM_ID.match(cid):
             self.issues.add(n, f'"custom_id" {cid!r} must be 1-64 letters, digits, "-" or "_"')
         first = self.ids.get(cid)
         if first is not None:
             self.issues.add(
-                n, f"duplicate custom_id {cid!r}: already used on line {first} (lines {first} and {n})"
+                n, f"duplicate {name} {cid!r}: already used on line {first} (lines {first} and {n})"
             )
         else:
             self.ids[cid] = n
@@ -661,6 +684,62 @@ class _Reader:
             request.texts.append(text)
         return request
 
+    # -- Gemini --------------------------------------------------------------
+
+    def _gemini(self, n: int, obj: Mapping[str, Any]) -> _Request | None:
+        self._custom_id(n, obj, "key")
+        extra = sorted(set(obj) - {"key", "request"})
+        if extra:
+            self.issues.add(n, f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to key and request")
+        body = obj.get("request")
+        if not isinstance(body, dict):
+            self.issues.add(n, '"request" must be a GenerateContentRequest object with "contents"')
+            return None
+        if "model" in body:
+            self._model(n, str(body["model"]).removeprefix("models/"))
+        request = _Request()
+        system = body.get("systemInstruction", body.get("system_instruction"))
+        if system is not None and (
+            not isinstance(system, dict) or not self._gemini_parts(system.get("parts"), request)
+        ):
+            self.issues.add(n, '"systemInstruction" must be a content object with a list of "parts"')
+        contents = body.get("contents")
+        if not isinstance(contents, list) or not contents:
+            self.issues.add(n, 'request needs "contents": a non-empty list of {"role"?, "parts"} objects')
+            return None
+        for i, content in enumerate(contents, start=1):
+            if not isinstance(content, dict) or not self._gemini_parts(content.get("parts"), request):
+                self.issues.add(n, f'content {i} must be an object with a non-empty list of "parts"')
+                return None
+            if content.get("role", "user") not in ("user", "model"):
+                self.issues.add(n, f'content {i}: "role" must be "user" or "model"')
+        config = body.get("generationConfig", body.get("generation_config")) or {}
+        if not isinstance(config, dict):
+            self.issues.add(n, '"generationConfig" must be an object')
+            return request
+        cap, valid = _cap(config, ("maxOutputTokens", "max_output_tokens"))
+        if not valid:
+            self.issues.add(n, "generationConfig.maxOutputTokens must be a positive integer")
+        given: Any = config.get("candidateCount", config.get("candidate_count", 1))
+        choices: int = given if _is_int(given) and given >= 1 else 1
+        if choices != given:
+            self.issues.add(n, f'"candidateCount" must be a positive integer, not {json.dumps(given)}')
+        request.max_output = None if cap is None else cap * choices
+        return request
+
+    @staticmethod
+    def _gemini_parts(parts: Any, request: _Request) -> bool:
+        if not isinstance(parts, list) or not parts:
+            return False
+        for part in parts:
+            if not isinstance(part, dict):
+                return False
+            if isinstance(part.get("text"), str):
+                request.texts.append(part["text"])
+            else:
+                request.unmetered.add(str(next(iter(part), "unknown")))
+        return True
+
     # -- the report ----------------------------------------------------------
 
     def _report(self, size: int) -> BatchFileReport:
@@ -681,7 +760,7 @@ class _Reader:
         if len(self.models) > 1:
             first_model = next(iter(self.model_lines))
             others = [m for m in self.model_lines if m != first_model]
-            if self.provider == "openai":
+            if self.provider != "anthropic":
                 for other in others:
                     lines = self.model_lines[other]
                     shown = ", ".join(map(str, lines[:5])) + (

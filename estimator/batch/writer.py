@@ -7,6 +7,9 @@ Formats (one JSON object per line):
 * ``openai-embeddings``: the same with ``"url": "/v1/embeddings"`` and
   ``"body": {"model", "input"}``
 * ``anthropic``: ``{"custom_id", "params": {"model", "max_tokens", "messages", "system"?}}``
+* ``gemini``: ``{"key", "request": {"contents", "systemInstruction"?, "generationConfig"?:
+  {"maxOutputTokens"}}}`` (https://ai.google.dev/gemini-api/docs/batch-api, "Input file"; the model is
+  named when the batch is created)
 
 A request's ``custom_id`` is the row's value in an id column (it must be
 unique) or ``row-000123-<8 hex>``: the row number and the first 8 hex digits
@@ -40,7 +43,7 @@ from estimator.errors import DataError, UsageError, param
 from estimator.batch.logistics import FileLimits, FileSplitter
 from estimator.counting.prompts import RequestShape, build_messages, check_columns, render_texts
 
-FORMATS = ("openai-chat", "openai-embeddings", "anthropic")
+FORMATS = ("openai-chat", "openai-embeddings", "anthropic", "gemini")
 URLS = {"openai-chat": "/v1/chat/completions", "openai-embeddings": "/v1/embeddings"}
 DEFAULT_CHARS_PER_TOKEN = Decimal(4)
 """For size estimates without data: about 4 characters of English text per token (OpenAI's rule of thumb)."""
@@ -66,8 +69,13 @@ def format_for(provider: str, kind: str = "chat") -> str:
         if kind == "embedding":
             raise UsageError("Anthropic has no embedding models to batch")
         return "anthropic"
+    if provider == "google":
+        if kind == "embedding":
+            raise UsageError("Gemini embedding models have no batch file format here")
+        return "gemini"
     raise UsageError(
-        f"no batch file format for provider {provider!r}: batch files can be written for openai and anthropic models"
+        f"no batch file format for provider {provider!r}: batch files can be written for openai, anthropic and "
+        "google models"
     )
 
 
@@ -98,6 +106,13 @@ def request_record(
         if shape.system:
             params["system"] = shape.system
         return {"custom_id": custom_id, "params": params}
+    if fmt == "gemini":
+        request: dict[str, Any] = {"contents": [{"role": "user", "parts": [{"text": text}]}]}
+        if shape.system:
+            request["systemInstruction"] = {"parts": [{"text": shape.system}]}
+        if max_tokens is not None:
+            request["generationConfig"] = {"maxOutputTokens": max_tokens}
+        return {"key": custom_id, "request": request}
     raise UsageError(f"unknown batch format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 

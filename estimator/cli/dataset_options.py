@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from .. import CountOptions, EstimateOptions, ModeParams, OutputSpec, UsageError
+from ..batch import load_output_profile
 from ..counting import Progress, RequestShape
 from ..reading import FORMATS, ReadOptions
 from .base import decimal_option
@@ -156,6 +157,7 @@ def estimate_options_from(
         input_price=decimal_option(kw.get("input_price"), "--input-price"),
         output_price=decimal_option(kw.get("output_price"), "--output-price"),
         dask=kw.get("dask_scheduler"),
+        measured_output=load_output_profile(kw["output_from"]) if kw.get("output_from") else None,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -113,20 +113,18 @@ def inspect_command(
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=str))
 @click.option(
     "--provider",
-    type=click.Choice(["openai", "anthropic"]),
+    type=click.Choice(["openai", "anthropic", "google"]),
     help="The file's format (default: detected from the first line).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def validate_batch(file: str, provider: str | None, as_json: bool) -> None:
-    """Check a batch request file (OpenAI Batch API or Anthropic Message Batches) before it is sent.
+    """Check a batch request file (OpenAI Batch API, Anthropic Message Batches or Gemini Batch API) before it is sent.
 
     Prints the model, requests and bytes against the provider's per-file
     limits, input tokens, the output upper bound, and every problem with its
     line. Exits 0 if the file is valid, 1 if not.
     """
-    report = read_batch_file(
-        file, provider="openai" if provider == "openai" else "anthropic" if provider else None
-    )
+    report = read_batch_file(file, provider=_PROVIDERS.get(provider or ""))
     if as_json:
         echo_json(report.to_dict())
     else:
@@ -135,8 +133,12 @@ def validate_batch(file: str, provider: str | None, as_json: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
+_PROVIDERS: dict[str, Literal["openai", "anthropic", "google"]] = {
+    "openai": "openai", "anthropic": "anthropic", "google": "google"}
+
+
 def _print_report(r: BatchFileReport) -> None:
-    names = {"openai": "OpenAI Batch API", "anthropic": "Anthropic Message Batches"}
+    names = {"openai": "OpenAI Batch API", "anthropic": "Anthropic Message Batches", "google": "Gemini Batch API"}
     click.echo(f"file:        {r.path}")
     click.echo(f"format:      {names[r.provider]}" + (f", {r.url}" if r.url else ""))
     models = (

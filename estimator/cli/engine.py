@@ -96,6 +96,9 @@ def price_from(book: PriceBook, model: str, kw: dict[str, Any]) -> PricedModel:
               "(required, except for a batch request file, which names its model).")
 @pricing_options
 @mode_options
+@click.option("--output-from", "output_from", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="Expected output measured by a pilot run: a batch result file, or the file saved by "
+                   "'reconcile --save-outputs'.")
 @click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
 def estimate(**kw: Any) -> None:
     """Compare what FILE costs as standard, streaming with early exit, and batch requests.

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import batchplan, estimate, exercise, forecast, pricing, timevalue
+from . import batchplan, estimate, exercise, forecast, pricing, reconcile, timevalue
 from .common import guarded, sidebar_settings
 
-TABS = ("Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter", "Pricing")
+TABS = ("Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter", "Pricing", "Reconcile")
 
 
 def main() -> None:
@@ -38,3 +38,5 @@ def main() -> None:
             exercise.render(settings)
         with tabs[5], guarded("showing the price tables"):
             pricing.render(settings)
+        with tabs[6], guarded("reconciling the batch"):
+            reconcile.render(settings)

@@ -1,0 +1,639 @@
+"""Close the loop on a finished batch: what ran, what it cost, what to send again.
+
+``reconcile(requests, results, errors)`` joins a batch request file with the
+provider's result and error files on ``custom_id`` (Gemini: ``key``), then
+
+* classifies every request: succeeded, failed (by reason, retryable or not),
+  expired, canceled, or missing from every file; result lines whose id was
+  never requested are listed as unknown;
+* prices what was billed, from the usage the provider reported, at the price
+  entry in force on the day of the run and at batch rates (``mode="batch"``),
+  or standard rates for ``mode="standard"``. Per request, with the rates of
+  the long-context tier its input falls in:
+
+  - OpenAI: ``cached_tokens`` are part of ``prompt_tokens`` and bill at the
+    cached-input rate, the rest at the input rate; ``reasoning_tokens`` are
+    part of ``completion_tokens`` and bill as output
+    (https://platform.openai.com/docs/guides/prompt-caching,
+    https://platform.openai.com/docs/guides/reasoning);
+  - Anthropic: ``input_tokens`` (uncached) at the input rate, cache reads at
+    the cache-hit rate (0.1x input), 5-minute cache writes at 1.25x input,
+    1-hour cache writes at 2x input; the batch discount applies to all of
+    them (https://docs.anthropic.com/en/docs/about-claude/pricing, "Prompt
+    caching" and "Batch processing");
+  - Gemini: ``cachedContentTokenCount`` is part of ``promptTokenCount`` and
+    bills at the cached rate, the rest at the input rate;
+    ``thoughtsTokenCount`` bills as output on top of ``candidatesTokenCount``
+    (https://ai.google.dev/gemini-api/docs/pricing);
+  - failed, expired and canceled requests bill nothing (OpenAI: "you will
+    only be charged for tokens consumed from any completed requests",
+    https://platform.openai.com/docs/guides/batch; Anthropic: expired and
+    canceled requests are not billed, batch-processing page).
+
+* compares that with the estimate of exactly the succeeded requests: input
+  counted as ``read_batch_file`` counts it, output from ``output_tokens`` (per
+  request, capped by its ``max_tokens``) or the caps (the worst case);
+* selects the requests to send again (retryable failures, expired, canceled,
+  missing), and with ``retry_to`` writes them, byte for byte, into files
+  split under the provider's limits, atomically, and validates them;
+* measures output lengths for the next estimate (``OutputProfile``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from estimator.batch.files import BatchFileReport, read_batch_file
+from estimator.batch.outputs import OutputProfile, output_profile
+from estimator.batch.results import ResultRecord, ResultUsage, describe_provider, read_results
+from estimator.errors import DataError, EstimatorError, UsageError, param
+from estimator.modes import _batch_rates, _Rates, _standard_rates
+from estimator.money import ZERO, format_usd
+from estimator.pricing.book import Model, Price, PriceBook, Tier, load_pricebook
+
+__all__ = ["Failure", "Reconciliation", "RequestComparison", "RetryPlan", "TokenTotals", "reconcile"]
+
+Mode = Literal["batch", "standard"]
+MILLION = Decimal(1_000_000)
+MOST_OFF = 10
+
+
+@dataclass(frozen=True)
+class TokenTotals:
+    requests: int
+    input_tokens: int
+    cached_input_tokens: int
+    cache_write_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    cost: Decimal
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "input_tokens": self.input_tokens,
+            "cached_input_tokens": self.cached_input_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "output_tokens": self.output_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "cost": _money(self.cost),
+        }
+
+
+@dataclass(frozen=True)
+class RequestComparison:
+    """One succeeded request: the estimate against what was billed."""
+
+    id: str
+    line: int
+    estimated_input: int
+    actual_input: int
+    estimated_output: int
+    actual_output: int
+    estimated_cost: Decimal
+    actual_cost: Decimal
+
+    @property
+    def cost_error(self) -> Decimal:
+        return self.actual_cost - self.estimated_cost
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "line": self.line,
+            "estimated_input_tokens": self.estimated_input,
+            "actual_input_tokens": self.actual_input,
+            "estimated_output_tokens": self.estimated_output,
+            "actual_output_tokens": self.actual_output,
+            "estimated_cost": _money(self.estimated_cost),
+            "actual_cost": _money(self.actual_cost),
+            "cost_error": _money(self.cost_error),
+        }
+
+
+@dataclass(frozen=True)
+class Failure:
+    id: str
+    line: int  # the request's line in the request file
+    reason: str
+    message: str | None
+    retryable: bool
+    result_path: str
+    result_line: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "line": self.line, "reason": self.reason, "message": self.message,
+                "retryable": self.retryable, "result_file": self.result_path, "result_line": self.result_line}
+
+
+@dataclass(frozen=True)
+class RetryPlan:
+    """The requests to send again, what they should cost, and where they were written."""
+
+    ids: tuple[str, ...]
+    estimated_cost: Decimal
+    estimated_input_tokens: int
+    estimated_output_tokens: int
+    files: tuple[Path, ...] = ()
+    valid: bool | None = None  # whether every written file passed validation; None if none written
+    issues: tuple[str, ...] = ()
+
+    @property
+    def requests(self) -> int:
+        return len(self.ids)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "path": str(self.files[0]) if len(self.files) == 1 else None,
+            "files": [str(p) for p in self.files],
+            "cost": _money(self.estimated_cost),
+            "input_tokens": self.estimated_input_tokens,
+            "output_tokens": self.estimated_output_tokens,
+            "valid": self.valid,
+            "issues": list(self.issues),
+            "ids": list(self.ids),
+        }
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    requests_path: Path
+    result_paths: tuple[Path, ...]
+    provider: str
+    model: str
+    price: Price
+    mode: Mode
+    as_of: dt.date
+    requests: int
+    succeeded: tuple[str, ...]
+    failed: tuple[Failure, ...]
+    expired: tuple[str, ...]
+    canceled: tuple[str, ...]
+    missing: tuple[str, ...]
+    unknown_ids: tuple[str, ...]
+    actual: TokenTotals
+    estimated: TokenTotals
+    per_request: tuple[RequestComparison, ...]
+    retry: RetryPlan
+    outputs: OutputProfile | None
+    notes: tuple[str, ...] = ()
+    unreadable: tuple[str, ...] = ()  # result lines that could not be read
+    duplicate_results: tuple[str, ...] = ()
+
+    @property
+    def failed_by_reason(self) -> dict[str, int]:
+        return dict(Counter(f.reason for f in self.failed).most_common())
+
+    @property
+    def not_retried(self) -> tuple[Failure, ...]:
+        return tuple(f for f in self.failed if not f.retryable)
+
+    def most_off(self, k: int = MOST_OFF) -> list[RequestComparison]:
+        return sorted(self.per_request, key=lambda r: (-abs(r.cost_error), r.line))[:k]
+
+    def error_distribution(self) -> dict[str, Any]:
+        """Percentiles of actual - estimated per request: output tokens and cost."""
+        outs = sorted(r.actual_output - r.estimated_output for r in self.per_request)
+        ins = sorted(r.actual_input - r.estimated_input for r in self.per_request)
+        costs = sorted(r.cost_error for r in self.per_request)
+
+        def pct(values: Sequence[Any], q: int) -> Any:
+            return values[min(len(values) - 1, max(0, math.ceil(q * len(values) / 100) - 1))] if values else 0
+
+        return {
+            "input_tokens": {"p5": pct(ins, 5), "p50": pct(ins, 50), "p95": pct(ins, 95)},
+            "output_tokens": {"p5": pct(outs, 5), "p50": pct(outs, 50), "p95": pct(outs, 95)},
+            "cost": {"p5": _money(pct(costs, 5)), "p50": _money(pct(costs, 50)), "p95": _money(pct(costs, 95))},
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requests_file": str(self.requests_path),
+            "result_files": [str(p) for p in self.result_paths],
+            "provider": self.provider,
+            "model": self.model,
+            "mode": self.mode,
+            "as_of": self.as_of.isoformat(),
+            "price": {"effective_from": self.price.effective_from.isoformat(), "source": self.price.source},
+            "requests": self.requests,
+            "succeeded": len(self.succeeded),
+            "failed": len(self.failed),
+            "failed_by_reason": self.failed_by_reason,
+            "failures": [f.to_json() for f in self.failed],
+            "not_retried": [f.to_json() for f in self.not_retried],
+            "expired": len(self.expired),
+            "canceled": len(self.canceled),
+            "missing": len(self.missing),
+            "missing_ids": list(self.missing),
+            "expired_ids": list(self.expired),
+            "canceled_ids": list(self.canceled),
+            "unknown_ids": list(self.unknown_ids),
+            "duplicate_results": list(self.duplicate_results),
+            "unreadable_lines": list(self.unreadable),
+            "actual": self.actual.to_json(),
+            "estimated": self.estimated.to_json(),
+            "difference": {"cost": _money(self.actual.cost - self.estimated.cost),
+                           "input_tokens": self.actual.input_tokens - self.estimated.input_tokens,
+                           "output_tokens": self.actual.output_tokens - self.estimated.output_tokens},
+            "error_distribution": self.error_distribution(),
+            "most_off": [r.to_json() for r in self.most_off()],
+            "per_request": [r.to_json() for r in self.per_request],
+            "retry": self.retry.to_json(),
+            "outputs": self.outputs.to_json() if self.outputs else None,
+            "notes": list(self.notes),
+        }
+
+    def to_text(self) -> str:
+        a, e = self.actual, self.estimated
+        lines = [
+            (f"{self.requests_path}: {self.requests:,} requests, {describe_provider(self.provider)} batch, "
+             f"model {self.model}, {self.mode} prices from {self.price.effective_from} (as of {self.as_of})"),
+            (f"succeeded {len(self.succeeded):,}  failed {len(self.failed):,}  expired {len(self.expired):,}  "
+             f"canceled {len(self.canceled):,}  missing {len(self.missing):,}  unknown ids {len(self.unknown_ids):,}"),
+        ]
+        if self.failed:
+            lines.append("failed by reason: " + ", ".join(f"{k} {v:,}" for k, v in self.failed_by_reason.items()))
+        lines += [
+            "",
+            f"{'':<10}{'input tok':>12}{'cached':>10}{'output tok':>12}{'reasoning':>11}{'cost':>14}",
+            (f"{'estimated':<10}{e.input_tokens:>12,}{e.cached_input_tokens:>10,}{e.output_tokens:>12,}"
+             f"{e.reasoning_tokens:>11,}{format_usd(e.cost):>14}"),
+            (f"{'actual':<10}{a.input_tokens:>12,}{a.cached_input_tokens:>10,}{a.output_tokens:>12,}"
+             f"{a.reasoning_tokens:>11,}{format_usd(a.cost):>14}"),
+            f"actual - estimated: {format_usd(a.cost - e.cost)} over the {len(self.succeeded):,} succeeded requests",
+        ]
+        off = [r for r in self.most_off(5) if r.cost_error != 0]
+        if off:
+            lines.append("most off (actual - estimated):")
+            lines += [f"  {r.id} (line {r.line}): output {r.estimated_output:,} -> {r.actual_output:,} tokens, "
+                      f"{format_usd(r.cost_error)}" for r in off]
+        for f in self.not_retried:
+            lines.append(f"not retried: {f.id} (line {f.line}): {f.reason}: {f.message or ''}".rstrip(": "))
+        r = self.retry
+        if r.requests:
+            where = ", ".join(str(p) for p in r.files) if r.files else "not written"
+            lines.append(f"retry: {r.requests:,} requests, about {format_usd(r.estimated_cost)}; file: {where}"
+                         + ("" if r.valid is None else " (valid)" if r.valid else " (INVALID)"))
+        else:
+            lines.append("retry: nothing to send again")
+        if self.outputs:
+            lines.append(self.outputs.describe())
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def _money(value: Decimal) -> str:
+    return format(value.normalize() if value == 0 else value, "f")
+
+
+# --------------------------------------------------------------------------
+# Prices
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Bill:
+    """Rates of one request: by its tier and the mode, USD per million tokens."""
+
+    rates: _Rates
+    cache_write_1h: Decimal
+
+
+def _source(price: Price, input_tokens: int) -> Price | Tier:
+    chosen: Price | Tier = price
+    for tier in sorted(price.tiers, key=lambda t: t.above_input_tokens):
+        if input_tokens > tier.above_input_tokens:
+            chosen = tier
+    return chosen
+
+
+def _bill(price: Price, input_tokens: int, mode: Mode) -> _Bill:
+    src = _source(price, input_tokens)
+    std = _standard_rates(src)
+    # Anthropic: 1-hour cache writes are 2x the base input price where the table lists no price.
+    one_hour = getattr(src, "cache_write_1h_per_mtok", None) or 2 * src.input_per_mtok
+    if mode == "standard":
+        return _Bill(std, one_hour)
+    rates = _batch_rates(src, price)
+    # A cache read never costs more than the same token uncached (an entry without a cached price
+    # and a "cache-only" rule would otherwise price it above the batch input rate).
+    rates = replace(rates, cached_input=min(rates.cached_input, rates.input))
+    rule = price.batch_rule
+    if rule is not None and rule.cached_input == "batch-only":
+        one_hour = rates.input
+    elif rule is not None and rule.cached_input == "stack":
+        one_hour *= rule.discount_multiplier
+    return _Bill(rates, one_hour)
+
+
+def _actual_classes(u: ResultUsage, bill: _Bill) -> list[tuple[Decimal, int]]:
+    r = bill.rates
+    return [(r.input, u.uncached_input_tokens), (r.cached_input, u.cached_input_tokens),
+            (r.cache_write, u.cache_write_tokens), (bill.cache_write_1h, u.cache_write_1h_tokens),
+            (r.output, u.output_tokens)]
+
+
+def _cost(classes: Iterable[tuple[Decimal, int]]) -> Decimal:
+    return sum((Decimal(tokens) * rate / MILLION for rate, tokens in classes if tokens), ZERO)
+
+
+class _Ledger:
+    """Tokens summed by rate, multiplied once at the end."""
+
+    def __init__(self) -> None:
+        self.tokens: Counter[Decimal] = Counter()
+
+    def add(self, classes: Iterable[tuple[Decimal, int]]) -> None:
+        for rate, tokens in classes:
+            self.tokens[rate] += tokens
+
+    def cost(self) -> Decimal:
+        return _cost(self.tokens.items())
+
+
+# --------------------------------------------------------------------------
+# The request file, line by line
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Request:
+    id: str
+    line: int
+    raw: bytes
+    index: int  # position among the file's requests (as in BatchFileReport.per_request_input)
+
+
+def _request_lines(path: Path, provider: str) -> dict[str, _Request]:
+    key = "key" if provider == "google" else "custom_id"
+    out: dict[str, _Request] = {}
+    index = 0
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, start=1):
+            text = raw[3:] if n == 1 and raw.startswith(codecs.BOM_UTF8) else raw
+            if not text.strip():
+                continue
+            obj = json.loads(text)
+            if not isinstance(obj, dict):
+                continue
+            cid = obj.get(key)
+            if isinstance(cid, str):
+                out[cid] = _Request(cid, n, text if text.endswith(b"\n") else text + b"\n", index)
+            index += 1
+    return out
+
+
+# --------------------------------------------------------------------------
+# Reconcile
+# --------------------------------------------------------------------------
+
+
+def _resolve_model(book: PriceBook, model: str | None, report: BatchFileReport,
+                   records: Sequence[ResultRecord]) -> Model:
+    if model:
+        return book.model(model)
+    if report.model:
+        return book.model(report.model)
+    seen = Counter(r.model for r in records if r.model)
+    for name, _ in seen.most_common():
+        try:
+            return book.model(name)
+        except EstimatorError:  # a snapshot name the price book does not know: try the next one
+            continue
+    raise UsageError(
+        f"{report.path}: the request file names no model and the results name none that is priced; "
+        f"give one with {param('model')}",
+        param="model",
+    )
+
+
+def reconcile(
+    requests: str | Path,
+    results: str | Path | Sequence[str | Path],
+    errors: str | Path | None = None,
+    *,
+    model: str | None = None,
+    as_of: dt.date | None = None,
+    mode: Mode = "batch",
+    output_tokens: int | None = None,
+    retry_to: str | Path | None = None,
+    book: PriceBook | None = None,
+) -> Reconciliation:
+    """Join a batch's request file with its result (and error) files; see the module docstring."""
+    if mode not in ("batch", "standard"):
+        raise UsageError(f"mode must be 'batch' or 'standard', not {mode!r}", param="mode")
+    if output_tokens is not None and output_tokens < 0:
+        raise UsageError(f"{param('output_tokens')} must be >= 0", param="output_tokens")
+    from estimator.batch.profile import require_valid
+
+    req_path = Path(requests)
+    report = read_batch_file(req_path)
+    require_valid(report)
+    paths = [Path(results)] if isinstance(results, (str, Path)) else [Path(p) for p in results]
+    if errors is not None:
+        paths.append(Path(errors))
+    result_files = [read_results(p) for p in paths]
+    for rf in result_files:
+        if rf.records and rf.provider != report.provider:
+            raise DataError(
+                f"{rf.path}: {describe_provider(rf.provider)} results do not belong to the "
+                f"{describe_provider(report.provider)} request file {req_path}",
+                path=str(rf.path),
+            )
+    lines = _request_lines(req_path, report.provider)
+    records = [r for rf in result_files for r in rf.records]
+    book = book or load_pricebook()
+    chosen = _resolve_model(book, model, report, records)
+    notes: list[str] = []
+    if as_of is None:
+        days = sorted({r.created for r in records if r.created is not None})
+        if days:
+            as_of = days[0]
+            notes.append(f"priced as of {as_of}, the day the first response was created")
+        else:
+            as_of = dt.date.today()
+            notes.append(f"priced as of today ({as_of}): the results carry no date; give the run's date "
+                         f"with {param('as_of')}")
+    price = chosen.price_on(as_of)
+    if price.cached_input_per_mtok is None and any(r.usage and r.usage.cached_input_tokens for r in records):
+        notes.append(f"the {chosen.id} price entry lists no cached-input price: cached tokens are priced "
+                     "as uncached input")
+    if mode == "batch" and price.batch_rule is None and price.batch_input_per_mtok is None:
+        raise UsageError(f"{chosen.id} has no batch price; use {param('mode')} standard", param="mode")
+
+    # Join: one outcome per requested id; a success wins over a failure of the same id.
+    rank = {"succeeded": 0, "failed": 1, "expired": 2, "canceled": 3}
+    by_id: dict[str, ResultRecord] = {}
+    unknown: list[str] = []
+    duplicates: list[str] = []
+    for r in records:
+        if r.id not in lines:
+            unknown.append(r.id)
+            continue
+        old = by_id.get(r.id)
+        if old is not None:
+            duplicates.append(r.id)
+            if rank[r.outcome] >= rank[old.outcome]:
+                continue
+        by_id[r.id] = r
+    order = sorted(lines.values(), key=lambda q: q.line)
+    caps = report.per_request_max_output
+    embedding = chosen.kind == "embedding" or report.url == "/v1/embeddings"
+
+    def estimated_output(q: _Request) -> int:
+        if embedding:
+            return 0
+        cap = caps[q.index] if q.index < len(caps) else None
+        if output_tokens is not None:
+            return output_tokens if cap is None else min(output_tokens, cap)
+        return cap or 0
+
+    if not embedding and output_tokens is None:
+        if report.requests_without_max_tokens:
+            notes.append("estimated output is 0 for requests without max_tokens: give "
+                         f"{param('output_tokens')} for the estimate the batch was planned with")
+        else:
+            notes.append("estimated output = each request's max_tokens (the worst case); give "
+                         f"{param('output_tokens')} for the estimate the batch was planned with")
+
+    actual_ledger, est_ledger = _Ledger(), _Ledger()
+    succeeded: list[str] = []
+    failed: list[Failure] = []
+    expired: list[str] = []
+    canceled: list[str] = []
+    missing: list[str] = []
+    retry_ids: list[str] = []
+    comparisons: list[RequestComparison] = []
+    totals = Counter[str]()
+    est_totals = Counter[str]()
+    measured_out: list[int] = []
+    measured_in: list[int] = []
+    reasoning = 0
+    for q in order:
+        found = by_id.get(q.id)
+        est_in = report.per_request_input[q.index]
+        est_out = estimated_output(q)
+        est_bill = _bill(price, est_in, mode)
+        est_classes = [(est_bill.rates.input, est_in), (est_bill.rates.output, est_out)]
+        if found is None:
+            missing.append(q.id)
+            retry_ids.append(q.id)
+            continue
+        r = found
+        if r.outcome == "succeeded":
+            succeeded.append(q.id)
+            u = r.usage or ResultUsage()
+            classes = _actual_classes(u, _bill(price, u.input_tokens, mode))
+            actual_ledger.add(classes)
+            est_ledger.add(est_classes)
+            totals.update(input=u.input_tokens, cached=u.cached_input_tokens,
+                          writes=u.cache_write_tokens + u.cache_write_1h_tokens,
+                          output=u.output_tokens, reasoning=u.reasoning_tokens)
+            est_totals.update(input=est_in, output=est_out)
+            comparisons.append(RequestComparison(q.id, q.line, est_in, u.input_tokens, est_out, u.output_tokens,
+                                                 _cost(est_classes), _cost(classes)))
+            if r.usage is not None:
+                measured_out.append(u.output_tokens)
+                measured_in.append(u.input_tokens)
+                reasoning += u.reasoning_tokens
+        elif r.outcome == "expired":
+            expired.append(q.id)
+            retry_ids.append(q.id)
+        elif r.outcome == "canceled":
+            canceled.append(q.id)
+            retry_ids.append(q.id)
+        else:
+            failed.append(Failure(q.id, q.line, r.reason or "error", r.message, r.retryable, r.path, r.line))
+            if r.retryable:
+                retry_ids.append(q.id)
+
+    outputs = None
+    if measured_out:
+        outputs = output_profile(measured_out, measured_in, reasoning=reasoning, model=chosen.id,
+                                 provider=report.provider, source=", ".join(str(p) for p in paths))
+    retry = _retry_plan(retry_ids, lines, report, price, mode, outputs, estimated_output)
+    if retry_to is not None and retry.ids:
+        retry = _write_retry(retry, lines, report, retry_to)
+    unreadable = tuple(f"{rf.path}: {i}" for rf in result_files for i in rf.issues)
+    more = sum(rf.issues_not_shown for rf in result_files)
+    if unreadable:
+        notes.append(f"{len(unreadable) + more:,} result line(s) could not be read; they are not counted")
+    if duplicates:
+        notes.append(f"{len(duplicates):,} request id(s) have more than one result line; a success was kept")
+    if not report.exact:
+        notes.append(f"estimated input tokens are approximate ({report.tokenizer_label})")
+    return Reconciliation(
+        requests_path=req_path,
+        result_paths=tuple(paths),
+        provider=report.provider,
+        model=chosen.id,
+        price=price,
+        mode=mode,
+        as_of=as_of,
+        requests=len(order),
+        succeeded=tuple(succeeded),
+        failed=tuple(failed),
+        expired=tuple(expired),
+        canceled=tuple(canceled),
+        missing=tuple(missing),
+        unknown_ids=tuple(dict.fromkeys(unknown)),
+        actual=TokenTotals(len(succeeded), totals["input"], totals["cached"], totals["writes"], totals["output"],
+                           totals["reasoning"], actual_ledger.cost()),
+        estimated=TokenTotals(len(succeeded), est_totals["input"], 0, 0, est_totals["output"], 0,
+                              est_ledger.cost()),
+        per_request=tuple(comparisons),
+        retry=retry,
+        outputs=outputs,
+        notes=tuple(notes),
+        unreadable=unreadable,
+        duplicate_results=tuple(dict.fromkeys(duplicates)),
+    )
+
+
+def _retry_plan(ids: Sequence[str], lines: Mapping[str, _Request], report: BatchFileReport, price: Price,
+                mode: Mode, outputs: OutputProfile | None, estimated_output: Any) -> RetryPlan:
+    """What the retry should cost: counted input, and the measured mean output where there is one."""
+    ledger = _Ledger()
+    total_in = total_out = 0
+    caps = report.per_request_max_output
+    for cid in ids:
+        q = lines[cid]
+        est_in = report.per_request_input[q.index]
+        out = estimated_output(q)
+        if outputs is not None and out:
+            cap = caps[q.index] if q.index < len(caps) else None
+            out = outputs.expected_per_request if cap is None else min(outputs.expected_per_request, cap)
+        bill = _bill(price, est_in, mode)
+        ledger.add([(bill.rates.input, est_in), (bill.rates.output, out)])
+        total_in += est_in
+        total_out += out
+    return RetryPlan(tuple(ids), ledger.cost(), total_in, total_out)
+
+
+def _write_retry(plan: RetryPlan, lines: Mapping[str, _Request], report: BatchFileReport,
+                 prefix: str | Path) -> RetryPlan:
+    from estimator.batch.logistics import FileLimits
+    from estimator.batch.writer import BatchRequest, write_requests
+
+    ordered = sorted((lines[i] for i in plan.ids), key=lambda q: q.line)
+    reqs = [BatchRequest(q.line, q.id, q.raw, report.per_request_input[q.index]) for q in ordered]
+    limits = FileLimits(max_requests=report.max_requests, max_bytes=report.max_bytes)
+    manifest = write_requests(reqs, prefix=prefix, fmt=f"{report.provider} batch retry", model=report.model or "",
+                              limits=limits, overwrite=True)
+    files = tuple(f.path for f in manifest.files)
+    issues: list[str] = []
+    for path in files:
+        check = read_batch_file(path, provider=report.provider)
+        issues += [f"{path}: {i}" for i in check.issues]
+    return replace(plan, files=files, valid=not issues, issues=tuple(issues))
+
