@@ -659,6 +659,8 @@ class Tokenizer:
     encoding_name: str
     factor: Decimal | None
     _counter: _ExactCounter = field(repr=False, compare=False)
+    #: how the counts were obtained, as reports print it: "exact", "approximate", "reconstructed (...)"
+    token_counts: str = ""
 
     @property
     def backend(self) -> str:
@@ -730,10 +732,19 @@ def _tokenizer(spec: str, backend: str) -> Tokenizer:
             encoding_name=spec,
             factor=None,
             _counter=_counter(spec, backend),
+            token_counts="exact",
         )
+    if spec.startswith("ctok:"):  # reconstructed Claude counts
+        from estimator.tokens.claude import claude_tokenizer
+
+        return claude_tokenizer(spec, backend)
+    if spec == "approx:gemini":  # calibrated per script
+        from estimator.tokens.gemini import gemini_tokenizer
+
+        return gemini_tokenizer(backend)
     calibration = APPROXIMATE_SPECS.get(spec)
     if calibration is None:
-        known = ", ".join((*EXACT_SPECS, *APPROXIMATE_SPECS))
+        known = ", ".join((*EXACT_SPECS, *APPROXIMATE_SPECS, "ctok:3.0", "ctok:4.7", "ctok:4.8"))
         raise TokenizerError(f"unknown tokenizer {spec!r}; known tokenizers: {known}")
     percent = round(calibration.relative_uncertainty * 100)
     return Tokenizer(
@@ -749,6 +760,7 @@ def _tokenizer(spec: str, backend: str) -> Tokenizer:
         encoding_name=O200K,
         factor=calibration.factor,
         _counter=_counter(O200K, backend),
+        token_counts="approximate",
     )
 
 
@@ -780,7 +792,12 @@ def clear_caches() -> None:
 
 
 def chat_tokens(messages: Sequence[Mapping[str, str]], tokenizer: Tokenizer) -> int:
-    """Prompt tokens of a chat request, framed as OpenAI documents for chat models."""
+    """Prompt tokens of a chat request, framed as OpenAI documents for chat models
+    (Claude: as ``estimator.tokens.claude`` frames a Messages API request)."""
+    from estimator.tokens.claude import ClaudeTokenizer
+
+    if isinstance(tokenizer, ClaudeTokenizer):
+        return tokenizer.request_tokens(messages)
     total = REPLY_PRIMING
     for message in messages:
         total += TOKENS_PER_MESSAGE
@@ -798,6 +815,10 @@ def chat_overhead_tokens(tokenizer: Tokenizer, *, system: str | None) -> int:
     ``chat_overhead_tokens(t, system=s) + t.count(user)`` equals
     ``chat_tokens([{"role": "system", "content": s}, {"role": "user", "content": user}], t)``.
     """
+    from estimator.tokens.claude import ClaudeTokenizer
+
+    if isinstance(tokenizer, ClaudeTokenizer):
+        return tokenizer.request_overhead(messages=1, system=system)
     messages: list[dict[str, str]] = []
     if system is not None:
         messages.append({"role": "system", "content": system})
