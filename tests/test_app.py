@@ -264,8 +264,8 @@ def test_price_settings_reprice_without_recounting(
 
 
 def test_approximate_counts_are_labelled_with_intervals(app: AppTest, tmp_path: Path) -> None:
-    app.selectbox(key="provider").set_value("anthropic").run()
-    app.selectbox(key="model").set_value("claude-sonnet-4-5-20250929").run()
+    app.selectbox(key="provider").set_value("google").run()
+    app.selectbox(key="model").set_value("gemini-2.5-flash").run()
     tickets = upload_and_save(app, tmp_path, dataset())
     app.number_input(key="output_tokens").set_value(50).run()
     expected = cli_estimate(
@@ -274,7 +274,7 @@ def test_approximate_counts_are_labelled_with_intervals(app: AppTest, tmp_path: 
         "text",
         "--output-tokens",
         "50",
-        model="claude-sonnet-4-5-20250929",
+        model="gemini-2.5-flash",
     )
     assert expected["token_counts"] == "approximate"
     est = tab(app, "Estimate")
@@ -285,6 +285,19 @@ def test_approximate_counts_are_labelled_with_intervals(app: AppTest, tmp_path: 
     assert f"±{u * 100:.1f}%" in warning
     assert f"{low:,} –" in warning
     assert "Standard cost $" in warning and "batch $" in warning
+
+
+def test_claude_counts_are_labelled_reconstructed(app: AppTest, tmp_path: Path) -> None:
+    app.selectbox(key="provider").set_value("anthropic").run()
+    app.selectbox(key="model").set_value("claude-sonnet-4-5-20250929").run()
+    tickets = upload_and_save(app, tmp_path, dataset())
+    app.number_input(key="output_tokens").set_value(50).run()
+    expected = cli_estimate(tickets, "--column", "text", "--output-tokens", "50", model="claude-sonnet-4-5-20250929")
+    assert expected["token_counts"] == "reconstructed (ctok 1.3.0, generation 3.0)"
+    est = tab(app, "Estimate")
+    assert_matches_cli(est, expected)
+    assert [i.value for i in est.info if "Reconstructed token counts" in i.value]
+    assert not [w.value for w in est.warning if "Approximate token counts" in w.value]
 
 
 def test_sampled_estimates_say_so_with_their_interval(app: AppTest, tmp_path: Path) -> None:

@@ -13,13 +13,15 @@ from click.testing import CliRunner
 import estimator.cli.datasets  # noqa: F401  registers inspect and validate-batch
 from estimator.batch import files as batchfiles
 from estimator.batch.files import BatchIssue, detect_batch_format, read_batch_file
+import ctok  # pyright: ignore[reportMissingTypeStubs]
+
 from estimator.cli.base import main
 from estimator.errors import DataError
 from estimator.tokens.tokenizers import chat_tokens, get_tokenizer
 
 O200K = get_tokenizer("o200k_base")
 CL100K = get_tokenizer("cl100k_base")
-CLAUDE = get_tokenizer("approx:anthropic")
+CLAUDE = get_tokenizer("ctok:3.0")  # claude-sonnet-4-5's generation in the price tables
 
 
 def chat(cid: str, content: Any = "Hello", model: str = "gpt-4o-mini", **body: Any) -> dict[str, Any]:
@@ -292,7 +294,7 @@ def test_blank_lines_and_empty_file(tmp_path: Path) -> None:
 # -- Anthropic -------------------------------------------------------------
 
 
-def test_anthropic_counts_are_approximate_text_plus_system(tmp_path: Path) -> None:
+def test_anthropic_counts_are_reconstructed_and_framed(tmp_path: Path) -> None:
     items = [
         claude("one", "Hello there"),
         claude("two", "Second", system="You are terse.", max_tokens=50),
@@ -313,12 +315,16 @@ def test_anthropic_counts_are_approximate_text_plus_system(tmp_path: Path) -> No
     assert r.provider == "anthropic" and r.url is None and r.model == "claude-sonnet-4-5"
     assert not r.exact and r.tokenizer_label == CLAUDE.label
     assert r.per_request_input == [
-        CLAUDE.count("Hello there"),
-        CLAUDE.count("You are terse.") + CLAUDE.count("Second"),
-        CLAUDE.count("Sys") + CLAUDE.count("Look") + CLAUDE.count("Ok"),
+        chat_tokens([{"role": "user", "content": "Hello there"}], CLAUDE),
+        chat_tokens([{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Second"}],
+                    CLAUDE),
+        chat_tokens([{"role": "system", "content": "Sys"}, {"role": "user", "content": "Look"},
+                     {"role": "assistant", "content": "Ok"}], CLAUDE),
     ]
+    assert r.per_request_input[0] == ctok.token_count("Hello there", "3.0")
     assert r.max_output_tokens == 100 + 50 + 100
-    assert any("approximate" in w for w in r.warnings)
+    assert r.token_counts == "reconstructed (ctok 1.3.0, generation 3.0)"
+    assert any("reconstructed" in w for w in r.warnings)
     assert any("image content" in w for w in r.warnings)
 
 
@@ -379,7 +385,7 @@ def test_cli_validate_batch_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["ok"] is True and data["provider"] == "anthropic" and data["exact"] is False
-    assert data["input_tokens"] == CLAUDE.count("Hello")
+    assert data["input_tokens"] == ctok.token_count("Hello", "3.0")
     assert data["max_requests"] == 100_000 and data["max_bytes"] == 268_435_456
 
 

@@ -341,7 +341,7 @@ def test_embeddings_count_text_only(tmp_path: Path, book: PriceBook) -> None:
 
 
 def test_approximate_tokenizer_is_labelled(tmp_path: Path, book: PriceBook) -> None:
-    model = next(m for m in book.models if not m.exact_tokenizer and m.kind == "chat")
+    model = next(m for m in book.models if m.tokenizer.startswith("approx:") and m.kind == "chat")
     path = write_csv(tmp_path / "a.csv", ["text"], [["hello there"], ["general kenobi"]])
     p = count(path, model)
     assert not p.exact and p.relative_uncertainty and "approx" in p.tokenizer

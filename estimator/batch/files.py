@@ -26,6 +26,10 @@ rest counted) and counts each request's input tokens as it would be billed:
   length;
 * responses: ``input`` (a string, or a list of messages counted as chat) plus
   ``instructions`` as a system message; the chat framing is an approximation;
+* Anthropic: message text plus ``system``, counted with the model's Claude
+  tokenizer generation from the price data (``ctok:<generation>``, counts
+  reconstructed by ctok) and framed as ``estimator.tokens.claude`` frames a
+  request, the same rule as a CSV's rows; the counts say they are reconstructed.
 * Anthropic: message text plus ``system``, with the approximate Claude
   tokenizer (``approx:anthropic``): the count is an estimate and says so.
 * Gemini: the text parts of ``contents`` and ``systemInstruction``, with the
@@ -119,6 +123,7 @@ class BatchFileReport:
     warnings: list[str] = field(default_factory=list)
     models: dict[str, int] = field(default_factory=dict)  # requests per model
     per_request_max_output: list[int | None] = field(default_factory=list)  # each request's output cap
+    token_counts: str = ""  # "exact", "approximate" or "reconstructed (ctok ..., generation ...)"
 
     @property
     def ok(self) -> bool:
@@ -160,6 +165,7 @@ class BatchFileReport:
             "max_output_tokens": self.max_output_tokens,
             "requests_without_max_tokens": self.requests_without_max_tokens,
             "exact": self.exact,
+            "token_counts": self.token_counts or ("exact" if self.exact else "approximate"),
             "tokenizer": self.tokenizer_label,
             "issues": [{"line": i.line, "message": i.message} for i in self.issues],
             "issues_not_shown": self.issues_not_shown,
@@ -274,6 +280,7 @@ class _Request:
     token_arrays: int = 0  # tokens given as token ids (embeddings)
     max_output: int | None = None
     unmetered: set[str] = field(default_factory=set)  # content kinds not counted (image, audio, ...)
+    claude_frame: tuple[int, str | None] | None = None  # Anthropic: (messages, system text), framed when counted
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -402,6 +409,9 @@ class _Reader:
                 self.per_request_cap.append(None)
                 continue
             k = len(r.texts)
+            if r.claude_frame is not None:
+                messages, system = r.claude_frame
+                r.overhead += tokenizer.request_overhead(messages=messages, system=system)
             self.per_request.append(r.overhead + r.token_arrays + sum(counts[i : i + k]))
             i += k
             self.per_request_cap.append(r.max_output)
@@ -420,7 +430,12 @@ class _Reader:
         from estimator.tokens.tokenizers import encoding_for_model, get_tokenizer
 
         if self.provider == "anthropic":
-            self.tokenizer = get_tokenizer("approx:anthropic")
+            from estimator.tokens.claude import claude_tokenizer_for_model
+
+            model = self.models.most_common(1)[0][0] if self.models else None
+            self.tokenizer, problem = claude_tokenizer_for_model(model)
+            if problem:
+                self.warnings.append(problem)
             return self.tokenizer
         if self.provider == "google":
             self.tokenizer = get_tokenizer("approx:gemini")
@@ -663,12 +678,11 @@ class _Reader:
             self.issues.add(n, 'params has no "max_tokens"; the Messages API requires it')
         request.max_output = cap
         system = params.get("system")
+        system_text: str | None = None
         if system is not None:
-            text = self._content_text(system, request)
-            if text is None:
+            system_text = self._content_text(system, request)
+            if system_text is None:
                 self.issues.add(n, '"system" must be a string or a list of text blocks')
-            else:
-                request.texts.append(text)
         messages = params.get("messages")
         if not isinstance(messages, list) or not messages:
             self.issues.add(n, 'params needs "messages": a non-empty list of {"role", "content"} objects')
@@ -682,6 +696,7 @@ class _Reader:
                 self.issues.add(n, f"message {i}: content must be a string or a list of content blocks")
                 return None
             request.texts.append(text)
+        request.claude_frame = (len(messages), system_text)  # the system prompt is counted with the frame
         return request
 
     # -- Gemini --------------------------------------------------------------
@@ -786,7 +801,8 @@ class _Reader:
                 "/v1/responses input is counted with the chat message framing (an approximation)"
             )
         if not tokenizer.exact:
-            self.warnings.append(f"token counts are approximate: {tokenizer.label}")
+            kind = "reconstructed" if tokenizer.token_counts.startswith("reconstructed") else "approximate"
+            self.warnings.append(f"token counts are {kind}: {tokenizer.label}")
         if self.without_max:
             self.warnings.append(
                 f"{self.without_max:,} request(s) set no max tokens, so output has no upper bound; "
@@ -813,6 +829,7 @@ class _Reader:
             warnings=self.warnings,
             models=dict(self.models.most_common()),
             per_request_max_output=self.per_request_cap,
+            token_counts=tokenizer.token_counts,
         )
 
 

@@ -113,6 +113,7 @@ def profile_from_batch(
         sample=None,
         elapsed_seconds=0.0,
         bytes_read=report.bytes,
+        token_counts=report.token_counts,
     )
 
 

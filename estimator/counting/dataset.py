@@ -182,6 +182,7 @@ class TokenProfile:
     max_tokens: int | None = None  # the per-request output cap used for the worst case
     framing_tokens: int = 0  # per-request tokens besides the user text (chat framing + system prompt)
     input_bins: tuple[tuple[int, int, int], ...] = ()  # histogram of input tokens per row: (low, high, rows)
+    token_counts: str = ""  # "exact", "approximate" or "reconstructed (ctok ..., generation ...)"
 
     def usage(self, worst_case: bool = False) -> Usage:
         """Token totals for the cost models; ``worst_case``: every answer hits its cap."""
@@ -720,12 +721,23 @@ def count_dataset(
         info = ds.info
         report = _ProgressReporter(opts.progress, info.total_bytes)
         sampled = None
-        if opts.sample_rows is not None:
+        if opts.sample_rows is None and _too_slow_to_count_all(tok, info.total_bytes):
+            # reconstructed Claude counts of a big file: exact o200k on every row, ctok on a sample
+            from estimator.counting.reconstructed import MAX_SAMPLE_ROWS, proxy_measure
+
+            measure = proxy_measure(tok, opts.seed, threads)
+            sampled = _sample_pass(ds, plan, tok, MAX_SAMPLE_ROWS, opts.seed, report, measure=measure)
+            # None: few (long) rows, counted all below
+        elif opts.sample_rows is not None:
             sampled = _sample_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
             if sampled is None:  # no more rows than the sample: count them all
                 return count_dataset(source, model=model, shape=shape, output=output, price=price, read=read,
                                      options=replace(opts, sample_rows=None), tokenizer=tokenizer)
-        if sampled is not None:
+        if sampled is None and opts.sample_rows is None and _too_slow_to_count_all(tok, info.total_bytes):
+            with open_rows(source, read) as again:
+                counts, bytes_read, used = _exact_pass(again, plan, tok, opts.seed, report)
+            sample = None
+        elif sampled is not None:
             counts, bytes_read, sample, used = sampled
         else:
             counts, bytes_read, used = _exact_pass(ds, plan, tok, opts.seed, report)
@@ -742,6 +754,13 @@ def count_dataset(
         skipped_count=len(unreadable) + len(counts.skipped),
         elapsed=time.monotonic() - started, bytes_read=bytes_read,
     )
+
+
+def _too_slow_to_count_all(tokenizer: Any, total_bytes: int | None) -> bool:
+    """A slow tokenizer (ctok) on a file too big to count row by row in seconds."""
+    from estimator.counting.reconstructed import FULL_COUNT_BYTES, is_slow
+
+    return is_slow(tokenizer) and (total_bytes is None or total_bytes > FULL_COUNT_BYTES)
 
 
 def _batches(ds: Any, plan: CountPlan) -> Iterator[_Batch]:
@@ -828,8 +847,12 @@ def _max_tokens_of(nbytes: np.ndarray, tokenizer: Any) -> np.ndarray:
     """An upper bound of the tokens of texts of these byte sizes.
 
     A byte-level BPE token covers at least one byte, so tokens <= bytes; an
-    approximate tokenizer scales an exact count by its ``factor``.
+    approximate tokenizer scales an exact count by its ``factor``; a tokenizer
+    with ``max_tokens_per_byte`` (ctok's markers, per-script factors) says its own bound.
     """
+    per_byte = getattr(tokenizer, "max_tokens_per_byte", None)
+    if per_byte is not None:
+        return nbytes * int(per_byte) + 2
     factor = getattr(tokenizer, "factor", None)
     if factor is None or factor <= 1:
         return nbytes
@@ -886,7 +909,13 @@ class _RowView(Sequence[_SampledRow]):
 
 
 def _sample_pass(
-    ds: Any, plan: CountPlan, tokenizer: Any, n: int, seed: int, report: _ProgressReporter
+    ds: Any,
+    plan: CountPlan,
+    tokenizer: Any,
+    n: int,
+    seed: int,
+    report: _ProgressReporter,
+    measure: Callable[[RequestShape, Mapping[str, Sequence[str]]], np.ndarray] | None = None,
 ) -> tuple[Counts, int, SampleEstimate, Any] | None:
     """One pass: byte sizes of all rows, a reservoir sample, exact counts of the
     rows that could exceed the context window or a tier threshold.
@@ -894,9 +923,15 @@ def _sample_pass(
     A row's token count never exceeds its UTF-8 byte count (each token covers
     at least one byte), so rows too small in bytes to cross a limit cannot
     cross it in tokens; the few that could are tokenized exactly.
+
+    ``measure`` replaces the byte size as the ratio estimator's auxiliary
+    variable (``estimator.counting.reconstructed``: exact o200k counts); then
+    ``n`` is the reservoir's size and the rows counted are a uniform subsample
+    of ``sample_size(rows, bytes)`` of it.
     """
     res = Reservoir(n, seed)
     x_total = 0
+    byte_total = 0
     rows = 0
     nbytes = 0
     lowest_tier = min(plan.thresholds) if plan.thresholds else None
@@ -912,6 +947,7 @@ def _sample_pass(
     try:
         for first_row, columns, nb in feed:
             size = text_bytes(plan.shape, columns)
+            xs = size if measure is None else measure(plan.shape, columns)
             m = len(size)
             keep_mask: np.ndarray | None = None
             vals_kept: np.ndarray | None = None
@@ -938,19 +974,21 @@ def _sample_pass(
                 idx = np.flatnonzero(keep_mask)
                 columns = {c: [v[i] for i in idx.tolist()] for c, v in columns.items()}
                 size = size[keep_mask]
+                xs = xs[keep_mask] if measure is not None else size
                 rownos = first_row + idx
             else:
                 rownos = None
             m = len(size)
-            x_total += int(size.sum())
+            x_total += int(xs.sum())
+            byte_total += int(size.sum())
             rows += m
             if keep_mask is None:
-                res.offer(_RowView(first_row, columns, size))
+                res.offer(_RowView(first_row, columns, xs))
             else:
                 res.offer(
                     [
                         _SampledRow(int(r), int(s), {c: v[i] for c, v in columns.items()})
-                        for i, (r, s) in enumerate(zip(rownos.tolist(), size.tolist()))
+                        for i, (r, s) in enumerate(zip(rownos.tolist(), xs.tolist()))
                     ]
                 )
             if lowest_tier is not None or plan.context_window is not None:
@@ -980,10 +1018,17 @@ def _sample_pass(
     finally:
         feed.close()
     report(rows, nbytes, final=True)
+    sampled: list[_SampledRow] = res.items  # type: ignore[assignment]
+    if measure is not None:  # a uniform subsample of the reservoir, its size fixed by the population
+        from estimator.counting.reconstructed import sample_size
+
+        n = sample_size(rows, byte_total)
+        if rows > n:
+            picked = np.random.default_rng(seed + 1).choice(len(sampled), size=n, replace=False)
+            sampled = [sampled[i] for i in sorted(picked.tolist())]
     if rows <= n:
         return None
 
-    sampled: list[_SampledRow] = res.items  # type: ignore[assignment]
     texts = render_texts(plan.shape, {c: [r.columns[c] for r in sampled] for c in plan.shape.columns})
     tokenizer = _verify(tokenizer, texts, seed)
     scols = {c: [r.columns[c] for r in sampled] for c in plan.columns}
@@ -993,6 +1038,10 @@ def _sample_pass(
     sample_plan = replace(plan, context_window=None, thresholds=(), skip_bad_values=True)
     s = counts_from_tokens(sample_plan, y, scols, srows, tokenizer)
     est = estimate_from_sample(y, x, x_total, rows, per_row_constant=plan.framing_tokens)
+    if measure is not None:
+        from estimator.counting.reconstructed import PROXY_METHOD
+
+        est = replace(est, method=PROXY_METHOD)
 
     counts = Counts(rows=rows)
     counts.input_tokens = est.input_tokens_estimate
@@ -1112,4 +1161,5 @@ def _profile(
         bytes_read=bytes_read,
         max_tokens=o.max_tokens if counts_output else None,
         framing_tokens=plan.framing_tokens,
+        token_counts=str(getattr(tokenizer, "token_counts", "") or ("exact" if tokenizer.exact else "approximate")),
     )

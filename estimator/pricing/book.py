@@ -115,7 +115,10 @@ class ModelFile(_Strict):
     kind: Literal["chat", "embedding"] = "chat"
     aliases: list[str] = Field(default_factory=list)
     tokenizer: str = Field(
-        description="tiktoken encoding name (o200k_base, cl100k_base) or approx:<provider>"
+        description=(
+            "tiktoken encoding name (o200k_base, cl100k_base), ctok:<generation> for Claude counts "
+            "reconstructed by ctok (3.0, 4.7, 4.8), or approx:<provider>"
+        )
     )
     context_window: int | None = Field(default=None, gt=0)
     max_output_tokens: int | None = Field(default=None, gt=0)
@@ -312,7 +315,7 @@ class Model:
 
     @property
     def exact_tokenizer(self) -> bool:
-        return not self.tokenizer.startswith("approx:")
+        return not self.tokenizer.startswith(("approx:", "ctok:"))
 
     def price_on(self, as_of: dt.date | None = None) -> Price:
         """The entry in force on ``as_of`` (default: today)."""

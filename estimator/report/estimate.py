@@ -84,7 +84,7 @@ class Estimate:
             "text_tokens": p.text_tokens,
             "output_tokens": p.output_tokens,
             "output_tokens_worst_case": p.output_tokens_worst,
-            "token_counts": "exact" if p.exact else "approximate",
+            "token_counts": p.token_counts or ("exact" if p.exact else "approximate"),
             "tokenizer": p.tokenizer,
             "relative_uncertainty": p.relative_uncertainty,
             "input_per_row": _dist(p.input_per_row),
@@ -125,6 +125,8 @@ class Estimate:
         p = self.profile
         price = self.priced.price
         counts = "exact" if p.exact else "APPROXIMATE: " + p.tokenizer.removeprefix("approximate: ")
+        if p.token_counts.startswith("reconstructed"):
+            counts = p.token_counts
         framing = p.input_tokens - p.text_tokens
         split = f" (text {p.text_tokens:,} + chat framing {framing:,})" if framing else ""
         lines = [
@@ -207,7 +209,8 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     notes = list(profile.notes)
     if not profile.exact:
         calibration = get_tokenizer(priced.model.tokenizer).calibration_note
-        notes.append(f"token counts are approximate. Calibration: {calibration or profile.tokenizer}")
+        kind = "reconstructed" if profile.token_counts.startswith("reconstructed") else "approximate"
+        notes.append(f"token counts are {kind}. Calibration: {calibration or profile.tokenizer}")
     if priced.overridden:
         notes.append(f"prices overridden: {priced.describe()}")
     notes.extend(priced.price.notices)
@@ -274,7 +277,9 @@ def model_rows(book: PriceBook, *, as_of: dt.date | None = None, provider: str |
                 "batch_input_per_mtok": batch_in,
                 "batch_output_per_mtok": batch_out,
                 "effective_from": p.effective_from,
-                "tokenizer": "exact" if m.exact_tokenizer else "approx",
+                "tokenizer": "exact" if m.exact_tokenizer else (
+                    "reconstructed" if m.tokenizer.startswith("ctok:") else "approx"
+                ),
                 "context_window": m.context_window,
                 "checked": m.checked,
                 "source": p.source,

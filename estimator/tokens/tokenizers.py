@@ -53,7 +53,7 @@ Set ``ESTIMATOR_TOKENIZER_BACKEND=tiktoken`` to turn the fast backend off.
 
 Approximate tokenizers and their calibration
 --------------------------------------------
-Anthropic and Google do not publish their tokenizers, so those counts are an
+Anthropic and Google do not publish their tokenizers, so these counts are an
 exact o200k_base count times a calibration factor, rounded per text, and
 always labelled approximate. Each figure below was read from the cited page;
 none of them could be re-measured here (that needs the vendors' counting APIs).
@@ -87,19 +87,10 @@ used by later Claude models): factor 1.55, uncertainty +/-15 %.
   o200k_base for English and code; 1.55 +/- 15 % spans 1.32-1.78. Text in
   non-Latin scripts is likely overestimated.
 
-``approx:gemini``: factor 1.10, uncertainty +/-15 %.
-
-* Google's Gemini API docs (https://ai.google.dev/gemini-api/docs/tokens):
-  a Gemini token is about 4 characters, and 100 tokens about 60-80 English
-  words. On English prose o200k_base gives 4.4-5.2 characters and 64-84 words
-  per 100 tokens (measured here on the GPL-3 and Apache-2.0 licence texts and
-  on standard-library docstrings), i.e. a ratio of roughly 1.05-1.28.
-* https://www.techcompare.app/token-counter/gemini-tokenization states that
-  Gemini uses roughly 5-10 % more tokens than o200k_base on English, and fewer
-  on CJK and Indic scripts.
-* Gemma 3 shares Gemini 2.0's SentencePiece tokenizer (262k entries; Gemma 3
-  technical report), so a public proxy exists; it was not measured here.
-  1.10 +/- 15 % spans 0.94-1.27. Non-Latin text is likely overestimated.
+``approx:gemini`` is calibrated per script against the Gemma 3 tokenizer:
+see ``estimator.tokens.gemini``. Claude models in the price tables count
+with ``ctok:<generation>`` (reconstructed counts, ``estimator.tokens.claude``);
+the two ``approx:anthropic`` factors above remain for tables that name them.
 
 Chat framing
 ------------
@@ -621,19 +612,6 @@ APPROXIMATE_SPECS: Final[Mapping[str, _Calibration]] = types.MappingProxyType(
                 "+/-15% for English and code; non-Latin text is likely overestimated."
             ),
         ),
-        "approx:gemini": _Calibration(
-            vendor="Gemini",
-            models="",
-            factor=Decimal("1.10"),
-            relative_uncertainty=0.15,
-            note=(
-                "Gemini's tokenizer is not public. Google documents about 4 characters and "
-                "60-80 English words per 100 tokens; o200k_base gives 4.4-5.2 characters and "
-                "64-84 words per 100 tokens on English prose, and a published comparison puts "
-                "Gemini 5-10% above o200k_base on English. o200k_base x 1.10 +/-15%; CJK and "
-                "Indic text are likely overestimated."
-            ),
-        ),
     }
 )
 
@@ -656,6 +634,8 @@ class Tokenizer:
     encoding_name: str
     factor: Decimal | None
     _counter: _ExactCounter = field(repr=False, compare=False)
+    #: how the counts were obtained, as reports print it: "exact", "approximate", "reconstructed (...)"
+    token_counts: str = ""
     notes: tuple[str, ...] = ()
     """What happened to this tokenizer for one count (e.g. a fallback to tiktoken)."""
 
@@ -733,10 +713,21 @@ def _tokenizer(spec: str, backend: str) -> Tokenizer:
             encoding_name=spec,
             factor=None,
             _counter=_counter(spec, backend),
+            token_counts="exact",
         )
+    if spec.startswith("ctok:"):  # reconstructed Claude counts
+        from estimator.tokens.claude import claude_tokenizer
+
+        return claude_tokenizer(spec, backend)
+    if spec == "approx:gemini":  # calibrated per script
+        from estimator.tokens.gemini import gemini_tokenizer
+
+        return gemini_tokenizer(backend)
     calibration = APPROXIMATE_SPECS.get(spec)
     if calibration is None:
-        known = ", ".join((*EXACT_SPECS, *APPROXIMATE_SPECS))
+        known = ", ".join(
+            (*EXACT_SPECS, *APPROXIMATE_SPECS, "approx:gemini", "ctok:3.0", "ctok:4.7", "ctok:4.8")
+        )
         raise TokenizerError(f"unknown tokenizer {spec!r}; known tokenizers: {known}")
     percent = round(calibration.relative_uncertainty * 100)
     return Tokenizer(
@@ -752,6 +743,7 @@ def _tokenizer(spec: str, backend: str) -> Tokenizer:
         encoding_name=O200K,
         factor=calibration.factor,
         _counter=_counter(O200K, backend),
+        token_counts="approximate",
     )
 
 
@@ -783,7 +775,12 @@ def clear_caches() -> None:
 
 
 def chat_tokens(messages: Sequence[Mapping[str, str]], tokenizer: Tokenizer) -> int:
-    """Prompt tokens of a chat request, framed as OpenAI documents for chat models."""
+    """Prompt tokens of a chat request, framed as OpenAI documents for chat models
+    (Claude: as ``estimator.tokens.claude`` frames a Messages API request)."""
+    from estimator.tokens.claude import ClaudeTokenizer
+
+    if isinstance(tokenizer, ClaudeTokenizer):
+        return tokenizer.request_tokens(messages)
     total = REPLY_PRIMING
     for message in messages:
         total += TOKENS_PER_MESSAGE
@@ -801,6 +798,10 @@ def chat_overhead_tokens(tokenizer: Tokenizer, *, system: str | None) -> int:
     ``chat_overhead_tokens(t, system=s) + t.count(user)`` equals
     ``chat_tokens([{"role": "system", "content": s}, {"role": "user", "content": user}], t)``.
     """
+    from estimator.tokens.claude import ClaudeTokenizer
+
+    if isinstance(tokenizer, ClaudeTokenizer):
+        return tokenizer.request_overhead(messages=1, system=system)
     messages: list[dict[str, str]] = []
     if system is not None:
         messages.append({"role": "system", "content": system})

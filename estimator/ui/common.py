@@ -214,7 +214,9 @@ def model_picker(book: PriceBook, *, key_prefix: str = "", default: str = DEFAUL
 
 
 def _model_text(m: Model) -> str:
-    extra = [] if m.exact_tokenizer else ["approximate tokens"]
+    extra = [] if m.exact_tokenizer else [
+        "reconstructed tokens" if m.tokenizer.startswith("ctok:") else "approximate tokens"
+    ]
     if m.kind == "embedding":
         extra.append("embedding")
     return m.display_name + (f" ({', '.join(extra)})" if extra else "") + f" · {m.id}"

@@ -470,6 +470,12 @@ def uncertainty_notes(profile: TokenProfile, comparison: Comparison) -> None:
             f"{format_usd(hi.modes['batch'].total_cost)}.",
             icon=":material/casino:",
         )
+    if profile.token_counts.startswith("reconstructed"):
+        st.info(
+            f"**Reconstructed token counts** ({profile.tokenizer}): counted offline by ctok, which matched "
+            "Anthropic's token-counting endpoint on its published test texts; not Anthropic's own count.",
+            icon=":material/build:",
+        )
     if profile.relative_uncertainty:  # set only for approximate tokenizers
         u = Decimal(str(profile.relative_uncertainty))
         lo, hi = cost_interval(comparison, 1 - u, 1 + u)

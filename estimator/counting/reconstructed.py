@@ -1,0 +1,86 @@
+"""Big files with a slow tokenizer (ctok's reconstructed Claude counts): exact o200k, sampled ctok.
+
+ctok counts about 0.2-0.3 MB of text a second, so a file of a few MB is
+counted row by row, and a bigger one is estimated:
+
+* every row is counted exactly with ``o200k_base`` (the fast native counter,
+  the same pass an OpenAI estimate makes);
+* a uniform random sample of rows is counted with ctok;
+* the total is the **ratio estimator** of ``estimator.counting.sampling``
+  with the o200k count as the auxiliary variable:
+  ``T = X_o200k * sum(ctok) / sum(o200k)`` over the sample, with its 95%
+  interval. Claude and o200k counts of the same text are nearly proportional
+  (the residuals are a few tokens per row), so a sample of about 1 MB of text
+  gives an interval well under 1% of the total.
+
+The sample size is fixed before any ctok count, from the population's mean
+row size: ``SAMPLE_BYTES`` of text, at least ``MIN_SAMPLE_ROWS`` and at most
+``MAX_SAMPLE_ROWS`` rows. Context-window and long-context-tier checks stay
+exact: rows that could cross a limit (by a byte bound) are counted with ctok.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+import numpy as np
+
+from estimator.counting.prompts import RequestShape, render_texts
+
+__all__ = [
+    "FULL_COUNT_BYTES",
+    "MAX_SAMPLE_ROWS",
+    "MIN_SAMPLE_ROWS",
+    "PROXY_METHOD",
+    "SAMPLE_BYTES",
+    "is_slow",
+    "proxy_measure",
+    "sample_size",
+]
+
+FULL_COUNT_BYTES: Final = 2_000_000  # files up to this size are counted row by row with ctok (seconds)
+SAMPLE_BYTES: Final = 1_000_000  # text counted with ctok for a bigger file (a few seconds)
+MIN_SAMPLE_ROWS: Final = 1_000
+MAX_SAMPLE_ROWS: Final = 20_000
+
+PROXY_METHOD: Final = (
+    "ratio estimator on exact o200k_base counts of every row, ctok on a uniform sample, 95% normal interval"
+)
+
+
+def is_slow(tokenizer: Any) -> bool:
+    """Whether the tokenizer counts too slowly to count a big file row by row."""
+    return hasattr(tokenizer, "proxy_count_batch")
+
+
+def sample_size(rows: int, text_bytes: int, *, budget: int = SAMPLE_BYTES) -> int:
+    """Rows to count with ctok: ``budget`` bytes at the population's mean row size, within bounds."""
+    if rows <= 0:
+        return 0
+    mean = max(1.0, text_bytes / rows)
+    return int(min(rows, MAX_SAMPLE_ROWS, max(MIN_SAMPLE_ROWS, budget / mean)))
+
+
+def proxy_measure(
+    tokenizer: Any, seed: int, threads: int | None
+) -> Callable[[RequestShape, Mapping[str, Sequence[str]]], np.ndarray]:
+    """Exact o200k_base counts of each row's user text (the sampled estimate's auxiliary variable).
+
+    The first batch cross-checks the fast o200k backend against tiktoken, as
+    an exact pass does.
+    """
+    from estimator.tokens.tokenizers import get_tokenizer
+
+    exact = get_tokenizer(tokenizer.encoding_name)
+    checked = False
+
+    def measure(shape: RequestShape, columns: Mapping[str, Sequence[str]]) -> np.ndarray:
+        nonlocal checked, exact
+        texts = render_texts(shape, columns)
+        if not checked and texts:
+            exact = exact.verified(texts, n=200, seed=seed)  # a fallback belongs to this count only
+            checked = True
+        return np.asarray(exact.count_batch(texts, threads=threads), dtype=np.int64)
+
+    return measure
