@@ -50,8 +50,13 @@ class Upload:
 
     @classmethod
     def from_widget(cls, uploaded: UploadedFile, fmt: str | None, encoding: str | None) -> Upload:
-        """The uploaded file without copying it, hashed once per upload (not on every rerun)."""
-        data = uploaded.getbuffer()
+        """The uploaded file, hashed once per upload (not on every rerun).
+
+        ``getvalue()``, not ``getbuffer()``: a memoryview kept in caches pins the uploader's
+        buffer, and on Python 3.12 and 3.13 releasing that buffer while the view lives
+        corrupted memory (segmentation faults and BufferError during garbage collection).
+        """
+        data = uploaded.getvalue()
         digests = st.session_state.setdefault("_upload_digests", {})
         if uploaded.file_id not in digests:
             digests.clear()  # one upload at a time: forget the previous file's hash
