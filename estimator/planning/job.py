@@ -227,6 +227,7 @@ def uniform_batch_plan(
 def measured_requests(
     source: Any, shape: RequestShape, model: Model, *, read: ReadOptions | None = None,
     max_tokens: int | None = None, count_tokens: bool = False, token_counter: Callable[..., int] | None = None,
+    id_column: str | None = None,
 ) -> Iterator[tuple[int, int, int]]:
     """(row, request line bytes, prompt tokens) of every row of ``source`` as it would be written
     to a batch file, in order, read lazily. Prompt tokens are counted only with ``count_tokens``."""
@@ -234,10 +235,25 @@ def measured_requests(
     counter = token_counter
     if counter is None and count_tokens:
         counter = prompt_token_counter(model.tokenizer, fmt)
+    columns = list(dict.fromkeys([*shape.columns, *([id_column] if id_column else [])]))
     with open_rows(source, read) as ds:
-        for r in iter_requests(ds.batches(list(shape.columns)), shape=shape, model=model.id, fmt=fmt,
-                               max_tokens=max_tokens, count_tokens=counter, where=str(ds.info.path)):
+        for r in iter_requests(ds.batches(columns), shape=shape, model=model.id, fmt=fmt, max_tokens=max_tokens,
+                               id_column=id_column, count_tokens=counter, where=str(ds.info.path)):
             yield r.row, len(r.line), r.input_tokens
+
+
+def measured_batch_plan(
+    source: Any, shape: RequestShape, priced: PricedModel, options: PlanOptions | None = None, *,
+    read: ReadOptions | None = None, max_tokens: int | None = None, id_column: str | None = None,
+) -> BatchPlan:
+    """Files and waves from the real request line of every row of ``source``, as ``write_batch``
+    would write them (prompt tokens counted only when the queue limit counts tokens)."""
+    opts = options or PlanOptions()
+    rule = priced.price.batch_rule
+    lines = measured_requests(source, shape, priced.model, read=read, max_tokens=max_tokens, id_column=id_column,
+                              count_tokens=opts.queue.enqueued_tokens is not None)
+    return plan_measured(priced.model.id, lines, rule=rule, queue=opts.queue,
+                         typical_wave_hours=opts.typical_batch_hours, window_hours=None if rule else 24)
 
 
 def plan_job(

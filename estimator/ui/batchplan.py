@@ -6,7 +6,6 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -15,23 +14,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from .. import UsageError, format_usd, load_pricebook
-from ..batch import (
-    BatchPlan,
-    FileLimits,
-    QueueLimit,
-    expiry_outcome,
-    iter_requests,
-    plan_measured,
-    write_batch_files,
-)
+from .. import ReadOptions, UsageError, format_usd, write_batch
+from ..batch import BatchFileOptions, BatchPlan, QueueLimit, expiry_outcome
 from ..counting import RequestShape
 from ..modes import compare
-from ..planning import format_hours
-from ..pricing import BatchRule
-from ..tokens import chat_tokens, get_tokenizer
-from ..reading import open_dataset
-from .common import Settings, need_price, tokenizer
+from ..planning import PlanOptions, format_hours, measured_batch_plan
+from ..pricing import Price
+from ..report import PricedModel
+from .common import Settings, need_price, pricebook, tokenizer
 from .data import Upload, file_columns, staged
 from .job import Job, batch_format, job_inputs, uniform_plan
 
@@ -70,19 +60,12 @@ class BatchJob:
     def columns(self) -> list[str]:
         return [*self.shape.columns, *([self.id_column] if self.id_column else [])]
 
-    def rule(self) -> BatchRule | None:
-        """The provider's batch rule (file limits, completion window)."""
-        book = load_pricebook()  # not the st cache: this also runs on the download's own thread
-        return book.provider(book.model(self.model).provider).batch_rule
+    def options(self) -> BatchFileOptions:
+        return BatchFileOptions(max_tokens=self.max_tokens, id_column=self.id_column,
+                                enqueued_tokens=self.queue_tokens)
 
-    def token_counter(self) -> Callable[[list[dict[str, str]]], int] | None:
-        """Prompt tokens per request, needed only when the queue limit counts tokens."""
-        if self.queue_tokens is None:
-            return None
-        tok = get_tokenizer(load_pricebook().model(self.model).tokenizer)
-        if self.format == "openai-embeddings":  # an embedding request bills its text alone
-            return lambda messages: tok.count(messages[-1]["content"])
-        return lambda messages: chat_tokens(messages, tok)
+    def plan_options(self) -> PlanOptions:
+        return PlanOptions(queue=self.queue, typical_batch_hours=self.typical_wave_hours)
 
 
 def render(settings: Settings, result: EstimateResult | None) -> None:
@@ -130,7 +113,8 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
             tokenizer(settings.model.tokenizer)
         with st.spinner("Measuring every request line ..."):
             plan = measured_plan(
-                upload.digest, upload.name, upload.format, upload.encoding, bjob, _data=upload.data
+                upload.digest, upload.name, upload.format, upload.encoding, bjob, _data=upload.data,
+                _price=priced.price,
             )
         download = (bjob, upload)
     else:
@@ -224,27 +208,14 @@ def measured_plan(
     bjob: BatchJob,
     *,
     _data: bytes | memoryview,
+    _price: Price,
 ) -> BatchPlan:
     """The plan from the real serialized request lines of every row."""
-    rule = bjob.rule()
-    with staged(name, _data) as path, open_dataset(path, format=fmt, encoding=encoding) as ds:
-        requests = iter_requests(
-            ds.batches(bjob.columns()),
-            shape=bjob.shape,
-            model=bjob.model,
-            fmt=bjob.format,
-            max_tokens=bjob.max_tokens,
-            id_column=bjob.id_column,
-            count_tokens=bjob.token_counter(),
-            where=name,
-        )
-        return plan_measured(
-            bjob.model,
-            ((r.row, len(r.line), r.input_tokens) for r in requests),
-            rule=rule,
-            queue=bjob.queue,
-            typical_wave_hours=bjob.typical_wave_hours,
-        )
+    priced = PricedModel(pricebook().model(bjob.model), _price, _price.effective_from)
+    with staged(name, _data) as path:
+        return measured_batch_plan(path, bjob.shape, priced, bjob.plan_options(),
+                                   read=ReadOptions(format=fmt, encoding=encoding),
+                                   max_tokens=bjob.max_tokens, id_column=bjob.id_column)
 
 
 def batch_files_bytes(upload: Upload, bjob: BatchJob) -> bytes:
@@ -252,23 +223,14 @@ def batch_files_bytes(upload: Upload, bjob: BatchJob) -> bytes:
 
     Runs when the download is clicked (outside the script run), so it calls no streamlit.
     """
-    limits = bjob.queue.file_limits(FileLimits.from_rule(bjob.rule()))
     with (
         tempfile.TemporaryDirectory(prefix="estimator-batch-") as out,
         staged(upload.name, upload.data) as path,
-        open_dataset(path, format=upload.format, encoding=upload.encoding) as ds,
     ):
-        manifest = write_batch_files(
-            ds.batches(bjob.columns()),
-            prefix=Path(out) / FILE_PREFIX,
-            shape=bjob.shape,
-            model=bjob.model,
-            fmt=bjob.format,
-            max_tokens=bjob.max_tokens,
-            limits=limits,
-            id_column=bjob.id_column,
-            count_tokens=bjob.token_counter(),
-            where=upload.name,
+        manifest = write_batch(
+            path, Path(out) / FILE_PREFIX, model=bjob.model, column=bjob.column, template=bjob.template,
+            system=bjob.system, options=bjob.options(), read=ReadOptions(format=upload.format, encoding=upload.encoding),
+            prices=pricebook(),
         )
         if len(manifest.files) == 1:
             return manifest.files[0].path.read_bytes()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from .. import Usage, UsageError
-from ..batch import BatchPlan, estimate_line_bytes, format_for, plan_uniform
-from ..planning import RequestSize
+from ..batch import BatchPlan, format_for
+from ..planning import PlanOptions, RequestSize, uniform_batch_plan
 from ..report import PricedModel
 from .common import Settings
 
@@ -73,24 +72,7 @@ def batch_format(settings: Settings) -> str | None:
 
 def uniform_plan(settings: Settings, priced: PricedModel, job: Job) -> BatchPlan:
     """Files and waves for requests of the job's average size (one representative request line)."""
-    model = settings.model
-    # Providers without a writable format are sized as OpenAI-format lines: an estimate either way.
-    fmt = batch_format(settings) or "openai-chat"
-    size = RequestSize.of(job.usage)
-    # Anthropic lines need max_tokens; without a cap the expected output stands in for it there.
-    cap = job.max_tokens
-    if cap is None and fmt == "anthropic":
-        cap = max(1, math.ceil(size.output_tokens))
-    line = estimate_line_bytes(
-        fmt, model.id, input_tokens=size.input_decimal, max_tokens=cap, rows=job.usage.requests
-    )
     limits = settings.limits
-    return plan_uniform(
-        model.id,
-        job.usage.requests,
-        line_bytes=line,
-        input_tokens_per_request=size.input_tokens,
-        rule=priced.price.batch_rule,
-        queue=limits.queue,
-        typical_wave_hours=limits.typical_wave_hours,
-    )
+    options = PlanOptions(queue=limits.queue, typical_batch_hours=limits.typical_wave_hours)
+    plan, _notes = uniform_batch_plan(priced, job.usage, options, max_tokens=job.max_tokens)
+    return plan
