@@ -266,7 +266,7 @@ def build_forecast(
                 for mode, n in zip(modes, allocate(seg_requests, [mix.shares[m] for m in modes])):
                     if n == 0:
                         continue
-                    usage = volume.size.usage(n)
+                    usage = volume.size.usage(n, price)
                     by_mode[mode] += MODES[mode](usage, price, params).total_cost
                     inp += usage.input_tokens
                     out += usage.output_tokens

@@ -204,7 +204,7 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
             )
     if out_kind == "none" and cap:
         st.caption("With only max_tokens set, every answer is assumed to use all of it.")
-    thresholds = tuple(sorted({t.above_input_tokens for t in priced.price.tiers}))
+    thresholds = tuple(sorted({t.boundary for t in priced.price.tiers}))
     return CountSettings(
         model=settings.model.id,
         column=column,
