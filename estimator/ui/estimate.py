@@ -15,6 +15,7 @@ from ..report import build_estimate, estimate_csv, estimate_json
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import ModeBar, mode_costs, token_distribution
+from . import answer
 from .common import Settings, app_words, guarded, mode_label, need_price, pct, pricebook, to_decimal
 from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_columns
 
@@ -276,6 +277,7 @@ def show_profile(
         )
     est = build_estimate(profile, priced, settings.params)
     comparison = est.comparison
+    answer.render(settings, profile)  # the recommendation first
 
     st.subheader("Tokens")
     cols = st.columns(4)
