@@ -31,7 +31,7 @@ from estimator.modes import Comparison, ModeParams, Usage, compare
 from estimator.money import to_decimal
 from estimator.planning.decision import RequestSize
 from estimator.planning.job import JobPlan, PlanOptions, measured_requests, plan_job
-from estimator.pricing.book import PriceBook, load_pricebook
+from estimator.pricing.book import Price, PriceBook, load_pricebook
 from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, _is_frame
 from estimator.reading.source import ReadOptions, open_rows
 from estimator.report.estimate import Estimate, PricedModel, build_estimate, resolve_price
@@ -277,7 +277,8 @@ class JobSize:
     input_tokens_per_row: Decimal | int | str
     output_tokens_per_row: Decimal | int | str
 
-    def usage(self) -> Usage:
+    def usage(self, price: Price | None = None) -> Usage:
+        """Totals of the job; with ``price``, rows above a long-context threshold carry ``Usage.tiers``."""
         if self.rows < 0:
             raise UsageError(f"rows must be >= 0, got {self.rows}", param="rows")
         for name in ("input_tokens_per_row", "output_tokens_per_row"):
@@ -285,7 +286,7 @@ class JobSize:
             if value < 0:
                 raise UsageError(f"{name.replace('_', ' ')} must be >= 0, got {value}", param=name)
         return RequestSize.per_request(to_decimal(self.input_tokens_per_row),
-                                       to_decimal(self.output_tokens_per_row)).usage(self.rows)
+                                       to_decimal(self.output_tokens_per_row)).usage(self.rows, price)
 
 
 def plan(
@@ -320,7 +321,7 @@ def plan(
     if isinstance(source, Iterator):  # read twice below: counted, then measured
         source = list(source)
     if size is not None:
-        return plan_job(size.usage(), priced, opts, max_tokens=max_tokens)
+        return plan_job(size.usage(priced.price), priced, opts, max_tokens=max_tokens)
     est = estimate(source, model=model, column=column, template=template, system=system,
                    output_tokens=output_tokens, max_tokens=max_tokens, as_of=day, prices=book,
                    options=est_opts)

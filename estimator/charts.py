@@ -574,3 +574,47 @@ def estimated_vs_actual(
     fig.update_layout(**{**LAYOUT, "hovermode": "closest"}, title=title,
                       xaxis_title="estimated cost (USD)", yaxis_title="actual cost (USD)")
     return fig
+
+
+def tier_tradeoff(
+    ways: Sequence[Mapping[str, Any]], *, value_per_hour: Number | None, recommended: str,
+    wait_basis: str = "worst", title: str = "Every way to run this job: cost against time to finish",
+) -> go.Figure:
+    """Each way to run the job as a point (time to finish, log scale; cost), with lines of equal net value.
+
+    ``ways`` are ``TierDecision.to_json()["ways"]``: ``name``, ``cost``, ``hours``,
+    ``worst_case_hours``. A line of equal net value joins the jobs that are worth the
+    same at ``value_per_hour``: cost + value × hours = constant. One is drawn through
+    every point; the lowest line belongs to the best way.
+    """
+    floor = 1 / 60  # a minute: the log axis cannot show zero
+    pts = []
+    for w in ways:
+        hours = w["worst_case_hours"] if wait_basis == "worst" else w["hours"]
+        pts.append((str(w["name"]), max(floor, float(hours)), float(w["cost"])))
+    fig = go.Figure()
+    if pts:
+        lo = min(p[1] for p in pts) / 3
+        hi = max(p[1] for p in pts) * 3
+        xs = [lo * (hi / lo) ** (i / 60) for i in range(61)]
+        if value_per_hour is not None and float(value_per_hour) > 0:
+            v = float(value_per_hour)
+            for i, (name, h, c) in enumerate(pts):
+                k = c + v * h
+                line = [(x, k - v * x) for x in xs if k - v * x > 0]
+                fig.add_trace(go.Scatter(
+                    x=[p[0] for p in line], y=[p[1] for p in line], mode="lines", showlegend=i == 0,
+                    name=f"equal net value at {format_usd(Decimal(str(value_per_hour)))}/hour",
+                    line={"dash": "dot", "width": 1, "color": "#9aa0a6"}, hoverinfo="skip",
+                    legendgroup="iso"))
+        for i, (name, h, c) in enumerate(pts):
+            best = name == recommended
+            fig.add_trace(go.Scatter(
+                x=[h], y=[c], mode="markers+text", name=name, text=[name + (" (recommended)" if best else "")],
+                textposition="top center",
+                marker={"size": 16 if best else 10, "color": colour(name.split(" ")[0], i),
+                        "symbol": "star" if best else "circle", "line": {"width": 1, "color": "#202124"}},
+                hovertemplate=f"{name}<br>%{{x:.3g}} h<br>$%{{y:,.2f}}<extra></extra>"))
+    fig.update_layout(title=title, xaxis_title="time to finish (hours, log scale)", yaxis_title="cost (USD)",
+                      xaxis_type="log", legend={"orientation": "h", "y": -0.25}, margin={"t": 60})
+    return fig

@@ -51,6 +51,9 @@ class Usage:
     input_tokens: int
     output_tokens: int
     tiers: tuple[TierUsage, ...] = ()
+    # (output tokens, requests) pairs: how the output spreads over the requests, where it is
+    # known (a counted dataset). Early exit caps each stream at its own answer with it.
+    output_per_request: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("requests", "input_tokens", "output_tokens"):
@@ -72,6 +75,7 @@ class Usage:
                 TierUsage(t.above_input_tokens, up(t.requests), up(t.input_tokens), up(t.output_tokens))
                 for t in self.tiers
             ),
+            output_per_request=self.output_per_request,  # a shape: early exit rescales it to the totals
         )
 
 
@@ -252,14 +256,14 @@ def batch_prices(price: Price) -> tuple[Decimal, Decimal | None]:
 
 def _segments(usage: Usage, price: Price) -> list[tuple[Price | Tier, int, int, int]]:
     """Split the usage into (rates source, requests, input, output) per tier."""
-    tiers = sorted(price.tiers, key=lambda t: t.above_input_tokens)
-    by_limit = {t.above_input_tokens: t for t in usage.tiers}
+    tiers = sorted(price.tiers, key=lambda t: t.boundary)
+    by_limit = {t.above_input_tokens: t for t in usage.tiers}  # TierUsage is keyed by Tier.boundary
     parts: list[tuple[Price | Tier, int, int, int]] = []
     rest = (usage.requests, usage.input_tokens, usage.output_tokens)
     # Walk from the highest tier down: each tier's usage excludes higher tiers'.
     higher = (0, 0, 0)
     for tier in reversed(tiers):
-        tu = by_limit.get(tier.above_input_tokens)
+        tu = by_limit.get(tier.boundary)
         if tu is None:
             continue
         own = (tu.requests - higher[0], tu.input_tokens - higher[1], tu.output_tokens - higher[2])
@@ -352,18 +356,34 @@ def standard_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
                     + _cache_note(params, price))
 
 
-def early_exit_output(output_tokens: int, requests: int, ee: EarlyExitParams) -> int:
+def early_exit_output(
+    output_tokens: int, requests: int, ee: EarlyExitParams,
+    per_request: tuple[tuple[int, int], ...] = (),
+) -> int:
     """Billed output tokens when a share of streams is cancelled early.
 
-    A cancelled stream bills what was generated before the cancel plus the
-    tail the server produced before it noticed, never more than the full answer.
+    A cancelled stream of ``o`` tokens bills ``min(o, seen × o + tail)``: what
+    was generated before the cancel plus the tail the server produced before
+    it noticed, never more than its own full answer. The cap is per stream:
+    with ``per_request`` ((tokens, requests) pairs: the output distribution of
+    the rows) the saving is summed stream by stream, ``Σ n × max(0, o(1 − seen)
+    − tail)``, scaled to ``output_tokens`` when the pairs describe a sample or
+    a larger whole; without it every stream is taken to be of the average size.
+    The cancelled share is spread evenly over the sizes.
     """
     if ee.cancel_share == 0 or output_tokens == 0:
         return output_tokens
-    cancelled_out = Decimal(output_tokens) * ee.cancel_share
-    cancelled_req = Decimal(requests) * ee.cancel_share
-    billed_cancelled = min(cancelled_out, cancelled_out * ee.seen_fraction + cancelled_req * ee.tail_tokens)
-    billed = Decimal(output_tokens) - cancelled_out + billed_cancelled
+    keep = 1 - ee.seen_fraction
+    tail = Decimal(ee.tail_tokens)
+    if per_request:
+        hist_total = sum(o * n for o, n in per_request)
+        saved = sum((n * max(ZERO, o * keep - tail) for o, n in per_request), ZERO)
+        if hist_total == 0:
+            return output_tokens
+        saved = saved * Decimal(output_tokens) / Decimal(hist_total)
+    else:
+        saved = max(ZERO, Decimal(output_tokens) * keep - Decimal(requests) * tail)
+    billed = Decimal(output_tokens) - ee.cancel_share * saved
     return min(output_tokens, math.ceil(billed))
 
 
@@ -372,7 +392,7 @@ def streaming_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
     segs = []
     billed_total = 0
     for src, r, i, o in _segments(usage, price):
-        billed = early_exit_output(o, r, params.early_exit)
+        billed = early_exit_output(o, r, params.early_exit, usage.output_per_request)
         billed_total += billed
         segs.append((_standard_rates(src, params.cache.ttl), r, i, billed))
     input_cost, cached = _price_input(segs, _cache(params, price))
@@ -419,7 +439,7 @@ def _tier_rates(src: Price | Tier, price: Price, name: str, ttl: str | None) -> 
     explicit = price.tier_price(name)
     is_long = isinstance(src, Tier)
     if is_long and tier.long_context == "unavailable":
-        raise ModeUnavailable(f"{tier.label} does not take prompts above {src.above_input_tokens:,} tokens "
+        raise ModeUnavailable(f"{tier.label} does not take prompts above {src.boundary:,} tokens "
                               f"({tier.source})")
     if is_long and tier.long_context == "standard":
         return std  # long requests run, and are billed, at Standard

@@ -67,7 +67,8 @@ def test_future_dated_price_shows_up_in_its_month(model: Model) -> None:
 
 def test_mid_month_change_month_start_rule_and_prorate(model: Model) -> None:
     start = dt.date(2024, 9, 1)
-    month_start = build_forecast(model, Volume(31_000, "month", SIZE), [ALL_STANDARD], start=start, horizon_months=3)
+    month_start = build_forecast(model, Volume(31_000, "month", SIZE), [ALL_STANDARD], start=start, horizon_months=3,
+                                 pricing_rule="month-start")
     # 31M input + 3.1M output tokens a month. The 2024-10-02 cut is not in force on October 1st,
     # so October is still priced at $5 / $15 ($155 + $46.50); November at $2.50 / $10 ($77.50 + $31).
     assert [r.cost for r in month_start.plans[0].months] == [Decimal("201.5"), Decimal("201.5"), Decimal("108.5")]
@@ -80,6 +81,10 @@ def test_mid_month_change_month_start_rule_and_prorate(model: Model) -> None:
     assert october.cost == Decimal("6.5") + Decimal(105)
     assert october.price_entries == (dt.date(2024, 5, 13), dt.date(2024, 10, 2))
     assert prorated.price_changes[0].month == dt.date(2024, 10, 1)
+    # Prorating is the default: a mid-month change splits the month unless told otherwise.
+    default = build_forecast(model, Volume(31_000, "month", SIZE), [ALL_STANDARD], start=start, horizon_months=3)
+    assert default.pricing_rule == "prorate"
+    assert default.plans[0].months[1].cost == october.cost
 
 
 def test_growth_and_daily_volume(model: Model) -> None:

@@ -80,12 +80,15 @@ def profile_from_batch(
             f"{len(over):,} requests exceed the {model.context_window:,}-token context window; "
             "they are included in the totals but would fail or be truncated"
         )
-    tiers = []
+    tiers, tiers_worst = [], []
     for tier in price.tiers if price is not None else ():
-        above = inputs > tier.above_input_tokens
+        above = inputs > tier.boundary
         if above.any():
-            tiers.append(TierUsage(tier.above_input_tokens, int(above.sum()), int(inputs[above].sum()),
+            tiers.append(TierUsage(tier.boundary, int(above.sum()), int(inputs[above].sum()),
                                    int(outputs[above].sum())))
+            # The worst case: each long request's answer at its own cap (its expected size without one).
+            tiers_worst.append(TierUsage(tier.boundary, int(above.sum()), int(inputs[above].sum()),
+                                         int(bound[above].sum())))
     in_hist, out_hist = Histogram(), Histogram()
     in_hist.add(inputs)
     out_hist.add(outputs)
@@ -107,6 +110,8 @@ def profile_from_batch(
         over_context_rows=len(over),
         over_context_first=tuple(int(i) + 1 for i in over[:MAX_LISTED_ROWS]),
         tiers=tuple(tiers),
+        tiers_worst=tuple(tiers_worst) if worst is not None else (),
+        output_counts=tuple((int(v), int(n)) for v, n in zip(*np.unique(outputs, return_counts=True))) if counts_output else (),
         skipped_rows=0,
         skipped_first=(),
         notes=tuple(notes),

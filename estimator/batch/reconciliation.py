@@ -312,7 +312,7 @@ class _Bill:
 def _source(price: Price, input_tokens: int) -> Price | Tier:
     chosen: Price | Tier = price
     for tier in sorted(price.tiers, key=lambda t: t.above_input_tokens):
-        if input_tokens > tier.above_input_tokens:
+        if input_tokens > tier.boundary:
             chosen = tier
     return chosen
 

@@ -373,8 +373,9 @@ def _parse_mix(text: str) -> ModeMix:
 @click.option("--hybrid-batch-share", default="0.5", show_default=True, help="Batch share of the default hybrid plan.")
 @click.option("--hybrid-interactive-share", default="0", show_default=True,
               help="Streamed share of the default hybrid plan.")
-@click.option("--pricing-rule", type=click.Choice(list(PRICING_RULES)), default="month-start", show_default=True,
-              help="Price each month at the entry in force on its first day, or split it at a price change.")
+@click.option("--pricing-rule", type=click.Choice(list(PRICING_RULES)), default="prorate", show_default=True,
+              help="Split a month at a price change and price each day at its entry (default), or price "
+                   "each month at the entry in force on its first day.")
 @click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False))
 @mode_options
 @json_option

@@ -183,13 +183,17 @@ class TokenProfile:
     framing_tokens: int = 0  # per-request tokens besides the user text (chat framing + system prompt)
     input_bins: tuple[tuple[int, int, int], ...] = ()  # histogram of input tokens per row: (low, high, rows)
     token_counts: str = ""  # "exact", "approximate" or "reconstructed (ctok ..., generation ...)"
+    output_counts: tuple[tuple[int, int], ...] = ()  # (output tokens, rows) pairs, where known
+    tiers_worst: tuple[TierUsage, ...] = ()  # the tiers with every answer at its own cap (batch files)
 
     def usage(self, worst_case: bool = False) -> Usage:
         """Token totals for the cost models; ``worst_case``: every answer hits its cap."""
         if not worst_case or self.output_tokens_worst is None:
-            return Usage(self.rows, self.input_tokens, self.output_tokens, self.tiers)
+            return Usage(self.rows, self.input_tokens, self.output_tokens, self.tiers, self.output_counts)
         tiers = self.tiers
-        if self.max_tokens is not None:
+        if self.tiers_worst:
+            tiers = self.tiers_worst
+        elif self.max_tokens is not None:
             tiers = tuple(replace(t, output_tokens=t.requests * self.max_tokens) for t in tiers)
         return Usage(self.rows, self.input_tokens, self.output_tokens_worst, tiers)
 
@@ -249,6 +253,13 @@ class Histogram:
             sc = np.array([self.sparse[v] for v in sv.tolist()], dtype=np.int64)
             values, counts = np.concatenate([values, sv]), np.concatenate([counts, sc])
         return values, counts
+
+    def pairs(self, limit: int = 4096) -> tuple[tuple[int, int], ...]:
+        """(value, rows) pairs of every distinct value, or () when there are more than ``limit``."""
+        values, counts = self._values_counts()
+        if len(values) > limit:
+            return ()
+        return tuple(zip(values.tolist(), counts.tolist(), strict=True))
 
     def bins(self, n: int = 40) -> tuple[tuple[int, int, int], ...]:
         """Up to ``n`` equal-width bins ``(low, high, rows)`` (inclusive bounds) over all values."""
@@ -363,7 +374,7 @@ def count_plan(
     # build_messages leaves out an empty system prompt, so the framing must too; a whole
     # conversation is counted with its framing (count_inputs), so it adds none here.
     framing = 0 if embedding or shape.messages is not None else chat_overhead_tokens(tok, system=shape.system or None)
-    thresholds = tuple(sorted({t.above_input_tokens for t in price.tiers})) if price is not None else ()
+    thresholds = tuple(sorted({t.boundary for t in price.tiers})) if price is not None else ()
     return CountPlan(
         shape=shape,
         output=output,
@@ -1150,6 +1161,7 @@ def _profile(
         input_per_row=c.input_hist.distribution(),
         input_bins=() if sample is not None else c.input_hist.bins(),
         output_per_row=c.output_hist.distribution() if counts_output else None,
+        output_counts=c.output_hist.pairs() if counts_output else (),
         over_context_rows=c.over_context_rows,
         over_context_first=tuple(c.over_context_first),
         tiers=tiers,

@@ -48,7 +48,7 @@ from fractions import Fraction
 
 from estimator.errors import UsageError, param
 from estimator.batch.logistics import BatchPlan
-from estimator.modes import Comparison, ModeParams, Usage, compare
+from estimator.modes import Comparison, ModeParams, TierUsage, Usage, compare
 from estimator.money import ZERO, format_usd
 from estimator.pricing.book import Price
 
@@ -92,11 +92,23 @@ class RequestSize:
     def per_request(cls, input_tokens: int | Decimal | str, output_tokens: int | Decimal | str) -> RequestSize:
         return cls(Fraction(str(input_tokens)), Fraction(str(output_tokens)))
 
-    def usage(self, requests: int) -> Usage:
-        """Totals of ``requests`` such requests, rounded up to whole tokens."""
+    def usage(self, requests: int, price: Price | None = None) -> Usage:
+        """Totals of ``requests`` such requests, rounded up to whole tokens.
+
+        With ``price``, every request is taken to be of this size, so when the
+        size crosses a long-context threshold of the price entry all of the
+        requests are long: the usage carries them in ``Usage.tiers`` and they
+        are priced at the tier's rates (plan, route and forecast all build
+        their usages here).
+        """
         if requests < 0:
             raise UsageError(f"requests must be >= 0, got {requests}")
-        return Usage(requests, math.ceil(self.input_tokens * requests), math.ceil(self.output_tokens * requests))
+        inp, out = math.ceil(self.input_tokens * requests), math.ceil(self.output_tokens * requests)
+        tiers = () if price is None else tuple(
+            TierUsage(t.boundary, requests, inp, out)
+            for t in sorted(price.tiers, key=lambda t: t.boundary) if requests and self.input_tokens > t.boundary
+        )
+        return Usage(requests, inp, out, tiers)
 
     @property
     def input_decimal(self) -> Decimal:
@@ -578,7 +590,7 @@ def route_traffic(mix: TrafficMix, size: RequestSize, price: Price, params: Mode
     def cost(requests: int, mode: str) -> Decimal:
         if requests == 0:
             return ZERO
-        return compare(size.usage(requests), price, params).modes[mode].total_cost
+        return compare(size.usage(requests, price), price, params).modes[mode].total_cost
 
     interactive = split_count(mix.daily_requests, mix.interactive_share)
     automated = mix.daily_requests - interactive

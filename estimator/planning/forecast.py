@@ -4,11 +4,11 @@ Volume is given per day or per month and grows by a fixed percentage each
 month (compounded; requests rounded half up to whole requests). A daily
 volume is multiplied by the calendar days of each month.
 
-Each month is priced with the price entry in force on its first day
-(``pricing_rule="month-start"``): a change dated the 1st shows up in that
-month, a change dated mid-month from the next month on. With
-``pricing_rule="prorate"`` the month is split at the change and each part
-priced at its own entry, the volume spread evenly over the days.
+By default (``pricing_rule="prorate"``) each day is priced at the entry in
+force that day: a month with a price change is split at the change, each
+part priced at its own entry, the volume spread evenly over the days. With
+``pricing_rule="month-start"`` the whole month is priced at the entry in force
+on its first day.
 
 A plan is a mix of delivery modes (shares of the requests). Plans are
 compared against a monthly budget: for each, the first month whose cost
@@ -31,7 +31,7 @@ from estimator.money import format_usd, ZERO
 from estimator.planning.decision import RequestSize
 from estimator.pricing.book import Model, Price
 
-PRICING_RULES = ("month-start", "prorate")
+PRICING_RULES = ("prorate", "month-start")  # the first is the default
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,7 @@ def build_forecast(
     horizon_months: int = 12,
     budget: Decimal | None = None,
     params: ModeParams | None = None,
-    pricing_rule: str = "month-start",
+    pricing_rule: str = "prorate",
 ) -> Forecast:
     """Cost of each plan, month by month, at the prices in force each month."""
     if horizon_months <= 0 or horizon_months > 600:
@@ -266,7 +266,7 @@ def build_forecast(
                 for mode, n in zip(modes, allocate(seg_requests, [mix.shares[m] for m in modes])):
                     if n == 0:
                         continue
-                    usage = volume.size.usage(n)
+                    usage = volume.size.usage(n, price)
                     by_mode[mode] += MODES[mode](usage, price, params).total_cost
                     inp += usage.input_tokens
                     out += usage.output_tokens

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +47,7 @@ from estimator.planning.decision import (
     format_hours,
     job_times,
 )
+from estimator.planning.tiers import JobModel, TierDecision, TierParams, batch_break_even, decide_tiers
 from estimator.pricing.book import Model
 from estimator.reading.source import ReadOptions, open_rows
 from estimator.report.estimate import PricedModel
@@ -78,6 +79,7 @@ class PlanOptions:
     urgent_share: Decimal = ZERO
     wait_basis: str = "worst"
     modes: ModeParams = field(default_factory=ModeParams)
+    tiers: TierParams = field(default_factory=TierParams)
 
     def __post_init__(self) -> None:
         if self.typical_batch_hours < 0:
@@ -118,6 +120,7 @@ class JobPlan:
     decision: Decision
     options: PlanOptions
     notes: tuple[str, ...] = ()
+    tiers: TierDecision | None = None  # every tier as a way to run the job, and the one to use
 
     def to_json(self) -> dict[str, Any]:
         o, u = self.options, self.usage
@@ -137,6 +140,7 @@ class JobPlan:
             "batch": batch_plan_json(self.batch),
             "expiry": expiry_json(self.expiry),
             "decision": decision_json(self.decision),
+            "tiers": None if self.tiers is None else self.tiers.to_json(),
             "notes": list(self.notes),
         }
 
@@ -290,8 +294,31 @@ def plan_job(
         interactive=opts.interactive, urgent_share=opts.urgent_share, wait_basis=opts.wait_basis,
     )
     expiry = expiry_outcome(cmp, batch_plan, opts.completion_share) if opts.completion_share < 1 else None
+    tier_decision, decision = _tier_decision(cmp, priced, opts, throughput, batch_plan, decision)
     return JobPlan(priced, usage, cmp, times, batch_plan, expiry, decision,
-                   _with_throughput(opts, throughput), tuple(all_notes))
+                   _with_throughput(opts, throughput), tuple(all_notes), tier_decision)
+
+
+def _tier_decision(cmp: Comparison, priced: PricedModel, opts: PlanOptions, throughput: Throughput,
+                   batch_plan: BatchPlan, decision: Decision) -> tuple[TierDecision | None, Decision]:
+    """The decision across every tier, and the standard-or-batch decision with its break-even
+    taken from the same time model (the size where the choice between the two really flips)."""
+    usage = cmp.usage
+    if usage.requests == 0:
+        return None, decision
+    model = JobModel(priced.price, opts.limits, throughput, opts.modes, opts.tiers,
+                     batch_plan.window_hours, opts.typical_batch_hours, opts.completion_share, opts.urgent_share,
+                     opts.interactive)
+    # Sizes searched: ten times the job, and up to 10M rows or 400 waves of batch, whichever is less.
+    per_wave = batch_plan.largest_wave_requests or usage.requests
+    hi = max(10 * usage.requests, min(10_000_000, 400 * per_wave))
+    td = decide_tiers(usage, model, batch_plan, value_per_hour=opts.value_per_hour,
+                      deadline_hours=opts.deadline_hours, wait_basis=opts.wait_basis, search_up_to=hi)
+    if "batch" in cmp.modes:
+        rows, _ = batch_break_even(usage, model, batch_plan, value_per_hour=opts.value_per_hour,
+                                   deadline_hours=opts.deadline_hours, wait_basis=opts.wait_basis, hi=hi)
+        decision = replace(decision, break_even_rows=rows)
+    return td, decision
 
 
 def _with_throughput(options: PlanOptions, throughput: Throughput) -> PlanOptions:
@@ -328,6 +355,17 @@ def plan_text(r: dict[str, Any]) -> str:
     lines += ["", f"Recommendation: {d['recommendation']}", f"  {d['reason']}"]
     if d["break_even_rows"] is not None and d["wait_cost"] is not None:
         lines.append(f"  break-even: {d['break_even_rows']:,.0f} rows (batch wins above, standard below)")
+    t = r.get("tiers")
+    if t:
+        lines += ["", "Every tier (cost, time to finish):"]
+        for w in t["ways"]:
+            worst = (f", worst case {format_hours(w['worst_case_hours'])}"
+                     if w["worst_case_hours"] != w["hours"] else "")
+            lines.append(f"  {w['name']:<22} {format_usd(w['cost'])}  {format_hours(w['hours'])}{worst}")
+        lines += [f"Across tiers: {t['recommended']}", f"  {t['reason']}"]
+        if t["break_even"]:
+            b_e = t["break_even"]
+            lines.append(f"  break-even: {b_e['rows']:,} rows ({b_e['below']} below, {b_e['above']} from there)")
     lines += [f"note: {note}" for note in r["notes"]]
     return "\n".join(lines)
 

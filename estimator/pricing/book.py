@@ -64,6 +64,11 @@ class TierFile(_Strict):
     """Prices that replace the base prices for a request whose prompt is long."""
 
     above_input_tokens: int = Field(gt=0, description="applies when a request's input tokens exceed this")
+    at_or_above: bool = Field(
+        default=False,
+        description="true where the provider's wording puts a prompt of exactly above_input_tokens in this tier "
+        "('272K or more', '<272K context length' for the base row)",
+    )
     input_per_mtok: PositivePrice
     output_per_mtok: PositivePrice | None = None
     cached_input_per_mtok: PositivePrice | None = None
@@ -221,6 +226,12 @@ class Tier:
     batch_output_per_mtok: Decimal | None
     batch_cached_input_per_mtok: Decimal | None
     cache_write_1h_per_mtok: Decimal | None = None
+    at_or_above: bool = False  # a prompt of exactly above_input_tokens is long (the provider's wording)
+
+    @property
+    def boundary(self) -> int:
+        """The longest prompt still at the base rates: a request is long when its input exceeds this."""
+        return self.above_input_tokens - 1 if self.at_or_above else self.above_input_tokens
 
 
 @dataclass(frozen=True)

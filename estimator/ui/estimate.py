@@ -15,6 +15,7 @@ from ..report import build_estimate, estimate_csv, estimate_json
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import ModeBar, mode_costs, token_distribution
+from . import answer
 from .common import Settings, app_words, guarded, mode_label, need_price, pct, pricebook, to_decimal
 from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_columns
 
@@ -204,7 +205,7 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
             )
     if out_kind == "none" and cap:
         st.caption("With only max_tokens set, every answer is assumed to use all of it.")
-    thresholds = tuple(sorted({t.above_input_tokens for t in priced.price.tiers}))
+    thresholds = tuple(sorted({t.boundary for t in priced.price.tiers}))
     return CountSettings(
         model=settings.model.id,
         column=column,
@@ -276,6 +277,7 @@ def show_profile(
         )
     est = build_estimate(profile, priced, settings.params)
     comparison = est.comparison
+    answer.render(settings, profile)  # the recommendation first
 
     st.subheader("Tokens")
     cols = st.columns(4)

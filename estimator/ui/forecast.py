@@ -24,8 +24,8 @@ PLAN_COLOURS = {
     "hybrid": MODE_COLOURS["hybrid"],
 }
 PRICING_RULES = {
-    "month-start": "Price in force on the 1st of each month",
     "prorate": "Split months at a price change",
+    "month-start": "Price in force on the 1st of each month",
 }
 
 

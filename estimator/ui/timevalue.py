@@ -16,9 +16,9 @@ from ..planning import (
     DEFAULT_VALUE_PER_HOUR,
     Decision,
     RequestSize,
-    decide_for_job,
+    PlanOptions,
     format_hours,
-    job_times,
+    plan_job,
     run_exercise,
 )
 
@@ -26,7 +26,7 @@ from ..planning import (
 from ..charts import SavingsCase, cost_vs_size, savings_vs_time_value
 from . import routing
 from .common import Settings, mode_label, need_price, to_decimal
-from .job import job_inputs, uniform_plan
+from .job import job_inputs
 
 if TYPE_CHECKING:
     from .estimate import EstimateResult
@@ -81,13 +81,14 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         }.__getitem__,
     )
 
-    comparison = compare(job.usage, priced.price, settings.params)
-    plan = uniform_plan(settings, priced, job)
     limits = settings.limits
-    times = job_times(job.usage, limits.rate_limits, limits.throughput(job.max_tokens), plan)
-    decision = decide_for_job(
-        comparison, times, value_per_hour=value, deadline_hours=deadline, wait_basis=wait_basis
+    options = PlanOptions(
+        limits=limits.rate_limits, queue=limits.queue, throughput=limits.throughput(job.max_tokens),
+        typical_batch_hours=limits.typical_wave_hours, value_per_hour=value, deadline_hours=deadline,
+        wait_basis=wait_basis, modes=settings.params,
     )
+    planned = plan_job(job.usage, priced, options, max_tokens=job.max_tokens)  # the plan command's own core
+    comparison, times, decision = planned.comparison, planned.times, planned.decision
 
     st.success(
         f"**{RECOMMENDATION_TEXT[decision.recommendation]}.** {decision.reason}", icon=":material/lightbulb:"
