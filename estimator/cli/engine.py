@@ -162,7 +162,8 @@ def models(provider: str | None, as_of: str | None, price_files: tuple[str, ...]
 @click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
 @click.option("--check", "check_db", is_flag=True,
-              help="Compare every current price with genai-prices (offline); fail on an unacknowledged difference.")
+              help="Compare every price with genai-prices (offline), today and each dated entry on its first day; "
+                   "fail on an unacknowledged difference.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="With --check: the date to compare (default: today).")
 @strict_prices_option
 def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check_db: bool, as_of: str | None,
@@ -171,11 +172,11 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
     book = load_pricebook(extra_files=price_files, strict=strict_prices)
     if check_db:
         from ..pricing import PRICE_DATABASE as DATABASE
-        from ..pricing import check_prices as check
+        from ..pricing import check_price_history, check_prices as check
         from ..pricing import price_database_version as database_version
 
         day = parse_date(as_of) or dt.date.today()
-        found = check(book, day)
+        found = check(book, day) + check_price_history(book)  # today, then each dated entry on its first day
         open_ = [d for d in found if not d.acknowledged]
         if as_json:
             echo_json({"database": DATABASE, "version": database_version(), "date": day,
