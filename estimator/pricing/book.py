@@ -39,6 +39,8 @@ from estimator.pricing.tiers import (
     ServiceTierFile,
     TierPrice,
     TierPriceFile,
+    TierWindow,
+    TierWindowFile,
     Uplift,
     UpliftFile,
 )
@@ -129,6 +131,10 @@ class ModelFile(_Strict):
     min_cacheable_tokens: int | None = Field(default=None, gt=0, description="overrides the provider's [caching] minimum")
     batch: bool = Field(default=True, description="false where the model cannot be used through the Batch API")
     service_tiers: list[str] = Field(default_factory=list, description="tiers offered besides Standard and Batch")
+    tier_windows: list[TierWindowFile] = Field(
+        default_factory=list,
+        description="dates this model was sold at one of its service_tiers, where they differ from the provider's",
+    )
     prices: list[PriceFile] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -192,6 +198,9 @@ class ProviderFile(_Strict):
             unknown = sorted(set(m.service_tiers) - tiers)
             if unknown:
                 raise ValueError(f"model {m.id}: service tiers {unknown} are not defined in [[service_tiers]]")
+            for w in m.tier_windows:
+                if w.tier not in m.service_tiers:
+                    raise ValueError(f"model {m.id}: tier window for {w.tier!r}, which the model does not offer")
             for p in m.prices:
                 for tp in p.tier_prices:
                     if tp.tier not in m.service_tiers and tp.tier != "batch":
@@ -279,6 +288,7 @@ class Price:
     unavailable: tuple[tuple[str, str], ...] = ()
     notices: tuple[str, ...] = ()
     fallback: str | None = None  # set when the price comes from a price database, not the curated tables
+    tier_windows: tuple[TierWindow, ...] = ()  # the model's own dates at its service tiers
 
     def tier_price(self, tier: str) -> TierPrice | None:
         return next((t for t in self.tier_prices if t.tier == tier), None)
@@ -368,7 +378,15 @@ class PriceBook:
         found = self._index.get(key) or self._index.get(key.lower())
         if found is None:
             alias = self.moving_alias(key)
-            target = alias.target_on(as_of or dt.date.today()) if alias else None
+            day = as_of or dt.date.today()
+            target = alias.target_on(day) if alias else None
+            if alias is not None and target is None:
+                first = alias.targets[0][0]
+                raise PricingError(
+                    f"{alias.name} has no known target on {day}: the first one the tables know starts {first}. "
+                    f"Set {param('as_of')} to {first} or later, or name the model itself.",
+                    param="as_of",
+                )
             found = self._index.get(target) if target else None
         if found is None and key:
             found = self._from_database(key)
@@ -597,6 +615,7 @@ def _to_runtime(data: ProviderFile, origin: str) -> Provider:
                     shutdown_date=m.shutdown_date,
                     min_cacheable_tokens=m.min_cacheable_tokens
                     or (data.caching.min_cacheable_tokens if data.caching else None),
+                    tier_windows=tuple(TierWindow(**w.model_dump()) for w in m.tier_windows),
                 )
             )
         models.append(
@@ -687,6 +706,9 @@ def on_date(price: Price, day: dt.date) -> Price:
                                 if price.fallback is not None else f"{price.model} is not offered at {tier.label}"))
             continue
         why = tier.reason_unavailable(day)
+        for window in price.tier_windows:
+            if why is None and window.tier == tier.name:
+                why = window.reason_unavailable(price.model, tier.label, day)
         if why is None and price.launch is not None and day < price.launch:
             why = f"{price.model} was not offered yet on {day}"
         if why is not None:
