@@ -111,14 +111,14 @@ class PricingError(EstimatorError):
 class UnknownModelError(PricingError):
     """A model id that no pricing table knows."""
 
-    def __init__(self, model: str, known: Iterable[str]) -> None:
+    def __init__(self, model: str, known: Iterable[str], detail: str = "") -> None:
         known = sorted(set(known))
         close = difflib.get_close_matches(model, known, n=5, cutoff=0.5)
         if not close:
             close = [k for k in known if model.lower() in k.lower()][:5]
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         super().__init__(
-            f"unknown model {model!r}: no pricing table lists it.{hint} "
+            f"unknown model {model!r}: no pricing table lists it.{' ' + detail if detail else ''}{hint} "
             f"Choose a priced model, or add your own price with {param('price_files')} "
             "(see pricing/README.md).",
             param="model",

@@ -40,7 +40,14 @@ def pricing_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                       help="Override the input price (USD per million tokens).")(fn)
     fn = click.option("--output-price", metavar="USD_PER_MTOK",
                       help="Override the output price (USD per million tokens).")(fn)
-    return fn
+    return strict_prices_option(fn)
+
+
+def strict_prices_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--strict-prices: refuse models the curated tables do not price (no genai-prices fallback)."""
+    return click.option("--strict-prices", "strict_prices", is_flag=True,
+                        help="Only the curated price tables: refuse a model they do not list instead of "
+                             "pricing it from the genai-prices database (labelled) as by default.")(fn)
 
 
 def mode_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -77,7 +84,7 @@ def mode_params_from(kw: dict[str, Any]) -> ModeParams:
 
 
 def book_from(kw: dict[str, Any]) -> PriceBook:
-    return load_pricebook(extra_files=kw.get("price_files") or ())
+    return load_pricebook(extra_files=kw.get("price_files") or (), strict=bool(kw.get("strict_prices")))
 
 
 def price_from(book: PriceBook, model: str, kw: dict[str, Any]) -> PricedModel:
@@ -131,9 +138,11 @@ def estimate(**kw: Any) -> None:
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Prices in force on this date (default: today).")
 @click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
-def models(provider: str | None, as_of: str | None, price_files: tuple[str, ...], as_json: bool) -> None:
-    """List every priced model with its current prices (USD per million tokens)."""
-    book = load_pricebook(extra_files=price_files)
+@strict_prices_option
+def models(provider: str | None, as_of: str | None, price_files: tuple[str, ...], as_json: bool,
+           strict_prices: bool) -> None:
+    """List every curated model with its current prices (USD per million tokens)."""
+    book = load_pricebook(extra_files=price_files, strict=strict_prices)
     rows = model_rows(book, as_of=parse_date(as_of), provider=provider)
     if as_json:
         echo_json(rows)
@@ -153,18 +162,21 @@ def models(provider: str | None, as_of: str | None, price_files: tuple[str, ...]
 @click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
 @click.option("--check", "check_db", is_flag=True,
-              help="Compare every current price with genai-prices (offline); fail on an unacknowledged difference.")
+              help="Compare every price with genai-prices (offline), today and each dated entry on its first day; "
+                   "fail on an unacknowledged difference.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="With --check: the date to compare (default: today).")
-def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check_db: bool, as_of: str | None) -> None:
+@strict_prices_option
+def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check_db: bool, as_of: str | None,
+           strict_prices: bool) -> None:
     """Show the dated price history of MODEL with the source of each entry, or --check every price."""
-    book = load_pricebook(extra_files=price_files)
+    book = load_pricebook(extra_files=price_files, strict=strict_prices)
     if check_db:
         from ..pricing import PRICE_DATABASE as DATABASE
-        from ..pricing import check_prices as check
+        from ..pricing import check_price_history, check_prices as check
         from ..pricing import price_database_version as database_version
 
         day = parse_date(as_of) or dt.date.today()
-        found = check(book, day)
+        found = check(book, day) + check_price_history(book)  # today, then each dated entry on its first day
         open_ = [d for d in found if not d.acknowledged]
         if as_json:
             echo_json({"database": DATABASE, "version": database_version(), "date": day,
@@ -186,9 +198,12 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
     click.echo(f"{m.display_name} ({m.id}, {m.provider}); prices last checked {m.checked}; file {display_path(m.origin)}")
     if m.aliases:
         click.echo(f"aliases: {', '.join(m.aliases)}")
+    if history["price_database"]:
+        click.echo(f"note: {m.note}")
     for entry in history["prices"]:
         until = entry["effective_until"] or "now"
-        click.echo(f"\n{entry['effective_from']} .. {until}")
+        since = "(undated)" if entry["effective_from"] == dt.date.min else entry["effective_from"]
+        click.echo(f"\n{since} .. {until}")
         for key, value in entry.items():
             if key.endswith("_per_mtok") and value is not None:
                 click.echo(f"  {key:<28} {format_usd(Decimal(value), 4)}")

@@ -15,6 +15,7 @@ from estimator.pricing.book import (
 )
 from estimator.pricing.crosscheck import DATABASE as PRICE_DATABASE
 from estimator.pricing.crosscheck import check as check_prices
+from estimator.pricing.crosscheck import check_history as check_price_history
 from estimator.pricing.crosscheck import database_version as price_database_version
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Provider",
     "ProviderFile",
     "Tier",
+    "check_price_history",
     "check_prices",
     "display_path",
     "load_pricebook",

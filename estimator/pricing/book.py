@@ -39,6 +39,8 @@ from estimator.pricing.tiers import (
     ServiceTierFile,
     TierPrice,
     TierPriceFile,
+    TierWindow,
+    TierWindowFile,
     Uplift,
     UpliftFile,
 )
@@ -134,6 +136,10 @@ class ModelFile(_Strict):
     min_cacheable_tokens: int | None = Field(default=None, gt=0, description="overrides the provider's [caching] minimum")
     batch: bool = Field(default=True, description="false where the model cannot be used through the Batch API")
     service_tiers: list[str] = Field(default_factory=list, description="tiers offered besides Standard and Batch")
+    tier_windows: list[TierWindowFile] = Field(
+        default_factory=list,
+        description="dates this model was sold at one of its service_tiers, where they differ from the provider's",
+    )
     prices: list[PriceFile] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -197,6 +203,9 @@ class ProviderFile(_Strict):
             unknown = sorted(set(m.service_tiers) - tiers)
             if unknown:
                 raise ValueError(f"model {m.id}: service tiers {unknown} are not defined in [[service_tiers]]")
+            for w in m.tier_windows:
+                if w.tier not in m.service_tiers:
+                    raise ValueError(f"model {m.id}: tier window for {w.tier!r}, which the model does not offer")
             for p in m.prices:
                 for tp in p.tier_prices:
                     if tp.tier not in m.service_tiers and tp.tier != "batch":
@@ -290,6 +299,7 @@ class Price:
     unavailable: tuple[tuple[str, str], ...] = ()
     notices: tuple[str, ...] = ()
     fallback: str | None = None  # set when the price comes from a price database, not the curated tables
+    tier_windows: tuple[TierWindow, ...] = ()  # the model's own dates at its service tiers
 
     def tier_price(self, tier: str) -> TierPrice | None:
         return next((t for t in self.tier_prices if t.tier == tier), None)
@@ -364,6 +374,10 @@ class PriceBook:
 
     providers: tuple[Provider, ...]
     _index: Mapping[str, Model] = field(repr=False, default_factory=dict)
+    strict: bool = False
+    """True: only the curated tables price; a model they do not list is an error even where the
+    genai-prices database knows it (see ``estimator.pricing.fallback``)."""
+    _database: dict[str, Model | None] = field(repr=False, default_factory=dict, compare=False, hash=False)
 
     @property
     def models(self) -> tuple[Model, ...]:
@@ -375,11 +389,41 @@ class PriceBook:
         found = self._index.get(key) or self._index.get(key.lower())
         if found is None:
             alias = self.moving_alias(key)
-            target = alias.target_on(as_of or dt.date.today()) if alias else None
+            day = as_of or dt.date.today()
+            target = alias.target_on(day) if alias else None
+            if alias is not None and target is None:
+                first = alias.targets[0][0]
+                raise PricingError(
+                    f"{alias.name} has no known target on {day}: the first one the tables know starts {first}. "
+                    f"Set {param('as_of')} to {first} or later, or name the model itself.",
+                    param="as_of",
+                )
             found = self._index.get(target) if target else None
+        if found is None and key:
+            found = self._from_database(key)
         if found is None:
             raise UnknownModelError(name, [*self._index.keys(), *(a.name for a in self.moving_aliases)])
         return found
+
+    def _from_database(self, name: str) -> Model | None:
+        """A model only the genai-prices database knows; an error naming the setting in strict mode."""
+        from estimator.pricing import fallback
+
+        if name not in self._database:
+            self._database[name] = fallback.database_model(name, self.providers, self._index)
+        found = self._database[name]
+        if found is not None and self.strict:
+            raise UnknownModelError(
+                name, [*self._index.keys(), *(a.name for a in self.moving_aliases)],
+                detail=f"{fallback.database_label()} prices it, but {param('strict_prices')} refuses "
+                "prices outside the curated tables.",
+            )
+        return found
+
+    def curated(self, name: str) -> bool:
+        """Whether ``name`` is a model, alias or moving alias of the curated tables (or a user file)."""
+        key = name.strip()
+        return key in self._index or key.lower() in self._index or self.moving_alias(key) is not None
 
     @property
     def moving_aliases(self) -> tuple[MovingAlias, ...]:
@@ -399,7 +443,11 @@ class PriceBook:
 
     def with_providers(self, extra: Iterable[Provider]) -> PriceBook:
         """A book where models in ``extra`` override same-named ones (user files)."""
-        return _build_book([*self.providers, *extra])
+        return replace(_build_book([*self.providers, *extra]), strict=self.strict)
+
+    def with_strict(self, strict: bool) -> PriceBook:
+        """The same tables, with the genai-prices fallback refused (True) or allowed (False)."""
+        return self if strict == self.strict else replace(self, strict=strict, _database={})
 
 
 def _build_book(providers: Sequence[Provider]) -> PriceBook:
@@ -578,6 +626,7 @@ def _to_runtime(data: ProviderFile, origin: str) -> Provider:
                     shutdown_date=m.shutdown_date,
                     min_cacheable_tokens=m.min_cacheable_tokens
                     or (data.caching.min_cacheable_tokens if data.caching else None),
+                    tier_windows=tuple(TierWindow(**w.model_dump()) for w in m.tier_windows),
                 )
             )
         models.append(
@@ -650,7 +699,12 @@ def on_date(price: Price, day: dt.date) -> Price:
     unavailable: list[tuple[str, str]] = []
     notices: list[str] = []
     mk = price.market
-    if not price.batch_offered:
+    if price.fallback is not None:
+        notices.append(f"{price.model} is not in the curated tables: priced from {price.fallback}")
+    if not price.batch_offered and price.fallback is not None:
+        unavailable.append(("batch", f"batch price unknown: {price.model} is priced from {price.fallback}, "
+                                     "which does not show it sold through the Batch API"))
+    elif not price.batch_offered:
         unavailable.append(("batch", f"{price.model} is not offered through the Batch API"))
     elif mk.batch_available_from is not None and day < mk.batch_available_from:
         unavailable.append(
@@ -658,9 +712,14 @@ def on_date(price: Price, day: dt.date) -> Price:
         )
     for tier in mk.tiers:
         if tier.name not in price.offered_tiers:
-            unavailable.append((tier.name, f"{price.model} is not offered at {tier.label}"))
+            unavailable.append((tier.name, f"{tier.label} price unknown: {price.model} is priced from "
+                                           f"{price.fallback}, which does not show it sold at {tier.label}"
+                                if price.fallback is not None else f"{price.model} is not offered at {tier.label}"))
             continue
         why = tier.reason_unavailable(day)
+        for window in price.tier_windows:
+            if why is None and window.tier == tier.name:
+                why = window.reason_unavailable(price.model, tier.label, day)
         if why is None and price.launch is not None and day < price.launch:
             why = f"{price.model} was not offered yet on {day}"
         if why is not None:
@@ -711,12 +770,17 @@ def _load_dir(directory: str) -> PriceBook:
     return _build_book([load_provider_file(p) for p in pricing_files(directory)])
 
 
-def load_pricebook(extra_files: Sequence[str | Path] = (), directory: str | Path | None = None) -> PriceBook:
-    """The shipped tables, plus user files whose models override shipped ones."""
+def load_pricebook(extra_files: Sequence[str | Path] = (), directory: str | Path | None = None, *,
+                   strict: bool = False) -> PriceBook:
+    """The shipped tables, plus user files whose models override shipped ones.
+
+    A model none of them lists is priced from the genai-prices database, labelled so, unless
+    ``strict`` is True (see ``estimator.pricing.fallback``).
+    """
     book = _load_dir(str(Path(directory) if directory else shipped_pricing_dir()))
     if extra_files:
         book = book.with_providers(load_provider_file(p) for p in extra_files)
-    return book
+    return book.with_strict(strict)
 
 
 def override_price(

@@ -125,6 +125,18 @@ class DisagreementFile(_Strict):
     source: str = Field(min_length=8)
 
 
+class TierWindowFile(_Strict):
+    """When one model was sold at one of its service tiers, where that differs from the provider's tier."""
+
+    tier: TierName
+    available_from: dt.date | None = Field(default=None, description="first day this model was sold at the tier")
+    available_until: dt.date | None = Field(
+        default=None, description="exclusive: the first day this model was no longer sold at the tier"
+    )
+    source: str = Field(min_length=8)
+    note: str | None = None
+
+
 class MovingAliasFile(_Strict):
     """A name such as gemini-flash-latest that points to different models over time."""
 
@@ -237,6 +249,22 @@ class Disagreement:
     database: str
     reason: str
     source: str
+
+
+@dataclass(frozen=True)
+class TierWindow:
+    tier: str
+    available_from: dt.date | None
+    available_until: dt.date | None
+    source: str
+    note: str | None = None
+
+    def reason_unavailable(self, model: str, label: str, day: dt.date) -> str | None:
+        if self.available_from is not None and day < self.available_from:
+            return f"{model} was not sold at {label} yet on {day}: it started {self.available_from} ({self.source})"
+        if self.available_until is not None and day >= self.available_until:
+            return f"{label} for {model} was withdrawn on {self.available_until} ({self.source})"
+        return None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from estimator.report.estimate import (
     build_estimate,
     format_table,
     model_rows,
+    price_database,
     price_history,
     resolve_price,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "format_table",
     "json_text",
     "model_rows",
+    "price_database",
     "price_history",
     "resolve_price",
     "rows_to_csv",

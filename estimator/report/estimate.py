@@ -46,8 +46,8 @@ def resolve_price(
     output_per_mtok: Decimal | None = None,
 ) -> PricedModel:
     """Pick the entry in force on ``as_of`` and apply any flat overrides."""
-    m = book.model(model)
     day = as_of or dt.date.today()
+    m = book.model(model, day)  # a moving alias (gemini-flash-latest) points where it pointed on that day
     price = m.price_on(day)
     if input_per_mtok is None and output_per_mtok is None:
         return PricedModel(m, price, day)
@@ -72,9 +72,10 @@ class Estimate:
         out: dict[str, Any] = {
             "model": self.priced.model.id,
             "provider": self.priced.model.provider,
-            "pricing_date": price.effective_from,
+            "pricing_date": _since(price),
             "as_of": self.priced.as_of,
             "price_source": price.source,
+            "price_database": price_database(price),
             "price_overridden": self.priced.overridden,
             "prices_usd_per_mtok": _price_fields(price),
             "file": p.source,
@@ -131,7 +132,7 @@ class Estimate:
         split = f" (text {p.text_tokens:,} + chat framing {framing:,})" if framing else ""
         lines = [
             f"{p.source}: {p.rows:,} requests ({p.format})",
-            f"model {self.priced.model.id}; price entry from {price.effective_from}"
+            f"model {self.priced.model.id}; price entry from {_since(price) or 'an undated database entry'}"
             + (" (overridden)" if self.priced.overridden else "")
             + f"; source {price.source}",
             f"tokens ({counts}): input {p.input_tokens:,}{split}, "
@@ -186,6 +187,21 @@ class Estimate:
         for note in self.notes:
             lines.append(f"note: {note}")
         return "\n".join(lines)
+
+
+def _since(price: Price) -> dt.date | None:
+    """The entry's first day; None for an undated entry of the price database."""
+    return None if price.effective_from == dt.date.min else price.effective_from
+
+
+def price_database(price: Price) -> dict[str, Any] | None:
+    """Where a price outside the curated tables came from (None: the curated tables priced it)."""
+    if price.fallback is None:
+        return None
+    from estimator.pricing import fallback
+
+    return {"name": fallback.DATABASE, "version": fallback.version(), "checked": fallback.CHECKED,
+            "entry_dated": price.effective_from != fallback.UNDATED, "note": price.note}
 
 
 def _rows(n: int) -> str:
@@ -296,6 +312,7 @@ def price_history(book: PriceBook, model: str) -> dict[str, Any]:
         "aliases": list(m.aliases),
         "checked": m.checked,
         "file": display_path(m.origin),
+        "price_database": price_database(m.prices[0]),
         "prices": [
             {
                 "effective_from": p.effective_from,

@@ -57,9 +57,9 @@ def mode_label(mode: str) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def pricebook() -> PriceBook:
-    """The shipped price tables, parsed and validated once per server."""
-    return load_pricebook()
+def pricebook(strict: bool = False) -> PriceBook:
+    """The shipped price tables, parsed and validated once per server (strict: no genai-prices fallback)."""
+    return load_pricebook(strict=strict)
 
 
 @st.cache_resource(show_spinner="Loading the tokenizer ...")
@@ -137,6 +137,7 @@ WIDGET_FOR_PARAM: dict[str, str] = {
     "price_files": "a price file of your own",
     "model": "Model in the sidebar",
     "validate_batch": "the batch file check on the Estimate tab",
+    "strict_prices": "Curated prices only (sidebar)",
 }
 
 
@@ -223,10 +224,24 @@ def _model_text(m: Model) -> str:
 
 
 def sidebar_settings() -> Settings:
-    book = pricebook()
     with st.sidebar:
         st.header("Model and prices")
+        strict = st.checkbox(
+            "Curated prices only", value=False, key="strict_prices",
+            help="Only the shipped, sourced price tables. Unticked, a model they do not list can be priced "
+                 "from the genai-prices database, and every result says so.",
+        )
+        book = pricebook(strict)
         model = model_picker(book)
+        other = st.text_input(
+            "Another model id", value="", key="other_model", disabled=strict,
+            help="A model the tables above do not list, priced from the genai-prices database (labelled).",
+        ).strip()
+        if other and not strict:
+            try:
+                model = book.model(other)
+            except EstimatorError as exc:
+                st.error(for_the_app(exc), icon=":material/warning:")
         as_of = st.date_input(
             "Pricing date",
             value=dt.date.today(),
@@ -241,10 +256,13 @@ def sidebar_settings() -> Settings:
             priced = resolve_price(book, model.id, as_of=as_of)
             p = priced.price
             out = f", output ${p.output_per_mtok}" if p.output_per_mtok is not None else ""
+            since = "an undated database entry" if p.effective_from == dt.date.min else p.effective_from
             st.caption(
-                f"Price from {p.effective_from}: input ${p.input_per_mtok}{out} per 1M tokens. "
+                f"Price from {since}: input ${p.input_per_mtok}{out} per 1M tokens. "
                 f"[source]({p.source})"
             )
+            if p.fallback:
+                st.warning(f"Not in the curated tables: priced from {p.fallback}.", icon=":material/info:")
         except EstimatorError as exc:
             price_error = for_the_app(exc)
             st.error(price_error, icon=":material/warning:")
