@@ -67,16 +67,19 @@ def _is_path(source: object) -> bool:
 
 
 def _rows_and_shape(
-    source: Any, column: str | None, template: str | None, system: str | None
+    source: Any, column: str | None, template: str | None, system: str | None, messages: str | None = None
 ) -> tuple[Any, RequestShape]:
     """The source to read (an iterator turned into a list) and how its rows become requests."""
     if _is_path(source) or _is_frame(source) or type(source).__module__.startswith("pyarrow"):
-        if column is None and template is None:
+        if column is None and template is None and messages is None:
             raise UsageError(
                 f"which column holds each request's text? Give {param('column')} or {param('template')}",
                 param="column",
             )
-        return source, RequestShape(column=column, template=template, system=system)
+        return source, RequestShape(column=column, template=template, system=system, messages=messages)
+    if messages is not None:
+        raise UsageError(f"a list of texts or conversations has no columns: leave out {param('messages')}",
+                         param="messages")
     if isinstance(source, (bytes, Mapping)) or not isinstance(source, Iterable):
         raise UsageError(
             f"cannot read rows from a {type(source).__name__}; pass a file path, a pandas DataFrame, "
@@ -131,6 +134,7 @@ def estimate(
     as_of: dt.date | None = None,
     prices: PriceBook | None = None,
     options: EstimateOptions | None = None,
+    messages: str | None = None,
 ) -> Estimate:
     """What a job costs under every delivery mode, from its real rows.
 
@@ -140,7 +144,8 @@ def estimate(
     conversations (lists of ``{"role", "content"}`` messages, one request each).
     ``model`` is a model id or alias (a batch file names its own). Each row's
     user message is ``column``, or ``template`` with ``{column}`` placeholders;
-    ``system`` is sent with every request. ``output_tokens`` is the expected
+    ``system`` is sent with every request; ``messages`` instead names a column holding
+    each request's whole conversation (a JSON list of messages). ``output_tokens`` is the expected
     answer length and ``max_tokens`` its cap; without either, output cost is
     left out and the notes say so. ``as_of`` (default today) picks the price
     entry in force; ``prices`` is the price book (default: the shipped tables).
@@ -153,7 +158,7 @@ def estimate(
         return _estimate_batch_file(Path(source), model, per_request, day, book, opts)
     if not model:
         raise UsageError(f"which model's prices? Give {param('model')}, e.g. gpt-4o", param="model")
-    rows, shape = _rows_and_shape(source, column, template, system)
+    rows, shape = _rows_and_shape(source, column, template, system, messages)
     output = _output_spec(output_tokens, max_tokens, opts)
     priced = resolve_price(book, model, as_of=day, input_per_mtok=opts.input_price,
                            output_per_mtok=opts.output_price)

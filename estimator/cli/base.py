@@ -23,6 +23,7 @@ FLAG_FOR_PARAM: dict[str, str] = {
     "source_format": "--format",
     "path": "FILE",
     "validate_batch": "'validate-batch FILE'",
+    "messages": "--messages-column",
     "strict_prices": "--strict-prices",
 }
 

@@ -44,6 +44,12 @@ def dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--system", metavar="TEXT", help="System prompt sent with every request."),
         click.option(
+            "--messages-column",
+            metavar="NAME",
+            help="Column holding each request's whole chat conversation, a JSON list of "
+            '{"role", "content"} messages (e.g. the "messages" key of a JSONL file).',
+        ),
+        click.option(
             "--format",
             "format",
             type=click.Choice(FORMATS),
@@ -132,7 +138,8 @@ def _ratio(value: str | None) -> Decimal | None:
 
 
 def shape_from_options(kw: Mapping[str, Any]) -> RequestShape:
-    return RequestShape(column=kw.get("column"), template=kw.get("template"), system=kw.get("system"))
+    return RequestShape(column=kw.get("column"), template=kw.get("template"), system=kw.get("system"),
+                        messages=kw.get("messages_column"))
 
 
 def output_from_options(kw: Mapping[str, Any]) -> OutputSpec:

@@ -122,7 +122,7 @@ def estimate(**kw: Any) -> None:
         result = estimate_api(
             kw["file"], model=kw["model"], column=kw.get("column"), template=kw.get("template"),
             system=kw.get("system"), as_of=parse_date(kw.get("as_of")), prices=book_from(kw),
-            options=estimate_options_from(kw, line, mode_params_from(kw)),
+            options=estimate_options_from(kw, line, mode_params_from(kw)), messages=kw.get("messages_column"),
         )
     finally:
         if line is not None:

@@ -185,6 +185,7 @@ class TokenProfile:
     token_counts: str = ""  # "exact", "approximate" or "reconstructed (ctok ..., generation ...)"
     output_counts: tuple[tuple[int, int], ...] = ()  # (output tokens, rows) pairs, where known
     tiers_worst: tuple[TierUsage, ...] = ()  # the tiers with every answer at its own cap (batch files)
+    source_notes: tuple[str, ...] = ()  # what reading the source found (format, encoding, delimiter...)
 
     def usage(self, worst_case: bool = False) -> Usage:
         """Token totals for the cost models; ``worst_case``: every answer hits its cap."""
@@ -436,24 +437,42 @@ def count_rows(
     Rows whose output value is bad raise a DataError, or with
     ``plan.skip_bad_values`` are left out and listed in ``Counts.skipped``.
     """
-    text_tok = count_inputs(plan, tokenizer, texts)
     rownos = (
         row_numbers
         if row_numbers is not None
         else np.arange(first_row, first_row + len(texts), dtype=np.int64)
     )
+    text_tok = count_inputs(plan, tokenizer, texts, rownos)
     return counts_from_tokens(plan, text_tok, columns, rownos, tokenizer)
 
 
-def count_inputs(plan: CountPlan, tokenizer: Any, texts: Sequence[str]) -> np.ndarray:
-    """Tokens of each request's rendered text; a conversation's with its chat framing."""
+def count_inputs(
+    plan: CountPlan, tokenizer: Any, texts: Sequence[str], rows: Sequence[int] | np.ndarray | None = None
+) -> np.ndarray:
+    """Tokens of each request's rendered text; a conversation's with its chat framing.
+
+    ``rows`` are the data-row numbers of ``texts``, for messages about a malformed conversation.
+    """
     if plan.shape.messages is None:
         return count_texts(tokenizer, texts, plan.threads)
     from estimator.tokens.tokenizers import chat_tokens
 
-    return np.fromiter(
-        (chat_tokens(build_messages(plan.shape, t), tokenizer) for t in texts), dtype=np.int64, count=len(texts)
-    )
+    out = np.empty(len(texts), dtype=np.int64)
+    for i, text in enumerate(texts):
+        try:
+            messages = build_messages(plan.shape, text)
+            if not all(isinstance(m, dict) and all(isinstance(v, str) for v in m.values()) for m in messages):
+                raise TypeError("not text")
+            out[i] = chat_tokens(messages, tokenizer)
+        except (ValueError, TypeError, AttributeError):
+            row = int(rows[i]) if rows is not None else None
+            where = f"row {row}: " if row is not None else ""
+            raise DataError(
+                f"{where}column {plan.shape.messages!r} is not a conversation: give a JSON list of "
+                f"{{\"role\": ..., \"content\": \"text\"}} messages (found {text[:60]!r})",
+                row=row, field=plan.shape.messages,
+            ) from None
+    return out
 
 
 def count_texts(tokenizer: Any, texts: Sequence[str], threads: int | None) -> np.ndarray:
@@ -757,14 +776,15 @@ def count_dataset(
         skipped_rows = sorted(
             [int(b.row) for b in unreadable if b.row is not None] + [r for r, _ in counts.skipped]
         )
-        notes = [*info.notes, *(f"tokenizer: {w}" for w in used.warnings)]
-        source_name, fmt = str(info.path), str(info.format)
-    return _profile(
+        notes = [f"tokenizer: {w}" for w in used.warnings]
+        source_name, fmt, source_notes = str(info.path), str(info.format), tuple(info.notes)
+    profile = _profile(
         plan, model, used, counts, sample,
         source=source_name, fmt=fmt, notes=notes, skipped=skipped_rows,
         skipped_count=len(unreadable) + len(counts.skipped),
         elapsed=time.monotonic() - started, bytes_read=bytes_read,
     )
+    return replace(profile, source_notes=source_notes)
 
 
 def _too_slow_to_count_all(tokenizer: Any, total_bytes: int | None) -> bool:

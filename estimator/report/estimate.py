@@ -80,6 +80,7 @@ class Estimate:
             "prices_usd_per_mtok": _price_fields(price),
             "file": p.source,
             "format": p.format,
+            "source_notes": list(p.source_notes),
             "rows": p.rows,
             "input_tokens": p.input_tokens,
             "text_tokens": p.text_tokens,
@@ -184,8 +185,8 @@ class Estimate:
                     f"long-context prices: {_rows(tier.requests)} above {tier.above_input_tokens:,} input tokens "
                     f"({tier.input_tokens:,} input, {tier.output_tokens:,} output tokens) priced at the higher tier"
                 )
-        for note in self.notes:
-            lines.append(f"note: {note}")
+        lines += [f"read: {note}" for note in p.source_notes]
+        lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
 

@@ -779,6 +779,12 @@ def chat_tokens(messages: Sequence[Mapping[str, str]], tokenizer: Tokenizer) -> 
     (Claude: as ``estimator.tokens.claude`` frames a Messages API request)."""
     from estimator.tokens.claude import ClaudeTokenizer
 
+    if not isinstance(tokenizer, Tokenizer):
+        raise TypeError(
+            f"chat_tokens needs a Tokenizer, not a {type(tokenizer).__name__}; for a model name such as "
+            "'gpt-4o' use estimator.count_tokens(messages, model=...)"
+        )
+
     if isinstance(tokenizer, ClaudeTokenizer):
         return tokenizer.request_tokens(messages)
     total = REPLY_PRIMING
