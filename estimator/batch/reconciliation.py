@@ -427,9 +427,14 @@ def reconcile(
     mode: Mode = "batch",
     output_tokens: int | None = None,
     retry_to: str | Path | None = None,
-    book: PriceBook | None = None,
+    prices: PriceBook | None = None,
 ) -> Reconciliation:
-    """Join a batch's request file with its result (and error) files; see the module docstring."""
+    """Join a batch's request file with its result (and error) files; see the module docstring.
+
+    ``prices`` is the price book (default: the shipped tables); it also gives the per-file
+    limits of the retry file.
+    """
+    book = prices
     if mode not in ("batch", "standard"):
         raise UsageError(f"mode must be 'batch' or 'standard', not {mode!r}", param="mode")
     if output_tokens is not None and output_tokens < 0:
@@ -437,7 +442,7 @@ def reconcile(
     from estimator.batch.profile import require_valid
 
     req_path = Path(requests)
-    report = read_batch_file(req_path)
+    report = read_batch_file(req_path, prices=book)
     require_valid(report)
     paths = [Path(results)] if isinstance(results, (str, Path)) else [Path(p) for p in results]
     if errors is not None:

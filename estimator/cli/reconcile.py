@@ -57,7 +57,7 @@ def reconcile_command(**kw: Any) -> None:
         mode=kw["mode"],
         output_tokens=kw["output_tokens"],
         retry_to=retry_to,
-        book=load_pricebook(extra_files=kw["price_files"] or ()),
+        prices=load_pricebook(extra_files=kw["price_files"] or ()),
     )
     saved = None
     if kw["save_outputs"] and result.outputs is not None:

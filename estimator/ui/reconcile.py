@@ -47,7 +47,7 @@ def render(settings: Settings) -> None:
             paths.append(path)
         rec = reconcile(paths[0], paths[1], paths[2] if len(paths) > 2 else None,
                         mode="standard" if mode == "standard" else "batch",
-                        output_tokens=int(output) or None, retry_to=folder / "retry", book=settings.book)
+                        output_tokens=int(output) or None, retry_to=folder / "retry", prices=settings.book)
         retry_files = [(p.name, p.read_bytes()) for p in rec.retry.files]
     show(rec, retry_files)
 
