@@ -434,14 +434,56 @@ def reconcile(
     ``prices`` is the price book (default: the shipped tables); it also gives the per-file
     limits of the retry file.
     """
-    book = prices
     if mode not in ("batch", "standard"):
         raise UsageError(f"mode must be 'batch' or 'standard', not {mode!r}", param="mode")
     if output_tokens is not None and output_tokens < 0:
         raise UsageError(f"{param('output_tokens')} must be >= 0", param="output_tokens")
+    book = prices or load_pricebook()
+    files = _read_files(Path(requests), results, errors, book)
+    chosen = _resolve_model(book, model, files.report, files.records)
+    notes: list[str] = []
+    day = as_of if as_of is not None else _run_date(files.records, notes)
+    price = chosen.price_on(day)
+    if price.cached_input_per_mtok is None and any(r.usage and r.usage.cached_input_tokens for r in files.records):
+        notes.append(f"the {chosen.id} price entry lists no cached-input price: cached tokens are priced "
+                     "as uncached input")
+    if mode == "batch" and price.batch_rule is None and price.batch_input_per_mtok is None:
+        raise UsageError(f"{chosen.id} has no batch price; use {param('mode')} standard", param="mode")
+    embedding = chosen.kind == "embedding" or files.report.url == "/v1/embeddings"
+    expect = _ExpectedOutput(files.report.per_request_max_output, output_tokens, embedding)
+    notes += expect.notes(files.report)
+    by_id, unknown, duplicates = _join(files.records, files.lines)
+    tally = _Tally(price, mode)
+    for q in sorted(files.lines.values(), key=lambda q: q.line):
+        tally.add(q, by_id.get(q.id), files.report.per_request_input[q.index], expect(q))
+    outputs = tally.outputs(chosen.id, files.report.provider, ", ".join(str(p) for p in files.paths))
+    retry = _retry_plan(tally.retry_ids, files.lines, files.report, price, mode, outputs, expect)
+    if retry_to is not None and retry.ids:
+        retry = _write_retry(retry, files.lines, files.report, retry_to)
+    unreadable = tuple(f"{rf.path}: {i}" for rf in files.result_files for i in rf.issues)
+    notes += _reading_notes(files, unreadable, duplicates)
+    return tally.reconciliation(
+        files=files, model=chosen.id, as_of=day, retry=retry, outputs=outputs, notes=notes,
+        unknown=unknown, duplicates=duplicates, unreadable=unreadable,
+    )
+
+
+@dataclass(frozen=True)
+class _Files:
+    """The request file and the result files of one batch, read and checked."""
+
+    requests_path: Path
+    report: BatchFileReport
+    paths: tuple[Path, ...]
+    result_files: tuple[Any, ...]
+    lines: Mapping[str, _Request]
+    records: tuple[ResultRecord, ...]
+
+
+def _read_files(req_path: Path, results: str | Path | Sequence[str | Path], errors: str | Path | None,
+                book: PriceBook) -> _Files:
     from estimator.batch.profile import require_valid
 
-    req_path = Path(requests)
     report = read_batch_file(req_path, prices=book)
     require_valid(report)
     paths = [Path(results)] if isinstance(results, (str, Path)) else [Path(p) for p in results]
@@ -456,27 +498,26 @@ def reconcile(
                 path=str(rf.path),
             )
     lines = _request_lines(req_path, report.provider)
-    records = [r for rf in result_files for r in rf.records]
-    book = book or load_pricebook()
-    chosen = _resolve_model(book, model, report, records)
-    notes: list[str] = []
-    if as_of is None:
-        days = sorted({r.created for r in records if r.created is not None})
-        if days:
-            as_of = days[0]
-            notes.append(f"priced as of {as_of}, the day the first response was created")
-        else:
-            as_of = dt.date.today()
-            notes.append(f"priced as of today ({as_of}): the results carry no date; give the run's date "
-                         f"with {param('as_of')}")
-    price = chosen.price_on(as_of)
-    if price.cached_input_per_mtok is None and any(r.usage and r.usage.cached_input_tokens for r in records):
-        notes.append(f"the {chosen.id} price entry lists no cached-input price: cached tokens are priced "
-                     "as uncached input")
-    if mode == "batch" and price.batch_rule is None and price.batch_input_per_mtok is None:
-        raise UsageError(f"{chosen.id} has no batch price; use {param('mode')} standard", param="mode")
+    records = tuple(r for rf in result_files for r in rf.records)
+    return _Files(req_path, report, tuple(paths), tuple(result_files), lines, records)
 
-    # Join: one outcome per requested id; a success wins over a failure of the same id.
+
+def _run_date(records: Sequence[ResultRecord], notes: list[str]) -> dt.date:
+    """The day the batch ran: the first response's, else today (and a note says which)."""
+    days = sorted({r.created for r in records if r.created is not None})
+    if days:
+        notes.append(f"priced as of {days[0]}, the day the first response was created")
+        return days[0]
+    today = dt.date.today()
+    notes.append(f"priced as of today ({today}): the results carry no date; give the run's date "
+                 f"with {param('as_of')}")
+    return today
+
+
+def _join(records: Sequence[ResultRecord], lines: Mapping[str, _Request]
+          ) -> tuple[dict[str, ResultRecord], list[str], list[str]]:
+    """One outcome per requested id (a success wins over a failure of the same id), the ids
+    never requested, and the ids with more than one result line."""
     rank = {"succeeded": 0, "failed": 1, "expired": 2, "canceled": 3}
     by_id: dict[str, ResultRecord] = {}
     unknown: list[str] = []
@@ -491,118 +532,122 @@ def reconcile(
             if rank[r.outcome] >= rank[old.outcome]:
                 continue
         by_id[r.id] = r
-    order = sorted(lines.values(), key=lambda q: q.line)
-    caps = report.per_request_max_output
-    embedding = chosen.kind == "embedding" or report.url == "/v1/embeddings"
+    return by_id, unknown, duplicates
 
-    def estimated_output(q: _Request) -> int:
-        if embedding:
+
+class _ExpectedOutput:
+    """The output each request was estimated with: the given length capped by its max_tokens,
+    else the cap itself (the worst case); nothing for embeddings."""
+
+    def __init__(self, caps: Sequence[int | None], output_tokens: int | None, embedding: bool) -> None:
+        self.caps, self.output_tokens, self.embedding = caps, output_tokens, embedding
+
+    def __call__(self, q: _Request) -> int:
+        if self.embedding:
             return 0
-        cap = caps[q.index] if q.index < len(caps) else None
-        if output_tokens is not None:
-            return output_tokens if cap is None else min(output_tokens, cap)
+        cap = self.caps[q.index] if q.index < len(self.caps) else None
+        if self.output_tokens is not None:
+            return self.output_tokens if cap is None else min(self.output_tokens, cap)
         return cap or 0
 
-    if not embedding and output_tokens is None:
+    def notes(self, report: BatchFileReport) -> list[str]:
+        if self.embedding or self.output_tokens is not None:
+            return []
         if report.requests_without_max_tokens:
-            notes.append("estimated output is 0 for requests without max_tokens: give "
-                         f"{param('output_tokens')} for the estimate the batch was planned with")
-        else:
-            notes.append("estimated output = each request's max_tokens (the worst case); give "
-                         f"{param('output_tokens')} for the estimate the batch was planned with")
+            return ["estimated output is 0 for requests without max_tokens: give "
+                    f"{param('output_tokens')} for the estimate the batch was planned with"]
+        return ["estimated output = each request's max_tokens (the worst case); give "
+                f"{param('output_tokens')} for the estimate the batch was planned with"]
 
-    actual_ledger, est_ledger = _Ledger(), _Ledger()
-    succeeded: list[str] = []
-    failed: list[Failure] = []
-    expired: list[str] = []
-    canceled: list[str] = []
-    missing: list[str] = []
-    retry_ids: list[str] = []
-    comparisons: list[RequestComparison] = []
-    totals = Counter[str]()
-    est_totals = Counter[str]()
-    measured_out: list[int] = []
-    measured_in: list[int] = []
-    reasoning = 0
-    for q in order:
-        found = by_id.get(q.id)
-        est_in = report.per_request_input[q.index]
-        est_out = estimated_output(q)
-        est_bill = _bill(price, est_in, mode)
-        est_classes = [(est_bill.rates.input, est_in), (est_bill.rates.output, est_out)]
+
+class _Tally:
+    """Outcomes, billed tokens and costs, request by request, in the request file's order."""
+
+    def __init__(self, price: Price, mode: Mode) -> None:
+        self.price, self.mode = price, mode
+        self.actual, self.estimated = _Ledger(), _Ledger()
+        self.succeeded: list[str] = []
+        self.failed: list[Failure] = []
+        self.expired: list[str] = []
+        self.canceled: list[str] = []
+        self.missing: list[str] = []
+        self.retry_ids: list[str] = []
+        self.comparisons: list[RequestComparison] = []
+        self.totals = Counter[str]()
+        self.est_totals = Counter[str]()
+        self.measured_out: list[int] = []
+        self.measured_in: list[int] = []
+        self.reasoning = 0
+        self.requests = 0
+
+    def add(self, q: _Request, found: ResultRecord | None, est_in: int, est_out: int) -> None:
+        self.requests += 1
         if found is None:
-            missing.append(q.id)
-            retry_ids.append(q.id)
-            continue
-        r = found
-        if r.outcome == "succeeded":
-            succeeded.append(q.id)
-            u = r.usage or ResultUsage()
-            classes = _actual_classes(u, _bill(price, u.input_tokens, mode))
-            actual_ledger.add(classes)
-            est_ledger.add(est_classes)
-            totals.update(input=u.input_tokens, cached=u.cached_input_tokens,
-                          writes=u.cache_write_tokens + u.cache_write_1h_tokens,
-                          output=u.output_tokens, reasoning=u.reasoning_tokens)
-            est_totals.update(input=est_in, output=est_out)
-            comparisons.append(RequestComparison(q.id, q.line, est_in, u.input_tokens, est_out, u.output_tokens,
-                                                 _cost(est_classes), _cost(classes)))
-            if r.usage is not None:
-                measured_out.append(u.output_tokens)
-                measured_in.append(u.input_tokens)
-                reasoning += u.reasoning_tokens
-        elif r.outcome == "expired":
-            expired.append(q.id)
-            retry_ids.append(q.id)
-        elif r.outcome == "canceled":
-            canceled.append(q.id)
-            retry_ids.append(q.id)
+            self.missing.append(q.id)
+            self.retry_ids.append(q.id)
+        elif found.outcome == "succeeded":
+            self._succeeded(q, found, est_in, est_out)
+        elif found.outcome in ("expired", "canceled"):
+            (self.expired if found.outcome == "expired" else self.canceled).append(q.id)
+            self.retry_ids.append(q.id)
         else:
-            failed.append(Failure(q.id, q.line, r.reason or "error", r.message, r.retryable, r.path, r.line))
-            if r.retryable:
-                retry_ids.append(q.id)
+            self.failed.append(Failure(q.id, q.line, found.reason or "error", found.message, found.retryable,
+                                       found.path, found.line))
+            if found.retryable:
+                self.retry_ids.append(q.id)
 
-    outputs = None
-    if measured_out:
-        outputs = output_profile(measured_out, measured_in, reasoning=reasoning, model=chosen.id,
-                                 provider=report.provider, source=", ".join(str(p) for p in paths))
-    retry = _retry_plan(retry_ids, lines, report, price, mode, outputs, estimated_output)
-    if retry_to is not None and retry.ids:
-        retry = _write_retry(retry, lines, report, retry_to)
-    unreadable = tuple(f"{rf.path}: {i}" for rf in result_files for i in rf.issues)
-    more = sum(rf.issues_not_shown for rf in result_files)
+    def _succeeded(self, q: _Request, r: ResultRecord, est_in: int, est_out: int) -> None:
+        est_bill = _bill(self.price, est_in, self.mode)
+        est_classes = [(est_bill.rates.input, est_in), (est_bill.rates.output, est_out)]
+        self.succeeded.append(q.id)
+        u = r.usage or ResultUsage()
+        classes = _actual_classes(u, _bill(self.price, u.input_tokens, self.mode))
+        self.actual.add(classes)
+        self.estimated.add(est_classes)
+        self.totals.update(input=u.input_tokens, cached=u.cached_input_tokens,
+                           writes=u.cache_write_tokens + u.cache_write_1h_tokens,
+                           output=u.output_tokens, reasoning=u.reasoning_tokens)
+        self.est_totals.update(input=est_in, output=est_out)
+        self.comparisons.append(RequestComparison(q.id, q.line, est_in, u.input_tokens, est_out, u.output_tokens,
+                                                  _cost(est_classes), _cost(classes)))
+        if r.usage is not None:
+            self.measured_out.append(u.output_tokens)
+            self.measured_in.append(u.input_tokens)
+            self.reasoning += u.reasoning_tokens
+
+    def outputs(self, model: str, provider: str, source: str) -> OutputProfile | None:
+        if not self.measured_out:
+            return None
+        return output_profile(self.measured_out, self.measured_in, reasoning=self.reasoning, model=model,
+                              provider=provider, source=source)
+
+    def reconciliation(self, *, files: _Files, model: str, as_of: dt.date, retry: RetryPlan,
+                       outputs: OutputProfile | None, notes: Sequence[str], unknown: Sequence[str],
+                       duplicates: Sequence[str], unreadable: tuple[str, ...]) -> Reconciliation:
+        t, e, n = self.totals, self.est_totals, len(self.succeeded)
+        return Reconciliation(
+            requests_path=files.requests_path, result_paths=files.paths, provider=files.report.provider,
+            model=model, price=self.price, mode=self.mode, as_of=as_of, requests=self.requests,
+            succeeded=tuple(self.succeeded), failed=tuple(self.failed), expired=tuple(self.expired),
+            canceled=tuple(self.canceled), missing=tuple(self.missing), unknown_ids=tuple(dict.fromkeys(unknown)),
+            actual=TokenTotals(n, t["input"], t["cached"], t["writes"], t["output"], t["reasoning"],
+                               self.actual.cost()),
+            estimated=TokenTotals(n, e["input"], 0, 0, e["output"], 0, self.estimated.cost()),
+            per_request=tuple(self.comparisons), retry=retry, outputs=outputs, notes=tuple(notes),
+            unreadable=unreadable, duplicate_results=tuple(dict.fromkeys(duplicates)),
+        )
+
+
+def _reading_notes(files: _Files, unreadable: Sequence[str], duplicates: Sequence[str]) -> list[str]:
+    notes = []
+    more = sum(rf.issues_not_shown for rf in files.result_files)
     if unreadable:
         notes.append(f"{len(unreadable) + more:,} result line(s) could not be read; they are not counted")
     if duplicates:
         notes.append(f"{len(duplicates):,} request id(s) have more than one result line; a success was kept")
-    if not report.exact:
-        notes.append(f"estimated input tokens are approximate ({report.tokenizer_label})")
-    return Reconciliation(
-        requests_path=req_path,
-        result_paths=tuple(paths),
-        provider=report.provider,
-        model=chosen.id,
-        price=price,
-        mode=mode,
-        as_of=as_of,
-        requests=len(order),
-        succeeded=tuple(succeeded),
-        failed=tuple(failed),
-        expired=tuple(expired),
-        canceled=tuple(canceled),
-        missing=tuple(missing),
-        unknown_ids=tuple(dict.fromkeys(unknown)),
-        actual=TokenTotals(len(succeeded), totals["input"], totals["cached"], totals["writes"], totals["output"],
-                           totals["reasoning"], actual_ledger.cost()),
-        estimated=TokenTotals(len(succeeded), est_totals["input"], 0, 0, est_totals["output"], 0,
-                              est_ledger.cost()),
-        per_request=tuple(comparisons),
-        retry=retry,
-        outputs=outputs,
-        notes=tuple(notes),
-        unreadable=unreadable,
-        duplicate_results=tuple(dict.fromkeys(duplicates)),
-    )
+    if not files.report.exact:
+        notes.append(f"estimated input tokens are approximate ({files.report.tokenizer_label})")
+    return notes
 
 
 def _retry_plan(ids: Sequence[str], lines: Mapping[str, _Request], report: BatchFileReport, price: Price,
