@@ -50,28 +50,7 @@ def profile_from_batch(
     caps = report.per_request_max_output
     notes = list(report.warnings)
     embedding = model.kind == "embedding"
-    if embedding:
-        outputs = np.zeros(len(inputs), dtype=np.int64)
-        worst: int | None = None
-    elif output_per_request is not None:
-        outputs = np.asarray(
-            [output_per_request if cap is None else min(output_per_request, cap) for cap in caps], dtype=np.int64
-        )
-        worst = None if report.max_output_tokens is None else report.max_output_tokens
-        notes.append(f"expected output: {output_per_request:,} tokens per request, capped by its max_tokens")
-    elif report.max_output_tokens is not None:
-        outputs = np.asarray(caps, dtype=np.int64)
-        worst = report.max_output_tokens
-        notes.append(
-            "expected output = every request's max_tokens (the worst case); "
-            f"give {param('output_tokens')} for a typical answer length"
-        )
-    else:
-        outputs = np.zeros(len(inputs), dtype=np.int64)
-        worst = None
-        notes.append(
-            f"output cost is EXCLUDED: some requests set no max_tokens and no {param('output_tokens')} was given"
-        )
+    outputs, worst = _expected_outputs(report, len(inputs), embedding, output_per_request, notes)
     counts_output = not embedding and (output_per_request is not None or report.max_output_tokens is not None)
     bound = np.asarray([o if c is None else c for o, c in zip(outputs, caps)], dtype=np.int64)
     over = np.flatnonzero(inputs + bound > model.context_window) if model.context_window else np.array([], int)
@@ -80,18 +59,11 @@ def profile_from_batch(
             f"{len(over):,} requests exceed the {model.context_window:,}-token context window; "
             "they are included in the totals but would fail or be truncated"
         )
-    tiers, tiers_worst = [], []
-    for tier in price.tiers if price is not None else ():
-        above = inputs > tier.boundary
-        if above.any():
-            tiers.append(TierUsage(tier.boundary, int(above.sum()), int(inputs[above].sum()),
-                                   int(outputs[above].sum())))
-            # The worst case: each long request's answer at its own cap (its expected size without one).
-            tiers_worst.append(TierUsage(tier.boundary, int(above.sum()), int(inputs[above].sum()),
-                                         int(bound[above].sum())))
+    tiers, tiers_worst = _tier_usage(price, inputs, outputs, bound)
     in_hist, out_hist = Histogram(), Histogram()
     in_hist.add(inputs)
     out_hist.add(outputs)
+    output_counts = tuple((int(v), int(n)) for v, n in zip(*np.unique(outputs, return_counts=True)))
     return TokenProfile(
         source=str(report.path),
         format=f"{report.provider} batch file",
@@ -109,9 +81,9 @@ def profile_from_batch(
         output_per_row=out_hist.distribution() if counts_output else None,
         over_context_rows=len(over),
         over_context_first=tuple(int(i) + 1 for i in over[:MAX_LISTED_ROWS]),
-        tiers=tuple(tiers),
-        tiers_worst=tuple(tiers_worst) if worst is not None else (),
-        output_counts=tuple((int(v), int(n)) for v, n in zip(*np.unique(outputs, return_counts=True))) if counts_output else (),
+        tiers=tiers,
+        tiers_worst=tiers_worst if worst is not None else (),
+        output_counts=output_counts if counts_output else (),
         skipped_rows=0,
         skipped_first=(),
         notes=tuple(notes),
@@ -120,6 +92,40 @@ def profile_from_batch(
         bytes_read=report.bytes,
         token_counts=report.token_counts,
     )
+
+
+def _expected_outputs(
+    report: BatchFileReport, n: int, embedding: bool, per_request: int | None, notes: list[str]
+) -> tuple[np.ndarray, int | None]:
+    """Expected output tokens of each request and the worst-case total (None: no worst case)."""
+    caps = report.per_request_max_output
+    if embedding:
+        return np.zeros(n, dtype=np.int64), None
+    if per_request is not None:
+        notes.append(f"expected output: {per_request:,} tokens per request, capped by its max_tokens")
+        outputs = [per_request if cap is None else min(per_request, cap) for cap in caps]
+        return np.asarray(outputs, dtype=np.int64), report.max_output_tokens
+    if report.max_output_tokens is not None:
+        notes.append("expected output = every request's max_tokens (the worst case); "
+                     f"give {param('output_tokens')} for a typical answer length")
+        return np.asarray(caps, dtype=np.int64), report.max_output_tokens
+    notes.append(f"output cost is EXCLUDED: some requests set no max_tokens and no {param('output_tokens')} was given")
+    return np.zeros(n, dtype=np.int64), None
+
+
+def _tier_usage(
+    price: Price | None, inputs: np.ndarray, outputs: np.ndarray, bound: np.ndarray
+) -> tuple[tuple[TierUsage, ...], tuple[TierUsage, ...]]:
+    """The requests above each long-context threshold: with their expected output, and with
+    each answer at its own cap (the worst case)."""
+    tiers, tiers_worst = [], []
+    for tier in price.tiers if price is not None else ():
+        above = inputs > tier.boundary
+        if above.any():
+            n, tokens = int(above.sum()), int(inputs[above].sum())
+            tiers.append(TierUsage(tier.boundary, n, tokens, int(outputs[above].sum())))
+            tiers_worst.append(TierUsage(tier.boundary, n, tokens, int(bound[above].sum())))
+    return tuple(tiers), tuple(tiers_worst)
 
 
 def _uncertainty(model: Model) -> float | None:
