@@ -759,55 +759,11 @@ class _Reader:
 
     def _report(self, size: int) -> BatchFileReport:
         max_requests, max_bytes, source = _limits(self.provider, self.book)
-        if self.requests > max_requests:
-            self.issues.add(
-                None,
-                f"{self.requests:,} requests exceed the {self.provider} limit of {max_requests:,} per file "
-                f"({source}); split the file",
-            )
-        if size > max_bytes:
-            self.issues.add(
-                None,
-                f"{size:,} bytes exceed the {self.provider} limit of {max_bytes:,} bytes per file ({source}); "
-                "split the file",
-            )
+        self._check_limits(size, max_requests, max_bytes, source)
         model = self.models.most_common(1)[0][0] if self.models else None
-        if len(self.models) > 1:
-            first_model = next(iter(self.model_lines))
-            others = [m for m in self.model_lines if m != first_model]
-            if self.provider != "anthropic":
-                for other in others:
-                    lines = self.model_lines[other]
-                    shown = ", ".join(map(str, lines[:5])) + (
-                        f" and {len(lines) - 5} more" if len(lines) > 5 else ""
-                    )
-                    self.issues.add(
-                        lines[0],
-                        f"model {other!r} (line {shown}) differs from {first_model!r} (line "
-                        f"{self.model_lines[first_model][0]}); a batch file must use one model",
-                    )
-            else:
-                listed = ", ".join(f"{m} ({c:,} requests)" for m, c in self.models.most_common())
-                self.warnings.append(
-                    f"several models in one file: {listed}; price each model's requests separately"
-                )
-        for kind, count in sorted(self.unmetered.items()):
-            self.warnings.append(
-                f"{count:,} request(s) hold {kind} content whose tokens are not counted; the input estimate is low"
-            )
+        self._check_models()
         tokenizer = self._tokenizer()
-        if self.url == "/v1/responses":
-            self.warnings.append(
-                "/v1/responses input is counted with the chat message framing (an approximation)"
-            )
-        if not tokenizer.exact:
-            kind = "reconstructed" if tokenizer.token_counts.startswith("reconstructed") else "approximate"
-            self.warnings.append(f"token counts are {kind}: {tokenizer.label}")
-        if self.without_max:
-            self.warnings.append(
-                f"{self.without_max:,} request(s) set no max tokens, so output has no upper bound; "
-                "give an output estimate"
-            )
+        self._warn(tokenizer)
         return BatchFileReport(
             path=self.path,
             provider=self.provider,
@@ -831,6 +787,61 @@ class _Reader:
             per_request_max_output=self.per_request_cap,
             token_counts=tokenizer.token_counts,
         )
+
+    def _check_limits(self, size: int, max_requests: int, max_bytes: int, source: str) -> None:
+        if self.requests > max_requests:
+            self.issues.add(
+                None,
+                f"{self.requests:,} requests exceed the {self.provider} limit of {max_requests:,} per file "
+                f"({source}); split the file",
+            )
+        if size > max_bytes:
+            self.issues.add(
+                None,
+                f"{size:,} bytes exceed the {self.provider} limit of {max_bytes:,} bytes per file ({source}); "
+                "split the file",
+            )
+
+    def _check_models(self) -> None:
+        """One model per file (OpenAI, Gemini); several are priced apart (Anthropic)."""
+        if len(self.models) > 1:
+            first_model = next(iter(self.model_lines))
+            others = [m for m in self.model_lines if m != first_model]
+            if self.provider != "anthropic":
+                for other in others:
+                    lines = self.model_lines[other]
+                    shown = ", ".join(map(str, lines[:5])) + (
+                        f" and {len(lines) - 5} more" if len(lines) > 5 else ""
+                    )
+                    self.issues.add(
+                        lines[0],
+                        f"model {other!r} (line {shown}) differs from {first_model!r} (line "
+                        f"{self.model_lines[first_model][0]}); a batch file must use one model",
+                    )
+            else:
+                listed = ", ".join(f"{m} ({c:,} requests)" for m, c in self.models.most_common())
+                self.warnings.append(
+                    f"several models in one file: {listed}; price each model's requests separately"
+                )
+
+    def _warn(self, tokenizer: Any) -> None:
+        """What the counts leave out or only approximate."""
+        for kind, count in sorted(self.unmetered.items()):
+            self.warnings.append(
+                f"{count:,} request(s) hold {kind} content whose tokens are not counted; the input estimate is low"
+            )
+        if self.url == "/v1/responses":
+            self.warnings.append(
+                "/v1/responses input is counted with the chat message framing (an approximation)"
+            )
+        if not tokenizer.exact:
+            kind = "reconstructed" if tokenizer.token_counts.startswith("reconstructed") else "approximate"
+            self.warnings.append(f"token counts are {kind}: {tokenizer.label}")
+        if self.without_max:
+            self.warnings.append(
+                f"{self.without_max:,} request(s) set no max tokens, so output has no upper bound; "
+                "give an output estimate"
+            )
 
 
 def _is_int(x: Any) -> bool:
