@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -238,7 +239,7 @@ def count_tokens(text_or_messages: str | Sequence[Mapping[str, str]], model: str
         if not isinstance(message, Mapping) or not all(isinstance(v, str) for v in message.values()):
             raise UsageError(f"message {i} must be a mapping of text, e.g. {{'role': 'user', 'content': '...'}}",
                              param="text_or_messages")
-    return chat_tokens(text_or_messages, tokenizer)
+    return chat_tokens(list(text_or_messages), tokenizer)  # type: ignore[arg-type]
 
 
 def price(
@@ -251,27 +252,40 @@ def price(
     input_price: Decimal | str | None = None,
     output_price: Decimal | str | None = None,
 ) -> Comparison:
-    """What ``usage`` (token totals: ``requests``, ``input_tokens``, ``output_tokens``) costs for
-    ``model`` under every delivery mode, at the price entry in force on ``as_of`` (default today)."""
+    """What ``usage`` costs for ``model`` under every delivery mode, at the price entry in force on
+    ``as_of`` (default today).
+
+    ``usage`` is a ``Usage`` or a mapping of token totals (``requests``, ``input_tokens``,
+    ``output_tokens``); from a mapping every request is taken to be of the average size, so a
+    prompt above a long-context threshold is priced at the tier's rates.
+    """
     book = prices if prices is not None else load_pricebook()
-    if isinstance(usage, Mapping):
-        unknown = sorted(set(usage) - {"requests", "input_tokens", "output_tokens"})
-        if unknown:
-            raise UsageError(f"usage has unknown keys {', '.join(unknown)}; use requests, input_tokens, "
-                             "output_tokens", param="usage")
-        try:
-            usage = Usage(**{"requests": 1, **usage})
-        except ValueError as exc:
-            raise UsageError(str(exc), param="usage") from None
-    elif not isinstance(usage, Usage):
-        raise UsageError(f"usage must be a Usage or a mapping of token totals, not {type(usage).__name__}",
-                         param="usage")
     priced = resolve_price(
         book, model, as_of=as_of or dt.date.today(),
         input_per_mtok=None if input_price is None else to_decimal(input_price),
         output_per_mtok=None if output_price is None else to_decimal(output_price),
     )
-    return compare(usage, priced.price, modes or ModeParams())
+    return compare(_usage_of(usage, priced.price), priced.price, modes or ModeParams())
+
+
+def _usage_of(usage: Usage | Mapping[str, int], price: Price) -> Usage:
+    if isinstance(usage, Usage):
+        return usage
+    if not isinstance(usage, Mapping):
+        raise UsageError(f"usage must be a Usage or a mapping of token totals, not {type(usage).__name__}",
+                         param="usage")
+    unknown = sorted(set(usage) - {"requests", "input_tokens", "output_tokens"})
+    if unknown:
+        raise UsageError(f"usage has unknown keys {', '.join(unknown)}; use requests, input_tokens, "
+                         "output_tokens", param="usage")
+    totals = {"requests": 1, "input_tokens": 0, "output_tokens": 0, **usage}
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in totals.values()):
+        raise UsageError("usage totals must be whole numbers >= 0", param="usage")
+    requests = totals["requests"]
+    if requests == 0:
+        return Usage(0, totals["input_tokens"], totals["output_tokens"])
+    size = RequestSize(Fraction(totals["input_tokens"], requests), Fraction(totals["output_tokens"], requests))
+    return size.usage(requests, price)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import plotly.graph_objects as go
 
@@ -469,9 +469,9 @@ def price_history(
         ys: list[float | None] = []
         for e in entries:
             value = e.get(key)
-            start = e["effective_from"]
-            end = e.get("effective_until") or max(today, start)  # type: ignore[type-var]
-            xs += [start, end]  # type: ignore[list-item]
+            start = cast(dt.date, e["effective_from"])
+            end = cast(dt.date, e.get("effective_until") or max(today, start))
+            xs += [start, end]
             ys += [_f(value), _f(value)]  # type: ignore[arg-type]
         if all(y is None for y in ys):
             continue

@@ -438,7 +438,7 @@ def _tier_rates(src: Price | Tier, price: Price, name: str, ttl: str | None) -> 
     k = tier.multiplier
     explicit = price.tier_price(name)
     is_long = isinstance(src, Tier)
-    if is_long and tier.long_context == "unavailable":
+    if isinstance(src, Tier) and tier.long_context == "unavailable":
         raise ModeUnavailable(f"{tier.label} does not take prompts above {src.boundary:,} tokens "
                               f"({tier.source})")
     if is_long and tier.long_context == "standard":

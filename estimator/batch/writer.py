@@ -445,12 +445,12 @@ def signals_deferred() -> Iterator[None]:
     finally:
         for s, handler in before.items():
             signal.signal(s, handler)
-        for s in dict.fromkeys(pending):
-            handler = before[s]
-            if callable(handler):
-                handler(s, None)
-            elif handler == signal.SIG_DFL:
-                signal.raise_signal(s)
+        for signum in dict.fromkeys(pending):
+            previous = before[signal.Signals(signum)]
+            if callable(previous):
+                previous(signum, None)
+            elif previous == signal.SIG_DFL:
+                signal.raise_signal(signum)
 
 
 def _close(handle: IO[bytes]) -> None:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from .. import Reconciliation, format_usd, reconcile
 from ..charts import estimated_vs_actual
-from .common import Settings, for_the_app
+from .common import Settings, app_words
 
 
 def render(settings: Settings) -> None:
@@ -99,7 +99,7 @@ def show(rec: Reconciliation, retry_files: list[tuple[str, bytes]]) -> None:
     else:
         st.success("Nothing to send again.")
     for note in rec.notes:
-        st.caption(for_the_app(note))
+        st.caption(app_words(note))
 
 
 def retry_download(files: list[tuple[str, bytes]]) -> tuple[str, bytes]:
