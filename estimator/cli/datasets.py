@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import click
 
 from ..batch import BatchFileReport, read_batch_file
-from ..reading import FORMATS
-from ..reading import open_dataset
+from ..reading import FORMATS, ReadOptions, preview
 from .base import echo_json, main
 
 _PREVIEW_ROWS = 3
-_PREVIEW_CHARS = 80
-
-
-def _short(value: str) -> str:
-    shown = value if len(value) <= _PREVIEW_CHARS else value[:_PREVIEW_CHARS] + f"... ({len(value):,} chars)"
-    return repr(shown)
 
 
 @main.command("inspect")
@@ -52,60 +45,13 @@ def inspect_command(
     as_json: bool,
 ) -> None:
     """Show how FILE is read: format, encoding, delimiter, columns, notes and the first rows."""
-    with open_dataset(
-        file,
-        format=format,
-        encoding=encoding,
-        delimiter=delimiter,
-        bad_rows="skip" if skip_bad_rows else "error",
-        batch_rows=max(preview_rows, 1),
-    ) as ds:
-        info = ds.info
-        rows: list[dict[str, Any]] = []
-        if preview_rows:
-            for batch in ds.batches(info.columns):
-                for i in range(batch.rows):
-                    rows.append(
-                        {"row": batch.first_row + i, "values": {c: batch.columns[c][i] for c in info.columns}}
-                    )
-                    if len(rows) >= preview_rows:
-                        break
-                if len(rows) >= preview_rows:
-                    break
-        skipped = list(ds.skipped)
+    read = ReadOptions(format=format, encoding=encoding, delimiter=delimiter, skip_bad_rows=skip_bad_rows)
+    found = preview(file, read, rows=preview_rows)
     if as_json:
-        echo_json(
-            {
-                "path": str(info.path),
-                "format": info.format,
-                "encoding": info.encoding,
-                "delimiter": info.delimiter,
-                "columns": info.columns,
-                "total_bytes": info.total_bytes,
-                "notes": info.notes,
-                "rows": rows,
-                "skipped": [{"row": s.row, "line": s.line, "reason": s.reason} for s in skipped],
-            }
-        )
+        echo_json(found.to_json())
         return
-    click.echo(f"file:      {info.path}")
-    click.echo(f"format:    {info.format}")
-    if info.encoding is not None:
-        click.echo(f"encoding:  {info.encoding}")
-    if info.delimiter is not None:
-        click.echo(f"delimiter: {'tab' if info.delimiter == chr(9) else repr(info.delimiter)}")
-    click.echo(f"size:      {info.total_bytes:,} bytes")
-    click.echo(f"columns ({len(info.columns)}): " + ", ".join(repr(c) for c in info.columns))
-    for note in info.notes:
-        click.echo(f"note: {note}")
-    if preview_rows:
-        click.echo("")
-        click.echo(f"first {len(rows)} row(s):" if rows else "no data rows (header only)")
-        for r in rows:
-            click.echo(f"  row {r['row']}:")
-            for c, v in r["values"].items():
-                click.echo(f"    {c}: {_short(v)}")
-    for s in skipped:
+    click.echo(found.to_text())
+    for s in found.skipped:
         click.echo(f"skipped: line {s.line} (row {s.row}): {s.reason}", err=True)
 
 

@@ -2,6 +2,7 @@
 
 from estimator.reading.files import FORMATS, Dataset, DatasetInfo, RowBatch, arrow_text, open_dataset
 from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, frame_to_table, is_in_memory
+from estimator.reading.preview import SourcePreview, preview
 from estimator.reading.source import ReadOptions, open_rows
 
 __all__ = [
@@ -12,9 +13,11 @@ __all__ = [
     "DatasetInfo",
     "ReadOptions",
     "RowBatch",
+    "SourcePreview",
     "arrow_text",
     "frame_to_table",
     "is_in_memory",
     "open_dataset",
     "open_rows",
+    "preview",
 ]
