@@ -245,3 +245,25 @@ def test_script_counts() -> None:
     assert s.cjk.tolist() == [0, 3, 0, 0, 0]
     assert s.other.tolist() == [0, 0, 6, 0, 0]
     assert s.code_density[4] > 0.3 and s.code_density[0] == 0
+
+
+@pytest.mark.parametrize("system", [None, "Label the text: legal, code or other."], ids=["no-system", "system"])
+def test_library_csv_and_its_batch_file_count_the_same(tmp_path: Path, system: str | None) -> None:
+    """The same rule through the Python API: estimate(csv) == estimate(write_batch(csv)), to the token."""
+    import estimator
+
+    texts = [ENGLISH, CODE, CHINESE, "x"]
+    data = _csv(tmp_path / "data.csv", texts)
+    from_csv = estimator.estimate(data, model=CLAUDE, column="text", system=system, output_tokens=5)
+    from estimator.batch import BatchFileOptions
+
+    manifest = estimator.write_batch(data, tmp_path / "b", model=CLAUDE, column="text", system=system,
+                                     options=BatchFileOptions(max_tokens=5))
+    from_batch = estimator.estimate(manifest.files[0].path, output_tokens=5)
+    assert from_csv.profile.input_tokens == from_batch.profile.input_tokens
+    assert from_csv.profile.rows == from_batch.profile.rows == len(texts)
+    # no OpenAI chat framing for Claude: the frame is ctok's, measured
+    tok = get_tokenizer("ctok:3.0")
+    messages = [[*([{"role": "system", "content": system}] if system else []), {"role": "user", "content": t}]
+                for t in texts]
+    assert from_csv.profile.input_tokens == sum(chat_tokens(m, tok) for m in messages)

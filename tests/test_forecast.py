@@ -140,7 +140,7 @@ def test_before_the_first_price_is_a_pricing_error(model: Model) -> None:
         lambda: ModeMix("x", {"fax": Decimal(1)}),
         lambda: ModeMix("x", {}),
         lambda: hybrid_mix(Decimal("0.8"), Decimal("0.3")),
-        lambda: Volume(1, "week", SIZE),
+        lambda: Volume(1, "fortnight", SIZE),
         lambda: Volume(-1, "day", SIZE),
         lambda: Volume(1, "day", SIZE, Decimal(-100)),
     ],

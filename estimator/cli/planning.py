@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from .. import EstimatorError, JobSize, PlanOptions, PriceBook, ReadOptions, UsageError, load_pricebook
+from .. import estimate as estimate_api
 from .. import plan as plan_job_api
 from .. import write_batch as write_batch_api
 from ..batch import DEFAULT_TYPICAL_WAVE_HOURS, BatchFileOptions, QueueLimit
@@ -26,6 +27,7 @@ from ..planning import (
     EXERCISE_MODEL,
     EXERCISE_PRICE_DATE,
     PRICING_RULES,
+    SCHEDULE_PERIODS,
     RATE_LIMIT_EXAMPLES,
     WAIT_BASES,
     ModeMix,
@@ -39,6 +41,8 @@ from ..planning import (
     rate_limit_example,
     route_traffic,
     run_exercise,
+    size_from,
+    volume_from,
 )
 from ..reading import FORMATS
 from .base import cli_words, decimal_option, echo_json, main
@@ -273,7 +277,8 @@ def plan_options_from(kw: dict[str, Any]) -> PlanOptions:
               help="A one-off backlog of requests, sent as batch.")
 @click.option("--input-tokens-per-request", required=True, help="Average prompt tokens per request.")
 @click.option("--output-tokens-per-request", required=True, help="Average output tokens per request.")
-@click.option("--days-per-month", default="30", show_default=True)
+@click.option("--days-per-month", default="30", show_default=True,
+              help="Days the monthly figures cover (30 = per 30 days; forecast uses each calendar month's days).")
 @pricing_options
 @mode_options
 @json_option
@@ -358,11 +363,18 @@ def _parse_mix(text: str) -> ModeMix:
 
 
 @main.command("forecast")
-@click.option("--model", "-m", required=True, help="Model id, e.g. gpt-4o.")
+@optional_dataset_options
+@click.option("--model", "-m", help="Model id, e.g. gpt-4o (default with --from-estimate: the estimate's model).")
+@click.option("--from-estimate", "from_estimate", type=click.Path(exists=True, dir_okay=False),
+              help="Take the job (rows, tokens per request, model) from the JSON of 'estimate --json'.")
+@click.option("--schedule", type=click.Choice(list(SCHEDULE_PERIODS)),
+              help="With FILE or --from-estimate: how often the whole job runs (every row once per run).")
 @click.option("--requests-per-day", type=click.IntRange(min=0, max=10**12), help="Volume in the first month, per day.")
+@click.option("--requests-per-week", type=click.IntRange(min=0, max=10**12),
+              help="Volume in the first month, per week (days of the month / 7 weeks).")
 @click.option("--requests-per-month", type=click.IntRange(min=0, max=10**12), help="Volume in the first month.")
-@click.option("--input-tokens-per-request", required=True, help="Average prompt tokens per request.")
-@click.option("--output-tokens-per-request", required=True, help="Average output tokens per request.")
+@click.option("--input-tokens-per-request", help="Average prompt tokens per request (without FILE).")
+@click.option("--output-tokens-per-request", help="Average output tokens per request (without FILE).")
 @click.option("--growth-pct", default="0", show_default=True, help="Monthly volume growth in percent.")
 @click.option("--months", type=click.IntRange(1, 600), default=12, show_default=True)
 @click.option("--start", help="First month, YYYY-MM (default: this month).")
@@ -380,30 +392,82 @@ def _parse_mix(text: str) -> ModeMix:
 @mode_options
 @json_option
 def forecast_cmd(**kw: Any) -> None:
-    """Monthly cost over a horizon for several plans, at the prices in force each month, against a budget."""
-    per_day: int | None = kw.get("requests_per_day")
-    per_month: int | None = kw.get("requests_per_month")
-    if per_day is not None and per_month is None:
-        requests, period = per_day, "day"
-    elif per_month is not None and per_day is None:
-        requests, period = per_month, "month"
+    """Monthly cost over a horizon for several plans, at the prices in force each day, against a monthly budget.
+
+    The job comes from FILE (counted as for 'estimate': its rows and tokens per request), from
+    --from-estimate, or from --input-tokens-per-request and --output-tokens-per-request; the volume
+    from --schedule (with FILE or --from-estimate) or --requests-per-day/-week/-month.
+    """
+    start = _month(kw.get("start"))
+    growth = _dec(kw, "growth_pct") or Decimal(0)
+    given = [(k, p) for k, p in (("requests_per_day", "day"), ("requests_per_week", "week"),
+                                  ("requests_per_month", "month")) if kw.get(k) is not None]
+    if len(given) > 1:
+        raise UsageError("give one of --requests-per-day, --requests-per-week or --requests-per-month")
+    if kw.get("file") is not None and kw.get("from_estimate"):
+        raise UsageError("give FILE or --from-estimate, not both")
+    model_id: str | None = kw.get("model")
+    job: Any = None  # the counted dataset (Estimate or TokenProfile) or the rows/size of an estimate's JSON
+    if kw.get("file") is not None:
+        if not model_id:
+            raise UsageError("which model's prices? Give --model, e.g. gpt-4o")
+        job = estimate_api(kw["file"], model=model_id, column=kw.get("column"), template=kw.get("template"),
+                           system=kw.get("system"), as_of=start,
+                           prices=load_pricebook(extra_files=kw.get("price_files") or ()),
+                           options=estimate_options_from(kw, None, mode_params_from(kw)))
+        size = size_from(job)
+        rows = job.profile.rows
+    elif kw.get("from_estimate"):
+        rows, size, model_in_file = _estimate_json(kw["from_estimate"])
+        model_id = model_id or model_in_file
     else:
-        raise UsageError("give exactly one of --requests-per-day or --requests-per-month")
-    volume = Volume(requests, period, _size(kw, "request"),
-                    _dec(kw, "growth_pct") or Decimal(0))
+        size = _size(kw, "request")
+        rows = None
+    if rows is not None and any(kw.get(k) is not None for k in ("input_tokens_per_request",
+                                                                 "output_tokens_per_request")):
+        raise UsageError("the tokens per request come from the dataset: leave out --input/--output-tokens-per-request")
+    if given:
+        (key, period), = given
+        volume = Volume(kw[key], period, size, growth)
+    elif rows is not None and kw.get("schedule"):
+        volume = volume_from(job, kw["schedule"], growth) if job is not None else \
+            Volume(rows, SCHEDULE_PERIODS[kw["schedule"]], size, growth)
+    elif rows is not None:
+        raise UsageError("how often does the job run? Give --schedule (once, daily, weekly, monthly) "
+                         "or --requests-per-day/-week/-month")
+    else:
+        raise UsageError("give one of --requests-per-day, --requests-per-week or --requests-per-month")
+    if not model_id:
+        raise UsageError("which model's prices? Give --model, e.g. gpt-4o")
     if kw["plans"]:
         mixes: Sequence[ModeMix] = [_parse_mix(p) for p in kw["plans"]]
     else:
         mixes = [ALL_STANDARD, ALL_BATCH,
                  hybrid_mix(_share(kw, "hybrid_batch_share"), _share(kw, "hybrid_interactive_share"))]
-    model = load_pricebook(extra_files=kw.get("price_files") or ()).model(kw["model"])
-    result = build_forecast(model, volume, mixes, start=_month(kw.get("start")), horizon_months=kw["months"],
+    model = load_pricebook(extra_files=kw.get("price_files") or ()).model(model_id)
+    result = build_forecast(model, volume, mixes, start=start, horizon_months=kw["months"],
                             budget=_dec(kw, "budget", minimum=Decimal(0)), params=mode_params_from(kw),
                             pricing_rule=kw["pricing_rule"])
     if kw["as_json"]:
         echo_json(result.to_json())
         return
     click.echo(cli_words(result.to_text()))
+
+
+def _estimate_json(path: str) -> tuple[int, RequestSize, str | None]:
+    """Rows, tokens per request and model of a saved 'estimate --json'."""
+    import json
+    from fractions import Fraction
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        rows, inp, out = int(doc["rows"]), int(doc["input_tokens"]), int(doc["output_tokens"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"--from-estimate {path}: not the JSON of 'estimate --json' ({exc})") from None
+    if rows <= 0:
+        raise UsageError(f"--from-estimate {path}: the estimate has no rows")
+    return rows, RequestSize(Fraction(inp, rows), Fraction(out, rows)), doc.get("model")
 
 
 # --------------------------------------------------------------------------

@@ -44,7 +44,7 @@ from estimator.modes import TierUsage, Usage
 from estimator.pricing.book import Model, Price
 from estimator.counting.prompts import RequestShape, build_messages, render_texts
 from estimator.reading.source import ReadOptions
-from estimator.counting.sampling import Reservoir, SampleEstimate, estimate_from_sample, ratio_estimate
+from estimator.counting.sampling import Reservoir, SampleEstimate, estimate_from_sample
 
 MAX_LISTED_ROWS = 10  # row numbers kept for "first rows that ..." messages
 PROGRESS_INTERVAL = 0.2  # seconds between progress callbacks (at most ~5 per second)
@@ -186,6 +186,9 @@ class TokenProfile:
     output_counts: tuple[tuple[int, int], ...] = ()  # (output tokens, rows) pairs, where known
     tiers_worst: tuple[TierUsage, ...] = ()  # the tiers with every answer at its own cap (batch files)
     source_notes: tuple[str, ...] = ()  # what reading the source found (format, encoding, delimiter...)
+    # the expected output is counted by the tokenizer (example answers, a ratio of the input's tokens),
+    # so an approximate tokenizer's calibration interval applies to it too
+    output_counted: bool = False
 
     def usage(self, worst_case: bool = False) -> Usage:
         """Token totals for the cost models; ``worst_case``: every answer hits its cap."""
@@ -1068,7 +1071,12 @@ def _sample_pass(
     x = np.array([r.nbytes for r in sampled], dtype=np.int64)
     sample_plan = replace(plan, context_window=None, thresholds=(), skip_bad_values=True)
     s = counts_from_tokens(sample_plan, y, scols, srows, tokenizer)
-    est = estimate_from_sample(y, x, x_total, rows, per_row_constant=plan.framing_tokens)
+    o = plan.output
+    out_y = None
+    if plan.counts_output and o.column is None and o.fixed is None and o.kind != "max_tokens":
+        # examples or ratio: the output total is a second ratio estimate from the same rows
+        out_y, _, _ = row_outputs(sample_plan, y, scols, srows, tokenizer)
+    est = estimate_from_sample(y, x, x_total, rows, per_row_constant=plan.framing_tokens, outputs=out_y)
     if measure is not None:
         from estimator.counting.reconstructed import PROXY_METHOD
 
@@ -1079,7 +1087,6 @@ def _sample_pass(
     counts.text_tokens = est.input_tokens_estimate - plan.framing_tokens * rows
     counts.input_hist = s.input_hist
     counts.skipped = big.skipped
-    o = plan.output
     if plan.counts_output:
         if o.column is not None:  # counted exactly on every row during the pass
             counts.output_tokens = column_out
@@ -1090,9 +1097,8 @@ def _sample_pass(
             counts.output_tokens = min(per, o.max_tokens or per) * rows
             counts.output_hist = s.output_hist
         else:  # examples or ratio: output tokens per byte of request text, from the sample
-            out_y, _, _ = row_outputs(sample_plan, y, scols, srows, tokenizer)
-            assert out_y is not None
-            counts.output_tokens = round(ratio_estimate(out_y, x, x_total, rows).estimate)
+            assert est.output_tokens_estimate is not None
+            counts.output_tokens = est.output_tokens_estimate
             counts.output_hist = s.output_hist
         counts.output_worst = o.max_tokens * rows if o.max_tokens is not None else counts.output_tokens
     counts.over_context_rows = big.over_context_rows
@@ -1194,4 +1200,5 @@ def _profile(
         max_tokens=o.max_tokens if counts_output else None,
         framing_tokens=plan.framing_tokens,
         token_counts=str(getattr(tokenizer, "token_counts", "") or ("exact" if tokenizer.exact else "approximate")),
+        output_counted=counts_output and (o.examples_column is not None or o.ratio is not None),
     )

@@ -555,6 +555,7 @@ class RoutingPlan:
             "routes": [{"route": r.route, "mode": r.mode, "requests_per_day": r.requests, "cost_per_day": r.cost}
                        for r in self.routes],
             "daily_cost": self.daily_cost, "monthly_cost": self.monthly_cost,
+            "days_per_month": self.mix.days_per_month,  # monthly figures are per this many days, not calendar months
             "cost_per_request": self.cost_per_request, "baseline_daily_cost": self.baseline_daily_cost,
             "moved_savings_daily": self.moved_savings_daily, "moved_savings_monthly": self.moved_savings_monthly,
             "all_moved_savings_monthly": self.all_moved_savings_monthly,
@@ -563,14 +564,19 @@ class RoutingPlan:
                 "standard_cost": self.backfill_standard_cost, "savings": self.backfill_savings},
         }
 
+    @property
+    def _per_month(self) -> str:
+        """Monthly figures are a fixed number of days (forecast uses calendar months): say how many."""
+        return f" per {self.mix.days_per_month.normalize():f} days"
+
     def to_text(self) -> str:
         lines = [f"  {r.route:<28} {r.mode:<22} {r.requests:>10,}/day  {format_usd(r.cost)}/day" for r in self.routes]
         lines += [
-            f"\nBlend: {format_usd(self.daily_cost)}/day, {format_usd(self.monthly_cost)}/month "
+            f"\nBlend: {format_usd(self.daily_cost)}/day, {format_usd(self.monthly_cost)}{self._per_month} "
             f"({format_usd(self.cost_per_request)} a request)",
             f"Sending {self.mix.batch_share:%} of the automated traffic as batch saves "
-            f"{format_usd(self.moved_savings_monthly)}/month; all of it would save "
-            f"{format_usd(self.all_moved_savings_monthly)}/month.",
+            f"{format_usd(self.moved_savings_monthly)}{self._per_month}; all of it would save "
+            f"{format_usd(self.all_moved_savings_monthly)}{self._per_month}.",
         ]
         if self.backfill is not None:
             lines.append(f"Backfill of {self.backfill.requests:,} requests: {format_usd(self.backfill.cost)} as batch "

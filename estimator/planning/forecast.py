@@ -1,8 +1,17 @@
 """Monthly budget forecasts over a horizon, priced with the dated price tables.
 
-Volume is given per day or per month and grows by a fixed percentage each
-month (compounded; requests rounded half up to whole requests). A daily
-volume is multiplied by the calendar days of each month.
+Volume follows the job's schedule: ``once`` (one run, in the first month),
+per ``day``, ``week`` or ``month``, and grows by a fixed percentage each
+month (compounded; requests rounded half up to whole requests). Calendars
+are real ones: a daily volume is multiplied by the calendar days of each
+month, a weekly one by days / 7. The size of a request comes from the
+numbers given, or from a counted dataset (``size_from``: an ``Estimate`` or
+a ``TokenProfile``, its tokens per request).
+
+A model whose shutdown date falls inside the horizon is priced until the
+day before it; requests from that day on are not priced (``MonthRow.unpriced_requests``)
+and the forecast's notes say so: the price data names no replacement, so
+the plan must be moved to another model by hand.
 
 By default (``pricing_rule="prorate"``) each day is priced at the entry in
 force that day: a month with a price change is split at the change, each
@@ -32,6 +41,32 @@ from estimator.planning.decision import RequestSize
 from estimator.pricing.book import Model, Price
 
 PRICING_RULES = ("prorate", "month-start")  # the first is the default
+SCHEDULES = ("once", "day", "week", "month")  # how often the job's requests come
+
+
+SCHEDULE_PERIODS = {"once": "once", "daily": "day", "weekly": "week", "monthly": "month"}
+
+
+def volume_from(source: Any, schedule: str, monthly_growth_pct: Decimal = ZERO) -> Volume:
+    """The job of a counted dataset (``Estimate`` or ``TokenProfile``) run on ``schedule``:
+    each run sends every row once (once, daily, weekly or monthly)."""
+    if schedule not in SCHEDULE_PERIODS:
+        raise UsageError(f"schedule must be one of {', '.join(SCHEDULE_PERIODS)}, got {schedule!r}",
+                         param="schedule")
+    profile = getattr(source, "profile", source)
+    return Volume(int(profile.rows), SCHEDULE_PERIODS[schedule], size_from(profile), monthly_growth_pct)
+
+
+def size_from(source: Any) -> RequestSize:
+    """Tokens per request of a counted dataset: an ``Estimate`` or a ``TokenProfile`` (exact fractions)."""
+    profile = getattr(source, "profile", source)
+    usage = getattr(profile, "usage", None)
+    if not callable(usage):
+        raise UsageError("give an Estimate or a TokenProfile to take the tokens per request from")
+    size = RequestSize.of(usage())
+    if size.input_tokens == 0 and size.output_tokens == 0:
+        raise UsageError("the dataset has no rows to take the tokens per request from")
+    return size
 
 
 @dataclass(frozen=True)
@@ -42,8 +77,8 @@ class Volume:
     monthly_growth_pct: Decimal = ZERO
 
     def __post_init__(self) -> None:
-        if self.period not in ("day", "month"):
-            raise UsageError(f"volume period must be 'day' or 'month', got {self.period!r}")
+        if self.period not in SCHEDULES:
+            raise UsageError(f"volume period must be one of {', '.join(SCHEDULES)}, got {self.period!r}")
         if self.requests < 0:
             raise UsageError(f"requests must be >= 0, got {self.requests}")
         if self.monthly_growth_pct <= -100:
@@ -51,8 +86,13 @@ class Volume:
 
     def requests_in(self, month_index: int, first_day: dt.date) -> int:
         base = Decimal(self.requests)
+        days = calendar.monthrange(first_day.year, first_day.month)[1]
+        if self.period == "once":
+            return self.requests if month_index == 0 else 0
         if self.period == "day":
-            base *= calendar.monthrange(first_day.year, first_day.month)[1]
+            base *= days
+        elif self.period == "week":
+            base = base * days / 7
         factor = (1 + self.monthly_growth_pct / 100) ** month_index
         return int((base * factor).to_integral_value(rounding=ROUND_HALF_UP))
 
@@ -102,6 +142,7 @@ class MonthRow:
     price_entries: tuple[dt.date, ...]  # effective_from of the entries that priced this month
     cumulative_cost: Decimal
     over_budget: bool
+    unpriced_requests: int = 0  # requests on or after the model's shutdown date
 
 
 @dataclass(frozen=True)
@@ -131,6 +172,8 @@ class Forecast:
     pricing_rule: str
     plans: tuple[PlanForecast, ...]
     price_changes: tuple[PriceChange, ...]
+    notes: tuple[str, ...] = ()
+    shutdown_date: dt.date | None = None
 
     def rows(self) -> list[dict[str, Any]]:
         """One plain row per plan and month, for tables and charts."""
@@ -141,6 +184,7 @@ class Forecast:
                 "cumulative_cost": r.cumulative_cost, "over_budget": r.over_budget,
                 "price_entries": [d.isoformat() for d in r.price_entries],
                 "cost_by_mode": dict(r.cost_by_mode),
+                "unpriced_requests": r.unpriced_requests,
             }
             for p in self.plans
             for r in p.months
@@ -163,6 +207,8 @@ class Forecast:
                  "description": c.description}
                 for c in self.price_changes
             ],
+            "shutdown_date": self.shutdown_date.isoformat() if self.shutdown_date else None,
+            "notes": list(self.notes),
             "rows": self.rows(),
         }
 
@@ -185,6 +231,7 @@ class Forecast:
                 when = p.first_month_over_budget
                 lines.append(f"  {p.mix.name}: " + (f"first over in {when:%Y-%m}" if when else "stays within budget"))
         lines += [f"price change from {c.month:%Y-%m}: {c.description}" for c in self.price_changes]
+        lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
 
@@ -215,13 +262,22 @@ def allocate(total: int, weights: Sequence[Decimal]) -> list[int]:
     return floors
 
 
-def _segments(model: Model, first: dt.date, rule: str) -> list[tuple[Price, int]]:
-    """(price entry, days) parts of the month starting ``first``."""
+def _segments(model: Model, first: dt.date, rule: str) -> list[tuple[Price | None, int]]:
+    """(price entry, days) parts of the month starting ``first``; None: the model is shut down."""
     nxt = _next_month(first)
+    off = model.shutdown_date
     if rule == "month-start":
-        return [(model.price_on(first), (nxt - first).days)]
-    cuts = [first] + [p.effective_from for p in model.prices if first < p.effective_from < nxt] + [nxt]
-    return [(model.price_on(a), (b - a).days) for a, b in pairwise(cuts)]
+        parts: list[tuple[Price | None, int]] = [(model.price_on(first), (nxt - first).days)]
+        if off is not None and off <= first:
+            return [(None, (nxt - first).days)]
+        if off is not None and first < off < nxt:
+            return [(model.price_on(first), (off - first).days), (None, (nxt - off).days)]
+        return parts
+    cuts = [first] + [p.effective_from for p in model.prices if first < p.effective_from < nxt]
+    if off is not None and first < off < nxt:
+        cuts.append(off)
+    cuts = sorted(set(cuts)) + [nxt]
+    return [(None if off is not None and a >= off else model.price_on(a), (b - a).days) for a, b in pairwise(cuts)]
 
 
 def build_forecast(
@@ -261,8 +317,12 @@ def build_forecast(
         for first, segs, requests in zip(firsts, month_segments, volumes):
             by_mode = {m: ZERO for m in modes}
             inp = out = 0
+            unpriced = 0
             per_seg = allocate(requests, [Decimal(days) for _, days in segs])
             for (price, _), seg_requests in zip(segs, per_seg):
+                if price is None:
+                    unpriced += seg_requests
+                    continue
                 for mode, n in zip(modes, allocate(seg_requests, [mix.shares[m] for m in modes])):
                     if n == 0:
                         continue
@@ -276,18 +336,34 @@ def build_forecast(
             if over and first_over is None:
                 first_over = first
             rows.append(MonthRow(mix.name, first, requests, inp, out, cost, by_mode,
-                                 tuple(p.effective_from for p, _ in segs), cumulative, over))
+                                 tuple(p.effective_from for p, _ in segs if p is not None), cumulative, over,
+                                 unpriced))
         results.append(PlanForecast(mix, tuple(rows), first_over))
+    notes = []
+    off = model.shutdown_date
+    end = _next_month(firsts[-1])
+    if off is not None and off < end:
+        unpriced = sum(r.unpriced_requests for r in results[0].months)
+        notes.append(
+            f"{model.id} shuts down on {off.isoformat()}"
+            + (f" (source: {model.shutdown_source})" if model.shutdown_source else "")
+            + f": the price data names no replacement, so the {unpriced:,} requests from that day on are not "
+            "priced and each plan's costs stop there; forecast the model that will replace it for the rest"
+        )
     return Forecast(model.id, firsts[0], horizon_months, budget, pricing_rule, tuple(results),
-                    _price_changes(firsts, month_segments))
+                    _price_changes(firsts, month_segments), tuple(notes), off if off is not None and off < end else None)
 
 
-def _price_changes(firsts: Sequence[dt.date], segments: Sequence[list[tuple[Price, int]]]) -> tuple[PriceChange, ...]:
+def _price_changes(
+    firsts: Sequence[dt.date], segments: Sequence[list[tuple[Price | None, int]]]
+) -> tuple[PriceChange, ...]:
     changes = []
     previous = segments[0][0][0] if segments else None
     for first, segs in zip(firsts, segments):
         for price, _ in segs:
-            if previous is not None and price is not previous:
+            if price is None:
+                continue
+            if previous is not None and price.effective_from != previous.effective_from:  # price_on may copy
                 changes.append(PriceChange(first, price.effective_from, price.describe()))
             previous = price
     return tuple(changes)

@@ -65,6 +65,9 @@ class Estimate:
     worst_case: Comparison | None
     notes: tuple[str, ...] = field(default=())
     sample_bounds: tuple[Comparison, Comparison] | None = None  # costs at the 95% interval's ends
+    # every mode's cost range when counts are sampled or approximate (estimator.report.intervals)
+    cost_bounds: tuple[Comparison, Comparison] | None = None
+    cost_basis: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         p = self.profile
@@ -106,6 +109,12 @@ class Estimate:
             "shutdown_date": self.priced.model.shutdown_date,
             "notes": list(self.notes),
         }
+        if self.cost_bounds is not None:
+            low, high = self.cost_bounds
+            out["total_cost_range"] = {
+                "basis": self.cost_basis,
+                "modes": {name: [low.modes[name].total_cost, high.modes[name].total_cost] for name in low.modes},
+            }
         if self.worst_case is not None:
             out["modes_worst_case"] = {name: _mode_json(c) for name, c in self.worst_case.modes.items()}
         if p.sample is not None:
@@ -116,6 +125,8 @@ class Estimate:
                 "method": s.method,
                 "input_tokens_ci95": [s.ci_low, s.ci_high],
             }
+            if s.output_tokens_estimate is not None:
+                out["sample"]["output_tokens_ci95"] = [s.output_ci_low, s.output_ci_high]
             if self.sample_bounds is not None:
                 low, high = self.sample_bounds
                 out["sample"]["total_cost_ci95"] = {
@@ -150,14 +161,16 @@ class Estimate:
             lines.append(
                 f"ESTIMATED from {s.sample_rows:,} sampled rows of {s.population_rows:,} ({s.method}): "
                 f"input tokens 95% CI {s.ci_low:,} .. {s.ci_high:,}"
+                + (f"; output tokens 95% CI {s.output_ci_low:,} .. {s.output_ci_high:,}"
+                   if s.output_ci_low is not None and s.output_ci_high is not None else "")
             )
-            if self.sample_bounds is not None:
-                low, high = self.sample_bounds
-                lines.append("  total cost 95% CI: " + "; ".join(
-                    f"{MODE_LABELS.get(n, n)} {format_usd(low.modes[n].total_cost)} .. "
-                    f"{format_usd(high.modes[n].total_cost)}"
-                    for n in low.modes
-                ))
+        if self.cost_bounds is not None:
+            low, high = self.cost_bounds
+            lines.append(f"  total cost range ({self.cost_basis}): " + "; ".join(
+                f"{MODE_LABELS.get(n, n)} {format_usd(low.modes[n].total_cost)} .. "
+                f"{format_usd(high.modes[n].total_cost)}"
+                for n in low.modes
+            ))
         lines.append("")
         header = f"{'mode':<28}{'input tok':>15}{'output tok':>15}{'input $':>14}{'output $':>14}{'total $':>14}{'saves':>14}"
         lines.append(header)
@@ -215,14 +228,10 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     worst = None
     if profile.output_tokens_worst is not None and profile.output_tokens_worst != profile.output_tokens:
         worst = compare(profile.usage(worst_case=True), priced.price, params)
-    bounds = None
-    if profile.sample is not None:
-        usage = profile.usage()
-        floor = max((t.input_tokens for t in usage.tiers), default=0)  # tier parts are counted exactly
-        bounds = (
-            compare(replace(usage, input_tokens=max(profile.sample.ci_low, floor)), priced.price, params),
-            compare(replace(usage, input_tokens=max(profile.sample.ci_high, floor)), priced.price, params),
-        )
+    from estimator.report.intervals import cost_basis, cost_bounds
+
+    ranges = cost_bounds(profile, priced.price, params)
+    bounds = ranges if profile.sample is not None else None
     notes = list(profile.notes)
     if not profile.exact:
         calibration = get_tokenizer(priced.model.tokenizer).calibration_note
@@ -233,7 +242,7 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     notes.extend(priced.price.notices)
     notes.extend(f"{mode} unavailable: {why}" for mode, why in comparison.unavailable.items()
                  if mode in ("batch", "flex", "priority", "ultrafast") and mode in priced.price.offered_tiers + ("batch",))
-    return Estimate(profile, priced, comparison, worst, tuple(notes), bounds)
+    return Estimate(profile, priced, comparison, worst, tuple(notes), bounds, ranges, cost_basis(profile))
 
 
 def _mode_json(c: Any) -> dict[str, Any]:

@@ -297,7 +297,7 @@ def show_profile(
             f"{profile.output_tokens_worst:,}",
             help="Every answer uses its full max_tokens.",
         )
-    uncertainty_notes(profile, comparison)
+    uncertainty_notes(profile, comparison, est.cost_bounds)
 
     st.subheader("Cost by delivery mode")
     mode_cols = st.columns(len(comparison.modes))
@@ -456,13 +456,18 @@ def cost_interval(comparison: Comparison, low: Decimal, high: Decimal) -> tuple[
     )
 
 
-def uncertainty_notes(profile: TokenProfile, comparison: Comparison) -> None:
-    """Say plainly when counts are approximate or sampled, with intervals in tokens and dollars."""
+def uncertainty_notes(
+    profile: TokenProfile, comparison: Comparison, bounds: tuple[Comparison, Comparison] | None = None
+) -> None:
+    """Say plainly when counts are approximate or sampled, with intervals in tokens and dollars.
+
+    ``bounds``: the estimate's cost ranges (``Estimate.cost_bounds``: sampled input and output,
+    and the calibration interval), used for the dollar figures when given."""
     std = comparison.standard.total_cost
     if profile.sample is not None:
         s = profile.sample
         total = profile.input_tokens or 1
-        lo, hi = cost_interval(comparison, Decimal(s.ci_low) / total, Decimal(s.ci_high) / total)
+        lo, hi = bounds or cost_interval(comparison, Decimal(s.ci_low) / total, Decimal(s.ci_high) / total)
         st.info(
             f"**Estimated from a sample** of {s.sample_rows:,} of {s.population_rows:,} rows ({s.method}). "
             f"Input tokens, 95% interval: {s.ci_low:,} – {s.ci_high:,}. "
@@ -480,7 +485,7 @@ def uncertainty_notes(profile: TokenProfile, comparison: Comparison) -> None:
         )
     if profile.relative_uncertainty:  # set only for approximate tokenizers
         u = Decimal(str(profile.relative_uncertainty))
-        lo, hi = cost_interval(comparison, 1 - u, 1 + u)
+        lo, hi = bounds or cost_interval(comparison, 1 - u, 1 + u)
         low_tokens = int((profile.input_tokens * (1 - u)).to_integral_value(rounding=ROUND_FLOOR))
         high_tokens = int((profile.input_tokens * (1 + u)).to_integral_value(rounding=ROUND_CEILING))
         st.warning(
