@@ -79,7 +79,7 @@ def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode")
         x=labels,
         y=[_f(b.input_cost) for b in bars],
         marker_color="#9ecae9",
-        hovertemplate="%{x}<br>input %{y:$,.4f}<extra></extra>",
+        hovertemplate="%{x}<br>input %{y:$,.2f}<extra></extra>",
     )
     fig.add_bar(
         name="Output",
@@ -88,7 +88,7 @@ def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode")
         marker_color=[colour(b.mode, i) for i, b in enumerate(bars)],
         text=[format_usd(b.total) for b in bars],
         textposition="outside",
-        hovertemplate="%{x}<br>output %{y:$,.4f}<extra></extra>",
+        hovertemplate="%{x}<br>output %{y:$,.2f}<extra></extra>",
     )
     worst = [b for b in bars if b.worst_case_total is not None]
     if worst:
@@ -98,7 +98,7 @@ def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode")
             y=[_f(b.worst_case_total) for b in worst],
             mode="markers",
             marker=dict(symbol="diamond-open", size=12, color="#444"),
-            hovertemplate="%{x}<br>worst case %{y:$,.4f}<extra></extra>",
+            hovertemplate="%{x}<br>worst case %{y:$,.2f}<extra></extra>",
         )
     top = max([_f(b.total) or 0.0 for b in bars] + [_f(b.worst_case_total) or 0.0 for b in worst] + [0.0])
     fig.update_layout(barmode="stack", title=title, **LAYOUT)

@@ -228,7 +228,7 @@ def test_price_settings_reprice_without_recounting(
     monkeypatch.setattr(data_module, "count_dataset", counting)
     tickets = upload_and_save(app, tmp_path, dataset())
     app.number_input(key="output_tokens").set_value(50).run()
-    assert len(calls) == 2  # the default output, then 50
+    assert len(calls) == 1  # a fixed output length re-prices the one count (made with no output)
 
     app.date_input(key="pricing_date").set_value(dt.date(2024, 6, 1)).run()
     app.number_input(key="cache_prefix_tokens").set_value(10).run()
@@ -236,7 +236,7 @@ def test_price_settings_reprice_without_recounting(
     app.number_input(key="cancel_share").set_value(0.25).run()
     app.number_input(key="seen_fraction").set_value(0.4).run()
     app.number_input(key="tail_tokens").set_value(5).run()
-    assert len(calls) == 2, "changing prices or mode parameters must not read the file again"
+    assert len(calls) == 1, "changing prices or mode parameters must not read the file again"
     expected = cli_estimate(
         tickets,
         "--column",
@@ -260,7 +260,13 @@ def test_price_settings_reprice_without_recounting(
     assert_matches_cli(tab(app, "Estimate"), expected)
 
     app.number_input(key="output_tokens").set_value(60).run()
-    assert len(calls) == 3  # a counting option recounts
+    assert len(calls) == 1  # a fixed output length never recounts
+    assert_matches_cli(tab(app, "Estimate"), cli_estimate(tickets, "--column", "text", "--output-tokens", "60",
+                                                          "--as-of", "2024-06-01", "--cache-prefix-tokens", "10",
+                                                          "--cache-hit-rate", "0.5", "--cancel-share", "0.25",
+                                                          "--seen-fraction", "0.4", "--tail-tokens", "5"))
+    app.text_area(key="system_prompt").set_value("Be brief.").run()
+    assert len(calls) == 2  # a counting option recounts
 
 
 def test_approximate_counts_are_labelled_with_intervals(app: AppTest, tmp_path: Path) -> None:

@@ -193,6 +193,33 @@ class TokenProfile:
             tiers = tuple(replace(t, output_tokens=t.requests * self.max_tokens) for t in tiers)
         return Usage(self.rows, self.input_tokens, self.output_tokens_worst, tiers)
 
+    def with_fixed_output(self, tokens: int, max_tokens: int | None = None) -> TokenProfile:
+        """This profile with every answer ``tokens`` long (capped at ``max_tokens``), without re-reading.
+
+        Exact for totals, tiers and distributions: a fixed output adds the same count to every
+        row. The context-window check is the caller's: it stays as counted, which is exact when
+        the profile was counted with the same ``max_tokens`` cap, or when no row comes within
+        ``tokens`` of the window. Profiles that bill no output (embeddings) come back unchanged.
+        """
+        if self.output_per_row is None:
+            return self
+        spec = OutputSpec(fixed=tokens, max_tokens=max_tokens)  # validates both
+        per = min(tokens, max_tokens) if max_tokens is not None else tokens
+        output = per * self.rows
+        dist = Distribution(Decimal(per), per, per, per, per) if self.rows else Distribution(Decimal(0), 0, 0, 0, 0)
+        notes = tuple(
+            f"expected output: {spec.describe()}" if n.startswith("expected output: ") else n for n in self.notes
+        )
+        return replace(
+            self,
+            output_tokens=output,
+            output_tokens_worst=max_tokens * self.rows if max_tokens is not None else output,
+            output_per_row=dist,
+            tiers=tuple(replace(t, output_tokens=t.requests * per) for t in self.tiers),
+            max_tokens=max_tokens,
+            notes=notes,
+        )
+
 
 # --------------------------------------------------------------------------
 # Per-row statistics that merge: the counting core shared with distributed.py

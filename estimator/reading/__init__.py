@@ -1,10 +1,24 @@
 """Row sources: data files (CSV, TSV, JSONL, Parquet, Excel) and data already in memory."""
 
+from estimator.reading.columns import (
+    ColumnChoice,
+    ColumnProfile,
+    column_warnings,
+    first_rows,
+    profile_column,
+    suggest_text_column,
+)
 from estimator.reading.files import FORMATS, Dataset, DatasetInfo, RowBatch, arrow_text, open_dataset
 from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, frame_to_table, is_in_memory
 from estimator.reading.source import ReadOptions, open_rows
 
 __all__ = [
+    "ColumnChoice",
+    "ColumnProfile",
+    "profile_column",
+    "column_warnings",
+    "first_rows",
+    "suggest_text_column",
     "FORMATS",
     "MESSAGES_COLUMN",
     "TEXT_COLUMN",

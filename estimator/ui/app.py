@@ -7,16 +7,48 @@ the other tabs costs little.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from . import batchplan, estimate, exercise, forecast, pricing, reconcile, timevalue
+from . import batchplan, estimate, exercise, forecast, keep, pricing, reconcile, timevalue
 from .common import guarded, sidebar_settings
+
+# A local image: an icon named like ":material/..." makes the browser fetch it from a font server.
+ICON = Path(__file__).parent / "static" / "icon.png"
+
+# Metric values and labels wrap instead of being cut off ("$922.…") in narrow columns; wide
+# tables scroll inside their own frame; on a phone the columns stack.
+CSS = """
+<style>
+[data-testid="stMetricValue"] > div, [data-testid="stMetricValue"] {
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+    overflow-wrap: anywhere; font-size: clamp(1.1rem, 2.2vw, 2.0rem);
+}
+[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] > div {
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
+[data-testid="stMetricDelta"] > div { white-space: normal !important; overflow-wrap: anywhere; }
+[data-testid="stMetric"] { min-width: 0; }
+[data-testid="stColumn"] { min-width: 0; }
+[data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; }
+</style>
+"""
 
 TABS = ("Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter", "Pricing", "Reconcile")
 
 
 def main() -> None:
-    st.set_page_config(page_title="LLM API cost estimator", page_icon=":material/calculate:", layout="wide")
+    st.set_page_config(page_title="LLM API cost estimator", page_icon=str(ICON), layout="wide")
+    st.html(CSS)
+    keep.restore()
+    try:
+        _page()
+    finally:
+        keep.remember()
+
+
+def _page() -> None:
     st.title("LLM API cost estimator")
     st.caption(
         "What a job costs as standard requests, streamed with early exit, or through the Batch API; "

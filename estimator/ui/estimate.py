@@ -10,13 +10,14 @@ import streamlit as st
 
 from .. import Comparison, DataError, Estimate, EstimatorError, TokenProfile, Usage, format_usd
 from ..modes import TierUsage, compare
-from ..reading import FORMATS
+from ..reading import FORMATS, column_warnings, profile_column, suggest_text_column
 from ..report import build_estimate, estimate_csv, estimate_json
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import ModeBar, mode_costs, token_distribution
 from .common import Settings, app_words, guarded, mode_label, need_price, pct, pricebook, to_decimal
-from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_columns
+from . import keep
+from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_preview
 
 OUTPUT_KINDS = {
     "fixed": "Fixed tokens per answer",
@@ -25,6 +26,14 @@ OUTPUT_KINDS = {
     "ratio": "A ratio of the input tokens",
     "none": "Not estimated (input only)",
 }
+DELIMITERS = {
+    "auto": "Detect",
+    "comma": "Comma ( , )",
+    "tab": "Tab",
+    "semicolon": "Semicolon ( ; )",
+    "bar": "Bar ( | )",
+}
+DELIMITER_CHARS = {"comma": ",", "tab": "\t", "semicolon": ";", "bar": "|"}
 FORMAT_LABELS = {
     "auto": "Detect from the name and content",
     "csv": "CSV",
@@ -80,6 +89,20 @@ def render(settings: Settings) -> EstimateResult | None:
             ).strip()
             or None
         )
+        delimiter_key = st.selectbox(
+            "Delimiter",
+            list(DELIMITERS),
+            format_func=DELIMITERS.__getitem__,
+            key="file_delimiter",
+            help="CSV and TSV only. Detected among comma, tab, semicolon and bar unless you choose one.",
+        )
+        skip_bad_rows = st.checkbox(
+            "Skip malformed rows",
+            value=False,
+            key="skip_bad_rows",
+            help="Leave out rows that cannot be read (a wrong number of fields, a line that is not a JSON "
+            "object) instead of stopping; the skipped rows are counted and listed.",
+        )
     if uploaded is None:
         st.info(
             "Upload a file to estimate what sending every row to the model costs in each delivery mode. "
@@ -96,26 +119,39 @@ def render(settings: Settings) -> EstimateResult | None:
             icon=":material/warning:",
         )
         return None
-    upload = Upload.from_widget(uploaded, None if fmt == "auto" else fmt, encoding)
+    upload = Upload.from_widget(
+        uploaded, None if fmt == "auto" else fmt, encoding, DELIMITER_CHARS.get(delimiter_key), skip_bad_rows
+    )
     if fmt == "auto" and (provider := batch_provider(upload)) is not None:
         with guarded("checking the batch file"):
             return show_batch_file(settings, upload, provider)
         return None
     with guarded("reading and counting the file"):
-        columns, notes = file_columns(upload.digest, upload.name, upload.format, upload.encoding, upload.data)
+        columns, notes, sample = file_preview(upload.digest, upload.name, upload.read, upload.data)
         if not columns:
             raise DataError(
                 f"{upload.name}: no columns found; the file needs a header row naming its columns"
             )
         for note in notes:
-            st.caption(f"{upload.name}: {note}")
-        options = request_inputs(settings, columns)
+            st.caption(f"{upload.name}: {app_words(note)}")
+        options = request_inputs(settings, columns, sample, upload.digest)
         return show_estimate(settings, upload, options)
     return None
 
 
-def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
-    priced = need_price(settings)
+def request_inputs(
+    settings: Settings, columns: list[str], sample: list[dict[str, str]] | None = None, digest: str = ""
+) -> CountSettings:
+    sample = sample or []
+    suggested = suggest_text_column(columns, sample)
+    # A new file gets the suggested column; the same file again keeps what the user chose.
+    if st.session_state.get("_columns_for") != digest:
+        st.session_state["_columns_for"] = digest
+        if st.session_state.get("text_column") not in columns or digest:
+            st.session_state["text_column"] = suggested.column
+        for key in ("output_column", "output_examples_column"):
+            keep.forget([key])
+    keep.choice("text_column", columns, suggested.column)
     left, right = st.columns(2)
     with left:
         kind = st.radio(
@@ -126,16 +162,25 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
             format_func={"column": "A text column", "template": "A prompt template"}.__getitem__,
         )
         column = template = None
+        chosen = st.session_state.get("text_column", suggested.column)
         if kind == "column":
-            default = columns.index("text") if "text" in columns else 0
-            column = st.selectbox("Text column", columns, index=default, key="text_column")
-        else:
+            column = st.selectbox("Text column", columns, key="text_column")
+            chosen = column
+        auto_template = f"Classify this message:\n\n{{{chosen}}}"
+        if kind == "template":
+            # The template follows the text column until the user edits it.
+            if st.session_state.get("template") in (None, st.session_state.get("_auto_template")):
+                st.session_state["template"] = auto_template
             template = st.text_area(
                 "Prompt template",
-                value=f"Classify this message:\n\n{{{columns[0]}}}",
                 key="template",
                 help="Use {column} for a column's value and {{ }} for literal braces.",
             )
+        st.session_state["_auto_template"] = auto_template
+        if chosen == suggested.column:
+            st.caption(f"Text column **{chosen}**: {suggested.reason}.")
+        for warning in suggested.warnings if chosen == suggested.column else column_warnings(chosen, sample):
+            st.warning(warning, icon=":material/warning:")
         system = (
             st.text_area(
                 "System prompt (optional)",
@@ -160,8 +205,12 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
                 )
             )
         elif out_kind == "column":
+            numeric = [c for c in columns if c != chosen and profile_column(c, [r.get(c, "") for r in sample]).looks_numeric
+                       and not profile_column(c, []).id_like_name]
+            keep.choice("output_column", columns, numeric[0] if numeric else columns[-1])
             out_col = st.selectbox("Column of output token counts", columns, key="output_column")
         elif out_kind == "examples_column":
+            keep.choice("output_examples_column", columns, example_answers_default(columns, chosen, sample))
             examples = st.selectbox(
                 "Column of example answers",
                 columns,
@@ -204,6 +253,7 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
             )
     if out_kind == "none" and cap:
         st.caption("With only max_tokens set, every answer is assumed to use all of it.")
+    priced = need_price(settings)  # after the inputs: a missing price never hides (and resets) them
     thresholds = tuple(sorted({t.above_input_tokens for t in priced.price.tiers}))
     return CountSettings(
         model=settings.model.id,
@@ -218,6 +268,21 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
         sample_rows=sample_rows,
         thresholds=thresholds,
     )
+
+
+ANSWER_NAMES = ("answer", "output", "response", "completion", "reply", "target", "label", "summary")
+
+
+def example_answers_default(columns: list[str], text_column: str, sample: list[dict[str, str]]) -> str:
+    """A column named like answers, else the longest text-like column besides the request text."""
+    others = [c for c in columns if c != text_column]
+    for c in others:
+        if any(name in c.lower() for name in ANSWER_NAMES):
+            return c
+    text_like = [c for c in others if profile_column(c, [r.get(c, "") for r in sample]).text_like]
+    if text_like:
+        return suggest_text_column(text_like, sample).column
+    return others[0] if others else text_column
 
 
 def show_batch_file(settings: Settings, upload: Upload, provider: str) -> EstimateResult:
