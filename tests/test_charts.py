@@ -95,7 +95,7 @@ def test_savings_vs_time_value_shows_both_cases_and_their_crossings() -> None:
     crossings = [t for t in fig.data if t.meta == "crossing"]
     assert [(t.x[0], t.y[0]) for t in crossings] == [(0.3125, 7.5), (312.5, 7500.0)]
     labels = [a for a in fig.layout.annotations if (a.name or "").startswith("crossing")]
-    assert [a.text for a in labels] == ["waiting pays below $0.3125/h", "waiting pays below $312.50/h"]
+    assert [a.text for a in labels] == ["waiting pays below $0.31/h", "waiting pays below $312.50/h"]
     assert math.isclose(labels[1].x, math.log10(312.5))
     assert any(t.name == "nothing to save: batch saves nothing" for t in fig.data)
     assert "your hour: $50.00" in annotation_texts(fig)
