@@ -153,13 +153,13 @@ def exercise_price(
         if entry.output_per_mtok is None:
             raise PricingError(f"{model} has no output price to use for the exercise")
         per = entry.output_per_mtok
-        source = f"{model} output_per_mtok in force on {as_of}: {entry.describe()}"
+        source = f"{model} output price in force on {as_of}: {entry.describe()}"
     if batch_multiplier is not None:
         return ExercisePrice(per, per * batch_multiplier, batch_multiplier, source,
                              f"× {batch_multiplier} (override)", price_per_mtok is not None)
     if price_per_mtok is None and entry is not None and entry.batch_output_per_mtok is not None:
         return ExercisePrice(per, entry.batch_output_per_mtok, None, source,
-                             f"explicit batch_output_per_mtok of the same entry ({display_path(entry.origin)})", False)
+                             f"the batch output price of the same entry ({display_path(entry.origin)})", False)
     rule = entry.batch_rule if entry is not None else None
     if rule is None:
         raise UsageError(

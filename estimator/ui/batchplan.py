@@ -32,7 +32,7 @@ from ..pricing import BatchRule
 from ..tokens import chat_tokens, get_tokenizer
 from ..reading import open_dataset
 from .common import Settings, need_price, tokenizer
-from .data import Upload, file_columns, staged
+from .data import Upload, file_preview, staged
 from .job import Job, batch_format, job_inputs, uniform_plan
 
 if TYPE_CHECKING:
@@ -130,7 +130,8 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
             tokenizer(settings.model.tokenizer)
         with st.spinner("Measuring every request line ..."):
             plan = measured_plan(
-                upload.digest, upload.name, upload.format, upload.encoding, bjob, _data=upload.data
+                upload.digest, upload.name, upload.format, upload.encoding, bjob, _data=upload.data,
+                delimiter=upload.delimiter, skip_bad_rows=upload.skip_bad_rows,
             )
         download = (bjob, upload)
     else:
@@ -149,7 +150,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         st.download_button(
             f"Download {len(plan.files):,} batch file{'s (zip)' if several else ' (JSONL)'}",
             data=lambda: batch_files_bytes(upload, bjob),
-            file_name=f"{FILE_PREFIX}.zip" if several else f"{FILE_PREFIX}.jsonl",
+            file_name=f"{FILE_PREFIX}.zip" if several else f"{FILE_PREFIX}-001.jsonl",  # as in the table
             mime="application/zip" if several else "application/jsonl",
             key="download_batch_files",
             on_click="ignore",
@@ -171,7 +172,7 @@ def batch_job_inputs(settings: Settings, job: Job, fmt: str) -> BatchJob:
     options = job.result.options
     assert options is not None  # ready-made batch files are never rewritten
     upload = job.result.upload
-    columns, _ = file_columns(upload.digest, upload.name, upload.format, upload.encoding, upload.data)
+    columns = file_preview(upload.digest, upload.name, upload.read, upload.data)[0]
     cols = st.columns(2)
     if options.max_tokens is not None:
         cap = options.max_tokens
@@ -224,10 +225,14 @@ def measured_plan(
     bjob: BatchJob,
     *,
     _data: bytes | memoryview,
+    delimiter: str | None = None,
+    skip_bad_rows: bool = False,
 ) -> BatchPlan:
     """The plan from the real serialized request lines of every row."""
     rule = bjob.rule()
-    with staged(name, _data) as path, open_dataset(path, format=fmt, encoding=encoding) as ds:
+    with staged(name, _data) as path, open_dataset(
+        path, format=fmt, encoding=encoding, delimiter=delimiter, bad_rows="skip" if skip_bad_rows else "error"
+    ) as ds:
         requests = iter_requests(
             ds.batches(bjob.columns()),
             shape=bjob.shape,
@@ -256,7 +261,8 @@ def batch_files_bytes(upload: Upload, bjob: BatchJob) -> bytes:
     with (
         tempfile.TemporaryDirectory(prefix="estimator-batch-") as out,
         staged(upload.name, upload.data) as path,
-        open_dataset(path, format=upload.format, encoding=upload.encoding) as ds,
+        open_dataset(path, format=upload.format, encoding=upload.encoding, delimiter=upload.delimiter,
+                     bad_rows="skip" if upload.skip_bad_rows else "error") as ds,
     ):
         manifest = write_batch_files(
             ds.batches(bjob.columns()),

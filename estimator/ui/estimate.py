@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import pandas as pd
 import streamlit as st
 
 from .. import Comparison, DataError, Estimate, EstimatorError, TokenProfile, Usage, format_usd
-from ..modes import TierUsage, compare
+from ..modes import TierUsage, check_cache, compare
 from ..reading import FORMATS, column_warnings, profile_column, suggest_text_column
 from ..report import build_estimate, estimate_csv, estimate_json
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import ModeBar, mode_costs, token_distribution
-from .common import Settings, app_words, guarded, mode_label, need_price, pct, pricebook, to_decimal
+from .common import Settings, app_words, guarded, mode_label, need_price, pct, pricebook, to_decimal, tokenizer
 from . import keep
 from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_preview
 
@@ -205,8 +205,7 @@ def request_inputs(
                 )
             )
         elif out_kind == "column":
-            numeric = [c for c in columns if c != chosen and profile_column(c, [r.get(c, "") for r in sample]).looks_numeric
-                       and not profile_column(c, []).id_like_name]
+            numeric = whole_number_columns(columns, chosen, sample)
             keep.choice("output_column", columns, numeric[0] if numeric else columns[-1])
             out_col = st.selectbox("Column of output token counts", columns, key="output_column")
         elif out_kind == "examples_column":
@@ -268,6 +267,16 @@ def request_inputs(
         sample_rows=sample_rows,
         thresholds=thresholds,
     )
+
+
+def whole_number_columns(columns: list[str], text_column: str, sample: list[dict[str, str]]) -> list[str]:
+    """Columns that could hold token counts (whole numbers, not ids), those named like tokens first."""
+    found = [
+        c for c in columns
+        if c != text_column and sample and not profile_column(c, []).id_like_name
+        and all(r.get(c, "").strip().isdigit() for r in sample)
+    ]
+    return sorted(found, key=lambda c: "token" not in c.lower())
 
 
 ANSWER_NAMES = ("answer", "output", "response", "completion", "reply", "target", "label", "summary")
@@ -339,7 +348,8 @@ def show_profile(
             f"{upload.name}: no rows to estimate: the file has a header but no data rows"
             + (f" ({profile.skipped_rows:,} malformed rows skipped)" if profile.skipped_rows else "")
         )
-    est = build_estimate(profile, priced, settings.params)
+    cache, cache_notes = check_cache(settings.params.cache, priced.price, shared_tokens=shared_tokens(profile, options))
+    est = build_estimate(profile, priced, replace(settings.params, cache=cache))
     comparison = est.comparison
 
     st.subheader("Tokens")
@@ -363,6 +373,15 @@ def show_profile(
     uncertainty_notes(profile, comparison)
 
     st.subheader("Cost by delivery mode")
+    for note in cache_notes:
+        st.warning(f"Prompt caching: {app_words(note)}.", icon=":material/cached:")
+    if profile.over_context_rows:
+        first = ", ".join(f"{r:,}" for r in profile.over_context_first)
+        st.warning(
+            f"{profile.over_context_rows:,} rows exceed the model's context window (rows {first} ...): "
+            "they are in the totals below but would fail or be cut short.",
+            icon=":material/warning:",
+        )
     mode_cols = st.columns(len(comparison.modes))
     for col, (name, cost) in zip(mode_cols, comparison.modes.items()):
         delta, colour, arrow = None, "inverse", "auto"  # a lower cost is good news
@@ -414,15 +433,17 @@ def show_profile(
             key="distribution_chart",
         )
 
-    if est.notes or profile.over_context_rows or profile.skipped_rows:
-        with st.expander("Notes on this estimate", expanded=bool(profile.over_context_rows)):
-            if profile.over_context_rows:
-                first = ", ".join(str(r) for r in profile.over_context_first)
-                st.warning(
-                    f"{profile.over_context_rows:,} rows exceed the model's context window "
-                    f"(rows {first} ...)."
-                )
-            for note in est.notes:
+    if profile.skipped_rows:
+        listed = ", ".join(f"{r:,}" for r in profile.skipped_first)
+        more = " ..." if profile.skipped_rows > len(profile.skipped_first) else ""
+        st.warning(
+            f"{profile.skipped_rows:,} malformed rows were skipped and are not counted: rows {listed}{more}.",
+            icon=":material/playlist_remove:",
+        )
+    notes = [n for n in est.notes if "context window" not in n or "no context window" in n]
+    if notes:
+        with st.expander("Notes on this estimate", expanded=False):
+            for note in notes:
                 st.markdown(f"- {app_words(note)}")
 
     st.subheader("Downloads")
@@ -446,10 +467,23 @@ def show_profile(
         on_click="ignore",
     )
     st.caption(
-        "The JSON is what the command line's `estimate --json` prints. In the CSV, text that a "
-        "spreadsheet would run as a formula is prefixed with an apostrophe."
+        "The JSON is the same document the command line tool writes for this estimate. In the CSV, text "
+        "that a spreadsheet would run as a formula is prefixed with an apostrophe."
     )
     return EstimateResult(upload, options, profile, est)
+
+
+def shared_tokens(profile: TokenProfile, options: CountSettings | None) -> int | None:
+    """Tokens every request shares: the chat framing, the system prompt and a template's fixed
+    start (None for a ready-made batch file, whose requests are not known to share anything)."""
+    if options is None:
+        return None
+    shared = profile.framing_tokens
+    if options.template:
+        start = options.template.split("{", 1)[0]
+        if start:
+            shared += tokenizer(pricebook().model(options.model).tokenizer).count(start)
+    return shared
 
 
 def mode_table(est: Estimate) -> pd.DataFrame:

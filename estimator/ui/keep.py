@@ -14,8 +14,9 @@ from collections.abc import Iterable
 import streamlit as st
 
 STORE = "_kept_inputs"
-# Buttons and download buttons cannot be given a value; charts and tables hold selections, not inputs.
-_NOT_INPUTS = ("download_", "FormSubmitter")
+# Buttons (keys "download_..." and "reset_...") cannot be given a value;
+# charts and tables hold selections, not inputs.
+_NOT_INPUTS = ("download_", "reset_", "FormSubmitter")
 _VALUE_TYPES = (bool, int, float, str, dt.date)
 
 
