@@ -103,3 +103,36 @@ def test_fixed_output_applied_equals_a_count_with_it(tmp_path: Path, fixed: int,
     for field in ("output_tokens", "output_tokens_worst", "output_per_row", "tiers", "max_tokens", "notes",
                   "input_tokens", "over_context_rows"):
         assert getattr(applied, field) == getattr(direct, field), field
+
+
+def test_cost_bars_use_one_colour_per_legend_entry() -> None:
+    from estimator.charts import ModeBar, mode_costs
+
+    fig = mode_costs([ModeBar("standard", "Standard", Decimal(1), Decimal(2)),
+                      ModeBar("batch", "Batch", Decimal("0.5"), Decimal(1))])
+    for trace in fig.data:
+        assert isinstance(trace.marker.color, str), trace.name
+
+
+def test_a_long_tail_is_binned_by_ratio_and_drawn_readably() -> None:
+    import numpy as np
+
+    from estimator.charts import token_distribution
+    from estimator.counting.dataset import Histogram
+
+    h = Histogram()
+    h.add(np.array([30] * 9970 + [40] * 20 + [5000] * 10))
+    bins = h.bins()
+    assert max(rows for *_, rows in bins) < 10_000 and len(bins) >= 3  # the tail has its own bins
+    d = h.distribution()
+    fig = token_distribution(None, stats={"p50": d.p50, "p95": d.p95, "max": d.max}, bins=bins)
+    assert fig.layout.yaxis.type == "log" and fig.layout.xaxis.type == "category"
+    positions = [(a.x, a.y) for a in fig.layout.annotations]
+    assert len(positions) == len(set(positions))  # no two labels on the same spot
+
+
+def test_sampled_statistics_use_a_log_scale_when_they_span_decades() -> None:
+    from estimator.charts import token_distribution
+
+    fig = token_distribution(None, stats={"min": 3, "p50": 40, "mean": 60, "p95": 300, "max": 90_000})
+    assert fig.layout.yaxis.type == "log"

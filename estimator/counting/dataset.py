@@ -283,6 +283,17 @@ class Histogram:
         if len(values) == 0:
             return ()
         lo, hi = int(values.min()), int(values.max())
+        if hi > 100 and hi > 20 * max(lo, 1):
+            # A long tail: equal widths would put nearly every row in the first bin. Bins of equal
+            # ratio (to be drawn on a log axis) show the body of the distribution and the tail.
+            edges = np.unique(np.geomspace(max(lo, 1), hi + 1, n + 1).astype(np.int64))
+            if lo == 0:
+                edges = np.concatenate(([0], edges))
+            index = np.searchsorted(edges, values, side="right") - 1
+            totals = np.bincount(index, weights=counts, minlength=len(edges) - 1).astype(np.int64)
+            return tuple(
+                (int(edges[i]), int(edges[i + 1]) - 1, int(c)) for i, c in enumerate(totals.tolist()) if c
+            )
         width = max(1, -(-(hi - lo + 1) // n))
         index = (values - lo) // width
         totals = np.bincount(index, weights=counts, minlength=int(index.max()) + 1).astype(np.int64)

@@ -21,16 +21,17 @@ ICON = Path(__file__).parent / "static" / "icon.png"
 # tables scroll inside their own frame; on a phone the columns stack.
 CSS = """
 <style>
-[data-testid="stMetricValue"] > div, [data-testid="stMetricValue"] {
-    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
-    overflow-wrap: anywhere; font-size: clamp(1.1rem, 2.2vw, 2.0rem);
+[data-testid="stMetric"], [data-testid="stMetric"] * {
+    white-space: normal !important; text-overflow: clip !important; overflow-wrap: anywhere; min-width: 0;
 }
-[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] > div {
-    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+[data-testid="stMetric"] [data-testid="stMarkdownContainer"], [data-testid="stMetricValue"] > div {
+    overflow: visible !important;
 }
-[data-testid="stMetricDelta"] > div { white-space: normal !important; overflow-wrap: anywhere; }
-[data-testid="stMetric"] { min-width: 0; }
+[data-testid="stMetricValue"] { font-size: clamp(1.1rem, 2.2vw, 2.0rem); }
 [data-testid="stColumn"] { min-width: 0; }
+[data-testid="stWidgetLabel"] p, [data-testid="stCheckbox"] label p {
+    white-space: normal !important; text-overflow: clip !important; overflow: visible !important;
+}
 [data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; }
 </style>
 """

@@ -355,13 +355,14 @@ def show_profile(
     st.subheader("Tokens")
     cols = st.columns(4)
     cols[0].metric("Rows", f"{profile.rows:,}")
+    about = "≈ " if profile.sample is not None else ""  # a sample's totals are estimates
     cols[1].metric(
         "Input tokens",
-        f"{profile.input_tokens:,}",
+        f"{about}{profile.input_tokens:,}",
         help="Billed prompt tokens: the text of every request plus the chat framing and system prompt.",
     )
     if profile.output_per_row is not None:
-        cols[2].metric("Expected output tokens", f"{profile.output_tokens:,}")
+        cols[2].metric("Expected output tokens", f"{about}{profile.output_tokens:,}")
     else:
         cols[2].metric("Expected output tokens", "not estimated")
     if profile.output_tokens_worst is not None and profile.output_tokens_worst != profile.output_tokens:
@@ -419,8 +420,9 @@ def show_profile(
     with dist_cols[0]:
         st.dataframe(distribution_table(profile), hide_index=True, key="distribution_table")
         st.caption(
-            "Nearest-rank percentiles of each request's tokens, exact over every row"
+            "Nearest-rank percentiles of each request's tokens over every row"
             + (" of the sample." if profile.sample is not None else ".")
+            + (" The counts themselves are approximate (see above)." if profile.relative_uncertainty else "")
         )
     with dist_cols[1]:
         d = profile.input_per_row
@@ -490,15 +492,16 @@ def mode_table(est: Estimate) -> pd.DataFrame:
     worst = est.worst_case.modes if est.worst_case else {}
     rows = []
     for name, c in est.comparison.modes.items():
+        # The figures people compare first, then how they are made up (narrow screens scroll right).
         row = {
             "Mode": mode_label(name),
+            "Total": format_usd(c.total_cost),
+            "Saves vs standard": format_usd(c.savings_vs_standard),
+            "Input cost": format_usd(c.input_cost),
+            "Output cost": format_usd(c.output_cost),
             "Input tokens": f"{c.input_tokens:,}",
             "Cached input tokens": f"{c.cached_input_tokens:,}",
             "Billed output tokens": f"{c.output_tokens:,}",
-            "Input cost": format_usd(c.input_cost),
-            "Output cost": format_usd(c.output_cost),
-            "Total": format_usd(c.total_cost),
-            "Saves vs standard": format_usd(c.savings_vs_standard),
         }
         if worst:
             row["Worst case total"] = format_usd(worst[name].total_cost)
