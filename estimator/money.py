@@ -75,3 +75,17 @@ def format_price(per_unit: Decimal) -> str:
     """A unit price as written in a price table: at least cents, every digit it has (``$0.075``, ``$5.00``)."""
     places = max(2, -int(per_unit.normalize().as_tuple().exponent)) if per_unit.is_finite() else 2
     return format_usd(per_unit, places=min(places, 10))
+
+
+def places_that_add_up(minuend: Decimal, subtrahend: Decimal, most: int = 6) -> int:
+    """Decimals (from 2) at which ``a - b = c`` still reads true once each amount is rounded.
+
+    $15.45 - $7.725 is $7.725: at cents it would read "$15.45 - $7.73 = $7.73"; at 3 decimals
+    "$15.450 - $7.725 = $7.725".
+    """
+    places = 2
+    while places < most and quantize(minuend, places) - quantize(subtrahend, places) != quantize(
+        minuend - subtrahend, places
+    ):
+        places += 1
+    return places

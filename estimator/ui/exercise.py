@@ -7,6 +7,7 @@ from decimal import Decimal
 import streamlit as st
 
 from .. import format_usd
+from ..money import places_that_add_up
 from ..planning import (
     DEFAULT_ROWS,
     DEFAULT_TOKENS_PER_ROW,
@@ -104,9 +105,11 @@ def render(settings: Settings) -> None:
     for col, s in zip(st.columns(len(ex.scenarios)), ex.scenarios):
         with col, st.container(border=True):
             st.markdown(f"#### {s.rows:,} rows")
+            places = places_that_add_up(s.standard_cost, s.batch_cost)
             for step in s.steps:
                 value_text = (
-                    f"{step.value:,}" if isinstance(step.value, int) else format_usd(Decimal(step.value))
+                    f"{step.value:,}" if isinstance(step.value, int)
+                    else format_usd(Decimal(step.value), places if step.label != "cost of waiting" else None)
                 )
                 st.metric(step.label.capitalize(), value_text)
                 st.caption(step.arithmetic)
