@@ -29,6 +29,7 @@ MODE_COLOURS = {
 }
 # Streaming often costs what standard costs: dash it so both lines stay visible.
 MODE_DASH = {"streaming_early_exit": "dash"}
+WAIT_DASHES = ("dash", "dot", "dashdot", "longdash")
 INPUT_COLOUR = "#9ecae9"
 OUTPUT_COLOUR = "#2f5f8f"
 _FALLBACK = ("#E45756", "#72B7B2", "#EECA3B", "#9D755D", "#BAB0AC")
@@ -365,14 +366,14 @@ def savings_vs_time_value(
         crossings.append(
             (float(cross), float(case.savings), f"waiting pays below {format_usd(cross)}/h", colour_i, i)
         )
-    for text, hours in waits.items():
+    for n, (text, hours) in enumerate(waits.items()):
         fig.add_scatter(
             x=[xs[0], xs[-1]],
             y=[float(hours) * xs[0], float(hours) * xs[-1]],
             mode="lines",
             name=f"cost of a {text} h wait",
             meta="wait-cost",
-            line=dict(color="#333", dash="dash", width=1.5),
+            line=dict(color="#333", dash=WAIT_DASHES[n % len(WAIT_DASHES)], width=1.5),  # one style per wait
             hovertemplate="hour worth %{x:$,.2f}: wait costs %{y:$,.2f}<extra></extra>",
         )
     if chosen is not None and float(chosen) > 0:
@@ -390,8 +391,9 @@ def savings_vs_time_value(
     # Explicit ranges (log units): the savings decide the view; the wait lines may leave it.
     x_lo, x_hi = math.log10(min(x_seen)) - 0.3, math.log10(max(x_seen)) + 0.3
     fig.update_xaxes(range=[x_lo, x_hi])
-    for x, y, text, colour_i, i in crossings:
-        # Labels point away from the nearer edge so they stay inside the plot.
+    for n, (x, y, text, colour_i, i) in enumerate(sorted(crossings)):
+        # Labels point away from the nearer edge so they stay inside the plot, and neighbours
+        # alternate above and below their points so they do not overlap.
         right_half = (math.log10(x) - x_lo) / (x_hi - x_lo) > 0.5
         fig.add_annotation(
             x=math.log10(x),
@@ -401,7 +403,7 @@ def savings_vs_time_value(
             showarrow=True,
             arrowhead=2,
             ax=-60 if right_half else 60,
-            ay=-25,
+            ay=-30 if n % 2 == 0 else 30,
             xanchor="right" if right_half else "left",
             font=dict(color=colour_i),
             bgcolor="rgba(255,255,255,0.85)",

@@ -136,3 +136,12 @@ def test_sampled_statistics_use_a_log_scale_when_they_span_decades() -> None:
 
     fig = token_distribution(None, stats={"min": 3, "p50": 40, "mean": 60, "p95": 300, "max": 90_000})
     assert fig.layout.yaxis.type == "log"
+
+
+def test_two_waits_are_drawn_in_two_styles() -> None:
+    from estimator.charts import SavingsCase, savings_vs_time_value
+
+    cases = [SavingsCase("1M rows", Decimal(7500), Decimal(24)), SavingsCase("1k rows", Decimal("7.5"), Decimal(2))]
+    fig = savings_vs_time_value([1, 10, 100, 1000], cases)
+    dashes = [t.line.dash for t in fig.data if t.meta == "wait-cost"]
+    assert len(dashes) == 2 and len(set(dashes)) == 2

@@ -307,10 +307,11 @@ def show_expiry(settings: Settings, job: Job, plan: BatchPlan) -> None:
         cols = st.columns(3)
         cols[0].metric("Completed and billed", format_usd(outcome.first_pass_cost),
                        help=f"{outcome.completed_requests:,} requests at batch prices")
-        cols[1].metric("Resend the rest as batch", format_usd(outcome.total_if_resubmitted_as_batch),
+        cols[1].metric("Total if the rest is resent as batch", format_usd(outcome.total_if_resubmitted_as_batch),
                        help=f"{outcome.remainder_requests:,} requests in a new batch: "
                        f"+{format_hours(outcome.extra_worst_case_hours_if_batch)} worst case")
-        cols[2].metric("Resend the rest as standard", format_usd(outcome.total_if_resubmitted_as_standard),
+        cols[2].metric("Total if the rest is resent as standard",
+                       format_usd(outcome.total_if_resubmitted_as_standard),
                        help=f"{outcome.remainder_requests:,} requests at standard prices, now")
         st.caption(
             f"{outcome.completed_requests:,} of {job.usage.requests:,} requests complete; "

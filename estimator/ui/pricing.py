@@ -76,7 +76,8 @@ def render(settings: Settings) -> None:
     st.caption(f"{len(rows)} models priced on {as_of}. 'approx' tokenizers give approximate token counts.")
 
     st.subheader("Price history")
-    all_models = [m.id for m in book.models]
+    # The same provider filter as the table above.
+    all_models = [m.id for m in book.models if provider == "all" or m.provider == provider]
     default = all_models.index(settings.model.id) if settings.model.id in all_models else 0
     model_id = st.selectbox(
         "Model",
