@@ -145,3 +145,13 @@ def test_two_waits_are_drawn_in_two_styles() -> None:
     fig = savings_vs_time_value([1, 10, 100, 1000], cases)
     dashes = [t.line.dash for t in fig.data if t.meta == "wait-cost"]
     assert len(dashes) == 2 and len(set(dashes)) == 2
+
+
+def test_the_cli_suggests_a_column_when_none_is_given() -> None:
+    from click.testing import CliRunner
+
+    from estimator.cli import main
+
+    result = CliRunner().invoke(main, ["estimate", str(EXAMPLES / "reviews.csv"), "--model", "gpt-4o"])
+    assert result.exit_code != 0
+    assert "--column" in result.output and "probably review" in result.output
