@@ -6,12 +6,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from apptest_helpers import ROOT, metrics, run_cli, start_app, tab, upload, usd
+from streamlit.testing.v1 import AppTest
 
 
 @pytest.fixture
@@ -25,8 +23,8 @@ def changelog(rows: int = 30) -> bytes:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["id", "version", "author", "body", "lines_changed"])
     for i in range(rows):
-        w.writerow([f"c{i:05d}", f"1.{i}.0", "dev", f"Fixed the crash {i} that happened when the cache "
-                    "directory was missing; also documented the retry settings.", str(10 + i)])
+        w.writerow([f"c{i:05d}", f"1.{i}.0", "dev", (f"Fixed the crash {i} that happened when the cache "
+                    "directory was missing; also documented the retry settings."), str(10 + i)])
     return buf.getvalue().encode()
 
 

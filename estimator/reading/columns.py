@@ -124,8 +124,8 @@ def suggest_text_column(columns: Sequence[str], sample_rows: Sequence[Mapping[st
                        f"{'looks' if len(others) == 1 else 'look'} like ids or numbers")
         warnings: tuple[str, ...] = ()
         if best.mean_chars < 8 and best.share_with_spaces < 0.2:
-            warnings = (f"{best.name} holds short values (about {best.mean_chars:,.1f} characters per row): "
-                        "check that it is the text you mean to send",)
+            warnings = ((f"{best.name} holds short values (about {best.mean_chars:,.1f} characters per row): "
+                        "check that it is the text you mean to send"),)
         return ColumnChoice(best.name, reason, warnings)
     best = max(profiles, key=lambda p: p.mean_chars)
     kind = "numbers" if best.looks_numeric else "ids"

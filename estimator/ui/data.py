@@ -170,7 +170,7 @@ def count(upload: Upload, options: CountSettings, price: Price) -> TokenProfile:
     model = pricebook().model(options.model)
     tokenizer(model.tokenizer)
     fixed = options.output_fixed
-    if fixed is not None and not model.kind == "embedding":
+    if fixed is not None and model.kind != "embedding":
         base_options = replace(options, output_fixed=0)
         base = _count(upload, base_options, price)
         window = model.context_window
