@@ -135,7 +135,7 @@ def test_estimate_matches_the_cli(app: AppTest, tmp_path: Path) -> None:
     assert_matches_cli(est, expected)
     assert (
         deltas(est)["Batch API"]
-        == f"{usd('-' + expected['modes']['batch']['savings_vs_standard'])} (-50.0%) vs standard"
+        == f"saves {usd(expected['modes']['batch']['savings_vs_standard'])} (50.0%)"
     )
     assert deltas(est)["Streaming + early exit"] == "same as standard"
     # The bar chart shows the same totals; the distribution table the CLI's percentiles.

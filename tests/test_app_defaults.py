@@ -144,3 +144,13 @@ def test_budgeter_refuses_a_zero_price_and_resets_to_the_exercise(app: AppTest) 
     assert app.number_input(key="ex_price_per_mtok").value == 15.0
     assert not tab(app, "Batch budgeter").error
     assert budget is not None
+
+
+def test_a_deadline_hides_what_only_an_hourly_value_decides(app: AppTest) -> None:
+    upload(app, "changes.csv", changelog())
+    app.radio(key="tv_basis").set_value("deadline").run()
+    tv = tab(app, "Time value")
+    assert metrics(tv)["Break-even size"] == "–"
+    assert not [c for c in tv.get("plotly_chart") if "cost of waiting" in c.proto.spec]
+    app.radio(key="tv_basis").set_value("value").run()
+    assert [c for c in tab(app, "Time value").get("plotly_chart") if "cost of waiting" in c.proto.spec]

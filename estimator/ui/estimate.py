@@ -387,11 +387,15 @@ def show_profile(
     for col, (name, cost) in zip(mode_cols, comparison.modes.items()):
         delta, colour, arrow = None, "inverse", "auto"  # a lower cost is good news
         if name != "standard":
-            change = -comparison.savings(name)
-            if change == 0:
+            saves = comparison.savings(name)
+            if saves == 0:
                 delta, colour, arrow = "same as standard", "off", "off"
+            elif saves > 0:  # worded like the table's "Saves vs standard", never as a negative cost
+                delta = f"saves {format_usd(saves)} ({pct(comparison.savings_share(name))})"
+                colour, arrow = "green", "down"
             else:
-                delta = f"{format_usd(change)} ({pct(-comparison.savings_share(name))}) vs standard"
+                delta = f"costs {format_usd(-saves)} ({pct(-comparison.savings_share(name))}) more"
+                colour, arrow = "red", "up"
         col.metric(
             mode_label(name),
             format_usd(cost.total_cost),
