@@ -386,7 +386,7 @@ def savings_vs_time_value(
             name="chosen",
             showarrow=False,
             text=f"your hour: {format_usd(Decimal(str(chosen)))}",
-            xanchor="left",
+            xanchor="right" if float(chosen) > math.sqrt(min(x_seen) * max(x_seen)) else "left",
         )
     # Explicit ranges (log units): the savings decide the view; the wait lines may leave it.
     x_lo, x_hi = math.log10(min(x_seen)) - 0.3, math.log10(max(x_seen)) + 0.3
@@ -394,7 +394,7 @@ def savings_vs_time_value(
     for n, (x, y, text, colour_i, i) in enumerate(sorted(crossings)):
         # Labels point away from the nearer edge so they stay inside the plot, and neighbours
         # alternate above and below their points so they do not overlap.
-        right_half = (math.log10(x) - x_lo) / (x_hi - x_lo) > 0.5
+        right_half = (math.log10(x) - x_lo) / (x_hi - x_lo) > 0.35  # a label needs room on its side
         fig.add_annotation(
             x=math.log10(x),
             y=math.log10(y),

@@ -701,6 +701,8 @@ def test_pricing_tables_history_and_sources(app: AppTest) -> None:
     assert row["Input"] == "$2.50" and row["Output"] == "$10"
     app.selectbox(key="pricing_provider").set_value("anthropic").run()
     assert set(tab(app, "Pricing").dataframe[0].value["Provider"]) == {"Anthropic"}
+    assert all(o.startswith("Claude") for o in app.selectbox(key="history_model").options)
+    app.selectbox(key="pricing_provider").set_value("openai").run()
     app.selectbox(key="history_model").set_value("gpt-4o").run()
     pr = tab(app, "Pricing")
     history = run_cli("prices", "gpt-4o")

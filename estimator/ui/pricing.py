@@ -41,15 +41,15 @@ def render(settings: Settings) -> None:
     rows = model_rows(book, as_of=as_of, provider=None if provider == "all" else provider)
     table = pd.DataFrame(
         [
-            {
-                "Provider": names.get(r["provider"], r["provider"]),
-                "Model": r["model"],
+            {  # the prices first, so a narrow screen shows them without scrolling sideways
                 "Name": r["display_name"],
                 "Input": _money(r["input_per_mtok"]),
-                "Cached input": _money(r["cached_input_per_mtok"]),
                 "Output": _money(r["output_per_mtok"]),
                 "Batch input": _money(r["batch_input_per_mtok"]),
                 "Batch output": _money(r["batch_output_per_mtok"]),
+                "Cached input": _money(r["cached_input_per_mtok"]),
+                "Model": r["model"],
+                "Provider": names.get(r["provider"], r["provider"]),
                 "Since": r["effective_from"].isoformat(),
                 "Tokens": r["tokenizer"],
                 "Checked": r["checked"].isoformat(),
