@@ -33,6 +33,10 @@ CSS = """
     white-space: normal !important; text-overflow: clip !important; overflow: visible !important;
 }
 [data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; }
+@media (max-width: 640px) {  /* a phone: at most two columns side by side */
+    [data-testid="stHorizontalBlock"] { flex-wrap: wrap !important; }
+    [data-testid="stColumn"] { flex: 1 1 calc(50% - 1rem) !important; min-width: calc(50% - 1rem) !important; }
+}
 </style>
 """
 
