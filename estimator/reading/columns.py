@@ -27,6 +27,9 @@ _ID_NAME = re.compile(r"(^|[_\-\s])(id|ids|uuid|guid|key|hash|sha|index|idx|no|n
 _NUMBER = re.compile(r"^[\s$€£+\-]*\d[\d,._\s]*%?\s*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][\d:.+\-Z]*)?$")
 _ID_VALUE = re.compile(r"^[A-Za-z]{0,4}[\-_]?[0-9A-Fa-f\-_]{2,}$")
+# Links, paths and dotted names (https://..., src/app/main.py, pkg.module.func): one "word" each.
+_LINK_OR_PATH = re.compile(r"^([a-z][a-z0-9+.\-]*://\S+|www\.\S+|\S*/\S+|[\w\-]+(\.[\w\-]+)+)$", re.IGNORECASE)
+
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,10 @@ def profile_column(name: str, values: Sequence[str]) -> ColumnProfile:
         name=name,
         mean_chars=sum(len(t) for t in texts) / n,
         share_numeric=sum(1 for t in texts if _NUMBER.match(t) or _DATE.match(t)) / n,
-        share_id_like=sum(1 for t in texts if " " not in t and len(t) <= 64 and _ID_VALUE.match(t)) / n,
+        share_id_like=sum(
+            1 for t in texts
+            if " " not in t and ((len(t) <= 64 and _ID_VALUE.match(t)) or _LINK_OR_PATH.match(t))
+        ) / n,
         share_with_spaces=sum(1 for t in texts if " " in t) / n,
         distinct_share=len(set(texts)) / n,
     )
