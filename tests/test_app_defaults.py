@@ -154,3 +154,19 @@ def test_a_deadline_hides_what_only_an_hourly_value_decides(app: AppTest) -> Non
     assert not [c for c in tv.get("plotly_chart") if "cost of waiting" in c.proto.spec]
     app.radio(key="tv_basis").set_value("value").run()
     assert [c for c in tab(app, "Time value").get("plotly_chart") if "cost of waiting" in c.proto.spec]
+
+
+def test_the_template_follows_the_column_until_edited(app: AppTest) -> None:
+    upload(app, "changes.csv", changelog())
+    app.selectbox(key="text_column").set_value("author").run()
+    app.radio(key="shape_kind").set_value("template").run()
+    assert "{author}" in app.text_area(key="template").value
+    app.radio(key="shape_kind").set_value("column").run()
+    app.selectbox(key="text_column").set_value("body").run()
+    app.radio(key="shape_kind").set_value("template").run()
+    assert "{body}" in app.text_area(key="template").value
+    app.text_area(key="template").input("Summarise {body} by {author}").run()
+    app.radio(key="shape_kind").set_value("column").run()
+    app.selectbox(key="text_column").set_value("version").run()
+    app.radio(key="shape_kind").set_value("template").run()
+    assert app.text_area(key="template").value == "Summarise {body} by {author}"

@@ -25,7 +25,7 @@ _TEXT_NAMES = (
 _ID_NAME = re.compile(r"(^|[_\-\s])(id|ids|uuid|guid|key|hash|sha|index|idx|no|num|number)$|^(id|uuid|guid)[_\-\s]?",
                       re.IGNORECASE)
 _NUMBER = re.compile(r"^[\s$€£+\-]*\d[\d,._\s]*%?\s*$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][\d:.+\-Z]*)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ][\d:.+\-Z ]*(UTC|GMT)?)?$")
 _ID_VALUE = re.compile(r"^[A-Za-z]{0,4}[\-_]?[0-9A-Fa-f\-_]{2,}$")
 # Links, paths and dotted names (https://..., src/app/main.py, pkg.module.func): one "word" each.
 _LINK_OR_PATH = re.compile(r"^([a-z][a-z0-9+.\-]*://\S+|www\.\S+|\S*/\S+|[\w\-]+(\.[\w\-]+)+)$", re.IGNORECASE)

@@ -169,14 +169,15 @@ def request_inputs(
         auto_template = f"Classify this message:\n\n{{{chosen}}}"
         if kind == "template":
             # The template follows the text column until the user edits it.
-            if st.session_state.get("template") in (None, st.session_state.get("_auto_template")):
+            generated = st.session_state.setdefault("_auto_templates", set())
+            if st.session_state.get("template") is None or st.session_state["template"] in generated:
                 st.session_state["template"] = auto_template
             template = st.text_area(
                 "Prompt template",
                 key="template",
                 help="Use {column} for a column's value and {{ }} for literal braces.",
             )
-        st.session_state["_auto_template"] = auto_template
+        st.session_state.setdefault("_auto_templates", set()).add(auto_template)
         if chosen == suggested.column:
             st.caption(f"Text column **{chosen}**: {suggested.reason}.")
         for warning in suggested.warnings if chosen == suggested.column else column_warnings(chosen, sample):
