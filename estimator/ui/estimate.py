@@ -147,8 +147,7 @@ def request_inputs(
     # A new file gets the suggested column; the same file again keeps what the user chose.
     if st.session_state.get("_columns_for") != digest:
         st.session_state["_columns_for"] = digest
-        if st.session_state.get("text_column") not in columns or digest:
-            st.session_state["text_column"] = suggested.column
+        st.session_state["text_column"] = suggested.column
         for key in ("output_column", "output_examples_column"):
             keep.forget([key])
     keep.choice("text_column", columns, suggested.column)
