@@ -49,9 +49,11 @@ def upload_and_save(
 
 def assert_matches_cli(block: Any, expected: dict[str, Any]) -> None:
     shown = metrics(block)
-    if expected.get("sample"):  # estimates from a sample say so
-        assert shown["Input tokens"].startswith("≈ ")
+    if expected.get("sample") or expected.get("relative_uncertainty"):  # estimates say so
+        assert shown["Input tokens"].startswith("≈ ") and shown["Standard"].startswith("≈ ")
         shown = {k: v.removeprefix("≈ ") for k, v in shown.items()}
+    else:
+        assert not any(v.startswith("≈") for v in shown.values())
     assert shown["Rows"] == f"{expected['rows']:,}"
     assert shown["Input tokens"] == f"{expected['input_tokens']:,}"
     assert shown["Expected output tokens"] == f"{expected['output_tokens']:,}"

@@ -355,7 +355,8 @@ def show_profile(
     st.subheader("Tokens")
     cols = st.columns(4)
     cols[0].metric("Rows", f"{profile.rows:,}")
-    about = "≈ " if profile.sample is not None else ""  # a sample's totals are estimates
+    # Totals from a sample or an approximate tokenizer are estimates: they say so.
+    about = "≈ " if profile.sample is not None or profile.relative_uncertainty else ""
     cols[1].metric(
         "Input tokens",
         f"{about}{profile.input_tokens:,}",
@@ -398,7 +399,7 @@ def show_profile(
                 colour, arrow = "red", "up"
         col.metric(
             mode_label(name),
-            format_usd(cost.total_cost),
+            about + format_usd(cost.total_cost),
             delta=delta,
             delta_color=colour,
             delta_arrow=arrow,
