@@ -391,21 +391,19 @@ def savings_vs_time_value(
     # Explicit ranges (log units): the savings decide the view; the wait lines may leave it.
     x_lo, x_hi = math.log10(min(x_seen)) - 0.3, math.log10(max(x_seen)) + 0.3
     fig.update_xaxes(range=[x_lo, x_hi])
-    for n, (x, y, text, colour_i, i) in enumerate(sorted(crossings)):
-        # Labels point away from the nearer edge so they stay inside the plot, and neighbours
-        # alternate above and below their points so they do not overlap.
-        right_half = (math.log10(x) - x_lo) / (x_hi - x_lo) > 0.35  # a label needs room on its side
+    for x, y, text, colour_i, i in crossings:
+        # Each label sits just above its own savings line at the left edge, inside the plot, so
+        # labels of different lines never overlap and none runs off the side of a narrow chart.
         fig.add_annotation(
-            x=math.log10(x),
+            x=x_lo + 0.02 * (x_hi - x_lo),
             y=math.log10(y),
             text=text,
             name=f"crossing-{i}",
-            showarrow=True,
-            arrowhead=2,
-            ax=-60 if right_half else 60,
-            ay=-30 if n % 2 == 0 else 30,
-            xanchor="right" if right_half else "left",
-            font=dict(color=colour_i),
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            yshift=2,
+            font=dict(color=colour_i, size=11),
             bgcolor="rgba(255,255,255,0.85)",
         )
     if y_seen:

@@ -317,6 +317,13 @@ def test_new_user_defaults_inputs_layout_and_no_outside_requests(server: str, tm
             expect(tab.locator('[data-testid="stMetric"]').filter(has_text="Standard").first
                    .locator('[data-testid="stMetricValue"]')).to_have_text(standard)
 
+            # Large figures are the ones that get cut off: make every cost run to thousands of dollars.
+            out = tab.get_by_label("Output tokens per answer")
+            out.fill("2500000")
+            out.press("Enter")
+            expect(tab.locator('[data-testid="stMetric"]').filter(has_text="Standard").first
+                   .locator('[data-testid="stMetricValue"]')).to_contain_text(",")
+
             for width in (1100, 390):
                 page.set_viewport_size({"width": width, "height": 900})
                 for name in TAB_NAMES:

@@ -123,7 +123,8 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
                     "Mode": mode_label(name),
                     "Typical time": format_hours(t.hours),
                     "Worst case": format_hours(t.worst_case_hours),
-                    "Requests/min": f"{t.requests_per_minute:,.0f}"
+                    "Requests/min": (f"{t.requests_per_minute:,.0f}" if t.requests_per_minute >= 10
+                                     else f"{t.requests_per_minute:.2g}")
                     if t.requests_per_minute is not None
                     else "scheduled",
                     "Limited by": BOTTLENECKS.get(t.bottleneck, t.bottleneck),
