@@ -89,3 +89,15 @@ def places_that_add_up(minuend: Decimal, subtrahend: Decimal, most: int = 6) -> 
     ):
         places += 1
     return places
+
+
+def shown_difference(minuend: Decimal, subtrahend: Decimal) -> Decimal:
+    """``a - b`` as a reader computes it from the two amounts shown in cents.
+
+    Beside "$15.45" and "$7.73" a saving must read "$7.72", not the exact "$7.725" rounded up to
+    "$7.73". Amounts below a cent are shown with their own digits, so their exact difference is kept.
+    """
+    cent = Decimal("0.01")
+    if abs(minuend) >= cent and abs(subtrahend) >= cent:
+        return quantize(minuend, 2) - quantize(subtrahend, 2)
+    return minuend - subtrahend

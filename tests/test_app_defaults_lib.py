@@ -165,3 +165,11 @@ def test_the_cli_suggests_a_column_when_none_is_given() -> None:
     result = CliRunner().invoke(main, ["estimate", str(EXAMPLES / "reviews.csv"), "--model", "gpt-4o"])
     assert result.exit_code != 0
     assert "--column" in result.output and "probably review" in result.output
+
+
+def test_a_difference_adds_up_as_shown() -> None:
+    from estimator.money import shown_difference
+
+    assert format_usd(shown_difference(Decimal("15.45"), Decimal("7.725"))) == "$7.72"
+    assert format_usd(Decimal("15.45")) == "$15.45" and format_usd(Decimal("7.725")) == "$7.73"
+    assert shown_difference(Decimal("0.004"), Decimal("0.002")) == Decimal("0.002")

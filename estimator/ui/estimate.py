@@ -10,6 +10,7 @@ import streamlit as st
 
 from .. import Comparison, DataError, Estimate, EstimatorError, TokenProfile, Usage, format_usd
 from ..modes import TierUsage, check_cache, compare
+from ..money import shown_difference
 from ..reading import FORMATS, column_warnings, profile_column, suggest_text_column
 from ..report import build_estimate, estimate_csv, estimate_json
 
@@ -388,7 +389,7 @@ def show_profile(
     for col, (name, cost) in zip(mode_cols, comparison.modes.items()):
         delta, colour, arrow = None, "inverse", "auto"  # a lower cost is good news
         if name != "standard":
-            saves = comparison.savings(name)
+            saves = shown_difference(comparison.standard.total_cost, cost.total_cost)  # adds up as shown
             if saves == 0:
                 delta, colour, arrow = "same as standard", "off", "off"
             elif saves > 0:  # worded like the table's "Saves vs standard", never as a negative cost
@@ -501,7 +502,9 @@ def mode_table(est: Estimate) -> pd.DataFrame:
         row = {
             "Mode": mode_label(name),
             "Total": format_usd(c.total_cost),
-            "Saves vs standard": format_usd(c.savings_vs_standard),
+            "Saves vs standard": format_usd(
+                shown_difference(est.comparison.standard.total_cost, c.total_cost)
+            ),
             "Input cost": format_usd(c.input_cost),
             "Output cost": format_usd(c.output_cost),
             "Input tokens": f"{c.input_tokens:,}",
