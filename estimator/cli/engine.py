@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .. import CacheParams, EarlyExitParams, ModeParams, PriceBook, UsageError, format_usd, load_pricebook
+from .. import CacheParams, EarlyExitParams, ModeParams, PriceBook, UsageError, load_pricebook
 from ..money import format_price
 from .. import estimate as estimate_api
 from ..pricing import ProviderFile, display_path

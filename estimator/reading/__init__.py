@@ -13,22 +13,22 @@ from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, frame_to_tabl
 from estimator.reading.source import ReadOptions, open_rows
 
 __all__ = [
-    "ColumnChoice",
-    "ColumnProfile",
-    "profile_column",
-    "column_warnings",
-    "first_rows",
-    "suggest_text_column",
     "FORMATS",
     "MESSAGES_COLUMN",
     "TEXT_COLUMN",
+    "ColumnChoice",
+    "ColumnProfile",
     "Dataset",
     "DatasetInfo",
     "ReadOptions",
     "RowBatch",
     "arrow_text",
+    "column_warnings",
+    "first_rows",
     "frame_to_table",
     "is_in_memory",
     "open_dataset",
     "open_rows",
+    "profile_column",
+    "suggest_text_column",
 ]
