@@ -27,7 +27,7 @@ from estimator.batch.writer import BatchFileOptions, Manifest, format_for, promp
 from estimator.batch.profile import profile_from_batch
 from estimator.counting.dataset import CountOptions, OutputSpec, TokenProfile, count_dataset
 from estimator.counting.prompts import RequestShape
-from estimator.errors import UsageError, param
+from estimator.errors import EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, Usage, compare
 from estimator.money import to_decimal
 from estimator.planning.decision import RequestSize
@@ -74,7 +74,8 @@ def _rows_and_shape(
     if _is_path(source) or _is_frame(source) or type(source).__module__.startswith("pyarrow"):
         if column is None and template is None and messages is None:
             raise UsageError(
-                f"which column holds each request's text? Give {param('column')} or {param('template')}",
+                f"which column holds each request's text? Give {param('column')} or {param('template')}"
+                + _column_hint(source),
                 param="column",
             )
         return source, RequestShape(column=column, template=template, system=system, messages=messages)
@@ -98,6 +99,23 @@ def _rows_and_shape(
     if conversations:
         return items, RequestShape(messages=MESSAGES_COLUMN, system=system)
     return items, RequestShape(column=TEXT_COLUMN, system=system)
+
+
+def _column_hint(source: Any) -> str:
+    """``" (probably review: the longest text column ...)"`` for a file, or nothing."""
+    if not _is_path(source):
+        return ""
+    from estimator.reading import first_rows, open_rows, suggest_text_column
+
+    try:
+        with open_rows(source) as ds:
+            columns, rows = list(ds.info.columns), first_rows(ds)
+        if not columns:
+            return ""
+        choice = suggest_text_column(columns, rows)
+    except (EstimatorError, OSError, ValueError):
+        return ""
+    return f" (probably {choice.column}: {choice.reason})"
 
 
 def _output_spec(output_tokens: int | None, max_tokens: int | None, options: EstimateOptions) -> OutputSpec:

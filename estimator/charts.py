@@ -29,6 +29,9 @@ MODE_COLOURS = {
 }
 # Streaming often costs what standard costs: dash it so both lines stay visible.
 MODE_DASH = {"streaming_early_exit": "dash"}
+WAIT_DASHES = ("dash", "dot", "dashdot", "longdash")
+INPUT_COLOUR = "#9ecae9"
+OUTPUT_COLOUR = "#2f5f8f"
 _FALLBACK = ("#E45756", "#72B7B2", "#EECA3B", "#9D755D", "#BAB0AC")
 
 LAYOUT: dict[str, Any] = dict(
@@ -74,21 +77,24 @@ def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode")
     """
     labels = [b.label for b in bars]
     fig = go.Figure()
+    # Two colours, the same on every bar, so the legend says what each part is.
     fig.add_bar(
         name="Input",
         x=labels,
         y=[_f(b.input_cost) for b in bars],
-        marker_color="#9ecae9",
-        hovertemplate="%{x}<br>input %{y:$,.4f}<extra></extra>",
+        marker_color=INPUT_COLOUR,
+        customdata=[format_usd(b.input_cost) for b in bars],
+        hovertemplate="%{x}<br>input %{customdata}<extra></extra>",
     )
     fig.add_bar(
         name="Output",
         x=labels,
         y=[_f(b.output_cost) for b in bars],
-        marker_color=[colour(b.mode, i) for i, b in enumerate(bars)],
+        marker_color=OUTPUT_COLOUR,
         text=[format_usd(b.total) for b in bars],
         textposition="outside",
-        hovertemplate="%{x}<br>output %{y:$,.4f}<extra></extra>",
+        customdata=[format_usd(b.output_cost) for b in bars],
+        hovertemplate="%{x}<br>output %{customdata}<extra></extra>",
     )
     worst = [b for b in bars if b.worst_case_total is not None]
     if worst:
@@ -98,7 +104,8 @@ def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode")
             y=[_f(b.worst_case_total) for b in worst],
             mode="markers",
             marker=dict(symbol="diamond-open", size=12, color="#444"),
-            hovertemplate="%{x}<br>worst case %{y:$,.4f}<extra></extra>",
+            customdata=[format_usd(b.worst_case_total or Decimal(0)) for b in worst],
+            hovertemplate="%{x}<br>worst case %{customdata}<extra></extra>",
         )
     top = max([_f(b.total) or 0.0 for b in bars] + [_f(b.worst_case_total) or 0.0 for b in worst] + [0.0])
     fig.update_layout(barmode="stack", title=title, **LAYOUT)
@@ -124,7 +131,36 @@ def token_distribution(
     """
     stats = dict(stats or {})
     fig = go.Figure()
-    if bins:
+    widths = {hi - lo for lo, hi, _ in bins[:-1]}
+    ratio_bins = len(widths) > 1 and bins[-1][1] > 20 * max(bins[0][0], 1)
+    if bins and ratio_bins:
+        # Bins of equal ratio (a long tail): one bar per bin, labelled by its range.
+        labels = [f"{lo:,}–{hi:,}" if hi > lo else f"{lo:,}" for lo, hi, _ in bins]
+        counts = [rows for _, _, rows in bins]
+        fig.add_bar(
+            x=labels,
+            y=counts,
+            name="rows",
+            marker_color=MODE_COLOURS["standard"],
+            hovertemplate="%{x} tokens: %{y:,} rows<extra></extra>",
+        )
+        fig.update_xaxes(type="category", tickangle=-45)
+        ordered = sorted(counts)
+        if ordered[-1] > 20 * ordered[len(ordered) // 2]:
+            fig.update_yaxes(type="log")  # one crowded bin must not flatten the rest
+        fig.update_xaxes(title_text="Tokens per row (bins of equal ratio)")
+        fig.update_yaxes(title_text="Rows")
+        placed: list[str] = []
+        for key in ("p50", "p95", "max"):
+            if stats.get(key) is None:
+                continue
+            v = int(stats[key])
+            label = next((lab for (lo, hi, _), lab in zip(bins, labels) if lo <= v <= hi), labels[-1])
+            nth = placed.count(label)
+            placed.append(label)
+            fig.add_annotation(x=label, y=1 - 0.1 * nth, yref="paper", text=f"{key} {v:,}", showarrow=True,
+                               arrowhead=0, ax=0, ay=-18, bgcolor="rgba(255,255,255,0.85)", name=f"stat-{key}")
+    elif bins:
         fig.add_bar(
             x=[(lo + hi) / 2 for lo, hi, _ in bins],
             y=[rows for _, _, rows in bins],
@@ -142,24 +178,29 @@ def token_distribution(
             marker_color=MODE_COLOURS["standard"],
             hovertemplate="%{x} tokens: %{y} rows<extra></extra>",
         )
-    if bins or values:
+    if (bins and not ratio_bins) or values:
         fig.update_xaxes(title_text="Tokens per row")
         fig.update_yaxes(title_text="Rows")
+        span = max((_f(stats.get("max")) or 0) - (_f(stats.get("min")) or 0), 1.0)
+        previous: float | None = None
         for i, key in enumerate(("p50", "p95", "max")):
             if key in stats and stats[key] is not None:
                 x = _f(stats[key])
-                fig.add_vline(x=x, line_dash="dash", line_color="#555")
+                # Labels closer than a tenth of the axis go on alternate sides of their lines.
+                close = previous is not None and x is not None and abs(x - previous) < span / 10
+                previous = x
+                fig.add_vline(x=x, line_dash=("dash", "dot", "dashdot")[i], line_color="#555")
                 fig.add_annotation(
                     x=x,
-                    y=1 - 0.08 * i,
+                    y=1 - 0.12 * i,
                     yref="paper",
                     text=f"{key} {int(x or 0):,}",
                     showarrow=False,
-                    xanchor="left",
+                    xanchor="right" if close and i % 2 else "left",
                     bgcolor="rgba(255,255,255,0.8)",
                     name=f"stat-{key}",
                 )
-    else:
+    if not bins and not values:
         keys = [k for k in ("min", "p50", "mean", "p95", "max") if stats.get(k) is not None]
         fig.add_bar(
             x=keys,
@@ -171,6 +212,9 @@ def token_distribution(
         )
         fig.update_xaxes(title_text="Statistic")
         fig.update_yaxes(title_text="Tokens per row")
+        positive = [float(stats[k]) for k in keys if float(stats[k]) > 0]
+        if positive and max(positive) > 20 * min(positive):
+            fig.update_yaxes(type="log", title_text="Tokens per row (log scale)")  # min and max both readable
     fig.update_layout(
         title=title, showlegend=False, bargap=0.05, **{k: v for k, v in LAYOUT.items() if k != "legend"}
     )
@@ -322,14 +366,14 @@ def savings_vs_time_value(
         crossings.append(
             (float(cross), float(case.savings), f"waiting pays below {format_usd(cross)}/h", colour_i, i)
         )
-    for text, hours in waits.items():
+    for n, (text, hours) in enumerate(waits.items()):
         fig.add_scatter(
             x=[xs[0], xs[-1]],
             y=[float(hours) * xs[0], float(hours) * xs[-1]],
             mode="lines",
             name=f"cost of a {text} h wait",
             meta="wait-cost",
-            line=dict(color="#333", dash="dash", width=1.5),
+            line=dict(color="#333", dash=WAIT_DASHES[n % len(WAIT_DASHES)], width=1.5),  # one style per wait
             hovertemplate="hour worth %{x:$,.2f}: wait costs %{y:$,.2f}<extra></extra>",
         )
     if chosen is not None and float(chosen) > 0:
@@ -342,25 +386,24 @@ def savings_vs_time_value(
             name="chosen",
             showarrow=False,
             text=f"your hour: {format_usd(Decimal(str(chosen)))}",
-            xanchor="left",
+            xanchor="right" if float(chosen) > math.sqrt(min(x_seen) * max(x_seen)) else "left",
         )
     # Explicit ranges (log units): the savings decide the view; the wait lines may leave it.
     x_lo, x_hi = math.log10(min(x_seen)) - 0.3, math.log10(max(x_seen)) + 0.3
     fig.update_xaxes(range=[x_lo, x_hi])
     for x, y, text, colour_i, i in crossings:
-        # Labels point away from the nearer edge so they stay inside the plot.
-        right_half = (math.log10(x) - x_lo) / (x_hi - x_lo) > 0.5
+        # Each label sits just above its own savings line at the left edge, inside the plot, so
+        # labels of different lines never overlap and none runs off the side of a narrow chart.
         fig.add_annotation(
-            x=math.log10(x),
+            x=x_lo + 0.02 * (x_hi - x_lo),
             y=math.log10(y),
             text=text,
             name=f"crossing-{i}",
-            showarrow=True,
-            arrowhead=2,
-            ax=-60 if right_half else 60,
-            ay=-25,
-            xanchor="right" if right_half else "left",
-            font=dict(color=colour_i),
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            yshift=2,
+            font=dict(color=colour_i, size=11),
             bgcolor="rgba(255,255,255,0.85)",
         )
     if y_seen:

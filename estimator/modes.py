@@ -539,3 +539,30 @@ def compare(usage: Usage, price: Price, params: ModeParams | None = None) -> Com
     base = costs["standard"].total_cost
     costs = {name: replace(c, savings_vs_standard=base - c.total_cost) for name, c in costs.items()}
     return Comparison(usage=usage, price=price, params=params, modes=costs, unavailable=unavailable)
+
+
+def check_cache(cache: CacheParams, price: Price, *, shared_tokens: int | None) -> tuple[CacheParams, tuple[str, ...]]:
+    """The caching that can really happen, and why it differs from what was asked.
+
+    A cached prefix is the start that every request shares; it cannot be longer than
+    ``shared_tokens`` (what the requests are known to share, e.g. the chat framing and the system
+    prompt; None: unknown), so a longer one is cut to it. A prefix shorter than the provider's
+    minimum cacheable length is never cached.
+    """
+    notes: list[str] = []
+    if cache.shared_prefix_tokens == 0 or cache.hit_rate == 0:
+        return cache, ()
+    if shared_tokens is not None and cache.shared_prefix_tokens > shared_tokens:
+        notes.append(
+            f"the cached prefix ({cache.shared_prefix_tokens:,} tokens per request) is longer than what the "
+            f"requests share ({shared_tokens:,} tokens: the system prompt and chat framing), so caching is "
+            f"priced on {shared_tokens:,} tokens per request; lower {param('cache_prefix_tokens')} or add "
+            f"the shared text to {param('system')}"
+        )
+        cache = replace(cache, shared_prefix_tokens=shared_tokens)
+    if cache.shared_prefix_tokens and not cacheable(cache, price):
+        notes.append(
+            f"a shared prefix of {cache.shared_prefix_tokens:,} tokens is shorter than the "
+            f"{price.min_cacheable_tokens:,} tokens {price.provider} caches, so nothing is priced as cached"
+        )
+    return cache, tuple(notes)

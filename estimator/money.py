@@ -45,12 +45,59 @@ def quantize(amount: Decimal, places: int = 2) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=Context(prec=digits))
 
 
-def format_usd(amount: Decimal, places: int | None = None) -> str:
-    """``$1,234.57``; small amounts keep enough digits to not read as $0.00."""
+def format_usd(amount: Decimal, places: int | None = None, *, under_a_cent: bool = False) -> str:
+    """An amount for people: ``$1,234.57``; below a cent, two significant digits (``$0.0054``).
+
+    One rule everywhere: cents for amounts of a cent or more, significant digits below, so a small
+    amount never reads as $0.00 and a large one never carries digits nobody reads.
+    ``under_a_cent=True`` writes a positive amount below a cent as ``< $0.01`` (for totals, where
+    the digits do not matter). ``places`` forces a number of decimals. JSON keeps plain decimals.
+    """
     if places is None:
-        places = 2 if abs(amount) >= 1 or amount == 0 else 4
-        if amount != 0 and abs(amount) < Decimal("0.0001"):
-            places = 6
+        magnitude = abs(amount)
+        if magnitude == 0 or magnitude >= Decimal("0.01"):
+            places = 2
+        elif under_a_cent:
+            return "< $0.01" if amount > 0 else "> -$0.01"
+        else:
+            places = max(2, -magnitude.adjusted() + 1)  # two significant digits
+            q = quantize(amount, places)
+            if abs(q) >= Decimal("0.01"):  # 0.00995 rounds up to a cent
+                places = 2
+            else:  # $0.0001, not $0.00010
+                places = max(2, -int(q.normalize().as_tuple().exponent))
     q = quantize(amount, places)
     sign = "-" if q < 0 else ""
     return f"{sign}${abs(q):,.{places}f}"
+
+
+def format_price(per_unit: Decimal) -> str:
+    """A unit price as written in a price table: at least cents, every digit it has (``$0.075``, ``$5.00``)."""
+    places = max(2, -int(per_unit.normalize().as_tuple().exponent)) if per_unit.is_finite() else 2
+    return format_usd(per_unit, places=min(places, 10))
+
+
+def places_that_add_up(minuend: Decimal, subtrahend: Decimal, most: int = 6) -> int:
+    """Decimals (from 2) at which ``a - b = c`` still reads true once each amount is rounded.
+
+    $15.45 - $7.725 is $7.725: at cents it would read "$15.45 - $7.73 = $7.73"; at 3 decimals
+    "$15.450 - $7.725 = $7.725".
+    """
+    places = 2
+    while places < most and quantize(minuend, places) - quantize(subtrahend, places) != quantize(
+        minuend - subtrahend, places
+    ):
+        places += 1
+    return places
+
+
+def shown_difference(minuend: Decimal, subtrahend: Decimal) -> Decimal:
+    """``a - b`` as a reader computes it from the two amounts shown in cents.
+
+    Beside "$15.45" and "$7.73" a saving must read "$7.72", not the exact "$7.725" rounded up to
+    "$7.73". Amounts below a cent are shown with their own digits, so their exact difference is kept.
+    """
+    cent = Decimal("0.01")
+    if abs(minuend) >= cent and abs(subtrahend) >= cent:
+        return quantize(minuend, 2) - quantize(subtrahend, 2)
+    return minuend - subtrahend

@@ -20,7 +20,7 @@ def test_expired_batch_costs_match_the_cli_plan(app: AppTest) -> None:
     assert expiry["completed_requests"] == 15_000 and expiry["remainder_requests"] == 5_000
     first = Decimal(expiry["first_pass_cost"])
     assert shown["Completed and billed"] == usd(first)
-    assert shown["Resend the rest as batch"] == usd(first + Decimal(expiry["resubmit_batch_cost"]))
-    assert shown["Resend the rest as standard"] == usd(first + Decimal(expiry["resubmit_standard_cost"]))
+    assert shown["Total if the rest is resent as batch"] == usd(first + Decimal(expiry["resubmit_batch_cost"]))
+    assert shown["Total if the rest is resent as standard"] == usd(first + Decimal(expiry["resubmit_standard_cost"]))
     # Hand check: 20,000 x (500 x $2.50 + 200 x $10) / 1M = $65 standard; batch half; 75% completed.
     assert first == Decimal("24.375")

@@ -85,7 +85,7 @@ def assert_matches_cli(at: AppTest, expected: dict[str, Any], days: str) -> None
     backfill = expected["backfill"]
     assert shown["One-off backfill (batch)"] == usd(backfill["batch_cost"] if backfill else "0")
     if backfill:
-        assert deltas(tv)["One-off backfill (batch)"] == f"{usd('-' + backfill['savings'])} vs standard"
+        assert deltas(tv)["One-off backfill (batch)"] == f"saves {usd(backfill['savings'])} vs standard"
 
     table = route_table(at)
     routes = expected["routes"]

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import ticket_texts
 
-from estimator import format_usd
+from estimator import MODE_LABELS, format_usd
 
 pytestmark = pytest.mark.browser
 
@@ -174,7 +174,7 @@ def test_upload_estimate_and_download(server: str, tmp_path: Path) -> None:
             assert download.suggested_filename == "estimate.csv"
             text = Path(download.path()).read_text(encoding="utf-8-sig")
             rows = {r["mode"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
-            assert set(rows) == set(expected["modes"])
+            assert set(rows) == set(expected["modes"]) and set(rows) <= set(MODE_LABELS)
             for mode, cost in expected["modes"].items():
                 assert rows[mode]["total_cost_usd"] == cost["total_cost"]
                 assert rows[mode]["input_tokens"] == str(cost["input_tokens"])
@@ -201,16 +201,16 @@ def test_upload_estimate_and_download(server: str, tmp_path: Path) -> None:
             browser.close()
 
 
-def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str, width: int = 1440) -> None:  # type: ignore[no-untyped-def]
     """The whole app: Streamlit scrolls inside its own container, so grow the viewport to fit it."""
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section')]"
         ".map(e => e.scrollHeight), document.body.scrollHeight)"
     )
-    page.set_viewport_size({"width": 1440, "height": min(int(height) + 40, 12_000)})
+    page.set_viewport_size({"width": width, "height": min(int(height) + 40, 12_000)})
     page.wait_for_timeout(500)  # let charts re-layout to the new size
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-    page.set_viewport_size({"width": 1440, "height": 1000})
+    page.set_viewport_size({"width": width, "height": 1000})
 
 
 def json_decimal(text: str):  # type: ignore[no-untyped-def]
@@ -225,3 +225,116 @@ def metric_values(scope) -> dict[str, str]:  # type: ignore[no-untyped-def]
         label = m.locator('[data-testid="stMetricLabel"]').inner_text().strip()
         values[label] = m.locator('[data-testid="stMetricValue"]').inner_text().strip()
     return values
+
+
+# --------------------------------------------------------------------------
+# As a new user: the default column, inputs kept, a layout that holds, nothing sent away
+# --------------------------------------------------------------------------
+
+TAB_NAMES = ("Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter", "Pricing", "Reconcile")
+
+# Every visible metric label and value, and any element inside one whose content is wider than
+# its box (cut off or ellipsised).
+CLIPPED_JS = """
+() => {
+  const out = [];
+  for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+    if (m.offsetParent === null) continue;
+    for (const e of [m, ...m.querySelectorAll('*')]) {
+      if (e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1) {
+        out.push(m.innerText.replace(/\\s+/g, ' ').slice(0, 80) + ' [' + (e.getAttribute('data-testid') || e.tagName) + ' ' + e.scrollWidth + '>' + e.clientWidth + ']');
+        break;
+      }
+    }
+    const r = m.getBoundingClientRect();
+    if (r.right > document.documentElement.clientWidth + 1) out.push('off screen: ' + m.innerText.slice(0, 60));
+  }
+  return out;
+}
+"""
+
+
+def changelog_csv(path: Path, rows: int = 40) -> None:
+    """Text in ``body``, the fourth column; ids first."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "version", "author", "body", "lines_changed"])
+        for i in range(rows):
+            w.writerow([f"c{i:05d}", f"2.{i}.0", "maintainer", TEXTS[i % len(TEXTS)] + f" (change {i})", 10 + i])
+
+
+def test_new_user_defaults_inputs_layout_and_no_outside_requests(server: str, tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: install the Debian/Ubuntu 'chromium' package")
+    from urllib.parse import urlparse
+
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=20_000)
+    data = tmp_path / "changes.csv"
+    changelog_csv(data)
+    expected = cli_estimate(data, "--column", "body", "--output-tokens", "50")
+    ARTIFACTS.mkdir(exist_ok=True)
+    hosts: set[str] = set()
+
+    def seen(request) -> None:  # type: ignore[no-untyped-def]
+        url = urlparse(request.url)
+        if url.scheme in ("http", "https", "ws", "wss"):
+            hosts.add(url.hostname or "")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.on("request", seen)
+            page.set_default_timeout(30_000)
+            page.goto(server)
+            expect(page.get_by_text("Upload a file to estimate")).to_be_visible()
+            expect(page.locator('[data-testid="stSidebar"]')).to_be_visible()  # the sidebar is open
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(data))
+            tab = page.get_by_role("tabpanel", name="Estimate")
+            expect(tab.get_by_role("heading", name="Cost by delivery mode")).to_be_visible()
+
+            # The text column a person would choose, and why.
+            expect(tab.get_by_role("combobox", name="Text column")).to_have_value("body")
+            expect(tab.get_by_text("the longest text column", exact=False)).to_be_visible()
+
+            out = tab.get_by_label("Output tokens per answer")
+            out.fill("50")
+            out.press("Enter")
+            expect(tab.locator('[data-testid="stMetric"]').filter(has_text="Input tokens")
+                   .locator('[data-testid="stMetricValue"]')).to_have_text(f"{expected['input_tokens']:,}")
+
+            # Switch the output option away and back: the 50 stays.
+            kind = tab.get_by_role("combobox", name="Expected output tokens")
+            kind.click()
+            page.get_by_role("option", name="A ratio of the input tokens").click()
+            expect(tab.get_by_label("Output tokens per input token")).to_be_visible()
+            kind.click()
+            page.get_by_role("option", name="Fixed tokens per answer").click()
+            expect(tab.get_by_label("Output tokens per answer")).to_have_value("50")
+            standard = format_usd(json_decimal(expected["modes"]["standard"]["total_cost"]))
+            expect(tab.locator('[data-testid="stMetric"]').filter(has_text="Standard").first
+                   .locator('[data-testid="stMetricValue"]')).to_have_text(standard)
+
+            # Large figures are the ones that get cut off: make every cost run to thousands of dollars.
+            out = tab.get_by_label("Output tokens per answer")
+            out.fill("2500000")
+            out.press("Enter")
+            expect(tab.locator('[data-testid="stMetric"]').filter(has_text="Standard").first
+                   .locator('[data-testid="stMetricValue"]')).to_contain_text(",")
+
+            for width in (1100, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                for name in TAB_NAMES:
+                    page.get_by_role("tab", name=name).click()
+                    panel = page.get_by_role("tabpanel", name=name)
+                    expect(panel).to_be_visible()
+                    page.wait_for_timeout(400)
+                    clipped = page.evaluate(CLIPPED_JS)
+                    assert clipped == [], f"{name} at {width} px: {clipped}"
+                    screenshot(page, f"{width}px-{name.lower().replace(' ', '-')}.png", width)
+            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+        finally:
+            browser.close()
+    assert hosts <= {"127.0.0.1", "localhost"}, f"requests left the machine: {sorted(hosts)}"

@@ -95,8 +95,9 @@ def test_savings_vs_time_value_shows_both_cases_and_their_crossings() -> None:
     crossings = [t for t in fig.data if t.meta == "crossing"]
     assert [(t.x[0], t.y[0]) for t in crossings] == [(0.3125, 7.5), (312.5, 7500.0)]
     labels = [a for a in fig.layout.annotations if (a.name or "").startswith("crossing")]
-    assert [a.text for a in labels] == ["waiting pays below $0.3125/h", "waiting pays below $312.50/h"]
-    assert math.isclose(labels[1].x, math.log10(312.5))
+    assert [a.text for a in labels] == ["waiting pays below $0.31/h", "waiting pays below $312.50/h"]
+    # Each label sits on its own savings line (log units), inside the plot's left edge.
+    assert math.isclose(labels[1].y, math.log10(7500)) and labels[1].x >= fig.layout.xaxis.range[0]
     assert any(t.name == "nothing to save: batch saves nothing" for t in fig.data)
     assert "your hour: $50.00" in annotation_texts(fig)
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"

@@ -50,7 +50,7 @@ def test_exercise_text_shows_the_arithmetic() -> None:
     result = run("exercise")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "Price: $15 per 1M tokens — gpt-4o-2024-05-13 output_per_mtok in force on 2024-05-13" in out
+    assert "Price: $15 per 1M tokens — gpt-4o-2024-05-13 output price in force on 2024-05-13" in out
     assert "1,000,000 rows × 1,000 tokens = 1,000,000,000 tokens" in out
     assert "1,000,000,000 tokens × $15 / 1M = $15,000.00" in out
     assert "= $7,500.00" in out and "$15.00 - $7.50 = $7.50" in out

@@ -61,7 +61,7 @@ def test_the_15_comes_from_the_launch_entry(tmp_path: Path) -> None:
     ex = run_exercise(book(tmp_path))
     # The model has a later, cheaper entry; the exercise prices on 2024-05-13.
     assert ex.price.per_mtok == 15
-    assert "gpt-4o-2024-05-13 output_per_mtok in force on 2024-05-13" in ex.price.source
+    assert "gpt-4o-2024-05-13 output price in force on 2024-05-13" in ex.price.source
     assert "price from 2024-05-13 until 2025-06-01" in ex.price.source
     assert "[batch] rule × 0.5" in ex.price.batch_source
     assert not ex.price.overridden
@@ -72,7 +72,7 @@ def test_the_15_comes_from_the_launch_entry(tmp_path: Path) -> None:
 def test_explicit_batch_price_is_used_and_shown(tmp_path: Path) -> None:
     ex = run_exercise(book(tmp_path, explicit_batch=True), rows=[1_000_000])
     assert ex.price.batch_multiplier is None
-    assert "explicit batch_output_per_mtok" in ex.price.batch_source
+    assert "the batch output price of the same entry" in ex.price.batch_source
     assert ex.scenarios[0].steps[2].arithmetic == "1,000,000,000 tokens × $7.50 / 1M = $7,500.00"
 
 

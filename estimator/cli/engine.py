@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .. import CacheParams, EarlyExitParams, ModeParams, PriceBook, UsageError, format_usd, load_pricebook
+from .. import CacheParams, EarlyExitParams, ModeParams, PriceBook, UsageError, load_pricebook
+from ..money import format_price
 from .. import estimate as estimate_api
 from ..pricing import ProviderFile, display_path
 from ..report import PricedModel, format_table, model_rows, price_history, resolve_price
@@ -206,7 +206,7 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
         click.echo(f"\n{since} .. {until}")
         for key, value in entry.items():
             if key.endswith("_per_mtok") and value is not None:
-                click.echo(f"  {key:<28} {format_usd(Decimal(value), 4)}")
+                click.echo(f"  {key:<28} {format_price(Decimal(value))}")
         for tier in entry["tiers"]:
             click.echo(f"  above {tier['above_input_tokens']:,} input tokens: "
                        + ", ".join(f"{k}={v}" for k, v in tier.items() if k.endswith("_per_mtok") and v))

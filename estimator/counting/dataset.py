@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -186,6 +185,9 @@ class TokenProfile:
     output_counts: tuple[tuple[int, int], ...] = ()  # (output tokens, rows) pairs, where known
     tiers_worst: tuple[TierUsage, ...] = ()  # the tiers with every answer at its own cap (batch files)
     source_notes: tuple[str, ...] = ()  # what reading the source found (format, encoding, delimiter...)
+    # tokens at the start of every request (chat framing, system prompt, a template's fixed start):
+    # the most a prompt cache can hold for all of them; None when unknown (conversations, batch files)
+    shared_prefix_tokens: int | None = None
     # the expected output is counted by the tokenizer (example answers, a ratio of the input's tokens),
     # so an approximate tokenizer's calibration interval applies to it too
     output_counted: bool = False
@@ -200,6 +202,34 @@ class TokenProfile:
         elif self.max_tokens is not None:
             tiers = tuple(replace(t, output_tokens=t.requests * self.max_tokens) for t in tiers)
         return Usage(self.rows, self.input_tokens, self.output_tokens_worst, tiers)
+
+    def with_fixed_output(self, tokens: int, max_tokens: int | None = None) -> TokenProfile:
+        """This profile with every answer ``tokens`` long (capped at ``max_tokens``), without re-reading.
+
+        Exact for totals, tiers and distributions: a fixed output adds the same count to every
+        row. The context-window check is the caller's: it stays as counted, which is exact when
+        the profile was counted with the same ``max_tokens`` cap, or when no row comes within
+        ``tokens`` of the window. Profiles that bill no output (embeddings) come back unchanged.
+        """
+        if self.output_per_row is None:
+            return self
+        spec = OutputSpec(fixed=tokens, max_tokens=max_tokens)  # validates both
+        per = min(tokens, max_tokens) if max_tokens is not None else tokens
+        output = per * self.rows
+        dist = Distribution(Decimal(per), per, per, per, per) if self.rows else Distribution(Decimal(0), 0, 0, 0, 0)
+        notes = tuple(
+            f"expected output: {spec.describe()}" if n.startswith("expected output: ") else n for n in self.notes
+        )
+        return replace(
+            self,
+            output_tokens=output,
+            output_tokens_worst=max_tokens * self.rows if max_tokens is not None else output,
+            output_per_row=dist,
+            tiers=tuple(replace(t, output_tokens=t.requests * per) for t in self.tiers),
+            output_counts=((per, self.rows),) if self.rows else (),
+            max_tokens=max_tokens,
+            notes=notes,
+        )
 
 
 # --------------------------------------------------------------------------
@@ -271,6 +301,17 @@ class Histogram:
         if len(values) == 0:
             return ()
         lo, hi = int(values.min()), int(values.max())
+        if hi > 100 and hi > 20 * max(lo, 1):
+            # A long tail: equal widths would put nearly every row in the first bin. Bins of equal
+            # ratio (to be drawn on a log axis) show the body of the distribution and the tail.
+            edges = np.unique(np.geomspace(max(lo, 1), hi + 1, n + 1).astype(np.int64))
+            if lo == 0:
+                edges = np.concatenate(([0], edges))
+            index = np.searchsorted(edges, values, side="right") - 1
+            totals = np.bincount(index, weights=counts, minlength=len(edges) - 1).astype(np.int64)
+            return tuple(
+                (int(edges[i]), int(edges[i + 1]) - 1, int(c)) for i, c in enumerate(totals.tolist()) if c
+            )
         width = max(1, -(-(hi - lo + 1) // n))
         index = (values - lo) // width
         totals = np.bincount(index, weights=counts, minlength=int(index.max()) + 1).astype(np.int64)
@@ -787,7 +828,20 @@ def count_dataset(
         skipped_count=len(unreadable) + len(counts.skipped),
         elapsed=time.monotonic() - started, bytes_read=bytes_read,
     )
-    return replace(profile, source_notes=source_notes)
+    return replace(profile, source_notes=source_notes, shared_prefix_tokens=_shared_prefix(plan, used))
+
+
+def _shared_prefix(plan: CountPlan, tokenizer: Any) -> int | None:
+    """What every request of ``plan`` starts with, in tokens (None: not known to share anything)."""
+    shape = plan.shape
+    if shape.messages is not None or plan.embedding:
+        return None
+    shared = plan.framing_tokens
+    if shape.template is not None:
+        start = shape.template.split("{", 1)[0].replace("{{", "{")
+        if start:
+            shared += int(tokenizer.count(start))
+    return shared
 
 
 def _too_slow_to_count_all(tokenizer: Any, total_bytes: int | None) -> bool:

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from estimator.errors import EstimatorError, PricingError, UsageError, param
-from estimator.money import MILLION, cost_of, format_usd
+from estimator.money import MILLION, cost_of, format_usd, places_that_add_up
 from estimator.planning.decision import DEFAULT_VALUE_PER_HOUR
 from estimator.pricing.book import PriceBook, display_path
 
@@ -153,13 +153,13 @@ def exercise_price(
         if entry.output_per_mtok is None:
             raise PricingError(f"{model} has no output price to use for the exercise")
         per = entry.output_per_mtok
-        source = f"{model} output_per_mtok in force on {as_of}: {entry.describe()}"
+        source = f"{model} output price in force on {as_of}: {entry.describe()}"
     if batch_multiplier is not None:
         return ExercisePrice(per, per * batch_multiplier, batch_multiplier, source,
                              f"× {batch_multiplier} (override)", price_per_mtok is not None)
     if price_per_mtok is None and entry is not None and entry.batch_output_per_mtok is not None:
         return ExercisePrice(per, entry.batch_output_per_mtok, None, source,
-                             f"explicit batch_output_per_mtok of the same entry ({display_path(entry.origin)})", False)
+                             f"the batch output price of the same entry ({display_path(entry.origin)})", False)
     rule = entry.batch_rule if entry is not None else None
     if rule is None:
         raise UsageError(
@@ -190,15 +190,16 @@ def scenario(
     wait_cost = wait_hours * value_per_hour
     worth = savings > wait_cost
     tok = Step("tokens", tokens, f"{rows:,} rows × {tokens_per_row:,} tokens = {tokens:,} tokens")
+    p = places_that_add_up(standard, batch)  # so that the subtraction reads true once rounded
     std = Step("standard", standard,
-               f"{tokens:,} tokens × {price_text(price.per_mtok)} / 1M = {format_usd(standard, 2)}")
+               f"{tokens:,} tokens × {price_text(price.per_mtok)} / 1M = {format_usd(standard, p)}")
     if price.batch_multiplier is not None:
-        bat = Step("batch", batch, f"{format_usd(standard, 2)} × {_multiplier_text(price.batch_multiplier)} "
-                                   f"= {format_usd(batch, 2)}")
+        bat = Step("batch", batch, f"{format_usd(standard, p)} × {_multiplier_text(price.batch_multiplier)} "
+                                   f"= {format_usd(batch, p)}")
     else:
         bat = Step("batch", batch,
-                   f"{tokens:,} tokens × {price_text(price.batch_per_mtok)} / 1M = {format_usd(batch, 2)}")
-    sav = Step("savings", savings, f"{format_usd(standard, 2)} - {format_usd(batch, 2)} = {format_usd(savings, 2)}")
+                   f"{tokens:,} tokens × {price_text(price.batch_per_mtok)} / 1M = {format_usd(batch, p)}")
+    sav = Step("savings", savings, f"{format_usd(standard, p)} - {format_usd(batch, p)} = {format_usd(savings, p)}")
     hours = _hours(wait_hours)
     wait = Step("cost of waiting", wait_cost,
                 f"{hours} h × {price_text(value_per_hour)}/h = {format_usd(wait_cost, 2)}")

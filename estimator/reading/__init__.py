@@ -1,5 +1,13 @@
 """Row sources: data files (CSV, TSV, JSONL, Parquet, Excel) and data already in memory."""
 
+from estimator.reading.columns import (
+    ColumnChoice,
+    ColumnProfile,
+    column_warnings,
+    first_rows,
+    profile_column,
+    suggest_text_column,
+)
 from estimator.reading.files import FORMATS, Dataset, DatasetInfo, RowBatch, arrow_text, open_dataset
 from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, frame_to_table, is_in_memory
 from estimator.reading.preview import SourcePreview, preview
@@ -9,15 +17,21 @@ __all__ = [
     "FORMATS",
     "MESSAGES_COLUMN",
     "TEXT_COLUMN",
+    "ColumnChoice",
+    "ColumnProfile",
     "Dataset",
     "DatasetInfo",
     "ReadOptions",
     "RowBatch",
     "SourcePreview",
     "arrow_text",
+    "column_warnings",
+    "first_rows",
     "frame_to_table",
     "is_in_memory",
     "open_dataset",
     "open_rows",
     "preview",
+    "profile_column",
+    "suggest_text_column",
 ]

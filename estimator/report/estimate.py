@@ -68,6 +68,7 @@ class Estimate:
     # every mode's cost range when counts are sampled or approximate (estimator.report.intervals)
     cost_bounds: tuple[Comparison, Comparison] | None = None
     cost_basis: str | None = None
+    cache_notes: tuple[str, ...] = ()  # why the caching priced differs from the caching asked for
 
     def to_json(self) -> dict[str, Any]:
         p = self.profile
@@ -223,7 +224,14 @@ def _rows(n: int) -> str:
 
 
 def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParams | None = None) -> Estimate:
+    """Price a counted profile under every mode. Caching is priced as it can really happen: a
+    cached prefix longer than what the requests share is cut to it, and one shorter than the
+    provider's minimum cacheable prefix is not cached (``Estimate.cache_notes`` say so)."""
+    from estimator.modes import check_cache
+
     params = params or ModeParams()
+    cache, cache_notes = check_cache(params.cache, priced.price, shared_tokens=profile.shared_prefix_tokens)
+    params = replace(params, cache=cache)
     comparison = compare(profile.usage(), priced.price, params)
     worst = None
     if profile.output_tokens_worst is not None and profile.output_tokens_worst != profile.output_tokens:
@@ -232,7 +240,7 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
 
     ranges = cost_bounds(profile, priced.price, params)
     bounds = ranges if profile.sample is not None else None
-    notes = list(profile.notes)
+    notes = [*profile.notes, *cache_notes]
     if not profile.exact:
         calibration = get_tokenizer(priced.model.tokenizer).calibration_note
         kind = "reconstructed" if profile.token_counts.startswith("reconstructed") else "approximate"
@@ -242,7 +250,8 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     notes.extend(priced.price.notices)
     notes.extend(f"{mode} unavailable: {why}" for mode, why in comparison.unavailable.items()
                  if mode in ("batch", "flex", "priority", "ultrafast") and mode in priced.price.offered_tiers + ("batch",))
-    return Estimate(profile, priced, comparison, worst, tuple(notes), bounds, ranges, cost_basis(profile))
+    return Estimate(profile, priced, comparison, worst, tuple(notes), bounds, ranges, cost_basis(profile),
+                    tuple(cache_notes))
 
 
 def _mode_json(c: Any) -> dict[str, Any]:

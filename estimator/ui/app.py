@@ -7,16 +7,53 @@ the other tabs costs little.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from . import batchplan, estimate, exercise, forecast, pricing, reconcile, timevalue
+from . import batchplan, estimate, exercise, forecast, keep, pricing, reconcile, timevalue
 from .common import guarded, sidebar_settings
+
+# A local image: an icon named like ":material/..." makes the browser fetch it from a font server.
+ICON = Path(__file__).parent / "static" / "icon.png"
+
+# Metric values and labels wrap instead of being cut off ("$922.…") in narrow columns; wide
+# tables scroll inside their own frame; on a phone the columns stack.
+CSS = """
+<style>
+[data-testid="stMetric"], [data-testid="stMetric"] * {
+    white-space: normal !important; text-overflow: clip !important; overflow-wrap: anywhere; min-width: 0;
+}
+[data-testid="stMetric"] [data-testid="stMarkdownContainer"], [data-testid="stMetricValue"] > div {
+    overflow: visible !important;
+}
+[data-testid="stMetricValue"] { font-size: clamp(1.1rem, 2.2vw, 2.0rem); }
+[data-testid="stColumn"] { min-width: 0; }
+[data-testid="stWidgetLabel"] p, [data-testid="stCheckbox"] label p {
+    white-space: normal !important; text-overflow: clip !important; overflow: visible !important;
+}
+[data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; }
+@media (max-width: 640px) {  /* a phone: at most two columns side by side */
+    [data-testid="stHorizontalBlock"] { flex-wrap: wrap !important; }
+    [data-testid="stColumn"] { flex: 1 1 calc(50% - 1rem) !important; min-width: calc(50% - 1rem) !important; }
+}
+</style>
+"""
 
 TABS = ("Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter", "Pricing", "Reconcile")
 
 
 def main() -> None:
-    st.set_page_config(page_title="LLM API cost estimator", page_icon=":material/calculate:", layout="wide")
+    st.set_page_config(page_title="LLM API cost estimator", page_icon=str(ICON), layout="wide")
+    st.html(CSS)
+    keep.restore()
+    try:
+        _page()
+    finally:
+        keep.remember()
+
+
+def _page() -> None:
     st.title("LLM API cost estimator")
     st.caption(
         "What a job costs as standard requests, streamed with early exit, or through the Batch API; "

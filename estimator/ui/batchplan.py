@@ -22,7 +22,7 @@ from ..planning import PlanOptions, format_hours, measured_batch_plan
 from ..pricing import Price
 from ..report import PricedModel
 from .common import Settings, need_price, pricebook, tokenizer
-from .data import Upload, file_columns, staged
+from .data import Upload, file_preview, staged
 from .job import Job, batch_format, job_inputs, uniform_plan
 
 if TYPE_CHECKING:
@@ -115,6 +115,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
             plan = measured_plan(
                 upload.digest, upload.name, upload.format, upload.encoding, bjob, _data=upload.data,
                 _price=priced.price,
+                delimiter=upload.delimiter, skip_bad_rows=upload.skip_bad_rows,
             )
         download = (bjob, upload)
     else:
@@ -133,7 +134,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         st.download_button(
             f"Download {len(plan.files):,} batch file{'s (zip)' if several else ' (JSONL)'}",
             data=lambda: batch_files_bytes(upload, bjob),
-            file_name=f"{FILE_PREFIX}.zip" if several else f"{FILE_PREFIX}.jsonl",
+            file_name=f"{FILE_PREFIX}.zip" if several else f"{FILE_PREFIX}-001.jsonl",  # as in the table
             mime="application/zip" if several else "application/jsonl",
             key="download_batch_files",
             on_click="ignore",
@@ -155,7 +156,7 @@ def batch_job_inputs(settings: Settings, job: Job, fmt: str) -> BatchJob:
     options = job.result.options
     assert options is not None  # ready-made batch files are never rewritten
     upload = job.result.upload
-    columns, _ = file_columns(upload.digest, upload.name, upload.format, upload.encoding, upload.data)
+    columns = file_preview(upload.digest, upload.name, upload.read, upload.data)[0]
     cols = st.columns(2)
     if options.max_tokens is not None:
         cap = options.max_tokens
@@ -209,12 +210,14 @@ def measured_plan(
     *,
     _data: bytes | memoryview,
     _price: Price,
+    delimiter: str | None = None,
+    skip_bad_rows: bool = False,
 ) -> BatchPlan:
     """The plan from the real serialized request lines of every row."""
     priced = PricedModel(pricebook().model(bjob.model), _price, _price.effective_from)
+    read = ReadOptions(format=fmt, encoding=encoding, delimiter=delimiter, skip_bad_rows=skip_bad_rows)
     with staged(name, _data) as path:
-        return measured_batch_plan(path, bjob.shape, priced, bjob.plan_options(),
-                                   read=ReadOptions(format=fmt, encoding=encoding),
+        return measured_batch_plan(path, bjob.shape, priced, bjob.plan_options(), read=read,
                                    max_tokens=bjob.max_tokens, id_column=bjob.id_column)
 
 
@@ -229,7 +232,7 @@ def batch_files_bytes(upload: Upload, bjob: BatchJob) -> bytes:
     ):
         manifest = write_batch(
             path, Path(out) / FILE_PREFIX, model=bjob.model, column=bjob.column, template=bjob.template,
-            system=bjob.system, options=bjob.options(), read=ReadOptions(format=upload.format, encoding=upload.encoding),
+            system=bjob.system, options=bjob.options(), read=upload.read,
             prices=pricebook(),
         )
         if len(manifest.files) == 1:
@@ -263,10 +266,11 @@ def show_expiry(settings: Settings, job: Job, plan: BatchPlan) -> None:
         cols = st.columns(3)
         cols[0].metric("Completed and billed", format_usd(outcome.first_pass_cost),
                        help=f"{outcome.completed_requests:,} requests at batch prices")
-        cols[1].metric("Resend the rest as batch", format_usd(outcome.total_if_resubmitted_as_batch),
+        cols[1].metric("Total if the rest is resent as batch", format_usd(outcome.total_if_resubmitted_as_batch),
                        help=f"{outcome.remainder_requests:,} requests in a new batch: "
                        f"+{format_hours(outcome.extra_worst_case_hours_if_batch)} worst case")
-        cols[2].metric("Resend the rest as standard", format_usd(outcome.total_if_resubmitted_as_standard),
+        cols[2].metric("Total if the rest is resent as standard",
+                       format_usd(outcome.total_if_resubmitted_as_standard),
                        help=f"{outcome.remainder_requests:,} requests at standard prices, now")
         st.caption(
             f"{outcome.completed_requests:,} of {job.usage.requests:,} requests complete; "

@@ -138,6 +138,15 @@ WIDGET_FOR_PARAM: dict[str, str] = {
     "model": "Model in the sidebar",
     "validate_batch": "the batch file check on the Estimate tab",
     "strict_prices": "Curated prices only (sidebar)",
+    "cache_prefix_tokens": "Cached prefix tokens per request (Delivery-mode parameters)",
+    "price_per_mtok": "Price per million tokens (Batch budgeter)",
+    "rows": "Requests (rows)",
+    "input_tokens_per_row": "Input tokens per request",
+    "output_tokens_per_row": "Output tokens per request",
+    "rpm": "Requests per minute (Account limits and throughput)",
+    "tpm": "Tokens per minute (Account limits and throughput)",
+    "enqueued_tokens": "Batch queue, enqueued tokens (Account limits and throughput)",
+    "provider": "Provider in the sidebar",
 }
 
 

@@ -25,7 +25,7 @@ from .. import CountOptions, DataError, OutputSpec, ReadOptions, TokenProfile
 from ..batch import BatchFileReport, batch_request_format, profile_from_batch, read_batch_file
 from ..counting import Progress, RequestShape, count_dataset
 from ..modes import Price
-from ..reading import open_dataset
+from ..reading import first_rows, open_dataset, open_rows
 from .common import pricebook, tokenizer
 
 
@@ -36,6 +36,13 @@ class Upload:
     digest: str
     format: str | None
     encoding: str | None
+    delimiter: str | None = None
+    skip_bad_rows: bool = False
+
+    @property
+    def read(self) -> ReadOptions:
+        return ReadOptions(format=self.format, encoding=self.encoding, delimiter=self.delimiter,
+                           skip_bad_rows=self.skip_bad_rows)
 
     @classmethod
     def of(
@@ -49,7 +56,8 @@ class Upload:
         return cls(name, data, digest or hashlib.sha256(data).hexdigest(), fmt, encoding)
 
     @classmethod
-    def from_widget(cls, uploaded: UploadedFile, fmt: str | None, encoding: str | None) -> Upload:
+    def from_widget(cls, uploaded: UploadedFile, fmt: str | None, encoding: str | None,
+                    delimiter: str | None = None, skip_bad_rows: bool = False) -> Upload:
         """The uploaded file, hashed once per upload (not on every rerun).
 
         ``getvalue()``, not ``getbuffer()``: a memoryview kept in caches pins the uploader's
@@ -61,7 +69,8 @@ class Upload:
         if uploaded.file_id not in digests:
             digests.clear()  # one upload at a time: forget the previous file's hash
             digests[uploaded.file_id] = hashlib.sha256(data).hexdigest()
-        return cls.of(uploaded.name, data, fmt, encoding, digests[uploaded.file_id])
+        return replace(cls.of(uploaded.name, data, fmt, encoding, digests[uploaded.file_id]),
+                       delimiter=delimiter, skip_bad_rows=skip_bad_rows)
 
 
 def safe_name(name: str) -> str:
@@ -94,6 +103,15 @@ def file_columns(
     """(columns, reader notes) of an upload; cached on its hash."""
     with staged(name, _data) as path, open_dataset(path, format=fmt, encoding=encoding) as ds:
         return list(ds.info.columns), list(ds.info.notes)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def file_preview(
+    digest: str, name: str, read: ReadOptions, _data: bytes | memoryview
+) -> tuple[list[str], list[str], list[dict[str, str]]]:
+    """(columns, reader notes, the first rows) of an upload read as asked; cached on its hash."""
+    with staged(name, _data) as path, open_rows(path, read) as ds:
+        return list(ds.info.columns), list(ds.info.notes), first_rows(ds, 200)
 
 
 @dataclass(frozen=True)
@@ -142,17 +160,36 @@ def count_options_key(o: CountSettings) -> tuple[object, ...]:
 
 
 def count(upload: Upload, options: CountSettings, price: Price) -> TokenProfile:
-    """The token profile of an upload, from the cache when the file and options are unchanged."""
-    tokenizer(pricebook().model(options.model).tokenizer)
+    """The token profile of an upload, from the cache when the file and options are unchanged.
+
+    A fixed output length is not part of the count: the file is counted once with 0 output
+    tokens and the length applied to that profile, so changing it re-prices without re-reading.
+    Only when it could push a row past the context window (a row within that many tokens of
+    the window, and no max_tokens cap deciding instead) is the file counted with it.
+    """
+    model = pricebook().model(options.model)
+    tokenizer(model.tokenizer)
+    fixed = options.output_fixed
+    if fixed is not None and model.kind != "embedding":
+        base_options = replace(options, output_fixed=0)
+        base = _count(upload, base_options, price)
+        window = model.context_window
+        if options.max_tokens is not None or window is None or base.input_per_row.max + fixed <= window:
+            return base.with_fixed_output(fixed, options.max_tokens)
+    return _count(upload, options, price)
+
+
+def _count(upload: Upload, options: CountSettings, price: Price) -> TokenProfile:
     return _count_cached(
         upload.digest,
         upload.name,
         upload.format,
         upload.encoding,
-        count_options_key(options),
+        (count_options_key(options), upload.delimiter, upload.skip_bad_rows),
         _data=upload.data,
         _options=options,
         _price=price,
+        _read=upload.read,
     )
 
 
@@ -167,6 +204,7 @@ def _count_cached(
     _data: bytes | memoryview,
     _options: CountSettings,
     _price: Price,
+    _read: ReadOptions | None = None,
 ) -> TokenProfile:
     # The price only contributes its tier limits, which are part of ``key``.
     model = pricebook().model(_options.model)
@@ -178,17 +216,19 @@ def _count_cached(
         eta = f", about {p.eta_seconds:.0f} s left" if p.eta_seconds is not None else ""
         bar.progress(share, text=f"Counted {p.rows:,} rows ({share:.0%} of the file){eta}")
 
-    with staged(name, _data) as path:
-        profile = count_dataset(
-            path,
-            model=model,
-            shape=_options.shape(),
-            output=_options.output(),
-            price=_price,
-            read=ReadOptions(format=fmt, encoding=encoding),
-            options=CountOptions(sample_rows=_options.sample_rows, progress=progress),
-        )
-    bar.empty()
+    try:
+        with staged(name, _data) as path:
+            profile = count_dataset(
+                path,
+                model=model,
+                shape=_options.shape(),
+                output=_options.output(),
+                price=_price,
+                read=_read or ReadOptions(format=fmt, encoding=encoding),
+                options=CountOptions(sample_rows=_options.sample_rows, progress=progress),
+            )
+    finally:  # an error leaves no stale "Reading ..." bar behind
+        bar.empty()
     return replace(profile, source=name)
 
 

@@ -10,14 +10,15 @@ import streamlit as st
 
 from .. import Comparison, DataError, Estimate, EstimatorError, TokenProfile, Usage, format_usd
 from ..modes import TierUsage, compare
-from ..reading import FORMATS
+from ..money import shown_difference
+from ..reading import FORMATS, column_warnings, profile_column, suggest_text_column
 from ..report import build_estimate, estimate_csv, estimate_json
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import ModeBar, mode_costs, token_distribution
-from . import answer
+from . import answer, keep
 from .common import Settings, app_words, guarded, mode_label, need_price, pct, pricebook, to_decimal
-from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_columns
+from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_preview
 
 OUTPUT_KINDS = {
     "fixed": "Fixed tokens per answer",
@@ -26,6 +27,14 @@ OUTPUT_KINDS = {
     "ratio": "A ratio of the input tokens",
     "none": "Not estimated (input only)",
 }
+DELIMITERS = {
+    "auto": "Detect",
+    "comma": "Comma ( , )",
+    "tab": "Tab",
+    "semicolon": "Semicolon ( ; )",
+    "bar": "Bar ( | )",
+}
+DELIMITER_CHARS = {"comma": ",", "tab": "\t", "semicolon": ";", "bar": "|"}
 FORMAT_LABELS = {
     "auto": "Detect from the name and content",
     "csv": "CSV",
@@ -81,6 +90,20 @@ def render(settings: Settings) -> EstimateResult | None:
             ).strip()
             or None
         )
+        delimiter_key = st.selectbox(
+            "Delimiter",
+            list(DELIMITERS),
+            format_func=DELIMITERS.__getitem__,
+            key="file_delimiter",
+            help="CSV and TSV only. Detected among comma, tab, semicolon and bar unless you choose one.",
+        )
+        skip_bad_rows = st.checkbox(
+            "Skip malformed rows",
+            value=False,
+            key="skip_bad_rows",
+            help="Leave out rows that cannot be read (a wrong number of fields, a line that is not a JSON "
+            "object) instead of stopping; the skipped rows are counted and listed.",
+        )
     if uploaded is None:
         st.info(
             "Upload a file to estimate what sending every row to the model costs in each delivery mode. "
@@ -97,26 +120,38 @@ def render(settings: Settings) -> EstimateResult | None:
             icon=":material/warning:",
         )
         return None
-    upload = Upload.from_widget(uploaded, None if fmt == "auto" else fmt, encoding)
+    upload = Upload.from_widget(
+        uploaded, None if fmt == "auto" else fmt, encoding, DELIMITER_CHARS.get(delimiter_key), skip_bad_rows
+    )
     if fmt == "auto" and (provider := batch_provider(upload)) is not None:
         with guarded("checking the batch file"):
             return show_batch_file(settings, upload, provider)
         return None
     with guarded("reading and counting the file"):
-        columns, notes = file_columns(upload.digest, upload.name, upload.format, upload.encoding, upload.data)
+        columns, notes, sample = file_preview(upload.digest, upload.name, upload.read, upload.data)
         if not columns:
             raise DataError(
                 f"{upload.name}: no columns found; the file needs a header row naming its columns"
             )
         for note in notes:
-            st.caption(f"{upload.name}: {note}")
-        options = request_inputs(settings, columns)
+            st.caption(f"{upload.name}: {app_words(note)}")
+        options = request_inputs(settings, columns, sample, upload.digest)
         return show_estimate(settings, upload, options)
     return None
 
 
-def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
-    priced = need_price(settings)
+def request_inputs(
+    settings: Settings, columns: list[str], sample: list[dict[str, str]] | None = None, digest: str = ""
+) -> CountSettings:
+    sample = sample or []
+    suggested = suggest_text_column(columns, sample)
+    # A new file gets the suggested column; the same file again keeps what the user chose.
+    if st.session_state.get("_columns_for") != digest:
+        st.session_state["_columns_for"] = digest
+        st.session_state["text_column"] = suggested.column
+        for key in ("output_column", "output_examples_column"):
+            keep.forget([key])
+    keep.choice("text_column", columns, suggested.column)
     left, right = st.columns(2)
     with left:
         kind = st.radio(
@@ -127,16 +162,26 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
             format_func={"column": "A text column", "template": "A prompt template"}.__getitem__,
         )
         column = template = None
+        chosen = st.session_state.get("text_column", suggested.column)
         if kind == "column":
-            default = columns.index("text") if "text" in columns else 0
-            column = st.selectbox("Text column", columns, index=default, key="text_column")
-        else:
+            column = st.selectbox("Text column", columns, key="text_column")
+            chosen = column
+        auto_template = f"Classify this message:\n\n{{{chosen}}}"
+        if kind == "template":
+            # The template follows the text column until the user edits it.
+            generated = st.session_state.setdefault("_auto_templates", set())
+            if st.session_state.get("template") is None or st.session_state["template"] in generated:
+                st.session_state["template"] = auto_template
             template = st.text_area(
                 "Prompt template",
-                value=f"Classify this message:\n\n{{{columns[0]}}}",
                 key="template",
                 help="Use {column} for a column's value and {{ }} for literal braces.",
             )
+        st.session_state.setdefault("_auto_templates", set()).add(auto_template)
+        if chosen == suggested.column:
+            st.caption(f"Text column **{chosen}**: {suggested.reason}.")
+        for warning in suggested.warnings if chosen == suggested.column else column_warnings(chosen, sample):
+            st.warning(warning, icon=":material/warning:")
         system = (
             st.text_area(
                 "System prompt (optional)",
@@ -161,8 +206,11 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
                 )
             )
         elif out_kind == "column":
+            numeric = whole_number_columns(columns, chosen, sample)
+            keep.choice("output_column", columns, numeric[0] if numeric else columns[-1])
             out_col = st.selectbox("Column of output token counts", columns, key="output_column")
         elif out_kind == "examples_column":
+            keep.choice("output_examples_column", columns, example_answers_default(columns, chosen, sample))
             examples = st.selectbox(
                 "Column of example answers",
                 columns,
@@ -205,6 +253,7 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
             )
     if out_kind == "none" and cap:
         st.caption("With only max_tokens set, every answer is assumed to use all of it.")
+    priced = need_price(settings)  # after the inputs: a missing price never hides (and resets) them
     thresholds = tuple(sorted({t.boundary for t in priced.price.tiers}))
     return CountSettings(
         model=settings.model.id,
@@ -219,6 +268,31 @@ def request_inputs(settings: Settings, columns: list[str]) -> CountSettings:
         sample_rows=sample_rows,
         thresholds=thresholds,
     )
+
+
+def whole_number_columns(columns: list[str], text_column: str, sample: list[dict[str, str]]) -> list[str]:
+    """Columns that could hold token counts (whole numbers, not ids), those named like tokens first."""
+    found = [
+        c for c in columns
+        if c != text_column and sample and not profile_column(c, []).id_like_name
+        and all(r.get(c, "").strip().isdigit() for r in sample)
+    ]
+    return sorted(found, key=lambda c: "token" not in c.lower())
+
+
+ANSWER_NAMES = ("answer", "output", "response", "completion", "reply", "target", "label", "summary")
+
+
+def example_answers_default(columns: list[str], text_column: str, sample: list[dict[str, str]]) -> str:
+    """A column named like answers, else the longest text-like column besides the request text."""
+    others = [c for c in columns if c != text_column]
+    for c in others:
+        if any(name in c.lower() for name in ANSWER_NAMES):
+            return c
+    text_like = [c for c in others if profile_column(c, [r.get(c, "") for r in sample]).text_like]
+    if text_like:
+        return suggest_text_column(text_like, sample).column
+    return others[0] if others else text_column
 
 
 def show_batch_file(settings: Settings, upload: Upload, provider: str) -> EstimateResult:
@@ -275,20 +349,23 @@ def show_profile(
             f"{upload.name}: no rows to estimate: the file has a header but no data rows"
             + (f" ({profile.skipped_rows:,} malformed rows skipped)" if profile.skipped_rows else "")
         )
-    est = build_estimate(profile, priced, settings.params)
+    est = build_estimate(profile, priced, settings.params)  # caching as it can really happen
+    cache_notes = est.cache_notes
     comparison = est.comparison
     answer.render(settings, profile)  # the recommendation first
 
     st.subheader("Tokens")
     cols = st.columns(4)
     cols[0].metric("Rows", f"{profile.rows:,}")
+    # Totals from a sample or an approximate tokenizer are estimates: they say so.
+    about = "≈ " if profile.sample is not None or profile.relative_uncertainty else ""
     cols[1].metric(
         "Input tokens",
-        f"{profile.input_tokens:,}",
+        f"{about}{profile.input_tokens:,}",
         help="Billed prompt tokens: the text of every request plus the chat framing and system prompt.",
     )
     if profile.output_per_row is not None:
-        cols[2].metric("Expected output tokens", f"{profile.output_tokens:,}")
+        cols[2].metric("Expected output tokens", f"{about}{profile.output_tokens:,}")
     else:
         cols[2].metric("Expected output tokens", "not estimated")
     if profile.output_tokens_worst is not None and profile.output_tokens_worst != profile.output_tokens:
@@ -300,18 +377,31 @@ def show_profile(
     uncertainty_notes(profile, comparison, est.cost_bounds)
 
     st.subheader("Cost by delivery mode")
+    for note in cache_notes:
+        st.warning(f"Prompt caching: {app_words(note)}.", icon=":material/cached:")
+    if profile.over_context_rows:
+        first = ", ".join(f"{r:,}" for r in profile.over_context_first)
+        st.warning(
+            f"{profile.over_context_rows:,} rows exceed the model's context window (rows {first} ...): "
+            "they are in the totals below but would fail or be cut short.",
+            icon=":material/warning:",
+        )
     mode_cols = st.columns(len(comparison.modes))
     for col, (name, cost) in zip(mode_cols, comparison.modes.items()):
         delta, colour, arrow = None, "inverse", "auto"  # a lower cost is good news
         if name != "standard":
-            change = -comparison.savings(name)
-            if change == 0:
+            saves = shown_difference(comparison.standard.total_cost, cost.total_cost)  # adds up as shown
+            if saves == 0:
                 delta, colour, arrow = "same as standard", "off", "off"
+            elif saves > 0:  # worded like the table's "Saves vs standard", never as a negative cost
+                delta = f"saves {format_usd(saves)} ({pct(comparison.savings_share(name))})"
+                colour, arrow = "green", "down"
             else:
-                delta = f"{format_usd(change)} ({pct(-comparison.savings_share(name))}) vs standard"
+                delta = f"costs {format_usd(-saves)} ({pct(-comparison.savings_share(name))}) more"
+                colour, arrow = "red", "up"
         col.metric(
             mode_label(name),
-            format_usd(cost.total_cost),
+            about + format_usd(cost.total_cost),
             delta=delta,
             delta_color=colour,
             delta_arrow=arrow,
@@ -337,8 +427,9 @@ def show_profile(
     with dist_cols[0]:
         st.dataframe(distribution_table(profile), hide_index=True, key="distribution_table")
         st.caption(
-            "Nearest-rank percentiles of each request's tokens, exact over every row"
+            "Nearest-rank percentiles of each request's tokens over every row"
             + (" of the sample." if profile.sample is not None else ".")
+            + (" The counts themselves are approximate (see above)." if profile.relative_uncertainty else "")
         )
     with dist_cols[1]:
         d = profile.input_per_row
@@ -351,15 +442,17 @@ def show_profile(
             key="distribution_chart",
         )
 
-    if est.notes or profile.over_context_rows or profile.skipped_rows:
-        with st.expander("Notes on this estimate", expanded=bool(profile.over_context_rows)):
-            if profile.over_context_rows:
-                first = ", ".join(str(r) for r in profile.over_context_first)
-                st.warning(
-                    f"{profile.over_context_rows:,} rows exceed the model's context window "
-                    f"(rows {first} ...)."
-                )
-            for note in est.notes:
+    if profile.skipped_rows:
+        listed = ", ".join(f"{r:,}" for r in profile.skipped_first)
+        more = " ..." if profile.skipped_rows > len(profile.skipped_first) else ""
+        st.warning(
+            f"{profile.skipped_rows:,} malformed rows were skipped and are not counted: rows {listed}{more}.",
+            icon=":material/playlist_remove:",
+        )
+    notes = [n for n in est.notes if "context window" not in n or "no context window" in n]
+    if notes:
+        with st.expander("Notes on this estimate", expanded=False):
+            for note in notes:
                 st.markdown(f"- {app_words(note)}")
 
     st.subheader("Downloads")
@@ -383,8 +476,8 @@ def show_profile(
         on_click="ignore",
     )
     st.caption(
-        "The JSON is what the command line's `estimate --json` prints. In the CSV, text that a "
-        "spreadsheet would run as a formula is prefixed with an apostrophe."
+        "The JSON is the same document the command line tool writes for this estimate. In the CSV, text "
+        "that a spreadsheet would run as a formula is prefixed with an apostrophe."
     )
     return EstimateResult(upload, options, profile, est)
 
@@ -393,15 +486,18 @@ def mode_table(est: Estimate) -> pd.DataFrame:
     worst = est.worst_case.modes if est.worst_case else {}
     rows = []
     for name, c in est.comparison.modes.items():
+        # The figures people compare first, then how they are made up (narrow screens scroll right).
         row = {
             "Mode": mode_label(name),
+            "Total": format_usd(c.total_cost),
+            "Saves vs standard": format_usd(
+                shown_difference(est.comparison.standard.total_cost, c.total_cost)
+            ),
+            "Input cost": format_usd(c.input_cost),
+            "Output cost": format_usd(c.output_cost),
             "Input tokens": f"{c.input_tokens:,}",
             "Cached input tokens": f"{c.cached_input_tokens:,}",
             "Billed output tokens": f"{c.output_tokens:,}",
-            "Input cost": format_usd(c.input_cost),
-            "Output cost": format_usd(c.output_cost),
-            "Total": format_usd(c.total_cost),
-            "Saves vs standard": format_usd(c.savings_vs_standard),
         }
         if worst:
             row["Worst case total"] = format_usd(worst[name].total_cost)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import streamlit as st
 
 from .. import format_usd
+from ..money import places_that_add_up
 from ..planning import (
     DEFAULT_ROWS,
     DEFAULT_TOKENS_PER_ROW,
@@ -17,7 +18,11 @@ from ..planning import (
     run_exercise,
 )
 from ..report import to_json_bytes
+from . import keep
 from .common import Settings, display_paths, relative_paths, to_decimal
+
+EXERCISE_KEYS = ("ex_rows", "ex_rows_small", "ex_tokens_per_row", "ex_price_per_mtok", "ex_wait_hours",
+                 "ex_value_per_hour")
 
 
 def render(settings: Settings) -> None:
@@ -27,6 +32,13 @@ def render(settings: Settings) -> None:
         "Change any input; every figure below shows the arithmetic that produced it."
     )
     book_price = exercise_price(settings.book)
+    st.button(
+        "Reset to the exercise's figures",
+        key="reset_exercise",
+        on_click=keep.forget,
+        args=(EXERCISE_KEYS,),
+        help="A million and a thousand rows of 1,000 tokens at the price table's price, a 24-hour wait.",
+    )
     c = st.columns(3)
     rows = int(c[0].number_input("Rows", min_value=0, value=DEFAULT_ROWS[0], step=100_000, key="ex_rows"))
     small = int(
@@ -43,7 +55,7 @@ def render(settings: Settings) -> None:
     per = to_decimal(
         c[0].number_input(
             "Price per million tokens (USD)",
-            min_value=0.001,
+            min_value=0.0,
             value=float(book_price.per_mtok),
             step=0.5,
             format="%.3f",
@@ -71,6 +83,10 @@ def render(settings: Settings) -> None:
         ),
         2,
     )
+    if per <= 0:
+        st.error("The price per million tokens must be more than $0: type a price, or reset to the "
+                 "exercise's figures.", icon=":material/warning:")
+        return
     override = None if per == book_price.per_mtok else per
     ex = run_exercise(
         settings.book,
@@ -89,9 +105,11 @@ def render(settings: Settings) -> None:
     for col, s in zip(st.columns(len(ex.scenarios)), ex.scenarios):
         with col, st.container(border=True):
             st.markdown(f"#### {s.rows:,} rows")
+            places = places_that_add_up(s.standard_cost, s.batch_cost)
             for step in s.steps:
                 value_text = (
-                    f"{step.value:,}" if isinstance(step.value, int) else format_usd(Decimal(step.value), 2)
+                    f"{step.value:,}" if isinstance(step.value, int)
+                    else format_usd(Decimal(step.value), places if step.label != "cost of waiting" else None)
                 )
                 st.metric(step.label.capitalize(), value_text)
                 st.caption(step.arithmetic)

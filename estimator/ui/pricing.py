@@ -41,15 +41,15 @@ def render(settings: Settings) -> None:
     rows = model_rows(book, as_of=as_of, provider=None if provider == "all" else provider)
     table = pd.DataFrame(
         [
-            {
-                "Provider": names.get(r["provider"], r["provider"]),
-                "Model": r["model"],
+            {  # the prices first, so a narrow screen shows them without scrolling sideways
                 "Name": r["display_name"],
                 "Input": _money(r["input_per_mtok"]),
-                "Cached input": _money(r["cached_input_per_mtok"]),
                 "Output": _money(r["output_per_mtok"]),
                 "Batch input": _money(r["batch_input_per_mtok"]),
                 "Batch output": _money(r["batch_output_per_mtok"]),
+                "Cached input": _money(r["cached_input_per_mtok"]),
+                "Model": r["model"],
+                "Provider": names.get(r["provider"], r["provider"]),
                 "Since": r["effective_from"].isoformat(),
                 "Tokens": r["tokenizer"],
                 "Checked": r["checked"].isoformat(),
@@ -76,7 +76,8 @@ def render(settings: Settings) -> None:
     st.caption(f"{len(rows)} models priced on {as_of}. 'approx' tokenizers give approximate token counts.")
 
     st.subheader("Price history")
-    all_models = [m.id for m in book.models]
+    # The same provider filter as the table above.
+    all_models = [m.id for m in book.models if provider == "all" or m.provider == provider]
     default = all_models.index(settings.model.id) if settings.model.id in all_models else 0
     model_id = st.selectbox(
         "Model",

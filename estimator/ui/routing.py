@@ -120,8 +120,9 @@ def _render(settings: Settings, result: EstimateResult | None) -> None:
         m[2].metric(
             "One-off backfill (batch)",
             format_usd(rp.backfill.cost),
-            delta=f"{format_usd(-rp.backfill_savings)} vs standard",
-            delta_color="inverse",  # a lower cost is good news
+            delta=f"saves {format_usd(rp.backfill_savings)} vs standard",  # worded as a saving, as elsewhere
+            delta_color="green",
+            delta_arrow="down",
             help=f"{rp.backfill.requests:,} requests once; as standard requests "
             f"{format_usd(rp.backfill_standard_cost)}.",
         )

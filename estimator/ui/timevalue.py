@@ -102,9 +102,11 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         format_usd(decision.net_benefit_of_batch) if decision.net_benefit_of_batch is not None else "–",
     )
     be = decision.break_even_rows
+    if deadline is not None:  # only the deadline decides: there is no size at which waiting starts to pay
+        be = None
     m[4].metric(
         "Break-even size",
-        f"{compact(math.ceil(be))} rows" if be is not None else "never",
+        f"{compact(math.ceil(be))} rows" if be is not None else ("–" if deadline is not None else "never"),
         help="Below this many rows standard wins; above it batch does."
         + (f" Exactly {math.ceil(be):,} rows." if be is not None else ""),
     )
@@ -122,7 +124,8 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
                     "Mode": mode_label(name),
                     "Typical time": format_hours(t.hours),
                     "Worst case": format_hours(t.worst_case_hours),
-                    "Requests/min": f"{t.requests_per_minute:,.0f}"
+                    "Requests/min": (f"{t.requests_per_minute:,.0f}" if t.requests_per_minute >= 10
+                                     else f"{t.requests_per_minute:.2g}")
                     if t.requests_per_minute is not None
                     else "scheduled",
                     "Limited by": BOTTLENECKS.get(t.bottleneck, t.bottleneck),
@@ -143,21 +146,30 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
     with left:
         st.plotly_chart(size_chart(job.usage, comparison, decision), key="tv_size_chart")
     with right:
-        cases = classic_cases(settings)
-        cases.append(SavingsCase("your job", decision.batch_savings, decision.wait_hours))
-        top = max(
-            [Decimal(1_000), (value or Decimal(0)) * 10]
-            + [c.savings / c.extra_wait_hours * 10 for c in cases if c.extra_wait_hours > 0 and c.savings > 0]
-        )
-        st.plotly_chart(
-            savings_vs_time_value([Decimal("0.01"), top], cases, chosen=value), key="tv_savings_chart"
-        )
-        st.caption(
-            "The classic cases from the Batch budgeter tab: saving $7.50 is not worth a 24-hour wait at "
-            "$50/hour ($1,200); saving $7,500 is."
-        )
+        if value is None:  # a deadline, not an hourly value, decides: a value-per-hour chart would mislead
+            st.caption("With a deadline, the hourly value of waiting plays no part; choose \"What an hour of "
+                       "waiting is worth\" above to weigh the savings against it.")
+        else:
+            savings_chart(settings, decision, value)
 
     routing.render(settings, result)
+
+
+def savings_chart(settings: Settings, decision: Decision, value: Decimal) -> None:
+    """The job's savings and the classic cases against the value of an hour of waiting."""
+    cases = classic_cases(settings)
+    cases.append(SavingsCase("your job", decision.batch_savings, decision.wait_hours))
+    top = max(
+        [Decimal(1_000), (value or Decimal(0)) * 10]
+        + [c.savings / c.extra_wait_hours * 10 for c in cases if c.extra_wait_hours > 0 and c.savings > 0]
+    )
+    st.plotly_chart(
+        savings_vs_time_value([Decimal("0.01"), top], cases, chosen=value), key="tv_savings_chart"
+    )
+    st.caption(
+        "The classic cases from the Batch budgeter tab: saving $7.50 is not worth a 24-hour wait at "
+        "$50/hour ($1,200); saving $7,500 is."
+    )
 
 
 BOTTLENECKS = {
