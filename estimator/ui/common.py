@@ -138,6 +138,11 @@ WIDGET_FOR_PARAM: dict[str, str] = {
     "model": "Model in the sidebar",
     "validate_batch": "the batch file check on the Estimate tab",
     "strict_prices": "Curated prices only (sidebar)",
+    "flex_latency_seconds": "Flex latency (Time value › Tiers)",
+    "flex_refused_share": "Flex requests refused under load (Time value › Tiers)",
+    "urgent_share": "Share of rows that cannot wait (Time value › Tiers)",
+    "splits": "Consider splits (Time value › Tiers)",
+    "excluded_tiers": "Tiers you cannot or will not use (Time value › Tiers)",
 }
 
 
