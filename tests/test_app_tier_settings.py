@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from apptest_helpers import metrics, run_cli, start_app, tab, upload, usd
+from streamlit.testing.v1 import AppTest
 from test_app import dataset
 
 from estimator.planning import format_hours
@@ -14,7 +15,7 @@ PLAN = ("--model", "gpt-4o", "--column", "text", "--output-tokens", "50", "--lim
         "--value-per-hour", "50")
 
 
-def _strip(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _strip(at: AppTest) -> dict[str, str]:
     return metrics(tab(at, "Estimate"))
 
 

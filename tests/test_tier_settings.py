@@ -28,7 +28,7 @@ JOB = ["plan", "-m", "gpt-5.4", "--rows", "1000", "--input-tokens-per-row", "100
 def _tiers(*extra: str) -> dict[str, Any]:
     res = CliRunner().invoke(main, [*JOB, *extra])
     assert res.exit_code == 0, res.output
-    return json.loads(res.output)["tiers"]  # type: ignore[no-any-return]
+    return json.loads(res.output)["tiers"]
 
 
 def _hours(way: dict[str, Any]) -> Decimal:

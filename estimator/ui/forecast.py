@@ -33,13 +33,13 @@ PRICING_RULES = {
 }
 
 
-def render(settings: Settings, result: EstimateResult | None = None) -> None:
+def render(settings: Settings, estimated: EstimateResult | None = None) -> None:
     st.subheader("Monthly budget forecast")
     st.caption(
         f"Model: {settings.model.display_name} ({settings.model.id}), priced month by month with the "
         "price entry in force then. Mode parameters from the sidebar apply."
     )
-    job = forecast_job(result)  # the uploaded dataset on a schedule, or typed-in sizes
+    job = forecast_job(estimated)  # the uploaded dataset on a schedule, or typed-in sizes
     c = st.columns(4)
     growth = to_decimal(
         c[0].number_input("Monthly growth (%)", min_value=-99.0, value=5.0, step=1.0, key="fc_growth"), 4

@@ -48,8 +48,8 @@ def forecast_job(result: EstimateResult | None) -> ForecastJob:
             help="Off: type the requests and their sizes instead.",
         )
         if use:
-            c = st.columns(3)
-            schedule = c[0].selectbox(
+            when, inp_col, out_col = st.columns(3)
+            schedule = when.selectbox(
                 "The job runs",
                 list(SCHEDULE_PERIODS),
                 index=list(SCHEDULE_PERIODS).index("monthly"),
@@ -62,8 +62,8 @@ def forecast_job(result: EstimateResult | None) -> ForecastJob:
             except UsageError as exc:
                 st.info(f"The dataset cannot seed the forecast: {for_the_app(exc)} Type the sizes instead.")
             else:
-                c[1].metric("Input tokens per request", tokens_text(v.size.input_decimal))
-                c[2].metric("Output tokens per request", tokens_text(v.size.output_decimal))
+                inp_col.metric("Input tokens per request", tokens_text(v.size.input_decimal))
+                out_col.metric("Output tokens per request", tokens_text(v.size.output_decimal))
                 st.caption(
                     f"{v.requests:,} requests a run ({result.upload.name}, counted on the Estimate tab), "
                     f"{SCHEDULE_LABELS[schedule].lower()}."

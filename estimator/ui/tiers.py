@@ -90,15 +90,15 @@ def render() -> None:
             key="tier_urgent_share",
             help="Above 0, the plan considers sending this share by a fast tier and the rest by batch or flex.",
         )
-        c = st.columns([1, 2])
-        c[0].toggle(
+        left, right = st.columns([1, 2])
+        left.toggle(
             "Consider splits",
             value=bool(DEFAULTS["tier_splits"]),
             key="tier_splits",
             help="Split the job: the share that cannot wait by standard, priority or ultrafast, the rest by "
             "batch or flex.",
         )
-        c[1].multiselect(
+        right.multiselect(
             "Tiers you cannot or will not use",
             list(EXCLUDABLE_TIERS),
             default=[],
