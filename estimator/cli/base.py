@@ -25,6 +25,9 @@ FLAG_FOR_PARAM: dict[str, str] = {
     "validate_batch": "'validate-batch FILE'",
     "messages": "--messages-column",
     "strict_prices": "--strict-prices",
+    "flex_latency_seconds": "--flex-latency",
+    "splits": "--no-splits",
+    "excluded_tiers": "--exclude-tier",
 }
 
 

@@ -24,6 +24,7 @@ from ..planning import (
     DEFAULT_TOKENS_PER_ROW,
     DEFAULT_VALUE_PER_HOUR,
     DEFAULT_WAIT_HOURS,
+    EXCLUDABLE_TIERS,
     EXERCISE_MODEL,
     EXERCISE_PRICE_DATE,
     PRICING_RULES,
@@ -34,6 +35,7 @@ from ..planning import (
     RateLimits,
     RequestSize,
     Throughput,
+    TierParams,
     TrafficMix,
     Volume,
     build_forecast,
@@ -143,6 +145,22 @@ rate_limit_options = _opts(
 )
 
 
+tier_options = _opts(
+    click.option("--flex-latency", metavar="SECONDS",
+                 help="Seconds one flex request takes (default: the provider's figure, e.g. Google's 5 minutes, "
+                 "else the standard latency divided by flex's published speed)."),
+    click.option("--flex-refused-share", metavar="SHARE",
+                 help="Share (0 to below 1) of flex requests refused under load; they are retried, not charged, "
+                 "so flex takes 1 / (1 - share) times as long.  [default: 0]"),
+    click.option("--no-splits", is_flag=True,
+                 help="Do not consider splitting the job (the --urgent-share by a fast tier, the rest by batch "
+                 "or flex)."),
+    click.option("--exclude-tier", multiple=True, type=click.Choice(EXCLUDABLE_TIERS),
+                 help="Leave a tier out of the decision, e.g. when the account has no priority access "
+                 "(repeat for several)."),
+)
+
+
 def _rate_limits(kw: dict[str, Any]) -> tuple[RateLimits, QueueLimit, str]:
     base = rate_limit_example(kw["limits_key"]) if kw.get("limits_key") else None
     lim = base.limits if base else RateLimits()
@@ -205,6 +223,7 @@ def _book(kw: dict[str, Any]) -> PriceBook:
               help="Share (0-1) of the rows needed right away; the rest may wait.")
 @click.option("--wait-basis", type=click.Choice(WAIT_BASES), default="worst", show_default=True,
               help="Count the wait from batch's worst case (window) or its typical time.")
+@tier_options
 @json_option
 def plan(**kw: Any) -> None:
     """How long each mode takes, how a batch splits into files and waves, and which mode to use.
@@ -258,6 +277,20 @@ def plan_options_from(kw: dict[str, Any]) -> PlanOptions:
         deadline_hours=_dec(kw, "deadline_hours", minimum=Decimal(0)),
         interactive=bool(kw.get("interactive")), urgent_share=_share(kw, "urgent_share"),
         wait_basis=kw.get("wait_basis") or "worst", modes=mode_params_from(kw),
+        tiers=tier_params_from(kw),
+    )
+
+
+def tier_params_from(kw: dict[str, Any]) -> TierParams:
+    """The tier settings of ``plan``: flex's latency and refusals, splits, tiers left out."""
+    refused = _dec(kw, "flex_refused_share", minimum=Decimal(0))
+    if refused is not None and refused >= 1:
+        raise UsageError(f"--flex-refused-share must be below 1 (every request refused never finishes), got {refused}")
+    return TierParams(
+        flex_latency_seconds=_dec(kw, "flex_latency", positive=True),
+        flex_refused_share=refused if refused is not None else Decimal(0),
+        splits=not kw.get("no_splits"),
+        excluded_tiers=tuple(dict.fromkeys(kw.get("exclude_tier") or ())),
     )
 
 

@@ -57,6 +57,7 @@ from estimator.planning.forecast import (
     volume_from,
 )
 from estimator.planning.tiers import (
+    EXCLUDABLE_TIERS,
     Choice,
     JobModel,
     TierDecision,
@@ -76,6 +77,7 @@ __all__ = [
     "DEFAULT_TOKENS_PER_ROW",
     "DEFAULT_VALUE_PER_HOUR",
     "DEFAULT_WAIT_HOURS",
+    "EXCLUDABLE_TIERS",
     "EXERCISE_MODEL",
     "EXERCISE_PRICE_DATE",
     "PRICING_RULES",

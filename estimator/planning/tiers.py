@@ -55,6 +55,8 @@ from estimator.pricing.book import Price
 
 SYNC_TIERS = ("standard", "streaming_early_exit", "priority", "ultrafast")
 SLOW_TIERS = ("batch", "flex")
+EXCLUDABLE_TIERS = ("flex", "priority", "ultrafast")
+"""Tiers a user can leave out of the decision; standard stays as the way that always exists."""
 MAX_FLIPS = 50
 
 
@@ -105,8 +107,13 @@ class TierParams:
     flex_latency_seconds: Decimal | None = None  # None: the provider's figure or standard ÷ speed
     flex_refused_share: Decimal = ZERO  # share of flex requests refused under load (retried, not charged)
     splits: bool = True  # consider splitting the job between a fast and a slow tier
+    excluded_tiers: tuple[str, ...] = ()  # tiers the user may not or will not use (e.g. no priority access)
 
     def __post_init__(self) -> None:
+        unknown = [t for t in self.excluded_tiers if t not in EXCLUDABLE_TIERS]
+        if unknown:
+            raise UsageError(f"only {', '.join(EXCLUDABLE_TIERS)} can be left out, not {', '.join(unknown)}",
+                             param="excluded_tiers")
         if not 0 <= self.flex_refused_share < 1:
             raise UsageError(f"flex refused share must be >= 0 and < 1, got {self.flex_refused_share}",
                              param="flex_refused_share")
@@ -181,7 +188,7 @@ def ways_to_run(
     out: list[WayToRun] = []
     sync: dict[str, tuple[Decimal, str]] = {}
     for tier in (*SYNC_TIERS, "flex"):
-        if tier not in cmp.modes:
+        if tier not in cmp.modes or tier in model.tiers.excluded_tiers:
             continue
         if model.interactive and tier == "flex":
             continue
@@ -229,7 +236,7 @@ def _splits(cmp: Comparison, model: JobModel, urgent: int, sync: Mapping[str, tu
         fast_hours = sync[fast][0] * share_u
         fast_cost = cmp.modes[fast].total_cost * share_u
         for slow in SLOW_TIERS:
-            if slow not in cmp.modes:
+            if slow not in cmp.modes or slow in model.tiers.excluded_tiers:
                 continue
             slow_cost = cmp.modes[slow].total_cost * (1 - share_u)
             if slow == "batch":
@@ -456,7 +463,8 @@ def decide_tiers(
         near = min(flips, key=lambda f: abs(math.log(f.rows / usage.requests)))
     return TierDecision(tuple(ways), best, fastest, cheapest, value, deadline_hours, wait_basis, tuple(flips), hi,
                         near, _reason(best, fastest, cheapest, value, deadline_hours, wait_basis),
-                        dict(cmp.unavailable))
+                        {**cmp.unavailable, **{t: "left out in the settings" for t in model.tiers.excluded_tiers
+                                               if t in cmp.modes}})
 
 
 def size_flips(

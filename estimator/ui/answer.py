@@ -21,6 +21,7 @@ from ..planning import DEFAULT_VALUE_PER_HOUR, JobPlan, PlanOptions, format_hour
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import tier_tradeoff
 from .common import Settings
+from .tiers import with_tier_settings
 
 if TYPE_CHECKING:
     from .. import TokenProfile
@@ -46,6 +47,7 @@ def answer_plan(settings: Settings, profile: TokenProfile) -> JobPlan:
     options = PlanOptions(limits=lim.rate_limits, queue=lim.queue, limits_label=lim.describe(),
                           throughput=lim.throughput(), typical_batch_hours=lim.typical_wave_hours,
                           value_per_hour=value, deadline_hours=deadline, wait_basis=wait, modes=settings.params)
+    options = with_tier_settings(options)  # the Time value tab's tier settings
     return plan_job(profile.usage(), priced, options, max_tokens=profile.max_tokens)
 
 

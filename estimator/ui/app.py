@@ -70,7 +70,7 @@ def _page() -> None:
         with tabs[2], guarded("planning the batch"):
             batchplan.render(settings, result)
         with tabs[3], guarded("forecasting"):
-            forecast.render(settings)
+            forecast.render(settings, result)
         with tabs[4], guarded("working through the exercise"):
             exercise.render(settings)
         with tabs[5], guarded("showing the price tables"):

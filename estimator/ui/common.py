@@ -147,6 +147,11 @@ WIDGET_FOR_PARAM: dict[str, str] = {
     "tpm": "Tokens per minute (Account limits and throughput)",
     "enqueued_tokens": "Batch queue, enqueued tokens (Account limits and throughput)",
     "provider": "Provider in the sidebar",
+    "flex_latency_seconds": "Flex latency (Time value › Tiers)",
+    "flex_refused_share": "Flex requests refused under load (Time value › Tiers)",
+    "urgent_share": "Share of rows that cannot wait (Time value › Tiers)",
+    "splits": "Consider splits (Time value › Tiers)",
+    "excluded_tiers": "Tiers you cannot or will not use (Time value › Tiers)",
 }
 
 

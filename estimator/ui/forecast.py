@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
 from .. import format_usd
-from ..planning import ALL_BATCH, ALL_STANDARD, ModeMix, RequestSize, Volume, build_forecast, hybrid_mix
+from ..planning import ALL_BATCH, ALL_STANDARD, ModeMix, build_forecast, hybrid_mix
 from ..report import rows_to_csv, to_json_bytes
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import MODE_COLOURS
 from ..charts import forecast as forecast_chart
 from .common import Settings, display_paths, mode_label, relative_paths, to_decimal
+from .forecast_job import forecast_job
+
+if TYPE_CHECKING:
+    from .estimate import EstimateResult
 
 PLAN_COLOURS = {
     "all standard": MODE_COLOURS["standard"],
@@ -29,31 +33,21 @@ PRICING_RULES = {
 }
 
 
-def render(settings: Settings) -> None:
+def render(settings: Settings, estimated: EstimateResult | None = None) -> None:
     st.subheader("Monthly budget forecast")
     st.caption(
         f"Model: {settings.model.display_name} ({settings.model.id}), priced month by month with the "
         "price entry in force then. Mode parameters from the sidebar apply."
     )
+    job = forecast_job(estimated)  # the uploaded dataset on a schedule, or typed-in sizes
     c = st.columns(4)
-    requests = int(c[0].number_input("Requests", min_value=0, value=10_000, step=1_000, key="fc_requests"))
-    period = c[1].selectbox("per", ["day", "month"], key="fc_period")
     growth = to_decimal(
-        c[2].number_input("Monthly growth (%)", min_value=-99.0, value=5.0, step=1.0, key="fc_growth"), 4
+        c[0].number_input("Monthly growth (%)", min_value=-99.0, value=5.0, step=1.0, key="fc_growth"), 4
     )
-    budget_value = c[3].number_input(
+    budget_value = c[1].number_input(
         "Monthly budget (USD, 0 = none)", min_value=0.0, value=1_000.0, step=100.0, key="fc_budget"
     )
     budget = to_decimal(budget_value, 2) if budget_value else None
-    c = st.columns(4)
-    inp = int(
-        c[0].number_input("Input tokens per request", min_value=0, value=500, step=50, key="fc_input_tokens")
-    )
-    out = int(
-        c[1].number_input(
-            "Output tokens per request", min_value=0, value=200, step=50, key="fc_output_tokens"
-        )
-    )
     today = dt.date.today()
     start = c[2].date_input(
         "First month", value=today.replace(day=1), min_value=dt.date(2020, 1, 1), key="fc_start"
@@ -90,7 +84,7 @@ def render(settings: Settings) -> None:
 
     hybrid = hybrid_mix(batch_share, interactive, name="hybrid")
     plans: list[ModeMix] = [ALL_STANDARD, ALL_BATCH, hybrid]
-    volume = Volume(requests, period, RequestSize.per_request(inp, out), growth)
+    volume = job.volume(growth)
     result = build_forecast(
         settings.model,
         volume,

@@ -24,7 +24,7 @@ from ..planning import (
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import SavingsCase, cost_vs_size, savings_vs_time_value
-from . import routing
+from . import routing, tiers
 from .common import Settings, mode_label, need_price, to_decimal
 from .job import job_inputs
 
@@ -81,12 +81,15 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         }.__getitem__,
     )
 
+    tiers.render()
+
     limits = settings.limits
     options = PlanOptions(
         limits=limits.rate_limits, queue=limits.queue, throughput=limits.throughput(job.max_tokens),
         typical_batch_hours=limits.typical_wave_hours, value_per_hour=value, deadline_hours=deadline,
         wait_basis=wait_basis, modes=settings.params,
     )
+    options = tiers.with_tier_settings(options)
     planned = plan_job(job.usage, priced, options, max_tokens=job.max_tokens)  # the plan command's own core
     comparison, times, decision = planned.comparison, planned.times, planned.decision
 
