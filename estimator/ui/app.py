@@ -11,11 +11,13 @@ import streamlit as st
 
 from . import batchplan, estimate, exercise, forecast, pricing, reconcile, timevalue
 from .common import guarded, sidebar_settings
+from .uploads import limit_arenas
 
 TABS = ("Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter", "Pricing", "Reconcile")
 
 
 def main() -> None:
+    limit_arenas()  # as MALLOC_ARENA_MAX=2 (./dev app sets it): memory freed after an upload can be returned
     st.set_page_config(page_title="LLM API cost estimator", page_icon=":material/calculate:", layout="wide")
     st.title("LLM API cost estimator")
     st.caption(

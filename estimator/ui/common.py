@@ -137,6 +137,7 @@ WIDGET_FOR_PARAM: dict[str, str] = {
     "price_files": "a price file of your own",
     "model": "Model in the sidebar",
     "validate_batch": "the batch file check on the Estimate tab",
+    "growth_pct": "Monthly growth (%) on the Forecast tab",
 }
 
 

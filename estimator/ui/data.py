@@ -27,15 +27,21 @@ from ..counting import Progress, RequestShape, count_dataset
 from ..modes import Price
 from ..reading import open_dataset
 from .common import pricebook, tokenizer
+from .uploads import release_memory, stage
 
 
 @dataclass(frozen=True)
 class Upload:
     name: str
-    data: bytes | memoryview
+    data: bytes | memoryview | Path  # a Path: the upload already staged on disk (see uploads.stage)
     digest: str
     format: str | None
     encoding: str | None
+
+    @property
+    def size(self) -> int:
+        """Bytes in the upload."""
+        return self.data.stat().st_size if isinstance(self.data, Path) else len(self.data)
 
     @classmethod
     def of(
@@ -50,13 +56,18 @@ class Upload:
 
     @classmethod
     def from_widget(cls, uploaded: UploadedFile, fmt: str | None, encoding: str | None) -> Upload:
-        """The uploaded file without copying it, hashed once per upload (not on every rerun)."""
-        data = uploaded.getbuffer()
+        """The uploaded file, hashed once per upload (not on every rerun) and staged on disk once.
+
+        ``getvalue()`` returns Streamlit's own bytes; ``getbuffer()`` would copy them.
+        """
+        data = uploaded.getvalue()
         digests = st.session_state.setdefault("_upload_digests", {})
         if uploaded.file_id not in digests:
             digests.clear()  # one upload at a time: forget the previous file's hash
             digests[uploaded.file_id] = hashlib.sha256(data).hexdigest()
-        return cls.of(uploaded.name, data, fmt, encoding, digests[uploaded.file_id])
+        digest = digests[uploaded.file_id]
+        path = stage(uploaded.name, data, digest, safe_name(uploaded.name))
+        return cls(uploaded.name, path, digest, fmt, encoding)
 
 
 def safe_name(name: str) -> str:
@@ -67,24 +78,34 @@ def safe_name(name: str) -> str:
 
 
 @contextmanager
-def staged(name: str, data: bytes | memoryview) -> Iterator[Path]:
+def staged(name: str, data: bytes | memoryview | Path) -> Iterator[Path]:
     """The upload as a file on disk; messages name the upload, not the temporary path."""
+    if isinstance(data, Path):  # staged once already
+        with _named(name, data):
+            yield data
+        return
     with tempfile.TemporaryDirectory(prefix="estimator-upload-") as tmp:
         path = Path(tmp) / safe_name(name)
         path.write_bytes(data)
-        try:
+        with _named(name, path):
             yield path
-        except DataError as exc:
-            text = exc.message.replace(str(path), name).replace(tmp + os.sep, "")
-            if text == exc.message:
-                raise
-            raise DataError(text, path=name, line=exc.line, column=exc.column, row=exc.row, field=exc.field,
-                            param=exc.param) from None
+
+
+@contextmanager
+def _named(name: str, path: Path) -> Iterator[None]:
+    try:
+        yield
+    except DataError as exc:
+        text = exc.message.replace(str(path), name).replace(str(path.parent) + os.sep, "")
+        if text == exc.message:
+            raise
+        raise DataError(text, path=name, line=exc.line, column=exc.column, row=exc.row, field=exc.field,
+                        param=exc.param) from None
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def file_columns(
-    digest: str, name: str, fmt: str | None, encoding: str | None, _data: bytes | memoryview
+    digest: str, name: str, fmt: str | None, encoding: str | None, _data: bytes | memoryview | Path
 ) -> tuple[list[str], list[str]]:
     """(columns, reader notes) of an upload; cached on its hash."""
     with staged(name, _data) as path, open_dataset(path, format=fmt, encoding=encoding) as ds:
@@ -159,7 +180,7 @@ def _count_cached(
     encoding: str | None,
     key: tuple[object, ...],
     *,
-    _data: bytes | memoryview,
+    _data: bytes | memoryview | Path,
     _options: CountSettings,
     _price: Price,
 ) -> TokenProfile:
@@ -184,6 +205,7 @@ def _count_cached(
             options=CountOptions(sample_rows=_options.sample_rows, progress=progress),
         )
     bar.empty()
+    release_memory()  # reading a large file leaves freed heap behind; give it back to the system
     return replace(profile, source=name)
 
 
@@ -193,13 +215,15 @@ def batch_provider(upload: Upload) -> str | None:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _batch_provider_cached(digest: str, name: str, fmt: str | None, *, _data: bytes | memoryview) -> str | None:
+def _batch_provider_cached(
+    digest: str, name: str, fmt: str | None, *, _data: bytes | memoryview | Path
+) -> str | None:
     with staged(name, _data) as path:
         return batch_request_format(path, ReadOptions(format=fmt))
 
 
 @st.cache_data(max_entries=8, show_spinner="Checking every request of the batch file ...")
-def batch_report(digest: str, name: str, *, _data: bytes | memoryview) -> BatchFileReport:
+def batch_report(digest: str, name: str, *, _data: bytes | memoryview | Path) -> BatchFileReport:
     """Validation and billed token counts of an uploaded batch file, cached on its hash."""
     with staged(name, _data) as path:
         report = read_batch_file(path, prices=pricebook())

@@ -39,7 +39,7 @@ def render(settings: Settings) -> None:
     requests = int(c[0].number_input("Requests", min_value=0, value=10_000, step=1_000, key="fc_requests"))
     period = c[1].selectbox("per", ["day", "month"], key="fc_period")
     growth = to_decimal(
-        c[2].number_input("Monthly growth (%)", min_value=-99.0, value=5.0, step=1.0, key="fc_growth"), 4
+        c[2].number_input("Monthly growth (%)", min_value=-99.0, max_value=1000.0, value=5.0, step=1.0, key="fc_growth"), 4
     )
     budget_value = c[3].number_input(
         "Monthly budget (USD, 0 = none)", min_value=0.0, value=1_000.0, step=100.0, key="fc_budget"
@@ -125,6 +125,8 @@ def render(settings: Settings) -> None:
         colours=PLAN_COLOURS,
     )
     st.plotly_chart(fig, key="fc_chart")
+    for name, reason in result.unavailable:
+        st.caption(f"Plan {name} is not shown: {display_paths(reason)}")
     if result.price_changes:
         for ch in result.price_changes:
             st.caption(f"From {ch.month:%b %Y}: {display_paths(ch.description)}")

@@ -1,0 +1,190 @@
+"""Uploads on disk once per file, and their memory given back when the session ends.
+
+Streamlit keeps every upload in memory as one ``bytes`` object for as long as
+its session lives. What the app adds on top is kept small here:
+
+* each upload is written to a temporary file once (per content hash and name)
+  and every read of it opens that file, instead of writing a fresh copy for
+  each read or holding extra copies of the bytes;
+* a janitor thread notices sessions that have ended (the browser tab closed and
+  the reconnection window, ``server.disconnectedSessionTTL``, passed) and drops
+  what they held: their staged files, and their uploads in Streamlit's file
+  manager, which Streamlit 1.67 does not remove for a session that expires
+  while disconnected;
+* after a session's memory is dropped, freed heap memory is handed back to the
+  operating system (glibc ``malloc_trim``; the Arrow pool's unused memory), so
+  the server's resident size falls back instead of staying at its peak.
+
+The janitor reads two private attributes of Streamlit's runtime. If a later
+Streamlit renames them, it logs that once and does nothing more: uploads then
+live as long as Streamlit keeps them, as before.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import ctypes.util
+import gc
+import logging
+import shutil
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 5.0
+M_ARENA_MAX = -8  # glibc mallopt parameter number
+
+
+@dataclass
+class _Staged:
+    path: Path
+    sessions: set[str] = field(default_factory=set)
+
+
+_lock = threading.Lock()
+_staged: dict[tuple[str, str], _Staged] = {}
+_janitor: threading.Thread | None = None
+
+
+def _libc() -> Any | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
+_LIBC = _libc()
+
+
+def limit_arenas(arenas: int = 2) -> None:
+    """Fewer glibc malloc arenas: each thread that touched a large upload otherwise keeps its own heap.
+
+    The same as ``MALLOC_ARENA_MAX=2`` in the environment, for servers started without it.
+    """
+    if _LIBC is not None and hasattr(_LIBC, "mallopt"):
+        _LIBC.mallopt(M_ARENA_MAX, arenas)
+
+
+def release_memory() -> None:
+    """Hand freed heap memory back to the operating system."""
+    gc.collect()
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        try:
+            pa.default_memory_pool().release_unused()
+        except Exception:  # an allocator without the call: nothing to release
+            pass
+    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
+        _LIBC.malloc_trim(0)
+
+
+def _session_id() -> str | None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
+def stage(name: str, data: bytes | memoryview, digest: str, safe: str) -> Path:
+    """The upload as a file on disk, written the first time this session or another asks for it."""
+    session = _session_id()
+    key = (digest, safe)
+    with _lock:
+        entry = _staged.get(key)
+        if entry is None or not entry.path.exists():
+            folder = Path(tempfile.mkdtemp(prefix="estimator-upload-"))
+            path = folder / safe
+            try:
+                path.write_bytes(data)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            entry = _Staged(path)
+            _staged[key] = entry
+        if session is not None:
+            entry.sessions.add(session)
+    _start_janitor()
+    return entry.path
+
+
+def staged_folders() -> list[Path]:
+    """The folders of the files staged now (for tests)."""
+    with _lock:
+        return [e.path.parent for e in _staged.values()]
+
+
+def _start_janitor() -> None:
+    global _janitor
+    with _lock:
+        if _janitor is not None and _janitor.is_alive():
+            return
+        _janitor = threading.Thread(target=_sweep_forever, name="estimator-upload-janitor", daemon=True)
+        _janitor.start()
+
+
+def _sweep_forever() -> None:
+    stop = threading.Event()
+    while not stop.wait(SWEEP_SECONDS):
+        try:
+            if not sweep():
+                return
+        except Exception:  # the janitor must never take the server down
+            log.exception("could not release the uploads of ended sessions")
+            return
+
+
+def _live_sessions(runtime: Any) -> set[str]:
+    manager = runtime._session_mgr
+    storage = getattr(manager, "_session_storage", None)
+    cache = getattr(storage, "_cache", None)
+    if cache is not None and hasattr(cache, "expire"):
+        cache.expire()  # sessions past their reconnection window are only dropped when reaped
+    return {info.session.id for info in manager.list_sessions()}
+
+
+def sweep() -> bool:
+    """Drop what ended sessions held; False when Streamlit's runtime cannot be inspected."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return True
+    runtime = Runtime.instance()
+    gone: list[Path] = []
+    with _lock:  # a session that stages a file meanwhile is live, so it is in this snapshot or waits
+        try:
+            live = _live_sessions(runtime)
+            files = runtime.uploaded_file_mgr
+            owners = set(getattr(files, "file_storage", {}))
+        except AttributeError as exc:
+            log.warning("cannot see Streamlit's sessions (%s): uploads are freed only as Streamlit frees them", exc)
+            return False
+        for key, entry in list(_staged.items()):
+            entry.sessions &= live
+            if not entry.sessions:
+                del _staged[key]
+                gone.append(entry.path.parent)
+    ended = owners - live
+    for session in ended:
+        files.remove_session_files(session)
+    for folder in gone:
+        shutil.rmtree(folder, ignore_errors=True)
+    if ended or gone:
+        release_memory()
+    return True
+
+
+@atexit.register
+def _remove_all() -> None:
+    with _lock:
+        folders = [e.path.parent for e in _staged.values()]
+        _staged.clear()
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
