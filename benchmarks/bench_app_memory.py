@@ -44,6 +44,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 MB = 1024 * 1024
+LOG = Path(os.environ.get("TMPDIR", "/tmp")) / "bench_app_memory.server.log"
 
 
 def free_port() -> int:
@@ -104,7 +105,8 @@ def start_app(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
         str(Path(sys.executable).parent / "streamlit"), "run", "app.py",
         "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
     ]
-    app = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = open(LOG, "wb")  # noqa: SIM115 - the server writes to it until it stops
+    app = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -114,7 +116,7 @@ def start_app(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
         except OSError:
             time.sleep(0.3)
     app.kill()
-    raise SystemExit("the app did not start within 60 s")
+    raise SystemExit(f"the app did not start within 60 s; its log: {LOG}")
 
 
 def view_page(url: str) -> None:
@@ -172,13 +174,14 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=600, help="seconds to wait for an estimate")
     ap.add_argument("--data-dir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "estimator-bench")
     ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                    help="extra environment for the app (e.g. MALLOC_ARENA_MAX=8 to compare)")
+                    help="extra environment for the app; MALLOC_ARENA_MAX=2 unless given (as ./dev app sets it)")
     args = ap.parse_args()
 
     path = dataset(args.mb, args.data_dir)
     rows = args.mb * MB // 465
     size = path.stat().st_size
     env = dict(os.environ)
+    env.setdefault("MALLOC_ARENA_MAX", "2")  # as ./dev app starts it
     env.update(kv.split("=", 1) for kv in args.env)
     port = free_port()
     app = start_app(port, env)

@@ -64,8 +64,11 @@ def future_date_notes(priced: PricedModel, today: dt.date | None = None) -> list
     if priced.as_of <= today:
         return []
     return [
-        f"the pricing date {priced.as_of} is after today ({today}): the estimate uses the prices known today "
-        f"(the entry in force from {priced.price.effective_from}); a price change announced later is not included"
+        (
+            f"the pricing date {priced.as_of} is after today ({today}): the estimate uses the prices known today "
+            f"(the entry in force from {priced.price.effective_from}); a price change announced later is not "
+            "included"
+        )
     ]
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import ctypes
 import ctypes.util
 import gc
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -35,7 +36,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger(__name__)
+def _logger() -> logging.Logger:
+    try:  # Streamlit's logger writes to the server's log at its configured level
+        from streamlit.logger import get_logger
+
+        return get_logger(__name__)
+    except ImportError:
+        return logging.getLogger(__name__)
+
+
+log = _logger()
 
 SWEEP_SECONDS = 5.0
 M_ARENA_MAX = -8  # glibc mallopt parameter number
@@ -77,11 +87,10 @@ def release_memory() -> None:
     """Hand freed heap memory back to the operating system."""
     gc.collect()
     pa = sys.modules.get("pyarrow")
-    if pa is not None:
-        try:
-            pa.default_memory_pool().release_unused()
-        except Exception:  # an allocator without the call: nothing to release
-            pass
+    if pa is not None and hasattr(pa, "default_memory_pool"):
+        pool = pa.default_memory_pool()
+        if hasattr(pool, "release_unused"):  # Arrow's allocator keeps freed blocks for reuse otherwise
+            pool.release_unused()
     if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
         _LIBC.malloc_trim(0)
 
@@ -177,8 +186,19 @@ def sweep() -> bool:
     for folder in gone:
         shutil.rmtree(folder, ignore_errors=True)
     if ended or gone:
+        before = _rss_mb()
         release_memory()
+        log.info("dropped the uploads of %d ended session(s) and %d staged file(s); resident memory %s -> %s MB",
+                 len(ended), len(gone), before, _rss_mb())
     return True
+
+
+def _rss_mb() -> int | None:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 2**20
+    except OSError:
+        return None
 
 
 @atexit.register

@@ -1,0 +1,135 @@
+"""Uploads are staged on disk once, and what an ended session held is dropped (estimator.ui.uploads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from estimator.ui import uploads
+from estimator.ui.data import Upload, staged
+
+
+@pytest.fixture(autouse=True)
+def clean_registry() -> Any:
+    yield
+    uploads._remove_all()
+
+
+def test_a_file_is_staged_once_per_content_and_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(uploads, "_session_id", lambda: "s1")
+    monkeypatch.setattr(uploads, "_start_janitor", lambda: None)
+    first = uploads.stage("a.csv", b"text\nhi\n", "d1", "a.csv")
+    written = first.stat().st_mtime_ns
+    again = uploads.stage("a.csv", b"ignored: same digest", "d1", "a.csv")
+    assert again == first
+    assert again.read_bytes() == b"text\nhi\n"
+    assert again.stat().st_mtime_ns == written
+    other_name = uploads.stage("a.tsv", b"text\nhi\n", "d1", "a.tsv")
+    assert other_name != first  # the name decides the format: a different name is its own file
+
+
+def test_staged_upload_is_read_from_its_path_and_errors_name_the_upload(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(uploads, "_session_id", lambda: "s1")
+    monkeypatch.setattr(uploads, "_start_janitor", lambda: None)
+    path = uploads.stage("my data.csv", b"a,b\n1,2,3\n", "d2", "my data.csv")
+    upload = Upload("my data.csv", path, "d2", None, None)
+    assert upload.size == 10
+    from estimator import DataError
+    from estimator.reading import open_dataset
+
+    with pytest.raises(DataError) as info, staged(upload.name, upload.data) as p:
+        assert p == path
+        with open_dataset(p) as ds:
+            for _ in ds.batches(["a"]):
+                pass
+    assert str(path.parent) not in info.value.message
+    assert info.value.message.startswith("my data.csv: line 2")
+
+
+@dataclass
+class FakeSession:
+    id: str
+
+
+@dataclass
+class FakeInfo:
+    session: FakeSession
+
+
+@dataclass
+class FakeFiles:
+    file_storage: dict[str, dict[str, bytes]]
+    removed: list[str] = field(default_factory=list)
+
+    def remove_session_files(self, session_id: str) -> None:
+        self.removed.append(session_id)
+        self.file_storage.pop(session_id, None)
+
+
+@dataclass
+class FakeManager:
+    live: list[str]
+
+    def list_sessions(self) -> list[FakeInfo]:
+        return [FakeInfo(FakeSession(s)) for s in self.live]
+
+
+@dataclass
+class FakeRuntime:
+    _session_mgr: FakeManager
+    uploaded_file_mgr: FakeFiles
+
+
+def fake_runtime(monkeypatch: pytest.MonkeyPatch, live: list[str], owners: list[str]) -> FakeRuntime:
+    from streamlit.runtime import Runtime
+
+    runtime = FakeRuntime(FakeManager(live), FakeFiles({s: {"f": b"x" * 10} for s in owners}))
+    monkeypatch.setattr(Runtime, "exists", classmethod(lambda cls: True))
+    monkeypatch.setattr(Runtime, "instance", classmethod(lambda cls: runtime))
+    return runtime
+
+
+def test_sweep_drops_the_uploads_and_staged_files_of_ended_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(uploads, "_start_janitor", lambda: None)
+    released: list[bool] = []
+    monkeypatch.setattr(uploads, "release_memory", lambda: released.append(True))
+    for session, digest in (("gone", "d-gone"), ("here", "d-here"), ("gone", "d-shared"), ("here", "d-shared")):
+        monkeypatch.setattr(uploads, "_session_id", lambda s=session: s)
+        uploads.stage("x.csv", b"text\nhi\n", digest, "x.csv")
+    folders = {d: uploads._staged[(d, "x.csv")].path.parent for d in ("d-gone", "d-here", "d-shared")}
+    runtime = fake_runtime(monkeypatch, live=["here"], owners=["gone", "here"])
+
+    assert uploads.sweep()
+    assert runtime.uploaded_file_mgr.removed == ["gone"]
+    assert set(runtime.uploaded_file_mgr.file_storage) == {"here"}
+    assert not folders["d-gone"].exists()
+    assert folders["d-here"].exists() and folders["d-shared"].exists()  # still used by a live session
+    assert released == [True]
+
+    runtime._session_mgr.live = []
+    assert uploads.sweep()
+    assert not folders["d-here"].exists() and not folders["d-shared"].exists()
+    assert uploads.staged_folders() == []
+
+
+def test_sweep_does_nothing_when_nothing_ended(monkeypatch: pytest.MonkeyPatch) -> None:
+    released: list[bool] = []
+    monkeypatch.setattr(uploads, "release_memory", lambda: released.append(True))
+    runtime = fake_runtime(monkeypatch, live=["a"], owners=["a"])
+    assert uploads.sweep()
+    assert runtime.uploaded_file_mgr.removed == [] and released == []
+
+
+def test_sweep_gives_up_quietly_when_streamlit_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.runtime import Runtime
+
+    monkeypatch.setattr(Runtime, "exists", classmethod(lambda cls: True))
+    monkeypatch.setattr(Runtime, "instance", classmethod(lambda cls: object()))
+    assert uploads.sweep() is False
+
+
+def test_release_memory_runs() -> None:
+    uploads.release_memory()
+    uploads.limit_arenas(2)
