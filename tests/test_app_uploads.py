@@ -15,6 +15,7 @@ from estimator.ui.data import Upload, staged
 def clean_registry() -> Any:
     yield
     uploads._remove_all()
+    uploads._seen.clear()
 
 
 def test_a_file_is_staged_once_per_content_and_name(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,9 +49,22 @@ def test_staged_upload_is_read_from_its_path_and_errors_name_the_upload(monkeypa
     assert info.value.message.startswith("my data.csv: line 2")
 
 
-@dataclass
+@dataclass(eq=False)
+class FakeState:
+    values: dict[str, object] = field(default_factory=lambda: {"upload": b"x" * 10})
+
+    def clear(self) -> None:
+        self.values.clear()
+
+
+@dataclass(eq=False)
 class FakeSession:
     id: str
+    shut_down: bool = False
+    session_state: FakeState = field(default_factory=FakeState)
+
+    def shutdown(self) -> None:
+        self.shut_down = True
 
 
 @dataclass
@@ -71,9 +85,10 @@ class FakeFiles:
 @dataclass
 class FakeManager:
     live: list[str]
+    sessions: dict[str, FakeSession] = field(default_factory=dict)
 
     def list_sessions(self) -> list[FakeInfo]:
-        return [FakeInfo(FakeSession(s)) for s in self.live]
+        return [FakeInfo(self.sessions.setdefault(s, FakeSession(s))) for s in self.live]
 
 
 @dataclass
@@ -108,8 +123,12 @@ def test_sweep_drops_the_uploads_and_staged_files_of_ended_sessions(monkeypatch:
     assert folders["d-here"].exists() and folders["d-shared"].exists()  # still used by a live session
     assert released == [True]
 
-    runtime._session_mgr.live = []
+    here = runtime._session_mgr.sessions["here"]
+    assert not here.shut_down
+    runtime._session_mgr.live = []  # "here" expired while disconnected: Streamlit forgets it
     assert uploads.sweep()
+    assert here.shut_down
+    assert here.session_state.values == {}  # the upload's bytes in its widget state can go
     assert not folders["d-here"].exists() and not folders["d-shared"].exists()
     assert uploads.staged_folders() == []
 

@@ -8,9 +8,10 @@ its session lives. What the app adds on top is kept small here:
   each read or holding extra copies of the bytes;
 * a janitor thread notices sessions that have ended (the browser tab closed and
   the reconnection window, ``server.disconnectedSessionTTL``, passed) and drops
-  what they held: their staged files, and their uploads in Streamlit's file
-  manager, which Streamlit 1.67 does not remove for a session that expires
-  while disconnected;
+  what they held: their staged files, and the session itself is shut down,
+  which removes its uploads from Streamlit's file manager. Streamlit 1.67
+  never shuts down a session that expires while disconnected, so without this
+  every closed tab's uploads stay in memory for the life of the server;
 * after a session's memory is dropped, freed heap memory is handed back to the
   operating system (glibc ``malloc_trim``; the Arrow pool's unused memory), so
   the server's resident size falls back instead of staying at its peak.
@@ -32,6 +33,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,7 @@ class _Staged:
 _lock = threading.Lock()
 _staged: dict[tuple[str, str], _Staged] = {}
 _janitor: threading.Thread | None = None
+_seen: dict[str, weakref.ReferenceType[Any]] = {}  # session id -> its AppSession, while it lives
 
 
 def _libc() -> Any | None:
@@ -156,7 +159,31 @@ def _live_sessions(runtime: Any) -> set[str]:
     cache = getattr(storage, "_cache", None)
     if cache is not None and hasattr(cache, "expire"):
         cache.expire()  # sessions past their reconnection window are only dropped when reaped
-    return {info.session.id for info in manager.list_sessions()}
+    live = set()
+    for info in manager.list_sessions():
+        live.add(info.session.id)
+        _seen.setdefault(info.session.id, weakref.ref(info.session))
+    return live
+
+
+def _shut_down(ended: set[str]) -> None:
+    """Shut down sessions that expired while disconnected, and empty their state.
+
+    Streamlit drops such a session without shutting it down, and its event loop
+    keeps a reference to the last session it served until another one connects:
+    the widget state (holding the uploaded file, which shares the upload's bytes)
+    would stay in memory with it.
+    """
+    for session_id in ended:
+        ref = _seen.pop(session_id, None)
+        session = ref() if ref is not None else None
+        if session is None:
+            continue
+        if hasattr(session, "shutdown"):
+            session.shutdown()
+        state = getattr(session, "session_state", None)
+        if state is not None and hasattr(state, "clear"):
+            state.clear()
 
 
 def sweep() -> bool:
@@ -180,8 +207,9 @@ def sweep() -> bool:
             if not entry.sessions:
                 del _staged[key]
                 gone.append(entry.path.parent)
-    ended = owners - live
-    for session in ended:
+    ended = (owners | set(_seen)) - live
+    _shut_down(ended)
+    for session in ended & owners:
         files.remove_session_files(session)
     for folder in gone:
         shutil.rmtree(folder, ignore_errors=True)
