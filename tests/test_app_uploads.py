@@ -152,3 +152,32 @@ def test_sweep_gives_up_quietly_when_streamlit_changes(monkeypatch: pytest.Monke
 def test_release_memory_runs() -> None:
     uploads.release_memory()
     uploads.limit_arenas(2)
+
+
+def test_an_upload_whose_bytes_are_gone_asks_to_upload_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from estimator import DataError
+
+    monkeypatch.setattr(uploads, "_session_id", lambda: "s1")
+    monkeypatch.setattr(uploads, "_start_janitor", lambda: None)
+    with pytest.raises(DataError, match="a.csv: this upload is no longer held by the server; upload the file again"):
+        uploads.stage("a.csv", b"", "d-not-empty", "a.csv")
+
+
+def test_streamlit_copy_is_emptied_once_staged(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+
+    data = b"text\n" + b"x" * (uploads.ON_DISK_ONLY_BYTES + 10) + b"\n"
+    runtime = fake_runtime(monkeypatch, live=["s1"], owners=[])
+    runtime.uploaded_file_mgr.file_storage["s1"] = {"f1": UploadedFileRec("f1", "a.csv", "text/csv", data)}  # type: ignore[dict-item]
+    monkeypatch.setattr(uploads, "_session_id", lambda: "s1")
+
+    class Uploaded(io.BytesIO):
+        file_id = "f1"
+
+    uploaded = Uploaded(data)
+    uploads.on_disk_only(uploaded)
+    rec = runtime.uploaded_file_mgr.file_storage["s1"]["f1"]
+    assert rec.data == b"" and rec.name == "a.csv"  # type: ignore[attr-defined]
+    assert uploaded.closed

@@ -27,7 +27,7 @@ from ..counting import Progress, RequestShape, count_dataset
 from ..modes import Price
 from ..reading import open_dataset
 from .common import pricebook, tokenizer
-from .uploads import release_memory, stage
+from .uploads import on_disk_only, release_memory, stage
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class Upload:
             digests[uploaded.file_id] = hashlib.sha256(data).hexdigest()
         digest = digests[uploaded.file_id]
         path = stage(uploaded.name, data, digest, safe_name(uploaded.name))
+        on_disk_only(uploaded)  # from here on only the staged file holds the upload
         return cls(uploaded.name, path, digest, fmt, encoding)
 
 

@@ -5,7 +5,9 @@ its session lives. What the app adds on top is kept small here:
 
 * each upload is written to a temporary file once (per content hash and name)
   and every read of it opens that file, instead of writing a fresh copy for
-  each read or holding extra copies of the bytes;
+  each read or holding extra copies of the bytes; once it is on disk,
+  Streamlit's own copy in memory is emptied (its record keeps the name), so a
+  session holds an upload's bytes only while it is staged;
 * a janitor thread notices sessions that have ended (the browser tab closed and
   the reconnection window, ``server.disconnectedSessionTTL``, passed) and drops
   what they held: their staged files, and the session itself is shut down,
@@ -38,6 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import DataError
+
+
 def _logger() -> logging.Logger:
     try:  # Streamlit's logger writes to the server's log at its configured level
         from streamlit.logger import get_logger
@@ -50,6 +55,8 @@ def _logger() -> logging.Logger:
 log = _logger()
 
 SWEEP_SECONDS = 5.0
+ON_DISK_ONLY_BYTES = 1 << 20
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 M_ARENA_MAX = -8  # glibc mallopt parameter number
 
 
@@ -112,6 +119,8 @@ def stage(name: str, data: bytes | memoryview, digest: str, safe: str) -> Path:
     with _lock:
         entry = _staged.get(key)
         if entry is None or not entry.path.exists():
+            if not data and digest != EMPTY_SHA256:  # emptied by on_disk_only, and its staged file is gone
+                raise DataError(f"{name}: this upload is no longer held by the server; upload the file again")
             folder = Path(tempfile.mkdtemp(prefix="estimator-upload-"))
             path = folder / safe
             try:
@@ -125,6 +134,32 @@ def stage(name: str, data: bytes | memoryview, digest: str, safe: str) -> Path:
             entry.sessions.add(session)
     _start_janitor()
     return entry.path
+
+
+def on_disk_only(uploaded: Any) -> None:
+    """Drop Streamlit's in-memory copy of an upload once it is staged: the app reads the staged file.
+
+    Streamlit's record of the upload keeps its name and id with empty bytes, so
+    reruns still see the file in the uploader; ``uploaded`` is closed, which
+    releases the bytes it shares. Only for a server run (AppTest has no runtime)
+    and only for uploads above ``ON_DISK_ONLY_BYTES``.
+    """
+    from streamlit.runtime import Runtime
+
+    session = _session_id()
+    if session is None or not Runtime.exists():
+        return
+    files = Runtime.instance().uploaded_file_mgr
+    storage = getattr(files, "file_storage", {}).get(session)
+    rec = storage.get(uploaded.file_id) if storage is not None else None
+    if rec is None or len(rec.data) < ON_DISK_ONLY_BYTES or not hasattr(rec, "_replace"):
+        return
+    lock = getattr(files, "_lock", None)
+    with lock if lock is not None else threading.Lock():
+        storage[uploaded.file_id] = rec._replace(data=b"")
+        if isinstance(getattr(files, "_total_bytes", None), int):
+            files._total_bytes -= len(rec.data)  # Streamlit's memory statistics
+    uploaded.close()
 
 
 def staged_folders() -> list[Path]:
