@@ -122,7 +122,7 @@ def start_app(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 def warm_up(url: str, small: Path, rows: int) -> None:
     """Estimate a small file once, so the baseline holds the app's imports and the loaded tokenizer."""
-    upload_and_wait(url, [small], rows, 120)
+    upload_and_wait(url, [small], rows, 600)
 
 
 def upload_and_wait(url: str, files: list[Path], expected_rows: int, timeout_s: float) -> float:
