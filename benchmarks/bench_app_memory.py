@@ -69,6 +69,19 @@ def dataset(mb: int, data_dir: Path) -> Path:
     return path
 
 
+def variant(path: Path, tag: str) -> Path:
+    """The dataset plus one row of its own, so every upload is a new file (the app caches counts by content)."""
+    out = path.with_name(f"{path.stem}-{tag}.csv")
+    if not out.exists():
+        part = out.with_suffix(".part")
+        with path.open("rb") as src, part.open("wb") as dst:
+            while block := src.read(1 << 22):
+                dst.write(block)
+            dst.write(f"0,variant {tag},other,10\n".encode())
+        part.rename(out)
+    return out
+
+
 def rss(pid: int) -> int:
     """Resident set size in bytes, from /proc (Linux), of the process and its children."""
     total = 0
@@ -142,6 +155,7 @@ def upload_and_wait(url: str, files: list[Path], expected_rows: int, timeout_s: 
             # The Estimate tab's uploader comes first; the Reconcile tab has three more.
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(f))
         for page in pages:
+            page.bring_to_front()  # headless Chromium may hold back a page in the background
             # The Estimate tab's Rows metric appears once the file is read and counted.
             label = page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(r"^\s*Rows\s*$"))
             rows = page.locator('[data-testid="stMetric"]').filter(has=label).first
@@ -202,13 +216,14 @@ def main() -> None:
                 continue
             start = rss(proc)
             t0 = time.monotonic()
-            took = upload_and_wait(f"http://127.0.0.1:{port}/", [path] * n, rows, args.timeout)
+            files = [variant(path, f"{name}-{i}") for i in range(n)]
+            took = upload_and_wait(f"http://127.0.0.1:{port}/", files, rows + 1, args.timeout)
             t_closed = time.monotonic()
             time.sleep(args.after)
             t_end = time.monotonic()
             peak = max(sampler.between(t0, t_closed))
             after = rss(proc)
-            uploaded = size * n
+            uploaded = sum(f.stat().st_size for f in files)
             print(
                 f"{name} upload{'s' if n > 1 else ''} ({n} x {size / MB:,.0f} MB, estimates shown in {took:.0f} s): "
                 f"start {start / MB:,.0f} MB, peak {peak / MB:,.0f} MB "
