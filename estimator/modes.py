@@ -166,9 +166,15 @@ class Comparison:
     def standard(self) -> ModeCost:
         return self.modes["standard"]
 
+    def cost(self, mode: str) -> ModeCost:
+        """The cost of ``mode``; ``ModeUnavailable`` saying why when the model has no price for it."""
+        if mode not in self.modes and mode in self.unavailable:
+            raise ModeUnavailable(f"{mode} unavailable: {self.unavailable[mode]}")
+        return self.modes[mode]
+
     def savings(self, mode: str) -> Decimal:
         """What ``mode`` saves against standard (negative: it costs more)."""
-        return self.standard.total_cost - self.modes[mode].total_cost
+        return self.standard.total_cost - self.cost(mode).total_cost
 
     def savings_share(self, mode: str) -> Decimal:
         base = self.standard.total_cost

@@ -132,9 +132,11 @@ def test_upload_estimate_and_download(server: str, tmp_path: Path) -> None:
     data = tmp_path / "tickets.csv"
     with open(data, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["id", "text"])
+        w.writerow(["id", "text", "notes"])
         for i in range(60):
-            w.writerow([i + 1, TEXTS[i % len(TEXTS)] + f" (ticket {i + 1})"])
+            # The notes make the file larger than 1 MB: the app then empties Streamlit's copy of the
+            # upload once it is on disk, and every rerun below reads the staged file.
+            w.writerow([i + 1, TEXTS[i % len(TEXTS)] + f" (ticket {i + 1})", "n" * 20_000])
     expected = cli_estimate(data, "--column", "text", "--output-tokens", "50")
     ARTIFACTS.mkdir(exist_ok=True)
 
@@ -146,6 +148,7 @@ def test_upload_estimate_and_download(server: str, tmp_path: Path) -> None:
             page.goto(server)
             # Load events fire before the app exists: wait for the app's own text.
             expect(page.get_by_text("Upload a file to estimate")).to_be_visible()
+            # The Estimate tab's uploader is the first; the Reconcile tab has three more.
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(data))
             tab = page.get_by_role("tabpanel", name="Estimate")
             expect(tab.get_by_role("heading", name="Cost by delivery mode")).to_be_visible()

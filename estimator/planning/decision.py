@@ -391,7 +391,8 @@ def decide(
             raise UsageError(f"{name} must be >= 0, got {value}")
     worst = batch_worst_case_hours if batch_worst_case_hours is not None else batch_hours
     value = value_per_hour if value_per_hour is not None else (DEFAULT_VALUE_PER_HOUR if deadline_hours is None else None)
-    savings = comparison.savings("batch")
+    no_batch = comparison.unavailable.get("batch") if "batch" not in comparison.modes else None
+    savings = ZERO if no_batch is not None else comparison.savings("batch")
     rows = comparison.usage.requests
     wait = max(ZERO, batch_hours - standard_hours)
     wait_cost = wait * value if value is not None else None
@@ -421,6 +422,9 @@ def decide(
         f" (standard needs {format_hours(standard_hours)} too: raise the rate limits or split the job)"
     )
 
+    if no_batch is not None:
+        return decision(_no_batch(stream_saving), f"Batch is unavailable ({no_batch}), so send the requests "
+                                                  f"now{_stream_clause(stream_saving)}{late}.")
     if interactive:
         extra = f" and early exit saves {format_usd(stream_saving)}" if stream_saving > 0 else ""
         return decision("stream", "A person waits for each answer, so batch is out; streaming shows the first "
@@ -596,7 +600,7 @@ def route_traffic(mix: TrafficMix, size: RequestSize, price: Price, params: Mode
     def cost(requests: int, mode: str) -> Decimal:
         if requests == 0:
             return ZERO
-        return compare(size.usage(requests, price), price, params).modes[mode].total_cost
+        return compare(size.usage(requests, price), price, params).cost(mode).total_cost
 
     interactive = split_count(mix.daily_requests, mix.interactive_share)
     automated = mix.daily_requests - interactive

@@ -34,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any
 
-from estimator.errors import UsageError
+from estimator.errors import PricingError, UsageError, param
 from estimator.modes import MODES, ModeParams
 from estimator.money import format_usd, ZERO
 from estimator.planning.decision import RequestSize
@@ -67,6 +67,8 @@ def size_from(source: Any) -> RequestSize:
     if size.input_tokens == 0 and size.output_tokens == 0:
         raise UsageError("the dataset has no rows to take the tokens per request from")
     return size
+# 1000 % (eleven times the volume each month) is already far beyond any plan; above it compounding gives absurd numbers.
+MAX_MONTHLY_GROWTH_PCT = Decimal(1000)
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,12 @@ class Volume:
             raise UsageError(f"volume period must be one of {', '.join(SCHEDULES)}, got {self.period!r}")
         if self.requests < 0:
             raise UsageError(f"requests must be >= 0, got {self.requests}")
-        if self.monthly_growth_pct <= -100:
-            raise UsageError(f"monthly growth must be above -100%, got {self.monthly_growth_pct}%")
+        if not (-100 < self.monthly_growth_pct <= MAX_MONTHLY_GROWTH_PCT):
+            raise UsageError(
+                f"{param('growth_pct')} (monthly growth) must be above -100% and at most "
+                f"{MAX_MONTHLY_GROWTH_PCT}% (eleven times the previous month's volume), got {self.monthly_growth_pct}%",
+                param="growth_pct",
+            )
 
     def requests_in(self, month_index: int, first_day: dt.date) -> int:
         base = Decimal(self.requests)
@@ -174,6 +180,8 @@ class Forecast:
     price_changes: tuple[PriceChange, ...]
     notes: tuple[str, ...] = ()
     shutdown_date: dt.date | None = None
+    # (plan name, reason) of plans that use a mode the model cannot be priced in (e.g. no batch price).
+    unavailable: tuple[tuple[str, str], ...] = ()
 
     def rows(self) -> list[dict[str, Any]]:
         """One plain row per plan and month, for tables and charts."""
@@ -209,6 +217,7 @@ class Forecast:
             ],
             "shutdown_date": self.shutdown_date.isoformat() if self.shutdown_date else None,
             "notes": list(self.notes),
+            "unavailable_plans": [{"name": n, "reason": r} for n, r in self.unavailable],
             "rows": self.rows(),
         }
 
@@ -232,6 +241,7 @@ class Forecast:
                 lines.append(f"  {p.mix.name}: " + (f"first over in {when:%Y-%m}" if when else "stays within budget"))
         lines += [f"price change from {c.month:%Y-%m}: {c.description}" for c in self.price_changes]
         lines += [f"note: {n}" for n in self.notes]
+        lines += [f"plan {name} not priced: {reason}" for name, reason in self.unavailable]
         return "\n".join(lines)
 
 
@@ -309,36 +319,16 @@ def build_forecast(
     volumes = [volume.requests_in(i, f) for i, f in enumerate(firsts)]
 
     results = []
+    unavailable: list[tuple[str, str]] = []
     for mix in plans:
-        modes = list(mix.shares)
-        rows: list[MonthRow] = []
-        cumulative = ZERO
-        first_over = None
-        for first, segs, requests in zip(firsts, month_segments, volumes):
-            by_mode = {m: ZERO for m in modes}
-            inp = out = 0
-            unpriced = 0
-            per_seg = allocate(requests, [Decimal(days) for _, days in segs])
-            for (price, _), seg_requests in zip(segs, per_seg):
-                if price is None:
-                    unpriced += seg_requests
-                    continue
-                for mode, n in zip(modes, allocate(seg_requests, [mix.shares[m] for m in modes])):
-                    if n == 0:
-                        continue
-                    usage = volume.size.usage(n, price)
-                    by_mode[mode] += MODES[mode](usage, price, params).total_cost
-                    inp += usage.input_tokens
-                    out += usage.output_tokens
-            cost = sum(by_mode.values(), ZERO)
-            cumulative += cost
-            over = budget is not None and cost > budget
-            if over and first_over is None:
-                first_over = first
-            rows.append(MonthRow(mix.name, first, requests, inp, out, cost, by_mode,
-                                 tuple(p.effective_from for p, _ in segs if p is not None), cumulative, over,
-                                 unpriced))
-        results.append(PlanForecast(mix, tuple(rows), first_over))
+        try:
+            results.append(_plan_forecast(mix, volume, firsts, month_segments, volumes, budget, params))
+        except PricingError as exc:  # e.g. batch for a model without a batch price: price the other plans
+            if len(plans) == 1:
+                raise
+            unavailable.append((mix.name, exc.message))
+    if not results:
+        raise PricingError(f"none of the plans can be priced: {'; '.join(f'{n}: {r}' for n, r in unavailable)}")
     notes = []
     off = model.shutdown_date
     end = _next_month(firsts[-1])
@@ -351,7 +341,49 @@ def build_forecast(
             "priced and each plan's costs stop there; forecast the model that will replace it for the rest"
         )
     return Forecast(model.id, firsts[0], horizon_months, budget, pricing_rule, tuple(results),
-                    _price_changes(firsts, month_segments), tuple(notes), off if off is not None and off < end else None)
+                    _price_changes(firsts, month_segments), tuple(notes), off if off is not None and off < end else None,
+                    tuple(unavailable))
+
+
+def _plan_forecast(
+    mix: ModeMix,
+    volume: Volume,
+    firsts: Sequence[dt.date],
+    month_segments: Sequence[list[tuple[Price | None, int]]],
+    volumes: Sequence[int],
+    budget: Decimal | None,
+    params: ModeParams,
+) -> PlanForecast:
+    """One plan's months: each day's requests priced at the entry in force (none after a shutdown)."""
+    modes = list(mix.shares)
+    rows: list[MonthRow] = []
+    cumulative = ZERO
+    first_over = None
+    for first, segs, requests in zip(firsts, month_segments, volumes):
+        by_mode = {m: ZERO for m in modes}
+        inp = out = 0
+        unpriced = 0
+        per_seg = allocate(requests, [Decimal(days) for _, days in segs])
+        for (price, _), seg_requests in zip(segs, per_seg):
+            if price is None:
+                unpriced += seg_requests
+                continue
+            for mode, n in zip(modes, allocate(seg_requests, [mix.shares[m] for m in modes])):
+                if n == 0:
+                    continue
+                usage = volume.size.usage(n, price)
+                by_mode[mode] += MODES[mode](usage, price, params).total_cost
+                inp += usage.input_tokens
+                out += usage.output_tokens
+        cost = sum(by_mode.values(), ZERO)
+        cumulative += cost
+        over = budget is not None and cost > budget
+        if over and first_over is None:
+            first_over = first
+        rows.append(MonthRow(mix.name, first, requests, inp, out, cost, by_mode,
+                             tuple(p.effective_from for p, _ in segs if p is not None), cumulative, over,
+                             unpriced))
+    return PlanForecast(mix, tuple(rows), first_over)
 
 
 def _price_changes(

@@ -593,7 +593,17 @@ def _to_runtime(data: ProviderFile, origin: str) -> Provider:
         )
     market = _market(data)
     models = []
+    # Checked here so the message names the file and the model, not only the unknown name.
+    from estimator.tokens.tokenizers import known_tokenizers
+
     for m in data.models:
+        if m.tokenizer not in known_tokenizers():
+            raise PricingError(
+                f"{origin}: model {m.id}: unknown tokenizer {m.tokenizer!r}; "
+                f"use one of: {', '.join(known_tokenizers())}",
+                path=origin,
+                field="tokenizer",
+            )
         prices = []
         for i, p in enumerate(m.prices):
             until = m.prices[i + 1].effective_from if i + 1 < len(m.prices) else None

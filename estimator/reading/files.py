@@ -492,9 +492,9 @@ def _detect_encoding(path: Path, head: bytes, asked: str | None, notes: list[str
 def _utf8_error(
     path: Path, data: bytes, start: int, end: int, *, base_offset: int, base_line: int
 ) -> DataError:
-    line = base_line + data.count(b"\n", 0, start)
+    line = base_line + _line_ends(data, 0, start)
     bad = data[start : max(end, start + 1)]
-    context_start = max(data.rfind(b"\n", 0, start) + 1, start - 30)
+    context_start = max(_line_start(data, start), start - 30)
     context = data[context_start:start].decode("utf-8", "backslashreplace")
     return DataError(
         f"{path}: not UTF-8 text: byte {base_offset + start} (line {line}, after {context!r}) is {bad!r}. "
@@ -503,6 +503,18 @@ def _utf8_error(
         path=str(path),
         line=line,
     )
+
+
+def _line_ends(data: bytes, start: int, end: int) -> int:
+    """Line ends in ``data[start:end]``: \\n, \\r\\n and a bare \\r (old Mac files) each end one line."""
+    n = data.count(b"\n", start, end)
+    cr = data.count(b"\r", start, end)
+    return n + cr - data.count(b"\r\n", start, end) if cr else n
+
+
+def _line_start(data: bytes, pos: int) -> int:
+    """Where the line holding ``data[pos]`` starts."""
+    return max(data.rfind(b"\n", 0, pos), data.rfind(b"\r", 0, pos)) + 1
 
 
 def _preview(data: bytes | str, limit: int = 60) -> str:
@@ -701,6 +713,7 @@ def _chunks(source: _Source, scanner: _Scanner, path: Path) -> Iterator[_Chunk]:
     line = 1
     offset = 0
     need = 0  # a record still growing is rescanned only once the buffer has doubled
+    after_cr = False
     blocks = source.blocks()
     done = False
     while not done:
@@ -731,8 +744,11 @@ def _chunks(source: _Source, scanner: _Scanner, path: Path) -> Iterator[_Chunk]:
             parts, size = [buf], len(buf)
             continue
         need = 0
+        if after_cr and buf[:1] == b"\n":
+            line -= 1  # the \r that ended the last chunk and this \n are one line end
         yield _Chunk(buf[:cut], line, offset, source.raw_consumed)
-        line += buf.count(b"\n", 0, cut)
+        line += _line_ends(buf, 0, cut)
+        after_cr = buf[cut - 1 : cut] == b"\r"
         offset += cut
         rest = buf[cut:]
         parts, size = ([rest], len(rest)) if rest else ([], 0)
@@ -741,8 +757,8 @@ def _chunks(source: _Source, scanner: _Scanner, path: Path) -> Iterator[_Chunk]:
 def _open_quote_error(
     path: Path, buf: bytes, q: int, line: int, offset: int, source: _Source, at_eof: bool
 ) -> DataError:
-    qline = line + buf.count(b"\n", 0, q)
-    start = buf.rfind(b"\n", 0, q) + 1
+    qline = line + _line_ends(buf, 0, q)
+    start = _line_start(buf, q)
     col = len(buf[start:q].decode("utf-8", "replace")) + 1
     where = f"line {qline}, column {col}"
     if source.utf8_offset_is_raw:
@@ -853,14 +869,14 @@ class _CsvReader(_Reader):
             data, line, offset = chunk.data, chunk.line, chunk.offset
             if in_header:
                 body = data.lstrip(b"\r\n")
-                line += data.count(b"\n", 0, len(data) - len(body))
+                line += _line_ends(data, 0, len(data) - len(body))
                 offset += len(data) - len(body)
                 record = next(self.scanner.records(body), None)
                 if record is None:  # blank lines only so far
                     continue
                 in_header = False
                 cut = _after_terminator(body, record[1])
-                line += body.count(b"\n", 0, cut)
+                line += _line_ends(body, 0, cut)
                 offset += cut
                 data = body[cut:]
             before = nbytes
@@ -914,7 +930,7 @@ class _CsvReader(_Reader):
                         i,
                         BadRow(
                             row + i,
-                            line + data.count(b"\n", 0, s),
+                            line + _line_ends(data, 0, s),
                             f"expected {ncols} fields, found {n}: {_preview(data[s:e])}",
                         ),
                     )

@@ -57,6 +57,20 @@ def resolve_price(
     return PricedModel(m, over, day, overridden=True)
 
 
+
+def future_date_notes(priced: PricedModel, today: dt.date | None = None) -> list[str]:
+    """A date after today is accepted (a budget for later is a fair question), but said to use today's prices."""
+    today = today or dt.date.today()
+    if priced.as_of <= today:
+        return []
+    return [
+        (
+            f"the pricing date {priced.as_of} is after today ({today}): the estimate uses the prices known today "
+            f"(the entry in force from {priced.price.effective_from}); a price change announced later is not "
+            "included"
+        )
+    ]
+
 @dataclass(frozen=True)
 class Estimate:
     profile: TokenProfile
@@ -248,6 +262,7 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     if priced.overridden:
         notes.append(f"prices overridden: {priced.describe()}")
     notes.extend(priced.price.notices)
+    notes.extend(future_date_notes(priced))
     notes.extend(f"{mode} unavailable: {why}" for mode, why in comparison.unavailable.items()
                  if mode in ("batch", "flex", "priority", "ultrafast") and mode in priced.price.offered_tiers + ("batch",))
     return Estimate(profile, priced, comparison, worst, tuple(notes), bounds, ranges, cost_basis(profile),

@@ -143,6 +143,7 @@ __all__ = [
     "encoding_for_model",
     "encoding_from_file",
     "get_tokenizer",
+    "known_tokenizers",
     "load_encoding",
     "tokenizer_for_model",
 ]
@@ -701,6 +702,11 @@ def _counter(encoding_name: str, backend: str) -> _ExactCounter:
     return _ExactCounter(encoding_name, backend)
 
 
+def known_tokenizers() -> tuple[str, ...]:
+    """Every tokenizer name a price file may give a model."""
+    return (*EXACT_SPECS, *APPROXIMATE_SPECS, "approx:gemini", "ctok:3.0", "ctok:4.7", "ctok:4.8")
+
+
 @functools.cache
 def _tokenizer(spec: str, backend: str) -> Tokenizer:
     if spec in EXACT_SPECS:
@@ -725,10 +731,7 @@ def _tokenizer(spec: str, backend: str) -> Tokenizer:
         return gemini_tokenizer(backend)
     calibration = APPROXIMATE_SPECS.get(spec)
     if calibration is None:
-        known = ", ".join(
-            (*EXACT_SPECS, *APPROXIMATE_SPECS, "approx:gemini", "ctok:3.0", "ctok:4.7", "ctok:4.8")
-        )
-        raise TokenizerError(f"unknown tokenizer {spec!r}; known tokenizers: {known}")
+        raise TokenizerError(f"unknown tokenizer {spec!r}; known tokenizers: {', '.join(known_tokenizers())}")
     percent = round(calibration.relative_uncertainty * 100)
     return Tokenizer(
         spec=spec,

@@ -13,6 +13,7 @@ import streamlit as st
 
 from . import batchplan, estimate, exercise, forecast, keep, pricing, reconcile, timevalue
 from .common import guarded, sidebar_settings
+from .uploads import limit_arenas
 
 # A local image: an icon named like ":material/..." makes the browser fetch it from a font server.
 ICON = Path(__file__).parent / "static" / "icon.png"
@@ -44,6 +45,7 @@ TABS = ("Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter", "P
 
 
 def main() -> None:
+    limit_arenas()  # as MALLOC_ARENA_MAX=2 (./dev app sets it): memory freed after an upload can be returned
     st.set_page_config(page_title="LLM API cost estimator", page_icon=str(ICON), layout="wide")
     st.html(CSS)
     keep.restore()

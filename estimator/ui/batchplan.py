@@ -104,7 +104,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         # Every tab runs on every change, so a big file is only re-read when asked for.
         measure = st.toggle(
             "Measure every request line (reads the file again; needed to download the files)",
-            value=len(upload.data) <= MEASURE_BY_DEFAULT_BYTES,
+            value=upload.size <= MEASURE_BY_DEFAULT_BYTES,
             key="bp_measure",
         )
     if upload is not None and fmt is not None and measure:
@@ -208,7 +208,7 @@ def measured_plan(
     encoding: str | None,
     bjob: BatchJob,
     *,
-    _data: bytes | memoryview,
+    _data: bytes | memoryview | Path,
     _price: Price,
     delimiter: str | None = None,
     skip_bad_rows: bool = False,

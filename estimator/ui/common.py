@@ -152,6 +152,7 @@ WIDGET_FOR_PARAM: dict[str, str] = {
     "urgent_share": "Share of rows that cannot wait (Time value › Tiers)",
     "splits": "Consider splits (Time value › Tiers)",
     "excluded_tiers": "Tiers you cannot or will not use (Time value › Tiers)",
+    "growth_pct": "Monthly growth (%) on the Forecast tab",
 }
 
 

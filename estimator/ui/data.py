@@ -27,12 +27,13 @@ from ..counting import Progress, RequestShape, count_dataset
 from ..modes import Price
 from ..reading import first_rows, open_dataset, open_rows
 from .common import pricebook, tokenizer
+from .uploads import on_disk_only, release_memory, stage
 
 
 @dataclass(frozen=True)
 class Upload:
     name: str
-    data: bytes | memoryview
+    data: bytes | memoryview | Path  # a Path: the upload already staged on disk (see uploads.stage)
     digest: str
     format: str | None
     encoding: str | None
@@ -43,6 +44,11 @@ class Upload:
     def read(self) -> ReadOptions:
         return ReadOptions(format=self.format, encoding=self.encoding, delimiter=self.delimiter,
                            skip_bad_rows=self.skip_bad_rows)
+
+    @property
+    def size(self) -> int:
+        """Bytes in the upload."""
+        return self.data.stat().st_size if isinstance(self.data, Path) else len(self.data)
 
     @classmethod
     def of(
@@ -58,7 +64,7 @@ class Upload:
     @classmethod
     def from_widget(cls, uploaded: UploadedFile, fmt: str | None, encoding: str | None,
                     delimiter: str | None = None, skip_bad_rows: bool = False) -> Upload:
-        """The uploaded file, hashed once per upload (not on every rerun).
+        """The uploaded file, hashed once per upload (not on every rerun) and staged on disk once.
 
         ``getvalue()``, not ``getbuffer()``: a memoryview kept in caches pins the uploader's
         buffer, and on Python 3.12 and 3.13 releasing that buffer while the view lives
@@ -69,8 +75,10 @@ class Upload:
         if uploaded.file_id not in digests:
             digests.clear()  # one upload at a time: forget the previous file's hash
             digests[uploaded.file_id] = hashlib.sha256(data).hexdigest()
-        return replace(cls.of(uploaded.name, data, fmt, encoding, digests[uploaded.file_id]),
-                       delimiter=delimiter, skip_bad_rows=skip_bad_rows)
+        digest = digests[uploaded.file_id]
+        path = stage(uploaded.name, data, digest, safe_name(uploaded.name))
+        on_disk_only(uploaded)  # from here on only the staged file holds the upload
+        return cls(uploaded.name, path, digest, fmt, encoding, delimiter, skip_bad_rows)
 
 
 def safe_name(name: str) -> str:
@@ -81,24 +89,34 @@ def safe_name(name: str) -> str:
 
 
 @contextmanager
-def staged(name: str, data: bytes | memoryview) -> Iterator[Path]:
+def staged(name: str, data: bytes | memoryview | Path) -> Iterator[Path]:
     """The upload as a file on disk; messages name the upload, not the temporary path."""
+    if isinstance(data, Path):  # staged once already
+        with _named(name, data):
+            yield data
+        return
     with tempfile.TemporaryDirectory(prefix="estimator-upload-") as tmp:
         path = Path(tmp) / safe_name(name)
         path.write_bytes(data)
-        try:
+        with _named(name, path):
             yield path
-        except DataError as exc:
-            text = exc.message.replace(str(path), name).replace(tmp + os.sep, "")
-            if text == exc.message:
-                raise
-            raise DataError(text, path=name, line=exc.line, column=exc.column, row=exc.row, field=exc.field,
-                            param=exc.param) from None
+
+
+@contextmanager
+def _named(name: str, path: Path) -> Iterator[None]:
+    try:
+        yield
+    except DataError as exc:
+        text = exc.message.replace(str(path), name).replace(str(path.parent) + os.sep, "")
+        if text == exc.message:
+            raise
+        raise DataError(text, path=name, line=exc.line, column=exc.column, row=exc.row, field=exc.field,
+                        param=exc.param) from None
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def file_columns(
-    digest: str, name: str, fmt: str | None, encoding: str | None, _data: bytes | memoryview
+    digest: str, name: str, fmt: str | None, encoding: str | None, _data: bytes | memoryview | Path
 ) -> tuple[list[str], list[str]]:
     """(columns, reader notes) of an upload; cached on its hash."""
     with staged(name, _data) as path, open_dataset(path, format=fmt, encoding=encoding) as ds:
@@ -201,7 +219,7 @@ def _count_cached(
     encoding: str | None,
     key: tuple[object, ...],
     *,
-    _data: bytes | memoryview,
+    _data: bytes | memoryview | Path,
     _options: CountSettings,
     _price: Price,
     _read: ReadOptions | None = None,
@@ -229,6 +247,7 @@ def _count_cached(
             )
     finally:  # an error leaves no stale "Reading ..." bar behind
         bar.empty()
+    release_memory()  # reading a large file leaves freed heap behind; give it back to the system
     return replace(profile, source=name)
 
 
@@ -238,13 +257,15 @@ def batch_provider(upload: Upload) -> str | None:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _batch_provider_cached(digest: str, name: str, fmt: str | None, *, _data: bytes | memoryview) -> str | None:
+def _batch_provider_cached(
+    digest: str, name: str, fmt: str | None, *, _data: bytes | memoryview | Path
+) -> str | None:
     with staged(name, _data) as path:
         return batch_request_format(path, ReadOptions(format=fmt))
 
 
 @st.cache_data(max_entries=8, show_spinner="Checking every request of the batch file ...")
-def batch_report(digest: str, name: str, *, _data: bytes | memoryview) -> BatchFileReport:
+def batch_report(digest: str, name: str, *, _data: bytes | memoryview | Path) -> BatchFileReport:
     """Validation and billed token counts of an uploaded batch file, cached on its hash."""
     with staged(name, _data) as path:
         report = read_batch_file(path, prices=pricebook())

@@ -42,7 +42,7 @@ def render(settings: Settings, estimated: EstimateResult | None = None) -> None:
     job = forecast_job(estimated)  # the uploaded dataset on a schedule, or typed-in sizes
     c = st.columns(4)
     growth = to_decimal(
-        c[0].number_input("Monthly growth (%)", min_value=-99.0, value=5.0, step=1.0, key="fc_growth"), 4
+        c[0].number_input("Monthly growth (%)", min_value=-99.0, max_value=1000.0, value=5.0, step=1.0, key="fc_growth"), 4
     )
     budget_value = c[1].number_input(
         "Monthly budget (USD, 0 = none)", min_value=0.0, value=1_000.0, step=100.0, key="fc_budget"
@@ -119,6 +119,8 @@ def render(settings: Settings, estimated: EstimateResult | None = None) -> None:
         colours=PLAN_COLOURS,
     )
     st.plotly_chart(fig, key="fc_chart")
+    for name, reason in result.unavailable:
+        st.caption(f"Plan {name} is not shown: {display_paths(reason)}")
     if result.price_changes:
         for ch in result.price_changes:
             st.caption(f"From {ch.month:%b %Y}: {display_paths(ch.description)}")
