@@ -173,3 +173,12 @@ def test_a_difference_adds_up_as_shown() -> None:
     assert format_usd(shown_difference(Decimal("15.45"), Decimal("7.725"))) == "$7.72"
     assert format_usd(Decimal("15.45")) == "$15.45" and format_usd(Decimal("7.725")) == "$7.73"
     assert shown_difference(Decimal("0.004"), Decimal("0.002")) == Decimal("0.002")
+
+
+def test_long_runs_without_spaces_are_data_not_text_but_cjk_prose_is_text() -> None:
+    from estimator.reading import suggest_text_column
+
+    rows = [{"id": str(i), "text": f"Where is my order? ticket {i}", "blob": "0123456789abcdef" * 100,
+             "zh": "配送はいつになりますか" * 10} for i in range(20)]
+    assert suggest_text_column(["id", "text", "blob"], rows).column == "text"
+    assert suggest_text_column(["id", "blob", "zh"], rows).column == "zh"

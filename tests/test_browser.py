@@ -157,7 +157,7 @@ def test_upload_estimate_and_download(server: str, tmp_path: Path) -> None:
             out.press("Enter")
 
             standard = format_usd(json_decimal(expected["modes"]["standard"]["total_cost"]))
-            metric = tab.locator('[data-testid="stMetric"]').filter(has_text="Standard").first
+            metric = standard_metric(tab)
             expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(standard)
             shown = metric_values(tab)
             assert shown["Rows"] == f"{expected['rows']:,}"
@@ -214,6 +214,14 @@ def screenshot(page, name: str, width: int = 1440) -> None:  # type: ignore[no-u
     page.wait_for_timeout(500)  # let charts re-layout to the new size
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
     page.set_viewport_size({"width": width, "height": 1000})
+
+
+def standard_metric(scope):  # type: ignore[no-untyped-def]
+    """The metric labelled exactly "Standard" (the answer strip above it may name the standard mode too)."""
+    import re
+
+    label = scope.page.locator('[data-testid="stMetricLabel"]').filter(has_text=re.compile(r"^\s*Standard\s*$"))
+    return scope.locator('[data-testid="stMetric"]').filter(has=label).first
 
 
 def json_decimal(text: str):  # type: ignore[no-untyped-def]
@@ -317,14 +325,14 @@ def test_new_user_defaults_inputs_layout_and_no_outside_requests(server: str, tm
             page.get_by_role("option", name="Fixed tokens per answer").click()
             expect(tab.get_by_label("Output tokens per answer")).to_have_value("50")
             standard = format_usd(json_decimal(expected["modes"]["standard"]["total_cost"]))
-            expect(tab.locator('[data-testid="stMetric"]').filter(has_text="Standard").first
+            expect(standard_metric(tab)
                    .locator('[data-testid="stMetricValue"]')).to_have_text(standard)
 
             # Large figures are the ones that get cut off: make every cost run to thousands of dollars.
             out = tab.get_by_label("Output tokens per answer")
             out.fill("2500000")
             out.press("Enter")
-            expect(tab.locator('[data-testid="stMetric"]').filter(has_text="Standard").first
+            expect(standard_metric(tab)
                    .locator('[data-testid="stMetricValue"]')).to_contain_text(",")
 
             for width in (1100, 390):

@@ -42,6 +42,8 @@ class ColumnProfile:
     share_id_like: float  # values with no spaces that look like codes (r001, 3f2a-..., 42)
     share_with_spaces: float  # values with at least one space: words
     distinct_share: float
+    # long ASCII values without a single space (base64, hex dumps, padding): data, not words
+    share_blob: float = 0.0
 
     @property
     def id_like_name(self) -> bool:
@@ -56,8 +58,12 @@ class ColumnProfile:
         return self.share_numeric >= 0.9
 
     @property
+    def looks_like_blobs(self) -> bool:
+        return self.share_blob >= 0.9
+
+    @property
     def text_like(self) -> bool:
-        return not self.looks_numeric and not self.looks_like_ids
+        return not self.looks_numeric and not self.looks_like_ids and not self.looks_like_blobs
 
 
 class ColumnChoice(NamedTuple):
@@ -84,6 +90,8 @@ def profile_column(name: str, values: Sequence[str]) -> ColumnProfile:
         ) / n,
         share_with_spaces=sum(1 for t in texts if " " in t) / n,
         distinct_share=len(set(texts)) / n,
+        # CJK prose has no spaces either: only ASCII runs count as data.
+        share_blob=sum(1 for t in texts if len(t) > 64 and t.isascii() and not any(c.isspace() for c in t)) / n,
     )
 
 
@@ -127,7 +135,7 @@ def suggest_text_column(columns: Sequence[str], sample_rows: Sequence[Mapping[st
         reason += ")"
         if others:
             reason += (f"; {', '.join(others[:4])}{' ...' if len(others) > 4 else ''} "
-                       f"{'looks' if len(others) == 1 else 'look'} like ids or numbers")
+                       f"{'looks' if len(others) == 1 else 'look'} like ids, numbers or encoded data")
         warnings: tuple[str, ...] = ()
         if best.mean_chars < 8 and best.share_with_spaces < 0.2:
             warnings = ((f"{best.name} holds short values (about {best.mean_chars:,.1f} characters per row): "
