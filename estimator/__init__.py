@@ -29,8 +29,8 @@ from estimator.errors import (
 )
 from estimator.modes import MODE_LABELS, CacheParams, Comparison, EarlyExitParams, ModeCost, ModeParams, Usage
 from estimator.money import format_usd
-from estimator.pricing import PriceBook, load_pricebook
 from estimator.planning import JobPlan, PlanOptions
+from estimator.pricing import PriceBook, load_pricebook
 from estimator.reading import ReadOptions
 from estimator.report import Estimate
 

@@ -391,7 +391,7 @@ def savings_vs_time_value(
     # Explicit ranges (log units): the savings decide the view; the wait lines may leave it.
     x_lo, x_hi = math.log10(min(x_seen)) - 0.3, math.log10(max(x_seen)) + 0.3
     fig.update_xaxes(range=[x_lo, x_hi])
-    for x, y, text, colour_i, i in crossings:
+    for _x, y, text, colour_i, i in crossings:
         # Each label sits just above its own savings line at the left edge, inside the plot, so
         # labels of different lines never overlap and none runs off the side of a narrow chart.
         fig.add_annotation(
@@ -642,7 +642,7 @@ def tier_tradeoff(
         xs = [lo * (hi / lo) ** (i / 60) for i in range(61)]
         if value_per_hour is not None and float(value_per_hour) > 0:
             v = float(value_per_hour)
-            for i, (name, h, c) in enumerate(pts):
+            for i, (_name, h, c) in enumerate(pts):
                 k = c + v * h
                 line = [(x, k - v * x) for x in xs if k - v * x > 0]
                 fig.add_trace(go.Scatter(

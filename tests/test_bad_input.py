@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from estimator.reading import files as readers
 from estimator.errors import DataError, params_in
+from estimator.reading import files as readers
 from estimator.reading.files import BadRow, open_dataset
 
 

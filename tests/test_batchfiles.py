@@ -6,15 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import ctok  # pyright: ignore[reportMissingTypeStubs]
 import pytest
-from pricing_tables import GPT4O_LAUNCH, book_from, provider_toml
 from click.testing import CliRunner
+from pricing_tables import GPT4O_LAUNCH, book_from, provider_toml
 
 import estimator.cli.datasets  # noqa: F401  registers inspect and validate-batch
 from estimator.batch import files as batchfiles
 from estimator.batch.files import BatchIssue, detect_batch_format, read_batch_file
-import ctok  # pyright: ignore[reportMissingTypeStubs]
-
 from estimator.cli.base import main
 from estimator.errors import DataError
 from estimator.tokens.tokenizers import chat_tokens, get_tokenizer

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from estimator.batch.logistics import FileLimits, split_rows
 from estimator.batch.writer import (
     estimate_line_bytes,
     format_for,
@@ -19,9 +20,8 @@ from estimator.batch.writer import (
     iter_requests,
     write_batch_files,
 )
-from estimator.errors import DataError, UsageError
-from estimator.batch.logistics import FileLimits, split_rows
 from estimator.counting.prompts import RequestShape
+from estimator.errors import DataError, UsageError
 
 
 @dataclass(frozen=True)

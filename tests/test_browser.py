@@ -253,7 +253,9 @@ CLIPPED_JS = """
     if (m.offsetParent === null) continue;
     for (const e of [m, ...m.querySelectorAll('*')]) {
       if (e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1) {
-        out.push(m.innerText.replace(/\\s+/g, ' ').slice(0, 80) + ' [' + (e.getAttribute('data-testid') || e.tagName) + ' ' + e.scrollWidth + '>' + e.clientWidth + ']');
+        const what = e.getAttribute('data-testid') || e.tagName;
+        out.push(m.innerText.replace(/\\s+/g, ' ').slice(0, 80)
+                 + ' [' + what + ' ' + e.scrollWidth + '>' + e.clientWidth + ']');
         break;
       }
     }

@@ -9,22 +9,22 @@ import math
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimator.counting.dataset import CountOptions, Distribution, OutputSpec, Progress, TokenProfile, count_dataset
-from estimator.reading.source import ReadOptions
 from estimator import estimate
+from estimator.counting.dataset import CountOptions, Distribution, OutputSpec, Progress, TokenProfile, count_dataset
+from estimator.counting.prompts import RequestShape, build_messages
 from estimator.errors import DataError, UsageError
 from estimator.modes import Usage
 from estimator.pricing.book import Model, Price, PriceBook, load_pricebook
-from estimator.counting.prompts import RequestShape, build_messages
+from estimator.reading.source import ReadOptions
 from estimator.tokens.tokenizers import chat_tokens, get_tokenizer, load_encoding
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))

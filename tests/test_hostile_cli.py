@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from estimator.cli.signals import Terminated, command_signals
 from estimator.batch.logistics import FileLimits
 from estimator.batch.writer import BatchRequest, write_requests
 from estimator.cli import main
+from estimator.cli.signals import Terminated, command_signals
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pricing_tables import GPT4O_LAUNCH, parse, provider_toml
 
-from estimator.errors import DataError, EstimatorError, UsageError
 from estimator.batch.logistics import (
     FileLimits,
     QueueLimit,
@@ -22,6 +21,7 @@ from estimator.batch.logistics import (
     split_rows,
     split_uniform,
 )
+from estimator.errors import DataError, EstimatorError, UsageError
 from estimator.modes import Usage, compare
 from estimator.pricing.book import BatchRule
 

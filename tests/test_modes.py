@@ -11,8 +11,8 @@ from pricing_tables import model_entry, parse, price_entry, provider_toml
 
 from estimator.errors import PricingError, UsageError
 from estimator.modes import (
-    CacheParams,
     MODES,
+    CacheParams,
     EarlyExitParams,
     ModeParams,
     TierUsage,

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pricing_tables import GPT4O_LAUNCH, model_entry, parse, price_entry, provider_toml
 
-from estimator.errors import UsageError
 from estimator.batch.logistics import QueueLimit, plan_uniform
+from estimator.errors import UsageError
 from estimator.modes import EarlyExitParams, ModeParams, Usage, compare
 from estimator.planning.decision import (
     DEFAULT_VALUE_PER_HOUR,

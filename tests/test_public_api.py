@@ -108,7 +108,8 @@ def test_the_front_end_files_are_found() -> None:
         ("from .common import Settings\nimport estimator\n", "ui/x.py", []),
     ],
     ids=["compute-module", "absolute", "whole-module", "inside-a-function", "import-module",
-         "not-public", "charts-outside-ui", "charts-in-ui", "public-and-siblings", "private-of-a-surface", "siblings-and-package"],
+         "not-public", "charts-outside-ui", "charts-in-ui", "public-and-siblings", "private-of-a-surface",
+         "siblings-and-package"],
 )
 def test_the_check_catches_what_it_should(
     tmp_path: Path, source: str, path: str, expected: list[str]

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from estimator.reading import files as readers
 from estimator.errors import DataError, UsageError
+from estimator.reading import files as readers
 from estimator.reading.files import BadRow, RowBatch, open_dataset
 
 # Values that naive readers change: NA markers, leading zeros, special tokens,

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from estimator.tokens import tokenizers as tokens
 from estimator.errors import TokenizerError
+from estimator.tokens import tokenizers as tokens
 from estimator.tokens.tokenizers import (
     REPLY_PRIMING,
     TOKENS_PER_MESSAGE,

@@ -19,10 +19,10 @@ from estimator.batch.writer import (
     DEFAULT_CHARS_PER_TOKEN,
     BatchFileOptions,
     Manifest,
-    prompt_token_counter,
     estimate_line_bytes,
     format_for,
     iter_requests,
+    prompt_token_counter,
     write_batch_files,
 )
 

@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from estimator.batch.files import ANTHROPIC_CUSTOM_ID
-from estimator.errors import DataError, UsageError, param
 from estimator.batch.logistics import FileLimits, FileSplitter
 from estimator.counting.prompts import RequestShape, build_messages, check_columns, render_texts
+from estimator.errors import DataError, UsageError, param
 
 FORMATS = ("openai-chat", "openai-embeddings", "anthropic", "gemini")
 URLS = {"openai-chat": "/v1/chat/completions", "openai-embeddings": "/v1/embeddings"}

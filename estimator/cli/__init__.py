@@ -13,8 +13,8 @@ import sys
 import click
 
 from . import datasets, engine, planning, reconcile  # noqa: F401  (each registers its commands)
-from .signals import Terminated, command_signals
 from .base import main
+from .signals import Terminated, command_signals
 
 __all__ = ["main", "run"]
 

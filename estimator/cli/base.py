@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from decimal import Decimal
 from typing import Any
@@ -10,10 +9,10 @@ from typing import Any
 import click
 
 from .. import EstimatorError
-from ..money import to_decimal
-from .signals import Terminated
 from ..errors import render
+from ..money import to_decimal
 from ..report import json_text
+from .signals import Terminated
 
 # The flag for each library parameter whose name does not turn into its flag by
 # replacing "_" with "-" (``as_of`` -> ``--as-of``).

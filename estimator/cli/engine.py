@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from .. import CacheParams, EarlyExitParams, ModeParams, PriceBook, UsageError, load_pricebook
-from ..money import format_price
 from .. import estimate as estimate_api
+from ..money import format_price
 from ..pricing import ProviderFile, display_path
 from ..report import PricedModel, format_table, model_rows, price_history, resolve_price
 from ..tokens import get_tokenizer
@@ -172,7 +172,8 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
     book = load_pricebook(extra_files=price_files, strict=strict_prices)
     if check_db:
         from ..pricing import PRICE_DATABASE as DATABASE
-        from ..pricing import check_price_history, check_prices as check
+        from ..pricing import check_price_history
+        from ..pricing import check_prices as check
         from ..pricing import price_database_version as database_version
 
         day = parse_date(as_of) or dt.date.today()

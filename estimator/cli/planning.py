@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -28,8 +27,8 @@ from ..planning import (
     EXERCISE_MODEL,
     EXERCISE_PRICE_DATE,
     PRICING_RULES,
-    SCHEDULE_PERIODS,
     RATE_LIMIT_EXAMPLES,
+    SCHEDULE_PERIODS,
     WAIT_BASES,
     ModeMix,
     RateLimits,

@@ -43,16 +43,15 @@ Progress reporting is Dask's own (dashboard or ``dask.diagnostics``).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from estimator.counting.dataset import CountPlan, Counts, OutputSpec, TokenProfile, _profile, count_rows, count_plan
+from estimator.counting.dataset import CountPlan, Counts, OutputSpec, TokenProfile, _profile, count_plan, count_rows
+from estimator.counting.prompts import RequestShape, render_texts
 from estimator.errors import DataError, UsageError, param
 from estimator.pricing.book import Model, Price
-from estimator.counting.prompts import RequestShape, render_texts
 from estimator.reading.files import arrow_text
 from estimator.reading.source import ReadOptions
 

@@ -29,6 +29,19 @@ from estimator.planning.exercise import (
     price_text,
     run_exercise,
 )
+from estimator.planning.forecast import (
+    ALL_BATCH,
+    ALL_STANDARD,
+    PRICING_RULES,
+    SCHEDULE_PERIODS,
+    Forecast,
+    ModeMix,
+    Volume,
+    build_forecast,
+    hybrid_mix,
+    size_from,
+    volume_from,
+)
 from estimator.planning.job import (
     WAIT_BASES,
     JobPlan,
@@ -42,19 +55,6 @@ from estimator.planning.job import (
     plan_job,
     plan_text,
     uniform_batch_plan,
-)
-from estimator.planning.forecast import (
-    ALL_BATCH,
-    ALL_STANDARD,
-    PRICING_RULES,
-    Forecast,
-    ModeMix,
-    SCHEDULE_PERIODS,
-    Volume,
-    build_forecast,
-    hybrid_mix,
-    size_from,
-    volume_from,
 )
 from estimator.planning.tiers import (
     EXCLUDABLE_TIERS,

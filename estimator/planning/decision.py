@@ -42,12 +42,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Any
 
-from estimator.errors import UsageError, param
 from estimator.batch.logistics import BatchPlan
+from estimator.errors import UsageError, param
 from estimator.modes import Comparison, ModeParams, TierUsage, Usage, compare
 from estimator.money import ZERO, format_usd
 from estimator.pricing.book import Price

@@ -36,7 +36,7 @@ from typing import Any
 
 from estimator.errors import PricingError, UsageError, param
 from estimator.modes import MODES, ModeParams
-from estimator.money import format_usd, ZERO
+from estimator.money import ZERO, format_usd
 from estimator.planning.decision import RequestSize
 from estimator.pricing.book import Model, Price
 

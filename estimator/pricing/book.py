@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from estimator.errors import PricingError, UnknownModelError, param
 from estimator.pricing.tiers import (
-    AliasTargetFile,
     CachingRule,
     CachingRuleFile,
     Combination,

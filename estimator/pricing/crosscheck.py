@@ -50,7 +50,7 @@ def database_version() -> str:
 def _theirs(model: str, provider: str, day: dt.date) -> dict[str, Decimal] | None:
     from genai_prices import Usage, calc_price
 
-    when = dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc)
+    when = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
     out: dict[str, Decimal] = {}
     try:
         plain = calc_price(Usage(input_tokens=_PROBE, output_tokens=_PROBE), model_ref=model,
@@ -80,8 +80,8 @@ def check(book: PriceBook, day: dt.date) -> list[Difference]:
             ours = m.price_on(day)
             theirs = _theirs(m.id, prov.id, day)
 
-            def note(field: str, a: str, b: str) -> None:
-                found.append(Difference(prov.id, m.id, field, a, b, acknowledged.get((prov.id, m.id, field))))
+            def note(field: str, a: str, b: str, provider: str = prov.id, model: str = m.id) -> None:
+                found.append(Difference(provider, model, field, a, b, acknowledged.get((provider, model, field))))
 
             if theirs is None:
                 note("model", "priced", "unknown model")
@@ -107,7 +107,7 @@ def _theirs_long(model: str, provider: str, day: dt.date, above: int) -> Decimal
     """genai-prices' input price per million for a request of ``above`` + 1,000 input tokens."""
     from genai_prices import Usage, calc_price
 
-    when = dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc)
+    when = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
     tokens = above + _PROBE
     try:
         got = calc_price(Usage(input_tokens=tokens, output_tokens=0), model_ref=model, provider_id=provider,
@@ -145,8 +145,9 @@ def check_history(book: PriceBook) -> list[Difference]:
                 ours = m.price_on(day)
                 theirs = _theirs(m.id, prov.id, day)
 
-                def note(field: str, a: str, b: str, start: dt.date = day) -> None:
-                    found.append(Difference(prov.id, m.id, field, a, b, reason(prov.id, m.id, field, start), start))
+                def note(field: str, a: str, b: str, start: dt.date = day, provider: str = prov.id,
+                         model: str = m.id) -> None:
+                    found.append(Difference(provider, model, field, a, b, reason(provider, model, field, start), start))
 
                 if theirs is None:
                     note("model", "priced", "unknown model")

@@ -159,8 +159,8 @@ def _scan_part(
 
 def _find_uncached(name: str, buf: bytes, scan: XlsxScan, keep: int) -> bytes:
     last = None
-    for last in _CLOSE_C.finditer(buf):
-        pass
+    for match in _CLOSE_C.finditer(buf):  # the last closing tag in the buffer
+        last = match
     if last is None:
         return buf[-keep:]
     done = last.end()

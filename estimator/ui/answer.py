@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from .. import UsageError, format_usd
-from ..planning import DEFAULT_VALUE_PER_HOUR, JobPlan, PlanOptions, format_hours, plan_job
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import tier_tradeoff
+from ..planning import DEFAULT_VALUE_PER_HOUR, JobPlan, PlanOptions, format_hours, plan_job
 from .common import Settings
 from .tiers import with_tier_settings
 

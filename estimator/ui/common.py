@@ -26,8 +26,8 @@ from .. import (
     PriceBook,
     load_pricebook,
 )
-from ..errors import render
 from ..batch import DEFAULT_TYPICAL_WAVE_HOURS, QueueLimit
+from ..errors import render
 from ..planning import (
     DEFAULT_CONCURRENCY,
     DEFAULT_LATENCY_SECONDS,

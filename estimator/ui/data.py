@@ -125,7 +125,7 @@ def file_columns(
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def file_preview(
-    digest: str, name: str, read: ReadOptions, _data: bytes | memoryview
+    digest: str, name: str, read: ReadOptions, _data: bytes | memoryview | Path
 ) -> tuple[list[str], list[str], list[dict[str, str]]]:
     """(columns, reader notes, the first rows) of an upload read as asked; cached on its hash."""
     with staged(name, _data) as path, open_rows(path, read) as ds:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
 
 from .. import Comparison, DataError, Estimate, EstimatorError, TokenProfile, Usage, format_usd
+
+# The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
+from ..charts import ModeBar, mode_costs, token_distribution
 from ..modes import TierUsage, compare
 from ..money import shown_difference
 from ..reading import FORMATS, column_warnings, profile_column, suggest_text_column
 from ..report import build_estimate, estimate_csv, estimate_json
-
-# The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
-from ..charts import ModeBar, mode_costs, token_distribution
 from . import answer, keep
 from .common import Settings, app_words, guarded, mode_label, need_price, pct, pricebook, to_decimal
 from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_preview
@@ -388,7 +389,9 @@ def show_profile(
         )
     mode_cols = st.columns(len(comparison.modes))
     for col, (name, cost) in zip(mode_cols, comparison.modes.items()):
-        delta, colour, arrow = None, "inverse", "auto"  # a lower cost is good news
+        delta: str | None = None
+        colour: Literal["inverse", "off", "green", "red"] = "inverse"  # a lower cost is good news
+        arrow: Literal["auto", "off", "down", "up"] = "auto"
         if name != "standard":
             saves = shown_difference(comparison.standard.total_cost, cost.total_cost)  # adds up as shown
             if saves == 0:

@@ -10,12 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from .. import format_usd
-from ..planning import ALL_BATCH, ALL_STANDARD, ModeMix, build_forecast, hybrid_mix
-from ..report import rows_to_csv, to_json_bytes
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import MODE_COLOURS
 from ..charts import forecast as forecast_chart
+from ..planning import ALL_BATCH, ALL_STANDARD, ModeMix, build_forecast, hybrid_mix
+from ..report import rows_to_csv, to_json_bytes
 from .common import Settings, display_paths, mode_label, relative_paths, to_decimal
 from .forecast_job import forecast_job
 
@@ -53,9 +53,9 @@ def render(settings: Settings, estimated: EstimateResult | None = None) -> None:
         "First month", value=today.replace(day=1), min_value=dt.date(2020, 1, 1), key="fc_start"
     )
     horizon = int(c[3].number_input("Months", min_value=1, max_value=120, value=12, step=1, key="fc_horizon"))
-    c = st.columns(3)
+    share_cols = st.columns(3)
     batch_share = to_decimal(
-        c[0].number_input(
+        share_cols[0].number_input(
             "Hybrid plan: share sent as batch",
             min_value=0.0,
             max_value=1.0,
@@ -67,7 +67,7 @@ def render(settings: Settings, estimated: EstimateResult | None = None) -> None:
         4,
     )
     interactive = to_decimal(
-        c[1].number_input(
+        share_cols[1].number_input(
             "Hybrid plan: share streamed (interactive)",
             min_value=0.0,
             max_value=1.0,
@@ -78,7 +78,7 @@ def render(settings: Settings, estimated: EstimateResult | None = None) -> None:
         ),
         4,
     )
-    rule = c[2].selectbox(
+    rule = share_cols[2].selectbox(
         "Price changes", list(PRICING_RULES), format_func=lambda k: PRICING_RULES[k], key="fc_pricing_rule"
     )
 

@@ -8,11 +8,10 @@ from decimal import Decimal
 import pandas as pd
 import streamlit as st
 
-from ..planning import price_text
-from ..report import model_rows, price_history, rows_to_csv
-
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import price_history as price_history_chart
+from ..planning import price_text
+from ..report import model_rows, price_history, rows_to_csv
 from .common import Settings
 
 

@@ -16,10 +16,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from .. import format_usd
-from ..planning import RequestSize, TrafficMix, route_traffic
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import RouteSlice, routing_costs
+from ..planning import RequestSize, TrafficMix, route_traffic
 from .common import Settings, guarded, mode_label, need_price, pct, to_decimal
 
 if TYPE_CHECKING:

@@ -11,19 +11,19 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from .. import Comparison, Usage, format_usd
+
+# The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
+from ..charts import SavingsCase, cost_vs_size, savings_vs_time_value
 from ..modes import compare
 from ..planning import (
     DEFAULT_VALUE_PER_HOUR,
     Decision,
-    RequestSize,
     PlanOptions,
+    RequestSize,
     format_hours,
     plan_job,
     run_exercise,
 )
-
-# The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
-from ..charts import SavingsCase, cost_vs_size, savings_vs_time_value
 from . import routing, tiers
 from .common import Settings, mode_label, need_price, to_decimal
 from .job import job_inputs

@@ -156,9 +156,10 @@ def on_disk_only(uploaded: Any) -> None:
         return
     lock = getattr(files, "_lock", None)
     with lock if lock is not None else threading.Lock():
-        storage[uploaded.file_id] = rec._replace(data=b"")
-        if isinstance(getattr(files, "_total_bytes", None), int):
-            files._total_bytes -= len(rec.data)  # Streamlit's memory statistics
+        storage[uploaded.file_id] = rec._replace(data=b"")  # type: ignore[index]
+        total = getattr(files, "_total_bytes", None)
+        if isinstance(total, int):
+            files._total_bytes = total - len(rec.data)  # type: ignore[attr-defined]  # Streamlit's memory statistics
     uploaded.close()
 
 
