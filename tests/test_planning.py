@@ -294,3 +294,20 @@ def test_route_traffic_validation() -> None:
         TrafficMix(daily_requests=-1, interactive_share=Decimal("0.5"))
     empty = route_traffic(TrafficMix(0, Decimal(0)), RequestSize.per_request(1, 1), GPT4O)
     assert empty.daily_cost == 0 and empty.cost_per_request == 0 and empty.backfill is None
+
+
+def test_with_only_a_deadline_the_reason_says_batch_meets_it() -> None:
+    from click.testing import CliRunner
+
+    from estimator.cli import main
+
+    result = CliRunner().invoke(main, ["plan", "--model", "gpt-4o", "--rows", "100000", "--input-tokens-per-row",
+                                       "500", "--output-tokens-per-row", "200", "--deadline-hours", "48", "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    d = json.loads(result.stdout)["decision"]
+    # 100,000 × (500 × $2.50 + 200 × $10) / 1M = $325 standard; batch half: saves $162.50.
+    assert d["recommendation"] == "batch" and d["batch_savings"] == "162.50"
+    assert d["reason"] == "Batch saves $162.50, and its worst case (24 h) meets the 48 h (2.0 days) deadline."
+    assert "nothing" not in d["reason"]

@@ -434,14 +434,17 @@ def decide(
                         f"Batch's worst case ({format_hours(worst)}) misses the {format_hours(deadline_hours or ZERO)} "
                         f"deadline, so send the requests now{_stream_clause(stream_saving)}{late}.")
     worth = savings > 0 and (wait_cost is None or savings > wait_cost)
+    # With only a deadline, waiting costs nothing as long as batch's worst case meets it.
+    meets = (f"and its worst case ({format_hours(worst)}) meets the {format_hours(deadline_hours or ZERO)} deadline"
+             if wait_cost is None else f"more than the {wait_text}")
     if 0 < urgent_share < 1:
         rest = savings * (1 - urgent_share)
         if rest > 0 and (wait_cost is None or rest > wait_cost):
             return decision("hybrid",
                             f"Send the urgent {_pct(urgent_share)} now and batch the rest: that saves "
-                            f"{format_usd(rest)}, more than the {wait_text}.")
+                            f"{format_usd(rest)}, {meets}.")
     if worth:
-        return decision("batch", f"Batch saves {format_usd(savings)}, more than the {wait_text}.")
+        return decision("batch", f"Batch saves {format_usd(savings)}, {meets}.")
     if savings <= 0:
         why = "Batch saves nothing here"
     else:
