@@ -1,4 +1,5 @@
-"""In a real browser: the app's JSON download is, byte for byte, what ``estimate --json`` prints.
+"""In a real browser: the answer leads the Estimate tab, and the JSON download is, byte for byte,
+what ``estimate --json`` prints.
 
 Costs below a cent are where two encoders used to disagree (``0.0000008`` against
 ``8E-7``); a tiny file priced with a cheap model makes every cost that small.
@@ -36,6 +37,10 @@ def test_the_json_download_is_the_clis_document_byte_for_byte(
             expect(page.get_by_text("Upload a file to estimate")).to_be_visible()
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(data))
             tab = page.get_by_role("tabpanel", name="Estimate")
+            # The answer leads, with no further click: the recommended way, then the trade-off chart.
+            expect(tab.get_by_text("Which way to run this job")).to_be_visible()
+            expect(tab.locator('[data-testid="stMetricLabel"]').filter(has_text="Recommended").first).to_be_visible()
+            expect(tab.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
             button = tab.locator('[data-testid="stDownloadButton"]').filter(has_text="Download results (JSON)")
             expect(button).to_be_visible()
             with page.expect_download() as info:
