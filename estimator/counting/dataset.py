@@ -1182,49 +1182,8 @@ def _profile(
     bytes_read: int,
 ) -> TokenProfile:
     o = plan.output
-    if plan.embedding:
-        if o.kind != "none":
-            notes.append("embedding models bill input only: the output options are ignored")
-    elif o.kind == "none":
-        notes.append(
-            f"output tokens not estimated, so output cost is EXCLUDED: give {param('output_tokens')}, "
-            f"{param('output_column')}, {param('output_examples')}, {param('output_ratio')} or "
-            f"{param('max_tokens')} to include it"
-        )
-    else:
-        notes.append(f"expected output: {o.describe()}")
-    if plan.context_window is not None and c.over_context_rows:
-        what = (
-            "input + max_tokens"
-            if o.max_tokens
-            else ("input + expected output" if plan.counts_output else "input")
-        )
-        notes.append(
-            f"{c.over_context_rows:,} requests exceed the {plan.context_window:,}-token context window ({what}); "
-            "they are included in the totals but would fail or be truncated"
-        )
-    if plan.context_window is None:
-        notes.append(f"{model.id}: no context window known, so over-long rows are not checked")
-    if sample is not None:
-        notes.append(
-            f"estimated from a uniform sample of {sample.sample_rows:,} of {sample.population_rows:,} rows; "
-            "per-row percentiles are the sample's; context-window and tier checks are exact"
-        )
-    if skipped_count:
-        notes.append(f"{skipped_count:,} malformed rows were skipped and are not counted")
-    tiers = tuple(
-        TierUsage(thr, *c.tiers[thr]) for thr in plan.thresholds if thr in c.tiers and c.tiers[thr][0] > 0
-    )
-    if sample is not None:  # exact tier parts can never exceed the estimated totals
-        tiers = tuple(
-            TierUsage(
-                t.above_input_tokens,
-                min(t.requests, c.rows),
-                min(t.input_tokens, c.input_tokens),
-                min(t.output_tokens, c.output_tokens),
-            )
-            for t in tiers
-        )
+    notes += _count_notes(plan, model, c, sample, skipped_count)
+    tiers = _tier_usage(plan, c, sample)
     counts_output = plan.counts_output
     return TokenProfile(
         source=source,
@@ -1256,3 +1215,58 @@ def _profile(
         token_counts=str(getattr(tokenizer, "token_counts", "") or ("exact" if tokenizer.exact else "approximate")),
         output_counted=counts_output and (o.examples_column is not None or o.ratio is not None),
     )
+
+
+def _count_notes(
+    plan: CountPlan, model: Model, c: Counts, sample: SampleEstimate | None, skipped_count: int
+) -> list[str]:
+    """What a reader of the counts must know: how output was estimated, what was checked or skipped."""
+    o = plan.output
+    notes: list[str] = []
+    if plan.embedding:
+        if o.kind != "none":
+            notes.append("embedding models bill input only: the output options are ignored")
+    elif o.kind == "none":
+        notes.append(
+            f"output tokens not estimated, so output cost is EXCLUDED: give {param('output_tokens')}, "
+            f"{param('output_column')}, {param('output_examples')}, {param('output_ratio')} or "
+            f"{param('max_tokens')} to include it"
+        )
+    else:
+        notes.append(f"expected output: {o.describe()}")
+    if plan.context_window is not None and c.over_context_rows:
+        what = (
+            "input + max_tokens"
+            if o.max_tokens
+            else ("input + expected output" if plan.counts_output else "input")
+        )
+        notes.append(
+            f"{c.over_context_rows:,} requests exceed the {plan.context_window:,}-token context window ({what}); "
+            "they are included in the totals but would fail or be truncated"
+        )
+    if plan.context_window is None:
+        notes.append(f"{model.id}: no context window known, so over-long rows are not checked")
+    if sample is not None:
+        notes.append(
+            f"estimated from a uniform sample of {sample.sample_rows:,} of {sample.population_rows:,} rows; "
+            "per-row percentiles are the sample's; context-window and tier checks are exact"
+        )
+    if skipped_count:
+        notes.append(f"{skipped_count:,} malformed rows were skipped and are not counted")
+    return notes
+
+
+def _tier_usage(plan: CountPlan, c: Counts, sample: SampleEstimate | None) -> tuple[TierUsage, ...]:
+    """The requests above each long-context threshold; never more than the (estimated) totals."""
+    tiers = tuple(
+        TierUsage(thr, *c.tiers[thr]) for thr in plan.thresholds if thr in c.tiers and c.tiers[thr][0] > 0
+    )
+    if sample is None:
+        return tiers
+    return tuple(
+        TierUsage(t.above_input_tokens, min(t.requests, c.rows), min(t.input_tokens, c.input_tokens),
+                  min(t.output_tokens, c.output_tokens))
+        for t in tiers
+    )
+
+
