@@ -576,93 +576,15 @@ def load_provider_file(path: str | Path) -> Provider:
 
 
 def _to_runtime(data: ProviderFile, origin: str) -> Provider:
-    rule = None
-    if data.batch is not None:
-        b = data.batch
-        rule = BatchRule(
-            discount_multiplier=b.discount_multiplier,
-            cached_input=b.cached_input,
-            completion_window_hours=b.completion_window_hours,
-            max_requests_per_file=b.max_requests_per_file,
-            max_bytes_per_file=b.max_bytes_per_file,
-            source=b.source,
-            checked=b.checked,
-            note=b.note,
-            available_from=b.available_from,
-        )
+    rule = _batch_rule(data)
     market = _market(data)
-    models = []
-    # Checked here so the message names the file and the model, not only the unknown name.
-    from estimator.tokens.tokenizers import known_tokenizers
-
-    for m in data.models:
-        if m.tokenizer not in known_tokenizers():
-            raise PricingError(
-                f"{origin}: model {m.id}: unknown tokenizer {m.tokenizer!r}; "
-                f"use one of: {', '.join(known_tokenizers())}",
-                path=origin,
-                field="tokenizer",
-            )
-        prices = []
-        for i, p in enumerate(m.prices):
-            until = m.prices[i + 1].effective_from if i + 1 < len(m.prices) else None
-            prices.append(
-                Price(
-                    model=m.id,
-                    provider=data.provider,
-                    effective_from=p.effective_from,
-                    effective_until=until,
-                    input_per_mtok=p.input_per_mtok,
-                    output_per_mtok=p.output_per_mtok,
-                    cached_input_per_mtok=p.cached_input_per_mtok,
-                    cache_write_per_mtok=p.cache_write_per_mtok,
-                    batch_input_per_mtok=p.batch_input_per_mtok,
-                    batch_output_per_mtok=p.batch_output_per_mtok,
-                    batch_cached_input_per_mtok=p.batch_cached_input_per_mtok,
-                    source=p.source,
-                    note=p.note,
-                    batch_rule=rule,
-                    tiers=tuple(Tier(**t.model_dump()) for t in p.tiers),
-                    origin=origin,
-                    cache_write_1h_per_mtok=p.cache_write_1h_per_mtok,
-                    cache_write_12h_per_mtok=p.cache_write_12h_per_mtok,
-                    cache_storage_per_mtok_hour=p.cache_storage_per_mtok_hour,
-                    tier_prices=tuple(TierPrice(**t.model_dump()) for t in p.tier_prices),
-                    market=market,
-                    offered_tiers=tuple(m.service_tiers),
-                    batch_offered=m.batch,
-                    launch=m.prices[0].effective_from,
-                    shutdown_date=m.shutdown_date,
-                    min_cacheable_tokens=m.min_cacheable_tokens
-                    or (data.caching.min_cacheable_tokens if data.caching else None),
-                    tier_windows=tuple(TierWindow(**w.model_dump()) for w in m.tier_windows),
-                )
-            )
-        models.append(
-            Model(
-                id=m.id,
-                provider=data.provider,
-                display_name=m.display_name,
-                kind=m.kind,
-                tokenizer=m.tokenizer,
-                aliases=tuple(m.aliases),
-                context_window=m.context_window,
-                max_output_tokens=m.max_output_tokens,
-                checked=m.checked,
-                note=m.note,
-                prices=tuple(prices),
-                origin=origin,
-                shutdown_date=m.shutdown_date,
-                shutdown_source=m.shutdown_source,
-                service_tiers=tuple(m.service_tiers),
-            )
-        )
+    models = tuple(_model(data, m, origin, rule, market) for m in data.models)
     return Provider(
         id=data.provider,
         display_name=data.display_name,
         pricing_page=data.pricing_page,
         batch_rule=rule,
-        models=tuple(models),
+        models=models,
         origin=origin,
         market=market,
         moving_aliases=tuple(
@@ -672,6 +594,91 @@ def _to_runtime(data: ProviderFile, origin: str) -> Provider:
         disagreements=tuple(
             Disagreement(provider=data.provider, **d.model_dump()) for d in data.acknowledged_disagreements
         ),
+    )
+
+
+def _batch_rule(data: ProviderFile) -> BatchRule | None:
+    b = data.batch
+    if b is None:
+        return None
+    return BatchRule(
+        discount_multiplier=b.discount_multiplier,
+        cached_input=b.cached_input,
+        completion_window_hours=b.completion_window_hours,
+        max_requests_per_file=b.max_requests_per_file,
+        max_bytes_per_file=b.max_bytes_per_file,
+        source=b.source,
+        checked=b.checked,
+        note=b.note,
+        available_from=b.available_from,
+    )
+
+
+def _model(data: ProviderFile, m: ModelFile, origin: str, rule: BatchRule | None, market: Market) -> Model:
+    # Checked here so the message names the file and the model, not only the unknown name.
+    from estimator.tokens.tokenizers import known_tokenizers
+
+    if m.tokenizer not in known_tokenizers():
+        raise PricingError(
+            f"{origin}: model {m.id}: unknown tokenizer {m.tokenizer!r}; "
+            f"use one of: {', '.join(known_tokenizers())}",
+            path=origin,
+            field="tokenizer",
+        )
+    prices = tuple(
+        _price(data, m, p, m.prices[i + 1].effective_from if i + 1 < len(m.prices) else None, origin, rule, market)
+        for i, p in enumerate(m.prices)
+    )
+    return Model(
+        id=m.id,
+        provider=data.provider,
+        display_name=m.display_name,
+        kind=m.kind,
+        tokenizer=m.tokenizer,
+        aliases=tuple(m.aliases),
+        context_window=m.context_window,
+        max_output_tokens=m.max_output_tokens,
+        checked=m.checked,
+        note=m.note,
+        prices=prices,
+        origin=origin,
+        shutdown_date=m.shutdown_date,
+        shutdown_source=m.shutdown_source,
+        service_tiers=tuple(m.service_tiers),
+    )
+
+
+def _price(data: ProviderFile, m: ModelFile, p: PriceFile, until: dt.date | None, origin: str,
+           rule: BatchRule | None, market: Market) -> Price:
+    """One dated entry of a model, with what the provider's rules say about it."""
+    return Price(
+        model=m.id,
+        provider=data.provider,
+        effective_from=p.effective_from,
+        effective_until=until,
+        input_per_mtok=p.input_per_mtok,
+        output_per_mtok=p.output_per_mtok,
+        cached_input_per_mtok=p.cached_input_per_mtok,
+        cache_write_per_mtok=p.cache_write_per_mtok,
+        batch_input_per_mtok=p.batch_input_per_mtok,
+        batch_output_per_mtok=p.batch_output_per_mtok,
+        batch_cached_input_per_mtok=p.batch_cached_input_per_mtok,
+        source=p.source,
+        note=p.note,
+        batch_rule=rule,
+        tiers=tuple(Tier(**t.model_dump()) for t in p.tiers),
+        origin=origin,
+        cache_write_1h_per_mtok=p.cache_write_1h_per_mtok,
+        cache_write_12h_per_mtok=p.cache_write_12h_per_mtok,
+        cache_storage_per_mtok_hour=p.cache_storage_per_mtok_hour,
+        tier_prices=tuple(TierPrice(**t.model_dump()) for t in p.tier_prices),
+        market=market,
+        offered_tiers=tuple(m.service_tiers),
+        batch_offered=m.batch,
+        launch=m.prices[0].effective_from,
+        shutdown_date=m.shutdown_date,
+        min_cacheable_tokens=m.min_cacheable_tokens or (data.caching.min_cacheable_tokens if data.caching else None),
+        tier_windows=tuple(TierWindow(**w.model_dump()) for w in m.tier_windows),
     )
 
 
