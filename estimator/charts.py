@@ -653,7 +653,8 @@ def tier_tradeoff(
         for i, (name, h, c) in enumerate(pts):
             best = name == recommended
             fig.add_trace(go.Scatter(
-                x=[h], y=[c], mode="markers+text", name=name, text=[name + (" (recommended)" if best else "")],
+                x=[h], y=[c], mode="markers+text", name=name,
+                text=[name.replace("_", " ") + (" (recommended)" if best else "")],
                 textposition="top center",
                 marker={"size": 16 if best else 10, "color": colour(name.split(" ")[0], i),
                         "symbol": "star" if best else "circle", "line": {"width": 1, "color": "#202124"}},
