@@ -340,6 +340,7 @@ def plan(
     prices: PriceBook | None = None,
     options: PlanOptions | None = None,
     estimate_options: EstimateOptions | None = None,
+    messages: str | None = None,
 ) -> JobPlan:
     """How long each mode takes, how a batch splits into files and waves, and which mode to use.
 
@@ -361,13 +362,13 @@ def plan(
         return plan_job(size.usage(priced.price), priced, opts, max_tokens=max_tokens)
     est = estimate(source, model=model, column=column, template=template, system=system,
                    output_tokens=output_tokens, max_tokens=max_tokens, as_of=day, prices=book,
-                   options=est_opts)
+                   options=est_opts, messages=messages)
     cap = max_tokens if max_tokens is not None else (est_opts.output.max_tokens if est_opts.output else None)
     notes = list(est.profile.notes)
     measured = None
     batch_file = _is_path(source) and _is_batch_file(Path(source), est_opts.read)
     if opts.bytes_per_request is None and est.profile.sample is None and est_opts.dask is None and not batch_file:
-        rows, shape = _rows_and_shape(source, column, template, system)
+        rows, shape = _rows_and_shape(source, column, template, system, messages)
         measured = measured_requests(rows, shape, priced.model, read=est_opts.read, max_tokens=cap,
                                      count_tokens=opts.queue.enqueued_tokens is not None)
     elif est.profile.sample is not None:

@@ -250,3 +250,19 @@ def test_the_public_api_is_small_and_every_name_is_documented() -> None:
         obj = getattr(estimator, name)
         if callable(obj):
             assert (obj.__doc__ or "").strip(), name
+
+
+def test_a_messages_column_reaches_plan_and_forecast_too() -> None:
+    """The conversations example counts the same through estimate, plan and forecast (none ignores the option)."""
+    path = str(ROOT / "examples" / "chats.jsonl")
+    est = cli_json(path, "--model", "gpt-4o", "--messages-column", "messages", "--output-tokens", "20")
+    chats = [json.loads(line)["messages"] for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    assert est["input_tokens"] == sum(estimator.count_tokens(c, model="gpt-4o") for c in chats)
+    plan = CliRunner().invoke(main, ["plan", path, "--model", "gpt-4o", "--messages-column", "messages",
+                                     "--output-tokens", "20", "--json", "--no-progress"])
+    assert plan.exit_code == 0, plan.output
+    assert json.loads(plan.stdout)["job"]["input_tokens"] == est["input_tokens"]
+    fc = CliRunner().invoke(main, ["forecast", path, "--model", "gpt-4o", "--messages-column", "messages",
+                                   "--output-tokens", "20", "--schedule", "monthly", "--months", "1", "--json"])
+    assert fc.exit_code == 0, fc.output
+    assert json.loads(fc.stdout)["rows"][0]["input_tokens"] == est["input_tokens"]

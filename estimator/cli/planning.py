@@ -253,6 +253,7 @@ def plan(**kw: Any) -> None:
             kw.get("file"), model=kw["model"], size=size, column=kw.get("column"), template=kw.get("template"),
             system=kw.get("system"), as_of=parse_date(kw.get("as_of")), prices=book_from(kw),
             options=plan_options_from(kw), estimate_options=estimate_options_from(kw, line, mode_params_from(kw)),
+            messages=kw.get("messages_column"),
         )
     finally:
         if line is not None:
@@ -446,7 +447,8 @@ def forecast_cmd(**kw: Any) -> None:
         job = estimate_api(kw["file"], model=model_id, column=kw.get("column"), template=kw.get("template"),
                            system=kw.get("system"), as_of=start,
                            prices=load_pricebook(extra_files=kw.get("price_files") or ()),
-                           options=estimate_options_from(kw, None, mode_params_from(kw)))
+                           options=estimate_options_from(kw, None, mode_params_from(kw)),
+                           messages=kw.get("messages_column"))
         size = size_from(job)
         rows = job.profile.rows
     elif kw.get("from_estimate"):
