@@ -113,7 +113,7 @@ def estimate(**kw: Any) -> None:
     Every data row of FILE is one request: its text comes from --column, or from
     --template with {column} placeholders, with an optional --system prompt.
 
-    FILE may also be a ready-made OpenAI or Anthropic batch request file (JSONL):
+    FILE may also be a ready-made OpenAI, Anthropic or Gemini batch request file (JSONL):
     each request is counted as it will be billed, its model is read from the file,
     and its max_tokens bound the output (--output-tokens sets a typical answer).
     """
@@ -154,7 +154,8 @@ def models(provider: str | None, as_of: str | None, price_files: tuple[str, ...]
                  ("batch in", "batch_input_per_mtok"), ("batch out", "batch_output_per_mtok"),
                  ("since", "effective_from"), ("tokens", "tokenizer"), ("checked", "checked")],
     ))
-    click.echo("\nPrices in USD per million tokens. 'approx' tokenizers give approximate counts.")
+    click.echo("\nPrices in USD per million tokens. Token counts: exact for OpenAI, reconstructed (ctok) for Claude, "
+               "approximate (calibrated) for Gemini.")
 
 
 @main.command()

@@ -73,7 +73,7 @@ def render(settings: Settings) -> EstimateResult | None:
         "Each row of the file is one request. Nothing leaves this machine: the file is counted locally."
     )
     uploaded = st.file_uploader(
-        "Upload a CSV, TSV, JSON Lines, Parquet or Excel (.xlsx) file, or an OpenAI/Anthropic batch file",
+        "Upload a CSV, TSV, JSON Lines, Parquet or Excel (.xlsx) file, or an OpenAI, Anthropic or Gemini batch file",
         key="upload",
         help="Values are read exactly as written: NA, null and 007 stay text. A batch request file "
         "(JSONL with custom_id) is checked and priced request by request.",

@@ -72,7 +72,8 @@ def render(settings: Settings) -> None:
         key="download_prices_csv",
         on_click="ignore",
     )
-    st.caption(f"{len(rows)} models priced on {as_of}. 'approx' tokenizers give approximate token counts.")
+    st.caption(f"{len(rows)} models priced on {as_of}. Token counts: exact for OpenAI, reconstructed offline for Claude, "
+               "approximate (calibrated) for Gemini.")
 
     st.subheader("Price history")
     # The same provider filter as the table above.
