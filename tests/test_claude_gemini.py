@@ -14,8 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from estimator.cli import main
-from estimator.counting import reconstructed
-from estimator.counting.dataset import CountOptions, OutputSpec, count_dataset
+from estimator.counting import CountOptions, OutputSpec, count_dataset, reconstructed
 from estimator.counting.prompts import RequestShape
 from estimator.pricing.book import load_pricebook
 from estimator.tokens.claude import SYSTEM_TOKENS, TURN_TOKENS, ClaudeTokenizer

@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
-from estimator.counting.dataset import OutputSpec, TokenProfile, count_dataset
+from estimator.counting import OutputSpec, TokenProfile, count_dataset
 from estimator.counting.distributed import count_distributed
 from estimator.counting.prompts import RequestShape
 from estimator.pricing.book import PriceBook, load_pricebook

@@ -67,7 +67,7 @@ def test_integer_of_5000_digits_in_jsonl_is_kept_as_written(tmp_path: Path) -> N
 
 
 def test_nan_and_infinity_in_jsonl_are_read_as_written(tmp_path: Path) -> None:
-    from estimator.reading.files import open_dataset
+    from estimator.reading.dataset import open_dataset
 
     path = write(tmp_path, "nan.jsonl", '{"text": NaN}\n{"text": -Infinity}\n')
     with open_dataset(path) as ds:
@@ -268,7 +268,7 @@ def test_parquet_binary_column_that_is_not_utf8_names_column_and_row(tmp_path: P
     import pyarrow.parquet as pq
 
     from estimator.errors import DataError
-    from estimator.reading.files import open_dataset
+    from estimator.reading.dataset import open_dataset
 
     path = tmp_path / "b.parquet"
     pq.write_table(pa.table({"text": pa.array([b"ok", b"fine", b"\xff\xfe bad"], type=pa.binary())}), path)
@@ -279,7 +279,7 @@ def test_parquet_binary_column_that_is_not_utf8_names_column_and_row(tmp_path: P
 
 def test_jsonl_key_after_the_scanned_objects_says_how_many_were_scanned(tmp_path: Path) -> None:
     from estimator.errors import DataError
-    from estimator.reading.files import open_dataset
+    from estimator.reading.dataset import open_dataset
 
     path = write(tmp_path, "late.jsonl", '{"a": "x"}\n' * 30 + '{"text": "late"}\n')
     with open_dataset(path, batch_rows=20) as ds, pytest.raises(DataError, match="keys of the first 20 objects"):

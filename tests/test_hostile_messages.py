@@ -15,7 +15,7 @@ from estimator.cli import main
 from estimator.errors import DataError, PricingError, UsageError
 from estimator.planning import RequestSize, Volume
 from estimator.pricing import load_pricebook
-from estimator.reading.files import open_dataset
+from estimator.reading.dataset import open_dataset
 
 CUSTOM = """schema_version = 1
 provider = "acme"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from estimator.cli import main
 from estimator.errors import DataError
 from estimator.reading import xlsx_guard
-from estimator.reading.files import open_dataset
+from estimator.reading.dataset import open_dataset
 
 SHEET = "xl/worksheets/sheet1.xml"
 

@@ -99,7 +99,7 @@ def test_the_front_end_files_are_found() -> None:
         ("from estimator.report.estimate import model_rows\n", "ui/x.py", ["from estimator.report.estimate import model_rows"]),
         ("from .. import planning as pl\n", "cli/x.py", ["the module estimator.planning"]),
         ("def f():\n    from ..tokens.tokenizers import get_tokenizer\n", "cli/x.py", ["from estimator.tokens.tokenizers"]),
-        ("import estimator.reading.files\n", "cli/x.py", ["import estimator.reading.files"]),
+        ("import estimator.reading.dataset\n", "cli/x.py", ["import estimator.reading.dataset"]),
         ("from .. import not_exported\n", "cli/x.py", ["not_exported is not in estimator.__all__"]),
         ("from ..charts import forecast\n", "cli/x.py", ["from estimator.charts import forecast"]),
         ("from ..charts import forecast\n", "ui/x.py", []),

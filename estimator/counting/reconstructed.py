@@ -27,6 +27,7 @@ from typing import Any, Final
 import numpy as np
 
 from estimator.counting.prompts import RequestShape, render_texts
+from estimator.tokens.tokenizers import get_tokenizer
 
 __all__ = [
     "FULL_COUNT_BYTES",
@@ -70,8 +71,6 @@ def proxy_measure(
     The first batch cross-checks the fast o200k backend against tiktoken, as
     an exact pass does.
     """
-    from estimator.tokens.tokenizers import get_tokenizer
-
     exact = get_tokenizer(tokenizer.encoding_name)
     checked = False
 

@@ -19,7 +19,7 @@ from estimator.pricing.book import Model, Price, PriceBook, display_path, overri
 from estimator.tokens.tokenizers import get_tokenizer
 
 if TYPE_CHECKING:
-    from estimator.counting.dataset import TokenProfile
+    from estimator.counting.profile import TokenProfile
 
 
 @dataclass(frozen=True)
