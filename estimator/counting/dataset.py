@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from estimator.counting import reconstructed
 from estimator.counting.assemble import build_profile, shared_prefix
 from estimator.counting.exact_pass import exact_pass
 from estimator.counting.output import OutputSpec
@@ -30,7 +31,6 @@ from estimator.counting.plan import count_plan, default_threads
 from estimator.counting.profile import TokenProfile
 from estimator.counting.progress import Progress, ProgressReporter
 from estimator.counting.prompts import RequestShape
-from estimator.counting.reconstructed import FULL_COUNT_BYTES, MAX_SAMPLE_ROWS, is_slow, proxy_measure
 from estimator.counting.sampled_pass import sample_pass
 from estimator.errors import UsageError
 from estimator.pricing.book import Model, Price
@@ -93,8 +93,8 @@ def count_dataset(
         sampled = None
         if opts.sample_rows is None and _too_slow_to_count_all(tok, info.total_bytes):
             # reconstructed Claude counts of a big file: exact o200k on every row, ctok on a sample
-            measure = proxy_measure(tok, opts.seed, threads)
-            sampled = sample_pass(ds, plan, tok, MAX_SAMPLE_ROWS, opts.seed, report, measure=measure)
+            measure = reconstructed.proxy_measure(tok, opts.seed, threads)
+            sampled = sample_pass(ds, plan, tok, reconstructed.MAX_SAMPLE_ROWS, opts.seed, report, measure=measure)
             # None: few (long) rows, counted all below
         elif opts.sample_rows is not None:
             sampled = sample_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
@@ -127,4 +127,4 @@ def count_dataset(
 
 def _too_slow_to_count_all(tokenizer: Any, total_bytes: int | None) -> bool:
     """A slow tokenizer (ctok) on a file too big to count row by row in seconds."""
-    return is_slow(tokenizer) and (total_bytes is None or total_bytes > FULL_COUNT_BYTES)
+    return reconstructed.is_slow(tokenizer) and (total_bytes is None or total_bytes > reconstructed.FULL_COUNT_BYTES)

@@ -195,14 +195,14 @@ def count_on_cluster(
             param=unsupported[0],
         )
     try:  # local: Dask is an optional extra, and its absence is reported as a UsageError
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
     except ImportError:
         raise UsageError(
             "counting on Dask needs the optional Dask extra: pip install 'llm-batch-estimator[dask]' "
             "(or pip install 'dask[distributed]')",
             param="dask",
         ) from None
-    cluster = LocalCluster(processes=True, dashboard_address=None) if address == "local" else None
+    cluster = local_cluster(processes=True) if address == "local" else None
     try:
         with Client(cluster if cluster is not None else address):
             return count_distributed(str(source), model=model, shape=shape, output=output, price=price,
@@ -212,3 +212,15 @@ def count_on_cluster(
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def local_cluster(**options: Any) -> Any:
+    """A Dask cluster of this machine's processes (``options`` go to ``LocalCluster``), without a dashboard.
+
+    The scheduler still serves health checks over HTTP; they take a free loopback port, because
+    Dask's default (8787) may be held by another cluster on the machine, and Dask would then warn
+    and take another port anyway.
+    """
+    from dask.distributed import LocalCluster  # local: Dask is an optional extra
+
+    return LocalCluster(dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, **options)

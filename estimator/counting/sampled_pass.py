@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from estimator.counting import reconstructed
 from estimator.counting.counts import Counts, count_inputs, count_rows, counts_from_tokens, row_outputs, verified_tokenizer
 from estimator.counting.output import ceil_ratio, parse_token_counts
 from estimator.counting.plan import CountPlan
@@ -21,7 +22,6 @@ from estimator.counting.prefetch import Prefetcher
 from estimator.counting.profile import Histogram
 from estimator.counting.progress import ProgressReporter
 from estimator.counting.prompts import RequestShape, render_texts
-from estimator.counting.reconstructed import PROXY_METHOD, sample_size
 from estimator.counting.sampling import Reservoir, SampleEstimate, estimate_from_sample
 from estimator.errors import DataError, param
 
@@ -229,7 +229,7 @@ def sample_pass(
     report(rows, nbytes, final=True)
     sampled: list[_SampledRow] = res.items  # type: ignore[assignment]
     if measure is not None:  # a uniform subsample of the reservoir, its size fixed by the population
-        n = sample_size(rows, byte_total)
+        n = reconstructed.sample_size(rows, byte_total)
         if rows > n:
             picked = np.random.default_rng(seed + 1).choice(len(sampled), size=n, replace=False)
             sampled = [sampled[i] for i in sorted(picked.tolist())]
@@ -251,7 +251,7 @@ def sample_pass(
         out_y, _, _ = row_outputs(sample_plan, y, scols, srows, tokenizer)
     est = estimate_from_sample(y, x, x_total, rows, per_row_constant=plan.framing_tokens, outputs=out_y)
     if measure is not None:
-        est = replace(est, method=PROXY_METHOD)
+        est = replace(est, method=reconstructed.PROXY_METHOD)
 
     counts = Counts(rows=rows)
     counts.input_tokens = est.input_tokens_estimate
