@@ -28,15 +28,15 @@ from estimator.batch.writer import BatchFileOptions, Manifest, format_for, promp
 from estimator.counting.dataset import CountOptions, OutputSpec, TokenProfile, count_dataset
 from estimator.counting.prompts import RequestShape
 from estimator.errors import EstimatorError, UsageError, param
-from estimator.modes import Comparison, ModeParams, Usage, compare
+from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import to_decimal
-from estimator.planning.decision import RequestSize
 from estimator.planning.job import JobPlan, PlanOptions, measured_requests, plan_job
 from estimator.pricing.book import Price, PriceBook, load_pricebook
 from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, _is_frame
 from estimator.reading.source import ReadOptions, open_rows
 from estimator.report.estimate import Estimate, PricedModel, build_estimate, resolve_price
 from estimator.tokens.tokenizers import Tokenizer, chat_tokens, get_tokenizer
+from estimator.usage import RequestSize, Usage
 
 
 @dataclass(frozen=True)
@@ -314,8 +314,8 @@ class JobSize:
     input_tokens_per_row: Decimal | int | str
     output_tokens_per_row: Decimal | int | str
 
-    def usage(self, price: Price | None = None) -> Usage:
-        """Totals of the job; with ``price``, rows above a long-context threshold carry ``Usage.tiers``."""
+    def usage(self, price: Price) -> Usage:
+        """Totals of the job at ``price``: rows above a long-context threshold carry ``Usage.tiers``."""
         if self.rows < 0:
             raise UsageError(f"rows must be >= 0, got {self.rows}", param="rows")
         for name in ("input_tokens_per_row", "output_tokens_per_row"):

@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from estimator import JobSize, PlanOptions, load_pricebook, plan
 from estimator.batch import QueueLimit
 from estimator.cli import main
-from estimator.modes import EarlyExitParams, ModeParams, Usage, compare, early_exit_output
-from estimator.planning import RateLimits, RequestSize, Throughput
+from estimator.modes import EarlyExitParams, ModeParams, compare, early_exit_output
+from estimator.planning import RateLimits, Throughput
 from estimator.planning.tiers import family
+from estimator.usage import RequestSize, Usage
 
 BOOK = load_pricebook()
 
@@ -59,7 +60,7 @@ def test_long_context_boundary_follows_the_providers_wording(model: str, tokens:
     price = BOOK.price(model)
     usage = RequestSize.per_request(tokens, 0).usage(1, price)
     assert bool(usage.tiers) is long
-    short = RequestSize.per_request(tokens, 0).usage(1)
+    short = Usage(1, tokens, 0)  # the same request without its long-context tier
     ratio = compare(usage, price).standard.total_cost / compare(short, price).standard.total_cost
     assert (ratio == 2) is long
 

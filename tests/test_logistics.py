@@ -22,8 +22,9 @@ from estimator.batch.logistics import (
     split_uniform,
 )
 from estimator.errors import DataError, EstimatorError, UsageError
-from estimator.modes import Usage, compare
+from estimator.modes import compare
 from estimator.pricing.book import BatchRule
+from estimator.usage import Usage
 
 MIB200 = 200 * 1024 * 1024  # OpenAI's "200 MB" as the shipped table writes it
 

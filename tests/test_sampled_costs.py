@@ -25,8 +25,9 @@ import estimator
 from estimator import EstimateOptions
 from estimator.counting import CountOptions, OutputSpec
 from estimator.counting.sampling import Reservoir, estimate_from_sample, t_quantile
-from estimator.modes import Usage, compare
+from estimator.modes import compare
 from estimator.report.intervals import cost_bounds
+from estimator.usage import Usage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from make_dataset import rows as generated_rows

@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from estimator import JobSize, PlanOptions, UsageError, load_pricebook, plan
 from estimator.cli import main
 from estimator.cli.base import describe_error
-from estimator.modes import EarlyExitParams, ModeParams, Usage, compare
+from estimator.modes import EarlyExitParams, ModeParams, compare
 from estimator.planning import Throughput, TierParams
+from estimator.usage import Usage
 
 BOOK = load_pricebook()
 

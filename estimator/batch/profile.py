@@ -15,8 +15,8 @@ import numpy as np
 from estimator.batch.files import BatchFileReport
 from estimator.counting.dataset import MAX_LISTED_ROWS, Histogram, TokenProfile
 from estimator.errors import DataError, UsageError, param
-from estimator.modes import TierUsage
 from estimator.pricing.book import Model, Price
+from estimator.usage import TierUsage
 
 
 def require_valid(report: BatchFileReport) -> None:

@@ -32,7 +32,6 @@ from ..planning import (
     WAIT_BASES,
     ModeMix,
     RateLimits,
-    RequestSize,
     Throughput,
     TierParams,
     TrafficMix,
@@ -46,6 +45,7 @@ from ..planning import (
     volume_from,
 )
 from ..reading import FORMATS
+from ..usage import RequestSize
 from .base import cli_words, decimal_option, echo_json, main
 from .dataset_options import dataset_options, estimate_options_from, progress_line
 from .engine import book_from, mode_options, mode_params_from, parse_date, price_from, pricing_options

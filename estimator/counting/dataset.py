@@ -41,9 +41,9 @@ import numpy as np
 from estimator.counting.prompts import RequestShape, build_messages, render_texts
 from estimator.counting.sampling import Reservoir, SampleEstimate, estimate_from_sample
 from estimator.errors import DataError, UsageError, param
-from estimator.modes import TierUsage, Usage
 from estimator.pricing.book import Model, Price
 from estimator.reading.source import ReadOptions
+from estimator.usage import TierUsage, Usage
 
 MAX_LISTED_ROWS = 10  # row numbers kept for "first rows that ..." messages
 PROGRESS_INTERVAL = 0.2  # seconds between progress callbacks (at most ~5 per second)

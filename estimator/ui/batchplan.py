@@ -71,7 +71,7 @@ class BatchJob:
 def render(settings: Settings, result: EstimateResult | None) -> None:
     priced = need_price(settings)
     st.subheader("Batch files, waves and completion time")
-    job = job_inputs(result, "bp")
+    job = job_inputs(result, "bp", priced)
     fmt = batch_format(settings)
     rule = priced.price.batch_rule
     if rule is not None:
