@@ -270,7 +270,7 @@ def test_per_file_limits(
 
 
 def test_limits_come_from_the_shipped_pricing_table() -> None:
-    from estimator.pricing.book import load_pricebook
+    from estimator.pricing import load_pricebook
 
     rule = load_pricebook().provider("openai").batch_rule
     assert rule is not None

@@ -22,7 +22,7 @@ from estimator import estimate
 from estimator.counting.dataset import CountOptions, Distribution, OutputSpec, Progress, TokenProfile, count_dataset
 from estimator.counting.prompts import RequestShape, build_messages
 from estimator.errors import DataError, UsageError
-from estimator.pricing.book import Model, Price, PriceBook, load_pricebook
+from estimator.pricing import Model, Price, PriceBook, load_pricebook
 from estimator.reading.source import ReadOptions
 from estimator.tokens.tokenizers import chat_tokens, get_tokenizer, load_encoding
 from estimator.usage import Usage

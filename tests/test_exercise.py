@@ -13,7 +13,7 @@ from estimator.errors import EstimatorError, UnknownModelError, UsageError
 from estimator.modes import compare
 from estimator.planning.decision import decide
 from estimator.planning.exercise import EXERCISE_MODEL, exercise_price, price_text, run_exercise, scenario
-from estimator.pricing.book import PriceBook, load_pricebook
+from estimator.pricing import PriceBook, load_pricebook
 from estimator.usage import Usage
 
 

@@ -23,7 +23,7 @@ from estimator.planning.forecast import (
     month_starts,
     months_until_over,
 )
-from estimator.pricing.book import Model
+from estimator.pricing import Model
 from estimator.usage import RequestSize
 
 TOML = provider_toml(

@@ -28,7 +28,7 @@ from estimator.planning.decision import (
     route_traffic,
     standard_time,
 )
-from estimator.pricing.book import Price
+from estimator.pricing import Price
 from estimator.usage import RequestSize, Usage
 
 PROVIDER = parse(

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from estimator.modes import CacheParams, ModeParams, ModeUnavailable, compare, uplifted
-from estimator.pricing.book import load_pricebook
+from estimator.pricing import load_pricebook
 from estimator.pricing.crosscheck import check
 from estimator.usage import Usage
 

@@ -239,7 +239,7 @@ def _limits(provider: Provider, book: Any) -> tuple[int, int, str]:
     default_requests, default_bytes = DEFAULT_LIMITS[provider]
     try:
         if book is None:
-            from estimator.pricing.book import load_pricebook
+            from estimator.pricing import load_pricebook
 
             book = load_pricebook()
         rule = book.provider(provider).batch_rule

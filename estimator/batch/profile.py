@@ -15,7 +15,7 @@ import numpy as np
 from estimator.batch.files import BatchFileReport
 from estimator.counting.dataset import MAX_LISTED_ROWS, Histogram, TokenProfile
 from estimator.errors import DataError, UsageError, param
-from estimator.pricing.book import Model, Price
+from estimator.pricing import Model, Price
 from estimator.usage import TierUsage
 
 

@@ -41,7 +41,7 @@ import numpy as np
 from estimator.counting.prompts import RequestShape, build_messages, render_texts
 from estimator.counting.sampling import Reservoir, SampleEstimate, estimate_from_sample
 from estimator.errors import DataError, UsageError, param
-from estimator.pricing.book import Model, Price
+from estimator.pricing import Model, Price
 from estimator.reading.source import ReadOptions
 from estimator.usage import TierUsage, Usage
 

@@ -51,7 +51,7 @@ from typing import Any
 from estimator.counting.dataset import CountPlan, Counts, OutputSpec, TokenProfile, _profile, count_plan, count_rows
 from estimator.counting.prompts import RequestShape, render_texts
 from estimator.errors import DataError, UsageError, param
-from estimator.pricing.book import Model, Price
+from estimator.pricing import Model, Price
 from estimator.reading.files import arrow_text
 from estimator.reading.source import ReadOptions
 

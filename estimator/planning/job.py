@@ -48,7 +48,7 @@ from estimator.planning.decision import (
     job_times,
 )
 from estimator.planning.tiers import JobModel, TierDecision, TierParams, batch_break_even, decide_tiers
-from estimator.pricing.book import Model
+from estimator.pricing import Model
 from estimator.reading.source import ReadOptions, open_rows
 from estimator.report.estimate import PricedModel
 from estimator.usage import Usage

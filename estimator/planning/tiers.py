@@ -51,7 +51,7 @@ from estimator.planning.decision import (
     format_hours,
     standard_time,
 )
-from estimator.pricing.book import Price
+from estimator.pricing import Price
 from estimator.usage import Usage
 
 SYNC_TIERS = ("standard", "streaming_early_exit", "priority", "ultrafast")

@@ -26,7 +26,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
 
 from estimator.modes import Comparison, ModeParams, compare
-from estimator.pricing.book import Price
+from estimator.pricing import Price
 from estimator.usage import Usage
 
 if TYPE_CHECKING:

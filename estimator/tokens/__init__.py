@@ -6,6 +6,7 @@ from estimator.tokens.tokenizers import (
     chat_tokens,
     encoding_for_model,
     get_tokenizer,
+    known_tokenizers,
     load_encoding,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "chat_tokens",
     "encoding_for_model",
     "get_tokenizer",
+    "known_tokenizers",
     "load_encoding",
 ]

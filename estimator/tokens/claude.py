@@ -212,7 +212,7 @@ def claude_tokenizer_for_model(model_id: str | None) -> tuple[ClaudeTokenizer, s
     stated in the warning.
     """
     from estimator.errors import EstimatorError
-    from estimator.pricing.book import load_pricebook
+    from estimator.pricing import load_pricebook
 
     fallback = CTOK_PREFIX + "3.0"
     try:

@@ -10,7 +10,7 @@ import streamlit as st
 from .. import Usage, UsageError
 from ..batch import BatchPlan, format_for
 from ..planning import PlanOptions, uniform_batch_plan
-from ..report import PricedModel
+from ..pricing import PricedModel
 from ..usage import RequestSize
 from .common import Settings
 
