@@ -36,7 +36,7 @@ from estimator.pricing import Price, PriceBook, PricedModel, load_pricebook, res
 from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, _is_frame
 from estimator.reading.source import ReadOptions, open_rows
 from estimator.report.estimate import Estimate, build_estimate
-from estimator.tokens.tokenizers import Tokenizer, chat_tokens, get_tokenizer
+from estimator.tokens import Tokenizer, chat_tokens, get_tokenizer
 from estimator.usage import RequestSize, Usage
 
 

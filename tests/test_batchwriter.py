@@ -323,7 +323,7 @@ def test_estimate_matches_a_real_line_of_that_size(tmp_path: Path, fmt: str) -> 
 def test_written_files_pass_the_validator(tmp_path: Path, fmt: str, model: str, system: str | None) -> None:
     from estimator.batch.files import read_batch_file
     from estimator.pricing import load_pricebook
-    from estimator.tokens.tokenizers import chat_tokens, get_tokenizer
+    from estimator.tokens import chat_tokens, get_tokenizer
 
     tokenizer = get_tokenizer(load_pricebook().model(model).tokenizer)
     count = ((lambda msgs: tokenizer.count(msgs[-1]["content"])) if fmt == "openai-embeddings"

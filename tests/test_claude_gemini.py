@@ -19,8 +19,8 @@ from estimator.counting import reconstructed
 from estimator.counting.dataset import CountOptions, OutputSpec, count_dataset
 from estimator.counting.prompts import RequestShape
 from estimator.pricing import load_pricebook
+from estimator.tokens import chat_tokens, get_tokenizer
 from estimator.tokens.claude import SYSTEM_TOKENS, TURN_TOKENS, ClaudeTokenizer
-from estimator.tokens.tokenizers import chat_tokens, get_tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from make_dataset import rows as generated_rows

@@ -41,7 +41,7 @@ RATIO = Decimal("0.3")
 @pytest.fixture(scope="module")
 def job() -> dict[str, object]:
     """The per-row arrays of the rows, counted exactly once."""
-    from estimator.tokens.tokenizers import get_tokenizer
+    from estimator.tokens import get_tokenizer
 
     data = list(generated_rows(ROWS, seed=11))
     texts = [t for _, t, _, _ in data]

@@ -129,6 +129,6 @@ def _tier_usage(
 
 
 def _uncertainty(model: Model) -> float | None:
-    from estimator.tokens.tokenizers import get_tokenizer
+    from estimator.tokens import get_tokenizer
 
     return get_tokenizer(model.tokenizer).relative_uncertainty

@@ -483,7 +483,7 @@ def write_batch_files(
 def prompt_token_counter(tokenizer_spec: str, fmt: str) -> Callable[[list[dict[str, str]]], int]:
     """Prompt tokens of one request as billed: the chat framing included, or the bare text of
     an embedding request."""
-    from estimator.tokens.tokenizers import chat_tokens, get_tokenizer
+    from estimator.tokens import chat_tokens, get_tokenizer
 
     tokenizer = get_tokenizer(tokenizer_spec)
     if fmt == "openai-embeddings":

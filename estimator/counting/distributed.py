@@ -71,7 +71,7 @@ def count_partition(pdf: Any, plan: CountPlan) -> Any:
     """Count one partition; returns a one-element object Series holding (Counts, rows seen)."""
     import pandas as pd
 
-    from estimator.tokens.tokenizers import get_tokenizer
+    from estimator.tokens import get_tokenizer
 
     tokenizer = get_tokenizer(plan.tokenizer_spec)
     columns = partition_text(pdf, plan.columns)
@@ -118,7 +118,7 @@ def count_distributed(
     """
     import pandas as pd
 
-    from estimator.tokens.tokenizers import get_tokenizer
+    from estimator.tokens import get_tokenizer
 
     started = time.monotonic()
     plan = count_plan(model, shape, output, price, threads=threads_per_task)

@@ -16,7 +16,7 @@ from estimator.errors import PricingError
 from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, compare
 from estimator.money import format_usd, quantize
 from estimator.pricing import Price, PriceBook, PricedModel, display_path
-from estimator.tokens.tokenizers import get_tokenizer
+from estimator.tokens import get_tokenizer
 
 if TYPE_CHECKING:
     from estimator.counting.dataset import TokenProfile
