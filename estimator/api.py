@@ -33,6 +33,7 @@ from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import to_decimal
 from estimator.planning.job import JobPlan, PlanOptions, measured_requests, plan_job
 from estimator.pricing import Price, PriceBook, PricedModel, load_pricebook, resolve_price
+from estimator.reading import first_rows, suggest_text_column
 from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, _is_frame
 from estimator.reading.source import ReadOptions, open_rows
 from estimator.report.estimate import Estimate, build_estimate
@@ -106,8 +107,6 @@ def _column_hint(source: Any) -> str:
     """``" (probably review: the longest text column ...)"`` for a file, or nothing."""
     if not _is_path(source):
         return ""
-    from estimator.reading import first_rows, open_rows, suggest_text_column
-
     try:
         with open_rows(source) as ds:
             columns, rows = list(ds.info.columns), first_rows(ds)

@@ -16,6 +16,7 @@ from estimator.batch.files import BatchFileReport
 from estimator.counting.dataset import MAX_LISTED_ROWS, Histogram, TokenProfile
 from estimator.errors import DataError, UsageError, param
 from estimator.pricing import Model, Price
+from estimator.tokens import get_tokenizer
 from estimator.usage import TierUsage
 
 
@@ -129,6 +130,4 @@ def _tier_usage(
 
 
 def _uncertainty(model: Model) -> float | None:
-    from estimator.tokens import get_tokenizer
-
     return get_tokenizer(model.tokenizer).relative_uncertainty

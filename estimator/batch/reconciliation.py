@@ -53,8 +53,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from estimator.batch.files import BatchFileReport, read_batch_file
+from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, output_profile
+from estimator.batch.profile import require_valid
 from estimator.batch.results import ResultRecord, ResultUsage, describe_provider, read_results
+from estimator.batch.writer import BatchRequest, write_requests
 from estimator.convert import as_of_date, today
 from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.modes import _batch_rates, _Rates, _standard_rates
@@ -483,8 +486,6 @@ class _Files:
 
 def _read_files(req_path: Path, results: str | Path | Sequence[str | Path], errors: str | Path | None,
                 book: PriceBook) -> _Files:
-    from estimator.batch.profile import require_valid
-
     report = read_batch_file(req_path, prices=book)
     require_valid(report)
     paths = [Path(results)] if isinstance(results, (str, Path)) else [Path(p) for p in results]
@@ -673,9 +674,6 @@ def _retry_plan(ids: Sequence[str], lines: Mapping[str, _Request], report: Batch
 
 def _write_retry(plan: RetryPlan, lines: Mapping[str, _Request], report: BatchFileReport,
                  prefix: str | Path) -> RetryPlan:
-    from estimator.batch.logistics import FileLimits
-    from estimator.batch.writer import BatchRequest, write_requests
-
     ordered = sorted((lines[i] for i in plan.ids), key=lambda q: q.line)
     reqs = [BatchRequest(q.line, q.id, q.raw, report.per_request_input[q.index]) for q in ordered]
     limits = FileLimits(max_requests=report.max_requests, max_bytes=report.max_bytes)

@@ -15,7 +15,10 @@ from .. import CacheParams, EarlyExitParams, ModeParams, PriceBook, UsageError, 
 from .. import estimate as estimate_api
 from ..convert import as_of_date, today
 from ..money import format_price
-from ..pricing import PricedModel, ProviderFile, display_path, resolve_price
+from ..pricing import PRICE_DATABASE as DATABASE
+from ..pricing import PricedModel, ProviderFile, check_price_history, display_path, resolve_price
+from ..pricing import check_prices as check
+from ..pricing import price_database_version as database_version
 from ..report import format_table, model_rows, price_history
 from ..tokens import get_tokenizer
 from .base import cli_words, decimal_option, echo_json, main
@@ -170,11 +173,6 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
     """Show the dated price history of MODEL with the source of each entry, or --check every price."""
     book = load_pricebook(extra_files=price_files, strict=strict_prices)
     if check_db:
-        from ..pricing import PRICE_DATABASE as DATABASE
-        from ..pricing import check_price_history
-        from ..pricing import check_prices as check
-        from ..pricing import price_database_version as database_version
-
         day = parse_date(as_of)
         found = check(book, day) + check_price_history(book)  # today, then each dated entry on its first day
         open_ = [d for d in found if not d.acknowledged]

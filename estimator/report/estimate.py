@@ -13,9 +13,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from estimator.errors import PricingError
-from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, compare
+from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, check_cache, compare
 from estimator.money import format_usd, quantize
-from estimator.pricing import Price, PriceBook, PricedModel, display_path
+from estimator.pricing import Price, PriceBook, PricedModel, display_path, fallback
+from estimator.report.intervals import cost_basis, cost_bounds
 from estimator.tokens import get_tokenizer
 
 if TYPE_CHECKING:
@@ -178,8 +179,6 @@ def price_database(price: Price) -> dict[str, Any] | None:
     """Where a price outside the curated tables came from (None: the curated tables priced it)."""
     if price.fallback is None:
         return None
-    from estimator.pricing import fallback
-
     return {"name": fallback.DATABASE, "version": fallback.version(), "checked": fallback.CHECKED,
             "entry_dated": price.effective_from != fallback.UNDATED, "note": price.note}
 
@@ -192,8 +191,6 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     """Price a counted profile under every mode. Caching is priced as it can really happen: a
     cached prefix longer than what the requests share is cut to it, and one shorter than the
     provider's minimum cacheable prefix is not cached (``Estimate.cache_notes`` say so)."""
-    from estimator.modes import check_cache
-
     params = params or ModeParams()
     cache, cache_notes = check_cache(params.cache, priced.price, shared_tokens=profile.shared_prefix_tokens)
     params = replace(params, cache=cache)
@@ -201,8 +198,6 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     worst = None
     if profile.output_tokens_worst is not None and profile.output_tokens_worst != profile.output_tokens:
         worst = compare(profile.usage(worst_case=True), priced.price, params)
-    from estimator.report.intervals import cost_basis, cost_bounds
-
     ranges = cost_bounds(profile, priced.price, params)
     bounds = ranges if profile.sample is not None else None
     notes = [*profile.notes, *cache_notes]

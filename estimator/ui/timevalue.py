@@ -24,7 +24,7 @@ from ..planning import (
     run_exercise,
 )
 from ..usage import RequestSize
-from . import routing, tiers
+from . import routing, tier_settings
 from .common import Settings, mode_label, need_price, to_decimal
 from .job import job_inputs
 
@@ -81,7 +81,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         }.__getitem__,
     )
 
-    tiers.render()
+    tier_settings.render()
 
     limits = settings.limits
     options = PlanOptions(
@@ -89,7 +89,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         typical_batch_hours=limits.typical_wave_hours, value_per_hour=value, deadline_hours=deadline,
         wait_basis=wait_basis, modes=settings.params,
     )
-    options = tiers.with_tier_settings(options)
+    options = tier_settings.with_tier_settings(options)
     planned = plan_job(job.usage, priced, options, max_tokens=job.max_tokens)  # the plan command's own core
     comparison, times, decision = planned.comparison, planned.times, planned.decision
 
