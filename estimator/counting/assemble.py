@@ -11,8 +11,8 @@ from estimator.counting.plan import CountPlan
 from estimator.counting.profile import MAX_LISTED_ROWS, TokenProfile
 from estimator.counting.sampling import SampleEstimate
 from estimator.errors import param
-from estimator.modes import TierUsage
-from estimator.pricing.book import Model
+from estimator.pricing import Model
+from estimator.usage import TierUsage
 
 
 def build_profile(

@@ -19,7 +19,7 @@ from estimator.counting.plan import CountPlan
 from estimator.counting.profile import MAX_LISTED_ROWS, Histogram
 from estimator.counting.prompts import build_messages
 from estimator.errors import DataError, param
-from estimator.tokens.tokenizers import chat_tokens
+from estimator.tokens import chat_tokens
 
 VERIFY_ROWS = 200  # rows cross-checked against tiktoken when the counter is a fast backend
 COUNT_CHUNK = 5_000  # texts per tokenizer call

@@ -33,9 +33,9 @@ from estimator.counting.progress import Progress, ProgressReporter
 from estimator.counting.prompts import RequestShape
 from estimator.counting.sampled_pass import sample_pass
 from estimator.errors import UsageError
-from estimator.pricing.book import Model, Price
+from estimator.pricing import Model, Price
 from estimator.reading.source import ReadOptions, open_rows
-from estimator.tokens.tokenizers import get_tokenizer
+from estimator.tokens import get_tokenizer
 
 
 @dataclass(frozen=True)

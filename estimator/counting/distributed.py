@@ -56,11 +56,11 @@ from estimator.counting.plan import CountPlan, count_plan
 from estimator.counting.profile import TokenProfile
 from estimator.counting.prompts import RequestShape, render_texts
 from estimator.errors import DataError, UsageError, param
-from estimator.pricing.book import Model, Price
+from estimator.pricing import Model, Price
 from estimator.reading.memory import frame_to_table
 from estimator.reading.parquet import arrow_text
 from estimator.reading.source import ReadOptions
-from estimator.tokens.tokenizers import get_tokenizer
+from estimator.tokens import get_tokenizer
 
 
 def partition_text(pdf: Any, columns: Sequence[str]) -> dict[str, list[str]]:

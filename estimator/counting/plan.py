@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from estimator.counting.output import OutputSpec
 from estimator.counting.prompts import RequestShape
 from estimator.errors import UsageError
-from estimator.pricing.book import Model, Price
-from estimator.tokens.tokenizers import chat_overhead_tokens, get_tokenizer
+from estimator.pricing import Model, Price
+from estimator.tokens import chat_overhead_tokens, get_tokenizer
 
 
 @dataclass(frozen=True)

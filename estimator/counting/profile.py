@@ -15,7 +15,7 @@ import numpy as np
 
 from estimator.counting.output import OutputSpec
 from estimator.counting.sampling import SampleEstimate
-from estimator.modes import TierUsage, Usage
+from estimator.usage import TierUsage, Usage
 
 MAX_LISTED_ROWS = 10  # row numbers kept for "first rows that ..." messages
 

@@ -27,7 +27,7 @@ from typing import Any, Final
 import numpy as np
 
 from estimator.counting.prompts import RequestShape, render_texts
-from estimator.tokens.tokenizers import get_tokenizer
+from estimator.tokens import get_tokenizer
 
 __all__ = [
     "FULL_COUNT_BYTES",
