@@ -329,7 +329,7 @@ class JobSize:
 def plan(
     source: Any = None,
     *,
-    model: str,
+    model: str | None = None,
     size: JobSize | None = None,
     column: str | None = None,
     template: str | None = None,
@@ -342,18 +342,25 @@ def plan(
     estimate_options: EstimateOptions | None = None,
     messages: str | None = None,
 ) -> JobPlan:
-    """How long each mode takes, how a batch splits into files and waves, and which mode to use.
+    """How long each way of running the job takes, how a batch splits into files and waves, and
+    which way to use.
 
     The job is every row of ``source`` (counted as ``estimate`` counts it; batch
-    file sizes are measured from the real request lines), or a ``size``.
+    file sizes are measured from the real request lines), an ``Estimate`` already
+    made (not counted again: its model, price entry and token profile are used), or
+    a ``size``.
     """
     opts = options or PlanOptions()
     est_opts = estimate_options or EstimateOptions()
-    book = prices if prices is not None else load_pricebook()
-    day = as_of_date(as_of)
     if (source is None) == (size is None):
         raise UsageError(f"give the job's rows or its size ({param('rows')} with {param('input_tokens_per_row')} "
                          f"and {param('output_tokens_per_row')}), not both or neither", param="rows")
+    if isinstance(source, Estimate):
+        return _plan_estimate(source, model, opts)
+    if not model:
+        raise UsageError(f"which model's prices? Give {param('model')}, e.g. gpt-4o", param="model")
+    book = prices if prices is not None else load_pricebook()
+    day = as_of_date(as_of)
     priced = resolve_price(book, model, as_of=day, today=today(), input_per_mtok=est_opts.input_price,
                            output_per_mtok=est_opts.output_price)
     if isinstance(source, Iterator):  # read twice below: counted, then measured
@@ -374,6 +381,16 @@ def plan(
     elif est.profile.sample is not None:
         notes.append("estimated from a sample: batch file bytes estimated, not measured")
     return plan_job(est.profile.usage(), priced, opts, measured=measured, max_tokens=cap, notes=notes)
+
+
+def _plan_estimate(est: Estimate, model: str | None, options: PlanOptions) -> JobPlan:
+    """The plan of a job counted already: its own price entry and profile, batch files sized from
+    its average request."""
+    if model is not None and model not in (est.priced.model.id, *est.priced.model.aliases):
+        raise UsageError(f"the estimate prices {est.priced.model.id}, not {model}: leave out {param('model')} "
+                         "or estimate again for that model", param="model")
+    notes = list(est.profile.notes)
+    return plan_job(est.profile.usage(), est.priced, options, max_tokens=est.profile.max_tokens, notes=notes)
 
 
 def write_batch(

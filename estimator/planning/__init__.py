@@ -1,22 +1,17 @@
-"""Planning a job: time per mode, the decision, routing, forecasts and the budgeter exercise."""
+"""Planning a job: time per tier, the one decision, routing, forecasts and the budgeter exercise.
+
+``estimator.plan(...)`` returns a ``JobPlan``; its ``decision`` is the recommended way to
+run the job and why, and ``cost_curve()`` every way's cost over job sizes.
+"""
 
 from estimator.planning.decision import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_LATENCY_SECONDS,
     DEFAULT_VALUE_PER_HOUR,
-    RATE_LIMIT_EXAMPLES,
+    EXCLUDABLE_TIERS,
+    BatchTradeoff,
+    CurvePoint,
     Decision,
-    ModeTime,
-    RateLimitExample,
-    RateLimits,
-    Throughput,
-    TrafficMix,
-    decide,
-    decide_for_job,
-    format_hours,
-    job_times,
-    rate_limit_example,
-    route_traffic,
+    TierParams,
+    WayToRun,
 )
 from estimator.planning.exercise import (
     DEFAULT_ROWS,
@@ -24,8 +19,6 @@ from estimator.planning.exercise import (
     DEFAULT_WAIT_HOURS,
     EXERCISE_MODEL,
     EXERCISE_PRICE_DATE,
-    exercise_price,
-    price_text,
     run_exercise,
 )
 from estimator.planning.forecast import (
@@ -41,31 +34,18 @@ from estimator.planning.forecast import (
     size_from,
     volume_from,
 )
-from estimator.planning.job import (
-    WAIT_BASES,
-    JobPlan,
-    PlanOptions,
-    batch_format,
-    batch_plan_json,
-    decision_json,
-    expiry_json,
-    measured_batch_plan,
-    measured_requests,
-    plan_job,
-    plan_text,
-    uniform_batch_plan,
+from estimator.planning.job import WAIT_BASES, JobPlan, PlanOptions, plan_job
+from estimator.planning.limits import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_LATENCY_SECONDS,
+    RATE_LIMIT_EXAMPLES,
+    RateLimitExample,
+    RateLimits,
+    Throughput,
+    rate_limit_example,
 )
-from estimator.planning.tiers import (
-    EXCLUDABLE_TIERS,
-    Choice,
-    JobModel,
-    TierDecision,
-    TierParams,
-    TierTimeRule,
-    WayToRun,
-    decide_tiers,
-    ways_to_run,
-)
+from estimator.planning.routing import RoutingPlan, TrafficMix, route_traffic
+from estimator.planning.times import JobTimes, ModeTime
 
 __all__ = [
     "ALL_BATCH",
@@ -81,47 +61,31 @@ __all__ = [
     "EXERCISE_PRICE_DATE",
     "PRICING_RULES",
     "RATE_LIMIT_EXAMPLES",
+    "SCHEDULE_PERIODS",
     "WAIT_BASES",
+    "BatchTradeoff",
+    "CurvePoint",
     "Decision",
     "Forecast",
     "JobPlan",
+    "JobTimes",
     "ModeMix",
     "ModeTime",
     "PlanOptions",
     "RateLimitExample",
     "RateLimits",
+    "RoutingPlan",
     "Throughput",
+    "TierParams",
     "TrafficMix",
     "Volume",
-    "batch_format",
-    "batch_plan_json",
-    "build_forecast",
-    "SCHEDULE_PERIODS",
-    "size_from",
-    "volume_from",
-    "Choice",
-    "JobModel",
-    "TierDecision",
-    "TierParams",
-    "TierTimeRule",
     "WayToRun",
-    "decide_tiers",
-    "ways_to_run",
-    "decide",
-    "decide_for_job",
-    "decision_json",
-    "exercise_price",
-    "expiry_json",
-    "format_hours",
+    "build_forecast",
     "hybrid_mix",
-    "job_times",
-    "measured_batch_plan",
-    "measured_requests",
     "plan_job",
-    "plan_text",
-    "price_text",
     "rate_limit_example",
     "route_traffic",
     "run_exercise",
-    "uniform_batch_plan",
+    "size_from",
+    "volume_from",
 ]
