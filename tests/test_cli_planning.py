@@ -210,7 +210,7 @@ def test_forecast_custom_plans_and_text(prices: str) -> None:
                  "--budget", "1000")
     assert result.exit_code == 0, result.output
     assert "mostly batch" in result.stdout and "2030-03" in result.stdout
-    assert "stays within budget" in result.stdout
+    assert "mostly batch: within budget" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from typing import Any
 
 from estimator.errors import UsageError
 from estimator.modes import ModeParams, compare
-from estimator.money import ZERO, format_usd
+from estimator.money import CENT, ZERO, format_usd, shown_difference, total_as_shown
 from estimator.pricing import Price
 from estimator.usage import RequestSize
 
@@ -52,7 +52,11 @@ class RouteCost:
     route: str
     mode: str
     requests: int
-    cost: Decimal
+    cost: Decimal  # per day (the backfill: once)
+
+    def times(self, days: Decimal) -> RouteCost:
+        """This route over ``days`` days."""
+        return RouteCost(self.route, self.mode, self.requests, self.cost * days)
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,27 @@ class RoutingPlan:
     all_batch_daily_cost: Decimal  # interactive streamed, all automated traffic batch
     backfill: RouteCost | None  # one-off
     backfill_standard_cost: Decimal
+    baseline_routes: tuple[RouteCost, ...] = ()  # per day, every automated request sent standard
+    model: str = ""
+    price: str = ""  # the price entry, described
 
     @property
     def monthly_cost(self) -> Decimal:
         return self.daily_cost * self.mix.days_per_month
+
+    @property
+    def monthly_routes(self) -> tuple[RouteCost, ...]:
+        """Each route's cost over ``days_per_month`` days."""
+        return tuple(r.times(self.mix.days_per_month) for r in self.routes)
+
+    @property
+    def baseline_monthly_routes(self) -> tuple[RouteCost, ...]:
+        """The month without batch: the interactive route as is, every automated request standard."""
+        return tuple(r.times(self.mix.days_per_month) for r in self.baseline_routes)
+
+    @property
+    def baseline_monthly_cost(self) -> Decimal:
+        return self.baseline_daily_cost * self.mix.days_per_month
 
     @property
     def moved_savings_daily(self) -> Decimal:
@@ -93,8 +114,10 @@ class RoutingPlan:
     def to_json(self) -> dict[str, Any]:
         """The routes, the blend and the backfill as plain data (``route --json``)."""
         return {
-            "routes": [{"route": r.route, "mode": r.mode, "requests_per_day": r.requests, "cost_per_day": r.cost}
-                       for r in self.routes],
+            "model": self.model, "price": self.price,
+            "routes": [{"route": r.route, "mode": r.mode, "requests_per_day": r.requests, "cost_per_day": r.cost,
+                        "cost_per_month": m.cost}
+                       for r, m in zip(self.routes, self.monthly_routes)],
             "daily_cost": self.daily_cost, "monthly_cost": self.monthly_cost,
             "days_per_month": self.mix.days_per_month,  # monthly figures are per this many days, not calendar months
             "cost_per_request": self.cost_per_request, "baseline_daily_cost": self.baseline_daily_cost,
@@ -111,17 +134,22 @@ class RoutingPlan:
         return f" per {self.mix.days_per_month.normalize():f} days"
 
     def to_text(self) -> str:
-        lines = [f"  {r.route:<28} {r.mode:<22} {r.requests:>10,}/day  {format_usd(r.cost)}/day" for r in self.routes]
+        """The routes and the blend; the blend a day is the sum of the routes as printed."""
+        lines = [f"Price: {self.price}", ""] if self.price else []
+        lines += [f"  {r.route:<28} {r.mode:<22} {r.requests:>10,}/day  {format_usd(r.cost)}/day" for r in self.routes]
+        shown_daily = total_as_shown([r.cost for r in self.routes]) if all(
+            r.cost == 0 or abs(r.cost) >= CENT for r in self.routes) else self.daily_cost
         lines += [
-            f"\nBlend: {format_usd(self.daily_cost)}/day, {format_usd(self.monthly_cost)}{self._per_month} "
+            f"\nBlend: {format_usd(shown_daily)}/day, {format_usd(self.monthly_cost)}{self._per_month} "
             f"({format_usd(self.cost_per_request)} a request)",
             f"Sending {self.mix.batch_share:%} of the automated traffic as batch saves "
             f"{format_usd(self.moved_savings_monthly)}{self._per_month}; all of it would save "
             f"{format_usd(self.all_moved_savings_monthly)}{self._per_month}.",
         ]
         if self.backfill is not None:
-            lines.append(f"Backfill of {self.backfill.requests:,} requests: {format_usd(self.backfill.cost)} as batch "
-                         f"(saves {format_usd(self.backfill_savings)} against standard).")
+            saved = shown_difference(self.backfill_standard_cost, self.backfill.cost)
+            lines.append(f"Backfill of {self.backfill.requests:,} requests: {format_usd(self.backfill.cost)} as batch, "
+                         f"{format_usd(self.backfill_standard_cost)} as standard (saves {format_usd(saved)}).")
         return "\n".join(lines)
 
 
@@ -149,11 +177,13 @@ def route_traffic(mix: TrafficMix, size: RequestSize, price: Price, params: Mode
         RouteCost("automated, can wait", "batch", batched, cost(batched, "batch")),
     )
     daily = sum((r.cost for r in routes), ZERO)
-    baseline = routes[0].cost + cost(automated, "standard")
+    baseline_routes = (routes[0], RouteCost("automated (webhooks, cron)", "standard", automated,
+                                            cost(automated, "standard")))
+    baseline = sum((r.cost for r in baseline_routes), ZERO)
     all_batch = routes[0].cost + cost(automated, "batch")
     backfill = None
     backfill_std = ZERO
     if mix.backfill_requests:
         backfill = RouteCost("backfill", "batch", mix.backfill_requests, cost(mix.backfill_requests, "batch"))
         backfill_std = cost(mix.backfill_requests, "standard")
-    return RoutingPlan(mix, routes, daily, baseline, all_batch, backfill, backfill_std)
+    return RoutingPlan(mix, routes, daily, baseline, all_batch, backfill, backfill_std, baseline_routes)
