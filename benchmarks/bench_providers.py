@@ -39,7 +39,7 @@ MODELS = {"openai": "gpt-4o", "claude": "claude-sonnet-4-5-20250929", "gemini": 
 def measure(path: str, model_id: str) -> dict[str, object]:
     from estimator.counting.dataset import OutputSpec, count_dataset
     from estimator.counting.prompts import RequestShape
-    from estimator.pricing.book import load_pricebook
+    from estimator.pricing import load_pricebook
 
     model = load_pricebook().model(model_id)
     start = time.perf_counter()

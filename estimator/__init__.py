@@ -27,12 +27,13 @@ from estimator.errors import (
     UnknownModelError,
     UsageError,
 )
-from estimator.modes import MODE_LABELS, CacheParams, Comparison, EarlyExitParams, ModeCost, ModeParams, Usage
+from estimator.modes import MODE_LABELS, CacheParams, Comparison, EarlyExitParams, ModeCost, ModeParams
 from estimator.money import format_usd
 from estimator.planning import JobPlan, PlanOptions
 from estimator.pricing import PriceBook, load_pricebook
 from estimator.reading import ReadOptions
 from estimator.report import Estimate
+from estimator.usage import Usage
 
 __all__ = [
     "MODE_LABELS",

@@ -25,18 +25,20 @@ from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, interval_notes
 from estimator.batch.profile import profile_from_batch
 from estimator.batch.writer import BatchFileOptions, Manifest, format_for, prompt_token_counter, write_batch_files
+from estimator.convert import as_of_date, today
 from estimator.counting.dataset import CountOptions, OutputSpec, TokenProfile, count_dataset
 from estimator.counting.prompts import RequestShape
 from estimator.errors import EstimatorError, UsageError, param
-from estimator.modes import Comparison, ModeParams, Usage, compare
+from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import to_decimal
-from estimator.planning.decision import RequestSize
 from estimator.planning.job import JobPlan, PlanOptions, measured_requests, plan_job
-from estimator.pricing.book import Price, PriceBook, load_pricebook
+from estimator.pricing import Price, PriceBook, PricedModel, load_pricebook, resolve_price
+from estimator.reading import first_rows, suggest_text_column
 from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, _is_frame
 from estimator.reading.source import ReadOptions, open_rows
-from estimator.report.estimate import Estimate, PricedModel, build_estimate, resolve_price
-from estimator.tokens.tokenizers import Tokenizer, chat_tokens, get_tokenizer
+from estimator.report.estimate import Estimate, build_estimate
+from estimator.tokens import Tokenizer, chat_tokens, get_tokenizer
+from estimator.usage import RequestSize, Usage
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,6 @@ def _column_hint(source: Any) -> str:
     """``" (probably review: the longest text column ...)"`` for a file, or nothing."""
     if not _is_path(source):
         return ""
-    from estimator.reading import first_rows, open_rows, suggest_text_column
-
     try:
         with open_rows(source) as ds:
             columns, rows = list(ds.info.columns), first_rows(ds)
@@ -150,7 +150,7 @@ def estimate(
     system: str | None = None,
     output_tokens: int | None = None,
     max_tokens: int | None = None,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     prices: PriceBook | None = None,
     options: EstimateOptions | None = None,
     messages: str | None = None,
@@ -171,7 +171,7 @@ def estimate(
     """
     opts = options or EstimateOptions()
     book = prices if prices is not None else load_pricebook()
-    day = as_of or dt.date.today()
+    day = as_of_date(as_of)
     if _is_path(source) and _is_batch_file(Path(source), opts.read):
         per_request = output_tokens if output_tokens is not None else (opts.output.fixed if opts.output else None)
         return _estimate_batch_file(Path(source), model, per_request, day, book, opts)
@@ -179,7 +179,7 @@ def estimate(
         raise UsageError(f"which model's prices? Give {param('model')}, e.g. gpt-4o", param="model")
     rows, shape = _rows_and_shape(source, column, template, system, messages)
     output = _output_spec(output_tokens, max_tokens, opts)
-    priced = resolve_price(book, model, as_of=day, input_per_mtok=opts.input_price,
+    priced = resolve_price(book, model, as_of=day, today=today(), input_per_mtok=opts.input_price,
                            output_per_mtok=opts.output_price)
     profile = _count(rows, priced, shape, output, opts)
     return build_estimate(_with_measured_output(profile, priced, opts), priced, opts.modes)
@@ -221,7 +221,7 @@ def _estimate_batch_file(
     if name is None:
         raise UsageError(f"{path}: the batch file names no model; give {param('model')}", param="model",
                          path=str(path))
-    priced = resolve_price(book, name, as_of=day, input_per_mtok=opts.input_price,
+    priced = resolve_price(book, name, as_of=day, today=today(), input_per_mtok=opts.input_price,
                            output_per_mtok=opts.output_price)
     if opts.measured_output is not None:
         if output_tokens is not None:
@@ -230,7 +230,7 @@ def _estimate_batch_file(
         output_tokens = opts.measured_output.expected_per_request
     profile = profile_from_batch(report, model=priced.model, price=priced.price, output_per_request=output_tokens)
     profile = _with_measured_output(profile, priced, opts)
-    if report.model and priced.model.id != book.model(report.model).id:
+    if report.model and priced.model.id != book.model(report.model, day).id:
         note = (f"priced as {priced.model.id}, but the file's requests name {report.model} "
                 "(tokens counted with that model's tokenizer)")
         profile = replace(profile, notes=(*profile.notes, note))
@@ -245,7 +245,7 @@ def count_tokens(text_or_messages: str | Sequence[Mapping[str, str]], model: str
     if not isinstance(model, str):
         raise UsageError(f"model must be a model id such as 'gpt-4o', not a {type(model).__name__}",
                          param="model")
-    tokenizer = get_tokenizer(book.model(model).tokenizer)
+    tokenizer = get_tokenizer(book.model(model, today()).tokenizer)
     if isinstance(text_or_messages, str):
         return tokenizer.count(text_or_messages)
     if isinstance(text_or_messages, (bytes, Mapping)) or not isinstance(text_or_messages, Sequence):
@@ -264,7 +264,7 @@ def price(
     usage: Usage | Mapping[str, int],
     model: str,
     *,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     prices: PriceBook | None = None,
     modes: ModeParams | None = None,
     input_price: Decimal | str | None = None,
@@ -279,7 +279,7 @@ def price(
     """
     book = prices if prices is not None else load_pricebook()
     priced = resolve_price(
-        book, model, as_of=as_of or dt.date.today(),
+        book, model, as_of=as_of_date(as_of), today=today(),
         input_per_mtok=None if input_price is None else to_decimal(input_price),
         output_per_mtok=None if output_price is None else to_decimal(output_price),
     )
@@ -314,8 +314,8 @@ class JobSize:
     input_tokens_per_row: Decimal | int | str
     output_tokens_per_row: Decimal | int | str
 
-    def usage(self, price: Price | None = None) -> Usage:
-        """Totals of the job; with ``price``, rows above a long-context threshold carry ``Usage.tiers``."""
+    def usage(self, price: Price) -> Usage:
+        """Totals of the job at ``price``: rows above a long-context threshold carry ``Usage.tiers``."""
         if self.rows < 0:
             raise UsageError(f"rows must be >= 0, got {self.rows}", param="rows")
         for name in ("input_tokens_per_row", "output_tokens_per_row"):
@@ -336,7 +336,7 @@ def plan(
     system: str | None = None,
     output_tokens: int | None = None,
     max_tokens: int | None = None,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     prices: PriceBook | None = None,
     options: PlanOptions | None = None,
     estimate_options: EstimateOptions | None = None,
@@ -350,11 +350,11 @@ def plan(
     opts = options or PlanOptions()
     est_opts = estimate_options or EstimateOptions()
     book = prices if prices is not None else load_pricebook()
-    day = as_of or dt.date.today()
+    day = as_of_date(as_of)
     if (source is None) == (size is None):
         raise UsageError(f"give the job's rows or its size ({param('rows')} with {param('input_tokens_per_row')} "
                          f"and {param('output_tokens_per_row')}), not both or neither", param="rows")
-    priced = resolve_price(book, model, as_of=day, input_per_mtok=est_opts.input_price,
+    priced = resolve_price(book, model, as_of=day, today=today(), input_per_mtok=est_opts.input_price,
                            output_per_mtok=est_opts.output_price)
     if isinstance(source, Iterator):  # read twice below: counted, then measured
         source = list(source)
@@ -392,10 +392,11 @@ def write_batch(
     one request per row, split under the provider's per-file limits, written atomically."""
     opts = options or BatchFileOptions()
     book = prices if prices is not None else load_pricebook()
-    m = book.model(model)
+    day = today()
+    m = book.model(model, day)
     fmt = format_for(m.provider, m.kind)
     rows, shape = _rows_and_shape(source, column, template, system)
-    base = FileLimits.from_rule(m.price_on(dt.date.today()).batch_rule)
+    base = FileLimits.from_rule(m.price_on(day).batch_rule)
     limits = FileLimits(
         max_requests=opts.max_requests_per_file or base.max_requests,
         max_bytes=opts.max_bytes_per_file or base.max_bytes,

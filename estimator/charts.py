@@ -498,14 +498,13 @@ _PRICE_SERIES = (
 
 
 def price_history(
-    entries: Sequence[Mapping[str, object]], *, model: str, today: dt.date | None = None
+    entries: Sequence[Mapping[str, object]], *, model: str, today: dt.date
 ) -> go.Figure:
     """Step lines of a model's dated prices (USD per million tokens).
 
     ``entries`` are ``report.price_history(...)["prices"]``: each holds
     ``effective_from``, ``effective_until`` (None = current) and the prices.
     """
-    today = today or dt.date.today()
     fig = go.Figure()
     for i, (key, name) in enumerate(_PRICE_SERIES):
         xs: list[dt.date] = []

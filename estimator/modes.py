@@ -2,10 +2,9 @@
 
 Each mode is a function ``(usage, price, params) -> ModeCost`` registered in
 ``MODES``. Token counts are ints; every multiplication by a price happens
-once, on totals, in Decimal.
-
-Usage carries the totals, and, for models whose prices change above a prompt
-length (long-context tiers), the part of the totals that falls in each tier.
+once, on totals, in Decimal. The usage (``estimator.usage.Usage``) carries the
+totals and, for models whose prices change above a prompt length
+(long-context tiers), the part of the totals that falls in each tier.
 """
 
 from __future__ import annotations
@@ -17,7 +16,8 @@ from decimal import ROUND_CEILING, Decimal
 
 from estimator.errors import PricingError, UsageError, param
 from estimator.money import ZERO, cost_of
-from estimator.pricing.book import Price, Tier
+from estimator.pricing import Price, Tier
+from estimator.usage import Usage
 
 
 class ModeUnavailable(PricingError):
@@ -26,57 +26,6 @@ class ModeUnavailable(PricingError):
 # --------------------------------------------------------------------------
 # Inputs
 # --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TierUsage:
-    """The requests whose prompt exceeds ``above_input_tokens``, and their tokens."""
-
-    above_input_tokens: int
-    requests: int
-    input_tokens: int
-    output_tokens: int
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Token totals of a job: ``requests`` requests, summed over all of them.
-
-    ``tiers`` holds, for each long-context threshold of the model, the totals
-    of the requests above it (a subset of the main totals). Leave it empty
-    when the model has no tiers or no request crosses one.
-    """
-
-    requests: int
-    input_tokens: int
-    output_tokens: int
-    tiers: tuple[TierUsage, ...] = ()
-    # (output tokens, requests) pairs: how the output spreads over the requests, where it is
-    # known (a counted dataset). Early exit caps each stream at its own answer with it.
-    output_per_request: tuple[tuple[int, int], ...] = ()
-
-    def __post_init__(self) -> None:
-        for name in ("requests", "input_tokens", "output_tokens"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{name} must be a non-negative int, got {value!r}")
-
-    def scaled(self, factor: Decimal) -> Usage:
-        """The same job ``factor`` times as large (token counts rounded up)."""
-
-        def up(n: int) -> int:
-            return int((Decimal(n) * factor).to_integral_value(rounding=ROUND_CEILING))
-
-        return Usage(
-            requests=up(self.requests),
-            input_tokens=up(self.input_tokens),
-            output_tokens=up(self.output_tokens),
-            tiers=tuple(
-                TierUsage(t.above_input_tokens, up(t.requests), up(t.input_tokens), up(t.output_tokens))
-                for t in self.tiers
-            ),
-            output_per_request=self.output_per_request,  # a shape: early exit rescales it to the totals
-        )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from estimator.pricing.book import PriceBook, Provider, load_pricebook, parse_provider
+from estimator.pricing import PriceBook, Provider, load_pricebook, parse_provider
 
 Number = int | str | Decimal
 Day = str | dt.date

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from ticket_texts import TEXTS
 
 from estimator import load_pricebook
+from estimator.convert import today
 from estimator.planning.exercise import run_exercise
 from estimator.report.estimate import model_rows
 
@@ -666,7 +667,7 @@ def test_exercise_presets_and_arithmetic(app: AppTest) -> None:
 
 
 def test_downloads_name_no_local_paths() -> None:
-    from estimator.pricing.book import shipped_pricing_dir
+    from estimator.pricing import shipped_pricing_dir
     from estimator.ui.common import relative_paths
 
     local = str(shipped_pricing_dir())
@@ -701,7 +702,7 @@ def test_pricing_tables_history_and_sources(app: AppTest) -> None:
     pr = tab(app, "Pricing")
     book = load_pricebook()
     table = pr.dataframe[0].value
-    assert len(table) == len(model_rows(book))
+    assert len(table) == len(model_rows(book, as_of=today()))
     row = table[table["Model"] == "gpt-4o"].iloc[0]
     assert row["Input"] == "$2.50" and row["Output"] == "$10"
     app.selectbox(key="pricing_provider").set_value("anthropic").run()

@@ -3,6 +3,7 @@ and a fixed output length applied to a counted profile without re-reading the fi
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -101,7 +102,7 @@ def test_money_never_reads_as_zero_unless_zero(amount: Decimal) -> None:
 def test_fixed_output_applied_equals_a_count_with_it(tmp_path: Path, fixed: int, cap: int | None) -> None:
     book = load_pricebook()
     model = book.model("gpt-4o")
-    price = book.price(model.id)
+    price = book.price(model.id, dt.date(2026, 12, 5))
     path = EXAMPLES / "reviews.csv"
     shape = RequestShape(column="review", template=None, system=None)
 

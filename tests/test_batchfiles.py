@@ -16,7 +16,7 @@ from estimator.batch import files as batchfiles
 from estimator.batch.files import BatchIssue, detect_batch_format, read_batch_file
 from estimator.cli.base import main
 from estimator.errors import DataError
-from estimator.tokens.tokenizers import chat_tokens, get_tokenizer
+from estimator.tokens import chat_tokens, get_tokenizer
 
 O200K = get_tokenizer("o200k_base")
 CL100K = get_tokenizer("cl100k_base")
@@ -270,11 +270,11 @@ def test_per_file_limits(
 
 
 def test_limits_come_from_the_shipped_pricing_table() -> None:
-    from estimator.pricing.book import load_pricebook
+    from estimator.pricing import load_pricebook
 
     rule = load_pricebook().provider("openai").batch_rule
     assert rule is not None
-    assert batchfiles._limits("openai", None)[:2] == (rule.max_requests_per_file, rule.max_bytes_per_file)
+    assert batchfiles._limits("openai", load_pricebook())[:2] == (rule.max_requests_per_file, rule.max_bytes_per_file)
 
 
 def test_blank_lines_and_empty_file(tmp_path: Path) -> None:
@@ -428,3 +428,28 @@ def test_cli_inspect_bad_file_exits_1_with_the_reason(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["inspect", str(path)])
     assert result.exit_code == 1
     assert "empty file" in result.output
+
+
+# -- the tokenizer of a file's model comes from the price book ------------
+
+
+def test_every_priced_openai_chat_model_counts_with_its_book_tokenizer(tmp_path: Path) -> None:
+    from estimator.pricing import load_pricebook
+
+    book = load_pricebook(strict=True)
+    for model in book.provider("openai").models:
+        if model.kind != "chat":
+            continue
+        path = write_lines(tmp_path / f"{model.id}.jsonl", [chat("a", "Hello there", model=model.id)])
+        report = read_batch_file(path, prices=book)
+        assert not [w for w in report.warnings if "tokenizer" in w or "counted with" in w], model.id
+        expected = get_tokenizer(model.tokenizer).count("Hello there")
+        assert report.input_tokens == 3 + 3 + O200K.count("user") + expected, model.id
+
+
+def test_a_model_the_book_does_not_know_is_counted_with_a_warning(tmp_path: Path) -> None:
+    from estimator.pricing import load_pricebook
+
+    path = write_lines(tmp_path / "x.jsonl", [chat("a", model="gpt-nonexistent-9")])
+    report = read_batch_file(path, prices=load_pricebook(strict=True))
+    assert any("'gpt-nonexistent-9' is not in the price tables" in w and "o200k_base" in w for w in report.warnings)

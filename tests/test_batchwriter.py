@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -321,8 +322,8 @@ def test_estimate_matches_a_real_line_of_that_size(tmp_path: Path, fmt: str) -> 
 )
 def test_written_files_pass_the_validator(tmp_path: Path, fmt: str, model: str, system: str | None) -> None:
     from estimator.batch.files import read_batch_file
-    from estimator.pricing.book import load_pricebook
-    from estimator.tokens.tokenizers import chat_tokens, get_tokenizer
+    from estimator.pricing import load_pricebook
+    from estimator.tokens import chat_tokens, get_tokenizer
 
     tokenizer = get_tokenizer(load_pricebook().model(model).tokenizer)
     count = ((lambda msgs: tokenizer.count(msgs[-1]["content"])) if fmt == "openai-embeddings"
@@ -346,9 +347,9 @@ def test_written_files_pass_the_validator(tmp_path: Path, fmt: str, model: str, 
 
 @pytest.mark.parametrize(("extra", "files"), [(0, 1), (1, 2)], ids=["exactly-200MiB", "one-byte-over"])
 def test_shipped_byte_limit_to_the_byte(tmp_path: Path, extra: int, files: int) -> None:
-    from estimator.pricing.book import load_pricebook
+    from estimator.pricing import load_pricebook
 
-    rule = load_pricebook().model("gpt-4o").price_on(None).batch_rule
+    rule = load_pricebook().model("gpt-4o").price_on(dt.date(2026, 12, 5)).batch_rule
     assert rule is not None and rule.max_bytes_per_file == 209_715_200
     shape = RequestShape(column="text")
     overhead = len(iter_one_line(shape, ""))  # bytes of a request line around its text (row ids < 1,000,000)

@@ -22,10 +22,10 @@ from estimator import estimate
 from estimator.counting.dataset import CountOptions, Distribution, OutputSpec, Progress, TokenProfile, count_dataset
 from estimator.counting.prompts import RequestShape, build_messages
 from estimator.errors import DataError, UsageError
-from estimator.modes import Usage
-from estimator.pricing.book import Model, Price, PriceBook, load_pricebook
+from estimator.pricing import Model, Price, PriceBook, load_pricebook
 from estimator.reading.source import ReadOptions
-from estimator.tokens.tokenizers import chat_tokens, get_tokenizer, load_encoding
+from estimator.tokens import chat_tokens, get_tokenizer, load_encoding
+from estimator.usage import Usage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from make_dataset import rows as generated_rows

@@ -3,6 +3,7 @@ thresholds (D7) and break-even sizes on the plan's own time model (D5)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -11,9 +12,10 @@ from click.testing import CliRunner
 from estimator import JobSize, PlanOptions, load_pricebook, plan
 from estimator.batch import QueueLimit
 from estimator.cli import main
-from estimator.modes import EarlyExitParams, ModeParams, Usage, compare, early_exit_output
-from estimator.planning import RateLimits, RequestSize, Throughput
+from estimator.modes import EarlyExitParams, ModeParams, compare, early_exit_output
+from estimator.planning import RateLimits, Throughput
 from estimator.planning.tiers import family
+from estimator.usage import RequestSize, Usage
 
 BOOK = load_pricebook()
 
@@ -56,10 +58,10 @@ def test_forecast_prices_long_requests_at_the_long_context_rate() -> None:
     ("gpt-5.6-sol", 272_001, True),
 ])
 def test_long_context_boundary_follows_the_providers_wording(model: str, tokens: int, long: bool) -> None:
-    price = BOOK.price(model)
+    price = BOOK.price(model, dt.date(2026, 12, 5))
     usage = RequestSize.per_request(tokens, 0).usage(1, price)
     assert bool(usage.tiers) is long
-    short = RequestSize.per_request(tokens, 0).usage(1)
+    short = Usage(1, tokens, 0)  # the same request without its long-context tier
     ratio = compare(usage, price).standard.total_cost / compare(short, price).standard.total_cost
     assert (ratio == 2) is long
 
@@ -72,7 +74,7 @@ def test_early_exit_caps_each_stream_at_its_own_answer() -> None:
     assert early_exit_output(5_500, 10, ee, ((100, 5), (1000, 5))) == 4_000
     assert early_exit_output(5_500, 10, ee) == 4_750  # without the distribution: every stream average-sized
     usage = Usage(10, 1_000, 5_500, output_per_request=((100, 5), (1000, 5)))
-    price = BOOK.price("gpt-4o")
+    price = BOOK.price("gpt-4o", dt.date(2026, 12, 5))
     assert compare(usage, price, ModeParams(early_exit=ee)).modes["streaming_early_exit"].output_tokens == 4_000
 
 

@@ -17,7 +17,7 @@ distributed = pytest.importorskip("dask.distributed")
 from estimator.counting.dataset import OutputSpec, TokenProfile, count_dataset
 from estimator.counting.distributed import count_distributed
 from estimator.counting.prompts import RequestShape
-from estimator.pricing.book import PriceBook, load_pricebook
+from estimator.pricing import PriceBook, load_pricebook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from make_dataset import rows as generated_rows

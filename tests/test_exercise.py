@@ -10,10 +10,11 @@ import pytest
 from pricing_tables import book_from, model_entry, price_entry, provider_toml
 
 from estimator.errors import EstimatorError, UnknownModelError, UsageError
-from estimator.modes import Usage, compare
+from estimator.modes import compare
 from estimator.planning.decision import decide
 from estimator.planning.exercise import EXERCISE_MODEL, exercise_price, price_text, run_exercise, scenario
-from estimator.pricing.book import PriceBook, load_pricebook
+from estimator.pricing import PriceBook, load_pricebook
+from estimator.usage import Usage
 
 
 def book(tmp_path: Path, explicit_batch: bool = False) -> PriceBook:

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from pricing_tables import ANNOUNCED_CUT_2031, book_from, model_entry, price_entry, provider_toml
 
 from estimator.errors import PricingError, UsageError
-from estimator.planning.decision import RequestSize
 from estimator.planning.forecast import (
     ALL_BATCH,
     ALL_STANDARD,
@@ -24,7 +23,8 @@ from estimator.planning.forecast import (
     month_starts,
     months_until_over,
 )
-from estimator.pricing.book import Model
+from estimator.pricing import Model
+from estimator.usage import RequestSize
 
 TOML = provider_toml(
     model_entry(

@@ -22,12 +22,12 @@ from estimator.errors import UsageError
 from estimator.planning import (
     ALL_BATCH,
     ALL_STANDARD,
-    RequestSize,
     Volume,
     build_forecast,
     size_from,
     volume_from,
 )
+from estimator.usage import RequestSize
 
 SIZE = RequestSize.per_request(1_000, 100)
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "reviews.csv"

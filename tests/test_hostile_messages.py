@@ -13,9 +13,10 @@ from click.testing import CliRunner, Result
 
 from estimator.cli import main
 from estimator.errors import DataError, PricingError, UsageError
-from estimator.planning import RequestSize, Volume
+from estimator.planning import Volume
 from estimator.pricing import load_pricebook
 from estimator.reading.files import open_dataset
+from estimator.usage import RequestSize
 
 CUSTOM = """schema_version = 1
 provider = "acme"

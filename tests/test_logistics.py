@@ -22,8 +22,9 @@ from estimator.batch.logistics import (
     split_uniform,
 )
 from estimator.errors import DataError, EstimatorError, UsageError
-from estimator.modes import Usage, compare
-from estimator.pricing.book import BatchRule
+from estimator.modes import compare
+from estimator.pricing import BatchRule
+from estimator.usage import Usage
 
 MIB200 = 200 * 1024 * 1024  # OpenAI's "200 MB" as the shipped table writes it
 
@@ -101,7 +102,7 @@ def test_byte_limit_exact_to_the_byte() -> None:
 
 
 def test_shipped_openai_limits_give_one_or_two_files() -> None:
-    from estimator.pricing.book import load_pricebook
+    from estimator.pricing import load_pricebook
 
     try:
         shipped = load_pricebook().model("gpt-4o").price_on(dt.date(2025, 1, 1)).batch_rule

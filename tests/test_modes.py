@@ -15,11 +15,10 @@ from estimator.modes import (
     CacheParams,
     EarlyExitParams,
     ModeParams,
-    TierUsage,
-    Usage,
     compare,
     early_exit_output,
 )
+from estimator.usage import TierUsage, Usage
 
 TABLE = provider_toml(
     model_entry("flat", "Flat", price_entry("2024-01-01", "2.50", "10.00", cached_input_per_mtok="1.25")),
@@ -128,9 +127,9 @@ def test_bad_early_exit_params(kwargs: dict[str, object], message: str) -> None:
 
 
 def test_usage_refuses_negative_and_float() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError, match="input_tokens"):
         Usage(1, -1, 0)
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError, match="input_tokens"):
         Usage(1, 1.5, 0)  # type: ignore[arg-type]
 
 

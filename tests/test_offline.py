@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from estimator.tokens import tokenizers as tokens
+from estimator import tokens
+from estimator.tokens import exact
 
 # Installed before anything else in the child interpreter: any attempt to
 # resolve or connect raises, and is recorded so the test can show the guard bit.
@@ -36,7 +37,7 @@ socket.getaddrinfo = _blocked
 
 CHILD = """
 import json, os, sys
-import estimator.tokens.tokenizers as t
+import estimator.tokens as t
 
 result = {}
 for spec in ("o200k_base", "cl100k_base", "approx:anthropic", "approx:gemini"):
@@ -44,7 +45,7 @@ for spec in ("o200k_base", "cl100k_base", "approx:anthropic", "approx:gemini"):
     result[spec] = [tok.count("hello world"), tok.count_batch(["<|endoftext|>", "日本語 🚀"]), tok.backend]
 result["gpt-4o chat"] = t.chat_tokens(
     [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi there!"}],
-    t.tokenizer_for_model("gpt-4o"),
+    t.get_tokenizer("o200k_base"),
 )
 cache = os.environ["TIKTOKEN_CACHE_DIR"]
 result["cache files"] = sorted(os.listdir(cache))
@@ -106,7 +107,7 @@ def test_fresh_interpreter_never_touches_the_network(tmp_path: Path) -> None:
     cache.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIKTOKEN_", "DATA_GYM_"))}
     env["TIKTOKEN_CACHE_DIR"] = str(cache)
-    env.pop(tokens.BACKEND_ENV, None)
+    env.pop(exact.BACKEND_ENV, None)
     root = Path(__file__).resolve().parents[1]
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH", "")]))
     code = textwrap.dedent(SOCKET_GUARD) + textwrap.dedent(CHILD)

@@ -13,12 +13,11 @@ from pricing_tables import GPT4O_LAUNCH, model_entry, parse, price_entry, provid
 
 from estimator.batch.logistics import QueueLimit, plan_uniform
 from estimator.errors import UsageError
-from estimator.modes import EarlyExitParams, ModeParams, Usage, compare
+from estimator.modes import EarlyExitParams, ModeParams, compare
 from estimator.planning.decision import (
     DEFAULT_VALUE_PER_HOUR,
     RATE_LIMIT_EXAMPLES,
     RateLimits,
-    RequestSize,
     Throughput,
     TrafficMix,
     decide,
@@ -29,7 +28,8 @@ from estimator.planning.decision import (
     route_traffic,
     standard_time,
 )
-from estimator.pricing.book import Price
+from estimator.pricing import Price
+from estimator.usage import RequestSize, Usage
 
 PROVIDER = parse(
     provider_toml(
@@ -251,10 +251,11 @@ def test_decide_validation() -> None:
 
 
 def test_request_size_is_exact() -> None:
+    flat = price("gpt-4o")  # no long-context tiers
     size = RequestSize.of(Usage(3, 2, 1))
-    assert size.usage(3) == Usage(3, 2, 1)
-    assert size.usage(6) == Usage(6, 4, 2)
-    assert RequestSize.per_request("812.5", 100).usage(2) == Usage(2, 1_625, 200)
+    assert size.usage(3, flat) == Usage(3, 2, 1)
+    assert size.usage(6, flat) == Usage(6, 4, 2)
+    assert RequestSize.per_request("812.5", 100).usage(2, flat) == Usage(2, 1_625, 200)
     with pytest.raises(UsageError):
         RequestSize.per_request(-1, 0)
 

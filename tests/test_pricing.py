@@ -11,14 +11,14 @@ import pytest
 from pricing_tables import model_entry, price_entry, provider_toml, write_table
 
 from estimator.errors import PricingError, UnknownModelError
-from estimator.pricing.book import (
+from estimator.pricing import (
     ProviderFile,
     load_pricebook,
     load_provider_file,
     override_price,
-    pricing_files,
     shipped_pricing_dir,
 )
+from estimator.pricing.shipped import pricing_files
 
 SHIPPED = pricing_files()
 
@@ -73,7 +73,7 @@ def test_gpt4o_history_launch_and_today() -> None:
 def test_unknown_model_lists_close_matches_never_zero() -> None:
     book = load_pricebook()
     with pytest.raises(UnknownModelError) as info:
-        book.price("gpt-4o-mni")
+        book.price("gpt-4o-mni", dt.date(2026, 12, 5))
     assert "gpt-4o-mini" in str(info.value)
     assert "gpt-4o-mini" in info.value.close_matches
 
@@ -140,7 +140,7 @@ def test_user_file_overrides_and_adds_models(tmp_path: Path) -> None:
     path = write_table(tmp_path, USER_FILE, "contract.toml")
     book = load_pricebook(extra_files=[path])
     assert book.price("gpt-4o", dt.date(2026, 6, 1)).input_per_mtok == Decimal("2.00")
-    assert book.price("ft:gpt-4o-mini:acme").output_per_mtok == Decimal("1.20")
+    assert book.price("ft:gpt-4o-mini:acme", dt.date(2026, 12, 5)).output_per_mtok == Decimal("1.20")
     # The shipped batch rule still applies to the user's openai models.
     assert book.price("gpt-4o", dt.date(2026, 6, 1)).batch_rule is not None
     # Other shipped models are kept.
@@ -149,7 +149,8 @@ def test_user_file_overrides_and_adds_models(tmp_path: Path) -> None:
 
 def test_flat_override_says_what_it_replaced() -> None:
     book = load_pricebook()
-    price = override_price(book, "gpt-4o", input_per_mtok=Decimal(15), output_per_mtok=Decimal(15), label="flat $15")
+    price = override_price(book, "gpt-4o", input_per_mtok=Decimal(15), output_per_mtok=Decimal(15), label="flat $15",
+                           as_of=dt.date(2026, 12, 5))
     assert price.input_per_mtok == price.output_per_mtok == Decimal(15)
     assert price.batch_input_per_mtok is None and price.cached_input_per_mtok is None
     assert price.source == "flat $15"

@@ -9,12 +9,13 @@ must be a new entry, not an edit of an old one.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
 from pathlib import Path
 
-from estimator.pricing.book import load_pricebook
+from estimator.pricing import load_pricebook
 from estimator.report.estimate import price_history
 
 LOCK = Path(__file__).resolve().parent.parent / "pricing" / "history.lock.json"
@@ -25,7 +26,7 @@ def entry_digests() -> dict[str, str]:
     book = load_pricebook()
     digests = {}
     for model in book.models:
-        for entry in price_history(book, model.id)["prices"]:
+        for entry in price_history(book, model.id, dt.date(2026, 12, 5))["prices"]:
             facts = {k: v for k, v in entry.items() if k.endswith("_per_mtok") or k in PRICE_KEYS}
             text = json.dumps(facts, sort_keys=True, default=str)
             digests[f"{model.provider}/{model.id}@{entry['effective_from']}"] = hashlib.sha256(text.encode()).hexdigest()

@@ -16,9 +16,10 @@ from click.testing import CliRunner
 import estimator
 from estimator.cli import main
 from estimator.errors import PricingError, UnknownModelError
-from estimator.modes import CacheParams, ModeParams, Usage, compare
+from estimator.modes import CacheParams, ModeParams, compare
 from estimator.pricing import check_price_history, check_prices, load_pricebook
 from estimator.pricing.fallback import CHECKED, DATABASE, PINNED_VERSION
+from estimator.usage import Usage
 
 BOOK = load_pricebook()
 STRICT = load_pricebook(strict=True)

@@ -104,7 +104,7 @@ def test_the_front_end_files_are_found() -> None:
         ("from ..charts import forecast\n", "cli/x.py", ["from estimator.charts import forecast"]),
         ("from ..charts import forecast\n", "ui/x.py", []),
         ("from .. import Usage\nfrom ..modes import compare\nfrom .base import main\nfrom . import engine\n", "cli/x.py", []),
-        ("from ..planning import _private, RequestSize\n", "cli/x.py", ["_private is not in estimator.planning"]),
+        ("from ..planning import _private, Volume\n", "cli/x.py", ["_private is not in estimator.planning"]),
         ("from .common import Settings\nimport estimator\n", "ui/x.py", []),
     ],
     ids=["compute-module", "absolute", "whole-module", "inside-a-function", "import-module",

@@ -25,8 +25,9 @@ import estimator
 from estimator import EstimateOptions
 from estimator.counting import CountOptions, OutputSpec
 from estimator.counting.sampling import Reservoir, estimate_from_sample, t_quantile
-from estimator.modes import Usage, compare
+from estimator.modes import compare
 from estimator.report.intervals import cost_bounds
+from estimator.usage import Usage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from make_dataset import rows as generated_rows
@@ -40,7 +41,7 @@ RATIO = Decimal("0.3")
 @pytest.fixture(scope="module")
 def job() -> dict[str, object]:
     """The per-row arrays of the rows, counted exactly once."""
-    from estimator.tokens.tokenizers import get_tokenizer
+    from estimator.tokens import get_tokenizer
 
     data = list(generated_rows(ROWS, seed=11))
     texts = [t for _, t, _, _ in data]

@@ -19,7 +19,7 @@ from make_dataset import rows as generated_rows
 @pytest.fixture(scope="module")
 def population() -> tuple[np.ndarray, np.ndarray]:
     """20,000 realistic rows: (tokens, UTF-8 bytes) per row."""
-    from estimator.tokens.tokenizers import get_tokenizer
+    from estimator.tokens import get_tokenizer
 
     texts = [text for _, text, _, _ in generated_rows(20_000, seed=7)]
     tok = get_tokenizer("o200k_base")

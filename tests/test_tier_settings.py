@@ -3,6 +3,7 @@ and early exit only where streaming exists."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
@@ -13,8 +14,9 @@ from click.testing import CliRunner
 from estimator import JobSize, PlanOptions, UsageError, load_pricebook, plan
 from estimator.cli import main
 from estimator.cli.base import describe_error
-from estimator.modes import EarlyExitParams, ModeParams, Usage, compare
+from estimator.modes import EarlyExitParams, ModeParams, compare
 from estimator.planning import Throughput, TierParams
+from estimator.usage import Usage
 
 BOOK = load_pricebook()
 
@@ -125,7 +127,7 @@ EARLY = ModeParams(early_exit=EarlyExitParams(Decimal("0.8"), Decimal("0.3"), 10
 
 @pytest.mark.parametrize("model", ["gpt-5.4", "gpt-4o", "claude-opus-4-6", "gemini-2.5-pro"])
 def test_early_exit_never_lowers_batch_or_other_tiers(model: str) -> None:
-    price = BOOK.price(model)
+    price = BOOK.price(model, dt.date(2026, 12, 5))
     usage = Usage(1_000, 800_000, 300_000, output_per_request=((100, 500), (500, 500)))
     full = compare(usage, price)
     cut = compare(usage, price, EARLY)

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from estimator.modes import CacheParams, ModeParams, ModeUnavailable, Usage, compare, uplifted
-from estimator.pricing.book import load_pricebook
+from estimator.modes import CacheParams, ModeParams, ModeUnavailable, compare, uplifted
+from estimator.pricing import load_pricebook
 from estimator.pricing.crosscheck import check
+from estimator.usage import Usage
 
 BOOK = load_pricebook()
 TODAY = dt.date(2026, 11, 29)

@@ -17,24 +17,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimator.errors import TokenizerError
-from estimator.tokens import tokenizers as tokens
-from estimator.tokens.tokenizers import (
-    REPLY_PRIMING,
-    TOKENS_PER_MESSAGE,
-    TOKENS_PER_NAME,
+from estimator.pricing import load_pricebook
+from estimator.tokens import (
     Tokenizer,
     TokenizerBackendWarning,
+    approximate,
     chat_overhead_tokens,
     chat_tokens,
-    encoding_for_model,
     encoding_from_file,
+    encodings,
+    exact,
     get_tokenizer,
     load_encoding,
-    tokenizer_for_model,
 )
+from estimator.tokens.tokenizer import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME
 
 ENCODINGS = ("o200k_base", "cl100k_base")
-ENCODINGS_DIR = Path(tokens.__file__).with_name("_encodings")
+BOOK = load_pricebook(strict=True)
+ENCODINGS_DIR = Path(encodings.__file__).with_name("_encodings")
 
 try:
     import quicktok  # noqa: F401  # pyright: ignore[reportMissingTypeStubs, reportUnusedImport]
@@ -105,7 +105,7 @@ HELLO_NAMED = [{"role": "user", "content": "Hello", "name": "John"}, HELLO[1]]
     ids=["gpt-4o", "gpt-4", "gpt-4o-name", "gpt-4-name"],
 )
 def test_chat_tokens_openai_examples(model: str, messages: list[dict[str, str]], expected: int) -> None:
-    assert chat_tokens(messages, tokenizer_for_model(model)) == expected
+    assert chat_tokens(messages, book_tokenizer(model)) == expected
 
 
 def test_chat_constants() -> None:
@@ -141,71 +141,39 @@ def test_chat_overhead_values(system: str | None, expected: int) -> None:
 # Model -> encoding
 # --------------------------------------------------------------------------
 
-MODEL_TABLE = [
-    ("gpt-4o", "o200k_base"),
-    ("gpt-4o-2024-08-06", "o200k_base"),
-    ("gpt-4o-mini", "o200k_base"),
-    ("gpt-4o-mini-2024-07-18", "o200k_base"),
-    ("chatgpt-4o-latest", "o200k_base"),
-    ("gpt-4.1", "o200k_base"),
-    ("gpt-4.1-mini", "o200k_base"),
-    ("gpt-4.1-nano-2025-04-14", "o200k_base"),
-    ("gpt-5", "o200k_base"),
-    ("gpt-5-mini", "o200k_base"),
-    ("gpt-5-nano", "o200k_base"),
-    ("gpt-5.1", "o200k_base"),
-    ("o1", "o200k_base"),
-    ("o1-mini", "o200k_base"),
-    ("o3", "o200k_base"),
-    ("o3-mini", "o200k_base"),
-    ("o4-mini", "o200k_base"),
-    ("o4-mini-2025-04-16", "o200k_base"),
-    ("GPT-4O", "o200k_base"),
-    ("openai/gpt-4o", "o200k_base"),
-    ("ft:gpt-4o-mini-2024-07-18:acme::abc123", "o200k_base"),
-    ("gpt-4", "cl100k_base"),
-    ("gpt-4-0613", "cl100k_base"),
-    ("gpt-4-turbo", "cl100k_base"),
-    ("gpt-4-32k", "cl100k_base"),
-    ("gpt-3.5-turbo", "cl100k_base"),
-    ("gpt-3.5-turbo-0125", "cl100k_base"),
-    ("text-embedding-3-small", "cl100k_base"),
-    ("text-embedding-3-large", "cl100k_base"),
-    ("text-embedding-ada-002", "cl100k_base"),
-]
-
-
-@pytest.mark.parametrize(("model", "encoding"), MODEL_TABLE, ids=[m for m, _ in MODEL_TABLE])
-def test_encoding_for_model(model: str, encoding: str) -> None:
-    assert encoding_for_model(model) == encoding
-
-
-@pytest.mark.parametrize(("model", "encoding"), MODEL_TABLE[:-3], ids=[m for m, _ in MODEL_TABLE[:-3]])
-def test_encoding_for_model_agrees_with_tiktoken(model: str, encoding: str) -> None:
+def test_every_openai_model_names_the_encoding_tiktoken_knows_for_it() -> None:
+    """The tokenizer of a model is data of the price book; where tiktoken knows the model too, they agree."""
     import tiktoken
 
-    base = tokens._base_model_id(model)  # pyright: ignore[reportPrivateUsage]
-    assert tiktoken.encoding_name_for_model(base) == encoding
+    checked = 0
+    for model in BOOK.provider("openai").models:
+        for name in (model.id, *model.aliases):
+            try:
+                expected = tiktoken.encoding_name_for_model(name)
+            except KeyError:  # a model newer than this tiktoken
+                continue
+            assert model.tokenizer == expected, name
+            checked += 1
+    assert checked >= 10
 
 
-@pytest.mark.parametrize(
-    "model",
-    ["claude-sonnet-4-5", "gemini-2.5-pro", "gpt-4x", "gpt-40", "o2", "text-embedding-3", "gpt-oss-120b", ""],
-)
-def test_unknown_model_raises_naming_it(model: str) -> None:
-    with pytest.raises(TokenizerError, match="no OpenAI tokenizer") as info:
-        encoding_for_model(model)
-    assert repr(model) in str(info.value)
+def test_every_model_in_the_book_has_a_working_tokenizer() -> None:
+    for model in BOOK.models:
+        assert get_tokenizer(model.tokenizer).count("hello world") > 0, model.id
+
+
+def book_tokenizer(model: str) -> Tokenizer:
+    return get_tokenizer(BOOK.model(model).tokenizer)
 
 
 def test_embedding_requests_count_the_input_only() -> None:
-    tok = tokenizer_for_model("text-embedding-3-small")
+    tok = book_tokenizer("text-embedding-3-small")
     assert tok.spec == "cl100k_base"
     assert tok.count("hello world") == 2  # no chat framing
 
 
-def test_tokenizer_for_model_is_the_cached_exact_tokenizer() -> None:
-    tok = tokenizer_for_model("gpt-4o-mini")
+def test_a_models_tokenizer_is_the_cached_exact_tokenizer() -> None:
+    tok = book_tokenizer("gpt-4o-mini")
     assert tok is get_tokenizer("o200k_base")
     assert tok.exact and tok.label == "exact: tiktoken o200k_base" and tok.relative_uncertainty is None
 
@@ -224,7 +192,7 @@ def test_tampered_file_raises_tokenizer_error(tmp_path: Path, encoding: str) -> 
     path.write_bytes(gzip.compress(tampered))
     with pytest.raises(TokenizerError, match="sha256") as info:
         encoding_from_file(encoding, path)
-    assert str(path) in str(info.value) and tokens.ENCODING_SHA256[encoding] in str(info.value)
+    assert str(path) in str(info.value) and encodings.ENCODING_SHA256[encoding] in str(info.value)
 
 
 def test_uncompressed_copy_is_accepted(tmp_path: Path) -> None:
@@ -273,7 +241,7 @@ def test_user_tiktoken_cache_dir_is_left_alone(tmp_path: Path, monkeypatch: pyte
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("spec", sorted(tokens.APPROXIMATE_SPECS))
+@pytest.mark.parametrize("spec", sorted(approximate.APPROXIMATE_SPECS))
 def test_approximate_tokenizers_say_so(spec: str) -> None:
     tok = get_tokenizer(spec)
     assert not tok.exact
@@ -299,7 +267,7 @@ def test_approximate_scaling(spec: str, base: int, expected: int) -> None:
     assert get_tokenizer(spec)._scale(base) == expected  # pyright: ignore[reportPrivateUsage]
 
 
-@pytest.mark.parametrize("spec", sorted(tokens.APPROXIMATE_SPECS))
+@pytest.mark.parametrize("spec", sorted(approximate.APPROXIMATE_SPECS))
 def test_approximate_count_batch_matches_count(spec: str) -> None:
     tok = get_tokenizer(spec)
     texts = ["hello world", "", "The quick brown fox jumps over the lazy dog. " * 7, "日本語"]
@@ -449,22 +417,22 @@ def test_non_text_raises_type_error(encoding: str, backend: str, bad: object) ->
 
 @needs_quicktok
 def test_default_backend_is_quicktok_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(tokens.BACKEND_ENV, raising=False)
+    monkeypatch.delenv(exact.BACKEND_ENV, raising=False)
     tok = get_tokenizer("o200k_base")
     assert tok.backend == "quicktok" and tok.warnings == ()
 
 
 def test_backend_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(tokens.BACKEND_ENV, "tiktoken")
+    monkeypatch.setenv(exact.BACKEND_ENV, "tiktoken")
     assert get_tokenizer("cl100k_base").backend == "tiktoken"
-    monkeypatch.setenv(tokens.BACKEND_ENV, "fastest")
-    with pytest.raises(TokenizerError, match=tokens.BACKEND_ENV):
+    monkeypatch.setenv(exact.BACKEND_ENV, "fastest")
+    with pytest.raises(TokenizerError, match=exact.BACKEND_ENV):
         get_tokenizer("cl100k_base")
 
 
 def new_counter(encoding: str, backend: str) -> Any:
     """A counter outside the caches, so a test can break it without affecting others."""
-    return tokens._ExactCounter(encoding, backend)  # pyright: ignore[reportPrivateUsage]
+    return exact.ExactCounter(encoding, backend)
 
 
 def fresh(spec: str, counter: Any) -> Tokenizer:
@@ -605,7 +573,7 @@ def test_every_code_point_counts_like_tiktoken(encoding: str, context: str) -> N
     on changes these counts. Screened code points go to tiktoken anyway."""
     import numpy as np
 
-    table = tokens._screen_table()  # pyright: ignore[reportPrivateUsage]
+    table = exact._screen_table()  # pyright: ignore[reportPrivateUsage]
     codepoints = np.flatnonzero(~table)
     texts = [context.replace("{c}", chr(cp)) for cp in codepoints.tolist()]
     enc = load_encoding(encoding)

@@ -49,6 +49,7 @@ provider, or the published defaults below when the table gives none.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import json
 import re
 import statistics
@@ -58,7 +59,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from estimator.convert import as_of_date
 from estimator.errors import DataError, EstimatorError, UsageError, param
+from estimator.pricing import PriceBook, load_pricebook
+from estimator.tokens import Tokenizer, get_tokenizer
+from estimator.tokens.tokenizer import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -233,15 +238,39 @@ def batch_request_format(path: str | Path, read: Any = None) -> Provider | None:
     return detect_batch_format(p) if head.startswith(b"{") else None
 
 
-def _limits(provider: Provider, book: Any) -> tuple[int, int, str]:
+# What a file's requests are counted with when the price book does not know their model.
+_FALLBACK_TOKENIZERS: dict[str, tuple[str, str]] = {
+    "openai": ("o200k_base", "o200k_base (the encoding of current OpenAI models)"),
+    "anthropic": ("ctok:3.0", "Claude tokenizer generation 3.0 (Claude 3 to Opus 4.6; Opus 4.7 and later "
+                              "count more tokens)"),
+    "google": ("approx:gemini", "the calibrated Gemini estimate"),
+}
+
+
+def model_tokenizer(book: PriceBook, provider: Provider, model: str | None,
+                    day: dt.date) -> tuple[Tokenizer, str | None]:
+    """The tokenizer the price book names for ``model``, and a warning when it cannot say.
+
+    A model the book does not know is counted with its provider's usual tokenizer, and the
+    warning says which and how to add the model.
+    """
+    spec, words = _FALLBACK_TOKENIZERS[provider]
+    if model is None:
+        return get_tokenizer(spec), f"the requests name no model; counted with {words}"
+    try:
+        return get_tokenizer(book.model(model, day).tokenizer), None
+    except EstimatorError:
+        return get_tokenizer(spec), (
+            f"model {model!r} is not in the price tables; counted with {words}. Add the model with its "
+            f"tokenizer to a price file (pricing/{provider}.toml) for exact counts"
+        )
+
+
+def _limits(provider: Provider, book: PriceBook) -> tuple[int, int, str]:
     """Per-file limits from the price book's batch rule of ``provider`` (the caller's book,
     with any price files of the user's), or the published defaults."""
     default_requests, default_bytes = DEFAULT_LIMITS[provider]
     try:
-        if book is None:
-            from estimator.pricing.book import load_pricebook
-
-            book = load_pricebook()
         rule = book.provider(provider).batch_rule
     except EstimatorError:
         rule = None
@@ -291,11 +320,13 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
             yield n, raw
 
 
-def read_batch_file(path: str | Path, *, provider: Provider | None = None, prices: Any = None) -> BatchFileReport:
+def read_batch_file(path: str | Path, *, provider: Provider | None = None, prices: PriceBook | None = None,
+                    as_of: Any = None) -> BatchFileReport:
     """Validate a batch request file and count its tokens; problems go in ``issues``.
 
-    ``prices`` is the price book whose batch rules give the per-file limits
-    (default: the shipped tables).
+    ``prices`` is the price book whose batch rules give the per-file limits and whose models
+    name their tokenizers (default: the shipped tables); ``as_of`` (default today) is the day
+    a moving alias such as ``gemini-flash-latest`` is resolved on.
 
     Raises ``DataError`` only when the file cannot be read at all or is not a
     batch file of a known provider.
@@ -319,13 +350,15 @@ def read_batch_file(path: str | Path, *, provider: Provider | None = None, price
     elif provider not in ("openai", "anthropic", "google"):
         raise UsageError(f"unknown batch provider {provider!r}; use 'openai', 'anthropic' or 'google'",
                          param="provider")
-    return _Reader(path, provider, prices).read()
+    book = prices if prices is not None else load_pricebook()
+    return _Reader(path, provider, book, as_of_date(as_of)).read()
 
 
 class _Reader:
-    def __init__(self, path: Path, provider: Provider, book: Any = None) -> None:
+    def __init__(self, path: Path, provider: Provider, book: PriceBook, day: dt.date) -> None:
         self.path = path
         self.book = book
+        self.day = day
         self.provider: Provider = provider
         self.issues = _Issues()
         self.warnings: list[str] = []
@@ -424,33 +457,11 @@ class _Reader:
         self.pending = []
 
     def _tokenizer(self) -> Any:
-        if self.tokenizer is not None:
-            return self.tokenizer
-        from estimator.errors import TokenizerError
-        from estimator.tokens.tokenizers import encoding_for_model, get_tokenizer
-
-        if self.provider == "anthropic":
-            from estimator.tokens.claude import claude_tokenizer_for_model
-
+        if self.tokenizer is None:
             model = self.models.most_common(1)[0][0] if self.models else None
-            self.tokenizer, problem = claude_tokenizer_for_model(model)
+            self.tokenizer, problem = model_tokenizer(self.book, self.provider, model, self.day)
             if problem:
                 self.warnings.append(problem)
-            return self.tokenizer
-        if self.provider == "google":
-            self.tokenizer = get_tokenizer("approx:gemini")
-            return self.tokenizer
-        model = self.models.most_common(1)[0][0] if self.models else None
-        try:
-            if model is None:
-                raise TokenizerError("no model")
-            self.tokenizer = get_tokenizer(encoding_for_model(model))
-        except TokenizerError:
-            self.tokenizer = get_tokenizer("o200k_base")
-            self.warnings.append(
-                f"no OpenAI tokenizer is known for model {model!r}; counted with o200k_base "
-                "(the encoding of current OpenAI models)"
-            )
         return self.tokenizer
 
     # -- common checks -------------------------------------------------------
@@ -554,8 +565,6 @@ class _Reader:
 
     def _frame_messages(self, n: int, messages: Sequence[Any], request: _Request) -> bool:
         """Chat framing (tokens.chat_tokens): 3 per message, each value, 1 per name, 3 to prime the reply."""
-        from estimator.tokens.tokenizers import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME
-
         request.overhead += REPLY_PRIMING
         for i, message in enumerate(messages, start=1):
             if not isinstance(message, dict) or "role" not in message:

@@ -26,7 +26,7 @@ from fractions import Fraction
 from estimator.errors import DataError, UsageError, param
 from estimator.modes import Comparison
 from estimator.money import ZERO
-from estimator.pricing.book import BatchRule
+from estimator.pricing import BatchRule
 
 DEFAULT_TYPICAL_WAVE_HOURS = Decimal(6)
 """Assumed typical time for one wave of batch files to complete.

@@ -26,7 +26,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from estimator.batch.results import read_results
 from estimator.errors import DataError
+from estimator.modes import batch_prices
+from estimator.money import format_usd
 
 __all__ = ["OutputProfile", "load_output_profile", "output_profile", "output_profile_from_results"]
 
@@ -143,8 +146,6 @@ def output_profile_from_results(paths: str | Path | Iterable[str | Path]) -> Out
     """Measure output lengths from one or more result files of any provider."""
     from collections import Counter
 
-    from estimator.batch.results import read_results
-
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     outs: list[int] = []
     ins: list[int] = []
@@ -195,9 +196,6 @@ def cost_interval(profile: OutputProfile, n: int, output_per_mtok: Decimal) -> t
 
 def interval_notes(profile: OutputProfile, n: int, price: Any) -> list[str]:
     """What the measured output lengths mean for an estimate of ``n`` requests at ``price``."""
-    from estimator.modes import batch_prices
-    from estimator.money import format_usd
-
     low, high = profile.interval(n)
     notes = [
         (f"expected output from measured results ({profile.source}): {profile.expected_per_request:,} tokens per "

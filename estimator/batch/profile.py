@@ -15,8 +15,9 @@ import numpy as np
 from estimator.batch.files import BatchFileReport
 from estimator.counting.dataset import MAX_LISTED_ROWS, Histogram, TokenProfile
 from estimator.errors import DataError, UsageError, param
-from estimator.modes import TierUsage
-from estimator.pricing.book import Model, Price
+from estimator.pricing import Model, Price
+from estimator.tokens import get_tokenizer
+from estimator.usage import TierUsage
 
 
 def require_valid(report: BatchFileReport) -> None:
@@ -129,6 +130,4 @@ def _tier_usage(
 
 
 def _uncertainty(model: Model) -> float | None:
-    from estimator.tokens.tokenizers import get_tokenizer
-
     return get_tokenizer(model.tokenizer).relative_uncertainty

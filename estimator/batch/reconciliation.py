@@ -53,12 +53,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from estimator.batch.files import BatchFileReport, read_batch_file
+from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, output_profile
+from estimator.batch.profile import require_valid
 from estimator.batch.results import ResultRecord, ResultUsage, describe_provider, read_results
+from estimator.batch.writer import BatchRequest, write_requests
+from estimator.convert import as_of_date, today
 from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.modes import _batch_rates, _Rates, _standard_rates
 from estimator.money import ZERO, format_usd
-from estimator.pricing.book import Model, Price, PriceBook, Tier, load_pricebook
+from estimator.pricing import Model, Price, PriceBook, Tier, load_pricebook
 
 __all__ = ["Failure", "Reconciliation", "RequestComparison", "RetryPlan", "TokenTotals", "reconcile"]
 
@@ -399,15 +403,15 @@ def _request_lines(path: Path, provider: str) -> dict[str, _Request]:
 
 
 def _resolve_model(book: PriceBook, model: str | None, report: BatchFileReport,
-                   records: Sequence[ResultRecord]) -> Model:
+                   records: Sequence[ResultRecord], day: dt.date) -> Model:
     if model:
-        return book.model(model)
+        return book.model(model, day)
     if report.model:
-        return book.model(report.model)
+        return book.model(report.model, day)
     seen = Counter(r.model for r in records if r.model)
     for name, _ in seen.most_common():
         try:
-            return book.model(name)
+            return book.model(name, day)
         except EstimatorError:  # a snapshot name the price book does not know: try the next one
             continue
     raise UsageError(
@@ -423,7 +427,7 @@ def reconcile(
     errors: str | Path | None = None,
     *,
     model: str | None = None,
-    as_of: dt.date | None = None,
+    as_of: dt.date | str | None = None,
     mode: Mode = "batch",
     output_tokens: int | None = None,
     retry_to: str | Path | None = None,
@@ -440,9 +444,9 @@ def reconcile(
         raise UsageError(f"{param('output_tokens')} must be >= 0", param="output_tokens")
     book = prices or load_pricebook()
     files = _read_files(Path(requests), results, errors, book)
-    chosen = _resolve_model(book, model, files.report, files.records)
     notes: list[str] = []
-    day = as_of if as_of is not None else _run_date(files.records, notes)
+    day = as_of_date(as_of) if as_of is not None else _run_date(files.records, notes)
+    chosen = _resolve_model(book, model, files.report, files.records, day)
     price = chosen.price_on(day)
     if price.cached_input_per_mtok is None and any(r.usage and r.usage.cached_input_tokens for r in files.records):
         notes.append(f"the {chosen.id} price entry lists no cached-input price: cached tokens are priced "
@@ -482,8 +486,6 @@ class _Files:
 
 def _read_files(req_path: Path, results: str | Path | Sequence[str | Path], errors: str | Path | None,
                 book: PriceBook) -> _Files:
-    from estimator.batch.profile import require_valid
-
     report = read_batch_file(req_path, prices=book)
     require_valid(report)
     paths = [Path(results)] if isinstance(results, (str, Path)) else [Path(p) for p in results]
@@ -508,10 +510,10 @@ def _run_date(records: Sequence[ResultRecord], notes: list[str]) -> dt.date:
     if days:
         notes.append(f"priced as of {days[0]}, the day the first response was created")
         return days[0]
-    today = dt.date.today()
-    notes.append(f"priced as of today ({today}): the results carry no date; give the run's date "
+    day = today()
+    notes.append(f"priced as of today ({day}): the results carry no date; give the run's date "
                  f"with {param('as_of')}")
-    return today
+    return day
 
 
 def _join(records: Sequence[ResultRecord], lines: Mapping[str, _Request]
@@ -672,9 +674,6 @@ def _retry_plan(ids: Sequence[str], lines: Mapping[str, _Request], report: Batch
 
 def _write_retry(plan: RetryPlan, lines: Mapping[str, _Request], report: BatchFileReport,
                  prefix: str | Path) -> RetryPlan:
-    from estimator.batch.logistics import FileLimits
-    from estimator.batch.writer import BatchRequest, write_requests
-
     ordered = sorted((lines[i] for i in plan.ids), key=lambda q: q.line)
     reqs = [BatchRequest(q.line, q.id, q.raw, report.per_request_input[q.index]) for q in ordered]
     limits = FileLimits(max_requests=report.max_requests, max_bytes=report.max_bytes)

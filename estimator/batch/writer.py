@@ -42,6 +42,7 @@ from estimator.batch.files import ANTHROPIC_CUSTOM_ID
 from estimator.batch.logistics import FileLimits, FileSplitter
 from estimator.counting.prompts import RequestShape, build_messages, check_columns, render_texts
 from estimator.errors import DataError, UsageError, param
+from estimator.tokens import chat_tokens, get_tokenizer
 
 FORMATS = ("openai-chat", "openai-embeddings", "anthropic", "gemini")
 URLS = {"openai-chat": "/v1/chat/completions", "openai-embeddings": "/v1/embeddings"}
@@ -483,8 +484,6 @@ def write_batch_files(
 def prompt_token_counter(tokenizer_spec: str, fmt: str) -> Callable[[list[dict[str, str]]], int]:
     """Prompt tokens of one request as billed: the chat framing included, or the bare text of
     an embedding request."""
-    from estimator.tokens.tokenizers import chat_tokens, get_tokenizer
-
     tokenizer = get_tokenizer(tokenizer_spec)
     if fmt == "openai-embeddings":
         return lambda messages: tokenizer.count(messages[-1]["content"])

@@ -13,21 +13,21 @@ import click
 
 from .. import CacheParams, EarlyExitParams, ModeParams, PriceBook, UsageError, load_pricebook
 from .. import estimate as estimate_api
+from ..convert import as_of_date, today
 from ..money import format_price
-from ..pricing import ProviderFile, display_path
-from ..report import PricedModel, format_table, model_rows, price_history, resolve_price
+from ..pricing import PRICE_DATABASE as DATABASE
+from ..pricing import PricedModel, ProviderFile, check_price_history, display_path, resolve_price
+from ..pricing import check_prices as check
+from ..pricing import price_database_version as database_version
+from ..report import format_table, model_rows, price_history
 from ..tokens import get_tokenizer
 from .base import cli_words, decimal_option, echo_json, main
 from .dataset_options import dataset_options, estimate_options_from, progress_line
 
 
-def parse_date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2024-05-13", param="as_of") from None
+def parse_date(value: str | None) -> dt.date:
+    """The date of ``--as-of``, or today: converted by the library's door."""
+    return as_of_date(value)
 
 
 def pricing_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -92,6 +92,7 @@ def price_from(book: PriceBook, model: str, kw: dict[str, Any]) -> PricedModel:
         book,
         model,
         as_of=parse_date(kw.get("as_of")),
+        today=today(),
         input_per_mtok=decimal_option(kw.get("input_price"), "--input-price"),
         output_per_mtok=decimal_option(kw.get("output_price"), "--output-price"),
     )
@@ -172,12 +173,7 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
     """Show the dated price history of MODEL with the source of each entry, or --check every price."""
     book = load_pricebook(extra_files=price_files, strict=strict_prices)
     if check_db:
-        from ..pricing import PRICE_DATABASE as DATABASE
-        from ..pricing import check_price_history
-        from ..pricing import check_prices as check
-        from ..pricing import price_database_version as database_version
-
-        day = parse_date(as_of) or dt.date.today()
+        day = parse_date(as_of)
         found = check(book, day) + check_price_history(book)  # today, then each dated entry on its first day
         open_ = [d for d in found if not d.acknowledged]
         if as_json:
@@ -192,11 +188,11 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
         return
     if model is None:
         raise UsageError("Give a MODEL, or --check to compare every price with genai-prices")
-    history = price_history(book, model)
+    history = price_history(book, model, today())
     if as_json:
         echo_json(history)
         return
-    m = book.model(model)
+    m = book.model(model, today())
     click.echo(f"{m.display_name} ({m.id}, {m.provider}); prices last checked {m.checked}; file {display_path(m.origin)}")
     if m.aliases:
         click.echo(f"aliases: {', '.join(m.aliases)}")

@@ -14,6 +14,7 @@ from .. import estimate as estimate_api
 from .. import plan as plan_job_api
 from .. import write_batch as write_batch_api
 from ..batch import DEFAULT_TYPICAL_WAVE_HOURS, BatchFileOptions, QueueLimit
+from ..convert import today
 from ..planning import (
     ALL_BATCH,
     ALL_STANDARD,
@@ -32,7 +33,6 @@ from ..planning import (
     WAIT_BASES,
     ModeMix,
     RateLimits,
-    RequestSize,
     Throughput,
     TierParams,
     TrafficMix,
@@ -46,6 +46,7 @@ from ..planning import (
     volume_from,
 )
 from ..reading import FORMATS
+from ..usage import RequestSize
 from .base import cli_words, decimal_option, echo_json, main
 from .dataset_options import dataset_options, estimate_options_from, progress_line
 from .engine import book_from, mode_options, mode_params_from, parse_date, price_from, pricing_options
@@ -86,7 +87,7 @@ def _date(value: str | None, flag: str) -> dt.date | None:
 
 def _month(value: str | None) -> dt.date:
     if value is None:
-        return dt.date.today().replace(day=1)
+        return today().replace(day=1)
     for fmt in ("%Y-%m", "%Y-%m-%d"):
         try:
             return dt.datetime.strptime(value, fmt).date().replace(day=1)

@@ -41,9 +41,9 @@ import numpy as np
 from estimator.counting.prompts import RequestShape, build_messages, render_texts
 from estimator.counting.sampling import Reservoir, SampleEstimate, estimate_from_sample
 from estimator.errors import DataError, UsageError, param
-from estimator.modes import TierUsage, Usage
-from estimator.pricing.book import Model, Price
+from estimator.pricing import Model, Price
 from estimator.reading.source import ReadOptions
+from estimator.usage import TierUsage, Usage
 
 MAX_LISTED_ROWS = 10  # row numbers kept for "first rows that ..." messages
 PROGRESS_INTERVAL = 0.2  # seconds between progress callbacks (at most ~5 per second)
@@ -410,7 +410,7 @@ def count_plan(
     bad_rows: str = "error",
     threads: int | None = None,
 ) -> CountPlan:
-    from estimator.tokens.tokenizers import chat_overhead_tokens, get_tokenizer
+    from estimator.tokens import chat_overhead_tokens, get_tokenizer
 
     embedding = model.kind == "embedding"
     if embedding and shape.system:
@@ -499,7 +499,7 @@ def count_inputs(
     """
     if plan.shape.messages is None:
         return count_texts(tokenizer, texts, plan.threads)
-    from estimator.tokens.tokenizers import chat_tokens
+    from estimator.tokens import chat_tokens
 
     out = np.empty(len(texts), dtype=np.int64)
     for i, text in enumerate(texts):
@@ -783,7 +783,7 @@ def count_dataset(
     stops the reader thread and propagates.
     """
     from estimator.reading.source import open_rows
-    from estimator.tokens.tokenizers import get_tokenizer
+    from estimator.tokens import get_tokenizer
 
     read = read or ReadOptions()
     opts = options or CountOptions()

@@ -51,7 +51,7 @@ from typing import Any
 from estimator.counting.dataset import CountPlan, Counts, OutputSpec, TokenProfile, _profile, count_plan, count_rows
 from estimator.counting.prompts import RequestShape, render_texts
 from estimator.errors import DataError, UsageError, param
-from estimator.pricing.book import Model, Price
+from estimator.pricing import Model, Price
 from estimator.reading.files import arrow_text
 from estimator.reading.source import ReadOptions
 
@@ -71,7 +71,7 @@ def count_partition(pdf: Any, plan: CountPlan) -> Any:
     """Count one partition; returns a one-element object Series holding (Counts, rows seen)."""
     import pandas as pd
 
-    from estimator.tokens.tokenizers import get_tokenizer
+    from estimator.tokens import get_tokenizer
 
     tokenizer = get_tokenizer(plan.tokenizer_spec)
     columns = partition_text(pdf, plan.columns)
@@ -118,7 +118,7 @@ def count_distributed(
     """
     import pandas as pd
 
-    from estimator.tokens.tokenizers import get_tokenizer
+    from estimator.tokens import get_tokenizer
 
     started = time.monotonic()
     plan = count_plan(model, shape, output, price, threads=threads_per_task)

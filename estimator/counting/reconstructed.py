@@ -70,7 +70,7 @@ def proxy_measure(
     The first batch cross-checks the fast o200k backend against tiktoken, as
     an exact pass does.
     """
-    from estimator.tokens.tokenizers import get_tokenizer
+    from estimator.tokens import get_tokenizer
 
     exact = get_tokenizer(tokenizer.encoding_name)
     checked = False

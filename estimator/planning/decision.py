@@ -39,7 +39,6 @@ Hybrid routing
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -48,9 +47,10 @@ from typing import Any
 
 from estimator.batch.logistics import BatchPlan
 from estimator.errors import UsageError, param
-from estimator.modes import Comparison, ModeParams, TierUsage, Usage, compare
+from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import ZERO, format_usd
-from estimator.pricing.book import Price
+from estimator.pricing import Price
+from estimator.usage import RequestSize, Usage, fraction_decimal
 
 DEFAULT_VALUE_PER_HOUR = Decimal(50)
 """USD per hour of waiting: the classic illustration's figure (roughly a loaded hourly cost
@@ -69,59 +69,6 @@ RECOMMENDATIONS = ("standard", "stream", "batch", "hybrid")
 # --------------------------------------------------------------------------
 # Request size
 # --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RequestSize:
-    """Average tokens of one request, kept as exact fractions."""
-
-    input_tokens: Fraction
-    output_tokens: Fraction
-
-    def __post_init__(self) -> None:
-        if self.input_tokens < 0 or self.output_tokens < 0:
-            raise UsageError("tokens per request must be >= 0")
-
-    @classmethod
-    def of(cls, usage: Usage) -> RequestSize:
-        if usage.requests == 0:
-            return cls(Fraction(0), Fraction(0))
-        return cls(Fraction(usage.input_tokens, usage.requests), Fraction(usage.output_tokens, usage.requests))
-
-    @classmethod
-    def per_request(cls, input_tokens: int | Decimal | str, output_tokens: int | Decimal | str) -> RequestSize:
-        return cls(Fraction(str(input_tokens)), Fraction(str(output_tokens)))
-
-    def usage(self, requests: int, price: Price | None = None) -> Usage:
-        """Totals of ``requests`` such requests, rounded up to whole tokens.
-
-        With ``price``, every request is taken to be of this size, so when the
-        size crosses a long-context threshold of the price entry all of the
-        requests are long: the usage carries them in ``Usage.tiers`` and they
-        are priced at the tier's rates (plan, route and forecast all build
-        their usages here).
-        """
-        if requests < 0:
-            raise UsageError(f"requests must be >= 0, got {requests}")
-        inp, out = math.ceil(self.input_tokens * requests), math.ceil(self.output_tokens * requests)
-        tiers = () if price is None else tuple(
-            TierUsage(t.boundary, requests, inp, out)
-            for t in sorted(price.tiers, key=lambda t: t.boundary) if requests and self.input_tokens > t.boundary
-        )
-        return Usage(requests, inp, out, tiers)
-
-    @property
-    def input_decimal(self) -> Decimal:
-        return _dec(self.input_tokens)
-
-    @property
-    def output_decimal(self) -> Decimal:
-        return _dec(self.output_tokens)
-
-
-def _dec(value: Fraction | int) -> Decimal:
-    f = Fraction(value)
-    return Decimal(f.numerator) / Decimal(f.denominator)
 
 
 # --------------------------------------------------------------------------
@@ -316,13 +263,13 @@ def standard_time(
     allowed = throughput_limits(size, limits, throughput)
     bottleneck = min(allowed, key=lambda k: allowed[k])
     rate = allowed[bottleneck]
-    hours = _dec(Fraction(usage.requests) / rate / 60) if usage.requests else ZERO
+    hours = fraction_decimal(Fraction(usage.requests) / rate / 60) if usage.requests else ZERO
     what = "streamed requests (same limits as standard)" if mode != "standard" else "standard requests"
     explanation = (
-        f"{usage.requests:,} {what} at {_num(_dec(rate))} requests/min, limited by "
+        f"{usage.requests:,} {what} at {_num(fraction_decimal(rate))} requests/min, limited by "
         f"{_BOTTLENECK_WORDS[bottleneck]}: {format_hours(hours)}"
     )
-    return ModeTime(mode, hours, hours, _dec(rate), bottleneck, explanation)
+    return ModeTime(mode, hours, hours, fraction_decimal(rate), bottleneck, explanation)
 
 
 def batch_time(plan: BatchPlan) -> ModeTime:

@@ -26,7 +26,7 @@ from typing import Any
 from estimator.errors import EstimatorError, PricingError, UsageError, param
 from estimator.money import MILLION, cost_of, format_usd, places_that_add_up
 from estimator.planning.decision import DEFAULT_VALUE_PER_HOUR
-from estimator.pricing.book import PriceBook, display_path
+from estimator.pricing import PriceBook, display_path
 
 EXERCISE_MODEL = "gpt-4o-2024-05-13"
 EXERCISE_PRICE_DATE = dt.date(2024, 5, 13)

@@ -37,8 +37,8 @@ from typing import Any
 from estimator.errors import PricingError, UsageError, param
 from estimator.modes import MODES, ModeParams
 from estimator.money import ZERO, format_usd
-from estimator.planning.decision import RequestSize
-from estimator.pricing.book import Model, Price
+from estimator.pricing import Model, Price
+from estimator.usage import RequestSize
 
 PRICING_RULES = ("prorate", "month-start")  # the first is the default
 SCHEDULES = ("once", "day", "week", "month")  # how often the job's requests come

@@ -34,7 +34,7 @@ from estimator.batch.writer import (
 )
 from estimator.counting.prompts import RequestShape
 from estimator.errors import UsageError
-from estimator.modes import Comparison, ModeParams, Usage, compare
+from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import ZERO, format_usd
 from estimator.planning.decision import (
     Decision,
@@ -48,9 +48,10 @@ from estimator.planning.decision import (
     job_times,
 )
 from estimator.planning.tiers import JobModel, TierDecision, TierParams, batch_break_even, decide_tiers
-from estimator.pricing.book import Model
+from estimator.pricing import Model
 from estimator.reading.source import ReadOptions, open_rows
 from estimator.report.estimate import PricedModel
+from estimator.usage import Usage
 
 WAIT_BASES = ("worst", "typical")
 

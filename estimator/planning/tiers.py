@@ -42,7 +42,7 @@ from typing import Any
 
 from estimator.batch.logistics import BatchPlan, batch_plan_of, split_uniform
 from estimator.errors import UsageError
-from estimator.modes import Comparison, ModeParams, Usage, compare
+from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import ZERO, format_usd
 from estimator.planning.decision import (
     DEFAULT_VALUE_PER_HOUR,
@@ -51,7 +51,8 @@ from estimator.planning.decision import (
     format_hours,
     standard_time,
 )
-from estimator.pricing.book import Price
+from estimator.pricing import Price
+from estimator.usage import Usage
 
 SYNC_TIERS = ("standard", "streaming_early_exit", "priority", "ultrafast")
 SLOW_TIERS = ("batch", "flex")

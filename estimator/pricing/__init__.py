@@ -1,22 +1,19 @@
-"""Price data: the strict file schema, the price book and its dated look-ups."""
+"""Price data: the strict file schema, dated entries, provider market rules, the price book.
 
-from estimator.pricing.book import (
-    BatchRule,
-    Model,
-    Price,
-    PriceBook,
-    Provider,
-    ProviderFile,
-    Tier,
-    display_path,
-    load_pricebook,
-    override_price,
-    shipped_pricing_dir,
-)
+``load_pricebook()`` reads the shipped tables (and any files of the user's);
+``resolve_price(book, model, as_of=...)`` picks the entry in force on a day.
+"""
+
+from estimator.pricing.book import PriceBook, override_price
 from estimator.pricing.crosscheck import DATABASE as PRICE_DATABASE
 from estimator.pricing.crosscheck import check as check_prices
 from estimator.pricing.crosscheck import check_history as check_price_history
 from estimator.pricing.crosscheck import database_version as price_database_version
+from estimator.pricing.entries import BatchRule, Model, Price, Provider, Tier
+from estimator.pricing.load import load_pricebook, load_provider_file, parse_provider
+from estimator.pricing.priced import PricedModel, resolve_price
+from estimator.pricing.schema import ProviderFile
+from estimator.pricing.shipped import display_path, shipped_pricing_dir
 
 __all__ = [
     "PRICE_DATABASE",
@@ -24,6 +21,7 @@ __all__ = [
     "Model",
     "Price",
     "PriceBook",
+    "PricedModel",
     "Provider",
     "ProviderFile",
     "Tier",
@@ -31,7 +29,10 @@ __all__ = [
     "check_prices",
     "display_path",
     "load_pricebook",
+    "load_provider_file",
     "override_price",
+    "parse_provider",
     "price_database_version",
+    "resolve_price",
     "shipped_pricing_dir",
 ]

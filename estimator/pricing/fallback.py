@@ -31,7 +31,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from estimator.pricing.book import Model, Price, Provider, Tier
+from estimator.pricing.entries import Model, Price, Provider, Tier
 
 DATABASE = "genai-prices"
 PINNED_VERSION = "0.2.3"

@@ -2,13 +2,11 @@
 
 from estimator.report.estimate import (
     Estimate,
-    PricedModel,
     build_estimate,
     format_table,
     model_rows,
     price_database,
     price_history,
-    resolve_price,
 )
 from estimator.report.export import (
     decimal_text,
@@ -21,7 +19,6 @@ from estimator.report.export import (
 
 __all__ = [
     "Estimate",
-    "PricedModel",
     "build_estimate",
     "decimal_text",
     "estimate_csv",
@@ -31,7 +28,6 @@ __all__ = [
     "model_rows",
     "price_database",
     "price_history",
-    "resolve_price",
     "rows_to_csv",
     "to_json_bytes",
 ]

@@ -13,63 +13,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from estimator.errors import PricingError
-from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, compare
+from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, check_cache, compare
 from estimator.money import format_usd, quantize
-from estimator.pricing.book import Model, Price, PriceBook, display_path, override_price
-from estimator.tokens.tokenizers import get_tokenizer
+from estimator.pricing import Price, PriceBook, PricedModel, display_path, fallback
+from estimator.report.intervals import cost_basis, cost_bounds
+from estimator.tokens import get_tokenizer
 
 if TYPE_CHECKING:
     from estimator.counting.dataset import TokenProfile
 
-
-@dataclass(frozen=True)
-class PricedModel:
-    """A model and the price entry chosen for it, with how it was chosen."""
-
-    model: Model
-    price: Price
-    as_of: dt.date
-    overridden: bool = False
-
-    def describe(self) -> str:
-        if self.overridden:
-            return f"{self.model.id}: {self.price.source} ({self.price.note})"
-        return self.price.describe()
-
-
-def resolve_price(
-    book: PriceBook,
-    model: str,
-    *,
-    as_of: dt.date | None = None,
-    input_per_mtok: Decimal | None = None,
-    output_per_mtok: Decimal | None = None,
-) -> PricedModel:
-    """Pick the entry in force on ``as_of`` and apply any flat overrides."""
-    day = as_of or dt.date.today()
-    m = book.model(model, day)  # a moving alias (gemini-flash-latest) points where it pointed on that day
-    price = m.price_on(day)
-    if input_per_mtok is None and output_per_mtok is None:
-        return PricedModel(m, price, day)
-    over = override_price(book, m.id, input_per_mtok=input_per_mtok, output_per_mtok=output_per_mtok, as_of=day)
-    # Keep the date of the entry the override was based on, but say it is an override.
-    over = replace(over, effective_from=price.effective_from, effective_until=price.effective_until)
-    return PricedModel(m, over, day, overridden=True)
-
-
-
-def future_date_notes(priced: PricedModel, today: dt.date | None = None) -> list[str]:
-    """A date after today is accepted (a budget for later is a fair question), but said to use today's prices."""
-    today = today or dt.date.today()
-    if priced.as_of <= today:
-        return []
-    return [
-        (
-            f"the pricing date {priced.as_of} is after today ({today}): the estimate uses the prices known today "
-            f"(the entry in force from {priced.price.effective_from}); a price change announced later is not "
-            "included"
-        )
-    ]
 
 @dataclass(frozen=True)
 class Estimate:
@@ -227,8 +179,6 @@ def price_database(price: Price) -> dict[str, Any] | None:
     """Where a price outside the curated tables came from (None: the curated tables priced it)."""
     if price.fallback is None:
         return None
-    from estimator.pricing import fallback
-
     return {"name": fallback.DATABASE, "version": fallback.version(), "checked": fallback.CHECKED,
             "entry_dated": price.effective_from != fallback.UNDATED, "note": price.note}
 
@@ -241,8 +191,6 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     """Price a counted profile under every mode. Caching is priced as it can really happen: a
     cached prefix longer than what the requests share is cut to it, and one shorter than the
     provider's minimum cacheable prefix is not cached (``Estimate.cache_notes`` say so)."""
-    from estimator.modes import check_cache
-
     params = params or ModeParams()
     cache, cache_notes = check_cache(params.cache, priced.price, shared_tokens=profile.shared_prefix_tokens)
     params = replace(params, cache=cache)
@@ -250,8 +198,6 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     worst = None
     if profile.output_tokens_worst is not None and profile.output_tokens_worst != profile.output_tokens:
         worst = compare(profile.usage(worst_case=True), priced.price, params)
-    from estimator.report.intervals import cost_basis, cost_bounds
-
     ranges = cost_bounds(profile, priced.price, params)
     bounds = ranges if profile.sample is not None else None
     notes = [*profile.notes, *cache_notes]
@@ -262,7 +208,7 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     if priced.overridden:
         notes.append(f"prices overridden: {priced.describe()}")
     notes.extend(priced.price.notices)
-    notes.extend(future_date_notes(priced))
+    notes.extend(priced.notes)
     notes.extend(f"{mode} unavailable: {why}" for mode, why in comparison.unavailable.items()
                  if mode in ("batch", "flex", "priority", "ultrafast") and mode in priced.price.offered_tiers + ("batch",))
     return Estimate(profile, priced, comparison, worst, tuple(notes), bounds, ranges, cost_basis(profile),
@@ -301,7 +247,7 @@ def _price_fields(price: Price) -> dict[str, Decimal | None]:
     return {f: getattr(price, f) for f in _PRICE_FIELDS}
 
 
-def model_rows(book: PriceBook, *, as_of: dt.date | None = None, provider: str | None = None) -> list[dict[str, Any]]:
+def model_rows(book: PriceBook, *, as_of: dt.date, provider: str | None = None) -> list[dict[str, Any]]:
     if provider is not None:
         book.provider(provider)  # an unknown provider is an error listing the known ones
     rows = []
@@ -309,7 +255,7 @@ def model_rows(book: PriceBook, *, as_of: dt.date | None = None, provider: str |
         if provider and prov.id != provider:
             continue
         for m in prov.models:
-            if as_of is not None and as_of < m.prices[0].effective_from:
+            if as_of < m.prices[0].effective_from:
                 continue  # not priced yet on that date
             p = m.price_on(as_of)
             try:
@@ -337,8 +283,9 @@ def model_rows(book: PriceBook, *, as_of: dt.date | None = None, provider: str |
     return rows
 
 
-def price_history(book: PriceBook, model: str) -> dict[str, Any]:
-    m = book.model(model)
+def price_history(book: PriceBook, model: str, as_of: dt.date) -> dict[str, Any]:
+    """Every dated entry of ``model`` (a moving alias: the model it points to on ``as_of``)."""
+    m = book.model(model, as_of)
     return {
         "model": m.id,
         "provider": m.provider,

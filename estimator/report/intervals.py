@@ -25,8 +25,9 @@ from dataclasses import replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
 
-from estimator.modes import Comparison, ModeParams, Usage, compare
-from estimator.pricing.book import Price
+from estimator.modes import Comparison, ModeParams, compare
+from estimator.pricing import Price
+from estimator.usage import Usage
 
 if TYPE_CHECKING:
     from estimator.counting.dataset import TokenProfile

@@ -51,7 +51,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from estimator.errors import TokenizerError
-from estimator.tokens.tokenizers import O200K, Tokenizer, _counter  # pyright: ignore[reportPrivateUsage]
+from estimator.tokens.encodings import O200K
+from estimator.tokens.exact import exact_counter
+from estimator.tokens.tokenizer import Tokenizer
 
 __all__ = [
     "CTOK_PREFIX",
@@ -192,7 +194,7 @@ def _claude_tokenizer(spec: str, backend: str) -> ClaudeTokenizer:
         calibration_note=CALIBRATION_NOTE.format(version=version, generation=generation, models=models),
         encoding_name=O200K,
         factor=None,
-        _counter=_counter(O200K, backend),
+        _counter=exact_counter(O200K, backend),
         generation=generation,
         frame=_frame(generation),
         token_counts=counts,
@@ -202,31 +204,3 @@ def _claude_tokenizer(spec: str, backend: str) -> ClaudeTokenizer:
 def claude_tokenizer(spec: str, backend: str = "auto") -> ClaudeTokenizer:
     """The (cached) reconstructed Claude tokenizer for ``ctok:<generation>``."""
     return _claude_tokenizer(spec, backend)
-
-
-def claude_tokenizer_for_model(model_id: str | None) -> tuple[ClaudeTokenizer, str | None]:
-    """The Claude tokenizer of a model by its price-table entry, and a warning when that is unknown.
-
-    An id not in the price tables (or not a Claude model there) is counted with
-    the newest generation in ``GENERATIONS`` whose models it could be, which is
-    stated in the warning.
-    """
-    from estimator.errors import EstimatorError
-    from estimator.pricing.book import load_pricebook
-
-    fallback = CTOK_PREFIX + "3.0"
-    try:
-        spec = load_pricebook().model(model_id).tokenizer if model_id else fallback
-    except EstimatorError:
-        spec = fallback
-        return claude_tokenizer(spec), (
-            f"model {model_id!r} is not in the price tables; counted with Claude tokenizer generation 3.0 "
-            "(Claude 3 to Opus 4.6). Opus 4.7 and later count more tokens: add the model with its "
-            "tokenizer generation to pricing/anthropic.toml"
-        )
-    if not is_claude_spec(spec):
-        return claude_tokenizer(fallback), (
-            f"model {model_id!r} has no Claude tokenizer in the price tables ({spec}); counted with "
-            "Claude tokenizer generation 3.0"
-        )
-    return claude_tokenizer(spec), None

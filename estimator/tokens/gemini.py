@@ -35,8 +35,10 @@ from typing import Any, Final
 
 import numpy as np
 
+from estimator.tokens.encodings import O200K
+from estimator.tokens.exact import exact_counter
 from estimator.tokens.script_mix import script_counts
-from estimator.tokens.tokenizers import O200K, Tokenizer, _counter  # pyright: ignore[reportPrivateUsage]
+from estimator.tokens.tokenizer import Tokenizer
 
 __all__ = ["CALIBRATION_FILE", "GeminiCalibration", "GeminiTokenizer", "gemini_tokenizer", "load_calibration"]
 
@@ -155,7 +157,7 @@ def _gemini_tokenizer(backend: str) -> GeminiTokenizer:
         calibration_note=cal.note(),
         encoding_name=O200K,
         factor=None,
-        _counter=_counter(O200K, backend),
+        _counter=exact_counter(O200K, backend),
         token_counts="approximate",
         calibration=cal,
     )

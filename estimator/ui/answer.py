@@ -21,7 +21,7 @@ from .. import UsageError, format_usd
 from ..charts import tier_tradeoff
 from ..planning import DEFAULT_VALUE_PER_HOUR, JobPlan, PlanOptions, format_hours, plan_job
 from .common import Settings
-from .tiers import with_tier_settings
+from .tier_settings import with_tier_settings
 
 if TYPE_CHECKING:
     from .. import TokenProfile

@@ -19,8 +19,7 @@ from ..batch import BatchFileOptions, BatchPlan, QueueLimit, expiry_outcome
 from ..counting import RequestShape
 from ..modes import compare
 from ..planning import PlanOptions, format_hours, measured_batch_plan
-from ..pricing import Price
-from ..report import PricedModel
+from ..pricing import Price, PricedModel
 from .common import Settings, need_price, pricebook, tokenizer
 from .data import Upload, file_preview, staged
 from .job import Job, batch_format, job_inputs, uniform_plan
@@ -71,7 +70,7 @@ class BatchJob:
 def render(settings: Settings, result: EstimateResult | None) -> None:
     priced = need_price(settings)
     st.subheader("Batch files, waves and completion time")
-    job = job_inputs(result, "bp")
+    job = job_inputs(result, "bp", priced)
     fmt = batch_format(settings)
     rule = priced.price.batch_rule
     if rule is not None:

@@ -27,6 +27,7 @@ from .. import (
     load_pricebook,
 )
 from ..batch import DEFAULT_TYPICAL_WAVE_HOURS, QueueLimit
+from ..convert import today
 from ..errors import render
 from ..planning import (
     DEFAULT_CONCURRENCY,
@@ -36,8 +37,7 @@ from ..planning import (
     RateLimits,
     Throughput,
 )
-from ..pricing import Model, shipped_pricing_dir
-from ..report import PricedModel, resolve_price
+from ..pricing import Model, PricedModel, resolve_price, shipped_pricing_dir
 from ..tokens import Tokenizer, get_tokenizer
 
 log = logging.getLogger(__name__)
@@ -259,9 +259,9 @@ def sidebar_settings() -> Settings:
                 st.error(for_the_app(exc), icon=":material/warning:")
         as_of = st.date_input(
             "Pricing date",
-            value=dt.date.today(),
+            value=today(),
             min_value=dt.date(2020, 1, 1),
-            max_value=dt.date.today() + dt.timedelta(days=5 * 365),
+            max_value=today() + dt.timedelta(days=5 * 365),
             key="pricing_date",
             help="Prices in force on this date. Earlier dates show what the job would have cost then.",
         )

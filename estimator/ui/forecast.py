@@ -14,6 +14,7 @@ from .. import format_usd
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import MODE_COLOURS
 from ..charts import forecast as forecast_chart
+from ..convert import today
 from ..planning import ALL_BATCH, ALL_STANDARD, ModeMix, build_forecast, hybrid_mix
 from ..report import rows_to_csv, to_json_bytes
 from .common import Settings, display_paths, mode_label, relative_paths, to_decimal
@@ -48,9 +49,8 @@ def render(settings: Settings, estimated: EstimateResult | None = None) -> None:
         "Monthly budget (USD, 0 = none)", min_value=0.0, value=1_000.0, step=100.0, key="fc_budget"
     )
     budget = to_decimal(budget_value, 2) if budget_value else None
-    today = dt.date.today()
     start = c[2].date_input(
-        "First month", value=today.replace(day=1), min_value=dt.date(2020, 1, 1), key="fc_start"
+        "First month", value=today().replace(day=1), min_value=dt.date(2020, 1, 1), key="fc_start"
     )
     horizon = int(c[3].number_input("Months", min_value=1, max_value=120, value=12, step=1, key="fc_horizon"))
     share_cols = st.columns(3)

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from .. import UsageError
-from ..planning import SCHEDULE_PERIODS, RequestSize, Volume, volume_from
+from ..planning import SCHEDULE_PERIODS, Volume, volume_from
+from ..usage import RequestSize
 from .common import for_the_app
 
 if TYPE_CHECKING:

@@ -9,8 +9,9 @@ import streamlit as st
 
 from .. import Usage, UsageError
 from ..batch import BatchPlan, format_for
-from ..planning import PlanOptions, RequestSize, uniform_batch_plan
-from ..report import PricedModel
+from ..planning import PlanOptions, uniform_batch_plan
+from ..pricing import PricedModel
+from ..usage import RequestSize
 from .common import Settings
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class Job:
     result: EstimateResult | None  # set when the job is the uploaded dataset
 
 
-def job_inputs(result: EstimateResult | None, prefix: str, *, rows: int = 100_000) -> Job:
+def job_inputs(result: EstimateResult | None, prefix: str, priced: PricedModel, *, rows: int = 100_000) -> Job:
     """Use the dataset counted on the Estimate tab, or sizes typed in here."""
     if result is not None:
         p = result.profile
@@ -58,7 +59,7 @@ def job_inputs(result: EstimateResult | None, prefix: str, *, rows: int = 100_00
             "Output tokens per request", min_value=0, value=200, step=50, key=f"{prefix}_output_tokens"
         )
     )
-    usage = RequestSize.per_request(inp, out_tokens).usage(n)
+    usage = RequestSize.per_request(inp, out_tokens).usage(n, priced.price)
     return Job(usage, None, f"{n:,} requests of {inp:,} + {out_tokens:,} tokens", None)
 
 

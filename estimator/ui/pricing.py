@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
@@ -10,6 +9,7 @@ import streamlit as st
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import price_history as price_history_chart
+from ..convert import today
 from ..planning import price_text
 from ..report import model_rows, price_history, rows_to_csv
 from .common import Settings
@@ -36,7 +36,7 @@ def render(settings: Settings) -> None:
     provider = cols[0].selectbox(
         "Provider", providers, format_func=lambda k: names[k], key="pricing_provider"
     )
-    as_of = cols[1].date_input("Prices in force on", value=dt.date.today(), key="pricing_table_date")
+    as_of = cols[1].date_input("Prices in force on", value=today(), key="pricing_table_date")
     rows = model_rows(book, as_of=as_of, provider=None if provider == "all" else provider)
     table = pd.DataFrame(
         [
@@ -86,7 +86,7 @@ def render(settings: Settings) -> None:
         key="history_model",
         format_func=lambda mid: f"{book.model(mid).display_name} · {mid}",
     )
-    history = price_history(book, model_id)
+    history = price_history(book, model_id, today())
     st.markdown(
         f"**{history['display_name']}** ({history['model']}, {names.get(history['provider'])}); "
         f"prices last checked {history['checked']}."
@@ -120,7 +120,7 @@ def render(settings: Settings) -> None:
         key="history_table",
         column_config={"Source": st.column_config.LinkColumn("Source", display_text="source")},
     )
-    st.plotly_chart(price_history_chart(entries, model=model_id), key="history_chart")
+    st.plotly_chart(price_history_chart(entries, model=model_id, today=today()), key="history_chart")
     st.markdown("**Sources**")
     for e in entries:
         until = e["effective_until"] or "now"

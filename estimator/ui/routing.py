@@ -19,7 +19,8 @@ from .. import format_usd
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import RouteSlice, routing_costs
-from ..planning import RequestSize, TrafficMix, route_traffic
+from ..planning import TrafficMix, route_traffic
+from ..usage import RequestSize
 from .common import Settings, guarded, mode_label, need_price, pct, to_decimal
 
 if TYPE_CHECKING:

@@ -19,12 +19,12 @@ from ..planning import (
     DEFAULT_VALUE_PER_HOUR,
     Decision,
     PlanOptions,
-    RequestSize,
     format_hours,
     plan_job,
     run_exercise,
 )
-from . import routing, tiers
+from ..usage import RequestSize
+from . import routing, tier_settings
 from .common import Settings, mode_label, need_price, to_decimal
 from .job import job_inputs
 
@@ -42,7 +42,7 @@ RECOMMENDATION_TEXT = {
 def render(settings: Settings, result: EstimateResult | None) -> None:
     priced = need_price(settings)
     st.subheader("Is waiting for batch worth it?")
-    job = job_inputs(result, "tv")
+    job = job_inputs(result, "tv", priced)
     cols = st.columns([2, 1, 1])
     basis = cols[0].radio(
         "Weigh the wait by",
@@ -81,7 +81,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         }.__getitem__,
     )
 
-    tiers.render()
+    tier_settings.render()
 
     limits = settings.limits
     options = PlanOptions(
@@ -89,7 +89,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         typical_batch_hours=limits.typical_wave_hours, value_per_hour=value, deadline_hours=deadline,
         wait_basis=wait_basis, modes=settings.params,
     )
-    options = tiers.with_tier_settings(options)
+    options = tier_settings.with_tier_settings(options)
     planned = plan_job(job.usage, priced, options, max_tokens=job.max_tokens)  # the plan command's own core
     comparison, times, decision = planned.comparison, planned.times, planned.decision
 
@@ -215,13 +215,13 @@ def size_chart(usage: Usage, comparison: Comparison, decision: Decision) -> go.F
     wait_cost = decision.wait_cost or Decimal(0)
     series: dict[str, list[Decimal]] = {name: [] for name in comparison.modes}
     for n in sizes:
-        c = compare(size.usage(n), comparison.price, comparison.params)
+        c = compare(size.usage(n, comparison.price), comparison.price, comparison.params)
         for name, cost in c.modes.items():
             series[name].append(cost.total_cost + (wait_cost if name == "batch" else 0))
     labels = {n: mode_label(n) + (" + cost of waiting" if n == "batch" and wait_cost else "") for n in series}
     marker = None
     if be is not None and be > 0:
-        at = compare(size.usage(max(1, math.ceil(be))), comparison.price, comparison.params)
+        at = compare(size.usage(max(1, math.ceil(be)), comparison.price), comparison.price, comparison.params)
         marker = (math.ceil(be), at.standard.total_cost)
     return cost_vs_size(
         sizes,

@@ -1,0 +1,155 @@
+"""A provider's market rules as runtime values: service tiers, uplifts, combinations, caching.
+
+A provider sells the same model at several service tiers (Standard, Batch,
+Flex, Priority/Fast, Ultrafast), each with its own price, latency and
+behaviour under load, and with uplifts that stack on top (regional
+processing, FedRAMP, US-only inference). The rules live in the pricing files
+(``[[service_tiers]]``, ``[[uplifts]]``, ``[[combinations]]``, ``[caching]``),
+each with its source; ``load`` turns them into these frozen values. The cost
+arithmetic is in ``estimator.modes``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class ServiceTier:
+    name: str
+    label: str
+    request: str
+    multiplier: Decimal
+    cached_input: str
+    long_context: str
+    available_from: dt.date
+    available_until: dt.date | None
+    latency: str
+    limits: str
+    under_load: str
+    source: str
+    note: str | None = None
+
+    def reason_unavailable(self, day: dt.date) -> str | None:
+        if day < self.available_from:
+            return f"{self.label} did not exist yet on {day}: it started {self.available_from} ({self.source})"
+        if self.available_until is not None and day >= self.available_until:
+            return f"{self.label} was withdrawn on {self.available_until} ({self.source})"
+        return None
+
+
+@dataclass(frozen=True)
+class Uplift:
+    name: str
+    label: str
+    multiplier: Decimal
+    models_released_from: dt.date | None
+    models: tuple[str, ...]
+    applies_to: tuple[str, ...]
+    source: str
+    note: str | None = None
+
+    def applies_to_model(self, model: str, launch: dt.date) -> bool:
+        if self.models and model not in self.models:
+            return False
+        return self.models_released_from is None or launch >= self.models_released_from
+
+
+@dataclass(frozen=True)
+class Combination:
+    features: tuple[str, str]
+    allowed: bool
+    models: tuple[str, ...]
+    reason: str
+    source: str
+
+    def concerns(self, a: str, b: str, model: str) -> bool:
+        return {a, b} == set(self.features) and (not self.models or model in self.models)
+
+
+@dataclass(frozen=True)
+class CachingRule:
+    available_from: dt.date
+    min_cacheable_tokens: int
+    default_ttl: str
+    ttls: tuple[str, ...]
+    writes: str
+    storage: str | None
+    source: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TierPrice:
+    tier: str
+    input_per_mtok: Decimal
+    output_per_mtok: Decimal | None
+    cached_input_per_mtok: Decimal | None
+    cache_write_per_mtok: Decimal | None
+    long_context_input_per_mtok: Decimal | None
+    long_context_output_per_mtok: Decimal | None
+    long_context_cached_input_per_mtok: Decimal | None
+    source: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    provider: str
+    model: str
+    field: str
+    effective_from: dt.date | None
+    ours: str
+    theirs: str
+    database: str
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class TierWindow:
+    tier: str
+    available_from: dt.date | None
+    available_until: dt.date | None
+    source: str
+    note: str | None = None
+
+    def reason_unavailable(self, model: str, label: str, day: dt.date) -> str | None:
+        if self.available_from is not None and day < self.available_from:
+            return f"{model} was not sold at {label} yet on {day}: it started {self.available_from} ({self.source})"
+        if self.available_until is not None and day >= self.available_until:
+            return f"{label} for {model} was withdrawn on {self.available_until} ({self.source})"
+        return None
+
+
+@dataclass(frozen=True)
+class MovingAlias:
+    name: str
+    targets: tuple[tuple[dt.date, str, str], ...]  # (from, model id, source), ascending
+    note: str | None = None
+
+    def target_on(self, day: dt.date) -> str | None:
+        chosen = None
+        for start, model, _ in self.targets:
+            if start <= day:
+                chosen = model
+        return chosen
+
+
+@dataclass(frozen=True)
+class Market:
+    """A provider's tier, uplift, combination and caching rules."""
+
+    tiers: tuple[ServiceTier, ...] = ()
+    uplifts: tuple[Uplift, ...] = ()
+    combinations: tuple[Combination, ...] = ()
+    caching: CachingRule | None = None
+    batch_available_from: dt.date | None = None
+
+    def tier(self, name: str) -> ServiceTier | None:
+        return next((t for t in self.tiers if t.name == name), None)
+
+    def combination(self, a: str, b: str, model: str) -> Combination | None:
+        return next((c for c in self.combinations if c.concerns(a, b, model)), None)

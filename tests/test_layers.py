@@ -1,0 +1,178 @@
+"""The package is a stack of layers: every import points down, none forms a circle.
+
+This is the structure drawing of the README ("How the package is built"), checked:
+
+    cli, ui            front ends: parse and render
+    charts             plotly figures from plain data
+    api                the one-call functions (estimator/__init__.py, estimator/api.py)
+    planning           time per tier, the decision, routing, forecasts
+    batch              batch request and result files, logistics, reconciliation
+    report             the estimate document, tables, the JSON/CSV encoder
+    counting           counting a dataset's tokens
+    modes              the cost of a usage under each delivery mode
+    usage              a job's billable totals and the size of a request
+    pricing            the price tables, their rules and dated look-ups
+    tokens, reading    tokenizers; reading rows from files and memory
+    money, convert     Decimal amounts; arguments converted at the library's door
+    errors
+
+An import may reach its own layer only inside its own package. Imports inside
+``if TYPE_CHECKING:`` follow the same rule (a type is a dependency too), and an
+import inside a function is allowed only where a heavy or optional dependency is
+loaded on first use (``LAZY``), never to hide a circle.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import estimator
+
+PACKAGE_DIR = Path(estimator.__file__).resolve().parent
+
+LAYERS: tuple[frozenset[str], ...] = tuple(
+    frozenset(names)
+    for names in (
+        {"errors", "_entry"},
+        {"money", "convert"},
+        {"tokens", "reading"},
+        {"pricing"},
+        {"usage"},
+        {"modes"},
+        {"counting"},
+        {"report"},
+        {"batch"},
+        {"planning"},
+        {"api"},
+        {""},  # estimator/__init__.py: the public surface
+        {"charts"},
+        {"cli", "ui"},
+        {"__main__"},
+    )
+)
+
+LAZY: dict[str, str] = {
+    "estimator.tokens.claude": "ctok is loaded only when a Claude count is asked for",
+    "estimator.tokens.gemini": "the Gemini calibration is loaded only when a Gemini count is asked for",
+    "estimator.counting.distributed": "Dask is an optional extra, imported only for a cluster count",
+}
+
+
+def module_name(path: Path) -> str:
+    parts = ("estimator", *path.relative_to(PACKAGE_DIR).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in PACKAGE_DIR.rglob("*.py")}
+
+
+def concept(module: str) -> str:
+    """The package or top-level module a module belongs to: ``estimator.pricing.book`` -> ``pricing``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def layer(module: str) -> int:
+    name = concept(module)
+    for i, names in enumerate(LAYERS):
+        if name in names:
+            return i
+    raise AssertionError(f"{module} belongs to no layer: add {name!r} to LAYERS (and to the README drawing)")
+
+
+def imports(module: str) -> list[tuple[str, int, str]]:
+    """(imported module, line, kind) for every import of a module of ours; kind is "top", "local" or "types"."""
+    path = MODULES[module]
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    kinds: dict[int, str] = {}
+
+    def mark(node: ast.AST, kind: str) -> None:
+        for child in ast.walk(node):
+            kinds.setdefault(id(child), kind)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            mark(node, "types")
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            mark(node, "local")
+    found: list[tuple[str, int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".")
+                if path.name != "__init__.py":
+                    base = base[:-1]
+                base = base[: len(base) - node.level + 1]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            subs = [f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in MODULES]
+            targets = subs if len(subs) == len(node.names) else [target, *subs]
+        elif isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        else:
+            continue
+        for t in targets:
+            if t in MODULES and t != module:
+                found.append((t, node.lineno, kinds.get(id(node), "top")))
+    return found
+
+
+GRAPH = {m: imports(m) for m in MODULES}
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    for m in MODULES:
+        layer(m)
+
+
+def test_every_import_points_down() -> None:
+    wrong = []
+    for m, found in GRAPH.items():
+        for target, line, kind in found:
+            same_concept = concept(target) == concept(m)
+            if layer(target) > layer(m) or (layer(target) == layer(m) and not same_concept):
+                wrong.append(f"{MODULES[m].relative_to(PACKAGE_DIR)}:{line} ({kind}) imports {target}")
+    assert wrong == []
+
+
+def test_no_module_imports_itself_in_a_circle() -> None:
+    edges: dict[str, set[str]] = defaultdict(set)
+    for m, found in GRAPH.items():
+        for target, _, kind in found:
+            if kind != "types":
+                edges[m].add(target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            part = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                part.append(w)
+                if w == v:
+                    break
+            if len(part) > 1:
+                circles.append(sorted(part))
+
+    for m in MODULES:
+        if m not in index:
+            visit(m)
+    assert circles == []
