@@ -323,7 +323,7 @@ def _source(price: Price, input_tokens: int) -> Price | Tier:
 
 def _bill(price: Price, input_tokens: int, mode: Mode) -> _Bill:
     src = _source(price, input_tokens)
-    std = _standard_rates(src)
+    std = _standard_rates(src, price)
     # Anthropic: 1-hour cache writes are 2x the base input price where the table lists no price.
     one_hour = getattr(src, "cache_write_1h_per_mtok", None) or 2 * src.input_per_mtok
     if mode == "standard":

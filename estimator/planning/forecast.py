@@ -273,8 +273,10 @@ def allocate(total: int, weights: Sequence[Decimal]) -> list[int]:
 
 
 def _segments(model: Model, first: dt.date, rule: str) -> list[tuple[Price | None, int]]:
-    """(price entry, days) parts of the month starting ``first``; None: the model is shut down."""
+    """(price entry, days) parts of the month starting ``first``; None: not priced (before launch, after shutdown)."""
     nxt = _next_month(first)
+    if first < model.launch < nxt:  # the launch month: priced from the launch day, the days before it are not
+        return [(None, (model.launch - first).days), *_segments(model, model.launch, rule)]
     off = model.shutdown_date
     if rule == "month-start":
         parts: list[tuple[Price | None, int]] = [(model.price_on(first), (nxt - first).days)]
@@ -332,8 +334,13 @@ def build_forecast(
     notes = []
     off = model.shutdown_date
     end = _next_month(firsts[-1])
+    early = 0
+    if firsts[0] < model.launch < _next_month(firsts[0]):
+        early = allocate(volumes[0], [Decimal(days) for _, days in month_segments[0]])[0]
+        notes.append(f"{model.id} was launched on {model.launch.isoformat()}: it is priced from that day, and the "
+                     f"{early:,} requests of the days before it in the first month are not priced")
     if off is not None and off < end:
-        unpriced = sum(r.unpriced_requests for r in results[0].months)
+        unpriced = sum(r.unpriced_requests for r in results[0].months) - early
         notes.append(
             f"{model.id} shuts down on {off.isoformat()}"
             + (f" (source: {model.shutdown_source})" if model.shutdown_source else "")
