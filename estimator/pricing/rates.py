@@ -26,6 +26,13 @@ class ModeUnavailable(PricingError):
     """The model is not offered in this mode on the priced date (the message says why)."""
 
 
+def _times(price: Decimal, k: Decimal) -> Decimal:
+    """``price`` x ``k``, written with the places of the published price where that is exact ($2.50 x 0.5 = $1.25)."""
+    product = price * k
+    same = product.quantize(price) if product.is_finite() and price.is_finite() else product
+    return same if same == product else product.normalize()
+
+
 # --------------------------------------------------------------------------
 # Price components: every tier's price is a rule applied to the entry in force
 # --------------------------------------------------------------------------
@@ -92,15 +99,15 @@ def _batch_rates(p: Price | Tier, price: Price, ttl: str | None = None, *, expli
         )
     terms = price.tier_terms("batch")
     k = terms.multiplier if terms.multiplier is not None else (rule.discount_multiplier if rule else Decimal(1))
-    batch_in = explicit_in if explicit_in is not None else std.input * k
-    batch_out = explicit_out if explicit_out is not None else std.output * k
+    batch_in = explicit_in if explicit_in is not None else _times(std.input, k)
+    batch_out = explicit_out if explicit_out is not None else _times(std.output, k)
     how = terms.cached_input or (rule.cached_input if rule else "stack")
     if explicit_cached is not None:
         cached = explicit_cached
-        write = std.cache_write * k
+        write = _times(std.cache_write, k)
     elif how == "stack":
-        cached = std.cached_input * k
-        write = std.cache_write * k
+        cached = _times(std.cached_input, k)
+        write = _times(std.cache_write, k)
     elif how == "cache-only":
         cached = std.cached_input
         write = std.cache_write
@@ -145,7 +152,7 @@ def _tier_rates(src: Price | Tier, price: Price, name: str, ttl: str | None, low
     if is_long and long_context == "standard":
         return std  # long requests run, and are billed, at Standard
     figures = price.tier_price(name) if explicit else None
-    inp, out = std.input * k, std.output * k
+    inp, out = _times(std.input, k), _times(std.output, k)
     cached = write = None
     if figures is not None and not is_long:
         inp = figures.input_per_mtok if figures.input_per_mtok is not None else inp
@@ -159,9 +166,9 @@ def _tier_rates(src: Price | Tier, price: Price, name: str, ttl: str | None, low
     if how == "none":
         return _Rates(input=inp, output=out, cached_input=inp, cache_write=inp)
     if cached is None:
-        cached = std.cached_input if how == "standard" else std.cached_input * k
+        cached = std.cached_input if how == "standard" else _times(std.cached_input, k)
     if write is None:
-        write = std.cache_write * k if premium else inp
+        write = _times(std.cache_write, k) if premium else inp
     return _Rates(input=inp, output=out, cached_input=min(cached, inp), cache_write=write)
 
 
