@@ -266,7 +266,8 @@ def test_the_pinned_references_are_the_ones_recorded() -> None:
 def test_an_acknowledgement_stops_covering_a_field_when_a_value_changes(tmp_path: Path) -> None:
     text = (ROOT / "pricing" / "google.toml").read_text(encoding="utf-8")
     # Google's page moves Argon again: our value changes, the litellm acknowledgement must not cover it.
-    changed = text.replace('effective_from = 2026-12-01\ninput_per_mtok = 4.00', 'effective_from = 2026-12-01\ninput_per_mtok = 4.50')
+    before, after = "effective_from = 2026-12-01\ninput_per_mtok = 4.00", "effective_from = 2026-12-01\ninput_per_mtok = 4.50"
+    changed = text.replace(before, after)
     assert changed != text
     (tmp_path / "google.toml").write_text(changed, encoding="utf-8")
     for other in ("openai.toml", "anthropic.toml"):

@@ -11,11 +11,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import rules_reference as ref
 
 import estimator
 from estimator import CacheParams, ModeParams, load_pricebook
 from estimator.errors import PricingError
-import rules_reference as ref
 
 PROVIDERS = ("openai", "anthropic", "google")
 MODES = ("standard", "batch", "flex", "priority", "ultrafast")

@@ -91,7 +91,7 @@ def main() -> int:
 [genai-prices]
 version = "{gp_version}"
 checked = {today}
-source = "https://pypi.org/project/genai-prices/{gp_version}/ (its data ships inside the package; the check and test extras pin it)"
+source = "https://pypi.org/project/genai-prices/{gp_version}/ (data inside the package; the check and test extras pin it)"
 wheel = "{gp_wheel.name}"
 wheel_sha256 = "{sha256(gp_wheel.read_bytes())}"
 

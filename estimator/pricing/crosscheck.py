@@ -286,8 +286,8 @@ def check(book: PriceBook, day: dt.date) -> CheckResult:
                 seen(refs.LITELLM, m, when, found)
     acks = [d for p in book.providers for d in p.disagreements]
     diffs = []
-    for (database, provider, model, name, a, b), days in sorted(raw.items()):
-        first, last = min(days), max(days)
+    for (database, provider, model, name, a, b), seen_on in sorted(raw.items()):
+        first, last = min(seen_on), max(seen_on)
         reason = next((d.reason for d in acks if d.covers(provider, model, name, database, a, b, first, last)), None)
         diffs.append(Difference(provider, model, name, a, b, database, first, last, reason))
     return CheckResult(sum(counts.values()), tuple(diffs), counts)

@@ -147,7 +147,7 @@ def _tier_rates(src: Price | Tier, price: Price, name: str, ttl: str | None, low
     k = terms.multiplier if terms.multiplier is not None else tier.multiplier
     is_long = isinstance(src, Tier)
     long_context = terms.long_context or tier.long_context
-    if is_long and long_context == "unavailable":
+    if isinstance(src, Tier) and long_context == "unavailable":
         raise ModeUnavailable(f"{tier.label} does not take prompts above {src.boundary:,} tokens ({tier.source})")
     if is_long and long_context == "standard":
         return std  # long requests run, and are billed, at Standard
