@@ -17,28 +17,10 @@ from decimal import ROUND_CEILING, Decimal
 from estimator.errors import PricingError, UsageError, param
 from estimator.money import ZERO, cost_of
 from estimator.pricing.entries import Price, Tier
-from estimator.pricing.rates import (
-    ModeUnavailable as ModeUnavailable,
-)
-from estimator.pricing.rates import (
-    _batch_rates as _batch_rates,
-)
-from estimator.pricing.rates import (
-    _Rates as _Rates,
-)
-from estimator.pricing.rates import (
-    _segment_of,
-    _tier_rates,
-)
-from estimator.pricing.rates import (
-    _standard_rates as _standard_rates,
-)
-from estimator.pricing.rates import (
-    batch_prices as batch_prices,
-)
-from estimator.pricing.rates import (
-    tier_rates as tier_rates,
-)
+from estimator.pricing.rates import ModeUnavailable as ModeUnavailable
+from estimator.pricing.rates import _batch_rates, _Rates, _segment_of, _standard_rates, _tier_rates
+from estimator.pricing.rates import batch_prices as batch_prices
+from estimator.pricing.rates import tier_rates as tier_rates
 from estimator.usage import Usage
 
 # --------------------------------------------------------------------------

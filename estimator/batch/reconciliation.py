@@ -60,9 +60,9 @@ from estimator.batch.results import ResultRecord, ResultUsage, describe_provider
 from estimator.batch.writer import BatchRequest, write_requests
 from estimator.convert import as_of_date, today
 from estimator.errors import DataError, EstimatorError, UsageError, param
-from estimator.modes import _batch_rates, _Rates, _standard_rates
 from estimator.money import ZERO, format_usd
 from estimator.pricing import Model, Price, PriceBook, Tier, load_pricebook
+from estimator.pricing.rates import _batch_rates, _Rates, _standard_rates
 
 __all__ = ["Failure", "Reconciliation", "RequestComparison", "RetryPlan", "TokenTotals", "reconcile"]
 

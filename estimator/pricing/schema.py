@@ -135,6 +135,13 @@ class TierPriceFile(_Strict):
     source: str = Field(min_length=8)
     note: str | None = None
 
+    @model_validator(mode="after")
+    def _gives_a_figure(self) -> TierPriceFile:
+        figures = self.model_dump(exclude={"tier", "source", "note"})
+        if all(v is None for v in figures.values()):
+            raise ValueError(f"tier price for {self.tier!r} gives no figure: write the ones the provider prints")
+        return self
+
 
 class DisagreementFile(_Strict):
     """A known difference between these tables and a price database, with the reason ours stands.
