@@ -15,7 +15,7 @@ from .. import CacheParams, EarlyExitParams, ModeParams, PriceBook, UsageError, 
 from .. import estimate as estimate_api
 from ..convert import as_of_date, today
 from ..money import format_price
-from ..pricing import PricedModel, ProviderFile, check_prices, display_path, reference_pins, resolve_price
+from ..pricing import Price, PricedModel, ProviderFile, check_prices, display_path, reference_pins, resolve_price
 from ..report import format_table, model_rows, price_history
 from ..tokens import get_tokenizer
 from .base import cli_words, decimal_option, echo_json, main
@@ -210,7 +210,7 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
         click.echo(f"aliases: {', '.join(m.aliases)}")
     if history["price_database"]:
         click.echo(f"note: {m.note}")
-    for entry in history["prices"]:
+    for entry, price in zip(history["prices"], m.prices):
         until = entry["effective_until"] or "now"
         since = "(undated)" if entry["effective_from"] == dt.date.min else entry["effective_from"]
         click.echo(f"\n{since} .. {until}")
@@ -222,9 +222,27 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
                        + ", ".join(f"{k}={v}" for k, v in tier.items() if k.endswith("_per_mtok") and v))
         if entry["batch_rule"]:
             click.echo(f"  batch rule: {entry['batch_rule']}")
+        for line in _tier_rules(price):
+            click.echo(f"  {line}")
         click.echo(f"  source: {entry['source']}")
         if entry["note"]:
             click.echo(f"  note: {entry['note']}")
+
+
+def _tier_rules(price: Price) -> list[str]:
+    """How each tier the model is sold at is priced from the entry, in words (the rule, not a figure)."""
+    lines = []
+    for tier in price.market.tiers:
+        if tier.name not in price.offered_tiers:
+            continue
+        terms = price.tier_terms(tier.name)
+        how = f"{tier.label}: {terms.multiplier or tier.multiplier} x standard"
+        if price.tier_price(tier.name) is not None:
+            how += " (with figures the provider prints for this model)"
+        if terms.standard_above_input_tokens is not None:
+            how += f"; prompts above {terms.standard_above_input_tokens:,} tokens run and bill at standard"
+        lines.append(how + f" ({terms.source or tier.source})")
+    return lines
 
 
 @main.command()
