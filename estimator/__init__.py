@@ -16,7 +16,17 @@ from . import _entry
 if _entry.is_command_line():  # Ctrl-C while the program starts: a message, not a traceback
     _entry.startup_signals()
 
-from estimator.api import EstimateOptions, JobSize, count_tokens, estimate, plan, price, write_batch
+from estimator.api import (
+    EstimateOptions,
+    JobSize,
+    count_tokens,
+    estimate,
+    forecast,
+    plan,
+    price,
+    route,
+    write_batch,
+)
 from estimator.batch import Reconciliation, reconcile
 from estimator.counting import CountOptions, OutputSpec, TokenProfile
 from estimator.errors import (
@@ -62,10 +72,12 @@ __all__ = [
     "UsageError",
     "count_tokens",
     "estimate",
+    "forecast",
     "format_usd",
     "load_pricebook",
     "plan",
     "price",
     "reconcile",
+    "route",
     "write_batch",
 ]

@@ -60,9 +60,9 @@ from estimator.batch.results import ResultRecord, ResultUsage, describe_provider
 from estimator.batch.writer import BatchRequest, write_requests
 from estimator.convert import as_of_date, today
 from estimator.errors import DataError, EstimatorError, UsageError, param
-from estimator.modes import _batch_rates, _Rates, _standard_rates
 from estimator.money import ZERO, format_usd
 from estimator.pricing import Model, Price, PriceBook, Tier, load_pricebook
+from estimator.pricing.rates import _batch_rates, _Rates, _standard_rates
 
 __all__ = ["Failure", "Reconciliation", "RequestComparison", "RetryPlan", "TokenTotals", "reconcile"]
 
@@ -323,7 +323,7 @@ def _source(price: Price, input_tokens: int) -> Price | Tier:
 
 def _bill(price: Price, input_tokens: int, mode: Mode) -> _Bill:
     src = _source(price, input_tokens)
-    std = _standard_rates(src)
+    std = _standard_rates(src, price)
     # Anthropic: 1-hour cache writes are 2x the base input price where the table lists no price.
     one_hour = getattr(src, "cache_write_1h_per_mtok", None) or 2 * src.input_per_mtok
     if mode == "standard":

@@ -27,6 +27,7 @@ FLAG_FOR_PARAM: dict[str, str] = {
     "flex_latency_seconds": "--flex-latency",
     "splits": "--no-splits",
     "excluded_tiers": "--exclude-tier",
+    "uplifts": "--uplift",
 }
 
 

@@ -56,7 +56,7 @@ def count_plan(
     # build_messages leaves out an empty system prompt, so the framing must too; a whole
     # conversation is counted with its framing (count_inputs), so it adds none here.
     framing = 0 if embedding or shape.messages is not None else chat_overhead_tokens(tok, system=shape.system or None)
-    thresholds = tuple(sorted({t.boundary for t in price.tiers})) if price is not None else ()
+    thresholds = price.thresholds if price is not None else ()
     return CountPlan(
         shape=shape,
         output=output,

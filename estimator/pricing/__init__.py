@@ -2,22 +2,23 @@
 
 ``load_pricebook()`` reads the shipped tables (and any files of the user's);
 ``resolve_price(book, model, as_of=...)`` picks the entry in force on a day.
+``estimator.pricing.crosscheck`` compares every field with the pinned price databases.
 """
 
 from estimator.pricing.book import PriceBook, override_price
-from estimator.pricing.crosscheck import DATABASE as PRICE_DATABASE
+from estimator.pricing.crosscheck import CheckResult, Difference
 from estimator.pricing.crosscheck import check as check_prices
-from estimator.pricing.crosscheck import check_history as check_price_history
-from estimator.pricing.crosscheck import database_version as price_database_version
 from estimator.pricing.entries import BatchRule, Model, Price, Provider, Tier
 from estimator.pricing.load import load_pricebook, load_provider_file, parse_provider
 from estimator.pricing.priced import PricedModel, resolve_price
+from estimator.pricing.references import pins as reference_pins
 from estimator.pricing.schema import ProviderFile
 from estimator.pricing.shipped import display_path, shipped_pricing_dir
 
 __all__ = [
-    "PRICE_DATABASE",
     "BatchRule",
+    "CheckResult",
+    "Difference",
     "Model",
     "Price",
     "PriceBook",
@@ -25,14 +26,13 @@ __all__ = [
     "Provider",
     "ProviderFile",
     "Tier",
-    "check_price_history",
     "check_prices",
     "display_path",
     "load_pricebook",
     "load_provider_file",
     "override_price",
     "parse_provider",
-    "price_database_version",
+    "reference_pins",
     "resolve_price",
     "shipped_pricing_dir",
 ]

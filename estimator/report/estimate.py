@@ -41,6 +41,7 @@ class Estimate:
         price = self.priced.price
         out: dict[str, Any] = {
             "model": self.priced.model.id,
+            "model_requested": self.priced.requested_name,
             "provider": self.priced.model.provider,
             "pricing_date": _since(price),
             "as_of": self.priced.as_of,
@@ -159,12 +160,16 @@ class Estimate:
         if p.skipped_rows:
             first = ", ".join(str(r) for r in p.skipped_first)
             lines.append(f"WARNING: {_rows(p.skipped_rows)} malformed, skipped (rows {first} ...)")
+        long_limits = {t.boundary for t in price.tiers}
         for tier in p.tiers:
-            if tier.requests:
+            if tier.requests and tier.above_input_tokens in long_limits:
                 lines.append(
                     f"long-context prices: {_rows(tier.requests)} above {tier.above_input_tokens:,} input tokens "
                     f"({tier.input_tokens:,} input, {tier.output_tokens:,} output tokens) priced at the higher tier"
                 )
+            elif tier.requests:
+                lines.append(f"{_rows(tier.requests)} above {tier.above_input_tokens:,} input tokens: a tier that "
+                             "excludes such prompts prices them at Standard")
         lines += [f"read: {note}" for note in p.source_notes]
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
@@ -177,10 +182,7 @@ def _since(price: Price) -> dt.date | None:
 
 def price_database(price: Price) -> dict[str, Any] | None:
     """Where a price outside the curated tables came from (None: the curated tables priced it)."""
-    if price.fallback is None:
-        return None
-    return {"name": fallback.DATABASE, "version": fallback.version(), "checked": fallback.CHECKED,
-            "entry_dated": price.effective_from != fallback.UNDATED, "note": price.note}
+    return fallback.source_of(price)
 
 
 def _rows(n: int) -> str:

@@ -440,12 +440,28 @@ def mode_params_inputs() -> ModeParams:
             key="tail_tokens",
             help="Tokens the server still generates (and bills) before it notices the client left.",
         )
+        uplifts = st.multiselect(
+            "Surcharges (uplifts)",
+            list(UPLIFT_LABELS),
+            format_func=lambda name: UPLIFT_LABELS[name],
+            key="uplifts",
+            help="What the requests ask for on top of the tier: OpenAI data residency or FedRAMP endpoints "
+            "(+10%), Anthropic US-only inference (1.1x). A model that does not offer one is refused with the reason.",
+        )
     return ModeParams(
         cache=CacheParams(shared_prefix_tokens=int(prefix), hit_rate=to_decimal(hit)),
         early_exit=EarlyExitParams(
             cancel_share=to_decimal(cancel), seen_fraction=to_decimal(seen), tail_tokens=int(tail)
         ),
+        uplifts=tuple(uplifts),
     )
+
+
+UPLIFT_LABELS = {
+    "regional": "Regional processing / data residency (OpenAI)",
+    "fedramp": "FedRAMP endpoints (OpenAI)",
+    "us_inference": "US-only inference, inference_geo 'us' (Anthropic)",
+}
 
 
 def need_price(settings: Settings) -> PricedModel:

@@ -256,7 +256,7 @@ def request_inputs(
     if out_kind == "none" and cap:
         st.caption("With only max_tokens set, every answer is assumed to use all of it.")
     priced = need_price(settings)  # after the inputs: a missing price never hides (and resets) them
-    thresholds = tuple(sorted({t.boundary for t in priced.price.tiers}))
+    thresholds = priced.price.thresholds
     return CountSettings(
         model=settings.model.id,
         column=column,
@@ -354,7 +354,7 @@ def show_profile(
     est = build_estimate(profile, priced, settings.params)  # caching as it can really happen
     cache_notes = est.cache_notes
     comparison = est.comparison
-    answer.render(settings, profile)  # the recommendation first
+    answer.render(settings, est)  # the recommendation first
 
     st.subheader("Tokens")
     cols = st.columns(4)

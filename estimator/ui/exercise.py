@@ -13,10 +13,9 @@ from ..planning import (
     DEFAULT_TOKENS_PER_ROW,
     DEFAULT_VALUE_PER_HOUR,
     DEFAULT_WAIT_HOURS,
-    exercise_price,
-    price_text,
     run_exercise,
 )
+from ..planning.exercise import exercise_price, price_text
 from ..report import to_json_bytes
 from . import keep
 from .common import Settings, display_paths, relative_paths, to_decimal
