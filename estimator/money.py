@@ -109,3 +109,15 @@ def shown_difference(minuend: Decimal, subtrahend: Decimal) -> Decimal:
     if abs(minuend) >= cent and abs(subtrahend) >= cent:
         return quantize(minuend, 2) - quantize(subtrahend, 2)
     return minuend - subtrahend
+
+
+def saving_words(standard: Decimal, cost: Decimal, share: Decimal) -> tuple[str, int]:
+    """How a cost reads beside standard's: ("saves $X (Y%)", 1), ("costs $X (Y%) more", -1) or
+    ("same as standard", 0); the amount is the difference of the two amounts as shown."""
+    saves = shown_difference(standard, cost)
+    if saves == 0:
+        return "same as standard", 0
+    pct = f"{(abs(share) * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    if saves > 0:
+        return f"saves {format_usd(saves)} ({pct})", 1
+    return f"costs {format_usd(-saves)} ({pct}) more", -1

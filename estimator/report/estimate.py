@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 from estimator.errors import PricingError
@@ -35,6 +35,17 @@ class Estimate:
     cost_bounds: tuple[Comparison, Comparison] | None = None
     cost_basis: str | None = None
     cache_notes: tuple[str, ...] = ()  # why the caching priced differs from the caching asked for
+
+    @property
+    def input_tokens_range(self) -> tuple[int, int] | None:
+        """The input tokens at the ends of an approximate tokenizer's calibration interval (None: exact)."""
+        u = self.profile.relative_uncertainty
+        if not u:
+            return None
+        share = Decimal(str(u))
+        total = self.profile.input_tokens
+        return (int((total * (1 - share)).to_integral_value(rounding=ROUND_FLOOR)),
+                int((total * (1 + share)).to_integral_value(rounding=ROUND_CEILING)))
 
     def to_json(self) -> dict[str, Any]:
         p = self.profile
