@@ -93,6 +93,15 @@ def places_that_add_up(minuend: Decimal, subtrahend: Decimal, most: int = 6) -> 
     return places
 
 
+def places_for_sum(parts: Iterable[Decimal], total: Decimal, most: int = 6) -> int:
+    """Decimals (from 2) at which the parts, each rounded, still add up to the rounded total."""
+    items = list(parts)
+    places = 2
+    while places < most and sum((quantize(p, places) for p in items), ZERO) != quantize(total, places):
+        places += 1
+    return places
+
+
 def total_as_shown(amounts: Iterable[Decimal], places: int = 2) -> Decimal:
     """The sum a reader gets from ``amounts`` each printed with ``places`` decimals: the total to print
     under a column of them, so the column adds up as read."""

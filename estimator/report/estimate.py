@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from estimator.errors import PricingError
 from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, check_cache, compare
-from estimator.money import format_usd, quantize
+from estimator.money import CENT, format_usd, places_for_sum, quantize, shown_difference
 from estimator.pricing import Price, PriceBook, PricedModel, display_path, fallback
 from estimator.report.intervals import cost_basis, cost_bounds
 from estimator.tokens import get_tokenizer
@@ -154,11 +154,19 @@ class Estimate:
         header = f"{'mode':<28}{'input tok':>15}{'output tok':>15}{'input $':>14}{'output $':>14}{'total $':>14}{'saves':>14}"
         lines.append(header)
         lines.append("-" * len(header))
+        standard = self.comparison.standard.total_cost
         for name, c in self.comparison.modes.items():
+            # Cents where input + output = total still reads true in cents; more decimals where it would not,
+            # and the saving is the difference of the two totals as printed.
+            if min(c.input_cost, c.output_cost, c.total_cost) >= CENT or c.total_cost == 0:
+                places: int | None = places_for_sum((c.input_cost, c.output_cost), c.total_cost)
+            else:
+                places = None
             lines.append(
                 f"{MODE_LABELS.get(name, name):<28}{c.input_tokens:>15,}{c.output_tokens:>15,}"
-                f"{format_usd(c.input_cost):>14}{format_usd(c.output_cost):>14}{format_usd(c.total_cost):>14}"
-                f"{format_usd(c.savings_vs_standard):>14}"
+                f"{format_usd(c.input_cost, places):>14}{format_usd(c.output_cost, places):>14}"
+                f"{format_usd(c.total_cost, places):>14}"
+                f"{format_usd(shown_difference(standard, c.total_cost)):>14}"
             )
         if self.worst_case is not None:
             lines.append("")
