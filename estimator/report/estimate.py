@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
-from estimator.errors import PricingError
+from estimator.convert import as_of_date, today
+from estimator.errors import PricingError, UsageError, param
 from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, check_cache, compare
 from estimator.money import CENT, format_usd, places_for_sum, quantize, shown_difference
-from estimator.pricing import Price, PriceBook, PricedModel, display_path, fallback
+from estimator.pricing import Price, PriceBook, PricedModel, display_path, fallback, load_pricebook, resolve_price
 from estimator.report.intervals import cost_basis, cost_bounds
 from estimator.tokens import get_tokenizer
 
@@ -35,6 +36,38 @@ class Estimate:
     cost_bounds: tuple[Comparison, Comparison] | None = None
     cost_basis: str | None = None
     cache_notes: tuple[str, ...] = ()  # why the caching priced differs from the caching asked for
+
+    def repriced(
+        self,
+        *,
+        modes: ModeParams | None = None,
+        output_tokens: int | None = None,
+        max_tokens: int | None = None,
+        as_of: dt.date | str | None = None,
+        prices: PriceBook | None = None,
+    ) -> Estimate:
+        """The same counted rows priced again: other delivery-mode settings (``modes``), a fixed
+        answer length (``output_tokens``, capped at ``max_tokens``), another pricing date or price
+        book. Nothing is read or counted again; where that could change the counts (a fixed output
+        that may push a row past the context window, an entry with other long-context thresholds)
+        a ``UsageError`` says to estimate again."""
+        profile = self.profile
+        if output_tokens is not None:
+            if not profile.takes_fixed_output(output_tokens, max_tokens, self.priced.model.context_window):
+                raise UsageError(f"{param('output_tokens')}={output_tokens} could push a row past the context "
+                                 "window: estimate again with it", param="output_tokens")
+            profile = profile.with_fixed_output(output_tokens, max_tokens)
+        elif max_tokens is not None:
+            raise UsageError(f"give {param('max_tokens')} with {param('output_tokens')}, or estimate again",
+                             param="max_tokens")
+        priced = self.priced
+        if as_of is not None or prices is not None:
+            book = prices if prices is not None else load_pricebook()
+            priced = resolve_price(book, self.priced.model.id, as_of=as_of_date(as_of), today=today())
+            if priced.price.thresholds != self.priced.price.thresholds:
+                raise UsageError("the entry in force then splits long prompts at other sizes: estimate again "
+                                 f"with that {param('as_of')}", param="as_of")
+        return build_estimate(profile, priced, modes if modes is not None else self.comparison.params)
 
     @property
     def input_tokens_range(self) -> tuple[int, int] | None:
