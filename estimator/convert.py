@@ -9,6 +9,7 @@ date defaults to today here, and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from estimator.errors import UsageError, param
 
@@ -34,3 +35,18 @@ def as_of_date(value: object, name: str = "as_of") -> dt.date:
                              param=name) from None
     raise UsageError(f"{param(name)} must be a date (datetime.date or 'YYYY-MM-DD'), not {type(value).__name__}",
                      param=name)
+
+
+FURTHEST_PRICING_YEARS = 5
+"""How far ahead a pricing date may be set: prices known today, for a budget some years out."""
+
+
+def furthest_pricing_date() -> dt.date:
+    return today() + dt.timedelta(days=FURTHEST_PRICING_YEARS * 365)
+
+
+def rounded_decimal(value: float | int | Decimal, places: int = 6) -> Decimal:
+    """A number from a form field as an exact Decimal with the float noise of its steps rounded off
+    (a field stepping by 0.05 can hold 0.15000000000000002; the person meant 0.15)."""
+    d = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    return d.normalize() if d != 0 else Decimal(0)

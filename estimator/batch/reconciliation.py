@@ -195,6 +195,11 @@ class Reconciliation:
     duplicate_results: tuple[str, ...] = ()
 
     @property
+    def cost_difference(self) -> Decimal:
+        """Actual cost minus the estimate for the same requests (positive: the bill is higher)."""
+        return self.actual.cost - self.estimated.cost
+
+    @property
     def failed_by_reason(self) -> dict[str, int]:
         return dict(Counter(f.reason for f in self.failed).most_common())
 

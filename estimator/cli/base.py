@@ -28,6 +28,7 @@ FLAG_FOR_PARAM: dict[str, str] = {
     "splits": "--no-splits",
     "excluded_tiers": "--exclude-tier",
     "uplifts": "--uplift",
+    "plans": "--plan",
 }
 
 
@@ -106,7 +107,7 @@ def decimal_option(value: str | None, name: str) -> Decimal | None:
         number = to_decimal(value)
     except (ValueError, TypeError, ArithmeticError):
         raise click.BadParameter(f"{value!r} is not a decimal number", param_hint=name) from None
-    if not number.is_finite() or abs(number) > MAX_OPTION_NUMBER:
+    if not number.is_finite() or number.copy_abs() > MAX_OPTION_NUMBER:
         raise click.BadParameter(
             f"{value!r} is out of range: give a finite number of at most {MAX_OPTION_NUMBER:,}", param_hint=name
         )

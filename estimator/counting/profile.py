@@ -82,6 +82,11 @@ class TokenProfile:
             tiers = tuple(replace(t, output_tokens=t.requests * self.max_tokens) for t in tiers)
         return Usage(self.rows, self.input_tokens, self.output_tokens_worst, tiers)
 
+    def takes_fixed_output(self, tokens: int, max_tokens: int | None, context_window: int | None) -> bool:
+        """Whether ``with_fixed_output(tokens, max_tokens)`` is exact for this profile counted with no output:
+        a ``max_tokens`` cap decides the context check, or no row comes within ``tokens`` of the window."""
+        return max_tokens is not None or context_window is None or self.input_per_row.max + tokens <= context_window
+
     def with_fixed_output(self, tokens: int, max_tokens: int | None = None) -> TokenProfile:
         """This profile with every answer ``tokens`` long (capped at ``max_tokens``), without re-reading.
 

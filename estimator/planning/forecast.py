@@ -126,6 +126,27 @@ class ModeMix:
                              f"{sum(self.shares.values(), ZERO)}")
 
 
+    @classmethod
+    def parse(cls, text: str) -> ModeMix:
+        """A plan written ``NAME=mode:share,mode:share``, e.g. ``mostly batch=standard:0.2,batch:0.8``
+        (a mode named twice adds up)."""
+        name, sep, body = text.partition("=")
+        if not sep or not name.strip() or not body.strip():
+            raise UsageError(f"{param('plans')} {text!r}: write NAME=mode:share,..., e.g. "
+                             "'mostly batch=standard:0.2,batch:0.8'", param="plans")
+        shares: dict[str, Decimal] = {}
+        for part in body.split(","):
+            mode, colon, share = part.partition(":")
+            try:
+                value = to_decimal(share.strip()) if colon else None
+            except (ValueError, TypeError):
+                value = None
+            if value is None or not value.is_finite():
+                raise UsageError(f"{param('plans')} {text!r}: {part!r} is not mode:share", param="plans")
+            shares[mode.strip()] = shares.get(mode.strip(), ZERO) + value
+        return cls(name.strip(), shares)
+
+
 ALL_STANDARD = ModeMix("all standard", {"standard": Decimal(1)})
 ALL_BATCH = ModeMix("all batch", {"batch": Decimal(1)})
 
@@ -260,6 +281,17 @@ class Forecast:
             for p in self.plans
             for r in p.months
         ]
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """``rows()`` with each mode's cost as its own column, for a spreadsheet."""
+        out = []
+        for r in self.rows():
+            flat = {k: v for k, v in r.items() if k not in ("cost_by_mode", "price_entries", "priced_as")}
+            flat["price_entries"] = " ".join(r["price_entries"])
+            flat["priced_as"] = " ".join(r["priced_as"])
+            flat.update({f"cost_{mode}": cost for mode, cost in r["cost_by_mode"].items()})
+            out.append(flat)
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -27,7 +27,7 @@ from .. import (
     load_pricebook,
 )
 from ..batch import DEFAULT_TYPICAL_WAVE_HOURS, QueueLimit
-from ..convert import today
+from ..convert import furthest_pricing_date, rounded_decimal, today
 from ..errors import render
 from ..planning import (
     DEFAULT_CONCURRENCY,
@@ -69,12 +69,8 @@ def tokenizer(spec: str) -> Tokenizer:
 
 
 def to_decimal(value: float, places: int = 6) -> Decimal:
-    """A number from a widget as Decimal, via its text, with the float noise rounded off.
-
-    A number input stepping by 0.05 can hold 0.15000000000000002; the user meant 0.15.
-    """
-    d = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
-    return d.normalize() if d != 0 else Decimal(0)
+    """A number from a widget as Decimal, the float noise of its steps rounded off (the library's door)."""
+    return rounded_decimal(value, places)
 
 
 @contextmanager
@@ -261,7 +257,7 @@ def sidebar_settings() -> Settings:
             "Pricing date",
             value=today(),
             min_value=dt.date(2020, 1, 1),
-            max_value=today() + dt.timedelta(days=5 * 365),
+            max_value=furthest_pricing_date(),
             key="pricing_date",
             help="Prices in force on this date. Earlier dates show what the job would have cost then.",
         )
@@ -478,7 +474,7 @@ def display_paths(text: str) -> str:
     (and any setting it names, by where it is in this app)."""
     shipped = str(shipped_pricing_dir())
     text = app_words(text)
-    return text.replace(shipped + os.sep, "pricing/").replace(shipped, "pricing")
+    return text.replace(f"{shipped}{os.sep}", "pricing/").replace(shipped, "pricing")
 
 
 def relative_paths(doc: Any) -> Any:
@@ -490,7 +486,3 @@ def relative_paths(doc: Any) -> Any:
     if isinstance(doc, list):
         return [relative_paths(v) for v in doc]
     return doc
-
-
-def pct(share: Decimal) -> str:
-    return f"{(share * 100).quantize(Decimal('0.1'))}%"
