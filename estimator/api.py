@@ -13,6 +13,7 @@ arguments; a tokenizer fallback is a note of that one result.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -32,7 +33,7 @@ from estimator.errors import EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import to_decimal
 from estimator.planning.forecast import Forecast, ForecastOptions, Volume, build_forecast, volume_from
-from estimator.planning.job import JobPlan, PlanOptions, measured_requests, plan_job
+from estimator.planning.job import JobPlan, MeasuredLines, PlanOptions, plan_job
 from estimator.planning.routing import RoutingPlan, TrafficMix, route_traffic
 from estimator.pricing import Price, PriceBook, PricedModel, load_pricebook, resolve_price
 from estimator.reading import first_rows, suggest_text_column
@@ -369,21 +370,29 @@ def plan(
     day = as_of_date(as_of)
     priced = resolve_price(book, model, as_of=day, today=today(), input_per_mtok=est_opts.input_price,
                            output_per_mtok=est_opts.output_price)
-    if isinstance(source, Iterator):  # read twice below: counted, then measured
-        source = list(source)
     if size is not None:
         return plan_job(size.usage(priced.price), priced, opts, max_tokens=max_tokens)
+    if isinstance(source, Iterator):
+        source = list(source)
+    cap = max_tokens if max_tokens is not None else (est_opts.output.max_tokens if est_opts.output else None)
+    batch_file = _is_path(source) and _is_batch_file(Path(source), est_opts.read)
+    lines = None
+    if opts.bytes_per_request is None and est_opts.dask is None and not batch_file:
+        # The request lines are sized while the rows are counted: the source is read once.
+        _, shape = _rows_and_shape(source, column, template, system, messages)
+        lines = MeasuredLines(priced.model, shape, cap)
+        est_opts = replace(est_opts, count=replace(est_opts.count, on_rows=lines))
     est = estimate(source, model=model, column=column, template=template, system=system,
                    output_tokens=output_tokens, max_tokens=max_tokens, as_of=day, prices=book,
                    options=est_opts, messages=messages)
-    cap = max_tokens if max_tokens is not None else (est_opts.output.max_tokens if est_opts.output else None)
     notes = list(est.profile.notes)
     measured = None
-    batch_file = _is_path(source) and _is_batch_file(Path(source), est_opts.read)
-    if opts.bytes_per_request is None and est.profile.sample is None and est_opts.dask is None and not batch_file:
-        rows, shape = _rows_and_shape(source, column, template, system, messages)
-        measured = measured_requests(rows, shape, priced.model, read=est_opts.read, max_tokens=cap,
-                                     count_tokens=opts.queue.enqueued_tokens is not None)
+    if lines is not None and est.profile.sample is None and lines.rows:
+        stand_in = max(1, math.ceil(Fraction(est.profile.output_tokens, max(est.profile.rows, 1))))
+        if lines.needs_cap:
+            notes.append(f"Anthropic requests carry max_tokens: the lines are sized with the expected output "
+                         f"({stand_in:,} tokens) standing in; give {param('max_tokens')} to size them exactly")
+        measured = lines.requests(stand_in)
     elif est.profile.sample is not None:
         notes.append("estimated from a sample: batch file bytes estimated, not measured")
     return plan_job(est.profile.usage(), priced, opts, measured=measured, max_tokens=cap, notes=notes)

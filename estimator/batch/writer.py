@@ -38,6 +38,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from estimator.batch.files import ANTHROPIC_CUSTOM_ID
 from estimator.batch.logistics import FileLimits, FileSplitter
 from estimator.counting.prompts import RequestShape, build_messages, check_columns, render_texts
@@ -132,6 +136,52 @@ def hashed_custom_id(row: int, values: Sequence[str]) -> str:
     """``row-000123-1a2b3c4d``: stable for the same row number and content."""
     digest = hashlib.sha256(json.dumps([row, list(values)], ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
     return f"row-{row:06d}-{digest[:8]}"
+
+
+class LineSizer:
+    """The exact bytes of each row's request line, as ``write_batch`` writes it with row-based ids,
+    without writing it: the line around the text is sized once per width of the row number, and the
+    text's JSON-escaped bytes are counted in bulk (quotes, backslashes and control characters escaped,
+    U+2028 and U+2029 as ``\\u2028``, every other character as its UTF-8 bytes). Conversations are
+    serialized row by row."""
+
+    def __init__(self, fmt: str, model: str, shape: RequestShape, max_tokens: int | None) -> None:
+        self.fmt, self.model, self.shape, self.max_tokens = fmt, model, shape, max_tokens
+        self._around: dict[int, int] = {}
+
+    def _line(self, row: int, text: str) -> int:
+        return len(serialize(request_record(self.fmt, hashed_custom_id(row, [""]), self.model, self.shape, text,
+                                            self.max_tokens)))
+
+    def _around_digits(self, digits: int) -> int:
+        """Bytes of a line with an empty text, for row numbers of ``digits`` digits."""
+        if digits not in self._around:
+            self._around[digits] = self._line(10 ** (digits - 1), "")
+        return self._around[digits]
+
+    def sizes(self, first_row: int, texts: Sequence[str]) -> np.ndarray:
+        """Bytes of the lines of rows ``first_row``, ``first_row + 1``, ... whose user texts are ``texts``."""
+        n = len(texts)
+        if self.shape.messages is not None:
+            return np.fromiter((self._line(first_row + i, t) for i, t in enumerate(texts)), dtype=np.int64, count=n)
+        arr = pa.array(texts, type=pa.large_string())
+        sizes = pc.binary_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
+        for pattern, extra in _ESCAPES:
+            sizes += pc.count_substring_regex(arr, pattern).to_numpy(zero_copy_only=False).astype(np.int64) * extra
+        last = first_row + n - 1
+        widths = range(len(str(max(first_row, 1))), len(str(max(last, 1))) + 1)
+        for digits in widths:
+            lo, hi = max(first_row, 10 ** (digits - 1) if digits > 1 else 0), min(last, 10**digits - 1)
+            sizes[lo - first_row: hi - first_row + 1] += self._around_digits(max(digits, 6))
+        return sizes
+
+
+# Bytes a JSON string adds to a character's UTF-8 bytes (``json.dumps(ensure_ascii=False)`` and ``serialize``).
+_ESCAPES: tuple[tuple[str, int], ...] = (
+    (r'["\\\x08\x09\x0a\x0c\x0d]', 1),  # \" \\ \b \t \n \f \r: two bytes for one
+    (r"[\x00-\x07\x0b\x0e-\x1f]", 5),  # other control characters: \u00XX, six bytes for one
+    (r"[\x{2028}\x{2029}]", 3),  # \u2028 and \u2029: six bytes for three
+)
 
 
 def estimate_line_bytes(

@@ -8,7 +8,7 @@ prompt) is counted once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +67,15 @@ class Counts:
         return self
 
 
+@dataclass(frozen=True)
+class RowsCounted:
+    """One batch of consecutive rows as counted: each row's user text and billed input tokens."""
+
+    first_row: int
+    texts: Sequence[str]
+    input_tokens: np.ndarray
+
+
 def count_rows(
     plan: CountPlan,
     texts: Sequence[str],
@@ -74,11 +83,13 @@ def count_rows(
     first_row: int,
     tokenizer: Any,
     row_numbers: np.ndarray | None = None,
+    on_rows: Callable[[RowsCounted], None] | None = None,
 ) -> Counts:
     """Count one batch of rows: ``texts`` are the rendered user texts.
 
     Rows whose output value is bad raise a DataError, or with
     ``plan.skip_bad_values`` are left out and listed in ``Counts.skipped``.
+    ``on_rows`` (consecutive rows only) receives each row's billed input tokens.
     """
     rownos = (
         row_numbers
@@ -86,6 +97,8 @@ def count_rows(
         else np.arange(first_row, first_row + len(texts), dtype=np.int64)
     )
     text_tok = count_inputs(plan, tokenizer, texts, rownos)
+    if on_rows is not None and row_numbers is None:
+        on_rows(RowsCounted(first_row, texts, text_tok + plan.framing_tokens))
     return counts_from_tokens(plan, text_tok, columns, rownos, tokenizer)
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from estimator.counting import reconstructed
 from estimator.counting.assemble import build_profile, shared_prefix
+from estimator.counting.counts import RowsCounted
 from estimator.counting.exact_pass import exact_pass
 from estimator.counting.output import OutputSpec
 from estimator.counting.plan import count_plan, default_threads
@@ -52,6 +53,10 @@ class CountOptions:
     seed: int = 0
     workers: int | None = None
     progress: Callable[[Progress], None] | None = field(default=None, compare=False)
+    on_rows: Callable[[RowsCounted], None] | None = field(default=None, compare=False)
+    """Called with every batch of rows an exact pass counts (from counting threads, in any order):
+    their texts and billed input tokens, for a caller that needs each row (the batch plan's line
+    sizes) without reading the source a second time."""
 
     def __post_init__(self) -> None:
         if self.sample_rows is not None and (isinstance(self.sample_rows, bool) or self.sample_rows < 2):
@@ -103,12 +108,12 @@ def count_dataset(
                                      options=replace(opts, sample_rows=None), tokenizer=tokenizer)
         if sampled is None and opts.sample_rows is None and _too_slow_to_count_all(tok, info.total_bytes):
             with open_rows(source, read) as again:
-                counts, bytes_read, used = exact_pass(again, plan, tok, opts.seed, report)
+                counts, bytes_read, used = exact_pass(again, plan, tok, opts.seed, report, opts.on_rows)
             sample = None
         elif sampled is not None:
             counts, bytes_read, sample, used = sampled
         else:
-            counts, bytes_read, used = exact_pass(ds, plan, tok, opts.seed, report)
+            counts, bytes_read, used = exact_pass(ds, plan, tok, opts.seed, report, opts.on_rows)
             sample = None
         unreadable = list(ds.skipped)
         skipped_rows = sorted(

@@ -8,12 +8,12 @@ in flight and bounded histograms, whatever the file size.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Any
 
-from estimator.counting.counts import Counts, count_rows, verified_tokenizer
+from estimator.counting.counts import Counts, RowsCounted, count_rows, verified_tokenizer
 from estimator.counting.plan import CountPlan
 from estimator.counting.prefetch import Prefetcher
 from estimator.counting.progress import ProgressReporter
@@ -35,7 +35,8 @@ def _batches(ds: Any, plan: CountPlan) -> Iterator[_Batch]:
 
 
 def exact_pass(
-    ds: Any, plan: CountPlan, tokenizer: Any, seed: int, report: ProgressReporter
+    ds: Any, plan: CountPlan, tokenizer: Any, seed: int, report: ProgressReporter,
+    on_rows: Callable[[RowsCounted], None] | None = None,
 ) -> tuple[Counts, int, Any]:
     """Count every row. ``plan.threads`` counting threads each take whole batches.
 
@@ -64,7 +65,8 @@ def exact_pass(
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 collect(done)
                 report(total.rows, nbytes)
-            running.add(pool.submit(count_rows, one, batch.texts, batch.columns, batch.first_row, tokenizer))
+            running.add(pool.submit(count_rows, one, batch.texts, batch.columns, batch.first_row, tokenizer,
+                                    on_rows=on_rows))
             nbytes = batch.nbytes
         collect(set(running))
         running.clear()

@@ -11,6 +11,7 @@ dataset instead.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -27,11 +28,13 @@ from estimator.batch.logistics import (
 )
 from estimator.batch.writer import (
     DEFAULT_CHARS_PER_TOKEN,
+    LineSizer,
     estimate_line_bytes,
     format_for,
     iter_requests,
     prompt_token_counter,
 )
+from estimator.counting.counts import RowsCounted
 from estimator.counting.prompts import RequestShape
 from estimator.errors import UsageError
 from estimator.formats import format_hours
@@ -267,6 +270,38 @@ def measured_requests(
         for r in iter_requests(ds.batches(columns), shape=shape, model=model.id, fmt=fmt, max_tokens=max_tokens,
                                id_column=id_column, count_tokens=counter, where=str(ds.info.path)):
             yield r.row, len(r.line), r.input_tokens
+
+
+class MeasuredLines:
+    """Each request line's bytes and prompt tokens, gathered while a dataset is counted
+    (``CountOptions.on_rows``), so that a plan reads its source once: the count and the batch
+    files' sizes come from the same pass."""
+
+    def __init__(self, model: Model, shape: RequestShape, max_tokens: int | None) -> None:
+        fmt, _ = batch_format(model)
+        # Anthropic lines carry max_tokens; without one, a 1-digit stand-in, corrected in requests()
+        self.needs_cap = fmt == "anthropic" and max_tokens is None
+        self._sizer = LineSizer(fmt, model.id, shape, 1 if self.needs_cap else max_tokens)
+        self._batches: dict[int, tuple[Any, Any]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, rows: RowsCounted) -> None:
+        sizes = self._sizer.sizes(rows.first_row, rows.texts)
+        with self._lock:
+            self._batches[rows.first_row] = (sizes, rows.input_tokens)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(s) for s, _ in self._batches.values())
+
+    def requests(self, stand_in_cap: int = 1) -> Iterator[tuple[int, int, int]]:
+        """(row, line bytes, prompt tokens) of every request, in row order; ``stand_in_cap`` is the
+        max_tokens the lines carry where the job gives none (Anthropic)."""
+        extra = len(str(stand_in_cap)) - 1 if self.needs_cap else 0
+        for first in sorted(self._batches):
+            sizes, tokens = self._batches[first]
+            for i, (size, count) in enumerate(zip(sizes.tolist(), tokens.tolist())):
+                yield first + i, size + extra, count
 
 
 def measured_batch_plan(
