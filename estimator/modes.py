@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
 
-from estimator.errors import PricingError, UsageError, param
+from estimator import convert
+from estimator.convert import set_field
+from estimator.errors import PricingError, param
 from estimator.money import ZERO, cost_of
 from estimator.pricing import Price, Tier
 from estimator.usage import Usage
@@ -43,12 +45,10 @@ class CacheParams:
     storage_hours: Decimal = Decimal(0)  # hours an explicit cache is kept, where storage is billed (Gemini)
 
     def __post_init__(self) -> None:
-        if self.shared_prefix_tokens < 0:
-            raise UsageError("shared prefix tokens must be >= 0")
-        if self.storage_hours < 0:
-            raise UsageError("cache storage hours must be >= 0")
-        if not (0 <= self.hit_rate <= 1):
-            raise UsageError(f"cache hit rate must be between 0 and 1, got {self.hit_rate}")
+        set_field(self, "shared_prefix_tokens", convert.count(self.shared_prefix_tokens, "shared_prefix_tokens"))
+        set_field(self, "hit_rate", convert.share(self.hit_rate, "hit_rate"))
+        set_field(self, "ttl", convert.optional(convert.text, self.ttl, "cache_ttl"))
+        set_field(self, "storage_hours", convert.number(self.storage_hours, "storage_hours"))
 
 
 @dataclass(frozen=True)
@@ -66,18 +66,21 @@ class EarlyExitParams:
     tail_tokens: int = 0
 
     def __post_init__(self) -> None:
-        if not (0 <= self.cancel_share <= 1):
-            raise UsageError(f"cancel share must be between 0 and 1, got {self.cancel_share}")
-        if not (0 <= self.seen_fraction <= 1):
-            raise UsageError(f"seen fraction must be between 0 and 1, got {self.seen_fraction}")
-        if self.tail_tokens < 0:
-            raise UsageError("tail tokens must be >= 0")
+        set_field(self, "cancel_share", convert.share(self.cancel_share, "cancel_share"))
+        set_field(self, "seen_fraction", convert.share(self.seen_fraction, "seen_fraction"))
+        set_field(self, "tail_tokens", convert.count(self.tail_tokens, "tail_tokens"))
 
 
 @dataclass(frozen=True)
 class ModeParams:
+    """How the job uses prompt caching and early exit; the defaults use neither."""
+
     cache: CacheParams = field(default_factory=CacheParams)
     early_exit: EarlyExitParams = field(default_factory=EarlyExitParams)
+
+    def __post_init__(self) -> None:
+        convert.instance(self.cache, "cache", CacheParams)
+        convert.instance(self.early_exit, "early_exit", EarlyExitParams)
 
 
 # --------------------------------------------------------------------------

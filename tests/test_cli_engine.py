@@ -135,7 +135,8 @@ def test_approximate_models_say_so(tricky_csv: Path) -> None:
         pytest.param(["--model", "gpt-4o", "--column", "text", "--as-of", "May 2024"], 2, "YYYY-MM-DD", id="bad-date"),
         pytest.param(["--model", "gpt-4o", "--column", "text", "--as-of", "2020-01-01"], 1, "no price on",
                      id="before-first-price"),
-        pytest.param(["--model", "gpt-4o", "--column", "text", "--cancel-share", "2"], 2, "cancel share",
+        pytest.param(["--model", "gpt-4o", "--column", "text", "--cancel-share", "2"], 2,
+                     "--cancel-share must be between 0 and 1, got 2",
                      id="bad-share"),
     ],
 )

@@ -139,7 +139,7 @@ def test_as_of_with_one_overridden_price_takes_the_other_from_the_as_of_entry(tm
 
 def test_the_pricing_date_is_recorded_not_read_again() -> None:
     est = estimator.estimate(["a"], model="gpt-4o", as_of=dt.date(2025, 1, 2))
-    assert est.priced.as_of == dt.date(2025, 1, 2) and est.to_json()["as_of"] == dt.date(2025, 1, 2)
+    assert est.priced.as_of == dt.date(2025, 1, 2) and est.to_json()["as_of"] == "2025-01-02"
 
 
 @pytest.mark.parametrize("dtype", ["int", "float", "bool", "date", "timestamp", "null", "text"])

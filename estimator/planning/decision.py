@@ -45,7 +45,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from estimator import convert
 from estimator.batch.logistics import BatchPlan
+from estimator.convert import Result, set_field
 from estimator.errors import UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import ZERO, format_usd
@@ -94,11 +96,10 @@ class RateLimits:
 
     def __post_init__(self) -> None:
         if self.tpm_counts not in ("input+max_tokens", "input"):
-            raise UsageError(f"tpm_counts must be 'input+max_tokens' or 'input', got {self.tpm_counts!r}")
+            raise UsageError(f"{param('tpm_counts')} must be 'input+max_tokens' or 'input', got {self.tpm_counts!r}",
+                             param="tpm_counts")
         for name in ("rpm", "tpm", "input_tpm", "output_tpm"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise UsageError(f"rate limit {name} must be positive, got {value}")
+            set_field(self, name, convert.optional(convert.count, getattr(self, name), name, minimum=1))
 
 
 @dataclass(frozen=True)
@@ -193,12 +194,9 @@ class Throughput:
     max_tokens: int | None = None  # counted against OpenAI-style TPM instead of the expected output
 
     def __post_init__(self) -> None:
-        if self.concurrency <= 0:
-            raise UsageError(f"concurrency must be > 0, got {self.concurrency}")
-        if self.latency_seconds <= 0:
-            raise UsageError(f"latency must be > 0 seconds, got {self.latency_seconds}")
-        if self.max_tokens is not None and self.max_tokens <= 0:
-            raise UsageError(f"max_tokens must be > 0, got {self.max_tokens}")
+        set_field(self, "concurrency", convert.count(self.concurrency, "concurrency", minimum=1))
+        set_field(self, "latency_seconds", convert.number(self.latency_seconds, "latency_seconds", above=True))
+        set_field(self, "max_tokens", convert.optional(convert.count, self.max_tokens, "max_tokens", minimum=1))
 
 
 @dataclass(frozen=True)
@@ -450,14 +448,12 @@ class TrafficMix:
     days_per_month: Decimal = Decimal(30)
 
     def __post_init__(self) -> None:
-        if self.daily_requests < 0 or self.backfill_requests < 0:
-            raise UsageError("daily requests and backfill must be >= 0")
+        for name in ("daily_requests", "backfill_requests"):
+            set_field(self, name, convert.count(getattr(self, name), name))
         for name in ("interactive_share", "batch_share"):
-            v = getattr(self, name)
-            if not (0 <= v <= 1):
-                raise UsageError(f"{name.replace('_', ' ')} must be between 0 and 1, got {v}")
-        if self.days_per_month <= 0:
-            raise UsageError("days per month must be > 0")
+            set_field(self, name, convert.share(getattr(self, name), name))
+        set_field(self, "days_per_month", convert.number(self.days_per_month, "days_per_month", above=True,
+                                                         maximum=31))
 
 
 @dataclass(frozen=True)
@@ -468,8 +464,10 @@ class RouteCost:
     cost: Decimal
 
 
-@dataclass(frozen=True)
-class RoutingPlan:
+@dataclass(frozen=True, repr=False)
+class RoutingPlan(Result):
+    """A day's traffic split into routes, each priced, the blend and the backfill; ``to_frame()`` per route."""
+
     mix: TrafficMix
     routes: tuple[RouteCost, ...]  # per day
     daily_cost: Decimal
@@ -503,8 +501,8 @@ class RoutingPlan:
     def cost_per_request(self) -> Decimal:
         return ZERO if self.mix.daily_requests == 0 else self.daily_cost / self.mix.daily_requests
 
-    def to_json(self) -> dict[str, Any]:
-        """The routes, the blend and the backfill as plain data (``route --json``)."""
+    def as_dict(self) -> dict[str, Any]:
+        """The routes, the blend and the backfill (``route --json``)."""
         return {
             "routes": [{"route": r.route, "mode": r.mode, "requests_per_day": r.requests, "cost_per_day": r.cost}
                        for r in self.routes],
@@ -536,6 +534,19 @@ class RoutingPlan:
             lines.append(f"Backfill of {self.backfill.requests:,} requests: {format_usd(self.backfill.cost)} as batch "
                          f"(saves {format_usd(self.backfill_savings)} against standard).")
         return "\n".join(lines)
+
+    def summary(self) -> str:
+        return (f"{self.mix.daily_requests:,} requests a day in {len(self.routes)} routes: "
+                f"{format_usd(self.daily_cost)}/day, {format_usd(self.monthly_cost)}{self._per_month}")
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per route: its mode, requests and cost per day (the backfill as a one-off row)."""
+        rows: list[dict[str, Any]] = [{"route": r.route, "mode": r.mode, "requests_per_day": r.requests,
+                                       "cost_per_day": r.cost, "one_off_cost": None} for r in self.routes]
+        if self.backfill is not None:
+            rows.append({"route": self.backfill.route, "mode": self.backfill.mode, "requests_per_day": None,
+                         "cost_per_day": None, "one_off_cost": self.backfill.cost})
+        return rows
 
 
 def split_count(total: int, share: Decimal) -> int:

@@ -34,6 +34,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any
 
+from estimator import convert
+from estimator.convert import Result, set_field
 from estimator.errors import PricingError, UsageError, param
 from estimator.modes import MODES, ModeParams
 from estimator.money import ZERO, format_usd
@@ -80,15 +82,18 @@ class Volume:
 
     def __post_init__(self) -> None:
         if self.period not in SCHEDULES:
-            raise UsageError(f"volume period must be one of {', '.join(SCHEDULES)}, got {self.period!r}")
-        if self.requests < 0:
-            raise UsageError(f"requests must be >= 0, got {self.requests}")
-        if not (-100 < self.monthly_growth_pct <= MAX_MONTHLY_GROWTH_PCT):
+            raise UsageError(f"{param('period')} must be one of {', '.join(map(repr, SCHEDULES))}, got {self.period!r}",
+                             param="period")
+        set_field(self, "requests", convert.count(self.requests, "requests"))
+        convert.instance(self.size, "size", RequestSize)
+        growth = convert.exact(self.monthly_growth_pct, "monthly_growth_pct")
+        if not (-100 < growth <= MAX_MONTHLY_GROWTH_PCT):
             raise UsageError(
-                f"{param('growth_pct')} (monthly growth) must be above -100% and at most "
-                f"{MAX_MONTHLY_GROWTH_PCT}% (eleven times the previous month's volume), got {self.monthly_growth_pct}%",
-                param="growth_pct",
+                f"{param('monthly_growth_pct')} (monthly growth) must be above -100% and at most "
+                f"{MAX_MONTHLY_GROWTH_PCT}% (eleven times the previous month's volume), got {growth}%",
+                param="monthly_growth_pct",
             )
+        set_field(self, "monthly_growth_pct", growth)
 
     def requests_in(self, month_index: int, first_day: dt.date) -> int:
         base = Decimal(self.requests)
@@ -111,13 +116,15 @@ class ModeMix:
     shares: Mapping[str, Decimal]
 
     def __post_init__(self) -> None:
-        if not self.shares:
-            raise UsageError(f"plan {self.name!r} has no modes")
-        for mode, share in self.shares.items():
+        set_field(self, "name", convert.text(self.name, "name"))
+        if not isinstance(self.shares, Mapping) or not self.shares:
+            raise UsageError(f"plan {self.name!r} has no modes: give {param('shares')} as a mapping of mode to share, "
+                             "e.g. {'batch': 0.5, 'standard': 0.5}", param="shares")
+        for mode in self.shares:
             if mode not in MODES:
-                raise UsageError(f"plan {self.name!r}: unknown mode {mode!r}; modes: {', '.join(MODES)}")
-            if share < 0:
-                raise UsageError(f"plan {self.name!r}: share of {mode} must be >= 0")
+                raise UsageError(f"plan {self.name!r}: unknown mode {mode!r}; modes: {', '.join(MODES)}",
+                                 param="shares")
+        set_field(self, "shares", {mode: convert.share(share, "shares") for mode, share in self.shares.items()})
         if sum(self.shares.values(), ZERO) != 1:
             raise UsageError(f"plan {self.name!r}: shares must add up to 1, they add up to "
                              f"{sum(self.shares.values(), ZERO)}")
@@ -169,8 +176,10 @@ class PriceChange:
     description: str
 
 
-@dataclass(frozen=True)
-class Forecast:
+@dataclass(frozen=True, repr=False)
+class Forecast(Result):
+    """Cost of each plan, month by month; ``to_frame()`` has one row per month and plan."""
+
     model: str
     start: dt.date
     horizon_months: int
@@ -198,7 +207,7 @@ class Forecast:
             for r in p.months
         ]
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "start": self.start.isoformat(),
@@ -243,6 +252,19 @@ class Forecast:
         lines += [f"note: {n}" for n in self.notes]
         lines += [f"plan {name} not priced: {reason}" for name, reason in self.unavailable]
         return "\n".join(lines)
+
+    def summary(self) -> str:
+        totals = ", ".join(f"{p.mix.name} {format_usd(p.total_cost, 2)}" for p in self.plans)
+        return f"{self.model}, {self.horizon_months} months from {self.start:%Y-%m}: {totals}"
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per month and plan; the cost of each mode in a column of its own (``cost_batch``...)."""
+        rows = []
+        for row in self.rows():
+            by_mode = row.pop("cost_by_mode")
+            rows.append({**row, "price_entries": ", ".join(row["price_entries"]),
+                         **{f"cost_{mode}": cost for mode, cost in by_mode.items()}})
+        return rows
 
 
 def month_starts(start: dt.date, months: int) -> list[dt.date]:

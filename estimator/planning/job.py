@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from estimator import convert
 from estimator.batch.logistics import (
     DEFAULT_TYPICAL_WAVE_HOURS,
     BatchPlan,
@@ -32,8 +33,9 @@ from estimator.batch.writer import (
     iter_requests,
     prompt_token_counter,
 )
+from estimator.convert import Result, counted, set_field
 from estimator.counting.prompts import RequestShape
-from estimator.errors import UsageError
+from estimator.errors import UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import ZERO, format_usd
 from estimator.planning.decision import (
@@ -83,21 +85,21 @@ class PlanOptions:
     tiers: TierParams = field(default_factory=TierParams)
 
     def __post_init__(self) -> None:
-        if self.typical_batch_hours < 0:
-            raise UsageError(f"typical batch hours must be >= 0, got {self.typical_batch_hours}",
-                             param="typical_batch_hours")
+        for name, kind in (("limits", RateLimits), ("queue", QueueLimit), ("throughput", Throughput),
+                           ("modes", ModeParams), ("tiers", TierParams)):
+            convert.instance(getattr(self, name), name, kind)
+        set_field(self, "limits_label", convert.text(self.limits_label, "limits_label"))
+        set_field(self, "typical_batch_hours", convert.number(self.typical_batch_hours, "typical_batch_hours"))
         for name in ("completion_share", "urgent_share"):
-            value = getattr(self, name)
-            if not 0 <= value <= 1:
-                raise UsageError(f"{name.replace('_', ' ')} must be between 0 and 1, got {value}", param=name)
-        for name in ("value_per_hour", "deadline_hours"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise UsageError(f"{name.replace('_', ' ')} must be >= 0, got {value}", param=name)
-        if self.bytes_per_request is not None and self.bytes_per_request < 1:
-            raise UsageError("bytes per request must be at least 1", param="bytes_per_request")
+            set_field(self, name, convert.share(getattr(self, name), name))
+        set_field(self, "value_per_hour", convert.optional(convert.money, self.value_per_hour, "value_per_hour"))
+        set_field(self, "deadline_hours", convert.optional(convert.number, self.deadline_hours, "deadline_hours"))
+        set_field(self, "bytes_per_request",
+                  convert.optional(convert.count, self.bytes_per_request, "bytes_per_request", minimum=1))
+        set_field(self, "interactive", convert.flag(self.interactive, "interactive"))
         if self.wait_basis not in WAIT_BASES:
-            raise UsageError(f"wait basis must be one of {', '.join(WAIT_BASES)}", param="wait_basis")
+            raise UsageError(f"{param('wait_basis')} must be one of {', '.join(map(repr, WAIT_BASES))}, "
+                             f"not {self.wait_basis!r}", param="wait_basis")
 
     @property
     def limits_text(self) -> str:
@@ -108,9 +110,10 @@ class PlanOptions:
         return "no rate limits given: only concurrency × latency limits throughput"
 
 
-@dataclass(frozen=True)
-class JobPlan:
-    """Everything a plan reports; ``to_json()`` is the document ``plan --json`` prints."""
+@dataclass(frozen=True, repr=False)
+class JobPlan(Result):
+    """Everything a plan reports; ``to_json()`` is the document ``plan --json`` prints, ``to_frame()``
+    one row per way to run the job."""
 
     priced: PricedModel
     usage: Usage
@@ -123,7 +126,7 @@ class JobPlan:
     notes: tuple[str, ...] = ()
     tiers: TierDecision | None = None  # every tier as a way to run the job, and the one to use
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         o, u = self.options, self.usage
         return {
             "model": self.priced.model.id,
@@ -141,12 +144,33 @@ class JobPlan:
             "batch": batch_plan_json(self.batch),
             "expiry": expiry_json(self.expiry),
             "decision": decision_json(self.decision),
-            "tiers": None if self.tiers is None else self.tiers.to_json(),
+            "tiers": None if self.tiers is None else self.tiers.as_dict(),
             "notes": list(self.notes),
         }
 
     def to_text(self) -> str:
-        return plan_text(self.to_json())
+        return plan_text(self.as_dict())
+
+    def summary(self) -> str:
+        u = self.usage
+        if self.tiers is not None:
+            best = self.tiers.recommended
+            pick = f"{best.name}, {format_usd(best.cost)} in {format_hours(best.wait_hours(self.tiers.wait_basis))}"
+        else:
+            pick = self.decision.recommendation
+        return (f"{self.priced.model.id}, {counted(u.requests, 'request')} ({u.input_tokens:,} input + {u.output_tokens:,} "
+                f"output tokens): standard {format_usd(self.comparison.standard.total_cost)}; use {pick}")
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per way to run the job (every tier and split), or per delivery mode."""
+        if self.tiers is not None:
+            return self.tiers.table()
+        times = self.times.as_mapping()
+        return [{"way": name, "cost": c.total_cost,
+                 "hours": times[name].hours if name in times else None,
+                 "worst_case_hours": times[name].worst_case_hours if name in times else None,
+                 "recommended": name == self.decision.recommendation}
+                for name, c in self.comparison.modes.items()]
 
 
 def _time_json(t: ModeTime) -> dict[str, Any]:

@@ -40,8 +40,10 @@ from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 from typing import Any
 
+from estimator import convert
 from estimator.batch.logistics import BatchPlan, batch_plan_of, split_uniform
-from estimator.errors import UsageError
+from estimator.convert import Result, set_field
+from estimator.errors import UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import ZERO, format_usd
 from estimator.planning.decision import (
@@ -111,15 +113,20 @@ class TierParams:
     excluded_tiers: tuple[str, ...] = ()  # tiers the user may not or will not use (e.g. no priority access)
 
     def __post_init__(self) -> None:
-        unknown = [t for t in self.excluded_tiers if t not in EXCLUDABLE_TIERS]
+        excluded = (self.excluded_tiers,) if isinstance(self.excluded_tiers, str) else self.excluded_tiers
+        if not isinstance(excluded, (tuple, list, set, frozenset)):
+            raise UsageError(f"{param('excluded_tiers')} must be a tuple of tier names, not {excluded!r}",
+                             param="excluded_tiers")
+        unknown = [str(t) for t in excluded if t not in EXCLUDABLE_TIERS]
         if unknown:
             raise UsageError(f"only {', '.join(EXCLUDABLE_TIERS)} can be left out, not {', '.join(unknown)}",
                              param="excluded_tiers")
-        if not 0 <= self.flex_refused_share < 1:
-            raise UsageError(f"flex refused share must be >= 0 and < 1, got {self.flex_refused_share}",
-                             param="flex_refused_share")
-        if self.flex_latency_seconds is not None and self.flex_latency_seconds <= 0:
-            raise UsageError("flex latency must be > 0 seconds", param="flex_latency_seconds")
+        set_field(self, "excluded_tiers", tuple(excluded))
+        set_field(self, "flex_refused_share",
+                  convert.share(self.flex_refused_share, "flex_refused_share", below_one=True))
+        set_field(self, "flex_latency_seconds", convert.optional(convert.number, self.flex_latency_seconds,
+                                                                 "flex_latency_seconds", above=True))
+        set_field(self, "splits", convert.flag(self.splits, "splits"))
 
 
 # --------------------------------------------------------------------------
@@ -375,8 +382,10 @@ def flip_points(choice_at: Callable[[int], str], key_at: Callable[[int], Any], l
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TierDecision:
+@dataclass(frozen=True, repr=False)
+class TierDecision(Result):
+    """Every tier (and split) as a way to run the job, and the one to use."""
+
     ways: tuple[WayToRun, ...]
     recommended: WayToRun
     fastest: WayToRun
@@ -390,7 +399,19 @@ class TierDecision:
     reason: str
     unavailable: Mapping[str, str] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def summary(self) -> str:
+        best = self.recommended
+        return (f"use {best.name}: {format_usd(best.cost)} in {format_hours(best.wait_hours(self.wait_basis))}, "
+                f"of {len(self.ways)} ways to run the job")
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per way to run the job: its cost, time, net value and whether it is the one to use."""
+        return [{"way": w["name"], "cost": w["cost"], "hours": w["hours"], "worst_case_hours": w["worst_case_hours"],
+                 "net_value": w["net_value"], "meets_deadline": w["meets_deadline"],
+                 "recommended": w["name"] == self.recommended.name}
+                for w in self.as_dict()["ways"]]
+
+    def as_dict(self) -> dict[str, Any]:
         value = self.value_per_hour
         return {
             "recommended": self.recommended.name,

@@ -9,7 +9,6 @@ from estimator.report.estimate import (
     price_history,
 )
 from estimator.report.export import (
-    decimal_text,
     estimate_csv,
     estimate_json,
     json_text,
@@ -20,7 +19,6 @@ from estimator.report.export import (
 __all__ = [
     "Estimate",
     "build_estimate",
-    "decimal_text",
     "estimate_csv",
     "estimate_json",
     "format_table",

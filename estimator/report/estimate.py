@@ -1,7 +1,7 @@
 """Summaries shared by the CLI and the app: an estimate, price listings.
 
 Plain data in, plain data out (dicts of str/int, Decimal kept as Decimal
-until the JSON encoder turns it into a string). No UI imports.
+in ``as_dict()``; ``to_json()`` turns it into a string). No UI imports.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from estimator.convert import Result, counted
 from estimator.errors import PricingError
 from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, check_cache, compare
 from estimator.money import format_usd, quantize
@@ -23,8 +24,14 @@ if TYPE_CHECKING:
     from estimator.counting.dataset import TokenProfile
 
 
-@dataclass(frozen=True)
-class Estimate:
+@dataclass(frozen=True, repr=False)
+class Estimate(Result):
+    """What a job costs under every delivery mode, from its counted rows.
+
+    ``comparison.modes[name].total_cost`` is each mode's cost (``Decimal``); ``profile`` holds the
+    counts; ``to_json()`` is the document ``estimate --json`` prints; ``to_frame()`` one row per mode.
+    """
+
     profile: TokenProfile
     priced: PricedModel
     comparison: Comparison
@@ -36,7 +43,25 @@ class Estimate:
     cost_basis: str | None = None
     cache_notes: tuple[str, ...] = ()  # why the caching priced differs from the caching asked for
 
-    def to_json(self) -> dict[str, Any]:
+    def summary(self) -> str:
+        p = self.profile
+        costs = ", ".join(f"{MODE_LABELS.get(n, n)} {format_usd(c.total_cost)}" for n, c in self.comparison.modes.items())
+        kind = "" if p.exact else " (approximate)"
+        sampled = f", estimated from {p.sample.sample_rows:,} sampled rows" if p.sample is not None else ""
+        return (f"{self.priced.model.id}, {counted(p.rows, 'request')}{sampled}, {p.input_tokens:,} input + "
+                f"{p.output_tokens:,} output tokens{kind}: {costs}")
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per delivery mode: tokens, costs and the saving against standard."""
+        worst = self.worst_case.modes if self.worst_case is not None else {}
+        return [
+            {"mode": name, "label": MODE_LABELS.get(name, name), **_mode_json(c),
+             "worst_case_total_cost": worst[name].total_cost if name in worst else None}
+            for name, c in self.comparison.modes.items()
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The document ``estimate --json`` prints, with exact values."""
         p = self.profile
         price = self.priced.price
         out: dict[str, Any] = {

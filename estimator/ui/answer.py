@@ -85,7 +85,7 @@ def render(settings: Settings, profile: TokenProfile) -> JobPlan | None:
                              "as this plan (the job resized, its batch waves recounted)." if b else
                              "The choice does not change over the sizes searched."))
         st.markdown(t.reason)
-    fig = tier_tradeoff(t.to_json()["ways"], value_per_hour=t.value_per_hour, recommended=best.name,
+    fig = tier_tradeoff(t.as_dict()["ways"], value_per_hour=t.value_per_hour, recommended=best.name,
                         wait_basis=t.wait_basis)
     st.plotly_chart(fig, key="answer_tradeoff")
     return plan

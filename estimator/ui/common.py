@@ -152,7 +152,8 @@ WIDGET_FOR_PARAM: dict[str, str] = {
     "urgent_share": "Share of rows that cannot wait (Time value › Tiers)",
     "splits": "Consider splits (Time value › Tiers)",
     "excluded_tiers": "Tiers you cannot or will not use (Time value › Tiers)",
-    "growth_pct": "Monthly growth (%) on the Forecast tab",
+    "monthly_growth_pct": "Monthly growth (%) on the Forecast tab",
+    "shared_prefix_tokens": "Cached prefix tokens per request (Delivery-mode parameters)",
 }
 
 

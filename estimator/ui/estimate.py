@@ -460,7 +460,7 @@ def show_profile(
                 st.markdown(f"- {app_words(note)}")
 
     st.subheader("Downloads")
-    doc = est.to_json()
+    doc = est.as_dict()
     labels = {n: mode_label(n) for n in comparison.modes}
     dl = st.columns(2)
     dl[0].download_button(
