@@ -92,6 +92,8 @@ def exact(value: object, name: str) -> Decimal:
     elif isinstance(value, np.floating):
         number = _from_text(str(value), value, name)  # numpy prints its own type's shortest digits
     elif isinstance(value, float):
+        if value.is_integer():  # 24.0 is 24, and 1e16 is 10000000000000000, not 1E+16
+            return Decimal(int(value))
         number = _from_text(float.__repr__(value), value, name)
     elif isinstance(value, str):
         number = _from_text(value.strip().replace("_", ""), value, name)

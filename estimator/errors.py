@@ -19,6 +19,8 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 
+__all__ = ["DataError", "EstimatorError", "PricingError", "TokenizerError", "UnknownModelError", "UsageError"]
+
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"{_OPEN}([a-z_][a-z0-9_]*){_CLOSE}")
 

@@ -21,6 +21,8 @@ from estimator.money import ZERO, cost_of
 from estimator.pricing import Price, Tier
 from estimator.usage import Usage
 
+__all__ = ["CacheParams", "Comparison", "EarlyExitParams", "ModeCost", "ModeParams", "ModeUnavailable", "compare"]
+
 
 class ModeUnavailable(PricingError):
     """The model is not offered in this mode on the priced date (the message says why)."""
@@ -90,6 +92,8 @@ class ModeParams:
 
 @dataclass(frozen=True)
 class ModeCost:
+    """The cost of a job in one delivery mode: billed tokens and the input, output and total cost."""
+
     mode: str
     input_tokens: int
     output_tokens: int  # billed output tokens

@@ -15,6 +15,8 @@ from fractions import Fraction
 from estimator.errors import UsageError
 from estimator.pricing import Price
 
+__all__ = ["RequestSize", "TierUsage", "Usage"]
+
 
 @dataclass(frozen=True)
 class TierUsage:

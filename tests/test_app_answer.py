@@ -8,7 +8,7 @@ from pathlib import Path
 from apptest_helpers import charts, metrics, run_cli, start_app, tab, upload, usd
 from test_app import dataset
 
-from estimator.planning import format_hours
+from estimator.planning.decision import format_hours
 
 
 def test_answer_strip_and_tradeoff_chart_show_the_plans_figures(tmp_path: Path) -> None:

@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimator import OutputSpec, format_usd
-from estimator.counting import RequestShape, count_dataset
-from estimator.money import format_price
+from estimator.counting import OutputSpec, RequestShape, count_dataset
+from estimator.money import format_price, format_usd
 from estimator.pricing import load_pricebook
 from estimator.reading import first_rows, open_dataset, suggest_text_column
 

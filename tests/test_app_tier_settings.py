@@ -9,7 +9,7 @@ from apptest_helpers import metrics, run_cli, start_app, tab, upload, usd
 from streamlit.testing.v1 import AppTest
 from test_app import dataset
 
-from estimator.planning import format_hours
+from estimator.planning.decision import format_hours
 
 PLAN = ("--model", "gpt-4o", "--column", "text", "--output-tokens", "50", "--limits", "openai-tier-3",
         "--value-per-hour", "50")

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 import ticket_texts
 
-from estimator import MODE_LABELS, format_usd
+from estimator.modes import MODE_LABELS
+from estimator.money import format_usd
 
 pytestmark = pytest.mark.browser
 

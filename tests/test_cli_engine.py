@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from estimator.cli import main
-from estimator.tokens import load_encoding
+from estimator.tokens.encodings import load_encoding
 
 TRICKY = [
     'He said "hi", then left',

@@ -17,7 +17,9 @@ import estimator
 from estimator.cli import main
 from estimator.errors import PricingError, UnknownModelError
 from estimator.modes import CacheParams, ModeParams, compare
-from estimator.pricing import check_price_history, check_prices, load_pricebook
+from estimator.pricing import load_pricebook
+from estimator.pricing.crosscheck import check as check_prices
+from estimator.pricing.crosscheck import check_history as check_price_history
 from estimator.pricing.fallback import CHECKED, DATABASE, PINNED_VERSION
 from estimator.usage import Usage
 

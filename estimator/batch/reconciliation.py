@@ -74,6 +74,8 @@ MOST_OFF = 10
 
 @dataclass(frozen=True)
 class TokenTotals(Document):
+    """Tokens of each kind, and their cost, summed over a set of requests."""
+
     requests: int
     input_tokens: int
     cached_input_tokens: int
@@ -127,6 +129,8 @@ class RequestComparison(Document):
 
 @dataclass(frozen=True)
 class Failure(Document):
+    """A request that failed: why, whether a retry can succeed, and where its result line is."""
+
     id: str
     line: int  # the request's line in the request file
     reason: str

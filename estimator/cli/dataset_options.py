@@ -22,9 +22,11 @@ from typing import Any
 
 import click
 
-from .. import CountOptions, EstimateOptions, ModeParams, OutputSpec, UsageError
+from .. import EstimateOptions
 from ..batch import load_output_profile
-from ..counting import Progress, RequestShape
+from ..counting import CountOptions, OutputSpec, Progress, RequestShape
+from ..errors import UsageError
+from ..modes import ModeParams
 from ..reading import FORMATS, ReadOptions
 from .base import decimal_option
 

@@ -9,28 +9,15 @@ from typing import Any
 
 import click
 
-from .. import EstimatorError, JobSize, PlanOptions, PriceBook, ReadOptions, UsageError, load_pricebook
+from .. import EstimatorError, JobSize, PlanOptions, load_pricebook
 from .. import estimate as estimate_api
 from .. import plan as plan_job_api
 from .. import write_batch as write_batch_api
-from ..batch import DEFAULT_TYPICAL_WAVE_HOURS, BatchFileOptions, QueueLimit
+from ..batch import BatchFileOptions, QueueLimit
+from ..batch.logistics import DEFAULT_TYPICAL_WAVE_HOURS
 from ..convert import today
+from ..errors import UsageError
 from ..planning import (
-    ALL_BATCH,
-    ALL_STANDARD,
-    DEFAULT_CONCURRENCY,
-    DEFAULT_LATENCY_SECONDS,
-    DEFAULT_ROWS,
-    DEFAULT_TOKENS_PER_ROW,
-    DEFAULT_VALUE_PER_HOUR,
-    DEFAULT_WAIT_HOURS,
-    EXCLUDABLE_TIERS,
-    EXERCISE_MODEL,
-    EXERCISE_PRICE_DATE,
-    PRICING_RULES,
-    RATE_LIMIT_EXAMPLES,
-    SCHEDULE_PERIODS,
-    WAIT_BASES,
     ModeMix,
     RateLimits,
     Throughput,
@@ -45,7 +32,13 @@ from ..planning import (
     size_from,
     volume_from,
 )
-from ..reading import FORMATS
+from ..planning.decision import DEFAULT_CONCURRENCY, DEFAULT_LATENCY_SECONDS, DEFAULT_VALUE_PER_HOUR, RATE_LIMIT_EXAMPLES
+from ..planning.exercise import DEFAULT_ROWS, DEFAULT_TOKENS_PER_ROW, DEFAULT_WAIT_HOURS, EXERCISE_MODEL, EXERCISE_PRICE_DATE
+from ..planning.forecast import ALL_BATCH, ALL_STANDARD, PRICING_RULES, SCHEDULE_PERIODS
+from ..planning.job import WAIT_BASES
+from ..planning.tiers import EXCLUDABLE_TIERS
+from ..pricing import PriceBook
+from ..reading import FORMATS, ReadOptions
 from ..usage import RequestSize
 from .base import cli_words, decimal_option, echo_json, main
 from .dataset_options import dataset_options, estimate_options_from, progress_line

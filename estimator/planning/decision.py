@@ -172,6 +172,7 @@ RATE_LIMIT_EXAMPLES: tuple[RateLimitExample, ...] = (
 
 
 def rate_limit_example(key: str) -> RateLimitExample:
+    """The published limits named ``key`` (e.g. ``"openai-tier-1"``): an example, not your account."""
     for ex in RATE_LIMIT_EXAMPLES:
         if ex.key == key:
             return ex

@@ -75,6 +75,9 @@ MAX_MONTHLY_GROWTH_PCT = Decimal(1000)
 
 @dataclass(frozen=True)
 class Volume:
+    """How many requests a job sends per ``period`` (``"once"``, ``"day"``, ``"week"`` or ``"month"``), of
+    what ``size``, growing by ``monthly_growth_pct`` percent a month."""
+
     requests: int  # per ``period`` in the first month
     period: str  # "day" or "month"
     size: RequestSize

@@ -2,37 +2,24 @@
 
 ``load_pricebook()`` reads the shipped tables (and any files of the user's);
 ``resolve_price(book, model, as_of=...)`` picks the entry in force on a day.
+The file schema, loading and the cross-check live in their modules
+(``estimator.pricing.schema``, ``.load``, ``.crosscheck``).
 """
 
 from estimator.pricing.book import PriceBook, override_price
-from estimator.pricing.crosscheck import DATABASE as PRICE_DATABASE
-from estimator.pricing.crosscheck import check as check_prices
-from estimator.pricing.crosscheck import check_history as check_price_history
-from estimator.pricing.crosscheck import database_version as price_database_version
-from estimator.pricing.entries import BatchRule, Model, Price, Provider, Tier
-from estimator.pricing.load import load_pricebook, load_provider_file, parse_provider
+from estimator.pricing.entries import BatchRule as BatchRule  # runtime types the library's modules share
+from estimator.pricing.entries import Model as Model
+from estimator.pricing.entries import Price
+from estimator.pricing.entries import Tier as Tier
+from estimator.pricing.load import load_pricebook
 from estimator.pricing.priced import PricedModel, resolve_price
-from estimator.pricing.schema import ProviderFile
-from estimator.pricing.shipped import display_path, shipped_pricing_dir
+from estimator.pricing.shipped import display_path as display_path
 
 __all__ = [
-    "PRICE_DATABASE",
-    "BatchRule",
-    "Model",
     "Price",
     "PriceBook",
     "PricedModel",
-    "Provider",
-    "ProviderFile",
-    "Tier",
-    "check_price_history",
-    "check_prices",
-    "display_path",
     "load_pricebook",
-    "load_provider_file",
     "override_price",
-    "parse_provider",
-    "price_database_version",
     "resolve_price",
-    "shipped_pricing_dir",
 ]

@@ -15,16 +15,18 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from .. import UsageError, format_usd
-
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import tier_tradeoff
-from ..planning import DEFAULT_VALUE_PER_HOUR, JobPlan, PlanOptions, format_hours, plan_job
+from ..errors import UsageError
+from ..money import format_usd
+from ..planning import JobPlan, PlanOptions
+from ..planning.decision import DEFAULT_VALUE_PER_HOUR, format_hours
+from ..planning.job import plan_job
 from .common import Settings
 from .tier_settings import with_tier_settings
 
 if TYPE_CHECKING:
-    from .. import TokenProfile
+    from ..counting import TokenProfile
 
 
 def value_of_an_hour() -> tuple[Decimal | None, Decimal | None, str]:

@@ -14,12 +14,18 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from .. import ReadOptions, UsageError, format_usd, write_batch
-from ..batch import BatchFileOptions, BatchPlan, QueueLimit, expiry_outcome
+from .. import write_batch
+from ..batch import BatchFileOptions, BatchPlan, QueueLimit
+from ..batch.logistics import expiry_outcome
 from ..counting import RequestShape
+from ..errors import UsageError
 from ..modes import compare
-from ..planning import PlanOptions, format_hours, measured_batch_plan
+from ..money import format_usd
+from ..planning import PlanOptions
+from ..planning.decision import format_hours
+from ..planning.job import measured_batch_plan
 from ..pricing import Price, PricedModel
+from ..reading import ReadOptions
 from .common import Settings, need_price, pricebook, tokenizer
 from .data import Upload, file_preview, staged
 from .job import Job, batch_format, job_inputs, uniform_plan

@@ -17,27 +17,17 @@ from typing import Any
 
 import streamlit as st
 
-from .. import (
-    MODE_LABELS,
-    CacheParams,
-    EarlyExitParams,
-    EstimatorError,
-    ModeParams,
-    PriceBook,
-    load_pricebook,
-)
-from ..batch import DEFAULT_TYPICAL_WAVE_HOURS, QueueLimit
+from .. import EstimatorError, load_pricebook
+from ..batch import QueueLimit
+from ..batch.logistics import DEFAULT_TYPICAL_WAVE_HOURS
 from ..convert import today
 from ..errors import render
-from ..planning import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_LATENCY_SECONDS,
-    RATE_LIMIT_EXAMPLES,
-    RateLimitExample,
-    RateLimits,
-    Throughput,
-)
-from ..pricing import Model, PricedModel, resolve_price, shipped_pricing_dir
+from ..modes import MODE_LABELS, CacheParams, EarlyExitParams, ModeParams
+from ..planning import RateLimitExample, RateLimits, Throughput
+from ..planning.decision import DEFAULT_CONCURRENCY, DEFAULT_LATENCY_SECONDS, RATE_LIMIT_EXAMPLES
+from ..pricing import PriceBook, PricedModel, resolve_price
+from ..pricing.entries import Model
+from ..pricing.shipped import shipped_pricing_dir
 from ..tokens import Tokenizer, get_tokenizer
 
 log = logging.getLogger(__name__)

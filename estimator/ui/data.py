@@ -21,11 +21,13 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from .. import CountOptions, DataError, OutputSpec, ReadOptions, TokenProfile
-from ..batch import BatchFileReport, batch_request_format, profile_from_batch, read_batch_file
-from ..counting import Progress, RequestShape, count_dataset
-from ..modes import Price
-from ..reading import first_rows, open_dataset, open_rows
+from ..batch import BatchFileReport, read_batch_file
+from ..batch.files import batch_request_format
+from ..batch.profile import profile_from_batch
+from ..counting import CountOptions, OutputSpec, Progress, RequestShape, TokenProfile, count_dataset
+from ..errors import DataError
+from ..pricing import Price
+from ..reading import ReadOptions, first_rows, open_dataset, open_rows
 from .common import pricebook, tokenizer
 from .uploads import on_disk_only, release_memory, stage
 

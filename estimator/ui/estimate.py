@@ -9,15 +9,18 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 
-from .. import Comparison, DataError, Estimate, EstimatorError, TokenProfile, Usage, format_usd
+from .. import Estimate, EstimatorError
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import ModeBar, mode_costs, token_distribution
-from ..modes import compare
-from ..money import shown_difference
+from ..counting import TokenProfile
+from ..errors import DataError
+from ..modes import Comparison, compare
+from ..money import format_usd, shown_difference
 from ..reading import FORMATS, column_warnings, profile_column, suggest_text_column
-from ..report import build_estimate, estimate_csv, estimate_json
-from ..usage import TierUsage
+from ..report.estimate import build_estimate
+from ..report.export import estimate_csv, estimate_json
+from ..usage import TierUsage, Usage
 from . import answer, keep
 from .common import Settings, app_words, guarded, mode_label, need_price, pct, pricebook, to_decimal
 from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_preview

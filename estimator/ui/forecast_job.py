@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from .. import UsageError
-from ..planning import SCHEDULE_PERIODS, Volume, volume_from
+from ..errors import UsageError
+from ..planning import Volume, volume_from
+from ..planning.forecast import SCHEDULE_PERIODS
 from ..usage import RequestSize
 from .common import for_the_app
 

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from .. import Usage, UsageError
-from ..batch import BatchPlan, format_for
-from ..planning import PlanOptions, uniform_batch_plan
+from ..batch import BatchPlan
+from ..batch.writer import format_for
+from ..errors import UsageError
+from ..planning import PlanOptions
+from ..planning.job import uniform_batch_plan
 from ..pricing import PricedModel
-from ..usage import RequestSize
+from ..usage import RequestSize, Usage
 from .common import Settings
 
 if TYPE_CHECKING:

@@ -10,8 +10,9 @@ import streamlit as st
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import price_history as price_history_chart
 from ..convert import today
-from ..planning import price_text
-from ..report import model_rows, price_history, rows_to_csv
+from ..planning.exercise import price_text
+from ..report.estimate import model_rows, price_history
+from ..report.export import rows_to_csv
 from .common import Settings
 
 

@@ -15,10 +15,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import format_usd
-
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import RouteSlice, routing_costs
+from ..money import format_usd
 from ..planning import TrafficMix, route_traffic
 from ..usage import RequestSize
 from .common import Settings, guarded, mode_label, need_price, pct, to_decimal

@@ -10,20 +10,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import Comparison, Usage, format_usd
-
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import SavingsCase, cost_vs_size, savings_vs_time_value
-from ..modes import compare
-from ..planning import (
-    DEFAULT_VALUE_PER_HOUR,
-    Decision,
-    PlanOptions,
-    format_hours,
-    plan_job,
-    run_exercise,
-)
-from ..usage import RequestSize
+from ..modes import Comparison, compare
+from ..money import format_usd
+from ..planning import PlanOptions, run_exercise
+from ..planning.decision import DEFAULT_VALUE_PER_HOUR, Decision, format_hours
+from ..planning.job import plan_job
+from ..usage import RequestSize, Usage
 from . import routing, tier_settings
 from .common import Settings, mode_label, need_price, to_decimal
 from .job import job_inputs
