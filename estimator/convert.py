@@ -123,8 +123,9 @@ def money(value: object, name: str, *, positive: bool = False) -> Decimal:
     return amount
 
 
-def count(value: object, name: str, *, minimum: int = 0, maximum: int = MAX_COUNT) -> int:
-    """A whole number of rows, requests or tokens between ``minimum`` and ``maximum``.
+def count(value: object, name: str, *, minimum: int = 0, maximum: int | None = MAX_COUNT) -> int:
+    """A whole number of rows, requests or tokens between ``minimum`` and ``maximum`` (``None``: no bound;
+    for totals the library itself multiplies out).
 
     numpy integers and whole floats or Decimals (``1e6``, ``50.0``) are accepted; ``True``,
     ``2.5`` and ``"many"`` are not.
@@ -135,12 +136,12 @@ def count(value: object, name: str, *, minimum: int = 0, maximum: int = MAX_COUN
         number = exact(value, name)
         if number != number.to_integral_value():
             raise UsageError(f"{param(name)} must be a whole number, got {_short(value)}", param=name)
-        if number.adjusted() > 30:  # int() of 1e999999 would build a million digits
+        if maximum is not None and number.adjusted() > len(str(maximum)):  # int(1e999999) builds a million digits
             raise UsageError(f"{param(name)} {_short(value)} is too large: at most {maximum:,}", param=name)
         whole = int(number)
     if whole < minimum:
         raise UsageError(f"{param(name)} must be at least {minimum}, got {_short(value)}", param=name)
-    if whole > maximum:
+    if maximum is not None and whole > maximum:
         raise UsageError(f"{param(name)} {_short(value)} is too large: at most {maximum:,}", param=name)
     return whole
 

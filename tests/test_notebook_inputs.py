@@ -17,6 +17,7 @@ import inspect
 import json
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,11 @@ from estimator.planning import (
     TrafficMix,
     Volume,
     build_forecast,
+    hybrid_mix,
     route_traffic,
     run_exercise,
 )
-from estimator.usage import RequestSize
+from estimator.usage import RequestSize, Usage
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "estimator"
@@ -125,6 +127,10 @@ NATURAL: list[tuple[str, Callable[[], bool]]] = [
                                                               [ModeMix("half", {"batch": 0.5, "standard": 0.5})],
                                                               start=dt.date(2024, 6, 1), horizon_months=2)
      .plans[0].total_cost > 0),
+    ("usage-numpy", lambda: Usage(np.int64(10), 100, np.int32(10)) == Usage(10, 100, 10)),
+    ("request-size-float", lambda: RequestSize.per_request(0.1, "2").input_tokens == Fraction(1, 10)),
+    ("hybrid-mix-floats", lambda: hybrid_mix(0.5, 0.2).shares == {"streaming_early_exit": Decimal("0.2"),
+                                                                  "standard": Decimal("0.3"), "batch": Decimal("0.5")}),
     ("queue-limit-1e6", lambda: QueueLimit(enqueued_tokens=1e6).enqueued_tokens == 1_000_000),
     ("batch-file-options-float", lambda: BatchFileOptions(max_tokens=50.0).max_tokens == 50),
     ("exercise-int-value-and-float-wait", lambda: run_exercise(BOOK, value_per_hour=50, wait_hours=24.0).to_json()
@@ -200,6 +206,14 @@ WRONG: list[tuple[str, Callable[[], object], str]] = [
     ("overwrite-yes", lambda: BatchFileOptions(overwrite="yes"), "overwrite"),  # type: ignore[arg-type]
     ("dask-int", lambda: estimator.EstimateOptions(dask=1), "dask"),  # type: ignore[arg-type]
     ("count_tokens-int", lambda: estimator.count_tokens(5), "text_or_messages"),  # type: ignore[arg-type]
+    ("forecast-horizon-zero", lambda: build_forecast(BOOK.model("gpt-4o", DAY), Volume(1, "day", SIZE),
+                                                     [ModeMix("s", {"standard": 1})], start=DAY, horizon_months=0),
+     "horizon_months"),
+    ("forecast-budget-words", lambda: build_forecast(BOOK.model("gpt-4o", DAY), Volume(1, "day", SIZE),
+                                                     [ModeMix("s", {"standard": 1})], start=DAY, budget="lots"),  # type: ignore[arg-type]
+     "budget"),
+    ("hybrid-shares-over-one", lambda: hybrid_mix(0.8, 0.5), "batch_share"),  # type: ignore[arg-type]
+    ("request-size-words", lambda: RequestSize.per_request("many", 1), "input_tokens"),
     ("exercise-price-zero", lambda: run_exercise(BOOK, price_per_mtok=0), "price_per_mtok"),  # type: ignore[arg-type]
 ]
 

@@ -53,8 +53,8 @@ def volume_from(source: Any, schedule: str, monthly_growth_pct: Decimal = ZERO) 
     """The job of a counted dataset (``Estimate`` or ``TokenProfile``) run on ``schedule``:
     each run sends every row once (once, daily, weekly or monthly)."""
     if schedule not in SCHEDULE_PERIODS:
-        raise UsageError(f"schedule must be one of {', '.join(SCHEDULE_PERIODS)}, got {schedule!r}",
-                         param="schedule")
+        raise UsageError(f"{param('schedule')} must be one of {', '.join(map(repr, SCHEDULE_PERIODS))}, "
+                         f"got {schedule!r}", param="schedule")
     profile = getattr(source, "profile", source)
     return Volume(int(profile.rows), SCHEDULE_PERIODS[schedule], size_from(profile), monthly_growth_pct)
 
@@ -139,9 +139,12 @@ ALL_BATCH = ModeMix("all batch", {"batch": Decimal(1)})
 
 def hybrid_mix(batch_share: Decimal, interactive_share: Decimal = ZERO, name: str = "hybrid") -> ModeMix:
     """Interactive share streamed, batch share batched, the rest standard."""
+    batch_share = convert.share(batch_share, "batch_share")
+    interactive_share = convert.share(interactive_share, "interactive_share")
     rest = 1 - batch_share - interactive_share
     if rest < 0:
-        raise UsageError("batch share + interactive share must not exceed 1")
+        raise UsageError(f"{param('batch_share')} + {param('interactive_share')} must not exceed 1",
+                         param="batch_share")
     shares = {"streaming_early_exit": interactive_share, "standard": rest, "batch": batch_share}
     return ModeMix(name, {k: v for k, v in shares.items() if v > 0} or {"standard": Decimal(1)})
 
@@ -327,17 +330,19 @@ def build_forecast(
     pricing_rule: str = "prorate",
 ) -> Forecast:
     """Cost of each plan, month by month, at the prices in force each month."""
-    if horizon_months <= 0 or horizon_months > 600:
-        raise UsageError(f"horizon must be 1-600 months, got {horizon_months}")
+    convert.instance(model, "model", Model)
+    convert.instance(volume, "volume", Volume)
+    start = convert.as_of_date(start, "start")
+    horizon_months = convert.count(horizon_months, "horizon_months", minimum=1, maximum=600)
     if pricing_rule not in PRICING_RULES:
-        raise UsageError(f"pricing rule must be one of {', '.join(PRICING_RULES)}, got {pricing_rule!r}")
-    if budget is not None and budget < 0:
-        raise UsageError(f"budget must be >= 0, got {budget}")
-    if not plans:
-        raise UsageError("give at least one plan")
+        raise UsageError(f"{param('pricing_rule')} must be one of {', '.join(map(repr, PRICING_RULES))}, "
+                         f"got {pricing_rule!r}", param="pricing_rule")
+    budget = convert.optional(convert.money, budget, "budget")
+    if isinstance(plans, ModeMix) or not plans or not all(isinstance(p, ModeMix) for p in plans):
+        raise UsageError(f"give {param('plans')} as a list of at least one ModeMix", param="plans")
     names = [p.name for p in plans]
     if len(set(names)) != len(names):
-        raise UsageError(f"plan names must be distinct: {names}")
+        raise UsageError(f"plan names must be distinct: {names}", param="plans")
     params = params or ModeParams()
     firsts = month_starts(start, horizon_months)
     month_segments = [_segments(model, f, pricing_rule) for f in firsts]
