@@ -20,7 +20,17 @@ from . import _entry
 if _entry.is_command_line():  # Ctrl-C while the program starts: a message, not a traceback
     _entry.startup_signals()
 
-from estimator.api import EstimateOptions, JobSize, count_tokens, estimate, plan, price, write_batch
+from estimator.api import (
+    EstimateOptions,
+    JobSize,
+    count_tokens,
+    estimate,
+    forecast,
+    plan,
+    price,
+    route,
+    write_batch,
+)
 from estimator.batch import reconcile
 from estimator.errors import EstimatorError
 from estimator.planning import JobPlan, PlanOptions
@@ -36,9 +46,11 @@ __all__ = [
     "PlanOptions",
     "count_tokens",
     "estimate",
+    "forecast",
     "load_pricebook",
     "plan",
     "price",
     "reconcile",
+    "route",
     "write_batch",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -31,7 +31,9 @@ from estimator.counting.dataset import CountOptions, OutputSpec, TokenProfile, c
 from estimator.counting.prompts import RequestShape
 from estimator.errors import EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
+from estimator.planning.forecast import Forecast, ForecastOptions, Volume, build_forecast, volume_from
 from estimator.planning.job import JobPlan, PlanOptions, measured_requests, plan_job
+from estimator.planning.routing import RoutingPlan, TrafficMix, route_traffic
 from estimator.pricing import Price, PriceBook, PricedModel, load_pricebook, resolve_price
 from estimator.reading import first_rows, suggest_text_column
 from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, _is_frame
@@ -225,8 +227,6 @@ def estimate(
 def _with_measured_output(profile: TokenProfile, priced: PricedModel, opts: EstimateOptions) -> TokenProfile:
     if opts.measured_output is None:
         return profile
-    from dataclasses import replace
-
     notes = interval_notes(opts.measured_output, profile.rows, priced.price)
     return replace(profile, notes=(*profile.notes, *notes))
 
@@ -251,8 +251,6 @@ def _estimate_batch_file(
     path: Path, model: str | None, output_tokens: int | None, day: dt.date, book: PriceBook,
     opts: EstimateOptions,
 ) -> Estimate:
-    from dataclasses import replace
-
     report = read_batch_file(path, prices=book)
     name = model or report.model
     if name is None:
@@ -360,16 +358,19 @@ class JobSize:
         for name in ("input_tokens_per_row", "output_tokens_per_row"):  # an average: fractions allowed
             set_field(self, name, convert.number(getattr(self, name), name, maximum=convert.MAX_COUNT))
 
+    def request_size(self) -> RequestSize:
+        """The average request of the job."""
+        return RequestSize.per_request(Decimal(self.input_tokens_per_row), Decimal(self.output_tokens_per_row))
+
     def usage(self, price: Price) -> Usage:
         """Totals of the job at ``price``: rows above a long-context threshold carry ``Usage.tiers``."""
-        return RequestSize.per_request(Decimal(self.input_tokens_per_row),
-                                       Decimal(self.output_tokens_per_row)).usage(self.rows, price)
+        return self.request_size().usage(self.rows, price)
 
 
 def plan(
     source: Any = None,
     *,
-    model: str,
+    model: str | None = None,
     size: JobSize | None = None,
     column: str | None = None,
     template: str | None = None,
@@ -382,16 +383,17 @@ def plan(
     estimate_options: EstimateOptions | None = None,
     messages: str | None = None,
 ) -> JobPlan:
-    """How long each mode takes, how a batch splits into files and waves, and which mode to use.
+    """How long each way of running the job takes, how a batch splits into files and waves, and
+    which way to use.
 
     The job is every row of ``source`` (counted as ``estimate`` counts it; batch
-    file sizes are measured from the real request lines), or a ``size``.
+    file sizes are measured from the real request lines), an ``Estimate`` already
+    made (not counted again: its model, price entry and token profile are used), or
+    a ``size``.
     """
     opts = _options(options, "options", PlanOptions)
     est_opts = _options(estimate_options, "estimate_options", EstimateOptions)
-    book = _book(prices)
-    day = as_of_date(as_of)
-    model = convert.text(model, "model", example=MODEL_EXAMPLE)
+    model = convert.optional(convert.text, model, "model", example=MODEL_EXAMPLE)
     column, template, system, messages = _texts(column=column, template=template, system=system, messages=messages)
     output_tokens = convert.optional(convert.count, output_tokens, "output_tokens")
     max_tokens = convert.optional(convert.count, max_tokens, "max_tokens", minimum=1)
@@ -400,6 +402,12 @@ def plan(
     if (source is None) == (size is None):
         raise UsageError(f"give the job as its rows (source) or as its size ({param('size')}: a JobSize of rows and "
                          "tokens per row), not both or neither", param="size")
+    if isinstance(source, Estimate):
+        return _plan_estimate(source, model, opts)
+    if not model:
+        raise UsageError(f"which model's prices? Give {param('model')}, e.g. gpt-4o", param="model")
+    book = _book(prices)
+    day = as_of_date(as_of)
     priced = resolve_price(book, model, as_of=day, today=today(), input_per_mtok=est_opts.input_price,
                            output_per_mtok=est_opts.output_price)
     if isinstance(source, Iterator):  # read twice below: counted, then measured
@@ -420,6 +428,16 @@ def plan(
     elif est.profile.sample is not None:
         notes.append("estimated from a sample: batch file bytes estimated, not measured")
     return plan_job(est.profile.usage(), priced, opts, measured=measured, max_tokens=cap, notes=notes)
+
+
+def _plan_estimate(est: Estimate, model: str | None, options: PlanOptions) -> JobPlan:
+    """The plan of a job counted already: its own price entry and profile, batch files sized from
+    its average request."""
+    if model is not None and model not in (est.priced.model.id, *est.priced.model.aliases):
+        raise UsageError(f"the estimate prices {est.priced.model.id}, not {model}: leave out {param('model')} "
+                         "or estimate again for that model", param="model")
+    notes = list(est.profile.notes)
+    return plan_job(est.profile.usage(), est.priced, options, max_tokens=est.profile.max_tokens, notes=notes)
 
 
 def write_batch(
@@ -463,3 +481,82 @@ def write_batch(
             limits=limits, id_column=opts.id_column, count_tokens=count, overwrite=opts.overwrite,
             where=str(ds.info.path),
         )
+
+
+def forecast(
+    job: Estimate | Volume,
+    *,
+    model: str | None = None,
+    schedule: str | None = None,
+    options: ForecastOptions | None = None,
+    prices: PriceBook | None = None,
+) -> Forecast:
+    """Monthly cost of each plan over the months ahead, at the prices in force each day, against a budget.
+
+    ``job`` is a counted ``Estimate`` run on a ``schedule`` (once, daily, weekly, monthly: every
+    row once a run; its model unless ``model`` says otherwise), or a ``Volume`` (requests per
+    period at a request size) for ``model``. A model that shuts down inside the horizon hands
+    over to the replacement its provider names; where none is named, the months after it are
+    not priced and the forecast says so.
+    """
+    opts = _options(options, "options", ForecastOptions)
+    book = _book(prices)
+    model = convert.optional(convert.text, model, "model", example=MODEL_EXAMPLE)
+    schedule = convert.optional(convert.text, schedule, "schedule", example="'daily'")
+    start = as_of_date(opts.start, "start").replace(day=1)
+    if isinstance(job, Estimate):
+        if schedule is None:
+            raise UsageError(f"how often does the job run? Give {param('schedule')}: once, daily, weekly or monthly",
+                             param="schedule")
+        volume = volume_from(job, schedule, opts.growth_pct)
+        name = model or job.priced.model.id
+    elif isinstance(job, Volume):
+        if schedule is not None:
+            raise UsageError(f"a Volume has its own period: leave out {param('schedule')}", param="schedule")
+        if not model:
+            raise UsageError(f"which model's prices? Give {param('model')}, e.g. gpt-4o", param="model")
+        volume, name = job, model
+    else:
+        raise UsageError(f"{param('job')} must be an Estimate (with a schedule) or a Volume, not a "
+                         f"{type(job).__name__}", param="job")
+    return build_forecast(book.model(name, start), volume, opts.plans_or_default, start=start,
+                          horizon_months=opts.months, budget=opts.budget, params=opts.modes,
+                          pricing_rule=opts.pricing_rule, book=book)
+
+
+def route(
+    mix: TrafficMix,
+    size: JobSize | Estimate,
+    *,
+    model: str | None = None,
+    as_of: dt.date | str | None = None,
+    prices: PriceBook | None = None,
+    modes: ModeParams | None = None,
+    input_price: Decimal | str | None = None,
+    output_price: Decimal | str | None = None,
+) -> RoutingPlan:
+    """A day's traffic priced by route (streamed, standard, batch), blended, and a backfill.
+
+    ``size`` is the average request: a ``JobSize`` (its rows are ignored) or a counted
+    ``Estimate`` (its average request, its model unless ``model`` says otherwise).
+    """
+    convert.instance(mix, "mix", TrafficMix)
+    model = convert.optional(convert.text, model, "model", example=MODEL_EXAMPLE)
+    params = _options(modes, "modes", ModeParams)
+    if isinstance(size, Estimate):
+        request = RequestSize.of(size.profile.usage())
+        name = model or size.priced.model.id
+    elif isinstance(size, JobSize):
+        request = size.request_size()
+        name = model or ""
+    else:
+        raise UsageError(f"{param('size')} must be a JobSize or an Estimate, not a {type(size).__name__}",
+                         param="size")
+    if not name:
+        raise UsageError(f"which model's prices? Give {param('model')}, e.g. gpt-4o", param="model")
+    book = _book(prices)
+    priced = resolve_price(book, name, as_of=as_of_date(as_of), today=today(),
+                           input_per_mtok=convert.optional(convert.money, input_price, "input_price"),
+                           output_per_mtok=convert.optional(convert.money, output_price, "output_price"))
+    plan = route_traffic(mix, request, priced.price, params)
+    return replace(plan, model=priced.model.id, price=priced.describe())

@@ -310,8 +310,15 @@ class SavingsCase:
     extra_wait_hours: Decimal  # how much longer batch takes
 
 
+def hour_value_range(cases: Sequence[SavingsCase], chosen: Number | None = None) -> tuple[Decimal, Decimal]:
+    """Values of an hour to draw: from a cent to ten times the largest break-even value (at least $1,000)."""
+    top = max([Decimal(1_000), Decimal(str(chosen or 0)) * 10]
+              + [c.savings / c.extra_wait_hours * 10 for c in cases if c.extra_wait_hours > 0 and c.savings > 0])
+    return Decimal("0.01"), top
+
+
 def savings_vs_time_value(
-    hour_values: Sequence[Number],
+    hour_values: Sequence[Number] | None,
     cases: Sequence[SavingsCase],
     *,
     chosen: Number | None = None,
@@ -322,9 +329,11 @@ def savings_vs_time_value(
     Log axes, so a $7.50 and a $7,500 saving are both readable. Where the
     wait-cost line crosses a savings line, waiting stops paying: below that
     hourly value batch wins, above it standard does. Each crossing is marked
-    and labelled; ``chosen`` draws the user's hourly value.
+    and labelled; ``chosen`` draws the user's hourly value. ``hour_values`` is the
+    range drawn (default: ``hour_value_range``).
     """
-    xs = [float(v) for v in hour_values if float(v) > 0]
+    values = hour_values if hour_values is not None else hour_value_range(cases, chosen)
+    xs = [float(v) for v in values if float(v) > 0]
     fig = go.Figure()
     waits: dict[str, Decimal] = {}  # one line per wait, to a tenth of an hour
     x_seen = list(xs)
@@ -624,7 +633,7 @@ def tier_tradeoff(
 ) -> go.Figure:
     """Each way to run the job as a point (time to finish, log scale; cost), with lines of equal net value.
 
-    ``ways`` are ``TierDecision.as_dict()["ways"]``: ``name``, ``cost``, ``hours``,
+    ``ways`` are ``Decision.as_dict()["ways"]``: ``name``, ``cost``, ``hours``,
     ``worst_case_hours``. A line of equal net value joins the jobs that are worth the
     same at ``value_per_hour``: cost + value × hours = constant. One is drawn through
     every point; the lowest line belongs to the best way.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 __all__ = ["format_price", "format_usd", "quantize"]
 
 MILLION = Decimal(1_000_000)
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 
 
 def to_decimal(value: object) -> Decimal:
@@ -91,6 +93,12 @@ def places_that_add_up(minuend: Decimal, subtrahend: Decimal, most: int = 6) -> 
     ):
         places += 1
     return places
+
+
+def total_as_shown(amounts: Iterable[Decimal], places: int = 2) -> Decimal:
+    """The sum a reader gets from ``amounts`` each printed with ``places`` decimals: the total to print
+    under a column of them, so the column adds up as read."""
+    return sum((quantize(a, places) for a in amounts), ZERO)
 
 
 def shown_difference(minuend: Decimal, subtrahend: Decimal) -> Decimal:

@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import json
-import math
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -465,25 +464,32 @@ def test_time_value_recommendation_matches_the_cli_plan(app: AppTest) -> None:
     d = expected["decision"]
     tv = tab(app, "Time value")
     (box,) = [s.value for s in tv.success]
-    assert box.endswith(d["reason"])
-    assert box.startswith("**Use the Batch API.**") == (d["recommendation"] == "batch")
+    assert box == f"**{d['recommended'].capitalize()}.** {d['reason']}"
+    bt = d["batch"]
     shown = metrics(tv)
-    assert shown["Batch saves"] == usd(d["batch_savings"])
-    assert shown["Cost of the wait"] == usd(d["wait_cost"])
-    assert shown["Net benefit of batch"] == usd(d["net_benefit_of_batch"])
+    assert shown["Batch saves"] == usd(bt["savings"])
+    assert shown["Cost of the wait"] == usd(bt["wait_cost"])
+    assert shown["Net benefit of batch"] == usd(bt["net_benefit"])
     figures = charts(tv)
     size = figures["Cost versus dataset size"]
     markers = [t for t in size["data"] if t["name"] == "Break-even"]
-    if d["break_even_rows"] is None:  # the wait grows with the job (more waves): batch never wins here
-        assert markers == [] and shown["Break-even size"] == "never"
+    lines = {t["name"].split(" + ")[0]: t for t in size["data"] if t.get("mode") == "lines"}
+    gap = [b - s for s, b in zip(lines["Standard"]["y"], lines["Batch API"]["y"])]  # batch minus standard
+    if bt["break_even_rows"] is None:  # the wait grows with the job (more waves): batch never wins here
+        assert markers == [] and shown["Batch pays from"].startswith("none up to")
+        assert all(g >= 0 for g in gap)
     else:
-        assert [m["x"] for m in markers] == [[float(math.ceil(Decimal(d["break_even_rows"])))]]
-        assert shown["Break-even size"] == f"{math.ceil(Decimal(d['break_even_rows'])) / 1e6:.2f}M rows"
+        rows = bt["break_even_rows"]
+        assert [m["x"] for m in markers] == [[float(rows)]]
+        assert shown["Batch pays from"] == f"{rows / 1e6:.2f}M rows"
+        # The lines cross where the break-even is drawn: standard is cheaper below it, batch from it.
+        xs = lines["Standard"]["x"]
+        assert all(g >= 0 for x, g in zip(xs, gap) if x < rows) and all(g <= 0 for x, g in zip(xs, gap) if x >= rows)
     savings = figures["Batch savings versus the cost of waiting"]
     lines = {t["name"]: t["y"][0] for t in savings["data"] if t.get("meta") == "savings"}
     assert lines["saves $7.50 (1,000 rows)"] == 7.5
     assert lines["saves $7,500.00 (1,000,000 rows)"] == 7500.0
-    assert lines["your job"] == float(Decimal(d["batch_savings"]))
+    assert lines["your job"] == float(Decimal(bt["savings"]))
 
 
 def test_a_deadline_batch_cannot_meet_sends_the_requests_now(app: AppTest) -> None:
@@ -492,7 +498,7 @@ def test_a_deadline_batch_cannot_meet_sends_the_requests_now(app: AppTest) -> No
     expected = cli_plan(100_000, "--deadline-hours", "2")
     (box,) = [s.value for s in tab(app, "Time value").success]
     assert box.endswith(expected["decision"]["reason"])
-    assert "misses the 2 h deadline" in box
+    assert "the 2 h deadline" in box and "batch" not in expected["decision"]["recommended"]
 
 
 # --------------------------------------------------------------------------

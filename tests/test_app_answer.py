@@ -8,7 +8,7 @@ from pathlib import Path
 from apptest_helpers import charts, metrics, run_cli, start_app, tab, upload, usd
 from test_app import dataset
 
-from estimator.planning.decision import format_hours
+from estimator.formats import format_hours
 
 
 def test_answer_strip_and_tradeoff_chart_show_the_plans_figures(tmp_path: Path) -> None:
@@ -22,7 +22,7 @@ def test_answer_strip_and_tradeoff_chart_show_the_plans_figures(tmp_path: Path) 
     # The app's defaults: OpenAI Tier 3 example limits, $50 an hour, worst-case batch wait.
     plan = run_cli("plan", str(path), "--model", "gpt-4o", "--column", "text", "--output-tokens", "50",
                    "--limits", "openai-tier-3", "--value-per-hour", "50")
-    tiers = plan["tiers"]
+    tiers = plan["decision"]
     est = tab(at, "Estimate")
     shown = metrics(est)
     assert shown["Recommended"] == tiers["recommended"]

@@ -150,7 +150,7 @@ def test_a_deadline_hides_what_only_an_hourly_value_decides(app: AppTest) -> Non
     upload(app, "changes.csv", changelog())
     app.radio(key="tv_basis").set_value("deadline").run()
     tv = tab(app, "Time value")
-    assert metrics(tv)["Break-even size"] == "–"
+    assert metrics(tv)["Cost of the wait"] == "–"  # only the deadline counts: waiting has no price
     assert not [c for c in tv.get("plotly_chart") if "cost of waiting" in c.proto.spec]
     app.radio(key="tv_basis").set_value("value").run()
     assert [c for c in tab(app, "Time value").get("plotly_chart") if "cost of waiting" in c.proto.spec]

@@ -9,7 +9,7 @@ from apptest_helpers import metrics, run_cli, start_app, tab, upload, usd
 from streamlit.testing.v1 import AppTest
 from test_app import dataset
 
-from estimator.planning.decision import format_hours
+from estimator.formats import format_hours
 
 PLAN = ("--model", "gpt-4o", "--column", "text", "--output-tokens", "50", "--limits", "openai-tier-3",
         "--value-per-hour", "50")
@@ -27,14 +27,14 @@ def test_tier_widgets_change_the_strip_to_the_librarys_figures(tmp_path: Path) -
     upload(at, "tickets.csv", data)
     at.number_input(key="output_tokens").set_value(50).run()
     assert not at.exception, at.exception
-    before = run_cli("plan", str(path), *PLAN)["tiers"]
+    before = run_cli("plan", str(path), *PLAN)["decision"]
     assert before["recommended"] == "priority"  # a few cents: at $50 an hour the faster tier wins
     assert _strip(at)["Recommended"] == "priority"
 
     # No priority access: the strip recommends what the library recommends without it.
     at.multiselect(key="tier_excluded").set_value(["priority"]).run()
     assert not at.exception, at.exception
-    after = run_cli("plan", str(path), *PLAN, "--exclude-tier", "priority")["tiers"]
+    after = run_cli("plan", str(path), *PLAN, "--exclude-tier", "priority")["decision"]
     assert after["recommended"] != before["recommended"]
     shown = _strip(at)
     assert shown["Recommended"] == after["recommended"]
@@ -47,14 +47,14 @@ def test_tier_widgets_change_the_strip_to_the_librarys_figures(tmp_path: Path) -
     at.number_input(key="tier_urgent_share").set_value(0.1).run()
     assert not at.exception, at.exception
     free = ("--exclude-tier", "priority", "--urgent-share", "0.1", "--value-per-hour", "0")
-    split = run_cli("plan", str(path), *PLAN, *free)["tiers"]
+    split = run_cli("plan", str(path), *PLAN, *free)["decision"]
     assert " + batch " in split["recommended"]
     shown = _strip(at)
     assert shown["Recommended"] == split["recommended"]
     assert shown["Cost"] == usd(split["cost"])
     at.toggle(key="tier_splits").set_value(False).run()
     assert not at.exception, at.exception
-    whole = run_cli("plan", str(path), *PLAN, *free, "--no-splits")["tiers"]
+    whole = run_cli("plan", str(path), *PLAN, *free, "--no-splits")["decision"]
     assert whole["recommended"] == "standard"
     shown = _strip(at)
     assert shown["Recommended"] == whole["recommended"]

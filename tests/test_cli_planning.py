@@ -108,11 +108,12 @@ def test_plan_classic_decision(prices: str, rows: str, recommendation: str) -> N
     data = run_json("plan", "-m", "test-flat-15", "--price-file", prices, "--rows", rows,
                     "--input-tokens-per-row", "0", "--output-tokens-per-row", "1000", *FAST)
     d = data["decision"]
-    assert d["recommendation"] == recommendation
-    assert Decimal(d["value_per_hour"]) == 50
-    assert Decimal(d["batch_savings"]) == Decimal(int(rows)) * Decimal("0.0075")
-    assert Decimal(23) < Decimal(d["wait_hours"]) <= 24
-    assert Decimal(159_000) < Decimal(d["break_even_rows"]) <= 160_000
+    assert d["recommended"] == recommendation
+    assert Decimal(d["value_per_hour"]) == 50 and d["assumed_value_per_hour"] is True
+    bt = d["batch"]
+    assert Decimal(bt["savings"]) == Decimal(int(rows)) * Decimal("0.0075")
+    assert Decimal(23) < Decimal(bt["wait_hours"]) <= 24
+    assert Decimal(159_000) < Decimal(bt["break_even_rows"]) <= 160_000
     assert data["batch"]["file_count"] == (1 if rows == "1000" else 20)
     assert Decimal(data["batch"]["worst_case_hours"]) == 24
 
@@ -136,7 +137,8 @@ def test_plan_text_and_deadline(prices: str) -> None:
                  "--input-tokens-per-row", "0", "--output-tokens-per-row", "1000", "--deadline-hours", "12", *FAST)
     assert result.exit_code == 0, result.output
     assert "Recommendation: standard" in result.stdout
-    assert "misses the 12 h deadline" in result.stdout
+    assert "batch would save $7,500.00, but it misses the deadline" in result.stdout
+    assert "Assumed: results are needed within 12 h" in result.stdout
     assert "Batch: 20 file(s)" in result.stdout
 
 
@@ -208,7 +210,7 @@ def test_forecast_custom_plans_and_text(prices: str) -> None:
                  "--budget", "1000")
     assert result.exit_code == 0, result.output
     assert "mostly batch" in result.stdout and "2030-03" in result.stdout
-    assert "stays within budget" in result.stdout
+    assert "mostly batch: within budget" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from estimator.batch import QueueLimit
 from estimator.cli import main
 from estimator.modes import EarlyExitParams, ModeParams, compare, early_exit_output
 from estimator.planning import RateLimits, Throughput
-from estimator.planning.tiers import family
+from estimator.planning.decision import family
 from estimator.usage import RequestSize, Usage
 
 BOOK = load_pricebook()
@@ -92,23 +92,21 @@ def test_recommendation_flips_exactly_at_the_reported_break_even(value: Decimal)
     options = PlanOptions(limits=RateLimits(rpm=1_000, tpm=30_000), queue=QueueLimit(enqueued_tokens=48_000_000),
                           throughput=Throughput(concurrency=50), value_per_hour=value)
     base = _plan(20_000, options)
-    assert base.tiers is not None
-    flips = base.tiers.flips
+    flips = base.decision.flips
     assert flips, "the sweep should find where the choice changes"
     if value == 50:
         assert [(f.rows, f.above) for f in flips[:3]] == [(40_299, "batch"), (60_001, "standard"), (80_598, "batch")]
     for f in flips[:6]:
         below = _plan(f.rows - 1, options)
         above = _plan(f.rows, options)
-        assert below.tiers is not None and above.tiers is not None
-        assert family(below.tiers.recommended.name) == f.below
-        assert family(above.tiers.recommended.name) == f.above
-    # The standard-or-batch break-even of the classic decision comes from the same model.
-    be = base.decision.break_even_rows
+        assert family(below.decision.recommendation) == f.below
+        assert family(above.decision.recommendation) == f.above
+    # Standard against batch alone comes from the same model.
+    assert base.decision.batch is not None
+    be = base.decision.batch.break_even_rows
     assert be is not None and be > 0
-    n = int(be)
-    assert _plan(n - 1, options).decision.recommendation in ("standard", "stream")
-    assert _plan(n, options).decision.recommendation == "batch"
+    assert _plan(be - 1, options).decision.recommendation in ("standard", "streaming_early_exit")
+    assert _plan(be, options).decision.recommendation == "batch"
 
 
 def test_break_even_by_hand() -> None:
@@ -116,9 +114,9 @@ def test_break_even_by_hand() -> None:
     # At $5/hour: standard costs 0.004 n + 5 n / 1,800, batch 0.002 n + 120; equal at n = 25,116.3.
     options = PlanOptions(limits=RateLimits(rpm=1_000, tpm=30_000), value_per_hour=Decimal(5))
     p = _plan(100_000, options)
-    assert p.tiers is not None and p.tiers.break_even is not None
-    assert p.tiers.break_even.rows == 25_117
-    assert p.decision.break_even_rows == 25_117
+    assert p.decision.break_even is not None and p.decision.batch is not None
+    assert p.decision.break_even.rows == 25_117
+    assert p.decision.batch.break_even_rows == 25_117
 
 
 def test_tradeoff_chart_draws_every_way_with_lines_of_equal_net_value() -> None:

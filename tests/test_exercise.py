@@ -11,9 +11,10 @@ from pricing_tables import book_from, model_entry, price_entry, provider_toml
 
 from estimator.errors import EstimatorError, UnknownModelError, UsageError
 from estimator.modes import compare
-from estimator.planning.decision import decide
+from estimator.planning import PlanOptions, RateLimits, Throughput
 from estimator.planning.exercise import EXERCISE_MODEL, exercise_price, price_text, run_exercise, scenario
-from estimator.pricing import PriceBook, load_pricebook
+from estimator.planning.job import plan_job
+from estimator.pricing import PriceBook, PricedModel, load_pricebook
 from estimator.usage import Usage
 
 
@@ -129,9 +130,13 @@ def test_agrees_with_the_cost_model_and_the_decision(tmp_path: Path) -> None:
         cmp = compare(Usage(s.rows, 0, s.tokens), entry)
         assert cmp.standard.total_cost == s.standard_cost
         assert cmp.modes["batch"].total_cost == s.batch_cost
-        d = decide(cmp, standard_hours=Decimal(0), batch_hours=Decimal(24))
+        # The plan's decision with a standard run that takes no time and a 24 h batch window.
+        priced = PricedModel(b.model(EXERCISE_MODEL), entry, dt.date(2024, 5, 13))
+        fast = PlanOptions(limits=RateLimits(rpm=10**12), throughput=Throughput(concurrency=10**12))
+        d = plan_job(Usage(s.rows, 0, s.tokens), priced, fast).decision
         assert (d.recommendation == "batch") is s.worth_waiting
-        assert d.wait_cost == s.wait_cost
+        assert d.batch is not None and d.batch.wait_cost is not None
+        assert d.batch.wait_cost.quantize(Decimal("0.01")) == s.wait_cost
 
 
 def test_validation() -> None:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pricing_tables import ANNOUNCED_CUT_2031, book_from, model_entry, price_entry, provider_toml
 
-from estimator.errors import PricingError, UsageError
+from estimator.errors import UsageError
 from estimator.planning.forecast import (
     ALL_BATCH,
     ALL_STANDARD,
@@ -128,9 +128,14 @@ def test_rows_are_plain_data_for_charts(model: Model) -> None:
     assert json.loads(text)["plans"][0]["first_month_over_budget"] == "2030-01-01"
 
 
-def test_before_the_first_price_is_a_pricing_error(model: Model) -> None:
-    with pytest.raises(PricingError, match="no price on 2024-01-01"):
-        build_forecast(model, Volume(1, "month", SIZE), [ALL_STANDARD], start=dt.date(2024, 1, 1))
+def test_months_before_the_launch_are_not_priced_and_never_within_budget(model: Model) -> None:
+    f = build_forecast(model, Volume(30, "month", SIZE), [ALL_STANDARD], start=dt.date(2024, 1, 1),
+                       horizon_months=2, budget=Decimal(1_000))
+    (plan,) = f.plans
+    assert [m.unpriced_requests for m in plan.months] == [30, 30] and plan.total_cost == 0
+    assert plan.budget_status(f.budget) == "within budget; 60 requests have no price"
+    assert any("first offered on" in n and "not priced" in n for n in f.notes)
+    assert "no price" in f.to_text()
 
 
 @pytest.mark.parametrize(

@@ -136,7 +136,7 @@ def test_plan_without_batch_prices_recommends_sending_now(tmp_path: Path, ok_csv
     path = price_file(tmp_path)
     text = assert_clean(run("plan", ok_csv, "--column", "text", "-m", "acme-1", "--price-file", path), 0)
     assert "Recommendation: standard" in text
-    assert "Batch is unavailable" in text
+    assert "batch is not a way here:" in text
 
 
 def test_forecast_without_batch_prices_shows_the_plans_it_can(tmp_path: Path) -> None:

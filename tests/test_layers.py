@@ -13,7 +13,8 @@ This is the structure drawing of the README ("How the package is built"), checke
     usage              a job's billable totals and the size of a request
     pricing            the price tables, their rules and dated look-ups
     tokens, reading    tokenizers; reading rows from files and memory
-    money, convert     Decimal amounts; arguments converted at the library's door
+    money, convert,    Decimal amounts; arguments converted at the library's door;
+    formats            hours, shares and sizes for people
     errors
 
 An import may reach its own layer only inside its own package. Imports inside
@@ -36,7 +37,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(names)
     for names in (
         {"errors", "_entry"},
-        {"money", "convert"},
+        {"money", "convert", "formats"},
         {"tokens", "reading"},
         {"pricing"},
         {"usage"},

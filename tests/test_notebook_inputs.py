@@ -31,6 +31,7 @@ from estimator.convert import MAX_COUNT, html_table, to_plain
 from estimator.errors import DataError, EstimatorError, UnknownModelError, UsageError, python_name
 from estimator.modes import CacheParams, EarlyExitParams
 from estimator.planning import (
+    ForecastOptions,
     ModeMix,
     RateLimits,
     Throughput,
@@ -131,6 +132,13 @@ NATURAL: list[tuple[str, Callable[[], bool]]] = [
     ("request-size-float", lambda: RequestSize.per_request(0.1, "2").input_tokens == Fraction(1, 10)),
     ("hybrid-mix-floats", lambda: hybrid_mix(0.5, 0.2).shares == {"streaming_early_exit": Decimal("0.2"),
                                                                   "standard": Decimal("0.3"), "batch": Decimal("0.5")}),
+    ("forecast-options-typed-loosely", lambda: estimator.forecast(
+        Volume(100, "day", SIZE), model="gpt-4o",
+        options=ForecastOptions(months=3.0, start="2024-06-01", budget=100.5, growth_pct=2.5)).budget == Decimal("100.5")),
+    ("route-float-price", lambda: estimator.route(TrafficMix(1000, 0.2, 0.5), estimator.JobSize(1, 500, 100),
+                                                  model="gpt-4o", as_of=DAY, input_price=2.5).daily_cost
+     == estimator.route(TrafficMix(1000, 0.2, 0.5), estimator.JobSize(1, 500, 100), model="gpt-4o", as_of=DAY,
+                        input_price="2.50").daily_cost),
     ("queue-limit-1e6", lambda: QueueLimit(enqueued_tokens=1e6).enqueued_tokens == 1_000_000),
     ("batch-file-options-float", lambda: BatchFileOptions(max_tokens=50.0).max_tokens == 50),
     ("exercise-int-value-and-float-wait", lambda: run_exercise(BOOK, value_per_hour=50, wait_hours=24.0).to_json()
@@ -214,6 +222,14 @@ WRONG: list[tuple[str, Callable[[], object], str]] = [
      "budget"),
     ("hybrid-shares-over-one", lambda: hybrid_mix(0.8, 0.5), "batch_share"),  # type: ignore[arg-type]
     ("request-size-words", lambda: RequestSize.per_request("many", 1), "input_tokens"),
+    ("forecast-model-int", lambda: estimator.forecast(Volume(1, "day", SIZE), model=4), "model"),  # type: ignore[arg-type]
+    ("forecast-months-zero", lambda: ForecastOptions(months=0), "months"),
+    ("forecast-budget-negative", lambda: ForecastOptions(budget=-1), "budget"),  # type: ignore[arg-type]
+    ("forecast-growth-beyond", lambda: ForecastOptions(growth_pct=5000), "growth_pct"),  # type: ignore[arg-type]
+    ("forecast-start-words", lambda: ForecastOptions(start="next month"), "start"),
+    ("route-model-int", lambda: estimator.route(TrafficMix(10, 0), estimator.JobSize(1, 5, 5), model=4), "model"),  # type: ignore[arg-type]
+    ("route-mix-a-dict", lambda: estimator.route({"daily_requests": 10}, estimator.JobSize(1, 5, 5), model="gpt-4o"),  # type: ignore[arg-type]
+     "mix"),
     ("exercise-price-zero", lambda: run_exercise(BOOK, price_per_mtok=0), "price_per_mtok"),  # type: ignore[arg-type]
 ]
 
@@ -312,6 +328,10 @@ def results() -> list[tuple[str, Callable[[], Any]]]:
         ("forecast", lambda: build_forecast(BOOK.model("gpt-4o", DAY), Volume(100, "day", SIZE),
                                             [ModeMix("all standard", {"standard": 1}), ModeMix("all batch", {"batch": 1})],
                                             start=dt.date(2024, 6, 1), horizon_months=3)),
+        ("forecast-call", lambda: estimator.forecast(Volume(100, "day", SIZE), model="gpt-4o",
+                                                     options=ForecastOptions(months=2, start="2024-06-01"))),
+        ("route-call", lambda: estimator.route(TrafficMix(1000, 0.2, 0.5), estimator.JobSize(1, 500, 100),
+                                               model="gpt-4o", as_of=DAY)),
         ("routing", lambda: route_traffic(TrafficMix(1000, 0.2, 0.5, backfill_requests=500), SIZE,
                                           BOOK.price("gpt-4o", DAY))),
         ("exercise", lambda: run_exercise(BOOK)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -13,22 +14,14 @@ from pricing_tables import GPT4O_LAUNCH, model_entry, parse, price_entry, provid
 
 from estimator.batch.logistics import QueueLimit, plan_uniform
 from estimator.errors import UsageError
-from estimator.modes import EarlyExitParams, ModeParams, compare
-from estimator.planning.decision import (
-    DEFAULT_VALUE_PER_HOUR,
-    RATE_LIMIT_EXAMPLES,
-    RateLimits,
-    Throughput,
-    TrafficMix,
-    decide,
-    decide_for_job,
-    format_hours,
-    job_times,
-    rate_limit_example,
-    route_traffic,
-    standard_time,
-)
-from estimator.pricing import Price
+from estimator.formats import format_hours
+from estimator.modes import EarlyExitParams, ModeParams
+from estimator.planning import JobPlan, PlanOptions, RateLimits, Throughput, TrafficMix, rate_limit_example, route_traffic
+from estimator.planning.decision import DEFAULT_VALUE_PER_HOUR
+from estimator.planning.job import plan_job
+from estimator.planning.limits import RATE_LIMIT_EXAMPLES
+from estimator.planning.times import job_times, standard_time
+from estimator.pricing import Price, PricedModel
 from estimator.usage import RequestSize, Usage
 
 PROVIDER = parse(
@@ -132,13 +125,22 @@ def test_format_hours(hours: Decimal, text: str) -> None:
 
 
 # --------------------------------------------------------------------------
-# The time-value decision: the classic illustration, exactly
+# The decision: the classic illustration, exactly
 # --------------------------------------------------------------------------
+
+FLAT_MODEL = next(m for m in PROVIDER.models if m.id == "flat-15")
+INSTANT = PlanOptions(limits=RateLimits(rpm=10**12), throughput=Throughput(concurrency=10**12))
+"""Limits no job reaches: standard takes (almost) no time, so batch's wait is its 24 h window."""
 
 
 def classic(rows: int) -> Usage:
     """``rows`` rows of 1,000 tokens, every token at $15 per million (output-only here)."""
     return Usage(rows, 0, rows * 1_000)
+
+
+def classic_plan(rows: int, options: PlanOptions = INSTANT) -> JobPlan:
+    priced = PricedModel(FLAT_MODEL, FLAT, dt.date(2025, 1, 1))
+    return plan_job(classic(rows), priced, options)
 
 
 @pytest.mark.parametrize(
@@ -149,104 +151,93 @@ def classic(rows: int) -> Usage:
     ],
 )
 def test_classic_illustration(rows: int, savings: Decimal, recommendation: str) -> None:
-    cmp = compare(classic(rows), FLAT)
-    d = decide(cmp, standard_hours=Decimal(0), batch_hours=Decimal(24))
-    assert d.batch_savings == savings
-    assert d.value_per_hour == DEFAULT_VALUE_PER_HOUR == 50
-    assert d.wait_hours == 24
-    assert d.wait_cost == Decimal(1_200)
-    assert d.break_even_rows == Decimal(160_000)  # $1,200 / $0.0075 saved per row
+    d = classic_plan(rows).decision
     assert d.recommendation == recommendation
-    assert d.net_benefit_of_batch == savings - 1_200
+    assert d.value_per_hour == DEFAULT_VALUE_PER_HOUR == 50 and d.assumed_value
+    assert "worth $50.00 (an assumption" in d.assumption
+    bt = d.batch
+    assert bt is not None
+    assert bt.savings == savings
+    assert bt.wait_hours.quantize(Decimal("0.001")) == 24
+    assert bt.break_even_rows == 160_000  # $1,200 / $0.0075 saved per row
+    assert bt.net_benefit is not None and bt.net_benefit.quantize(Decimal("0.01")) == savings - 1_200
     if recommendation == "batch":
-        assert d.reason == "Batch saves $7,500.00, more than the $1,200.00 that 24 h of waiting costs at $50.00/hour."
+        assert d.reason == "Batch: $7,500.00 in 24 h; standard would finish 24.0 h sooner for $7,500.00 more."
     else:
-        assert d.reason == ("Batch saves only $7.50, not more than the $1,200.00 that 24 h of waiting costs at "
-                            "$50.00/hour, so send the requests now as standard requests.")
+        assert d.reason == ("Standard: $15.00 in < 0.1 min; batch would save $7.50, but the 24.0 h more "
+                            "waiting is worth $1,200.00.")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(rows=st.integers(min_value=1, max_value=2_000_000))
 def test_break_even_separates_the_winners(rows: int) -> None:
-    d = decide(compare(classic(rows), FLAT), standard_hours=Decimal(0), batch_hours=Decimal(24))
-    assert d.recommendation == ("batch" if rows > 160_000 else "standard")
+    assert classic_plan(rows).decision.recommendation == ("batch" if rows >= 160_000 else "standard")
 
 
-def test_wait_is_batch_time_minus_standard_time() -> None:
-    d = decide(compare(classic(1_000_000), FLAT), standard_hours=Decimal(20), batch_hours=Decimal(24))
-    assert d.wait_hours == 4
-    assert d.wait_cost == 200
-    slower = decide(compare(classic(1_000), FLAT), standard_hours=Decimal(30), batch_hours=Decimal(24))
-    assert slower.wait_hours == 0  # batch finishes first: waiting costs nothing
-    assert slower.recommendation == "batch"
+def test_a_given_value_of_an_hour_is_not_an_assumption() -> None:
+    d = classic_plan(1_000, replace(INSTANT, value_per_hour=Decimal("0.25"))).decision
+    assert not d.assumed_value and d.assumption.startswith("an hour of waiting is worth $0.25")
+    assert d.recommendation == "batch"  # 24 h at $0.25 = $6 < $7.50 saved
 
 
 def test_deadline_rules_out_batch() -> None:
-    cmp = compare(classic(1_000_000), FLAT)
-    d = decide(cmp, standard_hours=Decimal(2), batch_hours=Decimal(6), batch_worst_case_hours=Decimal(24),
-               value_per_hour=Decimal(1), deadline_hours=Decimal(12))
-    assert d.recommendation == "standard"
-    assert d.batch_meets_deadline is False and d.standard_meets_deadline is True
-    assert "misses the 12 h deadline" in d.reason
-    both_late = decide(cmp, standard_hours=Decimal(30), batch_hours=Decimal(24), deadline_hours=Decimal(12))
-    assert both_late.recommendation == "standard"
-    assert "standard needs 30 h too" in both_late.reason
+    slow = replace(INSTANT, limits=RateLimits(rpm=10_000), value_per_hour=Decimal(1), deadline_hours=Decimal(12))
+    d = classic_plan(1_000_000, slow).decision  # standard: 100 minutes; batch: 24 h
+    assert d.recommendation == "standard" and d.meets_deadline
+    assert d.batch is not None and d.batch.batch_meets_deadline is False and d.batch.standard_meets_deadline is True
+    assert "batch would save $7,500.00, but it misses the deadline" in d.reason
+    late = replace(INSTANT, limits=RateLimits(rpm=100), deadline_hours=Decimal(12))
+    both = classic_plan(1_000_000, late).decision  # standard: 166.7 h; batch: 24 h
+    assert both.recommendation == "batch" and both.meets_deadline is False
+    assert both.reason.startswith("Nothing meets the 12 h deadline; the fastest is Batch")
 
 
 def test_deadline_alone_ignores_the_value_of_time() -> None:
-    d = decide(compare(classic(1_000), FLAT), standard_hours=Decimal(0), batch_hours=Decimal(24),
-               deadline_hours=Decimal(48))
-    assert d.value_per_hour is None and d.wait_cost is None
+    d = classic_plan(1_000, replace(INSTANT, deadline_hours=Decimal(48))).decision
+    assert d.value_per_hour is None and not d.assumed_value
+    assert d.batch is not None and d.batch.wait_cost is None and d.batch.net_benefit is None
     assert d.recommendation == "batch"
+    assert d.assumption.startswith("results are needed within 48 h")
 
 
-def test_interactive_means_stream() -> None:
-    d = decide(compare(classic(1_000_000), FLAT), standard_hours=Decimal(0), batch_hours=Decimal(24),
-               interactive=True)
-    assert d.recommendation == "stream"
-    assert d.reason.startswith("A person waits for each answer")
+def test_interactive_means_streamed() -> None:
+    d = classic_plan(1_000_000, replace(INSTANT, interactive=True)).decision
+    assert d.recommendation == "streaming_early_exit"
+    assert {w.name for w in d.ways} == {"streaming_early_exit"}  # no batch, no queued standard requests
+    assert d.batch is None
 
 
-def test_early_exit_makes_stream_the_cheaper_immediate_mode() -> None:
+def test_early_exit_makes_streaming_the_cheaper_immediate_way() -> None:
     params = ModeParams(early_exit=EarlyExitParams(cancel_share=Decimal("0.5"), seen_fraction=Decimal("0.5")))
-    d = decide(compare(classic(1_000), FLAT, params), standard_hours=Decimal(0), batch_hours=Decimal(24))
-    assert d.recommendation == "stream"
-    assert "streamed with early exit to save $3.75" in d.reason
+    d = classic_plan(1_000, replace(INSTANT, modes=params)).decision
+    assert d.recommendation == "streaming_early_exit"
+    assert d.recommended.cost == Decimal("11.25")  # half the streams stop halfway: 3/4 of $15
 
 
-def test_hybrid_when_part_is_urgent() -> None:
-    d = decide(compare(classic(1_000_000), FLAT), standard_hours=Decimal(0), batch_hours=Decimal(24),
-               urgent_share=Decimal("0.2"))
-    assert d.recommendation == "hybrid"
-    assert d.reason == ("Send the urgent 20% now and batch the rest: that saves $6,000.00, more than the $1,200.00 "
-                        "that 24 h of waiting costs at $50.00/hour.")
-    small = decide(compare(classic(1_000), FLAT), standard_hours=Decimal(0), batch_hours=Decimal(24),
-                   urgent_share=Decimal("0.2"))
+def test_a_split_when_part_is_urgent() -> None:
+    d = classic_plan(1_000_000, replace(INSTANT, urgent_share=Decimal("0.2"))).decision
+    assert d.recommendation == "standard 200,000 + batch 800,000"
+    assert d.recommended.cost == Decimal(3_000) + Decimal(6_000)
+    small = classic_plan(1_000, replace(INSTANT, urgent_share=Decimal("0.2"))).decision
     assert small.recommendation == "standard"
 
 
-def test_decide_for_job_uses_the_worst_case_by_default() -> None:
-    usage = Usage(1_000_000, 0, 1_000_000_000)
-    plan = plan_uniform("flat-15", 1_000_000, line_bytes=4_000, input_tokens_per_request=0, rule=FLAT.batch_rule)
-    times = job_times(usage, RateLimits(rpm=1_000_000_000), Throughput(concurrency=10**9), plan)
-    d = decide_for_job(compare(usage, FLAT), times)
-    assert d.wait_basis == "worst" and d.wait_hours == 24 - times.standard.hours
-    typical = decide_for_job(compare(usage, FLAT), times, wait_basis="typical")
-    assert typical.wait_hours == 6 - times.standard.hours
+def test_the_wait_basis_decides_how_long_batch_takes() -> None:
+    worst = classic_plan(1_000_000).decision
+    assert worst.wait_basis == "worst" and worst.recommended.wait_hours("worst") == 24
+    typical = classic_plan(1_000_000, replace(INSTANT, wait_basis="typical")).decision
+    assert typical.batch is not None and typical.batch.wait_hours.quantize(Decimal("0.01")) == 6
 
 
-def test_decide_validation() -> None:
-    cmp = compare(classic(10), FLAT)
+def test_plan_validation() -> None:
     with pytest.raises(UsageError):
-        decide(cmp, standard_hours=Decimal(0), batch_hours=Decimal(1), urgent_share=Decimal(2))
+        PlanOptions(urgent_share=Decimal(2))
     with pytest.raises(UsageError):
-        decide(cmp, standard_hours=Decimal(0), batch_hours=Decimal(1), wait_basis="best")
+        PlanOptions(wait_basis="best")
     with pytest.raises(UsageError):
-        decide(cmp, standard_hours=Decimal(0), batch_hours=Decimal(1), value_per_hour=Decimal(-1))
+        PlanOptions(value_per_hour=Decimal(-1))
 
 
-# --------------------------------------------------------------------------
-# Request sizes
 # --------------------------------------------------------------------------
 
 
@@ -297,18 +288,19 @@ def test_route_traffic_validation() -> None:
     assert empty.daily_cost == 0 and empty.cost_per_request == 0 and empty.backfill is None
 
 
-def test_with_only_a_deadline_the_reason_says_batch_meets_it() -> None:
+def test_with_only_a_deadline_the_cheapest_way_that_meets_it_is_chosen() -> None:
     from click.testing import CliRunner
 
     from estimator.cli import main
 
     result = CliRunner().invoke(main, ["plan", "--model", "gpt-4o", "--rows", "100000", "--input-tokens-per-row",
-                                       "500", "--output-tokens-per-row", "200", "--deadline-hours", "48", "--json"])
+                                       "500", "--output-tokens-per-row", "200", "--deadline-hours", "48",
+                                       "--as-of", "2026-12-05", "--json"])
     assert result.exit_code == 0, result.output
     import json
 
     d = json.loads(result.stdout)["decision"]
-    # 100,000 × (500 × $2.50 + 200 × $10) / 1M = $325 standard; batch half: saves $162.50.
-    assert d["recommendation"] == "batch" and d["batch_savings"] == "162.50"
-    assert d["reason"] == "Batch saves $162.50, and its worst case (24 h) meets the 48 h (2.0 days) deadline."
-    assert "nothing" not in d["reason"]
+    # 100,000 × (500 × $2.50 + 200 × $10) / 1M = $325 standard; batch half: saves $162.50; flex costs the same.
+    assert d["batch"]["savings"] == "162.50" and d["meets_deadline"] is True
+    assert d["recommended"] in ("batch", "flex") and d["cost"] == "162.50"
+    assert d["assumption"].startswith("results are needed within 48 h (2.0 days)")

@@ -31,7 +31,7 @@ JOB = ["plan", "-m", "gpt-5.4", "--rows", "1000", "--input-tokens-per-row", "100
 def _tiers(*extra: str) -> dict[str, Any]:
     res = CliRunner().invoke(main, [*JOB, *extra])
     assert res.exit_code == 0, res.output
-    return json.loads(res.output)["tiers"]
+    return json.loads(res.output)["decision"]
 
 
 def _hours(way: dict[str, Any]) -> Decimal:
@@ -114,8 +114,7 @@ def test_python_api_takes_the_same_settings() -> None:
     options = PlanOptions(throughput=Throughput(concurrency=10, latency_seconds=Decimal(5)),
                           tiers=TierParams(flex_latency_seconds=Decimal(60), flex_refused_share=Decimal("0.5")))
     p = plan(model="gpt-5.4", size=JobSize(1000, Decimal(1000), Decimal(100)), options=options)
-    assert p.tiers is not None
-    flex = next(w for w in p.tiers.ways if w.name == "flex")
+    flex = next(w for w in p.decision.ways if w.name == "flex")
     assert flex.hours.quantize(Decimal("1e-20")) == _h(12_000)
 
 
@@ -146,9 +145,8 @@ def test_early_exit_never_reaches_the_batch_way_of_a_plan() -> None:
     size = JobSize(10_000, Decimal(800), Decimal(300))
     plain = plan(model="gpt-5.4", size=size, options=PlanOptions(urgent_share=Decimal("0.1")))
     early = plan(model="gpt-5.4", size=size, options=PlanOptions(urgent_share=Decimal("0.1"), modes=EARLY))
-    assert plain.tiers is not None and early.tiers is not None
-    before = {w.name: w.cost for w in plain.tiers.ways}
-    after = {w.name: w.cost for w in early.tiers.ways}
+    before = {w.name: w.cost for w in plain.decision.ways}
+    after = {w.name: w.cost for w in early.decision.ways}
     assert after["streaming_early_exit"] < before["streaming_early_exit"]
     for name in before.keys() - {"streaming_early_exit"}:
         assert after[name] == before[name], name  # batch, flex, priority and every split: full answers

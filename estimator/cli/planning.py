@@ -3,46 +3,46 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import click
 
-from .. import EstimatorError, JobSize, PlanOptions, load_pricebook
+from .. import Estimate, EstimatorError, JobSize, PlanOptions, load_pricebook
 from .. import estimate as estimate_api
+from .. import forecast as forecast_api
 from .. import plan as plan_job_api
+from .. import route as route_api
 from .. import write_batch as write_batch_api
 from ..batch import BatchFileOptions, QueueLimit
 from ..batch.logistics import DEFAULT_TYPICAL_WAVE_HOURS
 from ..convert import today
 from ..errors import UsageError
 from ..planning import (
+    ForecastOptions,
     ModeMix,
     RateLimits,
     Throughput,
     TierParams,
     TrafficMix,
     Volume,
-    build_forecast,
     hybrid_mix,
     rate_limit_example,
-    route_traffic,
     run_exercise,
     size_from,
-    volume_from,
 )
-from ..planning.decision import DEFAULT_CONCURRENCY, DEFAULT_LATENCY_SECONDS, DEFAULT_VALUE_PER_HOUR, RATE_LIMIT_EXAMPLES
+from ..planning.decision import DEFAULT_VALUE_PER_HOUR, EXCLUDABLE_TIERS
 from ..planning.exercise import DEFAULT_ROWS, DEFAULT_TOKENS_PER_ROW, DEFAULT_WAIT_HOURS, EXERCISE_MODEL, EXERCISE_PRICE_DATE
 from ..planning.forecast import ALL_BATCH, ALL_STANDARD, PRICING_RULES, SCHEDULE_PERIODS
 from ..planning.job import WAIT_BASES
-from ..planning.tiers import EXCLUDABLE_TIERS
+from ..planning.limits import DEFAULT_CONCURRENCY, DEFAULT_LATENCY_SECONDS, RATE_LIMIT_EXAMPLES
 from ..pricing import PriceBook
 from ..reading import FORMATS, ReadOptions
-from ..usage import RequestSize
+from ..usage import RequestSize, Usage
 from .base import cli_words, decimal_option, echo_json, main
 from .dataset_options import dataset_options, estimate_options_from, progress_line
-from .engine import book_from, mode_options, mode_params_from, parse_date, price_from, pricing_options
+from .engine import book_from, mode_options, mode_params_from, parse_date, pricing_options
 
 # --------------------------------------------------------------------------
 # Option helpers
@@ -311,17 +311,20 @@ def tier_params_from(kw: dict[str, Any]) -> TierParams:
 @json_option
 def route(**kw: Any) -> None:
     """Price a traffic mix: interactive (streamed), automated (standard or batch) and a backfill (batch)."""
-    size = _size(kw, "request")
+    inp = _dec(kw, "input_tokens_per_request", minimum=Decimal(0))
+    out = _dec(kw, "output_tokens_per_request", minimum=Decimal(0))
+    if inp is None or out is None:
+        raise UsageError("give --input-tokens-per-request and --output-tokens-per-request")
     days = _dec(kw, "days_per_month", positive=True) or Decimal(30)
     mix = TrafficMix(kw["daily_requests"], _share(kw, "interactive_share"), _share(kw, "batch_share"),
                      kw["backfill"], days)
-    priced = price_from(_book(kw), kw["model"], kw)
-    rp = route_traffic(mix, size, priced.price, mode_params_from(kw))
+    rp = route_api(mix, JobSize(1, inp, out), model=kw["model"], as_of=kw.get("as_of"), prices=_book(kw),
+                   modes=mode_params_from(kw), input_price=decimal_option(kw.get("input_price"), "--input-price"),
+                   output_price=decimal_option(kw.get("output_price"), "--output-price"))
     if kw["as_json"]:
-        echo_json({"model": priced.model.id, "price": priced.describe(), **rp.to_json()})
+        echo_json(rp.to_json())
         return
-    click.echo(f"Price: {priced.describe()}\n")
-    click.echo(rp.to_text())
+    click.echo(cli_words(rp.to_text()))
 
 
 # --------------------------------------------------------------------------
@@ -425,57 +428,62 @@ def forecast_cmd(**kw: Any) -> None:
     --from-estimate, or from --input-tokens-per-request and --output-tokens-per-request; the volume
     from --schedule (with FILE or --from-estimate) or --requests-per-day/-week/-month.
     """
-    start = _month(kw.get("start"))
-    growth = _dec(kw, "growth_pct") or Decimal(0)
     given = [(k, p) for k, p in (("requests_per_day", "day"), ("requests_per_week", "week"),
                                   ("requests_per_month", "month")) if kw.get(k) is not None]
     if len(given) > 1:
         raise UsageError("give one of --requests-per-day, --requests-per-week or --requests-per-month")
     if kw.get("file") is not None and kw.get("from_estimate"):
         raise UsageError("give FILE or --from-estimate, not both")
+    book = load_pricebook(extra_files=kw.get("price_files") or ())
+    growth = _dec(kw, "growth_pct") or Decimal(0)
+    options = ForecastOptions(
+        months=kw["months"], start=_month(kw.get("start")), budget=_dec(kw, "budget", minimum=Decimal(0)),
+        plans=tuple(_parse_mix(p) for p in kw["plans"]) if kw["plans"] else
+        (ALL_STANDARD, ALL_BATCH, hybrid_mix(_share(kw, "hybrid_batch_share"), _share(kw, "hybrid_interactive_share"))),
+        growth_pct=growth, pricing_rule=kw["pricing_rule"], modes=mode_params_from(kw),
+    )
     model_id: str | None = kw.get("model")
-    job: Any = None  # the counted dataset (Estimate or TokenProfile) or the rows/size of an estimate's JSON
+    size: RequestSize | None = None
+    job: Estimate | None = None
     if kw.get("file") is not None:
         if not model_id:
             raise UsageError("which model's prices? Give --model, e.g. gpt-4o")
         job = estimate_api(kw["file"], model=model_id, column=kw.get("column"), template=kw.get("template"),
-                           system=kw.get("system"), as_of=start,
-                           prices=load_pricebook(extra_files=kw.get("price_files") or ()),
+                           system=kw.get("system"), as_of=options.start, prices=book,
                            options=estimate_options_from(kw, None, mode_params_from(kw)),
                            messages=kw.get("messages_column"))
-        size = size_from(job)
-        rows = job.profile.rows
+        rows: int | None = job.profile.rows
     elif kw.get("from_estimate"):
         rows, size, model_in_file = _estimate_json(kw["from_estimate"])
         model_id = model_id or model_in_file
     else:
-        size = _size(kw, "request")
         rows = None
     if rows is not None and any(kw.get(k) is not None for k in ("input_tokens_per_request",
                                                                  "output_tokens_per_request")):
         raise UsageError("the tokens per request come from the dataset: leave out --input/--output-tokens-per-request")
-    if given:
-        (key, period), = given
-        volume = Volume(kw[key], period, size, growth)
-    elif rows is not None and kw.get("schedule"):
-        volume = volume_from(job, kw["schedule"], growth) if job is not None else \
-            Volume(rows, SCHEDULE_PERIODS[kw["schedule"]], size, growth)
-    elif rows is not None:
-        raise UsageError("how often does the job run? Give --schedule (once, daily, weekly, monthly) "
-                         "or --requests-per-day/-week/-month")
+    if job is not None and not given:
+        if not kw.get("schedule"):
+            raise UsageError("how often does the job run? Give --schedule (once, daily, weekly, monthly) "
+                             "or --requests-per-day/-week/-month")
+        result = forecast_api(job, schedule=kw["schedule"], options=options, prices=book)
     else:
-        raise UsageError("give one of --requests-per-day, --requests-per-week or --requests-per-month")
-    if not model_id:
-        raise UsageError("which model's prices? Give --model, e.g. gpt-4o")
-    if kw["plans"]:
-        mixes: Sequence[ModeMix] = [_parse_mix(p) for p in kw["plans"]]
-    else:
-        mixes = [ALL_STANDARD, ALL_BATCH,
-                 hybrid_mix(_share(kw, "hybrid_batch_share"), _share(kw, "hybrid_interactive_share"))]
-    model = load_pricebook(extra_files=kw.get("price_files") or ()).model(model_id)
-    result = build_forecast(model, volume, mixes, start=start, horizon_months=kw["months"],
-                            budget=_dec(kw, "budget", minimum=Decimal(0)), params=mode_params_from(kw),
-                            pricing_rule=kw["pricing_rule"])
+        if job is not None:
+            size = size_from(job)
+        elif size is None:
+            size = _size(kw, "request")
+        if given:
+            (key, period), = given
+            volume = Volume(kw[key], period, size, growth)
+        elif rows is not None and kw.get("schedule"):
+            volume = Volume(rows, SCHEDULE_PERIODS[kw["schedule"]], size, growth)
+        elif rows is not None:
+            raise UsageError("how often does the job run? Give --schedule (once, daily, weekly, monthly) "
+                             "or --requests-per-day/-week/-month")
+        else:
+            raise UsageError("give one of --requests-per-day, --requests-per-week or --requests-per-month")
+        if not model_id:
+            raise UsageError("which model's prices? Give --model, e.g. gpt-4o")
+        result = forecast_api(volume, model=model_id, options=options, prices=book)
     if kw["as_json"]:
         echo_json(result.to_json())
         return
@@ -485,7 +493,6 @@ def forecast_cmd(**kw: Any) -> None:
 def _estimate_json(path: str) -> tuple[int, RequestSize, str | None]:
     """Rows, tokens per request and model of a saved 'estimate --json'."""
     import json
-    from fractions import Fraction
 
     try:
         with open(path, encoding="utf-8") as f:
@@ -495,7 +502,7 @@ def _estimate_json(path: str) -> tuple[int, RequestSize, str | None]:
         raise UsageError(f"--from-estimate {path}: not the JSON of 'estimate --json' ({exc})") from None
     if rows <= 0:
         raise UsageError(f"--from-estimate {path}: the estimate has no rows")
-    return rows, RequestSize(Fraction(inp, rows), Fraction(out, rows)), doc.get("model")
+    return rows, RequestSize.of(Usage(rows, inp, out)), doc.get("model")
 
 
 # --------------------------------------------------------------------------

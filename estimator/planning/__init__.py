@@ -1,27 +1,37 @@
-"""Planning a job: time per mode, the decision, routing, forecasts and the budgeter exercise.
+"""Planning a job: time per tier, the one decision, routing, forecasts and the budgeter exercise.
 
-``estimator.plan(...)`` gives a ``JobPlan``; the names here build the parts of a plan
-and price a month-by-month forecast or a routing of traffic. The arithmetic behind them
-lives in ``estimator.planning.decision``, ``.tiers``, ``.job``, ``.forecast`` and ``.exercise``.
+``estimator.plan(...)`` returns a ``JobPlan``; its ``decision`` is the recommended way to
+run the job and why, and ``cost_curve()`` every way's cost over job sizes. The names here
+build the parts of a plan and price a month-by-month forecast or a routing of traffic
+(``estimator.forecast`` and ``estimator.route`` are the one-call forms). The arithmetic
+behind them, and the defaults the command line and the app show, live in
+``estimator.planning.limits``, ``.times``, ``.decision``, ``.job``, ``.routing``,
+``.forecast`` and ``.exercise``.
 """
 
-from estimator.planning.decision import (
-    RateLimitExample,
-    RateLimits,
-    RoutingPlan,
-    Throughput,
-    TrafficMix,
-    rate_limit_example,
-    route_traffic,
-)
+from estimator.planning.decision import BatchTradeoff, CurvePoint, Decision, TierParams, WayToRun
 from estimator.planning.exercise import Exercise, run_exercise
-from estimator.planning.forecast import Forecast, ModeMix, Volume, build_forecast, hybrid_mix, size_from, volume_from
+from estimator.planning.forecast import (
+    Forecast,
+    ForecastOptions,
+    ModeMix,
+    Volume,
+    build_forecast,
+    hybrid_mix,
+    size_from,
+    volume_from,
+)
 from estimator.planning.job import JobPlan, PlanOptions
-from estimator.planning.tiers import TierDecision, TierParams
+from estimator.planning.limits import RateLimitExample, RateLimits, Throughput, rate_limit_example
+from estimator.planning.routing import RoutingPlan, TrafficMix, route_traffic
 
 __all__ = [
+    "BatchTradeoff",
+    "CurvePoint",
+    "Decision",
     "Exercise",
     "Forecast",
+    "ForecastOptions",
     "JobPlan",
     "ModeMix",
     "PlanOptions",
@@ -29,10 +39,10 @@ __all__ = [
     "RateLimits",
     "RoutingPlan",
     "Throughput",
-    "TierDecision",
     "TierParams",
     "TrafficMix",
     "Volume",
+    "WayToRun",
     "build_forecast",
     "hybrid_mix",
     "rate_limit_example",

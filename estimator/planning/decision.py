@@ -1,613 +1,684 @@
-"""Planning: how long each delivery mode takes, whether waiting for batch pays, and hybrid routing.
+"""The one decision: every way to run a job as a point of cost against time, and the one to use.
 
-Time to finish a job
-    Standard and streaming requests are limited by the account's rate limits
-    and by how many requests the client keeps in flight. Throughput in
-    requests per minute is the smallest of
+A *way to run the job* (``WayToRun``) is a single tier (standard, streaming
+with early exit, priority, ultrafast, flex, batch), batch with a standard
+retry of what expires, or a split: the share that cannot wait by a fast tier
+and the bulk by batch or flex. Each has a cost (the cost models of
+``estimator.modes``) and a time to finish (``estimator.planning.times``):
 
-    * RPM (requests per minute),
-    * TPM / tokens counted per request. How providers count (assumption
-      documented per table entry): OpenAI counts the prompt plus
-      ``max_tokens`` against TPM when a request is sent, so with
-      ``max_tokens`` set we count input + max_tokens, otherwise input +
-      expected output; Anthropic has separate input (ITPM) and output
-      (OTPM) limits, with output settled at the real count when a request
-      ends; Gemini's TPM counts input tokens only,
-    * concurrency × 60 / latency (a client with N requests in flight, each
-      taking ``latency`` seconds).
+* standard, streaming, priority and ultrafast: the requests under the
+  account's rate limits; whether a tier shares the standard limits or has its
+  own, and how much faster it answers, is ``times.TIER_TIME_RULES``;
+* flex: the same limits as standard at flex's latency
+  (``TierParams.flex_latency_seconds``), and a share of the requests refused
+  under load (``flex_refused_share``), retried, not charged: each request
+  needs 1 / (1 - share) attempts;
+* batch: waves under the enqueued-token and file limits, each wave taking the
+  completion window (worst case) or the typical wave time the user sets.
 
-    Streaming does not change throughput (the same limits apply); it changes
-    when the first tokens arrive. Batch time comes from ``logistics``: waves
-    × completion window (worst case) or waves × a typical wave time.
+The choice (``decide``): with a deadline, only the ways whose worst case
+meets it (the fastest when none does); among them the cheapest when no value
+of an hour is given, otherwise the one with the highest net value,
+``-(cost + value × hours)`` (hours counted on the plan's wait basis: batch's
+worst case or its typical time). Without either, the default value of an hour
+applies, and the decision says that it assumed it.
 
-The time-value decision
-    Batch saves money in proportion to the rows; the wait it costs is one
-    window whatever the size. At ``value_per_hour`` dollars per hour of
-    waiting, batch is worth it when savings > wait hours × value. The
-    break-even size is the row count where the two are equal: below it
-    standard wins, above it batch wins. The classic illustration at the
-    default $50/hour and a 24 h wait (24 × $50 = $1,200): saving $7.50 is not
-    worth the wait; saving $7,500 is. A deadline overrides: if batch's worst
-    case misses it, batch is not recommended.
-
-Hybrid routing
-    Interactive traffic (a person at a web UI) is streamed; automated traffic
-    (webhooks, cron jobs) goes standard, or batch for the share that can
-    wait; a backfill goes batch. ``route_traffic`` prices each route and the
-    blend, and what moving a share of the automated traffic to batch saves.
+Everything a front end shows about the choice comes from the same model: the
+break-even sizes (``flip_points``: the job resized, its batch files re-split
+and its waves recounted, bisected to the exact row where the choice changes),
+standard against batch alone (``BatchTradeoff``), and the cost of every way
+over a range of sizes (``cost_curve``), so a chart's lines cross exactly at
+the break-even drawn beside them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from estimator import convert
-from estimator.batch.logistics import BatchPlan
-from estimator.convert import Result, set_field
+from estimator.batch import BatchPlan
+from estimator.batch.logistics import batch_plan_of, split_uniform
+from estimator.convert import Document, Result, set_field
 from estimator.errors import UsageError, param
+from estimator.formats import format_hours
 from estimator.modes import Comparison, ModeParams, compare
-from estimator.money import ZERO, format_usd
+from estimator.money import ZERO, format_usd, shown_difference
+from estimator.planning.limits import RateLimits, Throughput
+from estimator.planning.times import DEFAULT_FLEX_LATENCY_SECONDS, standard_time, time_rule
 from estimator.pricing import Price
-from estimator.usage import RequestSize, Usage, fraction_decimal
+from estimator.usage import Usage
 
 DEFAULT_VALUE_PER_HOUR = Decimal(50)
 """USD per hour of waiting: the classic illustration's figure (roughly a loaded hourly cost
 of one person kept waiting). Replace it with what an hour of delay costs you."""
 
-DEFAULT_CONCURRENCY = 50
-"""Requests a client keeps in flight: an assumption; typical async clients use 10-100."""
-
-DEFAULT_LATENCY_SECONDS = Decimal(10)
-"""Seconds one request takes end to end: an assumption (about 500-1,000 output tokens at
-50-100 tokens per second). Measure your own."""
-
-RECOMMENDATIONS = ("standard", "stream", "batch", "hybrid")
-
-
-# --------------------------------------------------------------------------
-# Request size
-# --------------------------------------------------------------------------
-
-
-# --------------------------------------------------------------------------
-# Rate limits: a small table of published examples
-# --------------------------------------------------------------------------
+SYNC_TIERS = ("standard", "streaming_early_exit", "priority", "ultrafast")
+SLOW_TIERS = ("batch", "flex")
+EXCLUDABLE_TIERS = ("flex", "priority", "ultrafast")
+"""Tiers a user can leave out of the decision; standard stays as the way that always exists."""
+MAX_FLIPS = 50
 
 
 @dataclass(frozen=True)
-class RateLimits:
-    """Per-minute limits of one account for one model. ``None``: no such limit.
+class TierParams:
+    """Settings of the tiers' time model that the user may know better than the defaults."""
 
-    ``tpm_counts`` says what the provider counts against ``tpm``:
-    ``"input+max_tokens"`` (OpenAI: prompt plus max_tokens, or the expected
-    output when max_tokens is not set) or ``"input"`` (Gemini).
-    ``input_tpm``/``output_tpm`` are Anthropic's separate ITPM and OTPM.
-    """
-
-    rpm: int | None = None
-    tpm: int | None = None
-    tpm_counts: str = "input+max_tokens"
-    input_tpm: int | None = None
-    output_tpm: int | None = None
+    flex_latency_seconds: Decimal | None = None  # None: the provider's figure or standard ÷ speed
+    flex_refused_share: Decimal = ZERO  # share of flex requests refused under load (retried, not charged)
+    splits: bool = True  # consider splitting the job between a fast and a slow tier
+    excluded_tiers: tuple[str, ...] = ()  # tiers the user may not or will not use (e.g. no priority access)
 
     def __post_init__(self) -> None:
-        if self.tpm_counts not in ("input+max_tokens", "input"):
-            raise UsageError(f"{param('tpm_counts')} must be 'input+max_tokens' or 'input', got {self.tpm_counts!r}",
-                             param="tpm_counts")
-        for name in ("rpm", "tpm", "input_tpm", "output_tpm"):
-            set_field(self, name, convert.optional(convert.count, getattr(self, name), name, minimum=1))
-
-
-@dataclass(frozen=True)
-class RateLimitExample:
-    """Published limits of one tier for one model: an example, not your account."""
-
-    key: str
-    provider: str
-    tier: str
-    model: str
-    limits: RateLimits
-    batch_queue_tokens: int | None  # enqueued prompt tokens (OpenAI, Gemini)
-    batch_queue_requests: int | None  # requests in the processing queue (Anthropic)
-    source: str
-    note: str = ""
-
-
-_OPENAI_SRC = "https://platform.openai.com/docs/models/gpt-4o"  # the rate-limit table by usage tier
-_ANTHROPIC_SRC = "https://docs.anthropic.com/en/api/rate-limits"
-_GOOGLE_SRC = "https://ai.google.dev/gemini-api/docs/rate-limits"
-
-
-_UNCONFIRMED = "not confirmed against the provider's current page: check your account's limits page"
-
-
-def _openai(tier: int, rpm: int, tpm: int, queue: int, confirmed: bool = False) -> RateLimitExample:
-    return RateLimitExample(
-        f"openai-tier-{tier}", "openai", f"Tier {tier}", "gpt-4o",
-        RateLimits(rpm=rpm, tpm=tpm, tpm_counts="input+max_tokens"), queue, None, _OPENAI_SRC,
-        "" if confirmed else _UNCONFIRMED,
-    )
-
-
-def _anthropic(tier: int, rpm: int, itpm: int, otpm: int, queue: int) -> RateLimitExample:
-    return RateLimitExample(
-        f"anthropic-tier-{tier}", "anthropic", f"Tier {tier}", "Claude Sonnet 4.x",
-        RateLimits(rpm=rpm, input_tpm=itpm, output_tpm=otpm), None, queue, _ANTHROPIC_SRC,
-        "cache reads do not count against ITPM on current models; this table counts all input (conservative)",
-    )
-
-
-def _gemini(key: str, tier: str, model: str, rpm: int, tpm: int, queue: int) -> RateLimitExample:
-    return RateLimitExample(
-        key, "google", tier, model, RateLimits(rpm=rpm, tpm=tpm, tpm_counts="input"), queue, None, _GOOGLE_SRC,
-        "as published in 2025; Google now shows each project's limits only in AI Studio; " + _UNCONFIRMED,
-    )
-
-
-# Examples to start from; every account differs and the figures change. Replace them with the
-# numbers on your account's limits page (OpenAI: Settings > Limits; Anthropic: Console > Limits;
-# Gemini: AI Studio > Rate limit). Read 2025; older pages listed other figures (e.g. OpenAI Tier 4
-# gpt-4o at 800,000 TPM and an 80,000,000-token queue).
-RATE_LIMIT_EXAMPLES: tuple[RateLimitExample, ...] = (
-    # OpenAI gpt-4o: RPM, TPM (input + max_tokens), batch queue limit (enqueued prompt tokens).
-    _openai(1, 500, 30_000, 90_000, confirmed=True),
-    _openai(2, 5_000, 450_000, 1_350_000),
-    _openai(3, 5_000, 800_000, 50_000_000),
-    _openai(4, 10_000, 2_000_000, 200_000_000),
-    _openai(5, 10_000, 30_000_000, 5_000_000_000),
-    # Anthropic Claude Sonnet 4.x: RPM, ITPM, OTPM; Message Batches: requests in the processing queue.
-    _anthropic(1, 50, 30_000, 8_000, 100_000),
-    _anthropic(2, 1_000, 450_000, 90_000, 200_000),
-    _anthropic(3, 2_000, 800_000, 160_000, 300_000),
-    _anthropic(4, 4_000, 2_000_000, 400_000, 500_000),
-    # Gemini: RPM, TPM (input only), batch enqueued tokens.
-    _gemini("gemini-flash-tier-1", "Tier 1", "gemini-2.5-flash", 1_000, 1_000_000, 3_000_000),
-    _gemini("gemini-pro-tier-1", "Tier 1", "gemini-2.5-pro", 150, 2_000_000, 5_000_000),
-    _gemini("gemini-pro-tier-2", "Tier 2", "gemini-2.5-pro", 1_000, 5_000_000, 500_000_000),
-)
-
-
-def rate_limit_example(key: str) -> RateLimitExample:
-    """The published limits named ``key`` (e.g. ``"openai-tier-1"``): an example, not your account."""
-    for ex in RATE_LIMIT_EXAMPLES:
-        if ex.key == key:
-            return ex
-    known = ", ".join(ex.key for ex in RATE_LIMIT_EXAMPLES)
-    raise UsageError(f"no rate-limit example {key!r}; known: {known}. Or give {param('rpm')}/{param('tpm')} "
-                     "yourself.", param="limits")
+        excluded = (self.excluded_tiers,) if isinstance(self.excluded_tiers, str) else self.excluded_tiers
+        if not isinstance(excluded, (tuple, list, set, frozenset)):
+            raise UsageError(f"{param('excluded_tiers')} must be a tuple of tier names, not {excluded!r}",
+                             param="excluded_tiers")
+        unknown = [str(t) for t in excluded if t not in EXCLUDABLE_TIERS]
+        if unknown:
+            raise UsageError(f"only {', '.join(EXCLUDABLE_TIERS)} can be left out, not {', '.join(unknown)}",
+                             param="excluded_tiers")
+        set_field(self, "excluded_tiers", tuple(excluded))
+        set_field(self, "flex_refused_share",
+                  convert.share(self.flex_refused_share, "flex_refused_share", below_one=True))
+        set_field(self, "flex_latency_seconds", convert.optional(convert.number, self.flex_latency_seconds,
+                                                                 "flex_latency_seconds", above=True))
+        set_field(self, "splits", convert.flag(self.splits, "splits"))
 
 
 # --------------------------------------------------------------------------
-# Time to finish
+# Ways to run a job
 # --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Throughput:
-    """How the client sends requests."""
+class WayToRun:
+    """One way to run the job (a tier, or a split or retry across tiers): its requests per tier, cost and time."""
 
-    concurrency: int = DEFAULT_CONCURRENCY
-    latency_seconds: Decimal = DEFAULT_LATENCY_SECONDS
-    max_tokens: int | None = None  # counted against OpenAI-style TPM instead of the expected output
-
-    def __post_init__(self) -> None:
-        set_field(self, "concurrency", convert.count(self.concurrency, "concurrency", minimum=1))
-        set_field(self, "latency_seconds", convert.number(self.latency_seconds, "latency_seconds", above=True))
-        set_field(self, "max_tokens", convert.optional(convert.count, self.max_tokens, "max_tokens", minimum=1))
-
-
-@dataclass(frozen=True)
-class ModeTime:
-    mode: str
-    hours: Decimal  # expected (typical) time to finish the whole job
+    name: str  # "standard", "batch", "batch + standard retry", "priority 10% + batch", ...
+    requests: Mapping[str, int]  # requests per tier
+    cost: Decimal
+    hours: Decimal  # typical time to finish everything
     worst_case_hours: Decimal
-    requests_per_minute: Decimal | None  # None for batch: the provider schedules it
-    bottleneck: str
     explanation: str
 
+    def wait_hours(self, basis: str) -> Decimal:
+        return self.worst_case_hours if basis == "worst" else self.hours
+
 
 @dataclass(frozen=True)
-class JobTimes:
-    standard: ModeTime
-    streaming_early_exit: ModeTime
-    batch: ModeTime | None
+class JobModel:
+    """Everything the time model needs besides the job's size."""
 
-    def as_mapping(self) -> Mapping[str, ModeTime]:
-        out = {"standard": self.standard, "streaming_early_exit": self.streaming_early_exit}
-        if self.batch is not None:
-            out["batch"] = self.batch
-        return out
+    price: Price
+    limits: RateLimits
+    throughput: Throughput
+    modes: ModeParams
+    tiers: TierParams
+    batch_window_hours: Decimal | None  # None: batch not offered
+    typical_wave_hours: Decimal
+    completion_share: Decimal
+    urgent_share: Decimal
+    interactive: bool
 
 
-def throughput_limits(size: RequestSize, limits: RateLimits, throughput: Throughput) -> dict[str, Fraction]:
-    """Requests per minute each limit allows, by name."""
-    out: dict[str, Fraction] = {}
-    if limits.rpm is not None:
-        out["rpm"] = Fraction(limits.rpm)
-    if limits.tpm is not None:
-        if limits.tpm_counts == "input":
-            per = size.input_tokens
-        else:
-            per = size.input_tokens + (
-                Fraction(throughput.max_tokens) if throughput.max_tokens is not None else size.output_tokens
-            )
-        if per > 0:
-            out["tpm"] = Fraction(limits.tpm) / per
-    if limits.input_tpm is not None and size.input_tokens > 0:
-        out["input_tpm"] = Fraction(limits.input_tpm) / size.input_tokens
-    if limits.output_tpm is not None and size.output_tokens > 0:
-        out["output_tpm"] = Fraction(limits.output_tpm) / size.output_tokens
-    out["concurrency"] = Fraction(throughput.concurrency * 60) / Fraction(str(throughput.latency_seconds))
+def sync_time(usage: Usage, tier: str, model: JobModel) -> tuple[Decimal, str]:
+    """Hours for every request of ``usage`` through a synchronous tier, and how that is worked out."""
+    rule = time_rule(model.price.provider, tier)
+    lim = model.limits
+    if rule.limit_factor != 1:
+        def scale(v: int | None) -> int | None:
+            return None if v is None else max(1, int(Decimal(v) * rule.limit_factor))
+        lim = RateLimits(scale(lim.rpm), scale(lim.tpm), lim.tpm_counts, scale(lim.input_tpm), scale(lim.output_tpm))
+    latency = model.throughput.latency_seconds / rule.speed_factor
+    if tier == "flex":
+        latency = model.tiers.flex_latency_seconds or DEFAULT_FLEX_LATENCY_SECONDS.get(model.price.provider, latency)
+    t = standard_time(usage, lim, replace(model.throughput, latency_seconds=latency), tier)
+    hours = t.hours
+    how = t.explanation
+    if tier == "flex" and model.tiers.flex_refused_share:
+        hours = hours / (1 - model.tiers.flex_refused_share)
+        how += f"; {model.tiers.flex_refused_share:%} refused under load and retried: {format_hours(hours)}"
+    return hours, how + f" ({rule.source})"
+
+
+def _batch_hours(plan: BatchPlan) -> tuple[Decimal, Decimal]:
+    return plan.typical_hours, plan.worst_case_hours
+
+
+def ways_to_run(
+    cmp: Comparison, model: JobModel, batch_plan: BatchPlan | None
+) -> tuple[WayToRun, ...]:
+    """Every way to run the job the model offers, with its cost and time."""
+    usage = cmp.usage
+    n = usage.requests
+    out: list[WayToRun] = []
+    sync: dict[str, tuple[Decimal, str]] = {}
+    for tier in (*SYNC_TIERS, "flex"):
+        if tier not in cmp.modes or tier in model.tiers.excluded_tiers:
+            continue
+        if model.interactive and tier in ("flex", "standard"):
+            continue  # a person waits for each answer: streamed (or a faster tier), never queued
+        hours, how = sync_time(usage, tier, model)
+        sync[tier] = (hours, how)
+        if tier == "flex" and model.urgent_share > 0:
+            continue
+        out.append(WayToRun(tier, {tier: n}, cmp.modes[tier].total_cost, hours, hours, how))
+    batch_ok = "batch" in cmp.modes and batch_plan is not None and not model.interactive
+    if batch_ok and batch_plan is not None:
+        typical, worst = _batch_hours(batch_plan)
+        cost = cmp.modes["batch"].total_cost
+        if model.urgent_share == 0:
+            c = model.completion_share
+            if c < 1:
+                done = math.floor(Decimal(n) * c)
+                rest = n - done
+                per_req_b = cost / n if n else ZERO
+                per_req_s = cmp.standard.total_cost / n if n else ZERO
+                retry_hours, _ = sync_time(usage.scaled(Decimal(rest) / n) if n else usage, "standard", model)
+                out.append(WayToRun("batch + standard retry", {"batch": done, "standard": rest},
+                                    per_req_b * done + per_req_s * rest, typical + retry_hours, worst + retry_hours,
+                                    f"{rest:,} expired requests resent as standard after the window"))
+                waves_again = math.ceil(rest / max(1, batch_plan.largest_wave_requests)) if rest else 0
+                extra = (batch_plan.window_hours * waves_again, batch_plan.typical_wave_hours * waves_again)
+                out.append(WayToRun("batch", {"batch": n}, cost, typical + extra[1], worst + extra[0],
+                                    batch_plan.describe() + f"; {rest:,} expired requests resent as batch"))
+            else:
+                out.append(WayToRun("batch", {"batch": n}, cost, typical, worst, batch_plan.describe()))
+    if model.tiers.splits and 0 < model.urgent_share < 1 and n > 1:
+        urgent = max(1, min(n - 1, math.ceil(Decimal(n) * model.urgent_share)))
+        out += _splits(cmp, model, urgent, sync, batch_plan if batch_ok else None)
+    return tuple(out)
+
+
+def _splits(cmp: Comparison, model: JobModel, urgent: int, sync: Mapping[str, tuple[Decimal, str]],
+            batch_plan: BatchPlan | None) -> list[WayToRun]:
+    n = cmp.usage.requests
+    rest = n - urgent
+    share_u = Decimal(urgent) / n
+    out = []
+    for fast in ("standard", "priority", "ultrafast"):
+        if fast not in sync:
+            continue
+        fast_hours = sync[fast][0] * share_u
+        fast_cost = cmp.modes[fast].total_cost * share_u
+        for slow in SLOW_TIERS:
+            if slow not in cmp.modes or slow in model.tiers.excluded_tiers:
+                continue
+            slow_cost = cmp.modes[slow].total_cost * (1 - share_u)
+            if slow == "batch":
+                if batch_plan is None:
+                    continue
+                # The bulk's batch files hold fewer requests: re-split them.
+                sub = resized_batch(batch_plan, rest)
+                typical, worst = max(fast_hours, sub.typical_hours), max(fast_hours, sub.worst_case_hours)
+            else:
+                if slow not in sync:
+                    continue
+                slow_hours = sync[slow][0] * (1 - share_u)
+                shared = time_rule(model.price.provider, fast).limits == "shared"
+                typical = worst = fast_hours + slow_hours if shared else max(fast_hours, slow_hours)
+            out.append(WayToRun(f"{fast} {urgent:,} + {slow} {rest:,}", {fast: urgent, slow: rest},
+                                fast_cost + slow_cost, typical, worst,
+                                f"the {urgent:,} requests that cannot wait by {fast}, the other {rest:,} by {slow}"))
     return out
 
 
-_BOTTLENECK_WORDS = {
-    "rpm": "requests per minute",
-    "tpm": "tokens per minute",
-    "input_tpm": "input tokens per minute",
-    "output_tpm": "output tokens per minute",
-    "concurrency": "concurrency × latency",
-}
-
-
-def standard_time(
-    usage: Usage, limits: RateLimits, throughput: Throughput = Throughput(), mode: str = "standard"
-) -> ModeTime:
-    """Time to send every request of ``usage`` within the rate limits."""
-    size = RequestSize.of(usage)
-    allowed = throughput_limits(size, limits, throughput)
-    bottleneck = min(allowed, key=lambda k: allowed[k])
-    rate = allowed[bottleneck]
-    hours = fraction_decimal(Fraction(usage.requests) / rate / 60) if usage.requests else ZERO
-    what = "streamed requests (same limits as standard)" if mode != "standard" else "standard requests"
-    explanation = (
-        f"{usage.requests:,} {what} at {_num(fraction_decimal(rate))} requests/min, limited by "
-        f"{_BOTTLENECK_WORDS[bottleneck]}: {format_hours(hours)}"
-    )
-    return ModeTime(mode, hours, hours, fraction_decimal(rate), bottleneck, explanation)
-
-
-def batch_time(plan: BatchPlan) -> ModeTime:
-    bottleneck = "queue" if plan.waves > 1 else "window"
-    return ModeTime("batch", plan.typical_hours, plan.worst_case_hours, None, bottleneck, plan.describe())
-
-
-def job_times(
-    usage: Usage, limits: RateLimits, throughput: Throughput = Throughput(), plan: BatchPlan | None = None
-) -> JobTimes:
-    return JobTimes(
-        standard=standard_time(usage, limits, throughput, "standard"),
-        streaming_early_exit=standard_time(usage, limits, throughput, "streaming_early_exit"),
-        batch=batch_time(plan) if plan is not None else None,
-    )
+def resized_batch(plan: BatchPlan, requests: int) -> BatchPlan:
+    """``plan`` for ``requests`` requests of the same average line and prompt size."""
+    if requests == plan.requests:
+        return plan
+    line = max(1, math.ceil(Fraction(plan.bytes, plan.requests))) if plan.requests else 1
+    per_req = Fraction(plan.input_tokens, plan.requests) if plan.requests else Fraction(0)
+    spans = split_uniform(requests, line, per_req, plan.file_limits)
+    return batch_plan_of(plan.model, spans, file_limits=plan.file_limits, queue=plan.queue,
+                         window_hours=plan.window_hours, typical_wave_hours=plan.typical_wave_hours,
+                         bytes_measured=False)
 
 
 # --------------------------------------------------------------------------
-# The time-value decision
+# The choice
 # --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Decision:
-    recommendation: str  # one of RECOMMENDATIONS
-    reason: str  # one sentence
-    batch_savings: Decimal  # standard cost - batch cost
-    wait_hours: Decimal  # batch time - standard time (never negative)
-    value_per_hour: Decimal | None
-    wait_cost: Decimal | None  # wait_hours × value_per_hour
-    net_benefit_of_batch: Decimal | None  # savings - wait cost
-    break_even_rows: Decimal | None  # rows at which savings = wait cost; None: batch never saves
-    deadline_hours: Decimal | None
+class Choice:
+    way: WayToRun
+    reason: str
+
+
+def net_value(way: WayToRun, value_per_hour: Decimal, basis: str) -> Decimal:
+    return -(way.cost + value_per_hour * way.wait_hours(basis))
+
+
+def choose(ways: Sequence[WayToRun], *, value_per_hour: Decimal | None, deadline_hours: Decimal | None,
+           basis: str) -> WayToRun:
+    """The way with the highest net value among those that meet the deadline (the cheapest with
+    only a deadline). When none meets it, the fastest."""
+    if not ways:
+        raise UsageError("no way to run this job is offered")
+    value = value_per_hour if value_per_hour is not None else (DEFAULT_VALUE_PER_HOUR if deadline_hours is None else None)
+    fits = [w for w in ways if deadline_hours is None or w.worst_case_hours <= deadline_hours]
+    if not fits:
+        return min(ways, key=lambda w: (w.worst_case_hours, w.cost))
+    if value is None:
+        return min(fits, key=lambda w: (w.cost, w.worst_case_hours))
+    # Ties go to the faster way, then to the earlier one in the list (standard before streaming).
+    return max(fits, key=lambda w: (net_value(w, value, basis), -w.worst_case_hours))
+
+
+# --------------------------------------------------------------------------
+# Break-even sizes: where the choice flips, on the same model
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Flip:
+    rows: int  # the smallest size at which ``above`` is chosen
+    below: str
+    above: str
+
+
+def family(name: str) -> str:
+    """A way's name without its request counts ("standard 10 + batch 90" -> "standard + batch")."""
+    return " + ".join(part.split(" ")[0] if part.split(" ")[-1].replace(",", "").isdigit() else part
+                      for part in name.split(" + "))
+
+
+def flip_points(choice_at: Callable[[int], str], key_at: Callable[[int], Any], lo: int, hi: int,
+                limit: int = MAX_FLIPS) -> list[Flip]:
+    """Sizes in ``(lo, hi]`` where ``choice_at`` changes.
+
+    ``key_at`` is a size's segment key (batch waves, which ways meet the
+    deadline): every part of it only moves one way as the size grows, so two
+    sizes with the same key bound a segment in which it is constant. Within a
+    segment each way's net value is linear in the size, so the region where
+    one way wins is an interval, and bisection finds its ends exactly.
+    """
+    flips: list[Flip] = []
+    segments: list[tuple[int, int]] = []
+
+    def split(a: int, b: int, ka: Any, kb: Any) -> None:
+        if len(segments) > 4 * limit:
+            return
+        if ka == kb or b - a <= 1:
+            if ka == kb:
+                segments.append((a, b))
+            else:
+                segments.extend([(a, a), (b, b)])
+            return
+        m = (a + b) // 2
+        km = key_at(m)
+        split(a, m, ka, km)
+        split(m, b, km, kb)
+
+    split(lo, hi, key_at(lo), key_at(hi))
+    previous = choice_at(lo)
+    for a, b in segments:
+        ca = choice_at(a)
+        if ca != previous:
+            flips.append(Flip(a, previous, ca))
+        cur, x = ca, a
+        while choice_at(b) != cur and len(flips) < limit:
+            left, right = x, b  # choice_at(left) == cur, choice_at(right) != cur
+            while right - left > 1:
+                mid = (left + right) // 2
+                if choice_at(mid) == cur:
+                    left = mid
+                else:
+                    right = mid
+            nxt = choice_at(right)
+            flips.append(Flip(right, cur, nxt))
+            cur, x = nxt, right
+        previous = cur
+        if len(flips) >= limit:
+            break
+    return [f for f in flips if f.rows > lo]
+
+
+# --------------------------------------------------------------------------
+# The decision
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchTradeoff(Document):
+    """Standard against batch alone, on the plan's own time model: the classic question.
+
+    ``savings`` is what batch saves against standard; ``wait_hours`` how much later batch
+    finishes (on the wait basis; never negative); ``wait_cost`` that wait at the value of an
+    hour (None when only a deadline counts); ``break_even_rows`` the smallest job of these
+    rows from which batch is chosen over standard (0: from the first row; None: batch never
+    is, up to the sizes searched).
+    """
+
+    savings: Decimal
+    wait_hours: Decimal
+    wait_cost: Decimal | None
+    break_even_rows: int | None
+    searched_up_to: int
     batch_meets_deadline: bool | None
     standard_meets_deadline: bool | None
-    wait_basis: str  # "worst" (completion window) or "typical"
 
+    @property
+    def net_benefit(self) -> Decimal | None:
+        """What batch is worth once the wait is paid for (negative: standard is better)."""
+        return None if self.wait_cost is None else self.savings - self.wait_cost
 
-def decide(
-    comparison: Comparison,
-    *,
-    standard_hours: Decimal,
-    batch_hours: Decimal,
-    batch_worst_case_hours: Decimal | None = None,
-    value_per_hour: Decimal | None = None,
-    deadline_hours: Decimal | None = None,
-    interactive: bool = False,
-    urgent_share: Decimal = ZERO,
-    wait_basis: str = "worst",
-) -> Decision:
-    """Recommend standard, stream, batch or hybrid for the job priced in ``comparison``.
-
-    ``batch_hours`` is the batch time the wait is counted from (the worst case
-    by default: what the provider promises); the deadline is always checked
-    against ``batch_worst_case_hours`` (default: ``batch_hours``). Without a
-    value of time and without a deadline the default $50/hour applies; with
-    only a deadline, only the deadline counts. ``urgent_share`` of the rows
-    needed now makes a split ("hybrid") possible.
-    """
-    if wait_basis not in ("worst", "typical"):
-        raise UsageError(f"wait basis must be 'worst' or 'typical', got {wait_basis!r}")
-    if not (0 <= urgent_share <= 1):
-        raise UsageError(f"urgent share must be between 0 and 1, got {urgent_share}")
-    for name, value in (("value per hour", value_per_hour), ("deadline hours", deadline_hours)):
-        if value is not None and value < 0:
-            raise UsageError(f"{name} must be >= 0, got {value}")
-    worst = batch_worst_case_hours if batch_worst_case_hours is not None else batch_hours
-    value = value_per_hour if value_per_hour is not None else (DEFAULT_VALUE_PER_HOUR if deadline_hours is None else None)
-    no_batch = comparison.unavailable.get("batch") if "batch" not in comparison.modes else None
-    savings = ZERO if no_batch is not None else comparison.savings("batch")
-    rows = comparison.usage.requests
-    wait = max(ZERO, batch_hours - standard_hours)
-    wait_cost = wait * value if value is not None else None
-    per_row = savings / rows if rows else ZERO
-    if wait_cost is None:
-        break_even = ZERO if per_row > 0 else None
-    else:
-        break_even = wait_cost / per_row if per_row > 0 else None
-    batch_fits = None if deadline_hours is None else worst <= deadline_hours
-    standard_fits = None if deadline_hours is None else standard_hours <= deadline_hours
-    stream_saving = comparison.savings("streaming_early_exit")
-
-    def decision(rec: str, reason: str) -> Decision:
-        return Decision(
-            recommendation=rec, reason=reason, batch_savings=savings, wait_hours=wait, value_per_hour=value,
-            wait_cost=wait_cost, net_benefit_of_batch=None if wait_cost is None else savings - wait_cost,
-            break_even_rows=break_even, deadline_hours=deadline_hours, batch_meets_deadline=batch_fits,
-            standard_meets_deadline=standard_fits, wait_basis=wait_basis,
-        )
-
-    wait_text = (
-        f"{format_usd(wait_cost)} that {format_hours(wait)} of waiting costs at {format_usd(value)}/hour"
-        if wait_cost is not None and value is not None
-        else "nothing, since only the deadline counts"
-    )
-    late = "" if standard_fits is not False else (
-        f" (standard needs {format_hours(standard_hours)} too: raise the rate limits or split the job)"
-    )
-
-    if no_batch is not None:
-        return decision(_no_batch(stream_saving), f"Batch is unavailable ({no_batch}), so send the requests "
-                                                  f"now{_stream_clause(stream_saving)}{late}.")
-    if interactive:
-        extra = f" and early exit saves {format_usd(stream_saving)}" if stream_saving > 0 else ""
-        return decision("stream", "A person waits for each answer, so batch is out; streaming shows the first "
-                                  f"tokens at once{extra}.")
-    if batch_fits is False:
-        return decision(_no_batch(stream_saving),
-                        f"Batch's worst case ({format_hours(worst)}) misses the {format_hours(deadline_hours or ZERO)} "
-                        f"deadline, so send the requests now{_stream_clause(stream_saving)}{late}.")
-    worth = savings > 0 and (wait_cost is None or savings > wait_cost)
-    # With only a deadline, waiting costs nothing as long as batch's worst case meets it.
-    meets = (f"and its worst case ({format_hours(worst)}) meets the {format_hours(deadline_hours or ZERO)} deadline"
-             if wait_cost is None else f"more than the {wait_text}")
-    if 0 < urgent_share < 1:
-        rest = savings * (1 - urgent_share)
-        if rest > 0 and (wait_cost is None or rest > wait_cost):
-            return decision("hybrid",
-                            f"Send the urgent {_pct(urgent_share)} now and batch the rest: that saves "
-                            f"{format_usd(rest)}, {meets}.")
-    if worth:
-        return decision("batch", f"Batch saves {format_usd(savings)}, {meets}.")
-    if savings <= 0:
-        why = "Batch saves nothing here"
-    else:
-        why = f"Batch saves only {format_usd(savings)}, not more than the {wait_text}"
-    return decision(_no_batch(stream_saving), f"{why}, so send the requests now{_stream_clause(stream_saving)}{late}.")
-
-
-def _no_batch(stream_saving: Decimal) -> str:
-    return "stream" if stream_saving > 0 else "standard"
-
-
-def _stream_clause(stream_saving: Decimal) -> str:
-    return f", streamed with early exit to save {format_usd(stream_saving)}" if stream_saving > 0 else " as standard requests"
-
-
-def decide_for_job(
-    comparison: Comparison,
-    times: JobTimes,
-    *,
-    value_per_hour: Decimal | None = None,
-    deadline_hours: Decimal | None = None,
-    interactive: bool = False,
-    urgent_share: Decimal = ZERO,
-    wait_basis: str = "worst",
-) -> Decision:
-    """``decide`` with the times of ``job_times``."""
-    if times.batch is None:
-        raise UsageError("no batch plan: batch time is unknown")
-    batch_hours = times.batch.worst_case_hours if wait_basis == "worst" else times.batch.hours
-    return decide(
-        comparison, standard_hours=times.standard.hours, batch_hours=batch_hours,
-        batch_worst_case_hours=times.batch.worst_case_hours, value_per_hour=value_per_hour,
-        deadline_hours=deadline_hours, interactive=interactive, urgent_share=urgent_share, wait_basis=wait_basis,
-    )
-
-
-# --------------------------------------------------------------------------
-# Hybrid routing
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrafficMix:
-    """Where a day's requests come from.
-
-    ``interactive_share`` of the daily requests come from a web UI (a person
-    waits: streamed); the rest are automated (webhooks, cron jobs), of which
-    ``batch_share`` can wait for a batch. ``backfill_requests`` is a one-off
-    backlog, sent as batch.
-    """
-
-    daily_requests: int
-    interactive_share: Decimal
-    batch_share: Decimal = ZERO
-    backfill_requests: int = 0
-    days_per_month: Decimal = Decimal(30)
-
-    def __post_init__(self) -> None:
-        for name in ("daily_requests", "backfill_requests"):
-            set_field(self, name, convert.count(getattr(self, name), name))
-        for name in ("interactive_share", "batch_share"):
-            set_field(self, name, convert.share(getattr(self, name), name))
-        set_field(self, "days_per_month", convert.number(self.days_per_month, "days_per_month", above=True,
-                                                         maximum=31))
-
-
-@dataclass(frozen=True)
-class RouteCost:
-    route: str
-    mode: str
-    requests: int
-    cost: Decimal
+    def as_dict(self) -> dict[str, Any]:
+        return {"savings": self.savings, "wait_hours": self.wait_hours, "wait_cost": self.wait_cost,
+                "net_benefit": self.net_benefit, "break_even_rows": self.break_even_rows,
+                "searched_up_to_rows": self.searched_up_to, "batch_meets_deadline": self.batch_meets_deadline,
+                "standard_meets_deadline": self.standard_meets_deadline}
 
 
 @dataclass(frozen=True, repr=False)
-class RoutingPlan(Result):
-    """A day's traffic split into routes, each priced, the blend and the backfill; ``to_frame()`` per route."""
+class Decision(Result):
+    """Every way to run the job, the one to use and why, and where that choice changes with size.
 
-    mix: TrafficMix
-    routes: tuple[RouteCost, ...]  # per day
-    daily_cost: Decimal
-    baseline_daily_cost: Decimal  # interactive streamed, all automated traffic standard
-    all_batch_daily_cost: Decimal  # interactive streamed, all automated traffic batch
-    backfill: RouteCost | None  # one-off
-    backfill_standard_cost: Decimal
+    ``value_per_hour`` is the value of an hour of waiting the choice used: the user's, or
+    ``DEFAULT_VALUE_PER_HOUR`` when neither a value nor a deadline was given (then
+    ``assumed_value`` is True and ``assumption`` says so).
+    """
 
-    @property
-    def monthly_cost(self) -> Decimal:
-        return self.daily_cost * self.mix.days_per_month
-
-    @property
-    def moved_savings_daily(self) -> Decimal:
-        """What sending ``batch_share`` of the automated traffic as batch saves per day."""
-        return self.baseline_daily_cost - self.daily_cost
-
-    @property
-    def moved_savings_monthly(self) -> Decimal:
-        return self.moved_savings_daily * self.mix.days_per_month
-
-    @property
-    def all_moved_savings_monthly(self) -> Decimal:
-        return (self.baseline_daily_cost - self.all_batch_daily_cost) * self.mix.days_per_month
+    ways: tuple[WayToRun, ...]
+    recommended: WayToRun
+    fastest: WayToRun
+    cheapest: WayToRun
+    value_per_hour: Decimal | None
+    deadline_hours: Decimal | None
+    wait_basis: str
+    flips: tuple[Flip, ...]  # where the choice changes, on sizes from 1 row to ``searched_up_to``
+    searched_up_to: int
+    break_even: Flip | None  # the flip nearest the job's size
+    reason: str
+    assumed_value: bool
+    assumption: str
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+    batch: BatchTradeoff | None = None  # None: batch is not a way to run this job
 
     @property
-    def backfill_savings(self) -> Decimal:
-        return ZERO if self.backfill is None else self.backfill_standard_cost - self.backfill.cost
+    def recommendation(self) -> str:
+        """The name of the recommended way."""
+        return self.recommended.name
 
     @property
-    def cost_per_request(self) -> Decimal:
-        return ZERO if self.mix.daily_requests == 0 else self.daily_cost / self.mix.daily_requests
+    def meets_deadline(self) -> bool | None:
+        if self.deadline_hours is None:
+            return None
+        return self.recommended.worst_case_hours <= self.deadline_hours
 
-    def as_dict(self) -> dict[str, Any]:
-        """The routes, the blend and the backfill (``route --json``)."""
-        return {
-            "routes": [{"route": r.route, "mode": r.mode, "requests_per_day": r.requests, "cost_per_day": r.cost}
-                       for r in self.routes],
-            "daily_cost": self.daily_cost, "monthly_cost": self.monthly_cost,
-            "days_per_month": self.mix.days_per_month,  # monthly figures are per this many days, not calendar months
-            "cost_per_request": self.cost_per_request, "baseline_daily_cost": self.baseline_daily_cost,
-            "moved_savings_daily": self.moved_savings_daily, "moved_savings_monthly": self.moved_savings_monthly,
-            "all_moved_savings_monthly": self.all_moved_savings_monthly,
-            "backfill": None if self.backfill is None else {
-                "requests": self.backfill.requests, "batch_cost": self.backfill.cost,
-                "standard_cost": self.backfill_standard_cost, "savings": self.backfill_savings},
-        }
-
-    @property
-    def _per_month(self) -> str:
-        """Monthly figures are a fixed number of days (forecast uses calendar months): say how many."""
-        return f" per {self.mix.days_per_month.normalize():f} days"
-
-    def to_text(self) -> str:
-        lines = [f"  {r.route:<28} {r.mode:<22} {r.requests:>10,}/day  {format_usd(r.cost)}/day" for r in self.routes]
-        lines += [
-            f"\nBlend: {format_usd(self.daily_cost)}/day, {format_usd(self.monthly_cost)}{self._per_month} "
-            f"({format_usd(self.cost_per_request)} a request)",
-            f"Sending {self.mix.batch_share:%} of the automated traffic as batch saves "
-            f"{format_usd(self.moved_savings_monthly)}{self._per_month}; all of it would save "
-            f"{format_usd(self.all_moved_savings_monthly)}{self._per_month}.",
-        ]
-        if self.backfill is not None:
-            lines.append(f"Backfill of {self.backfill.requests:,} requests: {format_usd(self.backfill.cost)} as batch "
-                         f"(saves {format_usd(self.backfill_savings)} against standard).")
-        return "\n".join(lines)
+    def way(self, name: str) -> WayToRun | None:
+        return next((w for w in self.ways if w.name == name), None)
 
     def summary(self) -> str:
-        return (f"{self.mix.daily_requests:,} requests a day in {len(self.routes)} routes: "
-                f"{format_usd(self.daily_cost)}/day, {format_usd(self.monthly_cost)}{self._per_month}")
+        best = self.recommended
+        return (f"use {best.name}: {format_usd(best.cost)} in {format_hours(best.wait_hours(self.wait_basis))}, "
+                f"of {len(self.ways)} ways to run the job ({self.assumption})")
 
     def table(self) -> list[dict[str, Any]]:
-        """One row per route: its mode, requests and cost per day (the backfill as a one-off row)."""
-        rows: list[dict[str, Any]] = [{"route": r.route, "mode": r.mode, "requests_per_day": r.requests,
-                                       "cost_per_day": r.cost, "one_off_cost": None} for r in self.routes]
-        if self.backfill is not None:
-            rows.append({"route": self.backfill.route, "mode": self.backfill.mode, "requests_per_day": None,
-                         "cost_per_day": None, "one_off_cost": self.backfill.cost})
-        return rows
+        """One row per way to run the job: its cost, time, net value and whether it is the one to use."""
+        return [{"way": w["name"], "cost": w["cost"], "hours": w["hours"], "worst_case_hours": w["worst_case_hours"],
+                 "net_value": w["net_value"], "meets_deadline": w["meets_deadline"],
+                 "recommended": w["name"] == self.recommended.name}
+                for w in self.as_dict()["ways"]]
+
+    def as_dict(self) -> dict[str, Any]:
+        value = self.value_per_hour
+        return {
+            "recommended": self.recommended.name,
+            "reason": self.reason,
+            "assumption": self.assumption,
+            "assumed_value_per_hour": self.assumed_value,
+            "cost": self.recommended.cost,
+            "hours": self.recommended.hours,
+            "worst_case_hours": self.recommended.worst_case_hours,
+            "value_per_hour": value,
+            "deadline_hours": self.deadline_hours,
+            "meets_deadline": self.meets_deadline,
+            "wait_basis": self.wait_basis,
+            "fastest": self.fastest.name,
+            "cheapest": self.cheapest.name,
+            "ways": [
+                {"name": w.name, "requests": dict(w.requests), "cost": w.cost, "hours": w.hours,
+                 "worst_case_hours": w.worst_case_hours,
+                 "net_value": None if value is None else net_value(w, value, self.wait_basis),
+                 "meets_deadline": None if self.deadline_hours is None else w.worst_case_hours <= self.deadline_hours,
+                 "explanation": w.explanation}
+                for w in self.ways
+            ],
+            "break_even": None if self.break_even is None else {
+                "rows": self.break_even.rows, "below": self.break_even.below, "above": self.break_even.above},
+            "flips": [{"rows": f.rows, "below": f.below, "above": f.above} for f in self.flips],
+            "searched_up_to_rows": self.searched_up_to,
+            "batch": None if self.batch is None else self.batch.as_dict(),
+            "unavailable": dict(self.unavailable),
+        }
 
 
-def split_count(total: int, share: Decimal) -> int:
-    """``share`` of ``total``, rounded half up to a whole request."""
-    return int((Decimal(total) * share).to_integral_value(rounding=ROUND_HALF_UP))
+def effective_value(value_per_hour: Decimal | None, deadline_hours: Decimal | None) -> Decimal | None:
+    return value_per_hour if value_per_hour is not None else (
+        DEFAULT_VALUE_PER_HOUR if deadline_hours is None else None)
 
 
-def route_traffic(mix: TrafficMix, size: RequestSize, price: Price, params: ModeParams | None = None) -> RoutingPlan:
-    """Price each route of ``mix`` per day, the blend, and the one-off backfill."""
-    params = params or ModeParams()
+def resized(usage: Usage, rows: int) -> Usage:
+    """``rows`` requests like those of ``usage`` (tier shares and output shape kept)."""
+    if usage.requests == rows:
+        return usage
+    if usage.requests == 0:
+        raise UsageError("an empty job cannot be resized")
+    u = usage.scaled(Decimal(rows) / Decimal(usage.requests))
+    # scaled() rounds every count up; the request count is exact.
+    return replace(u, requests=rows, tiers=tuple(replace(t, requests=min(t.requests, rows)) for t in u.tiers))
 
-    def cost(requests: int, mode: str) -> Decimal:
-        if requests == 0:
-            return ZERO
-        return compare(size.usage(requests, price), price, params).cost(mode).total_cost
 
-    interactive = split_count(mix.daily_requests, mix.interactive_share)
-    automated = mix.daily_requests - interactive
-    batched = split_count(automated, mix.batch_share)
-    standard = automated - batched
-    routes = (
-        RouteCost("interactive (web UI)", "streaming_early_exit", interactive, cost(interactive, "streaming_early_exit")),
-        RouteCost("automated (webhooks, cron)", "standard", standard, cost(standard, "standard")),
-        RouteCost("automated, can wait", "batch", batched, cost(batched, "batch")),
+def default_search_limit(usage: Usage, batch_plan: BatchPlan | None) -> int:
+    """Sizes searched for flips: ten times the job, and up to 10M rows or 400 waves of batch, whichever is less."""
+    per_wave = (batch_plan.largest_wave_requests if batch_plan else 0) or usage.requests
+    return max(10 * max(usage.requests, 1), min(10_000_000, 400 * max(per_wave, 1)), 1000)
+
+
+def decide(
+    usage: Usage,
+    model: JobModel,
+    batch_plan: BatchPlan | None,
+    *,
+    value_per_hour: Decimal | None,
+    deadline_hours: Decimal | None,
+    wait_basis: str = "worst",
+    search_up_to: int | None = None,
+) -> Decision:
+    """Every way to run the job, the one to use, and the sizes where that choice flips."""
+    value = effective_value(value_per_hour, deadline_hours)
+    cmp = compare(usage, model.price, model.modes)
+    plan = batch_plan if "batch" in cmp.modes else None
+    ways = ways_to_run(cmp, model, plan)
+    best = choose(ways, value_per_hour=value_per_hour, deadline_hours=deadline_hours, basis=wait_basis)
+    fastest = min(ways, key=lambda w: (w.worst_case_hours, w.cost))
+    cheapest = min(ways, key=lambda w: (w.cost, w.worst_case_hours))
+
+    hi = search_up_to or default_search_limit(usage, batch_plan)
+    flips: list[Flip] = []
+    if usage.requests > 0:
+        _, flips = size_flips(usage, model, batch_plan, value_per_hour=value_per_hour,
+                              deadline_hours=deadline_hours, wait_basis=wait_basis, hi=hi)
+    near = None
+    if flips and usage.requests:
+        near = min(flips, key=lambda f: abs(math.log(f.rows / usage.requests)))
+    assumed = value_per_hour is None and deadline_hours is None
+    tradeoff = None
+    if plan is not None and usage.requests > 0 and not model.interactive:
+        tradeoff = batch_tradeoff(cmp, usage, model, plan, value_per_hour=value_per_hour,
+                                  deadline_hours=deadline_hours, wait_basis=wait_basis, hi=hi)
+    return Decision(
+        tuple(ways), best, fastest, cheapest, value, deadline_hours, wait_basis, tuple(flips), hi, near,
+        _reason(best, fastest, cheapest, value, deadline_hours, wait_basis),
+        assumed, _assumption(value, deadline_hours, wait_basis, assumed),
+        {**cmp.unavailable, **{t: "left out in the settings" for t in model.tiers.excluded_tiers if t in cmp.modes}},
+        tradeoff,
     )
-    daily = sum((r.cost for r in routes), ZERO)
-    baseline = routes[0].cost + cost(automated, "standard")
-    all_batch = routes[0].cost + cost(automated, "batch")
-    backfill = None
-    backfill_std = ZERO
-    if mix.backfill_requests:
-        backfill = RouteCost("backfill", "batch", mix.backfill_requests, cost(mix.backfill_requests, "batch"))
-        backfill_std = cost(mix.backfill_requests, "standard")
-    return RoutingPlan(mix, routes, daily, baseline, all_batch, backfill, backfill_std)
+
+
+def _assumption(value: Decimal | None, deadline: Decimal | None, basis: str, assumed: bool) -> str:
+    wait = "batch's worst case (its completion window)" if basis == "worst" else "batch's typical time"
+    if deadline is not None and value is None:
+        return f"results are needed within {format_hours(deadline)}; the cheapest way that meets it is chosen"
+    assert value is not None
+    given = (f"an hour of waiting is taken to be worth {format_usd(value)} (an assumption: "
+             "give what an hour of delay costs you, or a deadline)" if assumed
+             else f"an hour of waiting is worth {format_usd(value)}")
+    limit = f", within {format_hours(deadline)}" if deadline is not None else ""
+    return f"{given}{limit}; the wait is counted from {wait}"
+
+
+def size_flips(
+    usage: Usage, model: JobModel, batch_plan: BatchPlan | None, *, value_per_hour: Decimal | None,
+    deadline_hours: Decimal | None, wait_basis: str, hi: int, only: tuple[str, ...] | None = None,
+) -> tuple[str, list[Flip]]:
+    """The way chosen for one row, and where that changes as the job grows to ``hi`` rows of this kind.
+
+    ``only`` restricts the ways (by family, e.g. ``("standard", "batch")``).
+    """
+    choices: dict[int, str] = {}
+    keys: dict[int, Any] = {}
+
+    def choice_at(rows: int) -> str:
+        if rows not in choices:
+            ws = ways_at(usage, model, batch_plan, rows)
+            if only is not None:
+                ws = tuple(w for w in ws if family(w.name) in only)
+            pick = choose(ws, value_per_hour=value_per_hour, deadline_hours=deadline_hours, basis=wait_basis)
+            choices[rows] = family(pick.name)
+        return choices[rows]
+
+    def key_at(rows: int) -> Any:
+        if rows not in keys:
+            plan = None if batch_plan is None else resized_batch(batch_plan, rows)
+            fits: tuple[bool, ...] = ()
+            if deadline_hours is not None:
+                u = resized(usage, rows)
+                fits = tuple(sync_time(u, t, model)[0] <= deadline_hours for t in ("standard", "priority",
+                                                                                   "ultrafast", "flex"))
+            keys[rows] = (plan.waves if plan else 0, fits)
+        return keys[rows]
+
+    return choice_at(1), flip_points(choice_at, key_at, 1, hi)
+
+
+def ways_at(usage: Usage, model: JobModel, batch_plan: BatchPlan | None, rows: int) -> tuple[WayToRun, ...]:
+    """Every way to run ``rows`` requests like those of ``usage``, batch files re-split for that size."""
+    cmp = compare(resized(usage, rows), model.price, model.modes)
+    plan = None if batch_plan is None or "batch" not in cmp.modes else resized_batch(batch_plan, rows)
+    return ways_to_run(cmp, model, plan)
+
+
+def standard_or_batch(model: JobModel) -> JobModel:
+    """The job as the classic question puts it: nothing urgent, nothing expires, nobody waits at a screen."""
+    return replace(model, urgent_share=ZERO, completion_share=Decimal(1), interactive=False)
+
+
+def batch_tradeoff(
+    cmp: Comparison, usage: Usage, model: JobModel, batch_plan: BatchPlan, *, value_per_hour: Decimal | None,
+    deadline_hours: Decimal | None, wait_basis: str, hi: int,
+) -> BatchTradeoff:
+    """Standard against batch alone for this job, and the size from which batch is chosen over standard."""
+    plain = standard_or_batch(model)
+    ways = {w.name: w for w in ways_to_run(cmp, plain, batch_plan)}
+    standard, batch = ways["standard"], ways["batch"]
+    value = effective_value(value_per_hour, deadline_hours)
+    wait = max(ZERO, batch.wait_hours(wait_basis) - standard.wait_hours(wait_basis))
+    start, flips = size_flips(usage, plain, batch_plan, value_per_hour=value_per_hour,
+                              deadline_hours=deadline_hours, wait_basis=wait_basis, hi=hi,
+                              only=("standard", "batch"))
+    first = next((f.rows for f in flips if f.above == "batch"), None)
+    return BatchTradeoff(
+        savings=standard.cost - batch.cost, wait_hours=wait, wait_cost=None if value is None else wait * value,
+        break_even_rows=0 if start == "batch" else first, searched_up_to=hi,
+        batch_meets_deadline=None if deadline_hours is None else batch.worst_case_hours <= deadline_hours,
+        standard_meets_deadline=None if deadline_hours is None else standard.worst_case_hours <= deadline_hours,
+    )
 
 
 # --------------------------------------------------------------------------
-# Formatting helpers (display only)
+# Cost over sizes
 # --------------------------------------------------------------------------
 
 
-def format_hours(hours: Decimal) -> str:
-    if hours == hours.to_integral_value():
-        text = f"{int(hours):,} h"
-    elif hours < 1:
-        minutes = (hours * 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-        return f"{minutes} min"
-    else:
-        text = f"{hours.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,} h"
-    if hours >= 48:
-        days = (hours / 24).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-        text += f" ({days:,} days)"
-    return text
+@dataclass(frozen=True)
+class CurvePoint:
+    """Every way to run ``rows`` requests like the job's: cost, time, and the way chosen at that size.
+
+    ``total`` is each way's cost plus the value of its wait (its cost alone when only a
+    deadline counts): the quantity the decision minimises, so the lowest line is the choice.
+    """
+
+    rows: int
+    cost: Mapping[str, Decimal]  # by way family (standard, batch, flex, ...)
+    hours: Mapping[str, Decimal]  # on the wait basis
+    total: Mapping[str, Decimal]
+    chosen: str
 
 
-def _num(value: Decimal) -> str:
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+def cost_curve(
+    usage: Usage, model: JobModel, batch_plan: BatchPlan | None, sizes: Sequence[int], *,
+    value_per_hour: Decimal | None, deadline_hours: Decimal | None, wait_basis: str,
+    only: tuple[str, ...] | None = None,
+) -> tuple[CurvePoint, ...]:
+    """The ways to run the job at each of ``sizes`` rows, on the same model as ``decide``
+    (``only``: these way families, e.g. ``("standard", "batch")``)."""
+    value = effective_value(value_per_hour, deadline_hours)
+    points = []
+    for rows in sorted(set(sizes)):
+        if rows < 1:
+            raise UsageError(f"sizes must be at least 1 row, got {rows}", param="sizes")
+        ways = ways_at(usage, model, batch_plan, rows)
+        if only is not None:
+            ways = tuple(w for w in ways if family(w.name) in only)
+        pick = choose(ways, value_per_hour=value_per_hour, deadline_hours=deadline_hours, basis=wait_basis)
+        cost: dict[str, Decimal] = {}
+        hours: dict[str, Decimal] = {}
+        for w in ways:
+            name = family(w.name)
+            if name in cost:  # a split or a retry: the family's first (plain) way is drawn
+                continue
+            cost[name] = w.cost
+            hours[name] = w.wait_hours(wait_basis)
+        total = {n: cost[n] + (hours[n] * value if value is not None else ZERO) for n in cost}
+        points.append(CurvePoint(rows, cost, hours, total, family(pick.name)))
+    return tuple(points)
 
 
-def _pct(share: Decimal) -> str:
-    return f"{(share * 100).normalize():f}%"
+def curve_sizes(rows: int, search_up_to: int, points: int = 60) -> tuple[int, ...]:
+    """Sizes to draw a cost curve over: from one row to the sizes searched, evenly on a log scale,
+    the job's own size included."""
+    top = max(search_up_to, rows, 10)
+    step = Decimal(top).ln() / points
+    sizes = {max(1, int((step * i).exp().to_integral_value())) for i in range(points + 1)}
+    return tuple(sorted(sizes | {max(1, rows), top}))
+
+
+def _reason(best: WayToRun, fastest: WayToRun, cheapest: WayToRun, value: Decimal | None,
+            deadline: Decimal | None, basis: str) -> str:
+    """One sentence: what the recommended way costs and takes, and what waiting or speed would change."""
+    head = f"{best.name.capitalize()}: {format_usd(best.cost)} in {format_hours(best.wait_hours(basis))}"
+    if deadline is not None and best.worst_case_hours > deadline:
+        return f"Nothing meets the {format_hours(deadline)} deadline; the fastest is {head}."
+    parts = []
+    if cheapest.name != best.name:
+        saved = shown_difference(best.cost, cheapest.cost)
+        wait = cheapest.wait_hours(basis) - best.wait_hours(basis)
+        why = ("it misses the deadline" if deadline is not None and cheapest.worst_case_hours > deadline
+               else f"the {format_hours(wait)} more waiting is worth {format_usd(wait * value)}"
+               if value is not None else "it misses the deadline")
+        parts.append(f"{cheapest.name} would save {format_usd(saved)}, but {why}")
+    if fastest.name != best.name:
+        extra = shown_difference(fastest.cost, best.cost)
+        sooner = best.wait_hours(basis) - fastest.wait_hours(basis)
+        parts.append(f"{fastest.name} would finish {format_hours(sooner)} sooner for {format_usd(extra)} more")
+    if not parts:
+        return f"{head}, the cheapest and the fastest way."
+    return f"{head}; " + "; ".join(parts) + "."

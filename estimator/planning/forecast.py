@@ -8,10 +8,13 @@ month, a weekly one by days / 7. The size of a request comes from the
 numbers given, or from a counted dataset (``size_from``: an ``Estimate`` or
 a ``TokenProfile``, its tokens per request).
 
-A model whose shutdown date falls inside the horizon is priced until the
-day before it; requests from that day on are not priced (``MonthRow.unpriced_requests``)
-and the forecast's notes say so: the price data names no replacement, so
-the plan must be moved to another model by hand.
+A model whose shutdown date falls inside the horizon is priced until the day
+before it. From that day on its requests are priced as the replacement the
+provider names (``Model.successor`` in the price tables, followed as far as
+needed), and the notes say so; where the provider names none, they are not
+priced (``MonthRow.unpriced_requests``), the notes say there is no price after
+the shutdown, and a plan is never reported "within budget" for months it
+could not price. Days before the model was launched are not priced either.
 
 By default (``pricing_rule="prorate"``) each day is priced at the entry in
 force that day: a month with a price change is split at the change, each
@@ -29,7 +32,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any
@@ -38,8 +41,8 @@ from estimator import convert
 from estimator.convert import Result, set_field
 from estimator.errors import PricingError, UsageError, param
 from estimator.modes import MODES, ModeParams
-from estimator.money import ZERO, format_usd
-from estimator.pricing import Model, Price
+from estimator.money import ZERO, format_usd, total_as_shown
+from estimator.pricing import Model, Price, PriceBook
 from estimator.usage import RequestSize
 
 PRICING_RULES = ("prorate", "month-start")  # the first is the default
@@ -73,6 +76,18 @@ def size_from(source: Any) -> RequestSize:
 MAX_MONTHLY_GROWTH_PCT = Decimal(1000)
 
 
+def growth_pct(value: object, name: str) -> Decimal:
+    """A monthly growth in percent, exact, within what compounding can mean."""
+    growth = convert.exact(value, name)
+    if not (-100 < growth <= MAX_MONTHLY_GROWTH_PCT):
+        raise UsageError(
+            f"{param(name)} (monthly growth) must be above -100% and at most {MAX_MONTHLY_GROWTH_PCT}% "
+            f"(eleven times the previous month's volume), got {growth}%",
+            param=name,
+        )
+    return growth
+
+
 @dataclass(frozen=True)
 class Volume:
     """How many requests a job sends per ``period`` (``"once"``, ``"day"``, ``"week"`` or ``"month"``), of
@@ -89,14 +104,7 @@ class Volume:
                              param="period")
         set_field(self, "requests", convert.count(self.requests, "requests"))
         convert.instance(self.size, "size", RequestSize)
-        growth = convert.exact(self.monthly_growth_pct, "monthly_growth_pct")
-        if not (-100 < growth <= MAX_MONTHLY_GROWTH_PCT):
-            raise UsageError(
-                f"{param('monthly_growth_pct')} (monthly growth) must be above -100% and at most "
-                f"{MAX_MONTHLY_GROWTH_PCT}% (eleven times the previous month's volume), got {growth}%",
-                param="monthly_growth_pct",
-            )
-        set_field(self, "monthly_growth_pct", growth)
+        set_field(self, "monthly_growth_pct", growth_pct(self.monthly_growth_pct, "monthly_growth_pct"))
 
     def requests_in(self, month_index: int, first_day: dt.date) -> int:
         base = Decimal(self.requests)
@@ -137,6 +145,39 @@ ALL_STANDARD = ModeMix("all standard", {"standard": Decimal(1)})
 ALL_BATCH = ModeMix("all batch", {"batch": Decimal(1)})
 
 
+@dataclass(frozen=True)
+class ForecastOptions:
+    """How a forecast looks ahead: ``months`` from ``start`` (a month; default this month), against
+    ``budget`` a month, for ``plans`` (default: all standard, all batch, and half as batch),
+    a scheduled dataset's volume growing ``growth_pct`` a month, prices by ``pricing_rule``."""
+
+    months: int = 12
+    start: dt.date | str | None = None
+    budget: Decimal | None = None
+    plans: tuple[ModeMix, ...] | None = None
+    growth_pct: Decimal = ZERO
+    pricing_rule: str = "prorate"
+    modes: ModeParams = field(default_factory=ModeParams)
+
+    def __post_init__(self) -> None:  # numbers a person types: exact from here on
+        set_field(self, "months", convert.count(self.months, "months", minimum=1, maximum=600))
+        set_field(self, "start", convert.optional(convert.as_of_date, self.start, "start"))
+        set_field(self, "budget", convert.optional(convert.money, self.budget, "budget"))
+        set_field(self, "growth_pct", growth_pct(self.growth_pct, "growth_pct"))
+        if self.plans is not None:
+            if isinstance(self.plans, ModeMix) or not all(isinstance(p, ModeMix) for p in self.plans):
+                raise UsageError(f"{param('plans')} must be a list of ModeMix", param="plans")
+            set_field(self, "plans", tuple(self.plans))
+        if self.pricing_rule not in PRICING_RULES:
+            raise UsageError(f"{param('pricing_rule')} must be one of {', '.join(map(repr, PRICING_RULES))}",
+                             param="pricing_rule")
+        convert.instance(self.modes, "modes", ModeParams)
+
+    @property
+    def plans_or_default(self) -> tuple[ModeMix, ...]:
+        return self.plans if self.plans is not None else DEFAULT_PLANS
+
+
 def hybrid_mix(batch_share: Decimal, interactive_share: Decimal = ZERO, name: str = "hybrid") -> ModeMix:
     """Interactive share streamed, batch share batched, the rest standard."""
     batch_share = convert.share(batch_share, "batch_share")
@@ -147,6 +188,10 @@ def hybrid_mix(batch_share: Decimal, interactive_share: Decimal = ZERO, name: st
                          param="batch_share")
     shares = {"streaming_early_exit": interactive_share, "standard": rest, "batch": batch_share}
     return ModeMix(name, {k: v for k, v in shares.items() if v > 0} or {"standard": Decimal(1)})
+
+
+DEFAULT_PLANS: tuple[ModeMix, ...] = (ALL_STANDARD, ALL_BATCH, hybrid_mix(Decimal("0.5")))
+"""The plans a forecast compares unless told otherwise."""
 
 
 @dataclass(frozen=True)
@@ -161,7 +206,8 @@ class MonthRow:
     price_entries: tuple[dt.date, ...]  # effective_from of the entries that priced this month
     cumulative_cost: Decimal
     over_budget: bool
-    unpriced_requests: int = 0  # requests on or after the model's shutdown date
+    unpriced_requests: int = 0  # requests no entry prices: after a shutdown with no successor, before launch
+    priced_as: tuple[str, ...] = ()  # the models whose entries priced this month (a successor after a shutdown)
 
 
 @dataclass(frozen=True)
@@ -173,6 +219,26 @@ class PlanForecast:
     @property
     def total_cost(self) -> Decimal:
         return sum((m.cost for m in self.months), ZERO)
+
+    @property
+    def unpriced_requests(self) -> int:
+        return sum(m.unpriced_requests for m in self.months)
+
+    @property
+    def fully_priced(self) -> bool:
+        return self.unpriced_requests == 0
+
+    def budget_status(self, budget: Decimal | None) -> str | None:
+        """How the plan stands against ``budget``, never "within budget" for months it could not price."""
+        if budget is None:
+            return None
+        if self.first_month_over_budget is not None:
+            return f"over budget from {self.first_month_over_budget:%Y-%m}"
+        if not self.fully_priced:
+            last = max((m.month for m in self.months if m.unpriced_requests == 0 and m.requests), default=None)
+            until = f" through {last:%Y-%m}" if last is not None else ""
+            return f"within budget{until}; {self.unpriced_requests:,} requests have no price"
+        return "within budget"
 
 
 @dataclass(frozen=True)
@@ -208,6 +274,7 @@ class Forecast(Result):
                 "price_entries": [d.isoformat() for d in r.price_entries],
                 "cost_by_mode": dict(r.cost_by_mode),
                 "unpriced_requests": r.unpriced_requests,
+                "priced_as": list(r.priced_as),
             }
             for p in self.plans
             for r in p.months
@@ -222,7 +289,8 @@ class Forecast(Result):
             "pricing_rule": self.pricing_rule,
             "plans": [
                 {"name": p.mix.name, "shares": dict(p.mix.shares), "total_cost": p.total_cost,
-                 "first_month_over_budget": p.first_month_over_budget.isoformat() if p.first_month_over_budget else None}
+                 "first_month_over_budget": p.first_month_over_budget.isoformat() if p.first_month_over_budget else None,
+                 "unpriced_requests": p.unpriced_requests, "budget_status": p.budget_status(self.budget)}
                 for p in self.plans
             ],
             "price_changes": [
@@ -237,7 +305,9 @@ class Forecast(Result):
         }
 
     def to_text(self) -> str:
-        """A month-by-plan table with the budget and the dated price changes."""
+        """A month-by-plan table with the budget and the dated price changes. Each total is the sum
+        of the months as printed (cents), so the column adds up as read; a month with requests no
+        entry prices says so instead of showing their cost as nothing."""
         names = [p.mix.name for p in self.plans]
         width = max(14, *(len(n) for n in names))
         lines = [f"{self.model}, {self.horizon_months} months from {self.start:%Y-%m} (prices: {self.pricing_rule})",
@@ -246,14 +316,18 @@ class Forecast(Result):
             cells = []
             for p in self.plans:
                 row = p.months[i]
-                cells.append(f"{format_usd(row.cost, 2):>{width}}{' *' if row.over_budget else '  '}")
+                shown = "no price" if row.unpriced_requests and row.unpriced_requests == row.requests else (
+                    format_usd(row.cost, 2) + ("+" if row.unpriced_requests else ""))
+                cells.append(f"{shown:>{width}}{' *' if row.over_budget else '  '}")
             lines.append(f"{first:%Y-%m}   " + "".join(cells))
-        lines.append("total     " + "".join(f"{format_usd(p.total_cost, 2):>{width}}  " for p in self.plans))
+        lines.append("total     " + "".join(
+            f"{format_usd(total_as_shown([r.cost for r in p.months]), 2):>{width}}  " for p in self.plans))
+        if any(not p.fully_priced for p in self.plans):
+            lines.append("(no price: no model serves those days; +: part of the month has no price)")
         if self.budget is not None:
             lines.append(f"\nBudget {format_usd(self.budget, 2)}/month (* = over):")
             for p in self.plans:
-                when = p.first_month_over_budget
-                lines.append(f"  {p.mix.name}: " + (f"first over in {when:%Y-%m}" if when else "stays within budget"))
+                lines.append(f"  {p.mix.name}: {p.budget_status(self.budget)}")
         lines += [f"price change from {c.month:%Y-%m}: {c.description}" for c in self.price_changes]
         lines += [f"note: {n}" for n in self.notes]
         lines += [f"plan {name} not priced: {reason}" for name, reason in self.unavailable]
@@ -269,6 +343,7 @@ class Forecast(Result):
         for row in self.rows():
             by_mode = row.pop("cost_by_mode")
             rows.append({**row, "price_entries": ", ".join(row["price_entries"]),
+                         "priced_as": ", ".join(row["priced_as"]),
                          **{f"cost_{mode}": cost for mode, cost in by_mode.items()}})
         return rows
 
@@ -300,22 +375,52 @@ def allocate(total: int, weights: Sequence[Decimal]) -> list[int]:
     return floors
 
 
-def _segments(model: Model, first: dt.date, rule: str) -> list[tuple[Price | None, int]]:
-    """(price entry, days) parts of the month starting ``first``; None: the model is shut down."""
+def _serving(model: Model, day: dt.date, book: PriceBook | None) -> Model | None:
+    """The model that serves on ``day``: ``model``, or after its shutdown the successor the provider
+    names (followed as far as needed); None when none serves (not launched yet, or no successor)."""
+    seen: set[str] = set()
+    current: Model | None = model
+    while current is not None and current.id not in seen:
+        seen.add(current.id)
+        if day < current.launch:
+            return None
+        if current.shutdown_date is None or day < current.shutdown_date:
+            return current
+        if current.successor is None or book is None:
+            return None
+        current = book.model(current.successor, day)
+    return None
+
+
+def _chain(model: Model, book: PriceBook | None) -> list[Model]:
+    """``model`` and the successors it hands over to."""
+    out = [model]
+    while out[-1].successor is not None and book is not None and len(out) < 20:
+        nxt = book.model(out[-1].successor, out[-1].shutdown_date)
+        if nxt.id in {m.id for m in out}:
+            break
+        out.append(nxt)
+    return out
+
+
+def _segments(model: Model, first: dt.date, rule: str, book: PriceBook | None) -> list[tuple[Price | None, int]]:
+    """(price entry, days) parts of the month starting ``first``; None: no model serves those days
+    (before the launch, or after a shutdown with no successor)."""
     nxt = _next_month(first)
-    off = model.shutdown_date
-    if rule == "month-start":
-        parts: list[tuple[Price | None, int]] = [(model.price_on(first), (nxt - first).days)]
-        if off is not None and off <= first:
-            return [(None, (nxt - first).days)]
-        if off is not None and first < off < nxt:
-            return [(model.price_on(first), (off - first).days), (None, (nxt - off).days)]
-        return parts
-    cuts = [first] + [p.effective_from for p in model.prices if first < p.effective_from < nxt]
-    if off is not None and first < off < nxt:
-        cuts.append(off)
+    chain = _chain(model, book)
+    cuts = [first]
+    for m in chain:
+        cuts += [d for d in (m.launch, m.shutdown_date) if d is not None and first < d < nxt]
+        if rule == "prorate":
+            cuts += [p.effective_from for p in m.prices if first < p.effective_from < nxt]
     cuts = sorted(set(cuts)) + [nxt]
-    return [(None if off is not None and a >= off else model.price_on(a), (b - a).days) for a, b in pairwise(cuts)]
+    parts: list[tuple[Price | None, int]] = []
+    for a, b in pairwise(cuts):
+        serving = _serving(model, a, book)
+        # month-start: the entry in force on the first day of the month the serving model is served
+        day = a if rule == "prorate" or serving is None else max(first, serving.launch)
+        parts.append((None if serving is None else serving.price_on(day), (b - a).days))
+    return parts
 
 
 def build_forecast(
@@ -328,8 +433,12 @@ def build_forecast(
     budget: Decimal | None = None,
     params: ModeParams | None = None,
     pricing_rule: str = "prorate",
+    book: PriceBook | None = None,
 ) -> Forecast:
-    """Cost of each plan, month by month, at the prices in force each month."""
+    """Cost of each plan, month by month, at the prices in force each month.
+
+    ``book`` is the price book the model's successor is looked up in after a shutdown (without
+    it, nothing is priced after the shutdown)."""
     convert.instance(model, "model", Model)
     convert.instance(volume, "volume", Volume)
     start = convert.as_of_date(start, "start")
@@ -345,7 +454,7 @@ def build_forecast(
         raise UsageError(f"plan names must be distinct: {names}", param="plans")
     params = params or ModeParams()
     firsts = month_starts(start, horizon_months)
-    month_segments = [_segments(model, f, pricing_rule) for f in firsts]
+    month_segments = [_segments(model, f, pricing_rule, book) for f in firsts]
     volumes = [volume.requests_in(i, f) for i, f in enumerate(firsts)]
 
     results = []
@@ -359,20 +468,36 @@ def build_forecast(
             unavailable.append((mix.name, exc.message))
     if not results:
         raise PricingError(f"none of the plans can be priced: {'; '.join(f'{n}: {r}' for n, r in unavailable)}")
-    notes = []
-    off = model.shutdown_date
     end = _next_month(firsts[-1])
-    if off is not None and off < end:
-        unpriced = sum(r.unpriced_requests for r in results[0].months)
-        notes.append(
-            f"{model.id} shuts down on {off.isoformat()}"
-            + (f" (source: {model.shutdown_source})" if model.shutdown_source else "")
-            + f": the price data names no replacement, so the {unpriced:,} requests from that day on are not "
-            "priced and each plan's costs stop there; forecast the model that will replace it for the rest"
-        )
+    notes = _handover_notes(model, firsts[0], end, book, results[0])
+    off = model.shutdown_date
     return Forecast(model.id, firsts[0], horizon_months, budget, pricing_rule, tuple(results),
                     _price_changes(firsts, month_segments), tuple(notes), off if off is not None and off < end else None,
                     tuple(unavailable))
+
+
+def _handover_notes(model: Model, start: dt.date, end: dt.date, book: PriceBook | None,
+                    plan: PlanForecast) -> list[str]:
+    """What the forecast says about launches, shutdowns and successors inside its horizon."""
+    notes = []
+    if start < model.launch < end or model.launch >= end:
+        notes.append(f"{model.id} was first offered on {model.launch}: the days before it are not priced")
+    for m in _chain(model, book):
+        off = m.shutdown_date
+        if off is None or not off < end:
+            break
+        source = f" (source: {m.shutdown_source})" if m.shutdown_source else ""
+        if m.successor is not None and book is not None:
+            notes.append(f"{m.id} shuts down on {off}{source}: from that day its requests are priced as "
+                         f"{m.successor}, the replacement the provider names ({m.successor_source})")
+            continue
+        notes.append(
+            f"{m.id} shuts down on {off}{source} and the price data names no replacement: there is no price "
+            f"after {off - dt.timedelta(days=1)}, so {plan.unpriced_requests:,} requests are not priced and the "
+            "costs stop there; forecast the model that will replace it for the rest"
+        )
+        break
+    return notes
 
 
 def _plan_forecast(
@@ -394,10 +519,13 @@ def _plan_forecast(
         inp = out = 0
         unpriced = 0
         per_seg = allocate(requests, [Decimal(days) for _, days in segs])
+        models: list[str] = []
         for (price, _), seg_requests in zip(segs, per_seg):
             if price is None:
                 unpriced += seg_requests
                 continue
+            if seg_requests and price.model not in models:
+                models.append(price.model)
             for mode, n in zip(modes, allocate(seg_requests, [mix.shares[m] for m in modes])):
                 if n == 0:
                     continue
@@ -412,7 +540,7 @@ def _plan_forecast(
             first_over = first
         rows.append(MonthRow(mix.name, first, requests, inp, out, cost, by_mode,
                              tuple(p.effective_from for p, _ in segs if p is not None), cumulative, over,
-                             unpriced))
+                             unpriced, tuple(models)))
     return PlanForecast(mix, tuple(rows), first_over)
 
 
@@ -425,7 +553,8 @@ def _price_changes(
         for price, _ in segs:
             if price is None:
                 continue
-            if previous is not None and price.effective_from != previous.effective_from:  # price_on may copy
+            if previous is not None and (price.model, price.effective_from) != (previous.model,
+                                                                                previous.effective_from):
                 changes.append(PriceChange(first, price.effective_from, price.describe()))
             previous = price
     return tuple(changes)

@@ -36,24 +36,25 @@ from estimator.batch.writer import (
 from estimator.convert import Result, counted, set_field
 from estimator.counting.prompts import RequestShape
 from estimator.errors import UsageError, param
+from estimator.formats import format_hours
 from estimator.modes import Comparison, ModeParams, compare
-from estimator.money import ZERO, format_usd
+from estimator.money import ZERO, format_usd, shown_difference
 from estimator.planning.decision import (
+    CurvePoint,
     Decision,
-    JobTimes,
-    ModeTime,
-    RateLimits,
-    RequestSize,
-    Throughput,
-    decide_for_job,
-    format_hours,
-    job_times,
+    JobModel,
+    TierParams,
+    cost_curve,
+    curve_sizes,
+    decide,
+    default_search_limit,
+    standard_or_batch,
 )
-from estimator.planning.tiers import JobModel, TierDecision, TierParams, batch_break_even, decide_tiers
-from estimator.pricing import Model
+from estimator.planning.limits import RateLimits, Throughput
+from estimator.planning.times import JobTimes, ModeTime, job_times
+from estimator.pricing import Model, PricedModel
 from estimator.reading.source import ReadOptions, open_rows
-from estimator.report.estimate import PricedModel
-from estimator.usage import Usage
+from estimator.usage import RequestSize, Usage
 
 WAIT_BASES = ("worst", "typical")
 
@@ -113,7 +114,12 @@ class PlanOptions:
 @dataclass(frozen=True, repr=False)
 class JobPlan(Result):
     """Everything a plan reports; ``to_json()`` is the document ``plan --json`` prints, ``to_frame()``
-    one row per way to run the job."""
+    one row per way to run the job.
+
+    ``decision`` is the one decision: the recommended way to run the job among every tier,
+    split and retry, why, what it assumed, where the choice changes with size, and standard
+    against batch alone. ``cost_curve()`` gives every way's cost over job sizes on the same model.
+    """
 
     priced: PricedModel
     usage: Usage
@@ -124,7 +130,39 @@ class JobPlan(Result):
     decision: Decision
     options: PlanOptions
     notes: tuple[str, ...] = ()
-    tiers: TierDecision | None = None  # every tier as a way to run the job, and the one to use
+    model: JobModel | None = field(default=None, repr=False)  # None for an empty job
+
+    def summary(self) -> str:
+        d, u = self.decision, self.usage
+        return (f"{self.priced.model.id}, {counted(u.requests, 'request')} ({u.input_tokens:,} input + "
+                f"{u.output_tokens:,} output tokens): standard {format_usd(self.comparison.standard.total_cost)}; "
+                f"use {d.recommendation}, {format_usd(d.recommended.cost)} in "
+                f"{format_hours(d.recommended.wait_hours(d.wait_basis))}")
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per way to run the job (every tier, split and retry)."""
+        return self.decision.table()
+
+    def cost_curve(self, sizes: Sequence[int] | None = None) -> tuple[CurvePoint, ...]:
+        """Every way to run jobs of ``sizes`` rows like this one (default: one row to the sizes searched
+        for the break-even, on a log scale), with the way chosen at each size."""
+        if self.model is None:
+            raise UsageError("an empty job has no cost curve", param="sizes")
+        d = self.decision
+        chosen = sizes if sizes is not None else curve_sizes(self.usage.requests, d.searched_up_to)
+        return cost_curve(self.usage, self.model, self.batch, chosen, value_per_hour=self.options.value_per_hour,
+                          deadline_hours=self.options.deadline_hours, wait_basis=d.wait_basis)
+
+    def batch_curve(self, sizes: Sequence[int] | None = None) -> tuple[CurvePoint, ...]:
+        """Standard against batch alone over job sizes, on the model ``decision.batch`` is found on:
+        the two lines of ``total`` cross at ``decision.batch.break_even_rows``."""
+        if self.model is None:
+            raise UsageError("an empty job has no cost curve", param="sizes")
+        d = self.decision
+        chosen = sizes if sizes is not None else curve_sizes(self.usage.requests, d.searched_up_to)
+        return cost_curve(self.usage, standard_or_batch(self.model), self.batch, chosen,
+                          value_per_hour=self.options.value_per_hour, deadline_hours=self.options.deadline_hours,
+                          wait_basis=d.wait_basis, only=("standard", "batch"))
 
     def as_dict(self) -> dict[str, Any]:
         o, u = self.options, self.usage
@@ -143,34 +181,12 @@ class JobPlan(Result):
             "times": {name: _time_json(t) for name, t in self.times.as_mapping().items()},
             "batch": batch_plan_json(self.batch),
             "expiry": expiry_json(self.expiry),
-            "decision": decision_json(self.decision),
-            "tiers": None if self.tiers is None else self.tiers.as_dict(),
+            "decision": self.decision.as_dict(),
             "notes": list(self.notes),
         }
 
     def to_text(self) -> str:
         return plan_text(self.as_dict())
-
-    def summary(self) -> str:
-        u = self.usage
-        if self.tiers is not None:
-            best = self.tiers.recommended
-            pick = f"{best.name}, {format_usd(best.cost)} in {format_hours(best.wait_hours(self.tiers.wait_basis))}"
-        else:
-            pick = self.decision.recommendation
-        return (f"{self.priced.model.id}, {counted(u.requests, 'request')} ({u.input_tokens:,} input + {u.output_tokens:,} "
-                f"output tokens): standard {format_usd(self.comparison.standard.total_cost)}; use {pick}")
-
-    def table(self) -> list[dict[str, Any]]:
-        """One row per way to run the job (every tier and split), or per delivery mode."""
-        if self.tiers is not None:
-            return self.tiers.table()
-        times = self.times.as_mapping()
-        return [{"way": name, "cost": c.total_cost,
-                 "hours": times[name].hours if name in times else None,
-                 "worst_case_hours": times[name].worst_case_hours if name in times else None,
-                 "recommended": name == self.decision.recommendation}
-                for name, c in self.comparison.modes.items()]
 
 
 def _time_json(t: ModeTime) -> dict[str, Any]:
@@ -203,15 +219,6 @@ def expiry_json(e: ExpiryOutcome | None) -> dict[str, Any] | None:
             "total_if_resubmitted_as_batch": e.total_if_resubmitted_as_batch,
             "total_if_resubmitted_as_standard": e.total_if_resubmitted_as_standard,
             "extra_worst_case_hours_if_batch": e.extra_worst_case_hours_if_batch}
-
-
-def decision_json(d: Decision) -> dict[str, Any]:
-    """The recommendation and the figures behind it, as plain data."""
-    return {"recommendation": d.recommendation, "reason": d.reason, "batch_savings": d.batch_savings,
-            "wait_hours": d.wait_hours, "wait_basis": d.wait_basis, "value_per_hour": d.value_per_hour,
-            "wait_cost": d.wait_cost, "net_benefit_of_batch": d.net_benefit_of_batch,
-            "break_even_rows": d.break_even_rows, "deadline_hours": d.deadline_hours,
-            "batch_meets_deadline": d.batch_meets_deadline, "standard_meets_deadline": d.standard_meets_deadline}
 
 
 def batch_format(model: Model) -> tuple[str, str | None]:
@@ -314,47 +321,23 @@ def plan_job(
     throughput = opts.throughput if max_tokens is None or opts.throughput.max_tokens is not None else (
         Throughput(opts.throughput.concurrency, opts.throughput.latency_seconds, max_tokens))
     times = job_times(usage, opts.limits, throughput, batch_plan)
-    decision = decide_for_job(
-        cmp, times, value_per_hour=opts.value_per_hour, deadline_hours=opts.deadline_hours,
-        interactive=opts.interactive, urgent_share=opts.urgent_share, wait_basis=opts.wait_basis,
-    )
     expiry = expiry_outcome(cmp, batch_plan, opts.completion_share) if opts.completion_share < 1 else None
-    tier_decision, decision = _tier_decision(cmp, priced, opts, throughput, batch_plan, decision)
-    return JobPlan(priced, usage, cmp, times, batch_plan, expiry, decision,
-                   _with_throughput(opts, throughput), tuple(all_notes), tier_decision)
-
-
-def _tier_decision(cmp: Comparison, priced: PricedModel, opts: PlanOptions, throughput: Throughput,
-                   batch_plan: BatchPlan, decision: Decision) -> tuple[TierDecision | None, Decision]:
-    """The decision across every tier, and the standard-or-batch decision with its break-even
-    taken from the same time model (the size where the choice between the two really flips)."""
-    usage = cmp.usage
+    model = JobModel(priced.price, opts.limits, throughput, opts.modes, opts.tiers, batch_plan.window_hours,
+                     opts.typical_batch_hours, opts.completion_share, opts.urgent_share, opts.interactive)
     if usage.requests == 0:
-        return None, decision
-    model = JobModel(priced.price, opts.limits, throughput, opts.modes, opts.tiers,
-                     batch_plan.window_hours, opts.typical_batch_hours, opts.completion_share, opts.urgent_share,
-                     opts.interactive)
-    # Sizes searched: ten times the job, and up to 10M rows or 400 waves of batch, whichever is less.
-    per_wave = batch_plan.largest_wave_requests or usage.requests
-    hi = max(10 * usage.requests, min(10_000_000, 400 * per_wave))
-    td = decide_tiers(usage, model, batch_plan, value_per_hour=opts.value_per_hour,
-                      deadline_hours=opts.deadline_hours, wait_basis=opts.wait_basis, search_up_to=hi)
-    if "batch" in cmp.modes:
-        rows, _ = batch_break_even(usage, model, batch_plan, value_per_hour=opts.value_per_hour,
-                                   deadline_hours=opts.deadline_hours, wait_basis=opts.wait_basis, hi=hi)
-        decision = replace(decision, break_even_rows=rows)
-    return td, decision
-
-
-def _with_throughput(options: PlanOptions, throughput: Throughput) -> PlanOptions:
-    from dataclasses import replace
-
-    return options if options.throughput == throughput else replace(options, throughput=throughput)
+        raise UsageError("the job has no requests: nothing to plan", param="rows")
+    decision = decide(usage, model, batch_plan, value_per_hour=opts.value_per_hour,
+                      deadline_hours=opts.deadline_hours, wait_basis=opts.wait_basis,
+                      search_up_to=default_search_limit(usage, batch_plan))
+    options_used = opts if opts.throughput == throughput else replace(opts, throughput=throughput)
+    return JobPlan(priced, usage, cmp, times, batch_plan, expiry, decision, options_used, tuple(all_notes), model)
 
 
 def plan_text(r: dict[str, Any]) -> str:
-    """A plan document (``JobPlan.to_json()``) as text for a terminal."""
+    """A plan document (``JobPlan.to_json()``) as text for a terminal. Every saving is the
+    difference of the two amounts printed beside it, so the lines add up as read."""
     job, costs, b, d = r["job"], r["costs"], r["batch"], r["decision"]
+    standard = costs["standard"]["total"]
     lines = [
         f"{job['requests']:,} requests, {job['input_tokens']:,} input + {job['output_tokens']:,} output tokens",
         f"Price: {r['price']}",
@@ -362,7 +345,10 @@ def plan_text(r: dict[str, Any]) -> str:
         "Cost:",
     ]
     for name, c in costs.items():
-        save = f"  (saves {format_usd(c['savings_vs_standard'])})" if name != "standard" else ""
+        save = ""
+        if name != "standard":
+            diff = shown_difference(standard, c["total"])
+            save = f"  (saves {format_usd(diff)})" if diff >= 0 else f"  (costs {format_usd(-diff)} more)"
         lines.append(f"  {name:<22} {format_usd(c['total'])}{save}")
     lines += ["", f"Time ({r['rate_limits']['label']}):"]
     for name, t in r["times"].items():
@@ -377,20 +363,25 @@ def plan_text(r: dict[str, Any]) -> str:
         lines.append(f"  if {e['completion_share']} complete in the window: {e['remainder_requests']:,} requests to "
                      f"resend, as batch {format_usd(e['resubmit_batch_cost'])} (+{e['extra_worst_case_hours_if_batch']} h)"
                      f" or standard {format_usd(e['resubmit_standard_cost'])}")
-    lines += ["", f"Recommendation: {d['recommendation']}", f"  {d['reason']}"]
-    if d["break_even_rows"] is not None and d["wait_cost"] is not None:
-        lines.append(f"  break-even: {d['break_even_rows']:,.0f} rows (batch wins above, standard below)")
-    t = r.get("tiers")
-    if t:
-        lines += ["", "Every tier (cost, time to finish):"]
-        for w in t["ways"]:
-            worst = (f", worst case {format_hours(w['worst_case_hours'])}"
-                     if w["worst_case_hours"] != w["hours"] else "")
-            lines.append(f"  {w['name']:<22} {format_usd(w['cost'])}  {format_hours(w['hours'])}{worst}")
-        lines += [f"Across tiers: {t['recommended']}", f"  {t['reason']}"]
-        if t["break_even"]:
-            b_e = t["break_even"]
-            lines.append(f"  break-even: {b_e['rows']:,} rows ({b_e['below']} below, {b_e['above']} from there)")
+    lines += ["", "Every way to run it (cost, time to finish):"]
+    for w in d["ways"]:
+        worst = (f", worst case {format_hours(w['worst_case_hours'])}"
+                 if w["worst_case_hours"] != w["hours"] else "")
+        lines.append(f"  {w['name']:<28} {format_usd(w['cost'])}  {format_hours(w['hours'])}{worst}")
+    lines += [f"  {name} is not a way here: {why}" for name, why in d["unavailable"].items()]
+    lines += ["", f"Recommendation: {d['recommended']}", f"  {d['reason']}", f"  Assumed: {d['assumption']}."]
+    if d["break_even"]:
+        be = d["break_even"]
+        lines.append(f"  break-even: {be['rows']:,} rows ({be['below']} below, {be['above']} from there)")
+    bt = d["batch"]
+    if bt is not None:
+        when = ("batch is chosen over standard from the first row" if bt["break_even_rows"] == 0
+                else f"batch is chosen over standard from {bt['break_even_rows']:,} rows"
+                if bt["break_even_rows"] is not None
+                else f"standard stays the better of the two up to {bt['searched_up_to_rows']:,} rows")
+        wait = (f", worth {format_usd(bt['wait_cost'])}" if bt["wait_cost"] is not None else "")
+        lines.append(f"  Standard against batch: batch saves {format_usd(bt['savings'])} and finishes "
+                     f"{format_hours(bt['wait_hours'])} later{wait}; {when}.")
     lines += [f"note: {note}" for note in r["notes"]]
     return "\n".join(lines)
 

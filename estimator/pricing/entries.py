@@ -114,6 +114,8 @@ class Model:
     origin: str
     shutdown_date: dt.date | None = None
     shutdown_source: str | None = None
+    successor: str | None = None  # the replacement the provider names for after the shutdown
+    successor_source: str | None = None
     service_tiers: tuple[str, ...] = ()
 
     @property

@@ -184,6 +184,8 @@ def _model(data: ProviderFile, m: ModelFile, origin: str, rule: BatchRule | None
         origin=origin,
         shutdown_date=m.shutdown_date,
         shutdown_source=m.shutdown_source,
+        successor=m.successor,
+        successor_source=m.successor_source,
         service_tiers=tuple(m.service_tiers),
     )
 

@@ -226,6 +226,10 @@ class ModelFile(_Strict):
     note: str | None = None
     shutdown_date: dt.date | None = Field(default=None, description="first day the API no longer serves it")
     shutdown_source: str | None = None
+    successor: str | None = Field(
+        default=None, description="the model the provider names as the replacement after shutdown (a model id of this file)"
+    )
+    successor_source: str | None = Field(default=None, min_length=8, description="where the provider names it")
     min_cacheable_tokens: int | None = Field(default=None, gt=0, description="overrides the provider's [caching] minimum")
     batch: bool = Field(default=True, description="false where the model cannot be used through the Batch API")
     service_tiers: list[str] = Field(default_factory=list, description="tiers offered besides Standard and Batch")
@@ -303,6 +307,12 @@ class ProviderFile(_Strict):
                 for tp in p.tier_prices:
                     if tp.tier not in m.service_tiers and tp.tier != "batch":
                         raise ValueError(f"model {m.id}: tier price for {tp.tier!r}, which the model does not offer")
+            if m.successor is not None:
+                if m.successor not in seen or m.successor in (m.id, *m.aliases):
+                    raise ValueError(f"model {m.id}: successor {m.successor!r} is not another model of this file")
+                if m.shutdown_date is None or m.successor_source is None:
+                    raise ValueError(f"model {m.id}: a successor needs the shutdown_date it follows and its "
+                                     "successor_source")
         for a in self.moving_aliases:
             for t in a.targets:
                 if t.model not in seen:

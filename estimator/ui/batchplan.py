@@ -14,21 +14,20 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from .. import write_batch
+from .. import JobPlan, write_batch
 from ..batch import BatchFileOptions, BatchPlan, QueueLimit
 from ..batch.logistics import expiry_outcome
 from ..counting import RequestShape
 from ..errors import UsageError
-from ..modes import compare
+from ..formats import format_hours
 from ..money import format_usd
 from ..planning import PlanOptions
-from ..planning.decision import format_hours
 from ..planning.job import measured_batch_plan
 from ..pricing import Price, PricedModel
 from ..reading import ReadOptions
 from .common import Settings, need_price, pricebook, tokenizer
 from .data import Upload, file_preview, staged
-from .job import Job, batch_format, job_inputs, uniform_plan
+from .job import Job, batch_format, job_inputs
 
 if TYPE_CHECKING:
     from .estimate import EstimateResult
@@ -76,7 +75,10 @@ class BatchJob:
 def render(settings: Settings, result: EstimateResult | None) -> None:
     priced = need_price(settings)
     st.subheader("Batch files, waves and completion time")
-    job = job_inputs(result, "bp", priced)
+    job = job_inputs(result, "bp")
+    planned = job.plan(settings, PlanOptions(queue=settings.limits.queue,
+                                             typical_batch_hours=settings.limits.typical_wave_hours,
+                                             modes=settings.params))
     fmt = batch_format(settings)
     rule = priced.price.batch_rule
     if rule is not None:
@@ -129,10 +131,10 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
                 f"Ready-to-submit files can be written for OpenAI and Anthropic models; for "
                 f"{settings.limits.provider_name} the plan uses an estimated request size."
             )
-        plan = uniform_plan(settings, priced, job)
+        plan = planned.batch
 
     show_plan(plan)
-    show_expiry(settings, job, plan)
+    show_expiry(planned, plan)
     if download is not None:
         bjob, upload = download
         several = len(plan.files) > 1
@@ -253,7 +255,7 @@ def batch_files_bytes(upload: Upload, bjob: BatchJob) -> bytes:
         return buf.getvalue()
 
 
-def show_expiry(settings: Settings, job: Job, plan: BatchPlan) -> None:
+def show_expiry(planned: JobPlan, plan: BatchPlan) -> None:
     """Batches that expire bill only what completed; the rest must be sent again."""
     with st.expander("If the batch does not finish in its window"):
         share = st.slider(
@@ -265,9 +267,7 @@ def show_expiry(settings: Settings, job: Job, plan: BatchPlan) -> None:
             key="bp_completion_share",
             help="Requests still pending when the window closes expire and are not billed.",
         )
-        outcome = expiry_outcome(
-            compare(job.usage, need_price(settings).price, settings.params), plan, Decimal(str(share))
-        )
+        outcome = expiry_outcome(planned.comparison, plan, Decimal(str(share)))
         cols = st.columns(3)
         cols[0].metric("Completed and billed", format_usd(outcome.first_pass_cost),
                        help=f"{outcome.completed_requests:,} requests at batch prices")
@@ -278,7 +278,7 @@ def show_expiry(settings: Settings, job: Job, plan: BatchPlan) -> None:
                        format_usd(outcome.total_if_resubmitted_as_standard),
                        help=f"{outcome.remainder_requests:,} requests at standard prices, now")
         st.caption(
-            f"{outcome.completed_requests:,} of {job.usage.requests:,} requests complete; "
+            f"{outcome.completed_requests:,} of {planned.usage.requests:,} requests complete; "
             f"{outcome.remainder_requests:,} expire unbilled. Resending them as a batch costs "
             f"{format_usd(outcome.resubmit_batch_cost)} and up to "
             f"{format_hours(outcome.extra_worst_case_hours_if_batch)} more; as standard requests "

@@ -24,7 +24,7 @@ from ..convert import today
 from ..errors import render
 from ..modes import MODE_LABELS, CacheParams, EarlyExitParams, ModeParams
 from ..planning import RateLimitExample, RateLimits, Throughput
-from ..planning.decision import DEFAULT_CONCURRENCY, DEFAULT_LATENCY_SECONDS, RATE_LIMIT_EXAMPLES
+from ..planning.limits import DEFAULT_CONCURRENCY, DEFAULT_LATENCY_SECONDS, RATE_LIMIT_EXAMPLES
 from ..pricing import PriceBook, PricedModel, resolve_price
 from ..pricing.entries import Model
 from ..pricing.shipped import shipped_pricing_dir
@@ -142,6 +142,7 @@ WIDGET_FOR_PARAM: dict[str, str] = {
     "urgent_share": "Share of rows that cannot wait (Time value › Tiers)",
     "splits": "Consider splits (Time value › Tiers)",
     "excluded_tiers": "Tiers you cannot or will not use (Time value › Tiers)",
+    "growth_pct": "Monthly growth (%) on the Forecast tab",
     "monthly_growth_pct": "Monthly growth (%) on the Forecast tab",
     "shared_prefix_tokens": "Cached prefix tokens per request (Delivery-mode parameters)",
 }

@@ -357,7 +357,7 @@ def show_profile(
     est = build_estimate(profile, priced, settings.params)  # caching as it can really happen
     cache_notes = est.cache_notes
     comparison = est.comparison
-    answer.render(settings, profile)  # the recommendation first
+    answer.render(settings, est)  # the recommendation first
 
     st.subheader("Tokens")
     cols = st.columns(4)

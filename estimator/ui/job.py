@@ -1,4 +1,10 @@
-"""The job the planning tabs work on: the uploaded dataset, or typed-in sizes."""
+"""The job the planning tabs work on: the uploaded dataset's estimate, or typed-in sizes.
+
+Either way the tabs plan it with the library's ``estimator.plan``: the counted
+estimate is planned as it is (its long-context rows, price entry and output
+included), a typed-in job as ``JobSize`` at the sidebar's price entry, so a
+request above a long-context threshold is priced at the tier's rates here too.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from ..batch import BatchPlan
+from .. import JobPlan, JobSize, PlanOptions
+from .. import plan as plan_of
 from ..batch.writer import format_for
 from ..errors import UsageError
-from ..planning import PlanOptions
-from ..planning.job import uniform_batch_plan
-from ..pricing import PricedModel
-from ..usage import RequestSize, Usage
 from .common import Settings
 
 if TYPE_CHECKING:
@@ -22,13 +25,24 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Job:
-    usage: Usage
-    max_tokens: int | None
+    size: JobSize | None  # typed in; None when the job is the uploaded dataset
     label: str
     result: EstimateResult | None  # set when the job is the uploaded dataset
 
+    def plan(self, settings: Settings, options: PlanOptions) -> JobPlan:
+        """The library's plan of this job under ``options``."""
+        if self.result is not None:
+            return plan_of(self.result.estimate, options=options)
+        assert self.size is not None
+        return plan_of(model=settings.model.id, size=self.size, as_of=settings.as_of, prices=settings.book,
+                       options=options)
 
-def job_inputs(result: EstimateResult | None, prefix: str, priced: PricedModel, *, rows: int = 100_000) -> Job:
+    @property
+    def max_tokens(self) -> int | None:
+        return self.result.profile.max_tokens if self.result is not None else None
+
+
+def job_inputs(result: EstimateResult | None, prefix: str, *, rows: int = 100_000) -> Job:
     """Use the dataset counted on the Estimate tab, or sizes typed in here."""
     if result is not None:
         p = result.profile
@@ -44,7 +58,7 @@ def job_inputs(result: EstimateResult | None, prefix: str, priced: PricedModel, 
             st.caption(
                 f"{p.rows:,} requests, {p.input_tokens:,} input tokens, {out} (counted on the Estimate tab)."
             )
-            return Job(p.usage(), p.max_tokens, result.upload.name, result)
+            return Job(None, result.upload.name, result)
     else:
         st.caption("No dataset uploaded: describe the job here, or upload a file on the Estimate tab.")
     cols = st.columns(3)
@@ -61,8 +75,7 @@ def job_inputs(result: EstimateResult | None, prefix: str, priced: PricedModel, 
             "Output tokens per request", min_value=0, value=200, step=50, key=f"{prefix}_output_tokens"
         )
     )
-    usage = RequestSize.per_request(inp, out_tokens).usage(n, priced.price)
-    return Job(usage, None, f"{n:,} requests of {inp:,} + {out_tokens:,} tokens", None)
+    return Job(JobSize(n, inp, out_tokens), f"{n:,} requests of {inp:,} + {out_tokens:,} tokens", None)
 
 
 def batch_format(settings: Settings) -> str | None:
@@ -71,11 +84,3 @@ def batch_format(settings: Settings) -> str | None:
         return format_for(settings.model.provider, settings.model.kind)
     except UsageError:
         return None
-
-
-def uniform_plan(settings: Settings, priced: PricedModel, job: Job) -> BatchPlan:
-    """Files and waves for requests of the job's average size (one representative request line)."""
-    limits = settings.limits
-    options = PlanOptions(queue=limits.queue, typical_batch_hours=limits.typical_wave_hours)
-    plan, _notes = uniform_batch_plan(priced, job.usage, options, max_tokens=job.max_tokens)
-    return plan

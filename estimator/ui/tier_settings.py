@@ -15,7 +15,7 @@ from decimal import Decimal
 import streamlit as st
 
 from ..planning import PlanOptions, TierParams
-from ..planning.tiers import EXCLUDABLE_TIERS
+from ..planning.decision import EXCLUDABLE_TIERS
 from .common import to_decimal
 
 TIER_LABELS = {"flex": "Flex", "priority": "Priority / Fast", "ultrafast": "Ultrafast"}
