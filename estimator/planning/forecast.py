@@ -335,7 +335,9 @@ class Forecast(Result):
 
     def summary(self) -> str:
         totals = ", ".join(f"{p.mix.name} {format_usd(p.total_cost, 2)}" for p in self.plans)
-        return f"{self.model}, {self.horizon_months} months from {self.start:%Y-%m}: {totals}"
+        unpriced = max((p.unpriced_requests for p in self.plans), default=0)
+        gap = f"; {unpriced:,} requests have no price (see notes)" if unpriced else ""
+        return f"{self.model}, {self.horizon_months} months from {self.start:%Y-%m}: {totals}{gap}"
 
     def table(self) -> list[dict[str, Any]]:
         """One row per month and plan; the cost of each mode in a column of its own (``cost_batch``...)."""
