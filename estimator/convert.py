@@ -65,6 +65,21 @@ def as_of_date(value: object, name: str = "as_of") -> dt.date:
                      param=name)
 
 
+FURTHEST_PRICING_YEARS = 5
+"""How far ahead a pricing date may be set: prices known today, for a budget some years out."""
+
+
+def furthest_pricing_date() -> dt.date:
+    return today() + dt.timedelta(days=FURTHEST_PRICING_YEARS * 365)
+
+
+def rounded_decimal(value: float | int | Decimal, places: int = 6) -> Decimal:
+    """A number from a form field as an exact Decimal with the float noise of its steps rounded off
+    (a field stepping by 0.05 can hold 0.15000000000000002; the person meant 0.15)."""
+    d = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    return d.normalize() if d != 0 else Decimal(0)
+
+
 def _kind(value: object) -> str:
     if value is None:
         return "None"

@@ -55,3 +55,29 @@ def format_bytes(n: int) -> str:
     if n >= MEBIBYTE:
         return f"{Decimal(n) / MEBIBYTE:,.1f} MB"
     return f"{n:,} bytes"
+
+
+def megabytes(n_mb: int) -> int:
+    """Bytes in ``n_mb`` binary megabytes (how upload limits are set)."""
+    return n_mb * MEBIBYTE
+
+
+def format_clock(seconds: float) -> str:
+    """``4:07`` or ``1:02:03``: a duration as a clock shows it."""
+    s = int(seconds + 0.5)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def progress_share(done: int, total: int | None) -> float:
+    """How far a pass has got, 0 to 1 (0 when the total is unknown): for a progress bar."""
+    return min(1.0, done / total) if total else 0.0
+
+
+def progress_text(rows: int, bytes_read: int, total_bytes: int | None, elapsed: float,
+                  eta_seconds: float | None) -> str:
+    """One line on a count in progress: rows, megabytes read (of the total), speed and time left."""
+    mb = bytes_read / 1e6
+    total = f"/{total_bytes / 1e6:,.1f}" if total_bytes else ""
+    rate = f"  {mb / elapsed:,.1f} MB/s" if elapsed > 0 else ""
+    eta = f"  ETA {format_clock(eta_seconds)}" if eta_seconds is not None else ""
+    return f"counting: {rows:,} rows  {mb:,.1f}{total} MB{rate}{eta}"

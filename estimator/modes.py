@@ -16,16 +16,16 @@ from decimal import ROUND_CEILING, Decimal
 
 from estimator import convert
 from estimator.convert import set_field
-from estimator.errors import PricingError, param
+from estimator.errors import PricingError, UsageError, param
 from estimator.money import ZERO, cost_of
-from estimator.pricing import Price, Tier
+from estimator.pricing.entries import Price, Tier
+from estimator.pricing.rates import ModeUnavailable as ModeUnavailable
+from estimator.pricing.rates import _batch_rates, _Rates, _segment_of, _standard_rates, _tier_rates
+from estimator.pricing.rates import batch_prices as batch_prices
+from estimator.pricing.rates import tier_rates as tier_rates
 from estimator.usage import Usage
 
 __all__ = ["CacheParams", "Comparison", "EarlyExitParams", "ModeCost", "ModeParams", "ModeUnavailable", "compare"]
-
-
-class ModeUnavailable(PricingError):
-    """The model is not offered in this mode on the priced date (the message says why)."""
 
 # --------------------------------------------------------------------------
 # Inputs
@@ -75,14 +75,25 @@ class EarlyExitParams:
 
 @dataclass(frozen=True)
 class ModeParams:
-    """How the job uses prompt caching and early exit; the defaults use neither."""
+    """How the job is run: caching, early exit, and the surcharges asked for.
+
+    ``uplifts`` names the provider's surcharges the requests ask for: ``"regional"`` (OpenAI data
+    residency), ``"fedramp"`` (OpenAI FedRAMP endpoints), ``"us_inference"`` (Anthropic
+    ``inference_geo: "us"``). Each multiplies every mode it is sold with; a mode it cannot be
+    combined with is unavailable, and a model that rejects it is an error, never priced at 1.0x.
+    """
 
     cache: CacheParams = field(default_factory=CacheParams)
     early_exit: EarlyExitParams = field(default_factory=EarlyExitParams)
+    uplifts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         convert.instance(self.cache, "cache", CacheParams)
         convert.instance(self.early_exit, "early_exit", EarlyExitParams)
+        if isinstance(self.uplifts, str) or not all(isinstance(u, str) for u in self.uplifts):
+            raise UsageError(f"{param('uplifts')} must be a tuple of uplift names such as ('regional',), "
+                             f"got {self.uplifts!r}", param="uplifts")
+        object.__setattr__(self, "uplifts", tuple(dict.fromkeys(u.strip().lower() for u in self.uplifts)))
 
 
 # --------------------------------------------------------------------------
@@ -137,106 +148,30 @@ class Comparison:
         return ZERO if base == 0 else self.savings(mode) / base
 
 
-# --------------------------------------------------------------------------
-# Price components
-# --------------------------------------------------------------------------
+def _segments(usage: Usage, price: Price) -> list[tuple[Price | Tier, int, int, int, int]]:
+    """Split the usage into (rates source, lower threshold, requests, input, output) per threshold.
 
-
-@dataclass(frozen=True)
-class _Rates:
-    input: Decimal
-    output: Decimal
-    cached_input: Decimal
-    cache_write: Decimal
-
-
-def _write_price(p: Price | Tier, ttl: str | None) -> Decimal | None:
-    """The cache-write price for ``ttl`` (None: no write premium, writes cost the input price)."""
-    if ttl in (None, "", "default"):
-        return p.cache_write_per_mtok
-    field_name = {"1h": "cache_write_1h_per_mtok", "12h": "cache_write_12h_per_mtok"}.get(ttl)
-    value = getattr(p, field_name, None) if field_name else None
-    if value is None and isinstance(p, Price) and p.market.caching and ttl == p.market.caching.default_ttl:
-        return p.cache_write_per_mtok
-    if value is None:
-        model = p.model if isinstance(p, Price) else "this model"
-        raise PricingError(f"{model}: no {ttl} cache-write price; choose another {param('cache_ttl')}")
-    return value
-
-
-def _standard_rates(p: Price | Tier, ttl: str | None = None) -> _Rates:
-    write = _write_price(p, ttl)
-    return _Rates(
-        input=p.input_per_mtok,
-        output=p.output_per_mtok or ZERO,
-        cached_input=p.cached_input_per_mtok if p.cached_input_per_mtok is not None else p.input_per_mtok,
-        cache_write=write if write is not None else p.input_per_mtok,
-    )
-
-
-def _batch_rates(p: Price | Tier, price: Price, ttl: str | None = None) -> _Rates:
-    rule = price.batch_rule
-    std = _standard_rates(p, ttl)
-    has_write_premium = _write_price(p, ttl) is not None
-    explicit_in, explicit_out = p.batch_input_per_mtok, p.batch_output_per_mtok
-    why = price.unavailable_reason("batch")
-    if why:
-        raise ModeUnavailable(why)
-    if rule is None and (explicit_in is None or (explicit_out is None and std.output)):
-        raise ModeUnavailable(
-            f"{price.model}: no batch price and provider {price.provider!r} has no [batch] rule; "
-            "this model cannot be priced in batch mode"
-        )
-    k = rule.discount_multiplier if rule else Decimal(1)
-    batch_in = explicit_in if explicit_in is not None else std.input * k
-    batch_out = explicit_out if explicit_out is not None else std.output * k
-    how = rule.cached_input if rule else "stack"
-    if p.batch_cached_input_per_mtok is not None:
-        cached = p.batch_cached_input_per_mtok
-        write = std.cache_write * k
-    elif how == "stack":
-        cached = std.cached_input * k
-        write = std.cache_write * k
-    elif how == "cache-only":
-        cached = std.cached_input
-        write = std.cache_write
-    else:  # "batch-only": no cache pricing inside a batch
-        cached = batch_in
-        write = batch_in
-    if not has_write_premium:
-        # Writing the cache costs what the token would have cost anyway: the batch input price.
-        write = batch_in
-    # A cached token never costs more than an uncached one in the same tier.
-    return _Rates(input=batch_in, output=batch_out, cached_input=min(cached, batch_in), cache_write=write)
-
-
-def batch_prices(price: Price) -> tuple[Decimal, Decimal | None]:
-    """Batch input and output prices per million tokens: explicit, or by the provider's rule."""
-    rates = _batch_rates(price, price)
-    return rates.input, (rates.output if price.output_per_mtok is not None else None)
-
-
-def _segments(usage: Usage, price: Price) -> list[tuple[Price | Tier, int, int, int]]:
-    """Split the usage into (rates source, requests, input, output) per tier."""
-    tiers = sorted(price.tiers, key=lambda t: t.boundary)
-    by_limit = {t.above_input_tokens: t for t in usage.tiers}  # TierUsage is keyed by Tier.boundary
-    parts: list[tuple[Price | Tier, int, int, int]] = []
-    rest = (usage.requests, usage.input_tokens, usage.output_tokens)
-    # Walk from the highest tier down: each tier's usage excludes higher tiers'.
+    The thresholds are the entry's long-context boundaries and the prompt lengths a tier rule
+    treats differently (``Price.thresholds``); ``Usage.tiers`` carries the requests above each.
+    """
+    limits = list(price.thresholds)
+    by_limit = {t.above_input_tokens: t for t in usage.tiers}  # TierUsage is keyed by the threshold
+    parts: list[tuple[Price | Tier, int, int, int, int]] = []
+    # Walk from the highest threshold down: each one's usage excludes higher ones'.
     higher = (0, 0, 0)
-    for tier in reversed(tiers):
-        tu = by_limit.get(tier.boundary)
+    for limit in reversed(limits):
+        tu = by_limit.get(limit)
         if tu is None:
             continue
         own = (tu.requests - higher[0], tu.input_tokens - higher[1], tu.output_tokens - higher[2])
         if min(own) < 0:
             raise ValueError("tier usages must be nested: a higher tier cannot exceed a lower one")
-        parts.append((tier, *own))
+        parts.append((_segment_of(price, limit + 1)[0], limit, *own))
         higher = (tu.requests, tu.input_tokens, tu.output_tokens)
-    base = (rest[0] - higher[0], rest[1] - higher[1], rest[2] - higher[2])
+    base = (usage.requests - higher[0], usage.input_tokens - higher[1], usage.output_tokens - higher[2])
     if min(base) < 0:
         raise ValueError("tier usage exceeds the totals")
-    parts.append((price, *base))
+    parts.append((price, 0, *base))
     return parts
 
 
@@ -285,9 +220,27 @@ def register(name: str, label: str) -> Callable[[ModeFunction], ModeFunction]:
     return deco
 
 
+def cached_prefix(tokens: int, price: Price) -> int:
+    """The part of a shared prefix of ``tokens`` that a cache hit reads.
+
+    Where the provider serves hits in increments (OpenAI before GPT-5.6: 128 tokens above the
+    1,024 minimum), the rest of the prefix is read, and billed, as plain input.
+    """
+    caching = price.market.caching
+    step = caching.hit_increment(price.launch) if caching is not None else None
+    least = price.min_cacheable_tokens or 0
+    if step is None or tokens < least:
+        return tokens
+    return least + (tokens - least) // step * step
+
+
 def _cache(params: ModeParams, price: Price) -> CacheParams:
     """The caching that actually happens: none when the prefix is shorter than the provider caches."""
-    return params.cache if cacheable(params.cache, price) else CacheParams()
+    if not cacheable(params.cache, price):
+        return CacheParams()
+    prefix = cached_prefix(params.cache.shared_prefix_tokens, price)
+    return params.cache if prefix == params.cache.shared_prefix_tokens else replace(
+        params.cache, shared_prefix_tokens=prefix)
 
 
 def _storage_cost(params: ModeParams, price: Price) -> Decimal:
@@ -309,13 +262,13 @@ def _cache_note(params: ModeParams, price: Price) -> str:
 @register("standard", "Standard (request/response)")
 def standard_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
     ttl = params.cache.ttl
-    segs = [(_standard_rates(src, ttl), r, i, o) for src, r, i, o in _segments(usage, price)]
+    segs = [(_standard_rates(src, price, ttl), r, i, o) for src, _, r, i, o in _segments(usage, price)]
     input_cost, cached = _price_input(segs, _cache(params, price))
     input_cost += _storage_cost(params, price)
     output_cost = sum((cost_of(o, rates.output) for rates, _, _, o in segs), ZERO)
-    return ModeCost("standard", usage.input_tokens, usage.output_tokens, cached, input_cost, output_cost,
-                    "list prices; shared prefix at the cached-input price for the cache hit share"
-                    + _cache_note(params, price))
+    return _uplift(ModeCost("standard", usage.input_tokens, usage.output_tokens, cached, input_cost, output_cost,
+                            "list prices; shared prefix at the cached-input price for the cache hit share"
+                            + _cache_note(params, price)), price, params)
 
 
 def early_exit_output(
@@ -353,10 +306,10 @@ def early_exit_output(
 def streaming_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
     segs = []
     billed_total = 0
-    for src, r, i, o in _segments(usage, price):
+    for src, _, r, i, o in _segments(usage, price):
         billed = early_exit_output(o, r, params.early_exit, usage.output_per_request)
         billed_total += billed
-        segs.append((_standard_rates(src, params.cache.ttl), r, i, billed))
+        segs.append((_standard_rates(src, price, params.cache.ttl), r, i, billed))
     input_cost, cached = _price_input(segs, _cache(params, price))
     input_cost += _storage_cost(params, price)
     output_cost = sum((cost_of(o, rates.output) for rates, _, _, o in segs), ZERO)
@@ -367,12 +320,13 @@ def streaming_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
         else f"{ee.cancel_share:%} of streams cancelled after {ee.seen_fraction:%} of the output, "
         f"+{ee.tail_tokens} tail tokens each"
     )
-    return ModeCost("streaming_early_exit", usage.input_tokens, billed_total, cached, input_cost, output_cost, how)
+    return _uplift(ModeCost("streaming_early_exit", usage.input_tokens, billed_total, cached, input_cost, output_cost,
+                            how), price, params)
 
 
 @register("batch", "Batch API")
 def batch_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
-    segs = [(_batch_rates(src, price, params.cache.ttl), r, i, o) for src, r, i, o in _segments(usage, price)]
+    segs = [(_batch_rates(src, price, params.cache.ttl), r, i, o) for src, _, r, i, o in _segments(usage, price)]
     input_cost, cached = _price_input(segs, _cache(params, price))
     input_cost += _storage_cost(params, price)
     output_cost = sum((cost_of(o, rates.output) for rates, _, _, o in segs), ZERO)
@@ -382,7 +336,8 @@ def batch_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
         if rule
         else "explicit batch prices"
     )
-    return ModeCost("batch", usage.input_tokens, usage.output_tokens, cached, input_cost, output_cost, how)
+    return _uplift(ModeCost("batch", usage.input_tokens, usage.output_tokens, cached, input_cost, output_cost, how),
+                   price, params)
 
 
 # --------------------------------------------------------------------------
@@ -390,62 +345,25 @@ def batch_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
 # --------------------------------------------------------------------------
 
 
-def _tier_rates(src: Price | Tier, price: Price, name: str, ttl: str | None) -> _Rates:
-    tier = price.market.tier(name)
-    why = price.unavailable_reason(name)
-    if tier is None or why:
-        raise ModeUnavailable(why or f"{price.provider} sells no {name} tier")
-    std = _standard_rates(src, ttl)
-    premium = _write_price(src, ttl) is not None
-    k = tier.multiplier
-    explicit = price.tier_price(name)
-    is_long = isinstance(src, Tier)
-    if isinstance(src, Tier) and tier.long_context == "unavailable":
-        raise ModeUnavailable(f"{tier.label} does not take prompts above {src.boundary:,} tokens "
-                              f"({tier.source})")
-    if is_long and tier.long_context == "standard":
-        return std  # long requests run, and are billed, at Standard
-    if explicit is not None and not is_long:
-        inp = explicit.input_per_mtok
-        out = explicit.output_per_mtok if explicit.output_per_mtok is not None else std.output * k
-        cached = explicit.cached_input_per_mtok
-        write = explicit.cache_write_per_mtok
-    elif explicit is not None and explicit.long_context_input_per_mtok is not None:
-        inp = explicit.long_context_input_per_mtok
-        out = explicit.long_context_output_per_mtok or std.output * k
-        cached = explicit.long_context_cached_input_per_mtok
-        write = None
-    else:
-        inp, out, cached, write = std.input * k, std.output * k, None, None
-    if tier.cached_input == "none":
-        return _Rates(input=inp, output=out, cached_input=inp, cache_write=inp)
-    if cached is None:
-        cached = std.cached_input * k
-    if write is None:
-        write = std.cache_write * k if premium else inp
-    return _Rates(input=inp, output=out, cached_input=min(cached, inp), cache_write=write)
-
-
-def tier_rates(price: Price, name: str, ttl: str | None = None) -> dict[str, Decimal]:
-    """A tier's short-context prices per million tokens: input, cached input, cache write, output."""
-    r = _tier_rates(price, price, name, ttl) if name not in ("standard", "batch") else (
-        _standard_rates(price, ttl) if name == "standard" else _batch_rates(price, price, ttl))
-    return {"input_per_mtok": r.input, "cached_input_per_mtok": r.cached_input,
-            "cache_write_per_mtok": r.cache_write, "output_per_mtok": r.output}
-
-
 def _tier_mode(name: str) -> ModeFunction:
     def cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
         ttl = params.cache.ttl
-        segs = [(_tier_rates(src, price, name, ttl), r, i, o) for src, r, i, o in _segments(usage, price)]
+        segs = [(_tier_rates(src, price, name, ttl, lower), r, i, o) for src, lower, r, i, o in _segments(usage, price)]
         input_cost, cached = _price_input(segs, _cache(params, price))
         input_cost += _storage_cost(params, price)
         output_cost = sum((cost_of(o, rates.output) for rates, _, _, o in segs), ZERO)
         tier = price.market.tier(name)
         assert tier is not None  # _tier_rates refused otherwise
-        how = ("explicit prices" if price.tier_price(name) else f"{tier.multiplier} x standard") + (
-            f" ({tier.source}); {tier.latency}; under load: {tier.under_load}" + _cache_note(params, price))
-        return ModeCost(name, usage.input_tokens, usage.output_tokens, cached, input_cost, output_cost, how)
+        terms = price.tier_terms(name)
+        k = terms.multiplier if terms.multiplier is not None else tier.multiplier
+        rule = f"{k} x standard ({terms.source or tier.source})"
+        if price.tier_price(name):
+            rule += f"; published figures for {price.model} ({price.tier_price(name).source})"  # type: ignore[union-attr]
+        if terms.standard_above_input_tokens is not None:
+            rule += f"; prompts above {terms.standard_above_input_tokens:,} tokens run and bill at Standard"
+        how = rule + f"; {tier.latency}; under load: {tier.under_load}" + _cache_note(params, price)
+        return _uplift(ModeCost(name, usage.input_tokens, usage.output_tokens, cached, input_cost, output_cost, how),
+                       price, params)
 
     cost.__name__ = f"{name}_cost"
     return cost
@@ -457,24 +375,60 @@ for _name, _label in TIER_MODES.items():
     register(_name, _label)(_tier_mode(_name))
 
 
-def uplifted(cost: ModeCost, price: Price, uplifts: tuple[str, ...], *, cached: bool = False) -> ModeCost:
-    """``cost`` with surcharges such as regional processing stacked on top, if the provider allows it."""
-    factor = Decimal(1)
+class UpliftRefused(PricingError):
+    """The model (or its provider) does not offer a surcharge the request asks for."""
+
+
+def check_uplifts(price: Price, uplifts: tuple[str, ...]) -> None:
+    """An error naming the reason when ``price``'s model cannot be asked for one of ``uplifts`` at all."""
     for name in uplifts:
         up = next((u for u in price.market.uplifts if u.name == name), None)
         if up is None:
-            raise ModeUnavailable(f"{price.provider} has no {name} uplift")
-        for other in (cost.mode, *(("caching",) if cached else ()), *(u for u in uplifts if u != name)):
+            offered = ", ".join(u.name for u in price.market.uplifts) or "none"
+            raise UpliftRefused(f"{price.provider} has no {name!r} uplift; it offers: {offered}", param="uplifts")
+        if up.models and price.model not in up.models:
+            raise UpliftRefused(f"{up.label} is not offered for {price.model} (only {', '.join(up.models)}; "
+                                f"{up.source})", param="uplifts")
+        older = up.models_released_from is not None and price.launch is not None and price.launch < up.models_released_from
+        if older and up.older_models == "refused":
+            raise UpliftRefused(f"{price.model} does not offer {up.label}: only models released from "
+                                f"{up.models_released_from} do, and older ones reject the option ({up.source})",
+                                param="uplifts")
+
+
+def uplifted(cost: ModeCost, price: Price, uplifts: tuple[str, ...], *, cached: bool = False) -> ModeCost:
+    """``cost`` with surcharges such as regional processing stacked on top, if the provider allows it.
+
+    ``UpliftRefused`` where the model does not offer one at all; ``ModeUnavailable`` where it is not
+    sold with this mode (or with caching, or with another uplift asked for).
+    """
+    check_uplifts(price, uplifts)
+    factor = Decimal(1)
+    notes: list[str] = []
+    mode = "standard" if cost.mode == "streaming_early_exit" else cost.mode  # streaming is a Standard request
+    for name in uplifts:
+        up = next(u for u in price.market.uplifts if u.name == name)
+        for other in (mode, *(("caching",) if cached else ()), *(u for u in uplifts if u != name)):
             combo = price.market.combination(name, other, price.model)
             if combo is not None and not combo.allowed:
                 raise ModeUnavailable(f"{up.label} cannot be combined with {other}: {combo.reason} ({combo.source})")
-        if cost.mode not in up.applies_to:
-            raise ModeUnavailable(f"{up.label} is not sold with {cost.mode} ({up.source})")
+        if mode not in up.applies_to:
+            raise ModeUnavailable(f"{up.label} is not sold with {mode} ({up.source})")
         if price.launch is not None and not up.applies_to_model(price.model, price.launch):
-            continue  # the model predates the uplift: no surcharge
+            notes.append(f"no {up.label} surcharge: {price.model} was released before {up.models_released_from} "
+                         f"({up.source})")
+            continue
         factor *= up.multiplier
+        notes.append(f"{up.label} x{up.multiplier} ({up.source})")
     return replace(cost, input_cost=cost.input_cost * factor, output_cost=cost.output_cost * factor,
-                   explanation=cost.explanation + (f"; uplifts x{factor}" if factor != 1 else ""))
+                   explanation=cost.explanation + "".join(f"; {n}" for n in notes))
+
+
+def _uplift(cost: ModeCost, price: Price, params: ModeParams) -> ModeCost:
+    if not params.uplifts:
+        return cost
+    c = params.cache
+    return uplifted(cost, price, params.uplifts, cached=bool(c.shared_prefix_tokens and c.hit_rate))
 
 
 def refused_combination(price: Price, mode: str, features: tuple[str, ...]) -> str | None:
@@ -527,4 +481,10 @@ def check_cache(cache: CacheParams, price: Price, *, shared_tokens: int | None) 
             f"a shared prefix of {cache.shared_prefix_tokens:,} tokens is shorter than the "
             f"{price.min_cacheable_tokens:,} tokens {price.provider} caches, so nothing is priced as cached"
         )
+    elif cache.shared_prefix_tokens and (hit := cached_prefix(cache.shared_prefix_tokens, price)) < cache.shared_prefix_tokens:
+        notes.append(
+            f"{price.provider} serves cache hits for {price.model} in whole increments: {hit:,} of the "
+            f"{cache.shared_prefix_tokens:,} shared tokens are read from the cache, the rest is billed as input"
+        )
     return cache, tuple(notes)
+

@@ -95,6 +95,15 @@ def places_that_add_up(minuend: Decimal, subtrahend: Decimal, most: int = 6) -> 
     return places
 
 
+def places_for_sum(parts: Iterable[Decimal], total: Decimal, most: int = 6) -> int:
+    """Decimals (from 2) at which the parts, each rounded, still add up to the rounded total."""
+    items = list(parts)
+    places = 2
+    while places < most and sum((quantize(p, places) for p in items), ZERO) != quantize(total, places):
+        places += 1
+    return places
+
+
 def total_as_shown(amounts: Iterable[Decimal], places: int = 2) -> Decimal:
     """The sum a reader gets from ``amounts`` each printed with ``places`` decimals: the total to print
     under a column of them, so the column adds up as read."""
@@ -111,3 +120,15 @@ def shown_difference(minuend: Decimal, subtrahend: Decimal) -> Decimal:
     if abs(minuend) >= cent and abs(subtrahend) >= cent:
         return quantize(minuend, 2) - quantize(subtrahend, 2)
     return minuend - subtrahend
+
+
+def saving_words(standard: Decimal, cost: Decimal, share: Decimal) -> tuple[str, int]:
+    """How a cost reads beside standard's: ("saves $X (Y%)", 1), ("costs $X (Y%) more", -1) or
+    ("same as standard", 0); the amount is the difference of the two amounts as shown."""
+    saves = shown_difference(standard, cost)
+    if saves == 0:
+        return "same as standard", 0
+    pct = f"{(abs(share) * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    if saves > 0:
+        return f"saves {format_usd(saves)} ({pct})", 1
+    return f"costs {format_usd(-saves)} ({pct}) more", -1

@@ -104,8 +104,8 @@ class RequestSize:
         requests = convert.count(requests, "requests", maximum=None)
         inp, out = math.ceil(self.input_tokens * requests), math.ceil(self.output_tokens * requests)
         tiers = tuple(
-            TierUsage(t.boundary, requests, inp, out)
-            for t in sorted(price.tiers, key=lambda t: t.boundary) if requests and self.input_tokens > t.boundary
+            TierUsage(limit, requests, inp, out)
+            for limit in price.thresholds if requests and self.input_tokens > limit
         )
         return Usage(requests, inp, out, tiers)
 

@@ -51,16 +51,19 @@ def test_forecast_prices_long_requests_at_the_long_context_rate() -> None:
 
 
 @pytest.mark.parametrize(("model", "tokens", "long"), [
-    ("gpt-5.4", 272_000, True),  # "<272K context length" on the base row: 272,000 is long
-    ("gpt-5.4", 271_999, False),
-    ("gpt-5.5", 272_000, True),
-    ("gpt-5.6-sol", 272_000, False),  # "more than 272K input tokens": 272,000 is short
+    # One convention for every OpenAI model: "more than 272K input tokens" (model pages); 272,000 is short.
+    ("gpt-5.4", 272_000, False),
+    ("gpt-5.4", 272_001, True),
+    ("gpt-5.5", 272_000, False),
+    ("gpt-5.4-pro", 272_001, True),
+    ("gpt-5.6-sol", 272_000, False),
     ("gpt-5.6-sol", 272_001, True),
 ])
 def test_long_context_boundary_follows_the_providers_wording(model: str, tokens: int, long: bool) -> None:
     price = BOOK.price(model, dt.date(2026, 12, 5))
     usage = RequestSize.per_request(tokens, 0).usage(1, price)
-    assert bool(usage.tiers) is long
+    long_limits = {t.boundary for t in price.tiers}
+    assert any(t.above_input_tokens in long_limits for t in usage.tiers) is long
     short = Usage(1, tokens, 0)  # the same request without its long-context tier
     ratio = compare(usage, price).standard.total_cost / compare(short, price).standard.total_cost
     assert (ratio == 2) is long

@@ -23,7 +23,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "reviews.csv"
     ("model", "tier", "input_per_mtok", "output_per_mtok", "standard", "unavailable"),
     [
         ("gpt-5.4", "flex", "1.25", "7.50", ("2.50", "15.00"), {"ultrafast"}),
-        ("claude-opus-4-6", "priority", "10.00", "50.00", ("5.00", "25.00"), {"flex", "ultrafast"}),
+        ("claude-opus-4-6", "priority", "30.00", "150.00", ("5.00", "25.00"), {"flex", "ultrafast"}),  # 6x (fast-mode page)
         ("gemini-3.1-pro-preview", "priority", "3.60", "21.60", ("2.00", "12.00"), {"ultrafast"}),
     ],
     ids=["openai-flex", "anthropic-priority", "google-priority"],

@@ -1,35 +1,35 @@
 """Dated price entries are history: once published here they never change.
 
-``pricing/history.lock.json`` holds a digest of every (model, effective_from)
-entry. A new dated entry is welcome (add it with
-``UPDATE_PRICING_LOCK=1 pytest tests/test_pricing_history.py``, which only
-appends); changing or deleting a locked entry fails, because a price change
-must be a new entry, not an edit of an old one.
+``pricing/history.lock.json`` holds a digest of every (model, effective_from) entry: of every
+price the entry charges, as the library computes it (each mode the model is sold in, below and
+above each long-context threshold, each cache TTL; ``estimator.pricing.rates.entry_figures``). A rule or
+a figure that changes what a published entry charges fails here; dropping a figure that only
+copied its rule does not. A new dated entry is welcome (add it with
+``UPDATE_PRICING_LOCK=1 pytest tests/test_pricing_history.py``, which only appends); changing or
+deleting a locked entry fails, because a price change must be a new entry, not an edit of an old one.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
 from pathlib import Path
 
 from estimator.pricing import load_pricebook
-from estimator.report.estimate import price_history
+from estimator.pricing.rates import entry_figures
 
 LOCK = Path(__file__).resolve().parent.parent / "pricing" / "history.lock.json"
-PRICE_KEYS = ("effective_from", "tiers")
 
 
 def entry_digests() -> dict[str, str]:
-    book = load_pricebook()
+    book = load_pricebook(strict=True)
     digests = {}
     for model in book.models:
-        for entry in price_history(book, model.id, dt.date(2026, 12, 5))["prices"]:
-            facts = {k: v for k, v in entry.items() if k.endswith("_per_mtok") or k in PRICE_KEYS}
-            text = json.dumps(facts, sort_keys=True, default=str)
-            digests[f"{model.provider}/{model.id}@{entry['effective_from']}"] = hashlib.sha256(text.encode()).hexdigest()
+        for entry in model.prices:
+            figures = entry_figures(model.price_on(entry.effective_from))
+            text = json.dumps({k: f"{v.normalize():f}" for k, v in sorted(figures.items())}, sort_keys=True)
+            digests[f"{model.provider}/{model.id}@{entry.effective_from}"] = hashlib.sha256(text.encode()).hexdigest()
     return digests
 
 

@@ -19,14 +19,16 @@ from estimator.errors import PricingError, UnknownModelError
 from estimator.modes import CacheParams, ModeParams, compare
 from estimator.pricing import load_pricebook
 from estimator.pricing.crosscheck import check as check_prices
-from estimator.pricing.crosscheck import check_history as check_price_history
-from estimator.pricing.fallback import CHECKED, DATABASE, PINNED_VERSION
+from estimator.pricing.fallback import CHECKED, DATABASE, lookup
+from estimator.pricing.references import pins
 from estimator.usage import Usage
 
 BOOK = load_pricebook()
 STRICT = load_pricebook(strict=True)
 TODAY = dt.date(2026, 11, 29)
-ONLY_IN_DATABASE = "gpt-4-turbo"  # in genai-prices 0.2.3, not in the curated tables
+CHECK_DAY = dt.date(2026, 12, 5)  # the day the acknowledged differences were written
+PINNED_VERSION = pins()[DATABASE].version
+ONLY_IN_DATABASE = "gpt-4-turbo"  # in genai-prices, not in the curated tables
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -93,11 +95,10 @@ def test_a_curated_model_is_never_taken_from_the_fallback() -> None:
         for name in (m.id, *m.aliases):
             got = BOOK.model(name)
             assert got is m and got.prices[0].fallback is None, name
-    # A name the database resolves to a curated model is not priced from the database either.
-    from estimator.pricing.fallback import database_model
-
+    # A name the database resolves to a curated model is priced by the curated entry, never the database.
     book_index = {n: m for m in BOOK.models for n in (m.id, *m.aliases)}
-    assert database_model("gpt-4o-2024-08-06", BOOK.providers, book_index) is None
+    found = lookup("claude-opus-4-6-20260205", BOOK.providers, book_index)
+    assert found.curated == "claude-opus-4-6" and found.model is None
 
 
 def test_cli_strict_prices_flag() -> None:
@@ -113,23 +114,25 @@ def test_cli_strict_prices_flag() -> None:
 
 
 KNOWN = [
-    ("anthropic", "claude-sonnet-4-20250514", "tiers"),  # genai-prices lacks the long-context tier
+    ("anthropic", "claude-sonnet-4-20250514", "above_200000.input_per_mtok"),  # genai-prices lacks the tier
     ("openai", "gpt-4o", "input_per_mtok"),  # alias history: $5 until 2024-10-02
     ("openai", "o3", "cached_input_per_mtok"),  # launch cached price $2.50
 ]
 
 
 def test_history_check_finds_the_known_disagreements_acknowledged() -> None:
-    found = {(d.provider, d.model, d.field): d for d in check_price_history(BOOK)}
+    found = {(d.provider, d.model, d.field): d for d in check_prices(BOOK, CHECK_DAY).differences
+             if d.database == DATABASE}
     for key in KNOWN:
         assert key in found, key
         assert found[key].acknowledged, key
-    assert found[("openai", "gpt-4o", "input_per_mtok")].effective_from == dt.date(2024, 5, 13)
+    assert found[("openai", "gpt-4o", "input_per_mtok")].first == dt.date(2024, 5, 13)
 
 
-def test_no_unacknowledged_disagreement_today_or_in_history() -> None:
-    open_ = [d.describe() for d in [*check_prices(BOOK, TODAY), *check_price_history(BOOK)] if not d.acknowledged]
-    assert not open_
+def test_no_unacknowledged_disagreement_on_any_date() -> None:
+    result = check_prices(BOOK, CHECK_DAY)
+    assert not [d.describe() for d in result.unacknowledged]
+    assert result.by_database[DATABASE] > 2_500 and result.by_database["litellm"] > 1_000
 
 
 def test_an_unacknowledged_disagreement_fails(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -140,7 +143,7 @@ def test_an_unacknowledged_disagreement_fails(tmp_path) -> None:  # type: ignore
         '[[models.prices]]\neffective_from = 2024-07-18\ninput_per_mtok = 9\noutput_per_mtok = 9\n'
         'source = "https://example.com/prices"\n', encoding="utf-8")
     book = load_pricebook([tmp_path / "mine.toml"])
-    assert [d for d in check_price_history(book) if d.model == "gpt-4o-mini" and not d.acknowledged]
+    assert [d for d in check_prices(book, CHECK_DAY).unacknowledged if d.model == "gpt-4o-mini"]
 
 
 # --------------------------------------------------------------------------

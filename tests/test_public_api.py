@@ -62,6 +62,8 @@ def defines(module: types.ModuleType, name: str) -> bool:
         return False
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:  # e.g. wrapped by a cache
+            return True
         targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
         if any(isinstance(t, ast.Name) and t.id == name for t in targets):
             return True

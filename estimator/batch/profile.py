@@ -120,12 +120,12 @@ def _tier_usage(
     """The requests above each long-context threshold: with their expected output, and with
     each answer at its own cap (the worst case)."""
     tiers, tiers_worst = [], []
-    for tier in price.tiers if price is not None else ():
-        above = inputs > tier.boundary
+    for limit in price.thresholds if price is not None else ():
+        above = inputs > limit
         if above.any():
             n, tokens = int(above.sum()), int(inputs[above].sum())
-            tiers.append(TierUsage(tier.boundary, n, tokens, int(outputs[above].sum())))
-            tiers_worst.append(TierUsage(tier.boundary, n, tokens, int(bound[above].sum())))
+            tiers.append(TierUsage(limit, n, tokens, int(outputs[above].sum())))
+            tiers_worst.append(TierUsage(limit, n, tokens, int(bound[above].sum())))
     return tuple(tiers), tuple(tiers_worst)
 
 

@@ -61,9 +61,9 @@ from estimator.batch.results import ResultRecord, ResultUsage, describe_provider
 from estimator.batch.writer import BatchRequest, write_requests
 from estimator.convert import Document, Result, as_of_date, counted, today
 from estimator.errors import DataError, EstimatorError, UsageError, param
-from estimator.modes import _batch_rates, _Rates, _standard_rates
 from estimator.money import ZERO, format_usd
 from estimator.pricing import Model, Price, PriceBook, Tier, load_pricebook
+from estimator.pricing.rates import _batch_rates, _Rates, _standard_rates
 
 __all__ = ["Failure", "Reconciliation", "RequestComparison", "RetryPlan", "TokenTotals", "reconcile"]
 
@@ -203,6 +203,11 @@ class Reconciliation(Result):
     duplicate_results: tuple[str, ...] = ()
 
     @property
+    def cost_difference(self) -> Decimal:
+        """Actual cost minus the estimate for the same requests (positive: the bill is higher)."""
+        return self.actual.cost - self.estimated.cost
+
+    @property
     def failed_by_reason(self) -> dict[str, int]:
         return dict(Counter(f.reason for f in self.failed).most_common())
 
@@ -338,7 +343,7 @@ def _source(price: Price, input_tokens: int) -> Price | Tier:
 
 def _bill(price: Price, input_tokens: int, mode: Mode) -> _Bill:
     src = _source(price, input_tokens)
-    std = _standard_rates(src)
+    std = _standard_rates(src, price)
     # Anthropic: 1-hour cache writes are 2x the base input price where the table lists no price.
     one_hour = getattr(src, "cache_write_1h_per_mtok", None) or 2 * src.input_per_mtok
     if mode == "standard":

@@ -27,6 +27,8 @@ FLAG_FOR_PARAM: dict[str, str] = {
     "flex_latency_seconds": "--flex-latency",
     "splits": "--no-splits",
     "excluded_tiers": "--exclude-tier",
+    "uplifts": "--uplift",
+    "plans": "--plan",
     "shared_prefix_tokens": "--cache-prefix-tokens",
     "hit_rate": "--cache-hit-rate",
     "latency_seconds": "--latency",
@@ -113,7 +115,7 @@ def decimal_option(value: str | None, name: str) -> Decimal | None:
         number = to_decimal(value)
     except (ValueError, TypeError, ArithmeticError):
         raise click.BadParameter(f"{value!r} is not a decimal number", param_hint=name) from None
-    if not number.is_finite() or abs(number) > MAX_OPTION_NUMBER:
+    if not number.is_finite() or number.copy_abs() > MAX_OPTION_NUMBER:
         raise click.BadParameter(
             f"{value!r} is out of range: give a finite number of at most {MAX_OPTION_NUMBER:,}", param_hint=name
         )

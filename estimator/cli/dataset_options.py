@@ -26,6 +26,7 @@ from .. import EstimateOptions
 from ..batch import load_output_profile
 from ..counting import CountOptions, OutputSpec, Progress, RequestShape
 from ..errors import UsageError
+from ..formats import progress_text
 from ..modes import ModeParams
 from ..reading import FORMATS, ReadOptions
 from .base import decimal_option
@@ -178,25 +179,16 @@ class ProgressLine:
         self.width = 0
 
     def __call__(self, p: Progress) -> None:
-        mb = p.bytes_read / 1e6
-        total = f"/{p.total_bytes / 1e6:,.1f}" if p.total_bytes else ""
-        rate = f"  {mb / p.elapsed:,.1f} MB/s" if p.elapsed > 0 else ""
-        eta = f"  ETA {_clock(p.eta_seconds)}" if p.eta_seconds is not None else ""
-        text = f"counting: {p.rows:,} rows  {mb:,.1f}{total} MB{rate}{eta}"
+        text = progress_text(p.rows, p.bytes_read, p.total_bytes, p.elapsed, p.eta_seconds)
         self.stream.write("\r" + text.ljust(self.width))
         self.stream.flush()
         self.width = len(text)
 
     def clear(self) -> None:
         if self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.write(f"\r{''.ljust(self.width)}\r")
             self.stream.flush()
             self.width = 0
-
-
-def _clock(seconds: float) -> str:
-    s = int(seconds + 0.5)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 def read_options_from(kw: Mapping[str, Any]) -> ReadOptions:

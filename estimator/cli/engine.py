@@ -17,9 +17,9 @@ from ..convert import as_of_date, today
 from ..errors import UsageError
 from ..modes import CacheParams, EarlyExitParams, ModeParams
 from ..money import format_price
-from ..pricing import PriceBook, PricedModel, resolve_price
-from ..pricing.crosscheck import DATABASE, check, database_version
-from ..pricing.crosscheck import check_history as check_price_history
+from ..pricing import Price, PriceBook, PricedModel, resolve_price
+from ..pricing.crosscheck import check as check_prices
+from ..pricing.references import pins as reference_pins
 from ..pricing.schema import ProviderFile
 from ..pricing.shipped import display_path
 from ..report.estimate import format_table, model_rows, price_history
@@ -66,10 +66,19 @@ def mode_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Streaming: fraction (0-1) of the output a cancelling reader has seen."),
         click.option("--tail-tokens", type=click.IntRange(min=0, max=10**12), default=0, show_default=True,
                      help="Streaming: tokens the server still generates after a cancel before it notices."),
+        click.option("--uplift", "uplifts", multiple=True, type=click.Choice(UPLIFTS),
+                     help="A surcharge the requests ask for (repeatable): regional = OpenAI data residency "
+                          "(+10% on models released from 2026-03-05), fedramp = OpenAI FedRAMP endpoints (+10%), "
+                          "us_inference = Anthropic inference_geo 'us' (1.1x, Opus 4.6 and later). Refused "
+                          "where the model does not offer it."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
     return fn
+
+
+UPLIFTS = ("regional", "fedramp", "us_inference")
+"""The surcharges of the shipped tables ([[uplifts]]), as --uplift takes them."""
 
 
 def mode_params_from(kw: dict[str, Any]) -> ModeParams:
@@ -83,6 +92,7 @@ def mode_params_from(kw: dict[str, Any]) -> ModeParams:
         early_exit=EarlyExitParams(
             cancel_share=dec("cancel_share"), seen_fraction=dec("seen_fraction"), tail_tokens=kw["tail_tokens"]
         ),
+        uplifts=tuple(kw.get("uplifts") or ()),
     )
 
 
@@ -167,9 +177,10 @@ def models(provider: str | None, as_of: str | None, price_files: tuple[str, ...]
 @click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print only JSON on stdout.")
 @click.option("--check", "check_db", is_flag=True,
-              help="Compare every price with genai-prices (offline), today and each dated entry on its first day; "
-                   "fail on an unacknowledged difference.")
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="With --check: the date to compare (default: today).")
+              help="Compare every price field with the pinned genai-prices and litellm (offline), on every date "
+                   "they know; fail on an unacknowledged difference.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+              help="With --check: the day litellm (which has no dates) is compared on (default: today).")
 @strict_prices_option
 def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check_db: bool, as_of: str | None,
            strict_prices: bool) -> None:
@@ -177,20 +188,24 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
     book = load_pricebook(extra_files=price_files, strict=strict_prices)
     if check_db:
         day = parse_date(as_of)
-        found = check(book, day) + check_price_history(book)  # today, then each dated entry on its first day
-        open_ = [d for d in found if not d.acknowledged]
+        result = check_prices(book, day)
+        open_ = result.unacknowledged
+        pinned = {name: pin.version for name, pin in reference_pins().items()}
         if as_json:
-            echo_json({"database": DATABASE, "version": database_version(), "date": day,
-                       "differences": [vars(d) for d in found], "unacknowledged": len(open_)})
+            echo_json({"databases": pinned, "date": day, "fields_compared": dict(result.by_database),
+                       "differences": [vars(d) for d in result.differences], "unacknowledged": len(open_)})
         else:
-            click.echo(f"{DATABASE} {database_version()} on {day}: {len(found)} differences, {len(open_)} unacknowledged")
-            for d in found:
+            click.echo(", ".join(f"{name} {version}" for name, version in pinned.items())
+                       + f" (checked on {day}): {result.compared:,} fields compared ("
+                       + ", ".join(f"{n:,} with {name}" for name, n in result.by_database.items())
+                       + f"), {len(result.differences)} differences, {len(open_)} unacknowledged")
+            for d in result.differences:
                 click.echo("  " + d.describe())
         if open_:
             raise SystemExit(1)
         return
     if model is None:
-        raise UsageError("Give a MODEL, or --check to compare every price with genai-prices")
+        raise UsageError("Give a MODEL, or --check to compare every price with genai-prices and litellm")
     history = price_history(book, model, today())
     if as_json:
         echo_json(history)
@@ -201,7 +216,7 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
         click.echo(f"aliases: {', '.join(m.aliases)}")
     if history["price_database"]:
         click.echo(f"note: {m.note}")
-    for entry in history["prices"]:
+    for entry, price in zip(history["prices"], m.prices):
         until = entry["effective_until"] or "now"
         since = "(undated)" if entry["effective_from"] == dt.date.min else entry["effective_from"]
         click.echo(f"\n{since} .. {until}")
@@ -213,9 +228,27 @@ def prices(model: str | None, price_files: tuple[str, ...], as_json: bool, check
                        + ", ".join(f"{k}={v}" for k, v in tier.items() if k.endswith("_per_mtok") and v))
         if entry["batch_rule"]:
             click.echo(f"  batch rule: {entry['batch_rule']}")
+        for line in _tier_rules(price):
+            click.echo(f"  {line}")
         click.echo(f"  source: {entry['source']}")
         if entry["note"]:
             click.echo(f"  note: {entry['note']}")
+
+
+def _tier_rules(price: Price) -> list[str]:
+    """How each tier the model is sold at is priced from the entry, in words (the rule, not a figure)."""
+    lines = []
+    for tier in price.market.tiers:
+        if tier.name not in price.offered_tiers:
+            continue
+        terms = price.tier_terms(tier.name)
+        how = f"{tier.label}: {terms.multiplier or tier.multiplier} x standard"
+        if price.tier_price(tier.name) is not None:
+            how += " (with figures the provider prints for this model)"
+        if terms.standard_above_input_tokens is not None:
+            how += f"; prompts above {terms.standard_above_input_tokens:,} tokens run and bill at standard"
+        lines.append(how + f" ({terms.source or tier.source})")
+    return lines
 
 
 @main.command()

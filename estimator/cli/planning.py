@@ -377,21 +377,6 @@ def write_batch(**kw: Any) -> None:
 # --------------------------------------------------------------------------
 
 
-def _parse_mix(text: str) -> ModeMix:
-    """``NAME=mode:share,mode:share``."""
-    name, sep, body = text.partition("=")
-    if not sep or not name.strip() or not body.strip():
-        raise UsageError(f"--plan {text!r}: write NAME=mode:share,..., e.g. 'mostly batch=standard:0.2,batch:0.8'")
-    shares: dict[str, Decimal] = {}
-    for part in body.split(","):
-        mode, colon, share = part.partition(":")
-        value = decimal_option(share.strip(), "--plan") if colon else None
-        if value is None:
-            raise UsageError(f"--plan {text!r}: {part!r} is not mode:share")
-        shares[mode.strip()] = shares.get(mode.strip(), Decimal(0)) + value
-    return ModeMix(name.strip(), shares)
-
-
 @main.command("forecast")
 @optional_dataset_options
 @click.option("--model", "-m", help="Model id, e.g. gpt-4o (default with --from-estimate: the estimate's model).")
@@ -438,7 +423,7 @@ def forecast_cmd(**kw: Any) -> None:
     growth = _dec(kw, "growth_pct") or Decimal(0)
     options = ForecastOptions(
         months=kw["months"], start=_month(kw.get("start")), budget=_dec(kw, "budget", minimum=Decimal(0)),
-        plans=tuple(_parse_mix(p) for p in kw["plans"]) if kw["plans"] else
+        plans=tuple(ModeMix.parse(p) for p in kw["plans"]) if kw["plans"] else
         (ALL_STANDARD, ALL_BATCH, hybrid_mix(_share(kw, "hybrid_batch_share"), _share(kw, "hybrid_interactive_share"))),
         growth_pct=growth, pricing_rule=kw["pricing_rule"], modes=mode_params_from(kw),
     )

@@ -203,6 +203,11 @@ class TokenProfile:
             tiers = tuple(replace(t, output_tokens=t.requests * self.max_tokens) for t in tiers)
         return Usage(self.rows, self.input_tokens, self.output_tokens_worst, tiers)
 
+    def takes_fixed_output(self, tokens: int, max_tokens: int | None, context_window: int | None) -> bool:
+        """Whether ``with_fixed_output(tokens, max_tokens)`` is exact for this profile counted with no output:
+        a ``max_tokens`` cap decides the context check, or no row comes within ``tokens`` of the window."""
+        return max_tokens is not None or context_window is None or self.input_per_row.max + tokens <= context_window
+
     def with_fixed_output(self, tokens: int, max_tokens: int | None = None) -> TokenProfile:
         """This profile with every answer ``tokens`` long (capped at ``max_tokens``), without re-reading.
 
@@ -419,7 +424,7 @@ def count_plan(
     # build_messages leaves out an empty system prompt, so the framing must too; a whole
     # conversation is counted with its framing (count_inputs), so it adds none here.
     framing = 0 if embedding or shape.messages is not None else chat_overhead_tokens(tok, system=shape.system or None)
-    thresholds = tuple(sorted({t.boundary for t in price.tiers})) if price is not None else ()
+    thresholds = price.thresholds if price is not None else ()
     return CountPlan(
         shape=shape,
         output=output,

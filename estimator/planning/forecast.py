@@ -41,7 +41,7 @@ from estimator import convert
 from estimator.convert import Result, set_field
 from estimator.errors import PricingError, UsageError, param
 from estimator.modes import MODES, ModeParams
-from estimator.money import ZERO, format_usd, total_as_shown
+from estimator.money import ZERO, format_usd, to_decimal, total_as_shown
 from estimator.pricing import Model, Price, PriceBook
 from estimator.usage import RequestSize
 
@@ -139,6 +139,26 @@ class ModeMix:
         if sum(self.shares.values(), ZERO) != 1:
             raise UsageError(f"plan {self.name!r}: shares must add up to 1, they add up to "
                              f"{sum(self.shares.values(), ZERO)}")
+
+    @classmethod
+    def parse(cls, text: str) -> ModeMix:
+        """A plan written ``NAME=mode:share,mode:share``, e.g. ``mostly batch=standard:0.2,batch:0.8``
+        (a mode named twice adds up)."""
+        name, sep, body = text.partition("=")
+        if not sep or not name.strip() or not body.strip():
+            raise UsageError(f"{param('plans')} {text!r}: write NAME=mode:share,..., e.g. "
+                             "'mostly batch=standard:0.2,batch:0.8'", param="plans")
+        shares: dict[str, Decimal] = {}
+        for part in body.split(","):
+            mode, colon, share = part.partition(":")
+            try:
+                value = to_decimal(share.strip()) if colon else None
+            except (ValueError, TypeError):
+                value = None
+            if value is None or not value.is_finite():
+                raise UsageError(f"{param('plans')} {text!r}: {part!r} is not mode:share", param="plans")
+            shares[mode.strip()] = shares.get(mode.strip(), ZERO) + value
+        return cls(name.strip(), shares)
 
 
 ALL_STANDARD = ModeMix("all standard", {"standard": Decimal(1)})
@@ -280,6 +300,17 @@ class Forecast(Result):
             for r in p.months
         ]
 
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """``rows()`` with each mode's cost as its own column, for a spreadsheet."""
+        out = []
+        for r in self.rows():
+            flat = {k: v for k, v in r.items() if k not in ("cost_by_mode", "price_entries", "priced_as")}
+            flat["price_entries"] = " ".join(r["price_entries"])
+            flat["priced_as"] = " ".join(r["priced_as"])
+            flat.update({f"cost_{mode}": cost for mode, cost in r["cost_by_mode"].items()})
+            out.append(flat)
+        return out
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
@@ -341,13 +372,7 @@ class Forecast(Result):
 
     def table(self) -> list[dict[str, Any]]:
         """One row per month and plan; the cost of each mode in a column of its own (``cost_batch``...)."""
-        rows = []
-        for row in self.rows():
-            by_mode = row.pop("cost_by_mode")
-            rows.append({**row, "price_entries": ", ".join(row["price_entries"]),
-                         "priced_as": ", ".join(row["priced_as"]),
-                         **{f"cost_{mode}": cost for mode, cost in by_mode.items()}})
-        return rows
+        return self.csv_rows()
 
 
 def month_starts(start: dt.date, months: int) -> list[dt.date]:

@@ -192,7 +192,7 @@ def route_traffic(mix: TrafficMix, size: RequestSize, price: Price, params: Mode
         RouteCost("automated, can wait", "batch", batched, cost(batched, "batch")),
     )
     daily = sum((r.cost for r in routes), ZERO)
-    baseline_routes = (routes[0], RouteCost("automated (webhooks, cron)", "standard", automated,
+    baseline_routes = (routes[0], RouteCost("all automated traffic", "standard", automated,
                                             cost(automated, "standard")))
     baseline = sum((r.cost for r in baseline_routes), ZERO)
     all_batch = routes[0].cost + cost(automated, "batch")

@@ -2,8 +2,8 @@
 
 ``load_pricebook()`` reads the shipped tables (and any files of the user's);
 ``resolve_price(book, model, as_of=...)`` picks the entry in force on a day.
-The file schema, loading and the cross-check live in their modules
-(``estimator.pricing.schema``, ``.load``, ``.crosscheck``).
+The file schema and loading live in ``estimator.pricing.schema`` and ``.load``;
+``estimator.pricing.crosscheck`` compares every field with the pinned price databases.
 """
 
 from estimator.pricing.book import PriceBook, override_price

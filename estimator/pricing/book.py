@@ -29,7 +29,7 @@ class PriceBook:
     strict: bool = False
     """True: only the curated tables price; a model they do not list is an error even where the
     genai-prices database knows it (see ``estimator.pricing.fallback``)."""
-    _database: dict[str, Model | None] = field(repr=False, default_factory=dict, compare=False, hash=False)
+    _database: dict[str, fallback.Lookup] = field(repr=False, default_factory=dict, compare=False, hash=False)
 
     @property
     def models(self) -> tuple[Model, ...]:
@@ -56,23 +56,38 @@ class PriceBook:
                 )
             found = self._index.get(target) if target else None
         if found is None and key:
-            found = self._from_database(key)
+            found = self._from_references(key)
         if found is None:
             raise UnknownModelError(name, [*self._index.keys(), *(a.name for a in self.moving_aliases)])
         return found
 
-    def _from_database(self, name: str) -> Model | None:
-        """A model only the genai-prices database knows; an error naming the setting in strict mode."""
+    def curated_name(self, name: str) -> str | None:
+        """The curated model id ``name`` stands for, where it is another name of one (a snapshot id)."""
+        key = name.strip()
+        found = self._index.get(key) or self._index.get(key.lower())
+        if found is not None:
+            return found.id
+        return self._lookup(key).curated
+
+    def _lookup(self, name: str) -> fallback.Lookup:
         if name not in self._database:
-            self._database[name] = fallback.database_model(name, self.providers, self._index)
-        found = self._database[name]
-        if found is not None and self.strict:
+            self._database[name] = fallback.lookup(name, self.providers, self._index)
+        return self._database[name]
+
+    def _from_references(self, name: str) -> Model | None:
+        """A curated model under another name, or a model only a price database knows (refused in strict mode)."""
+        found = self._lookup(name)
+        known = [*self._index.keys(), *(a.name for a in self.moving_aliases)]
+        if found.curated is not None:
+            return self._index[found.curated]
+        if found.model is not None and self.strict:
             raise UnknownModelError(
-                name, [*self._index.keys(), *(a.name for a in self.moving_aliases)],
-                detail=f"{fallback.database_label()} prices it, but {param('strict_prices')} refuses "
-                "prices outside the curated tables.",
+                name, known, detail=f"{found.model.prices[0].fallback} prices it, but {param('strict_prices')} "
+                "refuses prices outside the curated tables.",
             )
-        return found
+        if found.model is None and found.refused:
+            raise UnknownModelError(name, known, detail=f"It is not priced: {found.refused}.")
+        return found.model
 
     def curated(self, name: str) -> bool:
         """Whether ``name`` is a model, alias or moving alias of the curated tables (or a user file)."""
@@ -178,5 +193,8 @@ def override_price(
     if output_per_mtok is not None and batch_output_per_mtok is None:
         changes["batch_output_per_mtok"] = None
     if input_per_mtok is not None or output_per_mtok is not None:
+        # Long-context rows and the figures the provider prints for a tier belong to the list price:
+        # every tier now follows its rule from the overridden price.
         changes["tiers"] = ()
+        changes["tier_prices"] = ()
     return replace(base, **changes)  # type: ignore[arg-type]

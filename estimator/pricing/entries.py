@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from estimator.errors import PricingError, param
-from estimator.pricing.market import Disagreement, Market, MovingAlias, TierPrice, TierWindow
+from estimator.pricing.market import Disagreement, Market, MovingAlias, TierPrice, TierRule, TierTerms, TierWindow
 from estimator.pricing.shipped import display_path
 
 
@@ -86,9 +86,38 @@ class Price:
     notices: tuple[str, ...] = ()
     fallback: str | None = None  # set when the price comes from a price database, not the curated tables
     tier_windows: tuple[TierWindow, ...] = ()  # the model's own dates at its service tiers
+    tier_rules: tuple[TierRule, ...] = ()  # the model's own rules at its tiers, each with its dates
+    rules_day: dt.date | None = None  # the day the rules are taken on (set by on_date); None: effective_from
 
     def tier_price(self, tier: str) -> TierPrice | None:
         return next((t for t in self.tier_prices if t.tier == tier), None)
+
+    def rules_in_force(self) -> tuple[TierRule, ...]:
+        day = self.rules_day or self.effective_from
+        return tuple(r for r in self.tier_rules if r.in_force(day))
+
+    def tier_terms(self, tier: str) -> TierTerms:
+        """The model's own terms at ``tier`` on the day priced; a field left None follows the provider's rule."""
+        found: dict[str, object] = {}
+        for r in self.rules_in_force():
+            if r.tier != tier:
+                continue
+            for name in ("multiplier", "cached_input", "long_context", "standard_above_input_tokens"):
+                if getattr(r, name) is not None:
+                    found.setdefault(name, getattr(r, name))
+            found.setdefault("source", r.source)
+        return TierTerms(**found)  # type: ignore[arg-type]
+
+    @property
+    def thresholds(self) -> tuple[int, ...]:
+        """Prompt lengths where prices change: the long-context boundaries, and where a tier excludes prompts.
+
+        A usage splits its requests at each (``Usage.tiers``), so that every part is priced at its rates.
+        """
+        limits = {t.boundary for t in self.tiers}
+        limits |= {r.standard_above_input_tokens for r in self.rules_in_force()
+                   if r.standard_above_input_tokens is not None and r.tier in self.offered_tiers}
+        return tuple(sorted(limits))
 
     def unavailable_reason(self, mode: str) -> str | None:
         return dict(self.unavailable).get(mode)
@@ -197,16 +226,19 @@ def on_date(price: Price, day: dt.date) -> Price:
             f"{price.model} was shut down on {price.shutdown_date}: the API no longer serves it on the "
             f"date priced; this is the last price it had, for comparison only"
         )
-    if not unavailable and not notices and not changes:
+    # A model's dated rules (an introductory tier price) are taken on the day priced.
+    rules_day = day if any(r.in_force(day) != r.in_force(price.effective_from) for r in price.tier_rules) else None
+    if not unavailable and not notices and not changes and rules_day is None:
         return price
-    return _with_state(price, tuple(unavailable), tuple(notices), bool(changes))
+    return _with_state(price, tuple(unavailable), tuple(notices), bool(changes), rules_day)
 
 
 @lru_cache(maxsize=4096)
 def _with_state(price: Price, unavailable: tuple[tuple[str, str], ...], notices: tuple[str, ...],
-                uncached: bool) -> Price:
+                uncached: bool, rules_day: dt.date | None = None) -> Price:
     # Memoised so that one entry in one state is one object: callers compare entries by identity.
     changes: dict[str, object] = {}
     if uncached:
         changes.update(cached_input_per_mtok=None, cache_write_per_mtok=None, batch_cached_input_per_mtok=None)
-    return replace(price, unavailable=unavailable, notices=notices, **changes)  # type: ignore[arg-type]
+    return replace(price, unavailable=unavailable, notices=notices, rules_day=rules_day,
+                   **changes)  # type: ignore[arg-type]

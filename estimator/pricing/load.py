@@ -24,7 +24,9 @@ from estimator.pricing.market import (
     MovingAlias,
     ServiceTier,
     TierPrice,
+    TierRule,
     TierWindow,
+    TtlWrite,
     Uplift,
 )
 from estimator.pricing.schema import ModelFile, PriceFile, ProviderFile
@@ -221,6 +223,7 @@ def _price(data: ProviderFile, m: ModelFile, p: PriceFile, until: dt.date | None
         shutdown_date=m.shutdown_date,
         min_cacheable_tokens=m.min_cacheable_tokens or (data.caching.min_cacheable_tokens if data.caching else None),
         tier_windows=tuple(TierWindow(**w.model_dump()) for w in m.tier_windows),
+        tier_rules=tuple(TierRule(**r.model_dump()) for r in m.tier_rules),
     )
 
 
@@ -245,6 +248,9 @@ def _market(data: ProviderFile) -> Market:
             storage=c.storage,
             source=c.source,
             note=c.note,
+            ttl_writes=tuple(TtlWrite(**w.model_dump()) for w in c.ttl_writes),
+            hit_increment_tokens=c.hit_increment_tokens,
+            hit_increment_models_released_before=c.hit_increment_models_released_before,
         )
         if c
         else None,

@@ -50,6 +50,7 @@ class Uplift:
     applies_to: tuple[str, ...]
     source: str
     note: str | None = None
+    older_models: str = "no_uplift"  # or "refused": older models reject the option
 
     def applies_to_model(self, model: str, launch: dt.date) -> bool:
         if self.models and model not in self.models:
@@ -70,6 +71,17 @@ class Combination:
 
 
 @dataclass(frozen=True)
+class TtlWrite:
+    """A cache write of one TTL priced as a multiple of the input price."""
+
+    ttl: str
+    input_multiplier: Decimal
+    models_released_from: dt.date | None
+    source: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class CachingRule:
     available_from: dt.date
     min_cacheable_tokens: int
@@ -79,12 +91,57 @@ class CachingRule:
     storage: str | None
     source: str
     note: str | None = None
+    ttl_writes: tuple[TtlWrite, ...] = ()
+    hit_increment_tokens: int | None = None
+    hit_increment_models_released_before: dt.date | None = None
+
+    def ttl_write(self, ttl: str | None, launch: dt.date | None) -> TtlWrite | None:
+        """The rule pricing a write of ``ttl`` for a model first offered on ``launch``, if one applies."""
+        return next((w for w in self.ttl_writes if w.ttl == ttl and (
+            w.models_released_from is None or (launch is not None and launch >= w.models_released_from))), None)
+
+    def hit_increment(self, launch: dt.date | None) -> int | None:
+        """Cache hits of a model first offered on ``launch`` come in increments of this many tokens, or None."""
+        cutoff = self.hit_increment_models_released_before
+        if self.hit_increment_tokens is None or (cutoff is not None and (launch is None or launch >= cutoff)):
+            return None
+        return self.hit_increment_tokens
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """A model's own rule at one tier (``[[models.tier_rules]]``); None fields follow the provider's rule."""
+
+    tier: str
+    multiplier: Decimal | None
+    cached_input: str | None
+    long_context: str | None
+    standard_above_input_tokens: int | None
+    effective_from: dt.date | None
+    effective_until: dt.date | None
+    source: str
+    note: str | None = None
+
+    def in_force(self, day: dt.date) -> bool:
+        return (self.effective_from is None or day >= self.effective_from) and (
+            self.effective_until is None or day < self.effective_until)
+
+
+@dataclass(frozen=True)
+class TierTerms:
+    """How one tier prices one model on one day: the model's rule where it has one, else None (the provider's)."""
+
+    multiplier: Decimal | None = None
+    cached_input: str | None = None
+    long_context: str | None = None
+    standard_above_input_tokens: int | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
 class TierPrice:
     tier: str
-    input_per_mtok: Decimal
+    input_per_mtok: Decimal | None
     output_per_mtok: Decimal | None
     cached_input_per_mtok: Decimal | None
     cache_write_per_mtok: Decimal | None
@@ -100,12 +157,20 @@ class Disagreement:
     provider: str
     model: str
     field: str
-    effective_from: dt.date | None
+    effective_from: dt.date
+    until: dt.date | None
     ours: str
     theirs: str
     database: str
     reason: str
     source: str
+
+    def covers(self, provider: str, model: str, field: str, database: str, ours: str, theirs: str,
+               first: dt.date, last: dt.date) -> bool:
+        """Whether this acknowledges that difference: same field, same two values, all its days inside."""
+        return ((self.provider, self.model, self.field, self.database, self.ours, self.theirs)
+                == (provider, model, field, database, ours, theirs)
+                and self.effective_from <= first and (self.until is None or last < self.until))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,11 @@ class PricedModel:
     as_of: dt.date
     overridden: bool = False
     notes: tuple[str, ...] = ()
+    requested: str = ""  # the name asked for (a snapshot id, an alias); the entry is ``model``'s
+
+    @property
+    def requested_name(self) -> str:
+        return self.requested or self.model.id
 
     def describe(self) -> str:
         if self.overridden:
@@ -44,12 +49,16 @@ def resolve_price(
     m = book.model(model, as_of)  # a moving alias (gemini-flash-latest) points where it pointed on that day
     price = m.price_on(as_of)
     notes = _future_date_notes(as_of, today, price)
+    asked = model.strip()
+    if asked not in (m.id, *m.aliases) and asked.lower() not in (m.id.lower(), *(a.lower() for a in m.aliases)):
+        how = "on that day" if book.moving_alias(asked) is not None else "another name of the same model"
+        notes = (f"{asked!r} is priced as {m.id} ({how})", *notes)
     if input_per_mtok is None and output_per_mtok is None:
-        return PricedModel(m, price, as_of, notes=notes)
+        return PricedModel(m, price, as_of, notes=notes, requested=asked)
     over = override_price(book, m.id, input_per_mtok=input_per_mtok, output_per_mtok=output_per_mtok, as_of=as_of)
     # Keep the date of the entry the override was based on, but say it is an override.
     over = replace(over, effective_from=price.effective_from, effective_until=price.effective_until)
-    return PricedModel(m, over, as_of, overridden=True, notes=notes)
+    return PricedModel(m, over, as_of, overridden=True, notes=notes, requested=asked)
 
 
 def _future_date_notes(as_of: dt.date, today: dt.date | None, price: Price) -> tuple[str, ...]:

@@ -37,9 +37,10 @@ class ServiceTierFile(_Strict):
     multiplier: Annotated[Decimal, Field(gt=0)] = Field(
         description="tier price = standard price x this, for models without explicit tier prices"
     )
-    cached_input: Literal["stack", "none"] = Field(
+    cached_input: Literal["stack", "none", "standard"] = Field(
         description="'stack' = cached reads and cache writes at the standard cache prices x multiplier; "
-        "'none' = no cache discount in this tier (cached tokens at the tier input price)"
+        "'none' = no cache discount in this tier (cached tokens at the tier input price); "
+        "'standard' = cached reads at the Standard cached price, not multiplied"
     )
     long_context: Literal["stack", "standard", "unavailable"] = Field(
         description="'stack' = long-context prices x multiplier; 'standard' = long requests run and are billed "
@@ -66,6 +67,11 @@ class UpliftFile(_Strict):
     )
     models: list[str] = Field(default_factory=list, description="only these model ids (empty: every eligible model)")
     applies_to: list[str] = Field(description="tiers it stacks with, e.g. ['standard', 'batch', 'flex']")
+    older_models: Literal["no_uplift", "refused"] = Field(
+        default="no_uplift",
+        description="models released before models_released_from: 'no_uplift' = they are sold without the "
+        "surcharge; 'refused' = they reject the option, so asking for it is an error",
+    )
     source: str = Field(min_length=8)
     note: str | None = None
 
@@ -80,6 +86,16 @@ class CombinationFile(_Strict):
     source: str = Field(min_length=8)
 
 
+class TtlWriteFile(_Strict):
+    """The price of a cache write for one TTL, as a multiple of the input price (a provider rule)."""
+
+    ttl: str = Field(description="the TTL a request asks for, e.g. 12h")
+    input_multiplier: Annotated[Decimal, Field(gt=0)] = Field(description="write price = input price x this")
+    models_released_from: dt.date | None = Field(default=None, description="only models first offered on or after this")
+    source: str = Field(min_length=8)
+    note: str | None = None
+
+
 class CachingRuleFile(_Strict):
     """How the provider bills prompt caching."""
 
@@ -89,15 +105,27 @@ class CachingRuleFile(_Strict):
     ttls: list[str] = Field(description="TTLs a request can choose, e.g. ['5m', '1h']")
     writes: str = Field(description="how writes are billed, in words")
     storage: str | None = Field(default=None, description="storage charge per hour, where the provider bills one")
+    ttl_writes: list[TtlWriteFile] = Field(
+        default_factory=list, description="cache writes of other TTLs priced by rule (x input)"
+    )
+    hit_increment_tokens: int | None = Field(
+        default=None, gt=0, description="cache hits come in increments of this many tokens above the minimum"
+    )
+    hit_increment_models_released_before: dt.date | None = Field(
+        default=None, description="the increment applies to models first offered before this day only"
+    )
     source: str = Field(min_length=8)
     note: str | None = None
 
 
 class TierPriceFile(_Strict):
-    """Explicit prices of one tier for one price entry, where the provider prints them."""
+    """Figures of one tier for one price entry, where the provider prints a figure that differs from its rule.
+
+    A field left out follows the rule; a field given must differ from what the rule gives (a test checks).
+    """
 
     tier: TierName
-    input_per_mtok: PositivePrice
+    input_per_mtok: PositivePrice | None = None
     output_per_mtok: PositivePrice | None = None
     cached_input_per_mtok: PositivePrice | None = None
     cache_write_per_mtok: PositivePrice | None = None
@@ -107,18 +135,59 @@ class TierPriceFile(_Strict):
     source: str = Field(min_length=8)
     note: str | None = None
 
+    @model_validator(mode="after")
+    def _gives_a_figure(self) -> TierPriceFile:
+        figures = self.model_dump(exclude={"tier", "source", "note"})
+        if all(v is None for v in figures.values()):
+            raise ValueError(f"tier price for {self.tier!r} gives no figure: write the ones the provider prints")
+        return self
+
 
 class DisagreementFile(_Strict):
-    """A known difference between these tables and a price database, with the reason ours stands."""
+    """A known difference between these tables and a price database, with the reason ours stands.
+
+    It covers the field only on the dates from ``effective_from`` until ``until`` (exclusive) and
+    only while both values are still the ones written here: a change on either side shows again.
+    """
 
     model: str
     field: str = Field(description="what differs: a field name as the cross-check prints it, or 'model'")
-    effective_from: dt.date | None = Field(default=None, description="the entry concerned, if one")
-    ours: str
-    theirs: str
-    database: str = Field(default="genai-prices", description="which database disagrees")
+    effective_from: dt.date = Field(description="first day covered")
+    until: dt.date | None = Field(default=None, description="first day no longer covered (exclusive); none: open")
+    ours: str = Field(description="our value, as the cross-check prints it")
+    theirs: str = Field(description="the database's value, as the cross-check prints it")
+    database: Literal["genai-prices", "litellm"] = Field(description="which database disagrees")
     reason: str
     source: str = Field(min_length=8)
+
+
+class TierRuleFile(_Strict):
+    """A model's own rule at one tier, where the provider's page states one that differs from the provider's."""
+
+    tier: TierName = Field(description="batch, flex, priority or ultrafast")
+    multiplier: Annotated[Decimal, Field(gt=0)] | None = Field(
+        default=None, description="tier price = Standard price x this, instead of the provider's multiplier"
+    )
+    cached_input: Literal["stack", "none", "standard", "batch-only", "cache-only"] | None = Field(
+        default=None, description="how cached input is billed in this tier (service tiers: stack, none, standard; "
+        "batch: stack, batch-only, cache-only)"
+    )
+    long_context: Literal["stack", "standard", "unavailable"] | None = None
+    standard_above_input_tokens: int | None = Field(
+        default=None, gt=0, description="prompts longer than this are excluded from the tier: they run and bill at Standard"
+    )
+    effective_from: dt.date | None = Field(default=None, description="first day the rule applies")
+    effective_until: dt.date | None = Field(default=None, description="first day it no longer applies (exclusive)")
+    source: str = Field(min_length=8)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _says_something(self) -> TierRuleFile:
+        if self.multiplier is None and self.cached_input is None and self.long_context is None \
+                and self.standard_above_input_tokens is None:
+            raise ValueError(f"tier rule for {self.tier!r} changes nothing: give multiplier, cached_input, "
+                             "long_context or standard_above_input_tokens")
+        return self
 
 
 class TierWindowFile(_Strict):
@@ -237,6 +306,9 @@ class ModelFile(_Strict):
         default_factory=list,
         description="dates this model was sold at one of its service_tiers, where they differ from the provider's",
     )
+    tier_rules: list[TierRuleFile] = Field(
+        default_factory=list, description="the model's own rules at a tier, where they differ from the provider's"
+    )
     prices: list[PriceFile] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -303,6 +375,9 @@ class ProviderFile(_Strict):
             for w in m.tier_windows:
                 if w.tier not in m.service_tiers:
                     raise ValueError(f"model {m.id}: tier window for {w.tier!r}, which the model does not offer")
+            for r in m.tier_rules:
+                if r.tier != "batch" and r.tier not in m.service_tiers:
+                    raise ValueError(f"model {m.id}: tier rule for {r.tier!r}, which the model does not offer")
             for p in m.prices:
                 for tp in p.tier_prices:
                     if tp.tier not in m.service_tiers and tp.tier != "batch":

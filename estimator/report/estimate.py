@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
-from estimator.convert import Result, counted
-from estimator.errors import PricingError
+from estimator import convert
+from estimator.convert import Result, as_of_date, counted, today
+from estimator.errors import PricingError, UsageError, param
 from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, check_cache, compare
-from estimator.money import format_usd, quantize
-from estimator.pricing import Price, PriceBook, PricedModel, display_path, fallback
+from estimator.money import CENT, format_usd, places_for_sum, quantize, shown_difference
+from estimator.pricing import Price, PriceBook, PricedModel, display_path, fallback, load_pricebook, resolve_price
 from estimator.report.intervals import cost_basis, cost_bounds
 from estimator.tokens import get_tokenizer
 
@@ -60,12 +61,60 @@ class Estimate(Result):
             for name, c in self.comparison.modes.items()
         ]
 
+    def repriced(
+        self,
+        *,
+        modes: ModeParams | None = None,
+        output_tokens: int | None = None,
+        max_tokens: int | None = None,
+        as_of: dt.date | str | None = None,
+        prices: PriceBook | None = None,
+    ) -> Estimate:
+        """The same counted rows priced again: other delivery-mode settings (``modes``), a fixed
+        answer length (``output_tokens``, capped at ``max_tokens``), another pricing date or price
+        book. Nothing is read or counted again; where that could change the counts (a fixed output
+        that may push a row past the context window, an entry with other long-context thresholds)
+        a ``UsageError`` says to estimate again."""
+        output_tokens = convert.optional(convert.count, output_tokens, "output_tokens")
+        max_tokens = convert.optional(convert.count, max_tokens, "max_tokens", minimum=1)
+        convert.optional(convert.instance, modes, "modes", kind=ModeParams)
+        convert.optional(convert.instance, prices, "prices", kind=PriceBook)
+        profile = self.profile
+        if output_tokens is not None:
+            if not profile.takes_fixed_output(output_tokens, max_tokens, self.priced.model.context_window):
+                raise UsageError(f"{param('output_tokens')}={output_tokens} could push a row past the context "
+                                 "window: estimate again with it", param="output_tokens")
+            profile = profile.with_fixed_output(output_tokens, max_tokens)
+        elif max_tokens is not None:
+            raise UsageError(f"give {param('max_tokens')} with {param('output_tokens')}, or estimate again",
+                             param="max_tokens")
+        priced = self.priced
+        if as_of is not None or prices is not None:
+            book = prices if prices is not None else load_pricebook()
+            priced = resolve_price(book, self.priced.model.id, as_of=as_of_date(as_of), today=today())
+            if priced.price.thresholds != self.priced.price.thresholds:
+                raise UsageError("the entry in force then splits long prompts at other sizes: estimate again "
+                                 f"with that {param('as_of')}", param="as_of")
+        return build_estimate(profile, priced, modes if modes is not None else self.comparison.params)
+
+    @property
+    def input_tokens_range(self) -> tuple[int, int] | None:
+        """The input tokens at the ends of an approximate tokenizer's calibration interval (None: exact)."""
+        u = self.profile.relative_uncertainty
+        if not u:
+            return None
+        share = Decimal(str(u))
+        total = self.profile.input_tokens
+        return (int((total * (1 - share)).to_integral_value(rounding=ROUND_FLOOR)),
+                int((total * (1 + share)).to_integral_value(rounding=ROUND_CEILING)))
+
     def as_dict(self) -> dict[str, Any]:
         """The document ``estimate --json`` prints, with exact values."""
         p = self.profile
         price = self.priced.price
         out: dict[str, Any] = {
             "model": self.priced.model.id,
+            "model_requested": self.priced.requested_name,
             "provider": self.priced.model.provider,
             "pricing_date": _since(price),
             "as_of": self.priced.as_of,
@@ -167,11 +216,19 @@ class Estimate(Result):
         header = f"{'mode':<28}{'input tok':>15}{'output tok':>15}{'input $':>14}{'output $':>14}{'total $':>14}{'saves':>14}"
         lines.append(header)
         lines.append("-" * len(header))
+        standard = self.comparison.standard.total_cost
         for name, c in self.comparison.modes.items():
+            # Cents where input + output = total still reads true in cents; more decimals where it would not,
+            # and the saving is the difference of the two totals as printed.
+            if min(c.input_cost, c.output_cost, c.total_cost) >= CENT or c.total_cost == 0:
+                places: int | None = places_for_sum((c.input_cost, c.output_cost), c.total_cost)
+            else:
+                places = None
             lines.append(
                 f"{MODE_LABELS.get(name, name):<28}{c.input_tokens:>15,}{c.output_tokens:>15,}"
-                f"{format_usd(c.input_cost):>14}{format_usd(c.output_cost):>14}{format_usd(c.total_cost):>14}"
-                f"{format_usd(c.savings_vs_standard):>14}"
+                f"{format_usd(c.input_cost, places):>14}{format_usd(c.output_cost, places):>14}"
+                f"{format_usd(c.total_cost, places):>14}"
+                f"{format_usd(shown_difference(standard, c.total_cost)):>14}"
             )
         if self.worst_case is not None:
             lines.append("")
@@ -184,12 +241,16 @@ class Estimate(Result):
         if p.skipped_rows:
             first = ", ".join(str(r) for r in p.skipped_first)
             lines.append(f"WARNING: {_rows(p.skipped_rows)} malformed, skipped (rows {first} ...)")
+        long_limits = {t.boundary for t in price.tiers}
         for tier in p.tiers:
-            if tier.requests:
+            if tier.requests and tier.above_input_tokens in long_limits:
                 lines.append(
                     f"long-context prices: {_rows(tier.requests)} above {tier.above_input_tokens:,} input tokens "
                     f"({tier.input_tokens:,} input, {tier.output_tokens:,} output tokens) priced at the higher tier"
                 )
+            elif tier.requests:
+                lines.append(f"{_rows(tier.requests)} above {tier.above_input_tokens:,} input tokens: a tier that "
+                             "excludes such prompts prices them at Standard")
         lines += [f"read: {note}" for note in p.source_notes]
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
@@ -202,10 +263,7 @@ def _since(price: Price) -> dt.date | None:
 
 def price_database(price: Price) -> dict[str, Any] | None:
     """Where a price outside the curated tables came from (None: the curated tables priced it)."""
-    if price.fallback is None:
-        return None
-    return {"name": fallback.DATABASE, "version": fallback.version(), "checked": fallback.CHECKED,
-            "entry_dated": price.effective_from != fallback.UNDATED, "note": price.note}
+    return fallback.source_of(price)
 
 
 def _rows(n: int) -> str:

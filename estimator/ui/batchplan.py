@@ -19,7 +19,7 @@ from ..batch import BatchFileOptions, BatchPlan, QueueLimit
 from ..batch.logistics import expiry_outcome
 from ..counting import RequestShape
 from ..errors import UsageError
-from ..formats import format_hours
+from ..formats import format_bytes, format_hours
 from ..money import format_usd
 from ..planning import PlanOptions
 from ..planning.job import measured_batch_plan
@@ -85,7 +85,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         limits = [
             f"{rule.max_requests_per_file:,} requests" if rule.max_requests_per_file else None,
             # Providers publish these limits in binary megabytes (200 MB = 209,715,200 bytes).
-            f"{rule.max_bytes_per_file / 2**20:,.0f} MB ({rule.max_bytes_per_file:,} bytes)"
+            f"{format_bytes(rule.max_bytes_per_file)} ({rule.max_bytes_per_file:,} bytes)"
             if rule.max_bytes_per_file
             else None,
         ]
@@ -238,7 +238,7 @@ def batch_files_bytes(upload: Upload, bjob: BatchJob) -> bytes:
         staged(upload.name, upload.data) as path,
     ):
         manifest = write_batch(
-            path, Path(out) / FILE_PREFIX, model=bjob.model, column=bjob.column, template=bjob.template,
+            path, Path(out).joinpath(FILE_PREFIX), model=bjob.model, column=bjob.column, template=bjob.template,
             system=bjob.system, options=bjob.options(), read=upload.read,
             prices=pricebook(),
         )

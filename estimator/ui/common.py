@@ -20,7 +20,7 @@ import streamlit as st
 from .. import EstimatorError, load_pricebook
 from ..batch import QueueLimit
 from ..batch.logistics import DEFAULT_TYPICAL_WAVE_HOURS
-from ..convert import today
+from ..convert import furthest_pricing_date, rounded_decimal, today
 from ..errors import render
 from ..modes import MODE_LABELS, CacheParams, EarlyExitParams, ModeParams
 from ..planning import RateLimitExample, RateLimits, Throughput
@@ -59,12 +59,8 @@ def tokenizer(spec: str) -> Tokenizer:
 
 
 def to_decimal(value: float, places: int = 6) -> Decimal:
-    """A number from a widget as Decimal, via its text, with the float noise rounded off.
-
-    A number input stepping by 0.05 can hold 0.15000000000000002; the user meant 0.15.
-    """
-    d = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
-    return d.normalize() if d != 0 else Decimal(0)
+    """A number from a widget as Decimal, the float noise of its steps rounded off (the library's door)."""
+    return rounded_decimal(value, places)
 
 
 @contextmanager
@@ -253,7 +249,7 @@ def sidebar_settings() -> Settings:
             "Pricing date",
             value=today(),
             min_value=dt.date(2020, 1, 1),
-            max_value=today() + dt.timedelta(days=5 * 365),
+            max_value=furthest_pricing_date(),
             key="pricing_date",
             help="Prices in force on this date. Earlier dates show what the job would have cost then.",
         )
@@ -432,12 +428,28 @@ def mode_params_inputs() -> ModeParams:
             key="tail_tokens",
             help="Tokens the server still generates (and bills) before it notices the client left.",
         )
+        uplifts = st.multiselect(
+            "Surcharges (uplifts)",
+            list(UPLIFT_LABELS),
+            format_func=lambda name: UPLIFT_LABELS[name],
+            key="uplifts",
+            help="What the requests ask for on top of the tier: OpenAI data residency or FedRAMP endpoints "
+            "(+10%), Anthropic US-only inference (1.1x). A model that does not offer one is refused with the reason.",
+        )
     return ModeParams(
         cache=CacheParams(shared_prefix_tokens=int(prefix), hit_rate=to_decimal(hit)),
         early_exit=EarlyExitParams(
             cancel_share=to_decimal(cancel), seen_fraction=to_decimal(seen), tail_tokens=int(tail)
         ),
+        uplifts=tuple(uplifts),
     )
+
+
+UPLIFT_LABELS = {
+    "regional": "Regional processing / data residency (OpenAI)",
+    "fedramp": "FedRAMP endpoints (OpenAI)",
+    "us_inference": "US-only inference, inference_geo 'us' (Anthropic)",
+}
 
 
 def need_price(settings: Settings) -> PricedModel:
@@ -454,7 +466,7 @@ def display_paths(text: str) -> str:
     (and any setting it names, by where it is in this app)."""
     shipped = str(shipped_pricing_dir())
     text = app_words(text)
-    return text.replace(shipped + os.sep, "pricing/").replace(shipped, "pricing")
+    return text.replace(f"{shipped}{os.sep}", "pricing/").replace(shipped, "pricing")
 
 
 def relative_paths(doc: Any) -> Any:
@@ -466,7 +478,3 @@ def relative_paths(doc: Any) -> Any:
     if isinstance(doc, list):
         return [relative_paths(v) for v in doc]
     return doc
-
-
-def pct(share: Decimal) -> str:
-    return f"{(share * 100).quantize(Decimal('0.1'))}%"

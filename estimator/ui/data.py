@@ -26,6 +26,7 @@ from ..batch.files import batch_request_format
 from ..batch.profile import profile_from_batch
 from ..counting import CountOptions, OutputSpec, Progress, RequestShape, TokenProfile, count_dataset
 from ..errors import DataError
+from ..formats import progress_share
 from ..pricing import Price
 from ..reading import ReadOptions, first_rows, open_dataset, open_rows
 from .common import pricebook, tokenizer
@@ -98,7 +99,7 @@ def staged(name: str, data: bytes | memoryview | Path) -> Iterator[Path]:
             yield data
         return
     with tempfile.TemporaryDirectory(prefix="estimator-upload-") as tmp:
-        path = Path(tmp) / safe_name(name)
+        path = Path(tmp).joinpath(safe_name(name))
         path.write_bytes(data)
         with _named(name, path):
             yield path
@@ -109,7 +110,7 @@ def _named(name: str, path: Path) -> Iterator[None]:
     try:
         yield
     except DataError as exc:
-        text = exc.message.replace(str(path), name).replace(str(path.parent) + os.sep, "")
+        text = exc.message.replace(str(path), name).replace(f"{path.parent}{os.sep}", "")
         if text == exc.message:
             raise
         raise DataError(text, path=name, line=exc.line, column=exc.column, row=exc.row, field=exc.field,
@@ -193,8 +194,7 @@ def count(upload: Upload, options: CountSettings, price: Price) -> TokenProfile:
     if fixed is not None and model.kind != "embedding":
         base_options = replace(options, output_fixed=0)
         base = _count(upload, base_options, price)
-        window = model.context_window
-        if options.max_tokens is not None or window is None or base.input_per_row.max + fixed <= window:
+        if base.takes_fixed_output(fixed, options.max_tokens, model.context_window):
             return base.with_fixed_output(fixed, options.max_tokens)
     return _count(upload, options, price)
 
@@ -232,7 +232,7 @@ def _count_cached(
     bar = st.progress(0.0, text=f"Reading {name} ...")
 
     def progress(p: Progress) -> None:
-        share = min(1.0, p.bytes_read / p.total_bytes) if p.total_bytes else 0.0
+        share = progress_share(p.bytes_read, p.total_bytes)
         eta = f", about {p.eta_seconds:.0f} s left" if p.eta_seconds is not None else ""
         bar.progress(share, text=f"Counted {p.rows:,} rows ({share:.0%} of the file){eta}")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Literal
 
 import pandas as pd
@@ -15,14 +15,13 @@ from .. import Estimate, EstimatorError
 from ..charts import ModeBar, mode_costs, token_distribution
 from ..counting import TokenProfile
 from ..errors import DataError
-from ..modes import Comparison, compare
-from ..money import format_usd, shown_difference
+from ..formats import format_bytes, format_share, megabytes
+from ..money import format_usd, saving_words, shown_difference
 from ..reading import FORMATS, column_warnings, profile_column, suggest_text_column
 from ..report.estimate import build_estimate
 from ..report.export import estimate_csv, estimate_json
-from ..usage import TierUsage, Usage
 from . import answer, keep
-from .common import Settings, app_words, guarded, mode_label, need_price, pct, pricebook, to_decimal
+from .common import Settings, app_words, guarded, mode_label, need_price, pricebook, to_decimal
 from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_preview
 
 OUTPUT_KINDS = {
@@ -50,6 +49,11 @@ FORMAT_LABELS = {
 }
 
 
+DELTA_STYLE: dict[int, tuple[Literal["inverse", "off", "green", "red"], Literal["auto", "off", "down", "up"]]] = {
+    0: ("off", "off"), 1: ("green", "down"), -1: ("red", "up"),
+}
+
+
 @dataclass(frozen=True)
 class EstimateResult:
     """What the other tabs can build on: the counted dataset and its estimate."""
@@ -62,13 +66,11 @@ class EstimateResult:
 
 def upload_limit_bytes() -> int:
     """The server's upload limit (``[server] maxUploadSize``, in MB)."""
-    return int(st.get_option("server.maxUploadSize")) * 1024 * 1024
+    return megabytes(int(st.get_option("server.maxUploadSize")))
 
 
 def size_text(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):,.1f} MB"
-    return f"{n:,} bytes"
+    return format_bytes(n)
 
 
 def render(settings: Settings) -> EstimateResult | None:
@@ -259,7 +261,7 @@ def request_inputs(
     if out_kind == "none" and cap:
         st.caption("With only max_tokens set, every answer is assumed to use all of it.")
     priced = need_price(settings)  # after the inputs: a missing price never hides (and resets) them
-    thresholds = tuple(sorted({t.boundary for t in priced.price.tiers}))
+    thresholds = priced.price.thresholds
     return CountSettings(
         model=settings.model.id,
         column=column,
@@ -379,7 +381,7 @@ def show_profile(
             f"{profile.output_tokens_worst:,}",
             help="Every answer uses its full max_tokens.",
         )
-    uncertainty_notes(profile, comparison, est.cost_bounds)
+    uncertainty_notes(est)
 
     st.subheader("Cost by delivery mode")
     for note in cache_notes:
@@ -397,15 +399,10 @@ def show_profile(
         colour: Literal["inverse", "off", "green", "red"] = "inverse"  # a lower cost is good news
         arrow: Literal["auto", "off", "down", "up"] = "auto"
         if name != "standard":
-            saves = shown_difference(comparison.standard.total_cost, cost.total_cost)  # adds up as shown
-            if saves == 0:
-                delta, colour, arrow = "same as standard", "off", "off"
-            elif saves > 0:  # worded like the table's "Saves vs standard", never as a negative cost
-                delta = f"saves {format_usd(saves)} ({pct(comparison.savings_share(name))})"
-                colour, arrow = "green", "down"
-            else:
-                delta = f"costs {format_usd(-saves)} ({pct(-comparison.savings_share(name))}) more"
-                colour, arrow = "red", "up"
+            # Worded like the table's "Saves vs standard" and adding up as shown, never a negative cost.
+            delta, sign = saving_words(comparison.standard.total_cost, cost.total_cost,
+                                       comparison.savings_share(name))
+            colour, arrow = DELTA_STYLE[sign]
         col.metric(
             mode_label(name),
             about + format_usd(cost.total_cost),
@@ -530,47 +527,15 @@ def distribution_table(profile: TokenProfile) -> pd.DataFrame:
     )
 
 
-def _scaled_input(usage: Usage, factor: Decimal, rounding: str) -> Usage:
-    def s(n: int) -> int:
-        return int((Decimal(n) * factor).to_integral_value(rounding=rounding))
-
-    return Usage(
-        usage.requests,
-        s(usage.input_tokens),
-        usage.output_tokens,
-        tuple(
-            TierUsage(
-                t.above_input_tokens,
-                t.requests,
-                min(s(t.input_tokens), s(usage.input_tokens)),
-                t.output_tokens,
-            )
-            for t in usage.tiers
-        ),
-    )
-
-
-def cost_interval(comparison: Comparison, low: Decimal, high: Decimal) -> tuple[Comparison, Comparison]:
-    """Every mode priced with the input tokens at ``low`` and ``high`` times the estimate."""
-    u = comparison.usage
-    return (
-        compare(_scaled_input(u, low, ROUND_FLOOR), comparison.price, comparison.params),
-        compare(_scaled_input(u, high, ROUND_CEILING), comparison.price, comparison.params),
-    )
-
-
-def uncertainty_notes(
-    profile: TokenProfile, comparison: Comparison, bounds: tuple[Comparison, Comparison] | None = None
-) -> None:
-    """Say plainly when counts are approximate or sampled, with intervals in tokens and dollars.
-
-    ``bounds``: the estimate's cost ranges (``Estimate.cost_bounds``: sampled input and output,
-    and the calibration interval), used for the dollar figures when given."""
+def uncertainty_notes(est: Estimate) -> None:
+    """Say plainly when counts are approximate or sampled, with intervals in tokens and dollars
+    (the estimate's own cost ranges: ``Estimate.cost_bounds``)."""
+    profile, comparison = est.profile, est.comparison
     std = comparison.standard.total_cost
-    if profile.sample is not None:
+    bounds = est.cost_bounds
+    if profile.sample is not None and bounds is not None:
         s = profile.sample
-        total = profile.input_tokens or 1
-        lo, hi = bounds or cost_interval(comparison, Decimal(s.ci_low) / total, Decimal(s.ci_high) / total)
+        lo, hi = bounds
         st.info(
             f"**Estimated from a sample** of {s.sample_rows:,} of {s.population_rows:,} rows ({s.method}). "
             f"Input tokens, 95% interval: {s.ci_low:,} – {s.ci_high:,}. "
@@ -586,15 +551,14 @@ def uncertainty_notes(
             "Anthropic's token-counting endpoint on its published test texts; not Anthropic's own count.",
             icon=":material/build:",
         )
-    if profile.relative_uncertainty:  # set only for approximate tokenizers
-        u = Decimal(str(profile.relative_uncertainty))
-        lo, hi = bounds or cost_interval(comparison, 1 - u, 1 + u)
-        low_tokens = int((profile.input_tokens * (1 - u)).to_integral_value(rounding=ROUND_FLOOR))
-        high_tokens = int((profile.input_tokens * (1 + u)).to_integral_value(rounding=ROUND_CEILING))
+    tokens = est.input_tokens_range
+    if tokens is not None and bounds is not None:  # set only for approximate tokenizers
+        lo, hi = bounds
         st.warning(
             f"**Approximate token counts** ({profile.tokenizer}): "
             "this provider does not publish its tokenizer. "
-            f"Input tokens ±{pct(u)}: {low_tokens:,} – {high_tokens:,}. "
+            f"Input tokens ±{format_share(Decimal(str(profile.relative_uncertainty)))}: "
+            f"{tokens[0]:,} – {tokens[1]:,}. "
             f"Standard cost {format_usd(lo.standard.total_cost)} – {format_usd(hi.standard.total_cost)}; "
             f"batch {format_usd(lo.modes['batch'].total_cost)} – {format_usd(hi.modes['batch'].total_cost)}.",
             icon=":material/warning:",

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -13,8 +12,9 @@ import streamlit as st
 from ..charts import MODE_COLOURS
 from ..charts import forecast as forecast_chart
 from ..convert import today
+from ..formats import format_share
 from ..money import format_usd
-from ..planning import ModeMix, build_forecast, hybrid_mix
+from ..planning import ForecastOptions, hybrid_mix
 from ..planning.forecast import ALL_BATCH, ALL_STANDARD
 from ..report.export import rows_to_csv, to_json_bytes
 from .common import Settings, display_paths, mode_label, relative_paths, to_decimal
@@ -83,29 +83,21 @@ def render(settings: Settings, estimated: EstimateResult | None = None) -> None:
     )
 
     hybrid = hybrid_mix(batch_share, interactive, name="hybrid")
-    plans: list[ModeMix] = [ALL_STANDARD, ALL_BATCH, hybrid]
-    volume = job.volume(growth)
-    result = build_forecast(
-        settings.model,
-        volume,
-        plans,
-        start=start,
-        horizon_months=horizon,
-        budget=budget,
-        params=settings.params,
-        pricing_rule=rule,
-    )
+    options = ForecastOptions(months=horizon, start=start, budget=budget, plans=(ALL_STANDARD, ALL_BATCH, hybrid),
+                              growth_pct=growth, pricing_rule=rule, modes=settings.params)
+    result = job.forecast(settings, options)  # the library's forecast: estimator.forecast
 
     m = st.columns(len(result.plans))
     for col, p in zip(m, result.plans):
         over = p.first_month_over_budget
+        status = p.budget_status(budget)
         col.metric(
             f"{p.mix.name}: {horizon} months",
-            format_usd(p.total_cost),
-            delta=f"over budget from {over:%b %Y}" if over else ("within budget" if budget else None),
-            delta_color="red" if over else "green",
+            format_usd(p.total_cost) + ("" if p.fully_priced else " (part unpriced)"),
+            delta=status,
+            delta_color="red" if over else ("green" if p.fully_priced else "off"),
             delta_arrow="off",
-            help=", ".join(f"{mode_label(k)} {v * 100:.0f}%" for k, v in p.mix.shares.items()),
+            help=", ".join(f"{mode_label(k)} {format_share(v, 0)}" for k, v in p.mix.shares.items()),
         )
     months = [r.month for r in result.plans[0].months]
     fig = forecast_chart(
@@ -119,6 +111,8 @@ def render(settings: Settings, estimated: EstimateResult | None = None) -> None:
         colours=PLAN_COLOURS,
     )
     st.plotly_chart(fig, key="fc_chart")
+    for note in result.notes:  # a shutdown inside the horizon, its successor or the lack of one, a launch
+        st.warning(display_paths(note), icon=":material/event_busy:")
     for name, reason in result.unavailable:
         st.caption(f"Plan {name} is not shown: {display_paths(reason)}")
     if result.price_changes:
@@ -135,13 +129,14 @@ def render(settings: Settings, estimated: EstimateResult | None = None) -> None:
             {
                 "Month": f"{r.month:%Y-%m}",
                 "Requests": f"{r.requests:,}",
-                **{p.mix.name: format_usd(p.months[i].cost) for p in result.plans},
+                **{p.mix.name: "no price" if p.months[i].unpriced_requests == p.months[i].requests
+                   and p.months[i].requests else format_usd(p.months[i].cost) for p in result.plans},
             }
             for i, r in enumerate(result.plans[0].months)
         ]
     )
     st.dataframe(table, hide_index=True, width="stretch", key="fc_table")
-    rows = flat_rows(result.rows())
+    rows = result.csv_rows()
     d = st.columns(2)
     d[0].download_button(
         "Download forecast (CSV)",
@@ -159,14 +154,3 @@ def render(settings: Settings, estimated: EstimateResult | None = None) -> None:
         key="download_forecast_json",
         on_click="ignore",
     )
-
-
-def flat_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Forecast rows with the per-mode costs as columns, for a spreadsheet."""
-    out = []
-    for r in rows:
-        flat = {k: v for k, v in r.items() if k != "cost_by_mode"}
-        for mode, cost in r["cost_by_mode"].items():
-            flat[f"cost_{mode}"] = cost if isinstance(cost, Decimal) else Decimal(str(cost))
-        out.append(flat)
-    return out

@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from .. import Estimate
+from .. import forecast as forecast_of
 from ..errors import UsageError
-from ..planning import Volume, volume_from
+from ..planning import Forecast, ForecastOptions, Volume, volume_from
 from ..planning.forecast import SCHEDULE_PERIODS
 from ..usage import RequestSize
-from .common import for_the_app
+from .common import Settings, for_the_app
 
 if TYPE_CHECKING:
     from .estimate import EstimateResult
@@ -33,8 +35,15 @@ class ForecastJob:
     size: RequestSize
     label: str
 
-    def volume(self, monthly_growth_pct: Decimal) -> Volume:
-        return Volume(self.requests, self.period, self.size, monthly_growth_pct)
+    estimate: Estimate | None = None  # the uploaded dataset's, run on ``schedule``
+    schedule: str | None = None
+
+    def forecast(self, settings: Settings, options: ForecastOptions) -> Forecast:
+        """The library's forecast of this job (``estimator.forecast``)."""
+        if self.estimate is not None:
+            return forecast_of(self.estimate, schedule=self.schedule, options=options, prices=settings.book)
+        volume = Volume(self.requests, self.period, self.size, options.growth_pct)
+        return forecast_of(volume, model=settings.model.id, options=options, prices=settings.book)
 
 
 def tokens_text(tokens: Decimal) -> str:
@@ -70,7 +79,7 @@ def forecast_job(result: EstimateResult | None) -> ForecastJob:
                     f"{v.requests:,} requests a run ({result.upload.name}, counted on the Estimate tab), "
                     f"{SCHEDULE_LABELS[schedule].lower()}."
                 )
-                return ForecastJob(v.requests, v.period, v.size, result.upload.name)
+                return ForecastJob(v.requests, v.period, v.size, result.upload.name, result.estimate, schedule)
     else:
         st.caption("No dataset uploaded: type the requests here, or upload a file on the Estimate tab.")
     c = st.columns(4)

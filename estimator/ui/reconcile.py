@@ -65,7 +65,7 @@ def show(rec: Reconciliation, retry_files: list[tuple[str, bytes]]) -> None:
     a, e = rec.actual, rec.estimated
     money = st.columns(3)
     money[0].metric("Estimated cost", format_usd(e.cost))
-    money[1].metric("Actual cost", format_usd(a.cost), delta=format_usd(a.cost - e.cost), delta_color="inverse")
+    money[1].metric("Actual cost", format_usd(a.cost), delta=format_usd(rec.cost_difference), delta_color="inverse")
     money[2].metric("Retry cost (estimate)", format_usd(rec.retry.estimated_cost))
     st.dataframe(pd.DataFrame([
         {"": "estimated", "input tokens": e.input_tokens, "cached input": e.cached_input_tokens,

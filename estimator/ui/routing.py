@@ -7,7 +7,6 @@ share that can wait, batch; a one-off backfill goes batch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -15,12 +14,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from .. import JobSize
+from .. import route as route_of
+
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import RouteSlice, routing_costs
+from ..formats import format_share
 from ..money import format_usd
-from ..planning import TrafficMix, route_traffic
+from ..planning import RoutingPlan, TrafficMix
 from ..usage import RequestSize
-from .common import Settings, guarded, mode_label, need_price, pct, to_decimal
+from .common import Settings, guarded, mode_label, need_price, to_decimal
 
 if TYPE_CHECKING:
     from streamlit.delta_generator import DeltaGenerator
@@ -45,7 +48,7 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
 
 
 def _render(settings: Settings, result: EstimateResult | None) -> None:
-    priced = need_price(settings)
+    need_price(settings)
     c = st.columns(4)
     daily = int(
         c[0].number_input(
@@ -100,7 +103,8 @@ def _render(settings: Settings, result: EstimateResult | None) -> None:
         c[3].caption(size_note)
 
     mix = TrafficMix(daily, interactive, waiting, backfill, days)
-    rp = route_traffic(mix, size, priced.price, settings.params)
+    rp = route_of(mix, size, model=settings.model.id, as_of=settings.as_of, prices=settings.book,
+                  modes=settings.params)  # the route command's own call
 
     m = st.columns(4)
     m[0].metric(
@@ -111,7 +115,7 @@ def _render(settings: Settings, result: EstimateResult | None) -> None:
     m[1].metric(
         "Batch saves per month",
         format_usd(rp.moved_savings_monthly),
-        help=f"Sending {pct(waiting)} of the automated traffic as batch instead of standard. "
+        help=f"Sending {format_share(waiting)} of the automated traffic as batch instead of standard. "
         f"All of it as batch would save {format_usd(rp.all_moved_savings_monthly)} a month.",
     )
     if rp.backfill is None:
@@ -135,9 +139,9 @@ def _render(settings: Settings, result: EstimateResult | None) -> None:
                 "Route": r.route,
                 "Mode": mode_label(r.mode),
                 "Requests/day": f"{r.requests:,}",
-                "Cost/month": format_usd(r.cost * days),
+                "Cost/month": format_usd(r.cost),
             }
-            for r in rp.routes
+            for r in rp.monthly_routes
         ]
         rows.append(
             {
@@ -149,17 +153,16 @@ def _render(settings: Settings, result: EstimateResult | None) -> None:
         )
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="route_table")
         st.caption(
-            f"Without batch (every automated request standard): {format_usd(rp.baseline_daily_cost * days)} "
+            f"Without batch (every automated request standard): {format_usd(rp.baseline_monthly_cost)} "
             "a month. Streamed requests cost what standard ones do unless early exit is set in the sidebar."
         )
     with right:
-        routes = [(r.route, r.mode, r.cost) for r in rp.routes]
-        st.plotly_chart(routing_chart(routes, rp.baseline_daily_cost, days), key="route_chart")
+        st.plotly_chart(routing_chart(rp), key="route_chart")
 
 
 def size_inputs(
     result: EstimateResult | None, left: DeltaGenerator, right: DeltaGenerator
-) -> tuple[RequestSize, str]:
+) -> tuple[JobSize, str]:
     """Tokens per request: the counted dataset's averages by default, else typed-in defaults.
 
     A keyed widget keeps its value when its default changes, so the defaults are
@@ -192,26 +195,13 @@ def size_inputs(
     output_tokens = right.number_input(
         "Output tokens per request", min_value=0.0, step=50.0, format="%.1f", key="route_output_tokens"
     )
-    return RequestSize.per_request(to_decimal(input_tokens, 1), to_decimal(output_tokens, 1)), note
+    return JobSize(1, to_decimal(input_tokens, 1), to_decimal(output_tokens, 1)), note
 
 
-def routing_chart(
-    routes: Sequence[tuple[str, str, Decimal]], baseline_daily_cost: Decimal, days: Decimal
-) -> go.Figure:
-    """The month without batch next to the hybrid month, one segment per route.
-
-    ``routes`` are (route, mode, cost per day) of the hybrid. Without batch, the
-    batch routes' requests are sent standard: what they cost then is the
-    baseline less the routes that do not change, drawn hatched.
-    """
-    hybrid = [RouteSlice(f"{route} · {mode_label(mode)}", mode, cost * days) for route, mode, cost in routes]
-    kept = [s for s in hybrid if s.mode != "batch"]
-    moved = [route for route, mode, _ in routes if mode == "batch"]
-    moved_cost = (
-        baseline_daily_cost - sum((cost for _, mode, cost in routes if mode != "batch"), Decimal(0))
-    ) * days
-    without = list(kept)
-    if moved:
-        label = f"{' + '.join(moved)} · {mode_label('standard')}"
-        without.append(RouteSlice(label, "standard", moved_cost, pattern="/"))
+def routing_chart(rp: RoutingPlan) -> go.Figure:
+    """The month without batch next to the hybrid month, one segment per route; the routes that
+    would go standard without batch are drawn hatched."""
+    hybrid = [RouteSlice(f"{r.route} · {mode_label(r.mode)}", r.mode, r.cost) for r in rp.monthly_routes]
+    without = [RouteSlice(f"{r.route} · {mode_label(r.mode)}", r.mode, r.cost,
+                          pattern="/" if r.mode == "standard" else "") for r in rp.baseline_monthly_routes]
     return routing_costs({"All standard": without, "Hybrid": hybrid})
