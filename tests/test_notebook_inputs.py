@@ -139,7 +139,8 @@ NATURAL: list[tuple[str, Callable[[], bool]]] = [
                                                   model="gpt-4o", as_of=DAY, input_price=2.5).daily_cost
      == estimator.route(TrafficMix(1000, 0.2, 0.5), estimator.JobSize(1, 500, 100), model="gpt-4o", as_of=DAY,
                         input_price="2.50").daily_cost),
-    ("repriced-float-output", lambda: total(est().repriced(output_tokens=40.0)) == total(est(output_tokens=40))),
+    ("repriced-float-output", lambda: total(est(output_tokens=5).repriced(output_tokens=40.0))
+     == total(est(output_tokens=40))),
     ("queue-limit-1e6", lambda: QueueLimit(enqueued_tokens=1e6).enqueued_tokens == 1_000_000),
     ("batch-file-options-float", lambda: BatchFileOptions(max_tokens=50.0).max_tokens == 50),
     ("exercise-int-value-and-float-wait", lambda: run_exercise(BOOK, value_per_hour=50, wait_hours=24.0).to_json()
@@ -231,7 +232,8 @@ WRONG: list[tuple[str, Callable[[], object], str]] = [
     ("route-model-int", lambda: estimator.route(TrafficMix(10, 0), estimator.JobSize(1, 5, 5), model=4), "model"),  # type: ignore[arg-type]
     ("route-mix-a-dict", lambda: estimator.route({"daily_requests": 10}, estimator.JobSize(1, 5, 5), model="gpt-4o"),  # type: ignore[arg-type]
      "mix"),
-    ("repriced-output-fraction", lambda: est().repriced(output_tokens=2.5), "output_tokens"),
+    ("repriced-output-fraction", lambda: est(output_tokens=5).repriced(output_tokens=2.5), "output_tokens"),
+    ("repriced-output-never-counted", lambda: est().repriced(output_tokens=40), "output_tokens"),
     ("repriced-prices-a-dict", lambda: est().repriced(prices={}), "prices"),  # type: ignore[arg-type]
     ("exercise-price-zero", lambda: run_exercise(BOOK, price_per_mtok=0), "price_per_mtok"),  # type: ignore[arg-type]
 ]

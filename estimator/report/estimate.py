@@ -80,6 +80,9 @@ class Estimate(Result):
         convert.optional(convert.instance, modes, "modes", kind=ModeParams)
         convert.optional(convert.instance, prices, "prices", kind=PriceBook)
         profile = self.profile
+        if output_tokens is not None and profile.output_per_row is None and self.priced.model.kind != "embedding":
+            raise UsageError(f"this estimate was counted without an output length, so a fixed one cannot be added "
+                             f"here: estimate again with {param('output_tokens')}", param="output_tokens")
         if output_tokens is not None:
             if not profile.takes_fixed_output(output_tokens, max_tokens, self.priced.model.context_window):
                 raise UsageError(f"{param('output_tokens')}={output_tokens} could push a row past the context "
