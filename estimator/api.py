@@ -27,7 +27,7 @@ from estimator.batch.outputs import OutputProfile, interval_notes
 from estimator.batch.profile import profile_from_batch
 from estimator.batch.writer import BatchFileOptions, Manifest, format_for, prompt_token_counter, write_batch_files
 from estimator.convert import as_of_date, set_field, today
-from estimator.counting.dataset import CountOptions, OutputSpec, TokenProfile, count_dataset
+from estimator.counting import CountOptions, OutputSpec, TokenProfile, count_dataset
 from estimator.counting.prompts import RequestShape
 from estimator.errors import EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, compare

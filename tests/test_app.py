@@ -235,11 +235,13 @@ def test_price_settings_reprice_without_recounting(
     app.number_input(key="output_tokens").set_value(50).run()
     assert len(calls) == 1  # a fixed output length re-prices the one count (made with no output)
 
-    app.date_input(key="pricing_date").set_value(dt.date(2024, 6, 1)).run()
-    app.number_input(key="cache_prefix_tokens").set_value(10).run()
-    app.number_input(key="cache_hit_rate").set_value(0.5).run()
-    app.number_input(key="cancel_share").set_value(0.25).run()
-    app.number_input(key="seen_fraction").set_value(0.4).run()
+    # All six in one run: a rerun recounts when any counting input changed, so one run with all of
+    # them changed recounts if any one would.
+    app.date_input(key="pricing_date").set_value(dt.date(2024, 6, 1))
+    app.number_input(key="cache_prefix_tokens").set_value(10)
+    app.number_input(key="cache_hit_rate").set_value(0.5)
+    app.number_input(key="cancel_share").set_value(0.25)
+    app.number_input(key="seen_fraction").set_value(0.4)
     app.number_input(key="tail_tokens").set_value(5).run()
     assert len(calls) == 1, "changing prices or mode parameters must not read the file again"
     expected = cli_estimate(

@@ -128,7 +128,7 @@ def test_a_long_tail_is_binned_by_ratio_and_drawn_readably() -> None:
     import numpy as np
 
     from estimator.charts import token_distribution
-    from estimator.counting.dataset import Histogram
+    from estimator.counting.profile import Histogram
 
     h = Histogram()
     h.add(np.array([30] * 9970 + [40] * 20 + [5000] * 10))

@@ -15,8 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from estimator.errors import DataError, params_in
-from estimator.reading import files as readers
-from estimator.reading.files import BadRow, open_dataset
+from estimator.reading import limits
+from estimator.reading.dataset import open_dataset
+from estimator.reading.rows import BadRow
 
 
 def rows_of(path: Path, column: str = "text", **kw: object) -> list[str]:
@@ -155,7 +156,7 @@ def test_ragged_rows_skipped_are_reported_never_dropped_silently(tmp_path: Path)
 
 
 def test_ragged_rows_across_many_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(limits, "BLOCK_BYTES", 64)
     lines = [f"{i},text {i}" if i % 50 else f"{i},bad,row" for i in range(1, 301)]
     path = write(tmp_path, "r.csv", ("id,text\n" + "\n".join(lines) + "\n").encode())
     with open_dataset(path, bad_rows="skip", batch_rows=1000) as ds:
@@ -200,7 +201,7 @@ def test_xlsx_extra_cells(tmp_path: Path) -> None:
 def test_unclosed_quote_is_an_error_not_an_empty_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, where: str, block: int
 ) -> None:
-    monkeypatch.setattr(readers, "BLOCK_BYTES", block)
+    monkeypatch.setattr(limits, "BLOCK_BYTES", block)
     path = write(tmp_path, "q.csv", data)
     with pytest.raises(DataError) as err:
         rows_of(path, bad_rows="skip")
@@ -212,8 +213,8 @@ def test_unclosed_quote_is_an_error_not_an_empty_result(
 def test_unclosed_quote_in_a_large_file_fails_without_reading_it_all(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(readers, "MAX_RECORD_BYTES", 10_000)
-    monkeypatch.setattr(readers, "BLOCK_BYTES", 1024)
+    monkeypatch.setattr(limits, "MAX_RECORD_BYTES", 10_000)
+    monkeypatch.setattr(limits, "BLOCK_BYTES", 1024)
     body = (
         "".join(f"{i},text\n" for i in range(100))
         + '100,"open\n'
@@ -248,8 +249,8 @@ def test_undecodable_bytes_near_the_start(tmp_path: Path) -> None:
 
 
 def test_undecodable_bytes_far_into_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers, "SNIFF_BYTES", 64)
-    monkeypatch.setattr(readers, "BLOCK_BYTES", 256)
+    monkeypatch.setattr(limits, "SNIFF_BYTES", 64)
+    monkeypatch.setattr(limits, "BLOCK_BYTES", 256)
     good = "".join(f"{i},plain text\n" for i in range(1, 200))
     data = ("id,text\n" + good).encode() + b"200,caf\x92s\n201,x\n"
     path = write(tmp_path, "w.csv", data)
@@ -405,7 +406,7 @@ def test_jsonl_bad_lines_skipped_and_reported(tmp_path: Path) -> None:
 
 
 def test_jsonl_undecodable_beyond_the_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers, "SNIFF_BYTES", 16)
+    monkeypatch.setattr(limits, "SNIFF_BYTES", 16)
     path = write(tmp_path, "w.jsonl", b'{"text": "ok"}\n' * 3 + b'{"text": "caf\xe9"}\n')
     with pytest.raises(DataError, match=r"line 4: not UTF-8 text at byte 58 .*encoding="):
         rows_of(path)

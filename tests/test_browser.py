@@ -1,8 +1,10 @@
-"""The app in a real browser: serve it, upload a file, read the numbers, download the results.
+"""The app in a real browser: serve it, upload a file, read the numbers, download the results;
+the JSON download is, byte for byte, what ``estimate --json`` prints.
 
 Needs the ``chromium`` system package at /usr/bin/chromium (``./dev test``
 installs it) and the playwright Python package; playwright's own browser
-downloads are never used.
+downloads are never used. One server and one Chromium serve the tests here;
+each test opens its own page, so each is a new session of the app.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,11 +22,16 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 import ticket_texts
+from click.testing import CliRunner
 
+from estimator.cli import main
 from estimator.modes import MODE_LABELS
 from estimator.money import format_usd
 
@@ -43,6 +51,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TEXTS = ticket_texts.TEXTS[:6]  # all but the "NA" and Japanese tickets
+# Every wait is for a condition (a text, a value, the script at rest); this is only the ceiling that
+# turns a hang into a failure, high enough for a loaded 2-core machine counting its first file.
+WAIT_MS = 120_000
 
 
 def free_port() -> int:
@@ -51,7 +62,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 45) -> None:
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = WAIT_MS / 1000) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -109,26 +120,63 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace"), log.read_text()
 
 
-def cli_estimate(path: Path, *args: str) -> dict:
-    from click.testing import CliRunner
-
-    from estimator.cli import main
-
-    result = CliRunner().invoke(main, ["estimate", str(path), "--model", "gpt-4o", *args, "--json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
-def test_upload_estimate_and_download(server: str, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the tests of this module."""
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} not found: install the Debian/Ubuntu 'chromium' package "
-            "(./dev test does it) to run the browser test"
+            "(./dev test does it) to run the browser tests"
         )
     from playwright.sync_api import expect, sync_playwright
 
-    # The first count loads the tokenizer; a busy machine needs more than the 5 s default.
-    expect.set_options(timeout=20_000)
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    """A new session of the app in its own page, once the app's first run is over: a file chosen
+    before then can be lost when the uploader is drawn again."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    try:
+        page.set_default_timeout(WAIT_MS)
+        page.goto(server)
+        # Load events fire before the app exists: wait for the app's own text.
+        expect(page.get_by_text("Upload a file to estimate")).to_be_visible()
+        settled(page)
+        yield page
+    finally:
+        page.close()
+
+
+def settled(page: Any) -> None:
+    """Wait until the app's script is at rest and the browser has drawn two frames since (layout done)."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def upload(page: Any, path: Path) -> Any:
+    """Choose ``path`` in the Estimate tab's uploader (the first; the Reconcile tab has three more)."""
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
+    return page.get_by_role("tabpanel", name="Estimate")
+
+
+def cli_estimate(path: Path, *args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(main, ["estimate", str(path), "--model", "gpt-4o", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_upload_estimate_and_download(page: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
 
     data = tmp_path / "tickets.csv"
     with open(data, "w", encoding="utf-8", newline="") as f:
@@ -141,97 +189,77 @@ def test_upload_estimate_and_download(server: str, tmp_path: Path) -> None:
     expected = cli_estimate(data, "--column", "text", "--output-tokens", "50")
     ARTIFACTS.mkdir(exist_ok=True)
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-            page.set_default_timeout(30_000)
-            page.goto(server)
-            # Load events fire before the app exists: wait for the app's own text.
-            expect(page.get_by_text("Upload a file to estimate")).to_be_visible()
-            # The Estimate tab's uploader is the first; the Reconcile tab has three more.
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(data))
-            tab = page.get_by_role("tabpanel", name="Estimate")
-            expect(tab.get_by_role("heading", name="Cost by delivery mode")).to_be_visible()
-            out = tab.get_by_label("Output tokens per answer")
-            out.fill("50")
-            out.press("Enter")
+    tab = upload(page, data)
+    expect(tab.get_by_role("heading", name="Cost by delivery mode")).to_be_visible()
+    out = tab.get_by_label("Output tokens per answer")
+    out.fill("50")
+    out.press("Enter")
 
-            standard = format_usd(json_decimal(expected["modes"]["standard"]["total_cost"]))
-            metric = standard_metric(tab)
-            expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(standard)
-            shown = metric_values(tab)
-            assert shown["Rows"] == f"{expected['rows']:,}"
-            assert shown["Input tokens"] == f"{expected['input_tokens']:,}"
-            assert shown["Expected output tokens"] == f"{expected['output_tokens']:,}"
-            assert shown["Batch API"] == format_usd(json_decimal(expected["modes"]["batch"]["total_cost"]))
-            assert shown["Streaming + early exit"] == format_usd(
-                json_decimal(expected["modes"]["streaming_early_exit"]["total_cost"])
-            )
-            expect(tab.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
-            screenshot(page, "estimate.png")
+    standard = format_usd(Decimal(expected["modes"]["standard"]["total_cost"]))
+    metric = standard_metric(tab)
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(standard)
+    shown = metric_values(tab)
+    assert shown["Rows"] == f"{expected['rows']:,}"
+    assert shown["Input tokens"] == f"{expected['input_tokens']:,}"
+    assert shown["Expected output tokens"] == f"{expected['output_tokens']:,}"
+    assert shown["Batch API"] == format_usd(Decimal(expected["modes"]["batch"]["total_cost"]))
+    assert shown["Streaming + early exit"] == format_usd(
+        Decimal(expected["modes"]["streaming_early_exit"]["total_cost"])
+    )
+    expect(tab.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+    screenshot(page, "estimate.png")
 
-            button = tab.locator('[data-testid="stDownloadButton"]').filter(has_text="Download results (CSV)")
-            with page.expect_download() as info:
-                button.locator("button").click()
-            download = info.value
-            assert download.suggested_filename == "estimate.csv"
-            text = Path(download.path()).read_text(encoding="utf-8-sig")
-            rows = {r["mode"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
-            assert set(rows) == set(expected["modes"]) and set(rows) <= set(MODE_LABELS)
-            for mode, cost in expected["modes"].items():
-                assert rows[mode]["total_cost_usd"] == cost["total_cost"]
-                assert rows[mode]["input_tokens"] == str(cost["input_tokens"])
-            assert rows["standard"]["file"] == "tickets.csv"
+    button = tab.locator('[data-testid="stDownloadButton"]').filter(has_text="Download results (CSV)")
+    with page.expect_download() as info:
+        button.locator("button").click()
+    download = info.value
+    assert download.suggested_filename == "estimate.csv"
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = {r["mode"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
+    assert set(rows) == set(expected["modes"]) and set(rows) <= set(MODE_LABELS)
+    for mode, cost in expected["modes"].items():
+        assert rows[mode]["total_cost_usd"] == cost["total_cost"]
+        assert rows[mode]["input_tokens"] == str(cost["input_tokens"])
+    assert rows["standard"]["file"] == "tickets.csv"
 
-            page.get_by_role("tab", name="Time value").click()
-            tv = page.get_by_role("tabpanel", name="Time value")
-            expect(tv.get_by_text("Is waiting for batch worth it?")).to_be_visible()
-            expect(tv.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
-            screenshot(page, "time-value.png")
+    page.get_by_role("tab", name="Time value").click()
+    tv = page.get_by_role("tabpanel", name="Time value")
+    expect(tv.get_by_text("Is waiting for batch worth it?")).to_be_visible()
+    expect(tv.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+    screenshot(page, "time-value.png")
 
-            for name, heading in (
-                ("Batch plan", "Batch files, waves and completion time"),
-                ("Forecast", "Monthly budget forecast"),
-                ("Batch budgeter", "Batch budgeter"),
-                ("Pricing", "Price tables"),
-            ):
-                page.get_by_role("tab", name=name).click()
-                panel = page.get_by_role("tabpanel", name=name)
-                expect(panel.get_by_role("heading", name=heading)).to_be_visible()
-                screenshot(page, name.lower().replace(" ", "-") + ".png")
-            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-        finally:
-            browser.close()
+    for name, heading in (
+        ("Batch plan", "Batch files, waves and completion time"),
+        ("Forecast", "Monthly budget forecast"),
+        ("Batch budgeter", "Batch budgeter"),
+        ("Pricing", "Price tables"),
+    ):
+        page.get_by_role("tab", name=name).click()
+        panel = page.get_by_role("tabpanel", name=name)
+        expect(panel.get_by_role("heading", name=heading)).to_be_visible()
+        screenshot(page, name.lower().replace(" ", "-") + ".png")
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
-def screenshot(page, name: str, width: int = 1440) -> None:  # type: ignore[no-untyped-def]
+def screenshot(page: Any, name: str, width: int = 1440) -> None:
     """The whole app: Streamlit scrolls inside its own container, so grow the viewport to fit it."""
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section')]"
         ".map(e => e.scrollHeight), document.body.scrollHeight)"
     )
     page.set_viewport_size({"width": width, "height": min(int(height) + 40, 12_000)})
-    page.wait_for_timeout(500)  # let charts re-layout to the new size
+    settled(page)  # charts laid out again at the new size
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
     page.set_viewport_size({"width": width, "height": 1000})
 
 
-def standard_metric(scope):  # type: ignore[no-untyped-def]
+def standard_metric(scope: Any) -> Any:
     """The metric labelled exactly "Standard" (the answer strip above it may name the standard mode too)."""
-    import re
-
     label = scope.page.locator('[data-testid="stMetricLabel"]').filter(has_text=re.compile(r"^\s*Standard\s*$"))
     return scope.locator('[data-testid="stMetric"]').filter(has=label).first
 
 
-def json_decimal(text: str):  # type: ignore[no-untyped-def]
-    from decimal import Decimal
-
-    return Decimal(text)
-
-
-def metric_values(scope) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def metric_values(scope: Any) -> dict[str, str]:
     values = {}
     for m in scope.locator('[data-testid="stMetric"]').all():
         label = m.locator('[data-testid="stMetricLabel"]').inner_text().strip()
@@ -277,78 +305,113 @@ def changelog_csv(path: Path, rows: int = 40) -> None:
             w.writerow([f"c{i:05d}", f"2.{i}.0", "maintainer", TEXTS[i % len(TEXTS)] + f" (change {i})", 10 + i])
 
 
-def test_new_user_defaults_inputs_layout_and_no_outside_requests(server: str, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install the Debian/Ubuntu 'chromium' package")
-    from urllib.parse import urlparse
+def test_new_user_defaults_inputs_layout_and_no_outside_requests(
+    browser: Any, server: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
 
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=20_000)
     data = tmp_path / "changes.csv"
     changelog_csv(data)
     expected = cli_estimate(data, "--column", "body", "--output-tokens", "50")
     ARTIFACTS.mkdir(exist_ok=True)
     hosts: set[str] = set()
 
-    def seen(request) -> None:  # type: ignore[no-untyped-def]
+    def seen(request: Any) -> None:
         url = urlparse(request.url)
         if url.scheme in ("http", "https", "ws", "wss"):
             hosts.add(url.hostname or "")
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.on("request", seen)
-            page.set_default_timeout(30_000)
-            page.goto(server)
-            expect(page.get_by_text("Upload a file to estimate")).to_be_visible()
-            expect(page.locator('[data-testid="stSidebar"]')).to_be_visible()  # the sidebar is open
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(data))
-            tab = page.get_by_role("tabpanel", name="Estimate")
-            expect(tab.get_by_role("heading", name="Cost by delivery mode")).to_be_visible()
+    # Its own page, listening before the first request.
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    try:
+        page.on("request", seen)
+        page.set_default_timeout(WAIT_MS)
+        page.goto(server)
+        expect(page.get_by_text("Upload a file to estimate")).to_be_visible()
+        expect(page.locator('[data-testid="stSidebar"]')).to_be_visible()  # the sidebar is open
+        settled(page)
+        tab = upload(page, data)
+        expect(tab.get_by_role("heading", name="Cost by delivery mode")).to_be_visible()
 
-            # The text column a person would choose, and why.
-            expect(tab.get_by_role("combobox", name="Text column")).to_have_value("body")
-            expect(tab.get_by_text("the longest text column", exact=False)).to_be_visible()
+        # The text column a person would choose, and why.
+        expect(tab.get_by_role("combobox", name="Text column")).to_have_value("body")
+        expect(tab.get_by_text("the longest text column", exact=False)).to_be_visible()
 
-            out = tab.get_by_label("Output tokens per answer")
-            out.fill("50")
-            out.press("Enter")
-            expect(tab.locator('[data-testid="stMetric"]').filter(has_text="Input tokens")
-                   .locator('[data-testid="stMetricValue"]')).to_have_text(f"{expected['input_tokens']:,}")
+        out = tab.get_by_label("Output tokens per answer")
+        out.fill("50")
+        out.press("Enter")
+        expect(tab.locator('[data-testid="stMetric"]').filter(has_text="Input tokens")
+               .locator('[data-testid="stMetricValue"]')).to_have_text(f"{expected['input_tokens']:,}")
 
-            # Switch the output option away and back: the 50 stays.
-            kind = tab.get_by_role("combobox", name="Expected output tokens")
-            kind.click()
-            page.get_by_role("option", name="A ratio of the input tokens").click()
-            expect(tab.get_by_label("Output tokens per input token")).to_be_visible()
-            kind.click()
-            page.get_by_role("option", name="Fixed tokens per answer").click()
-            expect(tab.get_by_label("Output tokens per answer")).to_have_value("50")
-            standard = format_usd(json_decimal(expected["modes"]["standard"]["total_cost"]))
-            expect(standard_metric(tab)
-                   .locator('[data-testid="stMetricValue"]')).to_have_text(standard)
+        # Switch the output option away and back: the 50 stays.
+        kind = tab.get_by_role("combobox", name="Expected output tokens")
+        kind.click()
+        page.get_by_role("option", name="A ratio of the input tokens").click()
+        expect(tab.get_by_label("Output tokens per input token")).to_be_visible()
+        kind.click()
+        page.get_by_role("option", name="Fixed tokens per answer").click()
+        expect(tab.get_by_label("Output tokens per answer")).to_have_value("50")
+        standard = format_usd(Decimal(expected["modes"]["standard"]["total_cost"]))
+        expect(standard_metric(tab)
+               .locator('[data-testid="stMetricValue"]')).to_have_text(standard)
 
-            # Large figures are the ones that get cut off: make every cost run to thousands of dollars.
-            out = tab.get_by_label("Output tokens per answer")
-            out.fill("2500000")
-            out.press("Enter")
-            expect(standard_metric(tab)
-                   .locator('[data-testid="stMetricValue"]')).to_contain_text(",")
+        # Large figures are the ones that get cut off: make every cost run to thousands of dollars.
+        out = tab.get_by_label("Output tokens per answer")
+        out.fill("2500000")
+        out.press("Enter")
+        expect(standard_metric(tab)
+               .locator('[data-testid="stMetricValue"]')).to_contain_text(",")
 
-            for width in (1100, 390):
-                page.set_viewport_size({"width": width, "height": 900})
-                for name in TAB_NAMES:
-                    page.get_by_role("tab", name=name).click()
-                    panel = page.get_by_role("tabpanel", name=name)
-                    expect(panel).to_be_visible()
-                    page.wait_for_timeout(400)
-                    clipped = page.evaluate(CLIPPED_JS)
-                    assert clipped == [], f"{name} at {width} px: {clipped}"
-                    screenshot(page, f"{width}px-{name.lower().replace(' ', '-')}.png", width)
-            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-        finally:
-            browser.close()
+        for width in (1100, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            for name in TAB_NAMES:
+                page.get_by_role("tab", name=name).click()
+                panel = page.get_by_role("tabpanel", name=name)
+                expect(panel).to_be_visible()
+                settled(page)
+                clipped = page.evaluate(CLIPPED_JS)
+                assert clipped == [], f"{name} at {width} px: {clipped}"
+                screenshot(page, f"{width}px-{name.lower().replace(' ', '-')}.png", width)
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    finally:
+        page.close()
     assert hosts <= {"127.0.0.1", "localhost"}, f"requests left the machine: {sorted(hosts)}"
+
+
+# --------------------------------------------------------------------------
+# The JSON download is the command line's document, byte for byte
+# --------------------------------------------------------------------------
+
+
+def test_the_json_download_is_the_clis_document_byte_for_byte(
+    page: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Costs below a cent are where two encoders used to disagree (``0.0000008`` against
+    ``8E-7``); a tiny file priced with a cheap model makes every cost that small."""
+    from playwright.sync_api import expect
+
+    data = tmp_path / "tiny.csv"
+    data.write_text("text\nhi\nok\n", encoding="utf-8")
+    tab = upload(page, data)
+    # The answer leads, with no further click: the recommended way, then the trade-off chart.
+    expect(tab.get_by_text("Which way to run this job")).to_be_visible()
+    expect(tab.locator('[data-testid="stMetricLabel"]').filter(has_text="Recommended").first).to_be_visible()
+    expect(tab.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+    button = tab.locator('[data-testid="stDownloadButton"]').filter(has_text="Download results (JSON)")
+    expect(button).to_be_visible()
+    with page.expect_download() as info:
+        button.locator("button").click()
+    downloaded = Path(info.value.path()).read_bytes()
+
+    doc = json.loads(downloaded)
+    assert doc["file"] == "tiny.csv" and doc["rows"] == 2
+    # The same settings on the command line, in a folder where the file has the same name.
+    per_row = doc["output_tokens"] // doc["rows"]
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["estimate", "tiny.csv", "--model", doc["model"], "--column", "text",
+                                       "--output-tokens", str(per_row), "--json", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.encode("utf-8") == downloaded
+    costs = [Decimal(m["total_cost"]) for m in doc["modes"].values()]
+    assert costs and all(c < Decimal("0.01") for c in costs)
+    assert all("E" not in m["total_cost"] for m in doc["modes"].values())  # plain decimals, never an exponent

@@ -15,8 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from estimator.cli import main
-from estimator.counting import reconstructed
-from estimator.counting.dataset import CountOptions, OutputSpec, count_dataset
+from estimator.counting import CountOptions, OutputSpec, count_dataset, reconstructed
 from estimator.counting.prompts import RequestShape
 from estimator.pricing import load_pricebook
 from estimator.tokens import chat_tokens, get_tokenizer
@@ -146,10 +145,28 @@ def test_text_report_says_reconstructed(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------
 
 
+GENERATED_ROWS = 3_000
+
+
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    texts = [text for _, text, _, _ in generated_rows(6_000, seed=11)]
-    return _csv(tmp_path_factory.mktemp("claude") / "gen.csv", texts), texts
+def population() -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Realistic rows, then CJK and code rows; their ctok and o200k counts, each counted once here
+    (ctok is pure Python: counting the rows again in every test was most of this file's time)."""
+    texts = [text for _, text, _, _ in generated_rows(GENERATED_ROWS, seed=11)]
+    texts += [CHINESE * (1 + i % 3) for i in range(200)] + [CODE * (1 + i % 4) for i in range(200)]
+    y = np.asarray(get_tokenizer("ctok:3.0").count_batch(texts), dtype=np.int64)
+    x = np.asarray(get_tokenizer("o200k_base").count_batch(texts), dtype=np.int64)
+    return texts, y, x
+
+
+@pytest.fixture(scope="module")
+def generated(
+    tmp_path_factory: pytest.TempPathFactory, population: tuple[list[str], np.ndarray, np.ndarray]
+) -> tuple[Path, list[str], np.ndarray]:
+    """The realistic rows as a CSV, with their ctok counts."""
+    texts, y, _ = population
+    texts, y = texts[:GENERATED_ROWS], y[:GENERATED_ROWS]
+    return _csv(tmp_path_factory.mktemp("claude") / "gen.csv", texts), texts, y
 
 
 def _estimate(path: Path, seed: int = 0) -> Any:
@@ -159,11 +176,11 @@ def _estimate(path: Path, seed: int = 0) -> Any:
 
 
 def test_big_file_is_sampled_and_the_interval_holds_ctoks_full_count(
-    generated: tuple[Path, list[str]], monkeypatch: pytest.MonkeyPatch
+    generated: tuple[Path, list[str], np.ndarray], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path, texts = generated
+    path, texts, counts = generated
     tok = get_tokenizer("ctok:3.0")
-    truth = sum(tok.count_batch(texts)) + len(texts) * tok.frame
+    truth = int(counts.sum()) + len(texts) * tok.frame
     monkeypatch.setattr(reconstructed, "FULL_COUNT_BYTES", 10_000)  # this small file counts as big
     monkeypatch.setattr(reconstructed, "SAMPLE_BYTES", 100_000)
     monkeypatch.setattr(reconstructed, "MIN_SAMPLE_ROWS", 300)
@@ -176,23 +193,20 @@ def test_big_file_is_sampled_and_the_interval_holds_ctoks_full_count(
     assert profile.token_counts == "reconstructed (ctok 1.3.0, generation 3.0)"
 
 
-def test_small_file_is_counted_row_by_row(generated: tuple[Path, list[str]], tmp_path: Path) -> None:
-    _, texts = generated
+def test_small_file_is_counted_row_by_row(generated: tuple[Path, list[str], np.ndarray], tmp_path: Path) -> None:
+    _, texts, counts = generated
     small = _csv(tmp_path / "small.csv", texts[:200])
     profile = _estimate(small)
     tok = get_tokenizer("ctok:3.0")
     assert profile.sample is None
-    assert profile.input_tokens == sum(tok.count_batch(texts[:200])) + 200 * tok.frame
+    assert profile.input_tokens == int(counts[:200].sum()) + 200 * tok.frame
 
 
-def test_interval_coverage_with_o200k_as_auxiliary() -> None:
+def test_interval_coverage_with_o200k_as_auxiliary(population: tuple[list[str], np.ndarray, np.ndarray]) -> None:
     """The ratio estimator on o200k counts covers ctok's total about 95% of the time."""
     from estimator.counting.sampling import estimate_from_sample
 
-    texts = [text for _, text, _, _ in generated_rows(4_000, seed=5)]
-    texts += [CHINESE * (1 + i % 3) for i in range(300)] + [CODE * (1 + i % 4) for i in range(300)]
-    y = np.asarray(get_tokenizer("ctok:3.0").count_batch(texts), dtype=np.int64)
-    x = np.asarray(get_tokenizer("o200k_base").count_batch(texts), dtype=np.int64)
+    _, y, x = population
     truth, n_pop = int(y.sum()), len(y)
     rng = np.random.default_rng(0)
     reps, n, hits = 400, 300, 0

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from estimator import estimate
-from estimator.counting.dataset import CountOptions, Distribution, OutputSpec, Progress, TokenProfile, count_dataset
+from estimator.counting import CountOptions, Distribution, OutputSpec, Progress, TokenProfile, count_dataset
 from estimator.counting.prompts import RequestShape, build_messages
 from estimator.errors import DataError, UsageError
 from estimator.pricing import Model, Price, PriceBook, load_pricebook
@@ -467,7 +467,7 @@ def test_cli_options_become_the_library_options(tmp_path: Path, book: PriceBook)
 
 def test_cli_formats_match_the_reader() -> None:
     from estimator.cli import main
-    from estimator.reading.files import FORMATS
+    from estimator.reading.rows import FORMATS
 
     (option,) = [p for p in main.commands["estimate"].params if p.name == "format"]
     assert tuple(option.type.choices) == FORMATS  # type: ignore[attr-defined]
@@ -484,7 +484,7 @@ def test_cli_formats_match_the_reader() -> None:
 def test_histogram_matches_sorted_values(parts: list[list[int]]) -> None:
     import numpy as np
 
-    from estimator.counting.dataset import Histogram
+    from estimator.counting.profile import Histogram
 
     merged = Histogram()
     for part in parts:
@@ -507,7 +507,7 @@ def test_histogram_matches_sorted_values(parts: list[list[int]]) -> None:
 def test_profile_histogram_bins_cover_every_row(tmp_path: Path) -> None:
     import numpy as np
 
-    from estimator.counting.dataset import Histogram
+    from estimator.counting.profile import Histogram
 
     h = Histogram()
     values = np.array([1, 1, 2, 5, 80, 80, 70_000, 70_001], dtype=np.int64)

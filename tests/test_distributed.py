@@ -14,8 +14,8 @@ import pytest
 pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
-from estimator.counting.dataset import OutputSpec, TokenProfile, count_dataset
-from estimator.counting.distributed import count_distributed
+from estimator.counting import OutputSpec, TokenProfile, count_dataset
+from estimator.counting.distributed import count_distributed, local_cluster
 from estimator.counting.prompts import RequestShape
 from estimator.pricing import PriceBook, load_pricebook
 
@@ -27,9 +27,7 @@ HEADER = ["id", "text", "category", "expected_output_tokens"]
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[object]:
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    )
+    cluster = local_cluster(n_workers=2, threads_per_worker=1, processes=True)
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()

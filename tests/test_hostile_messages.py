@@ -15,7 +15,7 @@ from estimator.cli import main
 from estimator.errors import DataError, PricingError, UsageError
 from estimator.planning import Volume
 from estimator.pricing import load_pricebook
-from estimator.reading.files import open_dataset
+from estimator.reading.dataset import open_dataset
 from estimator.usage import RequestSize
 
 CUSTOM = """schema_version = 1

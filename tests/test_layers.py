@@ -87,38 +87,34 @@ def imports(module: str) -> list[tuple[str, int, str]]:
     """(imported module, line, kind) for every import of a module of ours; kind is "top", "local" or "types"."""
     path = MODULES[module]
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    kinds: dict[int, str] = {}
-
-    def mark(node: ast.AST, kind: str) -> None:
-        for child in ast.walk(node):
-            kinds.setdefault(id(child), kind)
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            mark(node, "types")
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            mark(node, "local")
     found: list[tuple[str, int, str]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = module.split(".")
-                if path.name != "__init__.py":
-                    base = base[:-1]
-                base = base[: len(base) - node.level + 1]
-                target = ".".join([*base, *([node.module] if node.module else [])])
-            else:
-                target = node.module or ""
-            subs = [f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in MODULES]
-            targets = subs if len(subs) == len(node.names) else [target, *subs]
-        elif isinstance(node, ast.Import):
-            targets = [a.name for a in node.names]
+
+    def targets(node: ast.Import | ast.ImportFrom) -> list[str]:
+        if isinstance(node, ast.Import):
+            return [a.name for a in node.names]
+        if node.level:
+            base = module.split(".")
+            if path.name != "__init__.py":
+                base = base[:-1]
+            base = base[: len(base) - node.level + 1]
+            target = ".".join([*base, *([node.module] if node.module else [])])
         else:
-            continue
-        for t in targets:
-            if t in MODULES and t != module:
-                found.append((t, node.lineno, kinds.get(id(node), "top")))
+            target = node.module or ""
+        subs = [f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in MODULES]
+        return subs if len(subs) == len(node.names) else [target, *subs]
+
+    def visit(node: ast.AST, kind: str) -> None:  # one pass; "types" outranks "local", which outranks "top"
+        for child in ast.iter_child_nodes(node):
+            inner = kind
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                inner = "types"
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and kind != "types":
+                inner = "local"
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                found.extend((t, child.lineno, inner) for t in targets(child) if t in MODULES and t != module)
+            visit(child, inner)
+
+    visit(tree, "top")
     return found
 
 
@@ -177,3 +173,13 @@ def test_no_module_imports_itself_in_a_circle() -> None:
         if m not in index:
             visit(m)
     assert circles == []
+
+
+def test_imports_inside_functions_only_load_heavy_parts_late() -> None:
+    local = sorted(
+        f"{MODULES[m].relative_to(PACKAGE_DIR)}:{line} imports {target}"
+        for m, found in GRAPH.items()
+        for target, line, kind in found
+        if kind == "local" and target not in LAZY
+    )
+    assert local == []

@@ -169,9 +169,9 @@ def test_values_of_every_type_become_the_same_text_from_a_frame_and_from_parquet
 
 def test_parquet_with_non_text_columns_counts_the_same_locally_and_on_dask(tmp_path: Path) -> None:
     pytest.importorskip("dask.dataframe")
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
-    from estimator.counting.distributed import count_distributed
+    from estimator.counting.distributed import count_distributed, local_cluster
 
     frame = pd.DataFrame({
         "i": pd.array([1, None, 300, 7], dtype="Int64"),
@@ -188,7 +188,7 @@ def test_parquet_with_non_text_columns_counts_the_same_locally_and_on_dask(tmp_p
     spec = {"model": model, "shape": estimator.counting.RequestShape(template="{i}|{f}|{b}|{d}|{t}|{s}"),
             "output": estimator.counting.OutputSpec(fixed=3), "price": model.price_on(dt.date(2025, 1, 1))}
     local = estimator.counting.count_dataset(path, **spec)  # type: ignore[arg-type]
-    with LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster, Client(cluster):
+    with local_cluster(n_workers=1, processes=False) as cluster, Client(cluster):
         remote = count_distributed(str(path), **spec)  # type: ignore[arg-type]
     assert (remote.rows, remote.input_tokens, remote.text_tokens) == (local.rows, local.input_tokens,
                                                                       local.text_tokens)

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from estimator.errors import DataError, UsageError
-from estimator.reading import files as readers
-from estimator.reading.files import BadRow, RowBatch, open_dataset
+from estimator.reading import limits
+from estimator.reading.dataset import open_dataset
+from estimator.reading.rows import BadRow, RowBatch
 
 # Values that naive readers change: NA markers, leading zeros, special tokens,
 # non-ASCII, quotes, delimiters, line breaks of every kind, a long cell.
@@ -116,8 +117,8 @@ def test_values_come_back_exactly_as_written(tmp_path: Path, kind: str) -> None:
 def test_tiny_read_blocks_give_the_same_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    monkeypatch.setattr(readers, "BLOCK_BYTES", block)
-    monkeypatch.setattr(readers, "SNIFF_BYTES", 16)
+    monkeypatch.setattr(limits, "BLOCK_BYTES", block)
+    monkeypatch.setattr(limits, "SNIFF_BYTES", 16)
     for kind in ("csv", "utf8-bom-csv", "utf16-csv", "semicolon-csv"):
         out, _ = read_all(WRITERS[kind](tmp_path), ["text"])
         assert out["text"] == TRICKY, kind
@@ -172,7 +173,7 @@ def test_any_text_round_trips(
     block: int,
     batch_rows: int,
 ) -> None:
-    monkeypatch.setattr(readers, "BLOCK_BYTES", block)
+    monkeypatch.setattr(limits, "BLOCK_BYTES", block)
     path = tmp_path / "prop.csv"
     path.write_text(csv_text([["a", "b"], *rows], delimiter), encoding="utf-8", newline="")
     out, batches = read_all(path, ["b", "a"], delimiter=delimiter, batch_rows=batch_rows)
@@ -184,7 +185,7 @@ def test_any_text_round_trips(
 
 
 def test_batches_are_numbered_and_report_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers, "BLOCK_BYTES", 50)
+    monkeypatch.setattr(limits, "BLOCK_BYTES", 50)
     path = tmp_path / "n.csv"
     path.write_text("id,text\n" + "".join(f"{i},row {i}\n" for i in range(1, 101)))
     with open_dataset(path, batch_rows=30) as ds:
@@ -385,8 +386,8 @@ def test_crlf_line_numbers_and_blank_lines(tmp_path: Path) -> None:
 
 
 def test_long_header_beyond_the_sniff_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers, "SNIFF_BYTES", 8)
-    monkeypatch.setattr(readers, "BLOCK_BYTES", 4)
+    monkeypatch.setattr(limits, "SNIFF_BYTES", 8)
+    monkeypatch.setattr(limits, "BLOCK_BYTES", 4)
     names = [f"column_{i}" for i in range(20)]
     path = tmp_path / "h.csv"
     path.write_text(";".join(names) + "\n" + ";".join(str(i) for i in range(20)) + "\n")

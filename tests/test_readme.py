@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,22 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert "./dev test" in README and "./dev app" in README
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert [line for line in ci.splitlines() if line and not line.startswith(("#", "set ", "cd "))] == ["./dev test"]
+
+
+def test_setup_and_test_install_the_same_packages_and_every_optional_one() -> None:
+    """`./dev setup` then a README example, or `./dev test`: the same environment either way, holding
+    every optional dependency (the `--dask local` example needs the Dask extra)."""
+    dev = (ROOT / "dev").read_text(encoding="utf-8")
+    found = re.search(r'^DEV_EXTRAS="([^"]+)"$', dev, flags=re.MULTILINE)
+    assert found, "dev sets DEV_EXTRAS"
+    extras = found.group(1).split(",")
+    for command in ("setup", "test"):
+        branch = re.search(rf"^    {command}\)\n(.*?)\n        ;;", dev, flags=re.MULTILINE | re.DOTALL)
+        assert branch and 'setup "$DEV_EXTRAS"' in branch.group(1), f"./dev {command} installs DEV_EXTRAS"
+    optional = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    installed = {req for extra in extras for req in optional[extra]}
+    assert {req for reqs in optional.values() for req in reqs} <= installed
+    assert "--dask" in README and any(req.startswith("dask") for req in installed)
 
 
 PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)

@@ -1,7 +1,7 @@
 """Sampled estimates: the cost interval holds the exact cost for every output option.
 
 The rows are 2,000 realistic requests (benchmarks/make_dataset.py). For each
-seed, a uniform sample is drawn the way ``_sample_pass`` draws it (a seeded
+seed, a uniform sample is drawn the way ``sample_pass`` draws it (a seeded
 reservoir over batches), the totals are estimated with
 ``estimate_from_sample`` and every mode's cost range comes from
 ``estimator.report.intervals.cost_bounds``, exactly as ``estimate --sample``

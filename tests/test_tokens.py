@@ -349,7 +349,7 @@ def test_count_batch_matches_count(encoding: str, backend: str, threads: int | N
 
 
 @pytest.mark.parametrize(("encoding", "backend"), BACKENDS, ids=BACKEND_IDS)
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(texts=st.lists(st.text(), max_size=8))
 def test_any_text_counts_like_tiktoken(encoding: str, backend: str, texts: list[str]) -> None:
     tok = get_tokenizer(encoding, backend=backend)
@@ -367,7 +367,7 @@ BOUNDARY_CHARS = list(
 
 
 @pytest.mark.parametrize(("encoding", "backend"), BACKENDS, ids=BACKEND_IDS)
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(parts=st.lists(st.sampled_from(BOUNDARY_CHARS), max_size=40))
 def test_boundary_heavy_text_counts_like_tiktoken(encoding: str, backend: str, parts: list[str]) -> None:
     text = "".join(parts)

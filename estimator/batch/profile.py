@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from estimator.batch.files import BatchFileReport
-from estimator.counting.dataset import MAX_LISTED_ROWS, Histogram, TokenProfile
+from estimator.counting.profile import MAX_LISTED_ROWS, Histogram, TokenProfile
 from estimator.errors import DataError, UsageError, param
 from estimator.pricing import Model, Price
 from estimator.tokens import get_tokenizer

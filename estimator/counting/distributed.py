@@ -37,41 +37,42 @@ Input: a Parquet file or directory, or a CSV path or glob. CSV files are
 read one partition per file (``blocksize=None``), because a quoted value may
 hold a newline and a byte-range split would cut such a row in two; shard big
 CSVs into many files. Values are read as text (``dtype=str``, no NA
-conversion), like ``estimator.reading.files``; Parquet nulls become empty text.
+conversion), like ``estimator.reading.csv``; Parquet nulls become empty text.
 Progress reporting is Dask's own (dashboard or ``dask.diagnostics``).
 """
 
 from __future__ import annotations
 
+import glob
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from estimator.counting.dataset import CountPlan, Counts, OutputSpec, TokenProfile, _profile, count_plan, count_rows
+from estimator.counting.assemble import build_profile
+from estimator.counting.counts import VERIFY_ROWS, Counts, count_rows
+from estimator.counting.output import OutputSpec
+from estimator.counting.plan import CountPlan, count_plan
+from estimator.counting.profile import TokenProfile
 from estimator.counting.prompts import RequestShape, render_texts
 from estimator.errors import DataError, UsageError, param
 from estimator.pricing import Model, Price
-from estimator.reading.files import arrow_text
+from estimator.reading.memory import frame_to_table
+from estimator.reading.parquet import arrow_text
 from estimator.reading.source import ReadOptions
-
-VERIFY_ROWS = 200
+from estimator.tokens import get_tokenizer
 
 
 def partition_text(pdf: Any, columns: Sequence[str]) -> dict[str, list[str]]:
     """A partition's columns as text, converted exactly as the local readers convert them
     (``estimator.reading.arrow_text``): the same totals wherever a frame is counted."""
-    from estimator.reading.memory import frame_to_table
-
     table = frame_to_table(pdf[list(columns)])
     return {c: arrow_text(table.column(c)) for c in columns}
 
 
 def count_partition(pdf: Any, plan: CountPlan) -> Any:
     """Count one partition; returns a one-element object Series holding (Counts, rows seen)."""
-    import pandas as pd
-
-    from estimator.tokens import get_tokenizer
+    import pandas as pd  # local: heavy to import, and only Dask's partitions need it
 
     tokenizer = get_tokenizer(plan.tokenizer_spec)
     columns = partition_text(pdf, plan.columns)
@@ -86,7 +87,7 @@ def read_frame(
     source: str | Sequence[str], columns: Sequence[str], format: str | None = None
 ) -> tuple[Any, str]:
     """A Dask DataFrame of ``columns`` (values as text) from Parquet or CSV, and the format."""
-    import dask.dataframe as dd
+    import dask.dataframe as dd  # local: Dask is an optional extra
 
     first = source if isinstance(source, str) else source[0]
     fmt = format or (
@@ -116,9 +117,7 @@ def count_distributed(
     ``threads_per_task`` is the tokenizer threads of each partition task
     (1 suits one Dask worker thread per core).
     """
-    import pandas as pd
-
-    from estimator.tokens import get_tokenizer
+    import pandas as pd  # local: heavy to import, and only Dask's partitions need it
 
     started = time.monotonic()
     plan = count_plan(model, shape, output, price, threads=threads_per_task)
@@ -139,7 +138,7 @@ def count_distributed(
     nbytes = sum(_size(p) for p in paths)
     tokenizer = get_tokenizer(model.tokenizer)
     notes = [f"counted with Dask over {ddf.npartitions} partitions"]
-    return _profile(
+    return build_profile(
         plan,
         model,
         tokenizer,
@@ -156,8 +155,6 @@ def count_distributed(
 
 
 def _size(path: str) -> int:
-    import glob
-
     if "://" in path:
         return 0
     files = glob.glob(path) or [path]
@@ -197,15 +194,15 @@ def count_on_cluster(
             + "; count without Dask for those",
             param=unsupported[0],
         )
-    try:
-        from dask.distributed import Client, LocalCluster
+    try:  # local: Dask is an optional extra, and its absence is reported as a UsageError
+        from dask.distributed import Client
     except ImportError:
         raise UsageError(
             "counting on Dask needs the optional Dask extra: pip install 'llm-batch-estimator[dask]' "
             "(or pip install 'dask[distributed]')",
             param="dask",
         ) from None
-    cluster = LocalCluster(processes=True, dashboard_address=None) if address == "local" else None
+    cluster = local_cluster(processes=True) if address == "local" else None
     try:
         with Client(cluster if cluster is not None else address):
             return count_distributed(str(source), model=model, shape=shape, output=output, price=price,
@@ -215,3 +212,15 @@ def count_on_cluster(
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def local_cluster(**options: Any) -> Any:
+    """A Dask cluster of this machine's processes (``options`` go to ``LocalCluster``), without a dashboard.
+
+    The scheduler still serves health checks over HTTP; they take a free loopback port, because
+    Dask's default (8787) may be held by another cluster on the machine, and Dask would then warn
+    and take another port anyway.
+    """
+    from dask.distributed import LocalCluster  # local: Dask is an optional extra
+
+    return LocalCluster(dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, **options)

@@ -27,6 +27,7 @@ from typing import Any, Final
 import numpy as np
 
 from estimator.counting.prompts import RequestShape, render_texts
+from estimator.tokens import get_tokenizer
 
 __all__ = [
     "FULL_COUNT_BYTES",
@@ -54,10 +55,13 @@ def is_slow(tokenizer: Any) -> bool:
     return hasattr(tokenizer, "proxy_count_batch")
 
 
-def sample_size(rows: int, text_bytes: int, *, budget: int = SAMPLE_BYTES) -> int:
-    """Rows to count with ctok: ``budget`` bytes at the population's mean row size, within bounds."""
+def sample_size(rows: int, text_bytes: int, *, budget: int | None = None) -> int:
+    """Rows to count with ctok: ``budget`` bytes (default ``SAMPLE_BYTES``) at the population's mean
+    row size, within bounds."""
     if rows <= 0:
         return 0
+    if budget is None:
+        budget = SAMPLE_BYTES
     mean = max(1.0, text_bytes / rows)
     return int(min(rows, MAX_SAMPLE_ROWS, max(MIN_SAMPLE_ROWS, budget / mean)))
 
@@ -70,8 +74,6 @@ def proxy_measure(
     The first batch cross-checks the fast o200k backend against tiktoken, as
     an exact pass does.
     """
-    from estimator.tokens import get_tokenizer
-
     exact = get_tokenizer(tokenizer.encoding_name)
     checked = False
 

@@ -503,9 +503,12 @@ def decide(
 
     hi = search_up_to or default_search_limit(usage, batch_plan)
     flips: list[Flip] = []
+    resized_plans: dict[int, BatchPlan] = {}
+    ways_by_size: dict[int, tuple[WayToRun, ...]] = {}
     if usage.requests > 0:
         _, flips = size_flips(usage, model, batch_plan, value_per_hour=value_per_hour,
-                              deadline_hours=deadline_hours, wait_basis=wait_basis, hi=hi)
+                              deadline_hours=deadline_hours, wait_basis=wait_basis, hi=hi,
+                              resized_plans=resized_plans, ways_by_size=ways_by_size)
     near = None
     if flips and usage.requests:
         near = min(flips, key=lambda f: abs(math.log(f.rows / usage.requests)))
@@ -513,7 +516,9 @@ def decide(
     tradeoff = None
     if plan is not None and usage.requests > 0 and not model.interactive:
         tradeoff = batch_tradeoff(cmp, usage, model, plan, value_per_hour=value_per_hour,
-                                  deadline_hours=deadline_hours, wait_basis=wait_basis, hi=hi)
+                                  deadline_hours=deadline_hours, wait_basis=wait_basis, hi=hi,
+                                  resized_plans=resized_plans,
+                                  ways_by_size=ways_by_size if standard_or_batch(model) == model else None)
     return Decision(
         tuple(ways), best, fastest, cheapest, value, deadline_hours, wait_basis, tuple(flips), hi, near,
         _reason(best, fastest, cheapest, value, deadline_hours, wait_basis),
@@ -538,17 +543,32 @@ def _assumption(value: Decimal | None, deadline: Decimal | None, basis: str, ass
 def size_flips(
     usage: Usage, model: JobModel, batch_plan: BatchPlan | None, *, value_per_hour: Decimal | None,
     deadline_hours: Decimal | None, wait_basis: str, hi: int, only: tuple[str, ...] | None = None,
+    resized_plans: dict[int, BatchPlan] | None = None,
+    ways_by_size: dict[int, tuple[WayToRun, ...]] | None = None,
 ) -> tuple[str, list[Flip]]:
     """The way chosen for one row, and where that changes as the job grows to ``hi`` rows of this kind.
 
-    ``only`` restricts the ways (by family, e.g. ``("standard", "batch")``).
+    ``only`` restricts the ways (by family, e.g. ``("standard", "batch")``); ``resized_plans`` and
+    ``ways_by_size`` keep the batch plan re-split and the ways priced for each size tried, to share
+    between searches over the same job and model.
     """
     choices: dict[int, str] = {}
     keys: dict[int, Any] = {}
+    plans = resized_plans if resized_plans is not None else {}
+    priced_ways = ways_by_size if ways_by_size is not None else {}
+
+    def plan_at(rows: int) -> BatchPlan | None:
+        if batch_plan is None:
+            return None
+        if rows not in plans:
+            plans[rows] = resized_batch(batch_plan, rows)
+        return plans[rows]
 
     def choice_at(rows: int) -> str:
         if rows not in choices:
-            ws = ways_at(usage, model, batch_plan, rows)
+            if rows not in priced_ways:
+                priced_ways[rows] = ways_at(usage, model, batch_plan, rows, plan_at(rows))
+            ws = priced_ways[rows]
             if only is not None:
                 ws = tuple(w for w in ws if family(w.name) in only)
             pick = choose(ws, value_per_hour=value_per_hour, deadline_hours=deadline_hours, basis=wait_basis)
@@ -557,7 +577,7 @@ def size_flips(
 
     def key_at(rows: int) -> Any:
         if rows not in keys:
-            plan = None if batch_plan is None else resized_batch(batch_plan, rows)
+            plan = plan_at(rows)
             fits: tuple[bool, ...] = ()
             if deadline_hours is not None:
                 u = resized(usage, rows)
@@ -569,11 +589,14 @@ def size_flips(
     return choice_at(1), flip_points(choice_at, key_at, 1, hi)
 
 
-def ways_at(usage: Usage, model: JobModel, batch_plan: BatchPlan | None, rows: int) -> tuple[WayToRun, ...]:
-    """Every way to run ``rows`` requests like those of ``usage``, batch files re-split for that size."""
+def ways_at(usage: Usage, model: JobModel, batch_plan: BatchPlan | None, rows: int,
+            resized_plan: BatchPlan | None = None) -> tuple[WayToRun, ...]:
+    """Every way to run ``rows`` requests like those of ``usage``, batch files re-split for that size
+    (``resized_plan``: that re-split plan, when the caller has it already)."""
     cmp = compare(resized(usage, rows), model.price, model.modes)
-    plan = None if batch_plan is None or "batch" not in cmp.modes else resized_batch(batch_plan, rows)
-    return ways_to_run(cmp, model, plan)
+    if batch_plan is None or "batch" not in cmp.modes:
+        return ways_to_run(cmp, model, None)
+    return ways_to_run(cmp, model, resized_plan or resized_batch(batch_plan, rows))
 
 
 def standard_or_batch(model: JobModel) -> JobModel:
@@ -583,7 +606,8 @@ def standard_or_batch(model: JobModel) -> JobModel:
 
 def batch_tradeoff(
     cmp: Comparison, usage: Usage, model: JobModel, batch_plan: BatchPlan, *, value_per_hour: Decimal | None,
-    deadline_hours: Decimal | None, wait_basis: str, hi: int,
+    deadline_hours: Decimal | None, wait_basis: str, hi: int, resized_plans: dict[int, BatchPlan] | None = None,
+    ways_by_size: dict[int, tuple[WayToRun, ...]] | None = None,
 ) -> BatchTradeoff:
     """Standard against batch alone for this job, and the size from which batch is chosen over standard."""
     plain = standard_or_batch(model)
@@ -593,7 +617,7 @@ def batch_tradeoff(
     wait = max(ZERO, batch.wait_hours(wait_basis) - standard.wait_hours(wait_basis))
     start, flips = size_flips(usage, plain, batch_plan, value_per_hour=value_per_hour,
                               deadline_hours=deadline_hours, wait_basis=wait_basis, hi=hi,
-                              only=("standard", "batch"))
+                              only=("standard", "batch"), resized_plans=resized_plans, ways_by_size=ways_by_size)
     first = next((f.rows for f in flips if f.above == "batch"), None)
     return BatchTradeoff(
         savings=standard.cost - batch.cost, wait_hours=wait, wait_cost=None if value is None else wait * value,

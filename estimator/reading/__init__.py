@@ -8,9 +8,11 @@ from estimator.reading.columns import (
     profile_column,
     suggest_text_column,
 )
-from estimator.reading.files import FORMATS, Dataset, DatasetInfo, RowBatch, arrow_text, open_dataset
+from estimator.reading.dataset import Dataset, open_dataset
 from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, frame_to_table, is_in_memory
+from estimator.reading.parquet import arrow_text
 from estimator.reading.preview import SourcePreview, preview
+from estimator.reading.rows import FORMATS, DatasetInfo, RowBatch
 from estimator.reading.source import ReadOptions, open_rows
 
 __all__ = [

@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from estimator.errors import DataError
-
-if TYPE_CHECKING:
-    from estimator.reading.files import Dataset
+from estimator.reading.dataset import Dataset
 
 # Names that say "this is the text" (checked after normalising case and separators).
 _TEXT_NAMES = (

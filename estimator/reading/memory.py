@@ -23,14 +23,16 @@ from typing import Any
 import pyarrow as pa
 
 from estimator.errors import DataError, UsageError
-from estimator.reading.files import BadRow, BadRowPolicy, Dataset, DatasetInfo, _Reader, _Run, arrow_text
+from estimator.reading.dataset import Dataset
+from estimator.reading.parquet import arrow_text
+from estimator.reading.rows import BadRow, BadRowPolicy, DatasetInfo, Reader, Run
 
 TEXT_COLUMN = "text"
 MESSAGES_COLUMN = "messages"
 _BATCH_ROWS = 65_536
 
 
-class _TableReader(_Reader):
+class _TableReader(Reader):
     def __init__(self, table: pa.Table, name: str, kind: str) -> None:
         names = [str(n) for n in table.column_names]
         duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -45,7 +47,7 @@ class _TableReader(_Reader):
 
     def runs(
         self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]
-    ) -> Iterator[_Run]:
+    ) -> Iterator[Run]:
         row = 1
         done = 0
         total = max(self.table.num_rows, 1)
@@ -56,7 +58,7 @@ class _TableReader(_Reader):
                 cols = {c: arrow_text(rb.column(c)) for c in columns}
             except DataError as exc:
                 raise DataError(f"{self.name}: {exc.message}", field=exc.field) from None
-            yield _Run(cols, row, rb.num_rows, before, done, rb.nbytes)
+            yield Run(cols, row, rb.num_rows, before, done, rb.nbytes)
             row += rb.num_rows
 
 
@@ -83,7 +85,7 @@ def frame_to_table(frame: Any) -> pa.Table:
 
 
 def _as_text(value: Any) -> str | None:
-    import pandas as pd
+    import pandas as pd  # local: pandas is heavy to import and only frames in memory need it
 
     if value is None or (not isinstance(value, (list, tuple, dict)) and bool(pd.isna(value))):
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from estimator.reading.files import BadRow, DatasetInfo
+from estimator.reading.rows import BadRow, DatasetInfo
 from estimator.reading.source import ReadOptions, open_rows
 
 

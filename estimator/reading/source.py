@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from estimator.errors import UsageError
-from estimator.reading.files import FORMATS, Dataset, open_dataset
+from estimator.reading.dataset import Dataset, open_dataset
 from estimator.reading.memory import is_in_memory, open_in_memory
+from estimator.reading.rows import FORMATS
 
 
 @dataclass(frozen=True)

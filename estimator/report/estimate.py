@@ -22,7 +22,7 @@ from estimator.report.intervals import cost_basis, cost_bounds
 from estimator.tokens import get_tokenizer
 
 if TYPE_CHECKING:
-    from estimator.counting.dataset import TokenProfile
+    from estimator.counting.profile import TokenProfile
 
 
 @dataclass(frozen=True, repr=False)

@@ -30,7 +30,7 @@ from estimator.pricing import Price
 from estimator.usage import Usage
 
 if TYPE_CHECKING:
-    from estimator.counting.dataset import TokenProfile
+    from estimator.counting.profile import TokenProfile
 
 _STEP = 1_000_000  # tokens: a mode's cost per token is measured over this step (costs are linear in tokens)
 
