@@ -27,7 +27,8 @@ from estimator.batch.outputs import OutputProfile, interval_notes
 from estimator.batch.profile import profile_from_batch
 from estimator.batch.writer import BatchFileOptions, Manifest, format_for, prompt_token_counter, write_batch_files
 from estimator.convert import as_of_date, set_field, today
-from estimator.counting import CountOptions, OutputSpec, TokenProfile, count_dataset
+from estimator.counting import CountOptions, OutputSpec, TokenProfile
+from estimator.counting.dataset import count_dataset
 from estimator.counting.prompts import RequestShape
 from estimator.errors import EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
@@ -35,7 +36,8 @@ from estimator.planning.forecast import Forecast, ForecastOptions, Volume, build
 from estimator.planning.job import JobPlan, PlanOptions, measured_requests, plan_job
 from estimator.planning.routing import RoutingPlan, TrafficMix, route_traffic
 from estimator.pricing import Price, PriceBook, PricedModel, load_pricebook, resolve_price
-from estimator.reading import first_rows, suggest_text_column
+from estimator.reading import suggest_text_column
+from estimator.reading.columns import first_rows
 from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, _is_frame
 from estimator.reading.source import ReadOptions, open_rows
 from estimator.report.estimate import Estimate, build_estimate

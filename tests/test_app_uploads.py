@@ -38,7 +38,7 @@ def test_staged_upload_is_read_from_its_path_and_errors_name_the_upload(monkeypa
     upload = Upload("my data.csv", path, "d2", None, None)
     assert upload.size == 10
     from estimator.errors import DataError
-    from estimator.reading import open_dataset
+    from estimator.reading.dataset import open_dataset
 
     with pytest.raises(DataError) as info, staged(upload.name, upload.data) as p:
         assert p == path

@@ -19,7 +19,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from estimator import estimate
-from estimator.counting import CountOptions, Distribution, OutputSpec, Progress, TokenProfile, count_dataset
+from estimator.counting import CountOptions, Distribution, OutputSpec, Progress, TokenProfile
+from estimator.counting.dataset import count_dataset
 from estimator.counting.prompts import RequestShape, build_messages
 from estimator.errors import DataError, UsageError
 from estimator.pricing import Model, Price, PriceBook, load_pricebook

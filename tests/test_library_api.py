@@ -23,6 +23,8 @@ from click.testing import CliRunner
 import estimator
 from estimator import EstimateOptions
 from estimator.cli import main
+from estimator.counting.dataset import count_dataset
+from estimator.counting.prompts import RequestShape
 from estimator.errors import UsageError, params_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,9 +187,9 @@ def test_parquet_with_non_text_columns_counts_the_same_locally_and_on_dask(tmp_p
     frame.to_parquet(path)
     book = estimator.load_pricebook()
     model = book.model("gpt-4o")
-    spec = {"model": model, "shape": estimator.counting.RequestShape(template="{i}|{f}|{b}|{d}|{t}|{s}"),
+    spec = {"model": model, "shape": RequestShape(template="{i}|{f}|{b}|{d}|{t}|{s}"),
             "output": estimator.counting.OutputSpec(fixed=3), "price": model.price_on(dt.date(2025, 1, 1))}
-    local = estimator.counting.count_dataset(path, **spec)  # type: ignore[arg-type]
+    local = count_dataset(path, **spec)  # type: ignore[arg-type]
     with local_cluster(n_workers=1, processes=False) as cluster, Client(cluster):
         remote = count_distributed(str(path), **spec)  # type: ignore[arg-type]
     assert (remote.rows, remote.input_tokens, remote.text_tokens) == (local.rows, local.input_tokens,

@@ -28,6 +28,7 @@ import pytest
 import estimator
 from estimator.batch import BatchFileOptions, QueueLimit
 from estimator.convert import MAX_COUNT, html_table, to_plain
+from estimator.counting import CountOptions, OutputSpec
 from estimator.errors import DataError, EstimatorError, UnknownModelError, UsageError, python_name
 from estimator.modes import CacheParams, EarlyExitParams
 from estimator.planning import (
@@ -43,6 +44,7 @@ from estimator.planning import (
     route_traffic,
     run_exercise,
 )
+from estimator.reading import ReadOptions
 from estimator.usage import RequestSize, Usage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,6 +143,12 @@ NATURAL: list[tuple[str, Callable[[], bool]]] = [
                         input_price="2.50").daily_cost),
     ("repriced-float-output", lambda: total(est(output_tokens=5).repriced(output_tokens=40.0))
      == total(est(output_tokens=40))),
+    ("output-ratio-float", lambda: OutputSpec(ratio=0.3).ratio == Decimal("0.3")),
+    ("estimate-with-float-ratio", lambda: total(est(options=estimator.EstimateOptions(output=OutputSpec(ratio=0.5))))
+     == total(est(options=estimator.EstimateOptions(output=OutputSpec(ratio=Decimal("0.5")))))),
+    ("sample-rows-float-and-numpy-seed", lambda: CountOptions(sample_rows=100.0, seed=np.int64(3))
+     == CountOptions(sample_rows=100, seed=3)),
+    ("read-options-flag", lambda: ReadOptions(skip_bad_rows=np.bool_(True)).skip_bad_rows is True),
     ("queue-limit-1e6", lambda: QueueLimit(enqueued_tokens=1e6).enqueued_tokens == 1_000_000),
     ("batch-file-options-float", lambda: BatchFileOptions(max_tokens=50.0).max_tokens == 50),
     ("exercise-int-value-and-float-wait", lambda: run_exercise(BOOK, value_per_hour=50, wait_hours=24.0).to_json()
@@ -235,6 +243,17 @@ WRONG: list[tuple[str, Callable[[], object], str]] = [
     ("repriced-output-fraction", lambda: est(output_tokens=5).repriced(output_tokens=2.5), "output_tokens"),
     ("repriced-output-never-counted", lambda: est().repriced(output_tokens=40), "output_tokens"),
     ("repriced-prices-a-dict", lambda: est().repriced(prices={}), "prices"),  # type: ignore[arg-type]
+    ("read-encoding-int", lambda: ReadOptions(encoding=5), "encoding"),  # type: ignore[arg-type]
+    ("read-format-unknown", lambda: ReadOptions(format="docx"), "source_format"),
+    ("read-skip-words", lambda: ReadOptions(skip_bad_rows="yes"), "skip_bad_rows"),  # type: ignore[arg-type]
+    ("output-ratio-negative", lambda: OutputSpec(ratio=-1), "output_ratio"),  # type: ignore[arg-type]
+    ("output-fixed-fraction", lambda: OutputSpec(fixed=2.5), "output_tokens"),  # type: ignore[arg-type]
+    ("output-column-int", lambda: OutputSpec(column=3), "output_column"),  # type: ignore[arg-type]
+    ("output-max-tokens-zero", lambda: OutputSpec(max_tokens=0), "max_tokens"),
+    ("sample-rows-fraction", lambda: CountOptions(sample_rows=1.5), "sample_rows"),  # type: ignore[arg-type]
+    ("workers-zero", lambda: CountOptions(workers=0), "workers"),
+    ("progress-not-callable", lambda: CountOptions(progress="yes"), "progress"),  # type: ignore[arg-type]
+    ("seed-negative", lambda: CountOptions(seed=-1), "seed"),
     ("exercise-price-zero", lambda: run_exercise(BOOK, price_per_mtok=0), "price_per_mtok"),  # type: ignore[arg-type]
 ]
 

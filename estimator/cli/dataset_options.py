@@ -24,11 +24,13 @@ import click
 
 from .. import EstimateOptions
 from ..batch import load_output_profile
-from ..counting import CountOptions, OutputSpec, Progress, RequestShape
+from ..counting import CountOptions, OutputSpec, Progress
+from ..counting.prompts import RequestShape
 from ..errors import UsageError
 from ..formats import progress_text
 from ..modes import ModeParams
-from ..reading import FORMATS, ReadOptions
+from ..reading import ReadOptions
+from ..reading.rows import FORMATS
 from .base import decimal_option
 
 

@@ -38,7 +38,8 @@ from ..planning.forecast import ALL_BATCH, ALL_STANDARD, PRICING_RULES, SCHEDULE
 from ..planning.job import WAIT_BASES
 from ..planning.limits import DEFAULT_CONCURRENCY, DEFAULT_LATENCY_SECONDS, RATE_LIMIT_EXAMPLES
 from ..pricing import PriceBook
-from ..reading import FORMATS, ReadOptions
+from ..reading import ReadOptions
+from ..reading.rows import FORMATS
 from ..usage import RequestSize, Usage
 from .base import cli_words, decimal_option, echo_json, main
 from .dataset_options import dataset_options, estimate_options_from, progress_line

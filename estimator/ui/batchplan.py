@@ -17,7 +17,7 @@ import streamlit as st
 from .. import JobPlan, write_batch
 from ..batch import BatchFileOptions, BatchPlan, QueueLimit
 from ..batch.logistics import expiry_outcome
-from ..counting import RequestShape
+from ..counting.prompts import RequestShape
 from ..errors import UsageError
 from ..formats import format_bytes, format_hours
 from ..money import format_usd

@@ -17,7 +17,9 @@ from ..counting import TokenProfile
 from ..errors import DataError
 from ..formats import format_bytes, format_share, megabytes
 from ..money import format_usd, saving_words, shown_difference
-from ..reading import FORMATS, column_warnings, profile_column, suggest_text_column
+from ..reading import suggest_text_column
+from ..reading.columns import column_warnings, profile_column
+from ..reading.rows import FORMATS
 from ..report.estimate import build_estimate
 from ..report.export import estimate_csv, estimate_json
 from . import answer, keep
