@@ -13,11 +13,12 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
+from typing import Any
 
 from estimator import convert
-from estimator.convert import set_field
+from estimator.convert import Result, set_field
 from estimator.errors import PricingError, UsageError, param
-from estimator.money import ZERO, cost_of
+from estimator.money import ZERO, cost_of, format_usd
 from estimator.pricing.entries import Price, Tier
 from estimator.pricing.rates import ModeUnavailable as ModeUnavailable
 from estimator.pricing.rates import _batch_rates, _Rates, _segment_of, _standard_rates, _tier_rates
@@ -119,9 +120,10 @@ class ModeCost:
         return self.input_cost + self.output_cost
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """Every mode for the same job and price entry."""
+@dataclass(frozen=True, repr=False)
+class Comparison(Result):
+    """Every mode for the same job and price entry (what ``estimator.price`` returns); ``to_frame()``
+    has one row per mode."""
 
     usage: Usage
     price: Price
@@ -146,6 +148,27 @@ class Comparison:
     def savings_share(self, mode: str) -> Decimal:
         base = self.standard.total_cost
         return ZERO if base == 0 else self.savings(mode) / base
+
+    def summary(self) -> str:
+        u = self.usage
+        costs = ", ".join(f"{name} {format_usd(c.total_cost)}" for name, c in self.modes.items())
+        return (f"{u.requests:,} requests, {u.input_tokens:,} input + {u.output_tokens:,} output tokens at the "
+                f"price entry from {self.price.effective_from}: {costs}")
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per delivery mode: billed tokens, costs and the saving against standard."""
+        return [{"mode": name, "input_tokens": c.input_tokens, "output_tokens": c.output_tokens,
+                 "cached_input_tokens": c.cached_input_tokens, "input_cost": c.input_cost,
+                 "output_cost": c.output_cost, "total_cost": c.total_cost,
+                 "savings_vs_standard": c.savings_vs_standard} for name, c in self.modes.items()]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The job's totals, each mode's cost, and why any mode is unavailable."""
+        u = self.usage
+        return {"requests": u.requests, "input_tokens": u.input_tokens, "output_tokens": u.output_tokens,
+                "price_effective_from": self.price.effective_from, "price_source": self.price.source,
+                "modes": {row["mode"]: {k: v for k, v in row.items() if k != "mode"} for row in self.table()},
+                "modes_unavailable": dict(self.unavailable)}
 
 
 def _segments(usage: Usage, price: Price) -> list[tuple[Price | Tier, int, int, int, int]]:

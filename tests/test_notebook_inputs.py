@@ -44,7 +44,7 @@ from estimator.planning import (
     route_traffic,
     run_exercise,
 )
-from estimator.reading import ReadOptions
+from estimator.reading import ReadOptions, preview
 from estimator.usage import RequestSize, Usage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -346,6 +346,7 @@ def test_every_setting_a_core_message_names_exists_in_python() -> None:
 
 def results() -> list[tuple[str, Callable[[], Any]]]:
     return [
+        ("price", lambda: estimator.price(USAGE, "gpt-4o", as_of=DAY)),
         ("estimate", lambda: estimator.estimate(EXAMPLES / "reviews.csv", model="gpt-4o", column="review",
                                                 output_tokens=50, as_of=DAY, prices=BOOK)),
         ("plan", lambda: plan(estimator.PlanOptions(value_per_hour=50))),
@@ -409,3 +410,8 @@ def test_html_escapes_text() -> None:
     html = html_table([{"<name>": "<script>alert(1)</script>", "cost": Decimal("0.50")}], caption="a & b")
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;name&gt;" in html and "a &amp; b" in html
     assert "<td>0.50</td>" in html
+
+
+def test_a_source_preview_reads_as_plain_json() -> None:
+    doc = preview(EXAMPLES / "reviews.csv").to_json()
+    assert plain(doc) and json.loads(json.dumps(doc)) == doc
