@@ -104,7 +104,8 @@ def measure_baseline(path: str) -> dict[str, object]:
 
 
 def measure_pipeline(path: str, workers: int | None) -> dict[str, object]:
-    from estimator.counting import CountOptions, OutputSpec, count_dataset
+    from estimator.counting import CountOptions, OutputSpec
+    from estimator.counting.dataset import count_dataset
     from estimator.counting.prompts import RequestShape
     from estimator.pricing import load_pricebook
     from estimator.tokens import get_tokenizer

@@ -37,7 +37,8 @@ MODELS = {"openai": "gpt-4o", "claude": "claude-sonnet-4-5-20250929", "gemini": 
 
 
 def measure(path: str, model_id: str) -> dict[str, object]:
-    from estimator.counting import OutputSpec, count_dataset
+    from estimator.counting import OutputSpec
+    from estimator.counting.dataset import count_dataset
     from estimator.counting.prompts import RequestShape
     from estimator.pricing import load_pricebook
 

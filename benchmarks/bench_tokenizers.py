@@ -30,7 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from estimator.tokens import get_tokenizer, load_encoding
+from estimator.tokens import get_tokenizer
+from estimator.tokens.encodings import load_encoding
 
 _WORDS = (  # noqa: SIM905 - a word list reads better as one string
     "the of and to in that is was for it with as on be at by had are but from or have an they which one "

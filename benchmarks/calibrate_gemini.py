@@ -180,7 +180,7 @@ def main() -> None:
 
     global OWN_SCRIPT
     OWN_SCRIPT = {"latin_prose": LATIN, "code": LATIN, "cjk": CJK, "other_script": OTHER}
-    from estimator.tokens import load_encoding
+    from estimator.tokens.encodings import load_encoding
 
     gemma = Tokenizer.from_file(args.tokenizer)
     o200k = load_encoding("o200k_base")  # the package's offline copy

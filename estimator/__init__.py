@@ -6,9 +6,13 @@
 
 A source may be a file path, a pandas DataFrame, a pyarrow Table, a list of
 strings or a list of chat conversations. Model names are strings. Money is
-``Decimal``. Each concept has a subpackage with more: ``estimator.tokens``,
-``estimator.pricing``, ``estimator.reading``, ``estimator.counting``,
-``estimator.batch``, ``estimator.planning``, ``estimator.report``.
+``Decimal``; numbers may be given as ints, Decimals, strings or floats (read by
+the digits typed). The names here are the calls a notebook needs, their option
+objects and results; each concept has a subpackage with more, each listing its
+public names in ``__all__``: ``estimator.errors``, ``estimator.modes``,
+``estimator.reading``, ``estimator.counting``, ``estimator.pricing``,
+``estimator.batch``, ``estimator.planning``, ``estimator.report``,
+``estimator.tokens``, ``estimator.money``, ``estimator.usage``.
 """
 
 from . import _entry
@@ -27,53 +31,22 @@ from estimator.api import (
     route,
     write_batch,
 )
-from estimator.batch import Reconciliation, reconcile
-from estimator.counting import CountOptions, OutputSpec, TokenProfile
-from estimator.errors import (
-    DataError,
-    EstimatorError,
-    PricingError,
-    TokenizerError,
-    UnknownModelError,
-    UsageError,
-)
-from estimator.modes import MODE_LABELS, CacheParams, Comparison, EarlyExitParams, ModeCost, ModeParams
-from estimator.money import format_usd
+from estimator.batch import reconcile
+from estimator.errors import EstimatorError
 from estimator.planning import JobPlan, PlanOptions
-from estimator.pricing import PriceBook, load_pricebook
-from estimator.reading import ReadOptions
+from estimator.pricing import load_pricebook
 from estimator.report import Estimate
-from estimator.usage import Usage
 
 __all__ = [
-    "MODE_LABELS",
-    "CacheParams",
-    "Comparison",
-    "CountOptions",
-    "DataError",
-    "EarlyExitParams",
     "Estimate",
     "EstimateOptions",
     "EstimatorError",
     "JobPlan",
     "JobSize",
-    "ModeCost",
-    "ModeParams",
-    "OutputSpec",
     "PlanOptions",
-    "PriceBook",
-    "PricingError",
-    "ReadOptions",
-    "Reconciliation",
-    "TokenProfile",
-    "TokenizerError",
-    "UnknownModelError",
-    "Usage",
-    "UsageError",
     "count_tokens",
     "estimate",
     "forecast",
-    "format_usd",
     "load_pricebook",
     "plan",
     "price",

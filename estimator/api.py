@@ -21,22 +21,24 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from estimator import convert
 from estimator.batch.files import batch_request_format, read_batch_file
 from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, interval_notes
 from estimator.batch.profile import profile_from_batch
 from estimator.batch.writer import BatchFileOptions, Manifest, format_for, prompt_token_counter, write_batch_files
-from estimator.convert import as_of_date, today
-from estimator.counting import CountOptions, OutputSpec, TokenProfile, count_dataset
+from estimator.convert import as_of_date, set_field, today
+from estimator.counting import CountOptions, OutputSpec, TokenProfile
+from estimator.counting.dataset import count_dataset
 from estimator.counting.prompts import RequestShape
 from estimator.errors import EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
-from estimator.money import to_decimal
 from estimator.planning.forecast import Forecast, ForecastOptions, Volume, build_forecast, volume_from
 from estimator.planning.job import JobPlan, MeasuredLines, PlanOptions, plan_job
 from estimator.planning.routing import RoutingPlan, TrafficMix, route_traffic
 from estimator.pricing import Price, PriceBook, PricedModel, load_pricebook, resolve_price
-from estimator.reading import first_rows, suggest_text_column
+from estimator.reading import suggest_text_column
+from estimator.reading.columns import first_rows
 from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, _is_frame
 from estimator.reading.source import ReadOptions, open_rows
 from estimator.report.estimate import Estimate, build_estimate
@@ -66,6 +68,39 @@ class EstimateOptions:
     measured_output: OutputProfile | None = None
     """Output lengths measured from a pilot's results (``estimator.batch.load_output_profile``):
     the expected output per request is their mean, and the notes give the interval it implies."""
+
+    def __post_init__(self) -> None:
+        convert.instance(self.read, "read", ReadOptions)
+        convert.instance(self.count, "count", CountOptions)
+        convert.optional(convert.instance, self.output, "output", kind=OutputSpec)
+        convert.instance(self.modes, "modes", ModeParams)
+        for name in ("input_price", "output_price"):
+            set_field(self, name, convert.optional(convert.money, getattr(self, name), name))
+        set_field(self, "dask", convert.optional(convert.text, self.dask, "dask", example="'local'"))
+        convert.optional(convert.instance, self.measured_output, "measured_output", kind=OutputProfile)
+
+
+MODEL_EXAMPLE = "'gpt-4o'"
+
+
+def _options[T](value: T | None, name: str, kind: type[T]) -> T:
+    """An option object, or its defaults for ``None``."""
+    return kind() if value is None else convert.instance(value, name, kind)
+
+
+def _book(prices: PriceBook | None) -> PriceBook:
+    """The price book to use: the caller's, or the shipped tables."""
+    if prices is None:
+        return load_pricebook()
+    if not isinstance(prices, PriceBook):
+        raise UsageError(f"{param('prices')} must be a price book from load_pricebook(...), not a "
+                         f"{type(prices).__name__}", param="prices")
+    return prices
+
+
+def _texts(**given: object) -> tuple[Any, ...]:
+    """Each keyword's value: ``None`` or a string (a column name, a template, a prompt)."""
+    return tuple(convert.optional(convert.text, value, name) for name, value in given.items())
 
 
 def _is_path(source: object) -> bool:
@@ -172,9 +207,13 @@ def estimate(
     left out and the notes say so. ``as_of`` (default today) picks the price
     entry in force; ``prices`` is the price book (default: the shipped tables).
     """
-    opts = options or EstimateOptions()
-    book = prices if prices is not None else load_pricebook()
+    opts = _options(options, "options", EstimateOptions)
+    book = _book(prices)
     day = as_of_date(as_of)
+    model = convert.optional(convert.text, model, "model", example=MODEL_EXAMPLE)
+    column, template, system, messages = _texts(column=column, template=template, system=system, messages=messages)
+    output_tokens = convert.optional(convert.count, output_tokens, "output_tokens")
+    max_tokens = convert.optional(convert.count, max_tokens, "max_tokens", minimum=1)
     if _is_path(source) and _is_batch_file(Path(source), opts.read):
         per_request = output_tokens if output_tokens is not None else (opts.output.fixed if opts.output else None)
         return _estimate_batch_file(Path(source), model, per_request, day, book, opts)
@@ -240,16 +279,15 @@ def count_tokens(text_or_messages: str | Sequence[Mapping[str, str]], model: str
                  prices: PriceBook | None = None) -> int:
     """Tokens of one text, or of one chat request (a list of ``{"role", "content"}`` messages,
     counted with the chat framing the provider bills), for ``model``."""
-    book = prices if prices is not None else load_pricebook()
-    if not isinstance(model, str):
-        raise UsageError(f"model must be a model id such as 'gpt-4o', not a {type(model).__name__}",
-                         param="model")
+    book = _book(prices)
+    model = convert.text(model, "model", example=MODEL_EXAMPLE)
     tokenizer = get_tokenizer(book.model(model, today()).tokenizer)
     if isinstance(text_or_messages, str):
         return tokenizer.count(text_or_messages)
     if isinstance(text_or_messages, (bytes, Mapping)) or not isinstance(text_or_messages, Sequence):
         raise UsageError(
-            f"count_tokens takes a text or a list of messages, not a {type(text_or_messages).__name__}",
+            f"{param('text_or_messages')} must be a text or a list of messages, not a "
+            f"{type(text_or_messages).__name__}",
             param="text_or_messages",
         )
     for i, message in enumerate(text_or_messages, start=1):
@@ -276,13 +314,16 @@ def price(
     ``output_tokens``); from a mapping every request is taken to be of the average size, so a
     prompt above a long-context threshold is priced at the tier's rates.
     """
-    book = prices if prices is not None else load_pricebook()
+    book = _book(prices)
+    day = as_of_date(as_of)
+    model = convert.text(model, "model", example=MODEL_EXAMPLE)
+    params = _options(modes, "modes", ModeParams)
     priced = resolve_price(
-        book, model, as_of=as_of_date(as_of), today=today(),
-        input_per_mtok=None if input_price is None else to_decimal(input_price),
-        output_per_mtok=None if output_price is None else to_decimal(output_price),
+        book, model, as_of=day, today=today(),
+        input_per_mtok=convert.optional(convert.money, input_price, "input_price"),
+        output_per_mtok=convert.optional(convert.money, output_price, "output_price"),
     )
-    return compare(_usage_of(usage, priced.price), priced.price, modes or ModeParams())
+    return compare(_usage_of(usage, priced.price), priced.price, params)
 
 
 def _usage_of(usage: Usage | Mapping[str, int], price: Price) -> Usage:
@@ -291,13 +332,15 @@ def _usage_of(usage: Usage | Mapping[str, int], price: Price) -> Usage:
     if not isinstance(usage, Mapping):
         raise UsageError(f"usage must be a Usage or a mapping of token totals, not {type(usage).__name__}",
                          param="usage")
-    unknown = sorted(set(usage) - {"requests", "input_tokens", "output_tokens"})
+    unknown = sorted(str(k) for k in set(usage) - {"requests", "input_tokens", "output_tokens"})
     if unknown:
-        raise UsageError(f"usage has unknown keys {', '.join(unknown)}; use requests, input_tokens, "
+        raise UsageError(f"{param('usage')} has unknown keys {', '.join(unknown)}; use requests, input_tokens, "
                          "output_tokens", param="usage")
     totals = {"requests": 1, "input_tokens": 0, "output_tokens": 0, **usage}
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in totals.values()):
-        raise UsageError("usage totals must be whole numbers >= 0", param="usage")
+    try:
+        totals = {k: convert.count(v, k) for k, v in totals.items()}
+    except UsageError as exc:
+        raise UsageError(f"{param('usage')}: {exc.message}", param="usage") from None
     requests = totals["requests"]
     if requests == 0:
         return Usage(0, totals["input_tokens"], totals["output_tokens"])
@@ -313,24 +356,18 @@ class JobSize:
     input_tokens_per_row: Decimal | int | str
     output_tokens_per_row: Decimal | int | str
 
+    def __post_init__(self) -> None:
+        set_field(self, "rows", convert.count(self.rows, "rows"))
+        for name in ("input_tokens_per_row", "output_tokens_per_row"):  # an average: fractions allowed
+            set_field(self, name, convert.number(getattr(self, name), name, maximum=convert.MAX_COUNT))
+
     def request_size(self) -> RequestSize:
         """The average request of the job."""
-        for name in ("input_tokens_per_row", "output_tokens_per_row"):
-            value = to_decimal(getattr(self, name))
-            if value < 0:
-                raise UsageError(f"{name.replace('_', ' ')} must be >= 0, got {value}", param=name)
-        return RequestSize.per_request(to_decimal(self.input_tokens_per_row), to_decimal(self.output_tokens_per_row))
+        return RequestSize.per_request(Decimal(self.input_tokens_per_row), Decimal(self.output_tokens_per_row))
 
     def usage(self, price: Price) -> Usage:
         """Totals of the job at ``price``: rows above a long-context threshold carry ``Usage.tiers``."""
-        if self.rows < 0:
-            raise UsageError(f"rows must be >= 0, got {self.rows}", param="rows")
-        for name in ("input_tokens_per_row", "output_tokens_per_row"):
-            value = to_decimal(getattr(self, name))
-            if value < 0:
-                raise UsageError(f"{name.replace('_', ' ')} must be >= 0, got {value}", param=name)
-        return RequestSize.per_request(to_decimal(self.input_tokens_per_row),
-                                       to_decimal(self.output_tokens_per_row)).usage(self.rows, price)
+        return self.request_size().usage(self.rows, price)
 
 
 def plan(
@@ -357,16 +394,22 @@ def plan(
     made (not counted again: its model, price entry and token profile are used), or
     a ``size``.
     """
-    opts = options or PlanOptions()
-    est_opts = estimate_options or EstimateOptions()
+    opts = _options(options, "options", PlanOptions)
+    est_opts = _options(estimate_options, "estimate_options", EstimateOptions)
+    model = convert.optional(convert.text, model, "model", example=MODEL_EXAMPLE)
+    column, template, system, messages = _texts(column=column, template=template, system=system, messages=messages)
+    output_tokens = convert.optional(convert.count, output_tokens, "output_tokens")
+    max_tokens = convert.optional(convert.count, max_tokens, "max_tokens", minimum=1)
+    if size is not None:
+        convert.instance(size, "size", JobSize)
     if (source is None) == (size is None):
-        raise UsageError(f"give the job's rows or its size ({param('rows')} with {param('input_tokens_per_row')} "
-                         f"and {param('output_tokens_per_row')}), not both or neither", param="rows")
+        raise UsageError(f"give the job as its rows (source) or as its size ({param('size')}: a JobSize of rows and "
+                         "tokens per row), not both or neither", param="size")
     if isinstance(source, Estimate):
         return _plan_estimate(source, model, opts)
     if not model:
         raise UsageError(f"which model's prices? Give {param('model')}, e.g. gpt-4o", param="model")
-    book = prices if prices is not None else load_pricebook()
+    book = _book(prices)
     day = as_of_date(as_of)
     priced = resolve_price(book, model, as_of=day, today=today(), input_per_mtok=est_opts.input_price,
                            output_per_mtok=est_opts.output_price)
@@ -422,9 +465,15 @@ def write_batch(
 ) -> Manifest:
     """Write ``source`` as ready-to-submit batch request files ``PREFIX-001.jsonl``, ...: exactly
     one request per row, split under the provider's per-file limits, written atomically."""
-    opts = options or BatchFileOptions()
-    book = prices if prices is not None else load_pricebook()
+    opts = _options(options, "options", BatchFileOptions)
+    read = _options(read, "read", ReadOptions)
+    book = _book(prices)
     day = today()
+    model = convert.text(model, "model", example=MODEL_EXAMPLE)
+    column, template, system = _texts(column=column, template=template, system=system)
+    if not isinstance(prefix, (str, Path)):
+        raise UsageError(f"{param('prefix')} must be a path such as 'out/requests', not a {type(prefix).__name__}",
+                         param="prefix")
     m = book.model(model, day)
     fmt = format_for(m.provider, m.kind)
     rows, shape = _rows_and_shape(source, column, template, system)
@@ -461,8 +510,10 @@ def forecast(
     over to the replacement its provider names; where none is named, the months after it are
     not priced and the forecast says so.
     """
-    opts = options or ForecastOptions()
-    book = prices if prices is not None else load_pricebook()
+    opts = _options(options, "options", ForecastOptions)
+    book = _book(prices)
+    model = convert.optional(convert.text, model, "model", example=MODEL_EXAMPLE)
+    schedule = convert.optional(convert.text, schedule, "schedule", example="'daily'")
     start = as_of_date(opts.start, "start").replace(day=1)
     if isinstance(job, Estimate):
         if schedule is None:
@@ -477,8 +528,8 @@ def forecast(
             raise UsageError(f"which model's prices? Give {param('model')}, e.g. gpt-4o", param="model")
         volume, name = job, model
     else:
-        raise UsageError(f"forecast takes an Estimate (with a schedule) or a Volume, not {type(job).__name__}",
-                         param="job")
+        raise UsageError(f"{param('job')} must be an Estimate (with a schedule) or a Volume, not a "
+                         f"{type(job).__name__}", param="job")
     return build_forecast(book.model(name, start), volume, opts.plans_or_default, start=start,
                           horizon_months=opts.months, budget=opts.budget, params=opts.modes,
                           pricing_rule=opts.pricing_rule, book=book)
@@ -500,6 +551,9 @@ def route(
     ``size`` is the average request: a ``JobSize`` (its rows are ignored) or a counted
     ``Estimate`` (its average request, its model unless ``model`` says otherwise).
     """
+    convert.instance(mix, "mix", TrafficMix)
+    model = convert.optional(convert.text, model, "model", example=MODEL_EXAMPLE)
+    params = _options(modes, "modes", ModeParams)
     if isinstance(size, Estimate):
         request = RequestSize.of(size.profile.usage())
         name = model or size.priced.model.id
@@ -507,12 +561,13 @@ def route(
         request = size.request_size()
         name = model or ""
     else:
-        raise UsageError(f"size must be a JobSize or an Estimate, not {type(size).__name__}", param="size")
+        raise UsageError(f"{param('size')} must be a JobSize or an Estimate, not a {type(size).__name__}",
+                         param="size")
     if not name:
         raise UsageError(f"which model's prices? Give {param('model')}, e.g. gpt-4o", param="model")
-    book = prices if prices is not None else load_pricebook()
+    book = _book(prices)
     priced = resolve_price(book, name, as_of=as_of_date(as_of), today=today(),
-                           input_per_mtok=None if input_price is None else to_decimal(input_price),
-                           output_per_mtok=None if output_price is None else to_decimal(output_price))
-    plan = route_traffic(mix, request, priced.price, modes or ModeParams())
+                           input_per_mtok=convert.optional(convert.money, input_price, "input_price"),
+                           output_per_mtok=convert.optional(convert.money, output_price, "output_price"))
+    plan = route_traffic(mix, request, priced.price, params)
     return replace(plan, model=priced.model.id, price=priced.describe())

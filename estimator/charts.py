@@ -633,7 +633,7 @@ def tier_tradeoff(
 ) -> go.Figure:
     """Each way to run the job as a point (time to finish, log scale; cost), with lines of equal net value.
 
-    ``ways`` are ``TierDecision.to_json()["ways"]``: ``name``, ``cost``, ``hours``,
+    ``ways`` are ``Decision.as_dict()["ways"]``: ``name``, ``cost``, ``hours``,
     ``worst_case_hours``. A line of equal net value joins the jobs that are worth the
     same at ``value_per_hour``: cost + value × hours = constant. One is drawn through
     every point; the lowest line belongs to the best way.

@@ -19,6 +19,8 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 
+__all__ = ["DataError", "EstimatorError", "PricingError", "TokenizerError", "UnknownModelError", "UsageError"]
+
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _MARKER = re.compile(f"{_OPEN}([a-z_][a-z0-9_]*){_CLOSE}")
 
@@ -28,11 +30,25 @@ def param(name: str) -> str:
     return f"{_OPEN}{name}{_CLOSE}"
 
 
-_PYTHON_WORDS = {"validate_batch": "read_batch_file(path)"}
+_PYTHON_WORDS = {
+    # settings of the command line and the app that Python spells another way
+    "validate_batch": "estimator.batch.read_batch_file(path)",
+    "price_files": "prices=load_pricebook(extra_files=[...])",
+    "strict_prices": "prices=load_pricebook(strict=True)",
+    # fields of option objects whose ``param`` names the concept, not the field
+    "source_format": "ReadOptions(format=...)",
+    "output_column": "OutputSpec(column=...)",
+    "output_examples": "OutputSpec(examples_column=...)",
+    "output_ratio": "OutputSpec(ratio=...)",
+    "output_from": "EstimateOptions(measured_output=...)",
+    "cache_prefix_tokens": "CacheParams(shared_prefix_tokens=...)",
+    "cache_ttl": "CacheParams(ttl=...)",
+}
 
 
 def python_name(name: str) -> str:
-    """How the Python API names a setting in a message: ``column=``."""
+    """How the Python API names a setting in a message: ``column=``, or where it lives when it is
+    not a keyword of the call (``OutputSpec(ratio=...)``, ``prices=load_pricebook(strict=True)``)."""
     return _PYTHON_WORDS.get(name, f"{name}=")
 
 

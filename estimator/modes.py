@@ -13,15 +13,20 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
+from typing import Any
 
+from estimator import convert
+from estimator.convert import Result, set_field
 from estimator.errors import PricingError, UsageError, param
-from estimator.money import ZERO, cost_of
+from estimator.money import ZERO, cost_of, format_usd
 from estimator.pricing.entries import Price, Tier
 from estimator.pricing.rates import ModeUnavailable as ModeUnavailable
 from estimator.pricing.rates import _batch_rates, _Rates, _segment_of, _standard_rates, _tier_rates
 from estimator.pricing.rates import batch_prices as batch_prices
 from estimator.pricing.rates import tier_rates as tier_rates
 from estimator.usage import Usage
+
+__all__ = ["CacheParams", "Comparison", "EarlyExitParams", "ModeCost", "ModeParams", "ModeUnavailable", "compare"]
 
 # --------------------------------------------------------------------------
 # Inputs
@@ -43,12 +48,10 @@ class CacheParams:
     storage_hours: Decimal = Decimal(0)  # hours an explicit cache is kept, where storage is billed (Gemini)
 
     def __post_init__(self) -> None:
-        if self.shared_prefix_tokens < 0:
-            raise UsageError("shared prefix tokens must be >= 0")
-        if self.storage_hours < 0:
-            raise UsageError("cache storage hours must be >= 0")
-        if not (0 <= self.hit_rate <= 1):
-            raise UsageError(f"cache hit rate must be between 0 and 1, got {self.hit_rate}")
+        set_field(self, "shared_prefix_tokens", convert.count(self.shared_prefix_tokens, "shared_prefix_tokens"))
+        set_field(self, "hit_rate", convert.share(self.hit_rate, "hit_rate"))
+        set_field(self, "ttl", convert.optional(convert.text, self.ttl, "cache_ttl"))
+        set_field(self, "storage_hours", convert.number(self.storage_hours, "storage_hours"))
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,9 @@ class EarlyExitParams:
     tail_tokens: int = 0
 
     def __post_init__(self) -> None:
-        if not (0 <= self.cancel_share <= 1):
-            raise UsageError(f"cancel share must be between 0 and 1, got {self.cancel_share}")
-        if not (0 <= self.seen_fraction <= 1):
-            raise UsageError(f"seen fraction must be between 0 and 1, got {self.seen_fraction}")
-        if self.tail_tokens < 0:
-            raise UsageError("tail tokens must be >= 0")
+        set_field(self, "cancel_share", convert.share(self.cancel_share, "cancel_share"))
+        set_field(self, "seen_fraction", convert.share(self.seen_fraction, "seen_fraction"))
+        set_field(self, "tail_tokens", convert.count(self.tail_tokens, "tail_tokens"))
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,8 @@ class ModeParams:
     uplifts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        convert.instance(self.cache, "cache", CacheParams)
+        convert.instance(self.early_exit, "early_exit", EarlyExitParams)
         if isinstance(self.uplifts, str) or not all(isinstance(u, str) for u in self.uplifts):
             raise UsageError(f"{param('uplifts')} must be a tuple of uplift names such as ('regional',), "
                              f"got {self.uplifts!r}", param="uplifts")
@@ -102,6 +104,8 @@ class ModeParams:
 
 @dataclass(frozen=True)
 class ModeCost:
+    """The cost of a job in one delivery mode: billed tokens and the input, output and total cost."""
+
     mode: str
     input_tokens: int
     output_tokens: int  # billed output tokens
@@ -116,9 +120,10 @@ class ModeCost:
         return self.input_cost + self.output_cost
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """Every mode for the same job and price entry."""
+@dataclass(frozen=True, repr=False)
+class Comparison(Result):
+    """Every mode for the same job and price entry (what ``estimator.price`` returns); ``to_frame()``
+    has one row per mode."""
 
     usage: Usage
     price: Price
@@ -143,6 +148,27 @@ class Comparison:
     def savings_share(self, mode: str) -> Decimal:
         base = self.standard.total_cost
         return ZERO if base == 0 else self.savings(mode) / base
+
+    def summary(self) -> str:
+        u = self.usage
+        costs = ", ".join(f"{name} {format_usd(c.total_cost)}" for name, c in self.modes.items())
+        return (f"{u.requests:,} requests, {u.input_tokens:,} input + {u.output_tokens:,} output tokens at the "
+                f"price entry from {self.price.effective_from}: {costs}")
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per delivery mode: billed tokens, costs and the saving against standard."""
+        return [{"mode": name, "input_tokens": c.input_tokens, "output_tokens": c.output_tokens,
+                 "cached_input_tokens": c.cached_input_tokens, "input_cost": c.input_cost,
+                 "output_cost": c.output_cost, "total_cost": c.total_cost,
+                 "savings_vs_standard": c.savings_vs_standard} for name, c in self.modes.items()]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The job's totals, each mode's cost, and why any mode is unavailable."""
+        u = self.usage
+        return {"requests": u.requests, "input_tokens": u.input_tokens, "output_tokens": u.output_tokens,
+                "price_effective_from": self.price.effective_from, "price_source": self.price.source,
+                "modes": {row["mode"]: {k: v for k, v in row.items() if k != "mode"} for row in self.table()},
+                "modes_unavailable": dict(self.unavailable)}
 
 
 def _segments(usage: Usage, price: Price) -> list[tuple[Price | Tier, int, int, int, int]]:

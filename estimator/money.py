@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
+__all__ = ["format_price", "format_usd", "quantize"]
+
 MILLION = Decimal(1_000_000)
 ZERO = Decimal(0)
 CENT = Decimal("0.01")

@@ -12,8 +12,12 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 
-from estimator.errors import UsageError
+from estimator import convert
+from estimator.convert import set_field
+from estimator.errors import UsageError, param
 from estimator.pricing import Price
+
+__all__ = ["RequestSize", "TierUsage", "Usage"]
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,8 @@ class Usage:
     output_per_request: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("requests", "input_tokens", "output_tokens"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise UsageError(f"{name} must be a whole number >= 0, got {value!r}", param=name)
+        for name in ("requests", "input_tokens", "output_tokens"):  # totals: products of counts, no bound of their own
+            set_field(self, name, convert.count(getattr(self, name), name, maximum=None))
 
     def scaled(self, factor: Decimal) -> Usage:
         """The same job ``factor`` times as large (token counts rounded up)."""
@@ -74,8 +76,10 @@ class RequestSize:
     output_tokens: Fraction
 
     def __post_init__(self) -> None:
-        if self.input_tokens < 0 or self.output_tokens < 0:
-            raise UsageError("tokens per request must be >= 0")
+        for name in ("input_tokens", "output_tokens"):
+            if getattr(self, name) < 0:
+                raise UsageError(f"{param(name)} (tokens per request) must be >= 0, got {getattr(self, name)}",
+                                 param=name)
 
     @classmethod
     def of(cls, usage: Usage) -> RequestSize:
@@ -85,7 +89,9 @@ class RequestSize:
 
     @classmethod
     def per_request(cls, input_tokens: int | Decimal | str, output_tokens: int | Decimal | str) -> RequestSize:
-        return cls(Fraction(str(input_tokens)), Fraction(str(output_tokens)))
+        """A request of this many input and output tokens on average (any number a person types)."""
+        return cls(*(Fraction(convert.number(value, name, maximum=convert.MAX_COUNT))
+                     for name, value in (("input_tokens", input_tokens), ("output_tokens", output_tokens))))
 
     def usage(self, requests: int, price: Price) -> Usage:
         """Totals of ``requests`` such requests, rounded up to whole tokens.
@@ -95,8 +101,7 @@ class RequestSize:
         are priced at the tier's rates (plan, route and forecast all build
         their usages here).
         """
-        if requests < 0:
-            raise UsageError(f"requests must be >= 0, got {requests}")
+        requests = convert.count(requests, "requests", maximum=None)
         inp, out = math.ceil(self.input_tokens * requests), math.ceil(self.output_tokens * requests)
         tiers = tuple(
             TierUsage(limit, requests, inp, out)

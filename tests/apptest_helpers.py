@@ -11,8 +11,8 @@ import streamlit as st
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
-from estimator import format_usd
 from estimator.cli import main as cli
+from estimator.money import format_usd
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from estimator.pricing import PriceBook, Provider, load_pricebook, parse_provider
+from estimator.pricing import PriceBook, load_pricebook
+from estimator.pricing.entries import Provider
+from estimator.pricing.load import parse_provider
 
 Number = int | str | Decimal
 Day = str | dt.date

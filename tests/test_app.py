@@ -675,7 +675,7 @@ def test_exercise_presets_and_arithmetic(app: AppTest) -> None:
 
 
 def test_downloads_name_no_local_paths() -> None:
-    from estimator.pricing import shipped_pricing_dir
+    from estimator.pricing.shipped import shipped_pricing_dir
     from estimator.ui.common import relative_paths
 
     local = str(shipped_pricing_dir())

@@ -11,11 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimator import OutputSpec, format_usd
-from estimator.counting import RequestShape, count_dataset
-from estimator.money import format_price
+from estimator.counting import OutputSpec
+from estimator.counting.dataset import count_dataset
+from estimator.counting.prompts import RequestShape
+from estimator.money import format_price, format_usd
 from estimator.pricing import load_pricebook
-from estimator.reading import first_rows, open_dataset, suggest_text_column
+from estimator.reading import suggest_text_column
+from estimator.reading.columns import first_rows
+from estimator.reading.dataset import open_dataset
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from apptest_helpers import ROOT, charts, metrics, run_cli, start_app, tab
 
-from estimator import format_usd
+from estimator.money import format_usd
 from estimator.ui.reconcile import retry_download
 
 EXAMPLES = ROOT / "examples"

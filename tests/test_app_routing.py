@@ -14,7 +14,7 @@ from apptest_helpers import charts, deltas, metrics, run_cli, tab, usd
 from streamlit.testing.v1 import AppTest
 from ticket_texts import TEXTS
 
-from estimator import format_usd
+from estimator.money import format_usd
 
 ROOT = Path(__file__).resolve().parents[1]
 MODE_LABELS = {"standard": "Standard", "streaming_early_exit": "Streaming + early exit", "batch": "Batch API"}

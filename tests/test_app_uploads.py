@@ -37,8 +37,8 @@ def test_staged_upload_is_read_from_its_path_and_errors_name_the_upload(monkeypa
     path = uploads.stage("my data.csv", b"a,b\n1,2,3\n", "d2", "my data.csv")
     upload = Upload("my data.csv", path, "d2", None, None)
     assert upload.size == 10
-    from estimator import DataError
-    from estimator.reading import open_dataset
+    from estimator.errors import DataError
+    from estimator.reading.dataset import open_dataset
 
     with pytest.raises(DataError) as info, staged(upload.name, upload.data) as p:
         assert p == path
@@ -155,7 +155,7 @@ def test_release_memory_runs() -> None:
 
 
 def test_an_upload_whose_bytes_are_gone_asks_to_upload_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    from estimator import DataError
+    from estimator.errors import DataError
 
     monkeypatch.setattr(uploads, "_session_id", lambda: "s1")
     monkeypatch.setattr(uploads, "_start_janitor", lambda: None)

@@ -31,8 +31,9 @@ import pytest
 import ticket_texts
 from click.testing import CliRunner
 
-from estimator import MODE_LABELS, format_usd
 from estimator.cli import main
+from estimator.modes import MODE_LABELS
+from estimator.money import format_usd
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from estimator.cli import main
-from estimator.counting import CountOptions, OutputSpec, count_dataset, reconstructed
+from estimator.counting import CountOptions, OutputSpec, reconstructed
+from estimator.counting.dataset import count_dataset
 from estimator.counting.prompts import RequestShape
 from estimator.pricing import load_pricebook
 from estimator.tokens import chat_tokens, get_tokenizer

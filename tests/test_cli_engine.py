@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from estimator.cli import main
-from estimator.tokens import load_encoding
+from estimator.tokens.encodings import load_encoding
 
 TRICKY = [
     'He said "hi", then left',
@@ -135,7 +135,8 @@ def test_approximate_models_say_so(tricky_csv: Path) -> None:
         pytest.param(["--model", "gpt-4o", "--column", "text", "--as-of", "May 2024"], 2, "YYYY-MM-DD", id="bad-date"),
         pytest.param(["--model", "gpt-4o", "--column", "text", "--as-of", "2020-01-01"], 1, "no price on",
                      id="before-first-price"),
-        pytest.param(["--model", "gpt-4o", "--column", "text", "--cancel-share", "2"], 2, "cancel share",
+        pytest.param(["--model", "gpt-4o", "--column", "text", "--cancel-share", "2"], 2,
+                     "--cancel-share must be between 0 and 1, got 2",
                      id="bad-share"),
     ],
 )

@@ -19,12 +19,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from estimator import estimate
-from estimator.counting import CountOptions, Distribution, OutputSpec, Progress, TokenProfile, count_dataset
+from estimator.counting import CountOptions, Distribution, OutputSpec, Progress, TokenProfile
+from estimator.counting.dataset import count_dataset
 from estimator.counting.prompts import RequestShape, build_messages
 from estimator.errors import DataError, UsageError
 from estimator.pricing import Model, Price, PriceBook, load_pricebook
 from estimator.reading.source import ReadOptions
-from estimator.tokens import chat_tokens, get_tokenizer, load_encoding
+from estimator.tokens import chat_tokens, get_tokenizer
+from estimator.tokens.encodings import load_encoding
 from estimator.usage import Usage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))

@@ -14,7 +14,8 @@ import pytest
 pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
 
-from estimator.counting import OutputSpec, TokenProfile, count_dataset
+from estimator.counting import OutputSpec, TokenProfile
+from estimator.counting.dataset import count_dataset
 from estimator.counting.distributed import count_distributed, local_cluster
 from estimator.counting.prompts import RequestShape
 from estimator.pricing import PriceBook, load_pricebook

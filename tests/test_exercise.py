@@ -11,8 +11,9 @@ from pricing_tables import book_from, model_entry, price_entry, provider_toml
 
 from estimator.errors import EstimatorError, UnknownModelError, UsageError
 from estimator.modes import compare
-from estimator.planning import PlanOptions, RateLimits, Throughput, plan_job
+from estimator.planning import PlanOptions, RateLimits, Throughput
 from estimator.planning.exercise import EXERCISE_MODEL, exercise_price, price_text, run_exercise, scenario
+from estimator.planning.job import plan_job
 from estimator.pricing import PriceBook, PricedModel, load_pricebook
 from estimator.usage import Usage
 

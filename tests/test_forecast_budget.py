@@ -19,14 +19,8 @@ import estimator
 from estimator import load_pricebook
 from estimator.cli import main
 from estimator.errors import UsageError
-from estimator.planning import (
-    ALL_BATCH,
-    ALL_STANDARD,
-    Volume,
-    build_forecast,
-    size_from,
-    volume_from,
-)
+from estimator.planning import Volume, build_forecast, size_from, volume_from
+from estimator.planning.forecast import ALL_BATCH, ALL_STANDARD
 from estimator.usage import RequestSize
 
 SIZE = RequestSize.per_request(1_000, 100)

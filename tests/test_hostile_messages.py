@@ -196,4 +196,4 @@ def test_growth_at_the_bound_is_accepted() -> None:
     Volume(10, "day", RequestSize.per_request(10, 5), Decimal(1000))
     with pytest.raises(UsageError) as info:
         Volume(10, "day", RequestSize.per_request(10, 5), Decimal("1000.01"))
-    assert info.value.param == "growth_pct"
+    assert info.value.param == "monthly_growth_pct"

@@ -1,12 +1,18 @@
-"""Only ``estimator.ui`` imports streamlit; the compute core imports neither streamlit nor plotly."""
+"""Only ``estimator.ui`` imports streamlit; the compute core imports neither streamlit nor plotly.
+
+The library installs without them too: they are the ``app`` extra, which ``./dev app`` and
+``./dev test`` install and ``pip install .`` does not.
+"""
 
 from __future__ import annotations
 
 import ast
 import json
 import pkgutil
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import estimator
@@ -99,3 +105,31 @@ def test_app_entry_stays_thin() -> None:
     }
     assert imported == {"estimator.ui"}
     assert len([line for line in source.splitlines() if line.strip()]) <= 5
+
+
+APP_ONLY = ("streamlit", "plotly")
+
+
+def requirement_names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0].strip().lower() for r in requirements}
+
+
+def test_the_library_installs_without_the_app_packages() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert requirement_names(project["dependencies"]).isdisjoint(APP_ONLY)
+    assert set(APP_ONLY) <= requirement_names(project["optional-dependencies"]["app"])
+
+
+def test_import_estimator_loads_neither_streamlit_nor_plotly() -> None:
+    loaded = loaded_after(["estimator"])
+    assert "estimator" in loaded
+    assert loaded.isdisjoint(APP_ONLY)
+
+
+def test_the_dev_script_installs_the_app_extra_where_the_app_or_its_tests_run() -> None:
+    script = (ROOT / "dev").read_text(encoding="utf-8")
+    extras = re.search(r'^DEV_EXTRAS="([^"]+)"', script, flags=re.MULTILINE)
+    assert extras is not None and {"app", "test", "dask"} <= set(extras.group(1).split(","))
+    assert re.search(r'^\s+app\)\n\s+setup "app"', script, flags=re.MULTILINE)
+    for command in ("setup", "test"):
+        assert re.search(rf'^\s+{command}\)\n\s+setup "\$DEV_EXTRAS"', script, flags=re.MULTILINE)

@@ -116,8 +116,8 @@ def test_batch_needs_a_rule_or_explicit_price() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        pytest.param({"cancel_share": Decimal("1.5")}, "cancel share", id="cancel>1"),
-        pytest.param({"seen_fraction": Decimal("-0.1")}, "seen fraction", id="seen<0"),
+        pytest.param({"cancel_share": Decimal("1.5")}, "cancel_share", id="cancel>1"),
+        pytest.param({"seen_fraction": Decimal("-0.1")}, "seen_fraction", id="seen<0"),
         pytest.param({"tail_tokens": -1}, "tail", id="tail<0"),
     ],
 )

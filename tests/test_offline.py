@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from estimator import tokens
-from estimator.tokens import exact
+from estimator.tokens import exact, registry
 
 # Installed before anything else in the child interpreter: any attempt to
 # resolve or connect raises, and is recorded so the test can show the guard bit.
@@ -76,9 +76,9 @@ def no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path
     cache = tmp_path / "tiktoken-cache"
     cache.mkdir()
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
-    tokens.clear_caches()
+    registry.clear_caches()
     yield cache
-    tokens.clear_caches()
+    registry.clear_caches()
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import estimator
 from estimator import EstimateOptions, PlanOptions
 from estimator.batch import QueueLimit
 from estimator.batch.writer import LineSizer, hashed_custom_id, request_record, serialize
-from estimator.counting import RequestShape
+from estimator.counting.prompts import RequestShape
 from estimator.planning.job import measured_batch_plan
 from estimator.pricing import load_pricebook, resolve_price
 

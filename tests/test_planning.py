@@ -16,18 +16,10 @@ from estimator.batch.logistics import QueueLimit, plan_uniform
 from estimator.errors import UsageError
 from estimator.formats import format_hours
 from estimator.modes import EarlyExitParams, ModeParams
-from estimator.planning import (
-    DEFAULT_VALUE_PER_HOUR,
-    RATE_LIMIT_EXAMPLES,
-    JobPlan,
-    PlanOptions,
-    RateLimits,
-    Throughput,
-    TrafficMix,
-    plan_job,
-    rate_limit_example,
-    route_traffic,
-)
+from estimator.planning import JobPlan, PlanOptions, RateLimits, Throughput, TrafficMix, rate_limit_example, route_traffic
+from estimator.planning.decision import DEFAULT_VALUE_PER_HOUR
+from estimator.planning.job import plan_job
+from estimator.planning.limits import RATE_LIMIT_EXAMPLES
 from estimator.planning.times import job_times, standard_time
 from estimator.pricing import Price, PricedModel
 from estimator.usage import RequestSize, Usage

@@ -20,8 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 import estimator
-from estimator import ModeParams, PricingError, UnknownModelError, UsageError
 from estimator.cli import main
+from estimator.errors import PricingError, UnknownModelError, UsageError
+from estimator.modes import CacheParams, ModeParams
 from estimator.planning.forecast import ModeMix, Volume, build_forecast
 from estimator.pricing import load_pricebook, override_price, resolve_price
 from estimator.pricing.crosscheck import check
@@ -127,7 +128,7 @@ def test_priority_on_long_prompts_bills_at_standard() -> None:
 
 
 def test_openai_cache_hits_come_in_128_token_increments() -> None:
-    params = ModeParams(cache=estimator.CacheParams(1_100, Decimal(1)))
+    params = ModeParams(cache=CacheParams(1_100, Decimal(1)))
     cmp = estimator.price({"requests": 1, "input_tokens": 2_000, "output_tokens": 0}, "gpt-4.1", as_of=DAY,
                           prices=BOOK, modes=params)
     assert cmp.standard.cached_input_tokens == 1_024

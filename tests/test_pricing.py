@@ -11,14 +11,10 @@ import pytest
 from pricing_tables import model_entry, price_entry, provider_toml, write_table
 
 from estimator.errors import PricingError, UnknownModelError
-from estimator.pricing import (
-    ProviderFile,
-    load_pricebook,
-    load_provider_file,
-    override_price,
-    shipped_pricing_dir,
-)
-from estimator.pricing.shipped import pricing_files
+from estimator.pricing import load_pricebook, override_price
+from estimator.pricing.load import load_provider_file
+from estimator.pricing.schema import ProviderFile
+from estimator.pricing.shipped import pricing_files, shipped_pricing_dir
 
 SHIPPED = pricing_files()
 

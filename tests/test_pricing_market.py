@@ -69,7 +69,7 @@ def test_fallback_in_the_estimate_json_and_text() -> None:
 def test_batch_price_unknown_without_a_rule_that_applies() -> None:
     # o1-mini: the database shows no batch price for it, so no batch mode is invented.
     est = estimator.estimate(["hi"], model="o1-mini", output_tokens=5, as_of=TODAY)
-    doc = est.to_json()
+    doc = est.as_dict()
     assert "batch" not in doc["modes"]
     assert doc["modes_unavailable"]["batch"].startswith("batch price unknown")
     assert DATABASE in doc["modes_unavailable"]["batch"]

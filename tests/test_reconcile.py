@@ -300,7 +300,7 @@ def test_unreadable_result_lines_are_reported_not_dropped(tmp_path: Path) -> Non
 
 
 def test_results_of_another_provider_are_refused(openai_chat: dict[str, Path], tmp_path: Path) -> None:
-    from estimator import DataError
+    from estimator.errors import DataError
 
     other = _jsonl(tmp_path / "claude-results.jsonl", [{"custom_id": "a1", "result": {"type": "expired"}}])
     with pytest.raises(DataError, match="do not belong"):

@@ -14,8 +14,9 @@ import pytest
 import rules_reference as ref
 
 import estimator
-from estimator import CacheParams, ModeParams, load_pricebook
+from estimator import load_pricebook
 from estimator.errors import PricingError
+from estimator.modes import CacheParams, ModeParams
 
 PROVIDERS = ("openai", "anthropic", "google")
 MODES = ("standard", "batch", "flex", "priority", "ultrafast")

@@ -158,7 +158,7 @@ def test_sampled_estimate_reports_output_interval_and_cost_ranges(job: dict) -> 
     e = estimator.estimate(frame, model="gpt-4o", column="text", as_of=DAY,
                            options=EstimateOptions(output=OutputSpec(examples_column="answer"),
                                                    count=CountOptions(sample_rows=40, seed=3)))
-    doc = e.to_json()
+    doc = e.as_dict()
     lo, hi = doc["sample"]["output_tokens_ci95"]
     assert lo < e.profile.output_tokens < hi
     for name, (low, high) in doc["total_cost_range"]["modes"].items():
@@ -175,7 +175,7 @@ def test_approximate_counts_carry_their_calibration_into_every_cost() -> None:
                            options=EstimateOptions(output=OutputSpec(ratio=RATIO)))
     u = Decimal(str(e.profile.relative_uncertainty))
     assert u > 0 and e.profile.output_counted
-    doc = e.to_json()
+    doc = e.as_dict()
     price = e.priced.price
     low_in = int((Decimal(e.profile.input_tokens) * (1 - u)).to_integral_value(rounding="ROUND_FLOOR"))
     low_out = int((Decimal(e.profile.output_tokens) * (1 - u)).to_integral_value(rounding="ROUND_FLOOR"))

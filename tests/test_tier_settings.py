@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from estimator import JobSize, PlanOptions, UsageError, load_pricebook, plan
+from estimator import JobSize, PlanOptions, load_pricebook, plan
 from estimator.cli import main
 from estimator.cli.base import describe_error
+from estimator.errors import UsageError
 from estimator.modes import EarlyExitParams, ModeParams, compare
 from estimator.planning import Throughput, TierParams
 from estimator.usage import Usage

@@ -24,12 +24,11 @@ from estimator.tokens import (
     approximate,
     chat_overhead_tokens,
     chat_tokens,
-    encoding_from_file,
     encodings,
     exact,
     get_tokenizer,
-    load_encoding,
 )
+from estimator.tokens.encodings import encoding_from_file, load_encoding
 from estimator.tokens.tokenizer import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME
 
 ENCODINGS = ("o200k_base", "cl100k_base")

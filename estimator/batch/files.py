@@ -108,6 +108,8 @@ class BatchIssue:
 
 @dataclass(frozen=True)
 class BatchFileReport:
+    """A checked batch request file: its provider, model, requests, counted tokens and every issue found."""
+
     path: Path
     provider: Provider
     url: str | None  # OpenAI endpoint; None for Anthropic

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from estimator import convert
+from estimator.convert import set_field
 from estimator.errors import DataError, UsageError, param
 from estimator.modes import Comparison
 from estimator.money import ZERO
@@ -52,9 +54,7 @@ class FileLimits:
 
     def __post_init__(self) -> None:
         for name in ("max_requests", "max_bytes", "max_input_tokens"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise UsageError(f"batch file limit {name} must be positive, got {value}")
+            set_field(self, name, convert.optional(convert.count, getattr(self, name), name, minimum=1))
 
     @classmethod
     def from_rule(cls, rule: BatchRule | None) -> FileLimits:
@@ -80,9 +80,8 @@ class QueueLimit:
 
     def __post_init__(self) -> None:
         for name in ("enqueued_tokens", "enqueued_requests"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise UsageError(f"queue limit {name} must be positive, got {value}")
+            set_field(self, name, convert.optional(convert.count, getattr(self, name), name, minimum=1))
+        set_field(self, "label", convert.text(self.label, "label"))
 
     def file_limits(self, base: FileLimits) -> FileLimits:
         """``base`` tightened so that any one file fits the queue on its own."""

@@ -52,13 +52,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from estimator import convert
 from estimator.batch.files import BatchFileReport, read_batch_file
 from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, output_profile
 from estimator.batch.profile import require_valid
 from estimator.batch.results import ResultRecord, ResultUsage, describe_provider, read_results
 from estimator.batch.writer import BatchRequest, write_requests
-from estimator.convert import as_of_date, today
+from estimator.convert import Document, Result, as_of_date, counted, today
 from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.money import ZERO, format_usd
 from estimator.pricing import Model, Price, PriceBook, Tier, load_pricebook
@@ -72,7 +73,9 @@ MOST_OFF = 10
 
 
 @dataclass(frozen=True)
-class TokenTotals:
+class TokenTotals(Document):
+    """Tokens of each kind, and their cost, summed over a set of requests."""
+
     requests: int
     input_tokens: int
     cached_input_tokens: int
@@ -81,7 +84,7 @@ class TokenTotals:
     reasoning_tokens: int
     cost: Decimal
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
             "input_tokens": self.input_tokens,
@@ -89,12 +92,12 @@ class TokenTotals:
             "cache_write_tokens": self.cache_write_tokens,
             "output_tokens": self.output_tokens,
             "reasoning_tokens": self.reasoning_tokens,
-            "cost": _money(self.cost),
+            "cost": self.cost,
         }
 
 
 @dataclass(frozen=True)
-class RequestComparison:
+class RequestComparison(Document):
     """One succeeded request: the estimate against what was billed."""
 
     id: str
@@ -110,7 +113,7 @@ class RequestComparison:
     def cost_error(self) -> Decimal:
         return self.actual_cost - self.estimated_cost
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "line": self.line,
@@ -118,14 +121,16 @@ class RequestComparison:
             "actual_input_tokens": self.actual_input,
             "estimated_output_tokens": self.estimated_output,
             "actual_output_tokens": self.actual_output,
-            "estimated_cost": _money(self.estimated_cost),
-            "actual_cost": _money(self.actual_cost),
-            "cost_error": _money(self.cost_error),
+            "estimated_cost": self.estimated_cost,
+            "actual_cost": self.actual_cost,
+            "cost_error": self.cost_error,
         }
 
 
 @dataclass(frozen=True)
-class Failure:
+class Failure(Document):
+    """A request that failed: why, whether a retry can succeed, and where its result line is."""
+
     id: str
     line: int  # the request's line in the request file
     reason: str
@@ -134,13 +139,13 @@ class Failure:
     result_path: str
     result_line: int
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "line": self.line, "reason": self.reason, "message": self.message,
                 "retryable": self.retryable, "result_file": self.result_path, "result_line": self.result_line}
 
 
 @dataclass(frozen=True)
-class RetryPlan:
+class RetryPlan(Document):
     """The requests to send again, what they should cost, and where they were written."""
 
     ids: tuple[str, ...]
@@ -155,12 +160,12 @@ class RetryPlan:
     def requests(self) -> int:
         return len(self.ids)
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
             "path": str(self.files[0]) if len(self.files) == 1 else None,
             "files": [str(p) for p in self.files],
-            "cost": _money(self.estimated_cost),
+            "cost": self.estimated_cost,
             "input_tokens": self.estimated_input_tokens,
             "output_tokens": self.estimated_output_tokens,
             "valid": self.valid,
@@ -169,8 +174,11 @@ class RetryPlan:
         }
 
 
-@dataclass(frozen=True)
-class Reconciliation:
+@dataclass(frozen=True, repr=False)
+class Reconciliation(Result):
+    """A finished batch against its estimate: what succeeded, failed and must be sent again, and
+    what was billed. ``to_frame()`` has one row per succeeded request (estimated against actual)."""
+
     requests_path: Path
     result_paths: tuple[Path, ...]
     provider: str
@@ -207,6 +215,17 @@ class Reconciliation:
     def not_retried(self) -> tuple[Failure, ...]:
         return tuple(f for f in self.failed if not f.retryable)
 
+    def summary(self) -> str:
+        a, e = self.actual, self.estimated
+        return (f"{self.model}, {counted(self.requests, 'request')}: {len(self.succeeded):,} succeeded, {len(self.failed):,} "
+                f"failed, {len(self.expired) + len(self.canceled) + len(self.missing):,} expired, canceled or "
+                f"missing; billed {format_usd(a.cost)} against {format_usd(e.cost)} estimated; "
+                f"{self.retry.requests:,} to send again")
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per succeeded request: estimated and actual tokens and cost."""
+        return [r.as_dict() for r in self.per_request]
+
     def most_off(self, k: int = MOST_OFF) -> list[RequestComparison]:
         return sorted(self.per_request, key=lambda r: (-abs(r.cost_error), r.line))[:k]
 
@@ -214,7 +233,7 @@ class Reconciliation:
         """Percentiles of actual - estimated per request: output tokens and cost."""
         outs = sorted(r.actual_output - r.estimated_output for r in self.per_request)
         ins = sorted(r.actual_input - r.estimated_input for r in self.per_request)
-        costs = sorted(r.cost_error for r in self.per_request)
+        costs = sorted(r.cost_error for r in self.per_request) or [ZERO]
 
         def pct(values: Sequence[Any], q: int) -> Any:
             return values[min(len(values) - 1, max(0, math.ceil(q * len(values) / 100) - 1))] if values else 0
@@ -222,10 +241,10 @@ class Reconciliation:
         return {
             "input_tokens": {"p5": pct(ins, 5), "p50": pct(ins, 50), "p95": pct(ins, 95)},
             "output_tokens": {"p5": pct(outs, 5), "p50": pct(outs, 50), "p95": pct(outs, 95)},
-            "cost": {"p5": _money(pct(costs, 5)), "p50": _money(pct(costs, 50)), "p95": _money(pct(costs, 95))},
+            "cost": {"p5": pct(costs, 5), "p50": pct(costs, 50), "p95": pct(costs, 95)},
         }
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "requests_file": str(self.requests_path),
             "result_files": [str(p) for p in self.result_paths],
@@ -238,8 +257,8 @@ class Reconciliation:
             "succeeded": len(self.succeeded),
             "failed": len(self.failed),
             "failed_by_reason": self.failed_by_reason,
-            "failures": [f.to_json() for f in self.failed],
-            "not_retried": [f.to_json() for f in self.not_retried],
+            "failures": [f.as_dict() for f in self.failed],
+            "not_retried": [f.as_dict() for f in self.not_retried],
             "expired": len(self.expired),
             "canceled": len(self.canceled),
             "missing": len(self.missing),
@@ -249,15 +268,15 @@ class Reconciliation:
             "unknown_ids": list(self.unknown_ids),
             "duplicate_results": list(self.duplicate_results),
             "unreadable_lines": list(self.unreadable),
-            "actual": self.actual.to_json(),
-            "estimated": self.estimated.to_json(),
-            "difference": {"cost": _money(self.actual.cost - self.estimated.cost),
+            "actual": self.actual.as_dict(),
+            "estimated": self.estimated.as_dict(),
+            "difference": {"cost": self.actual.cost - self.estimated.cost,
                            "input_tokens": self.actual.input_tokens - self.estimated.input_tokens,
                            "output_tokens": self.actual.output_tokens - self.estimated.output_tokens},
             "error_distribution": self.error_distribution(),
-            "most_off": [r.to_json() for r in self.most_off()],
-            "per_request": [r.to_json() for r in self.per_request],
-            "retry": self.retry.to_json(),
+            "most_off": [r.as_dict() for r in self.most_off()],
+            "per_request": [r.as_dict() for r in self.per_request],
+            "retry": self.retry.as_dict(),
             "outputs": self.outputs.to_json() if self.outputs else None,
             "notes": list(self.notes),
         }
@@ -299,10 +318,6 @@ class Reconciliation:
             lines.append(self.outputs.describe())
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
-
-
-def _money(value: Decimal) -> str:
-    return format(value.normalize() if value == 0 else value, "f")
 
 
 # --------------------------------------------------------------------------
@@ -444,13 +459,23 @@ def reconcile(
     limits of the retry file.
     """
     if mode not in ("batch", "standard"):
-        raise UsageError(f"mode must be 'batch' or 'standard', not {mode!r}", param="mode")
-    if output_tokens is not None and output_tokens < 0:
-        raise UsageError(f"{param('output_tokens')} must be >= 0", param="output_tokens")
+        raise UsageError(f"{param('mode')} must be 'batch' or 'standard', not {mode!r}", param="mode")
+    output_tokens = convert.optional(convert.count, output_tokens, "output_tokens")
+    given_day = None if as_of is None else as_of_date(as_of)
+    model = convert.optional(convert.text, model, "model", example="'gpt-4o'")
+    for name, path in (("requests", requests), ("errors", errors), ("retry_to", retry_to)):
+        if path is not None and not isinstance(path, (str, Path)):
+            raise UsageError(f"{param(name)} must be a file path, not a {type(path).__name__}", param=name)
+    if not isinstance(results, (str, Path)) and not (
+            isinstance(results, Sequence) and all(isinstance(p, (str, Path)) for p in results)):
+        raise UsageError(f"{param('results')} must be a file path or a list of them", param="results")
+    if prices is not None and not isinstance(prices, PriceBook):
+        raise UsageError(f"{param('prices')} must be a price book from load_pricebook(...), not a "
+                         f"{type(prices).__name__}", param="prices")
     book = prices or load_pricebook()
     files = _read_files(Path(requests), results, errors, book)
     notes: list[str] = []
-    day = as_of_date(as_of) if as_of is not None else _run_date(files.records, notes)
+    day = given_day if given_day is not None else _run_date(files.records, notes)
     chosen = _resolve_model(book, model, files.report, files.records, day)
     price = chosen.price_on(day)
     if price.cached_input_per_mtok is None and any(r.usage and r.usage.cached_input_tokens for r in files.records):

@@ -42,8 +42,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from estimator import convert
 from estimator.batch.files import ANTHROPIC_CUSTOM_ID
 from estimator.batch.logistics import FileLimits, FileSplitter
+from estimator.convert import Result, set_field
 from estimator.counting.prompts import RequestShape, build_messages, check_columns, render_texts
 from estimator.errors import DataError, UsageError, param
 from estimator.tokens import chat_tokens, get_tokenizer
@@ -320,9 +322,9 @@ class WrittenFile:
     input_tokens: int
 
 
-@dataclass(frozen=True)
-class Manifest:
-    """What was written: every file with its requests, bytes and rows."""
+@dataclass(frozen=True, repr=False)
+class Manifest(Result):
+    """What was written: every file with its requests, bytes and rows; ``to_frame()`` per file."""
 
     format: str
     model: str
@@ -338,7 +340,17 @@ class Manifest:
     def bytes(self) -> int:
         return sum(f.bytes for f in self.files)
 
-    def to_json(self) -> dict[str, Any]:
+    def summary(self) -> str:
+        where = f"{self.files[0].path}" + (f" .. {self.files[-1].path.name}" if len(self.files) > 1 else "") \
+            if self.files else "no files"
+        return f"{self.model}, {self.requests:,} requests in {len(self.files):,} file(s) ({self.format}): {where}"
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per written file."""
+        return [{"path": str(f.path), "requests": f.requests, "bytes": f.bytes, "first_row": f.first_row,
+                 "last_row": f.last_row, "input_tokens": f.input_tokens} for f in self.files]
+
+    def as_dict(self) -> dict[str, Any]:
         return {
             "format": self.format,
             "model": self.model,
@@ -556,3 +568,9 @@ class BatchFileOptions:
     max_requests_per_file: int | None = None
     max_bytes_per_file: int | None = None
     enqueued_tokens: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_tokens", "max_requests_per_file", "max_bytes_per_file", "enqueued_tokens"):
+            set_field(self, name, convert.optional(convert.count, getattr(self, name), name, minimum=1))
+        set_field(self, "id_column", convert.optional(convert.text, self.id_column, "id_column"))
+        set_field(self, "overwrite", convert.flag(self.overwrite, "overwrite"))

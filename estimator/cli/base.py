@@ -29,6 +29,14 @@ FLAG_FOR_PARAM: dict[str, str] = {
     "excluded_tiers": "--exclude-tier",
     "uplifts": "--uplift",
     "plans": "--plan",
+    "shared_prefix_tokens": "--cache-prefix-tokens",
+    "hit_rate": "--cache-hit-rate",
+    "latency_seconds": "--latency",
+    "input_tpm": "--itpm",
+    "output_tpm": "--otpm",
+    "backfill_requests": "--backfill",
+    "monthly_growth_pct": "--growth-pct",
+    "price_per_mtok": "--price-per-mtok",
 }
 
 

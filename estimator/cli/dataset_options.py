@@ -22,11 +22,15 @@ from typing import Any
 
 import click
 
-from .. import CountOptions, EstimateOptions, ModeParams, OutputSpec, UsageError
+from .. import EstimateOptions
 from ..batch import load_output_profile
-from ..counting import Progress, RequestShape
+from ..counting import CountOptions, OutputSpec, Progress
+from ..counting.prompts import RequestShape
+from ..errors import UsageError
 from ..formats import progress_text
-from ..reading import FORMATS, ReadOptions
+from ..modes import ModeParams
+from ..reading import ReadOptions
+from ..reading.rows import FORMATS
 from .base import decimal_option
 
 

@@ -7,7 +7,8 @@ from typing import Literal
 import click
 
 from ..batch import BatchFileReport, read_batch_file
-from ..reading import FORMATS, ReadOptions, preview
+from ..reading import ReadOptions, preview
+from ..reading.rows import FORMATS
 from .base import echo_json, main
 
 _PREVIEW_ROWS = 3

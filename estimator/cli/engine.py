@@ -11,12 +11,18 @@ from typing import Any
 
 import click
 
-from .. import CacheParams, EarlyExitParams, ModeParams, PriceBook, UsageError, load_pricebook
 from .. import estimate as estimate_api
+from .. import load_pricebook
 from ..convert import as_of_date, today
+from ..errors import UsageError
+from ..modes import CacheParams, EarlyExitParams, ModeParams
 from ..money import format_price
-from ..pricing import Price, PricedModel, ProviderFile, check_prices, display_path, reference_pins, resolve_price
-from ..report import format_table, model_rows, price_history
+from ..pricing import Price, PriceBook, PricedModel, resolve_price
+from ..pricing.crosscheck import check as check_prices
+from ..pricing.references import pins as reference_pins
+from ..pricing.schema import ProviderFile
+from ..pricing.shipped import display_path
+from ..report.estimate import format_table, model_rows, price_history
 from ..tokens import get_tokenizer
 from .base import cli_words, decimal_option, echo_json, main
 from .dataset_options import dataset_options, estimate_options_from, progress_line

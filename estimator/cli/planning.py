@@ -9,30 +9,17 @@ from typing import Any
 
 import click
 
-from .. import Estimate, EstimatorError, JobSize, PlanOptions, PriceBook, ReadOptions, UsageError, load_pricebook
+from .. import Estimate, EstimatorError, JobSize, PlanOptions, load_pricebook
 from .. import estimate as estimate_api
 from .. import forecast as forecast_api
 from .. import plan as plan_job_api
 from .. import route as route_api
 from .. import write_batch as write_batch_api
-from ..batch import DEFAULT_TYPICAL_WAVE_HOURS, BatchFileOptions, QueueLimit
+from ..batch import BatchFileOptions, QueueLimit
+from ..batch.logistics import DEFAULT_TYPICAL_WAVE_HOURS
 from ..convert import today
+from ..errors import UsageError
 from ..planning import (
-    ALL_BATCH,
-    ALL_STANDARD,
-    DEFAULT_CONCURRENCY,
-    DEFAULT_LATENCY_SECONDS,
-    DEFAULT_ROWS,
-    DEFAULT_TOKENS_PER_ROW,
-    DEFAULT_VALUE_PER_HOUR,
-    DEFAULT_WAIT_HOURS,
-    EXCLUDABLE_TIERS,
-    EXERCISE_MODEL,
-    EXERCISE_PRICE_DATE,
-    PRICING_RULES,
-    RATE_LIMIT_EXAMPLES,
-    SCHEDULE_PERIODS,
-    WAIT_BASES,
     ForecastOptions,
     ModeMix,
     RateLimits,
@@ -45,7 +32,14 @@ from ..planning import (
     run_exercise,
     size_from,
 )
-from ..reading import FORMATS
+from ..planning.decision import DEFAULT_VALUE_PER_HOUR, EXCLUDABLE_TIERS
+from ..planning.exercise import DEFAULT_ROWS, DEFAULT_TOKENS_PER_ROW, DEFAULT_WAIT_HOURS, EXERCISE_MODEL, EXERCISE_PRICE_DATE
+from ..planning.forecast import ALL_BATCH, ALL_STANDARD, PRICING_RULES, SCHEDULE_PERIODS
+from ..planning.job import WAIT_BASES
+from ..planning.limits import DEFAULT_CONCURRENCY, DEFAULT_LATENCY_SECONDS, RATE_LIMIT_EXAMPLES
+from ..pricing import PriceBook
+from ..reading import ReadOptions
+from ..reading.rows import FORMATS
 from ..usage import RequestSize, Usage
 from .base import cli_words, decimal_option, echo_json, main
 from .dataset_options import dataset_options, estimate_options_from, progress_line

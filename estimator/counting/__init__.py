@@ -1,20 +1,12 @@
-"""Counting a dataset's tokens: prompts from rows, exact and sampled passes, Dask."""
+"""Counting a dataset's tokens: prompts from rows, exact and sampled passes, Dask.
 
-from estimator.counting.dataset import CountOptions, count_dataset
+``estimator.estimate`` counts through ``count_dataset`` (``estimator.counting.dataset``);
+the names here are the options and the profile a notebook meets.
+"""
+
+from estimator.counting.dataset import CountOptions
 from estimator.counting.output import OutputSpec
 from estimator.counting.profile import Distribution, TokenProfile
 from estimator.counting.progress import Progress
-from estimator.counting.prompts import RequestShape, build_messages, render_texts, template_fields
 
-__all__ = [
-    "CountOptions",
-    "Distribution",
-    "OutputSpec",
-    "Progress",
-    "RequestShape",
-    "TokenProfile",
-    "build_messages",
-    "count_dataset",
-    "render_texts",
-    "template_fields",
-]
+__all__ = ["CountOptions", "Distribution", "OutputSpec", "Progress", "TokenProfile"]

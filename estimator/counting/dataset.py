@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from estimator import convert
+from estimator.convert import set_field
 from estimator.counting import reconstructed
 from estimator.counting.assemble import build_profile, shared_prefix
 from estimator.counting.counts import RowsCounted
@@ -33,10 +35,13 @@ from estimator.counting.profile import TokenProfile
 from estimator.counting.progress import Progress, ProgressReporter
 from estimator.counting.prompts import RequestShape
 from estimator.counting.sampled_pass import sample_pass
-from estimator.errors import UsageError
+from estimator.errors import UsageError, param
 from estimator.pricing import Model, Price
 from estimator.reading.source import ReadOptions, open_rows
 from estimator.tokens import get_tokenizer
+
+MAX_SEED = 2**63 - 2  # numpy's generators take seeds below 2**63, and the sample draws with seed + 1
+MAX_WORKERS = 1024
 
 
 @dataclass(frozen=True)
@@ -59,10 +64,13 @@ class CountOptions:
     sizes) without reading the source a second time."""
 
     def __post_init__(self) -> None:
-        if self.sample_rows is not None and (isinstance(self.sample_rows, bool) or self.sample_rows < 2):
-            raise UsageError(f"the sample must be at least 2 rows, got {self.sample_rows}", param="sample_rows")
-        if self.workers is not None and self.workers < 1:
-            raise UsageError(f"workers must be at least 1, got {self.workers}", param="workers")
+        set_field(self, "sample_rows", convert.optional(convert.count, self.sample_rows, "sample_rows", minimum=2))
+        set_field(self, "seed", convert.count(self.seed, "seed", maximum=MAX_SEED))
+        set_field(self, "workers", convert.optional(convert.count, self.workers, "workers", minimum=1,
+                                                    maximum=MAX_WORKERS))
+        if self.progress is not None and not callable(self.progress):
+            raise UsageError(f"{param('progress')} must be a function taking a Progress, not {self.progress!r}",
+                             param="progress")
 
 
 def count_dataset(

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import numpy as np
 
+from estimator import convert
+from estimator.convert import set_field
 from estimator.errors import UsageError, param
 
 _OUTPUT_PARAMS = {
@@ -19,6 +21,8 @@ _OUTPUT_PARAMS = {
     "ratio": "output_ratio",
     "max_tokens": "max_tokens",
 }
+MAX_RATIO = 1000
+"""Output tokens per input token beyond which a ratio is a typo (the command line refuses it too)."""
 
 
 @dataclass(frozen=True)
@@ -49,18 +53,11 @@ class OutputSpec:
                 f"got {', '.join(_OUTPUT_PARAMS[g] for g in given)}",
                 param=_OUTPUT_PARAMS[given[-1]],
             )
-        for name in ("fixed", "max_tokens"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                raise UsageError(f"output {name} must be a whole number >= 0, got {value!r}",
-                                 param=_OUTPUT_PARAMS[name])
-        if self.max_tokens == 0:
-            raise UsageError("max_tokens must be at least 1", param="max_tokens")
-        if self.ratio is not None and (
-            not isinstance(self.ratio, Decimal) or not self.ratio.is_finite() or self.ratio < 0
-        ):
-            raise UsageError(f"output ratio must be a finite decimal >= 0, e.g. 0.5; got {self.ratio!r}",
-                             param="output_ratio")
+        set_field(self, "fixed", convert.optional(convert.count, self.fixed, _OUTPUT_PARAMS["fixed"]))
+        set_field(self, "max_tokens", convert.optional(convert.count, self.max_tokens, "max_tokens", minimum=1))
+        for name in ("column", "examples_column"):
+            set_field(self, name, convert.optional(convert.text, getattr(self, name), _OUTPUT_PARAMS[name]))
+        set_field(self, "ratio", convert.optional(convert.number, self.ratio, "output_ratio", maximum=MAX_RATIO))
 
     @property
     def kind(self) -> str:

@@ -11,6 +11,8 @@ PROGRESS_INTERVAL = 0.2  # seconds between progress callbacks (at most ~5 per se
 
 @dataclass(frozen=True)
 class Progress:
+    """How far a count has come: rows and bytes read, of how many, and the time left (``None``: unknown)."""
+
     rows: int
     bytes_read: int
     total_bytes: int | None

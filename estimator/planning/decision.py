@@ -40,9 +40,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from estimator import convert
 from estimator.batch import BatchPlan
 from estimator.batch.logistics import batch_plan_of, split_uniform
-from estimator.errors import UsageError
+from estimator.convert import Document, Result, set_field
+from estimator.errors import UsageError, param
 from estimator.formats import format_hours
 from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import ZERO, format_usd, shown_difference
@@ -72,15 +74,20 @@ class TierParams:
     excluded_tiers: tuple[str, ...] = ()  # tiers the user may not or will not use (e.g. no priority access)
 
     def __post_init__(self) -> None:
-        unknown = [t for t in self.excluded_tiers if t not in EXCLUDABLE_TIERS]
+        excluded = (self.excluded_tiers,) if isinstance(self.excluded_tiers, str) else self.excluded_tiers
+        if not isinstance(excluded, (tuple, list, set, frozenset)):
+            raise UsageError(f"{param('excluded_tiers')} must be a tuple of tier names, not {excluded!r}",
+                             param="excluded_tiers")
+        unknown = [str(t) for t in excluded if t not in EXCLUDABLE_TIERS]
         if unknown:
             raise UsageError(f"only {', '.join(EXCLUDABLE_TIERS)} can be left out, not {', '.join(unknown)}",
                              param="excluded_tiers")
-        if not 0 <= self.flex_refused_share < 1:
-            raise UsageError(f"flex refused share must be >= 0 and < 1, got {self.flex_refused_share}",
-                             param="flex_refused_share")
-        if self.flex_latency_seconds is not None and self.flex_latency_seconds <= 0:
-            raise UsageError("flex latency must be > 0 seconds", param="flex_latency_seconds")
+        set_field(self, "excluded_tiers", tuple(excluded))
+        set_field(self, "flex_refused_share",
+                  convert.share(self.flex_refused_share, "flex_refused_share", below_one=True))
+        set_field(self, "flex_latency_seconds", convert.optional(convert.number, self.flex_latency_seconds,
+                                                                 "flex_latency_seconds", above=True))
+        set_field(self, "splits", convert.flag(self.splits, "splits"))
 
 
 # --------------------------------------------------------------------------
@@ -90,6 +97,8 @@ class TierParams:
 
 @dataclass(frozen=True)
 class WayToRun:
+    """One way to run the job (a tier, or a split or retry across tiers): its requests per tier, cost and time."""
+
     name: str  # "standard", "batch", "batch + standard retry", "priority 10% + batch", ...
     requests: Mapping[str, int]  # requests per tier
     cost: Decimal
@@ -337,7 +346,7 @@ def flip_points(choice_at: Callable[[int], str], key_at: Callable[[int], Any], l
 
 
 @dataclass(frozen=True)
-class BatchTradeoff:
+class BatchTradeoff(Document):
     """Standard against batch alone, on the plan's own time model: the classic question.
 
     ``savings`` is what batch saves against standard; ``wait_hours`` how much later batch
@@ -360,15 +369,15 @@ class BatchTradeoff:
         """What batch is worth once the wait is paid for (negative: standard is better)."""
         return None if self.wait_cost is None else self.savings - self.wait_cost
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {"savings": self.savings, "wait_hours": self.wait_hours, "wait_cost": self.wait_cost,
                 "net_benefit": self.net_benefit, "break_even_rows": self.break_even_rows,
                 "searched_up_to_rows": self.searched_up_to, "batch_meets_deadline": self.batch_meets_deadline,
                 "standard_meets_deadline": self.standard_meets_deadline}
 
 
-@dataclass(frozen=True)
-class Decision:
+@dataclass(frozen=True, repr=False)
+class Decision(Result):
     """Every way to run the job, the one to use and why, and where that choice changes with size.
 
     ``value_per_hour`` is the value of an hour of waiting the choice used: the user's, or
@@ -406,7 +415,19 @@ class Decision:
     def way(self, name: str) -> WayToRun | None:
         return next((w for w in self.ways if w.name == name), None)
 
-    def to_json(self) -> dict[str, Any]:
+    def summary(self) -> str:
+        best = self.recommended
+        return (f"use {best.name}: {format_usd(best.cost)} in {format_hours(best.wait_hours(self.wait_basis))}, "
+                f"of {len(self.ways)} ways to run the job ({self.assumption})")
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per way to run the job: its cost, time, net value and whether it is the one to use."""
+        return [{"way": w["name"], "cost": w["cost"], "hours": w["hours"], "worst_case_hours": w["worst_case_hours"],
+                 "net_value": w["net_value"], "meets_deadline": w["meets_deadline"],
+                 "recommended": w["name"] == self.recommended.name}
+                for w in self.as_dict()["ways"]]
+
+    def as_dict(self) -> dict[str, Any]:
         value = self.value_per_hour
         return {
             "recommended": self.recommended.name,
@@ -434,7 +455,7 @@ class Decision:
                 "rows": self.break_even.rows, "below": self.break_even.below, "above": self.break_even.above},
             "flips": [{"rows": f.rows, "below": f.below, "above": f.above} for f in self.flips],
             "searched_up_to_rows": self.searched_up_to,
-            "batch": None if self.batch is None else self.batch.to_json(),
+            "batch": None if self.batch is None else self.batch.as_dict(),
             "unavailable": dict(self.unavailable),
         }
 

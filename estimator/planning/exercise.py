@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from estimator import convert
+from estimator.convert import Result
 from estimator.errors import EstimatorError, PricingError, UsageError, param
 from estimator.money import MILLION, cost_of, format_usd, places_that_add_up
 from estimator.planning.decision import DEFAULT_VALUE_PER_HOUR
@@ -68,14 +70,16 @@ class Scenario:
     steps: tuple[Step, ...]
 
 
-@dataclass(frozen=True)
-class Exercise:
+@dataclass(frozen=True, repr=False)
+class Exercise(Result):
+    """The batch budgeter: each scenario with its arithmetic, and the break-even; ``to_frame()`` per scenario."""
+
     price: ExercisePrice
     scenarios: tuple[Scenario, ...]
     break_even_rows: Decimal | None  # None: batch saves nothing per row
     break_even: Step | None
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "price": {
                 "per_mtok": self.price.per_mtok,
@@ -111,6 +115,15 @@ class Exercise:
             lines.append(f"Break-even: {self.break_even.arithmetic}")
         return "\n".join(lines).rstrip()
 
+    def summary(self) -> str:
+        cases = "; ".join(f"{s.rows:,} rows: batch saves {format_usd(s.savings)}, "
+                          f"{'worth' if s.worth_waiting else 'not worth'} the wait" for s in self.scenarios)
+        return f"{price_text(self.price.per_mtok)} per 1M tokens, batch {price_text(self.price.batch_per_mtok)}: {cases}"
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per scenario: its costs, the wait and whether waiting pays."""
+        return [{k: v for k, v in s.items() if k != "steps"} for s in self.as_dict()["scenarios"]]
+
 
 def price_text(per_mtok: Decimal) -> str:
     """``$15``, ``$7.50``, ``$0.075``: a price per million tokens as written on price pages."""
@@ -135,9 +148,10 @@ def exercise_price(
 ) -> ExercisePrice:
     """The $15: ``model``'s output price on ``as_of`` from ``book``, or a flat override."""
     if price_per_mtok is not None and price_per_mtok <= 0:
-        raise UsageError(f"the price per million tokens must be > 0, got {price_per_mtok}", param="price_per_mtok")
+        raise UsageError(f"{param('price_per_mtok')} must be > 0, got {price_per_mtok}", param="price_per_mtok")
     if batch_multiplier is not None and not (0 < batch_multiplier <= 1):
-        raise UsageError(f"the batch multiplier must be in (0, 1], got {batch_multiplier}", param="batch_multiplier")
+        raise UsageError(f"{param('batch_multiplier')} must be above 0 and at most 1, got {batch_multiplier}",
+                         param="batch_multiplier")
     entry = None
     if book is not None:
         try:
@@ -248,8 +262,16 @@ def run_exercise(
     batch_multiplier: Decimal | None = None,
 ) -> Exercise:
     """The whole exercise: each row count's costs and verdict, and the break-even size."""
-    if not rows:
-        raise UsageError("give at least one row count")
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not rows:
+        raise UsageError(f"give {param('rows')} as a list of at least one row count", param="rows")
+    rows = [convert.count(n, "rows") for n in rows]
+    tokens_per_row = convert.count(tokens_per_row, "tokens_per_row")
+    wait_hours = convert.number(wait_hours, "wait_hours")
+    value_per_hour = convert.money(value_per_hour, "value_per_hour")
+    model = convert.text(model, "model", example="'gpt-4o'")
+    as_of = convert.as_of_date(as_of)
+    price_per_mtok = convert.optional(convert.money, price_per_mtok, "price_per_mtok", positive=True)
+    batch_multiplier = convert.optional(convert.number, batch_multiplier, "batch_multiplier", above=True, maximum=1)
     price = exercise_price(book, model=model, as_of=as_of, price_per_mtok=price_per_mtok,
                            batch_multiplier=batch_multiplier)
     scenarios = tuple(scenario(price, n, tokens_per_row, wait_hours=wait_hours, value_per_hour=value_per_hour)

@@ -37,6 +37,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any
 
+from estimator import convert
+from estimator.convert import Result, set_field
 from estimator.errors import PricingError, UsageError, param
 from estimator.modes import MODES, ModeParams
 from estimator.money import ZERO, format_usd, to_decimal, total_as_shown
@@ -54,8 +56,8 @@ def volume_from(source: Any, schedule: str, monthly_growth_pct: Decimal = ZERO) 
     """The job of a counted dataset (``Estimate`` or ``TokenProfile``) run on ``schedule``:
     each run sends every row once (once, daily, weekly or monthly)."""
     if schedule not in SCHEDULE_PERIODS:
-        raise UsageError(f"schedule must be one of {', '.join(SCHEDULE_PERIODS)}, got {schedule!r}",
-                         param="schedule")
+        raise UsageError(f"{param('schedule')} must be one of {', '.join(map(repr, SCHEDULE_PERIODS))}, "
+                         f"got {schedule!r}", param="schedule")
     profile = getattr(source, "profile", source)
     return Volume(int(profile.rows), SCHEDULE_PERIODS[schedule], size_from(profile), monthly_growth_pct)
 
@@ -74,8 +76,23 @@ def size_from(source: Any) -> RequestSize:
 MAX_MONTHLY_GROWTH_PCT = Decimal(1000)
 
 
+def growth_pct(value: object, name: str) -> Decimal:
+    """A monthly growth in percent, exact, within what compounding can mean."""
+    growth = convert.exact(value, name)
+    if not (-100 < growth <= MAX_MONTHLY_GROWTH_PCT):
+        raise UsageError(
+            f"{param(name)} (monthly growth) must be above -100% and at most {MAX_MONTHLY_GROWTH_PCT}% "
+            f"(eleven times the previous month's volume), got {growth}%",
+            param=name,
+        )
+    return growth
+
+
 @dataclass(frozen=True)
 class Volume:
+    """How many requests a job sends per ``period`` (``"once"``, ``"day"``, ``"week"`` or ``"month"``), of
+    what ``size``, growing by ``monthly_growth_pct`` percent a month."""
+
     requests: int  # per ``period`` in the first month
     period: str  # "day" or "month"
     size: RequestSize
@@ -83,15 +100,11 @@ class Volume:
 
     def __post_init__(self) -> None:
         if self.period not in SCHEDULES:
-            raise UsageError(f"volume period must be one of {', '.join(SCHEDULES)}, got {self.period!r}")
-        if self.requests < 0:
-            raise UsageError(f"requests must be >= 0, got {self.requests}")
-        if not (-100 < self.monthly_growth_pct <= MAX_MONTHLY_GROWTH_PCT):
-            raise UsageError(
-                f"{param('growth_pct')} (monthly growth) must be above -100% and at most "
-                f"{MAX_MONTHLY_GROWTH_PCT}% (eleven times the previous month's volume), got {self.monthly_growth_pct}%",
-                param="growth_pct",
-            )
+            raise UsageError(f"{param('period')} must be one of {', '.join(map(repr, SCHEDULES))}, got {self.period!r}",
+                             param="period")
+        set_field(self, "requests", convert.count(self.requests, "requests"))
+        convert.instance(self.size, "size", RequestSize)
+        set_field(self, "monthly_growth_pct", growth_pct(self.monthly_growth_pct, "monthly_growth_pct"))
 
     def requests_in(self, month_index: int, first_day: dt.date) -> int:
         base = Decimal(self.requests)
@@ -114,17 +127,18 @@ class ModeMix:
     shares: Mapping[str, Decimal]
 
     def __post_init__(self) -> None:
-        if not self.shares:
-            raise UsageError(f"plan {self.name!r} has no modes")
-        for mode, share in self.shares.items():
+        set_field(self, "name", convert.text(self.name, "name"))
+        if not isinstance(self.shares, Mapping) or not self.shares:
+            raise UsageError(f"plan {self.name!r} has no modes: give {param('shares')} as a mapping of mode to share, "
+                             "e.g. {'batch': 0.5, 'standard': 0.5}", param="shares")
+        for mode in self.shares:
             if mode not in MODES:
-                raise UsageError(f"plan {self.name!r}: unknown mode {mode!r}; modes: {', '.join(MODES)}")
-            if share < 0:
-                raise UsageError(f"plan {self.name!r}: share of {mode} must be >= 0")
+                raise UsageError(f"plan {self.name!r}: unknown mode {mode!r}; modes: {', '.join(MODES)}",
+                                 param="shares")
+        set_field(self, "shares", {mode: convert.share(share, "shares") for mode, share in self.shares.items()})
         if sum(self.shares.values(), ZERO) != 1:
             raise UsageError(f"plan {self.name!r}: shares must add up to 1, they add up to "
                              f"{sum(self.shares.values(), ZERO)}")
-
 
     @classmethod
     def parse(cls, text: str) -> ModeMix:
@@ -165,20 +179,19 @@ class ForecastOptions:
     pricing_rule: str = "prorate"
     modes: ModeParams = field(default_factory=ModeParams)
 
-    def __post_init__(self) -> None:
-        for name in ("budget", "growth_pct"):  # numbers a person types: exact from here on
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, Decimal):
-                object.__setattr__(self, name, Decimal(repr(value)) if isinstance(value, float) else to_decimal(value))
+    def __post_init__(self) -> None:  # numbers a person types: exact from here on
+        set_field(self, "months", convert.count(self.months, "months", minimum=1, maximum=600))
+        set_field(self, "start", convert.optional(convert.as_of_date, self.start, "start"))
+        set_field(self, "budget", convert.optional(convert.money, self.budget, "budget"))
+        set_field(self, "growth_pct", growth_pct(self.growth_pct, "growth_pct"))
         if self.plans is not None:
-            object.__setattr__(self, "plans", tuple(self.plans))
-        if not 1 <= self.months <= 600:
-            raise UsageError(f"{param('months')} must be 1-600, got {self.months}", param="months")
+            if isinstance(self.plans, ModeMix) or not all(isinstance(p, ModeMix) for p in self.plans):
+                raise UsageError(f"{param('plans')} must be a list of ModeMix", param="plans")
+            set_field(self, "plans", tuple(self.plans))
         if self.pricing_rule not in PRICING_RULES:
-            raise UsageError(f"{param('pricing_rule')} must be one of {', '.join(PRICING_RULES)}",
+            raise UsageError(f"{param('pricing_rule')} must be one of {', '.join(map(repr, PRICING_RULES))}",
                              param="pricing_rule")
-        if self.budget is not None and self.budget < 0:
-            raise UsageError(f"{param('budget')} must be >= 0, got {self.budget}", param="budget")
+        convert.instance(self.modes, "modes", ModeParams)
 
     @property
     def plans_or_default(self) -> tuple[ModeMix, ...]:
@@ -187,9 +200,12 @@ class ForecastOptions:
 
 def hybrid_mix(batch_share: Decimal, interactive_share: Decimal = ZERO, name: str = "hybrid") -> ModeMix:
     """Interactive share streamed, batch share batched, the rest standard."""
+    batch_share = convert.share(batch_share, "batch_share")
+    interactive_share = convert.share(interactive_share, "interactive_share")
     rest = 1 - batch_share - interactive_share
     if rest < 0:
-        raise UsageError("batch share + interactive share must not exceed 1")
+        raise UsageError(f"{param('batch_share')} + {param('interactive_share')} must not exceed 1",
+                         param="batch_share")
     shares = {"streaming_early_exit": interactive_share, "standard": rest, "batch": batch_share}
     return ModeMix(name, {k: v for k, v in shares.items() if v > 0} or {"standard": Decimal(1)})
 
@@ -252,8 +268,10 @@ class PriceChange:
     description: str
 
 
-@dataclass(frozen=True)
-class Forecast:
+@dataclass(frozen=True, repr=False)
+class Forecast(Result):
+    """Cost of each plan, month by month; ``to_frame()`` has one row per month and plan."""
+
     model: str
     start: dt.date
     horizon_months: int
@@ -293,7 +311,7 @@ class Forecast:
             out.append(flat)
         return out
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "start": self.start.isoformat(),
@@ -345,6 +363,16 @@ class Forecast:
         lines += [f"note: {n}" for n in self.notes]
         lines += [f"plan {name} not priced: {reason}" for name, reason in self.unavailable]
         return "\n".join(lines)
+
+    def summary(self) -> str:
+        totals = ", ".join(f"{p.mix.name} {format_usd(p.total_cost, 2)}" for p in self.plans)
+        unpriced = max((p.unpriced_requests for p in self.plans), default=0)
+        gap = f"; {unpriced:,} requests have no price (see notes)" if unpriced else ""
+        return f"{self.model}, {self.horizon_months} months from {self.start:%Y-%m}: {totals}{gap}"
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per month and plan; the cost of each mode in a column of its own (``cost_batch``...)."""
+        return self.csv_rows()
 
 
 def month_starts(start: dt.date, months: int) -> list[dt.date]:
@@ -438,17 +466,19 @@ def build_forecast(
 
     ``book`` is the price book the model's successor is looked up in after a shutdown (without
     it, nothing is priced after the shutdown)."""
-    if horizon_months <= 0 or horizon_months > 600:
-        raise UsageError(f"horizon must be 1-600 months, got {horizon_months}")
+    convert.instance(model, "model", Model)
+    convert.instance(volume, "volume", Volume)
+    start = convert.as_of_date(start, "start")
+    horizon_months = convert.count(horizon_months, "horizon_months", minimum=1, maximum=600)
     if pricing_rule not in PRICING_RULES:
-        raise UsageError(f"pricing rule must be one of {', '.join(PRICING_RULES)}, got {pricing_rule!r}")
-    if budget is not None and budget < 0:
-        raise UsageError(f"budget must be >= 0, got {budget}")
-    if not plans:
-        raise UsageError("give at least one plan")
+        raise UsageError(f"{param('pricing_rule')} must be one of {', '.join(map(repr, PRICING_RULES))}, "
+                         f"got {pricing_rule!r}", param="pricing_rule")
+    budget = convert.optional(convert.money, budget, "budget")
+    if isinstance(plans, ModeMix) or not plans or not all(isinstance(p, ModeMix) for p in plans):
+        raise UsageError(f"give {param('plans')} as a list of at least one ModeMix", param="plans")
     names = [p.name for p in plans]
     if len(set(names)) != len(names):
-        raise UsageError(f"plan names must be distinct: {names}")
+        raise UsageError(f"plan names must be distinct: {names}", param="plans")
     params = params or ModeParams()
     firsts = month_starts(start, horizon_months)
     month_segments = [_segments(model, f, pricing_rule, book) for f in firsts]

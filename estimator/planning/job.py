@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from estimator import convert
 from estimator.batch.logistics import (
     DEFAULT_TYPICAL_WAVE_HOURS,
     BatchPlan,
@@ -34,9 +35,10 @@ from estimator.batch.writer import (
     iter_requests,
     prompt_token_counter,
 )
+from estimator.convert import Result, counted, set_field
 from estimator.counting.counts import RowsCounted
 from estimator.counting.prompts import RequestShape
-from estimator.errors import UsageError
+from estimator.errors import UsageError, param
 from estimator.formats import format_hours
 from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import ZERO, format_usd, shown_difference
@@ -87,21 +89,21 @@ class PlanOptions:
     tiers: TierParams = field(default_factory=TierParams)
 
     def __post_init__(self) -> None:
-        if self.typical_batch_hours < 0:
-            raise UsageError(f"typical batch hours must be >= 0, got {self.typical_batch_hours}",
-                             param="typical_batch_hours")
+        for name, kind in (("limits", RateLimits), ("queue", QueueLimit), ("throughput", Throughput),
+                           ("modes", ModeParams), ("tiers", TierParams)):
+            convert.instance(getattr(self, name), name, kind)
+        set_field(self, "limits_label", convert.text(self.limits_label, "limits_label"))
+        set_field(self, "typical_batch_hours", convert.number(self.typical_batch_hours, "typical_batch_hours"))
         for name in ("completion_share", "urgent_share"):
-            value = getattr(self, name)
-            if not 0 <= value <= 1:
-                raise UsageError(f"{name.replace('_', ' ')} must be between 0 and 1, got {value}", param=name)
-        for name in ("value_per_hour", "deadline_hours"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise UsageError(f"{name.replace('_', ' ')} must be >= 0, got {value}", param=name)
-        if self.bytes_per_request is not None and self.bytes_per_request < 1:
-            raise UsageError("bytes per request must be at least 1", param="bytes_per_request")
+            set_field(self, name, convert.share(getattr(self, name), name))
+        set_field(self, "value_per_hour", convert.optional(convert.money, self.value_per_hour, "value_per_hour"))
+        set_field(self, "deadline_hours", convert.optional(convert.number, self.deadline_hours, "deadline_hours"))
+        set_field(self, "bytes_per_request",
+                  convert.optional(convert.count, self.bytes_per_request, "bytes_per_request", minimum=1))
+        set_field(self, "interactive", convert.flag(self.interactive, "interactive"))
         if self.wait_basis not in WAIT_BASES:
-            raise UsageError(f"wait basis must be one of {', '.join(WAIT_BASES)}", param="wait_basis")
+            raise UsageError(f"{param('wait_basis')} must be one of {', '.join(map(repr, WAIT_BASES))}, "
+                             f"not {self.wait_basis!r}", param="wait_basis")
 
     @property
     def limits_text(self) -> str:
@@ -112,9 +114,10 @@ class PlanOptions:
         return "no rate limits given: only concurrency × latency limits throughput"
 
 
-@dataclass(frozen=True)
-class JobPlan:
-    """Everything a plan reports; ``to_json()`` is the document ``plan --json`` prints.
+@dataclass(frozen=True, repr=False)
+class JobPlan(Result):
+    """Everything a plan reports; ``to_json()`` is the document ``plan --json`` prints, ``to_frame()``
+    one row per way to run the job.
 
     ``decision`` is the one decision: the recommended way to run the job among every tier,
     split and retry, why, what it assumed, where the choice changes with size, and standard
@@ -132,10 +135,16 @@ class JobPlan:
     notes: tuple[str, ...] = ()
     model: JobModel | None = field(default=None, repr=False)  # None for an empty job
 
-    def __repr__(self) -> str:
-        d = self.decision
-        return (f"JobPlan({self.priced.model.id}, {self.usage.requests:,} requests: {d.recommendation} "
-                f"{format_usd(d.recommended.cost)} in {format_hours(d.recommended.wait_hours(d.wait_basis))})")
+    def summary(self) -> str:
+        d, u = self.decision, self.usage
+        return (f"{self.priced.model.id}, {counted(u.requests, 'request')} ({u.input_tokens:,} input + "
+                f"{u.output_tokens:,} output tokens): standard {format_usd(self.comparison.standard.total_cost)}; "
+                f"use {d.recommendation}, {format_usd(d.recommended.cost)} in "
+                f"{format_hours(d.recommended.wait_hours(d.wait_basis))}")
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per way to run the job (every tier, split and retry)."""
+        return self.decision.table()
 
     def cost_curve(self, sizes: Sequence[int] | None = None) -> tuple[CurvePoint, ...]:
         """Every way to run jobs of ``sizes`` rows like this one (default: one row to the sizes searched
@@ -158,7 +167,7 @@ class JobPlan:
                           value_per_hour=self.options.value_per_hour, deadline_hours=self.options.deadline_hours,
                           wait_basis=d.wait_basis, only=("standard", "batch"))
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         o, u = self.options, self.usage
         return {
             "model": self.priced.model.id,
@@ -175,12 +184,12 @@ class JobPlan:
             "times": {name: _time_json(t) for name, t in self.times.as_mapping().items()},
             "batch": batch_plan_json(self.batch),
             "expiry": expiry_json(self.expiry),
-            "decision": self.decision.to_json(),
+            "decision": self.decision.as_dict(),
             "notes": list(self.notes),
         }
 
     def to_text(self) -> str:
-        return plan_text(self.to_json())
+        return plan_text(self.as_dict())
 
 
 def _time_json(t: ModeTime) -> dict[str, Any]:

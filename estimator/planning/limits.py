@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from estimator import convert
+from estimator.convert import set_field
 from estimator.errors import UsageError, param
 
 DEFAULT_CONCURRENCY = 50
@@ -37,11 +39,10 @@ class RateLimits:
 
     def __post_init__(self) -> None:
         if self.tpm_counts not in ("input+max_tokens", "input"):
-            raise UsageError(f"tpm_counts must be 'input+max_tokens' or 'input', got {self.tpm_counts!r}")
+            raise UsageError(f"{param('tpm_counts')} must be 'input+max_tokens' or 'input', got {self.tpm_counts!r}",
+                             param="tpm_counts")
         for name in ("rpm", "tpm", "input_tpm", "output_tpm"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise UsageError(f"rate limit {name} must be positive, got {value}")
+            set_field(self, name, convert.optional(convert.count, getattr(self, name), name, minimum=1))
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ RATE_LIMIT_EXAMPLES: tuple[RateLimitExample, ...] = (
 
 
 def rate_limit_example(key: str) -> RateLimitExample:
+    """The published limits named ``key`` (e.g. ``"openai-tier-1"``): an example, not your account."""
     for ex in RATE_LIMIT_EXAMPLES:
         if ex.key == key:
             return ex
@@ -131,9 +133,6 @@ class Throughput:
     max_tokens: int | None = None  # counted against OpenAI-style TPM instead of the expected output
 
     def __post_init__(self) -> None:
-        if self.concurrency <= 0:
-            raise UsageError(f"concurrency must be > 0, got {self.concurrency}")
-        if self.latency_seconds <= 0:
-            raise UsageError(f"latency must be > 0 seconds, got {self.latency_seconds}")
-        if self.max_tokens is not None and self.max_tokens <= 0:
-            raise UsageError(f"max_tokens must be > 0, got {self.max_tokens}")
+        set_field(self, "concurrency", convert.count(self.concurrency, "concurrency", minimum=1))
+        set_field(self, "latency_seconds", convert.number(self.latency_seconds, "latency_seconds", above=True))
+        set_field(self, "max_tokens", convert.optional(convert.count, self.max_tokens, "max_tokens", minimum=1))

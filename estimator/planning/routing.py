@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from estimator.errors import UsageError
+from estimator import convert
+from estimator.convert import Result, set_field
 from estimator.modes import ModeParams, compare
 from estimator.money import CENT, ZERO, format_usd, shown_difference, total_as_shown
 from estimator.pricing import Price
@@ -37,14 +38,12 @@ class TrafficMix:
     days_per_month: Decimal = Decimal(30)
 
     def __post_init__(self) -> None:
-        if self.daily_requests < 0 or self.backfill_requests < 0:
-            raise UsageError("daily requests and backfill must be >= 0")
+        for name in ("daily_requests", "backfill_requests"):
+            set_field(self, name, convert.count(getattr(self, name), name))
         for name in ("interactive_share", "batch_share"):
-            v = getattr(self, name)
-            if not (0 <= v <= 1):
-                raise UsageError(f"{name.replace('_', ' ')} must be between 0 and 1, got {v}")
-        if self.days_per_month <= 0:
-            raise UsageError("days per month must be > 0")
+            set_field(self, name, convert.share(getattr(self, name), name))
+        set_field(self, "days_per_month", convert.number(self.days_per_month, "days_per_month", above=True,
+                                                         maximum=31))
 
 
 @dataclass(frozen=True)
@@ -59,8 +58,10 @@ class RouteCost:
         return RouteCost(self.route, self.mode, self.requests, self.cost * days)
 
 
-@dataclass(frozen=True)
-class RoutingPlan:
+@dataclass(frozen=True, repr=False)
+class RoutingPlan(Result):
+    """A day's traffic split into routes, each priced, the blend and the backfill; ``to_frame()`` per route."""
+
     mix: TrafficMix
     routes: tuple[RouteCost, ...]  # per day
     daily_cost: Decimal
@@ -111,8 +112,8 @@ class RoutingPlan:
     def cost_per_request(self) -> Decimal:
         return ZERO if self.mix.daily_requests == 0 else self.daily_cost / self.mix.daily_requests
 
-    def to_json(self) -> dict[str, Any]:
-        """The routes, the blend and the backfill as plain data (``route --json``)."""
+    def as_dict(self) -> dict[str, Any]:
+        """The routes, the blend and the backfill (``route --json``)."""
         return {
             "model": self.model, "price": self.price,
             "routes": [{"route": r.route, "mode": r.mode, "requests_per_day": r.requests, "cost_per_day": r.cost,
@@ -151,6 +152,20 @@ class RoutingPlan:
             lines.append(f"Backfill of {self.backfill.requests:,} requests: {format_usd(self.backfill.cost)} as batch, "
                          f"{format_usd(self.backfill_standard_cost)} as standard (saves {format_usd(saved)}).")
         return "\n".join(lines)
+
+    def summary(self) -> str:
+        model = f"{self.model}, " if self.model else ""
+        return (f"{model}{self.mix.daily_requests:,} requests a day in {len(self.routes)} routes: "
+                f"{format_usd(self.daily_cost)}/day, {format_usd(self.monthly_cost)}{self._per_month}")
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per route: its mode, requests and cost per day (the backfill as a one-off row)."""
+        rows: list[dict[str, Any]] = [{"route": r.route, "mode": r.mode, "requests_per_day": r.requests,
+                                       "cost_per_day": r.cost, "one_off_cost": None} for r in self.routes]
+        if self.backfill is not None:
+            rows.append({"route": self.backfill.route, "mode": self.backfill.mode, "requests_per_day": None,
+                         "cost_per_day": None, "one_off_cost": self.backfill.cost})
+        return rows
 
 
 def split_count(total: int, share: Decimal) -> int:

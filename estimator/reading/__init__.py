@@ -1,39 +1,13 @@
-"""Row sources: data files (CSV, TSV, JSONL, Parquet, Excel) and data already in memory."""
+"""Row sources: data files (CSV, TSV, JSONL, Parquet, Excel) and data already in memory.
 
-from estimator.reading.columns import (
-    ColumnChoice,
-    ColumnProfile,
-    column_warnings,
-    first_rows,
-    profile_column,
-    suggest_text_column,
-)
-from estimator.reading.dataset import Dataset, open_dataset
-from estimator.reading.memory import MESSAGES_COLUMN, TEXT_COLUMN, frame_to_table, is_in_memory
-from estimator.reading.parquet import arrow_text
+``open_rows(source, ReadOptions(...))`` reads any source; ``preview`` shows what reading a
+file finds; ``suggest_text_column`` picks the column a person would. The readers, the
+sniffing and the row types live in their modules (``estimator.reading.dataset``, ``.rows``,
+``.sniff``, ``.csv``, ``.jsonl``, ``.parquet``, ``.xlsx``, ``.memory``, ``.columns``).
+"""
+
+from estimator.reading.columns import ColumnChoice, suggest_text_column
 from estimator.reading.preview import SourcePreview, preview
-from estimator.reading.rows import FORMATS, DatasetInfo, RowBatch
 from estimator.reading.source import ReadOptions, open_rows
 
-__all__ = [
-    "FORMATS",
-    "MESSAGES_COLUMN",
-    "TEXT_COLUMN",
-    "ColumnChoice",
-    "ColumnProfile",
-    "Dataset",
-    "DatasetInfo",
-    "ReadOptions",
-    "RowBatch",
-    "SourcePreview",
-    "arrow_text",
-    "column_warnings",
-    "first_rows",
-    "frame_to_table",
-    "is_in_memory",
-    "open_dataset",
-    "open_rows",
-    "preview",
-    "profile_column",
-    "suggest_text_column",
-]
+__all__ = ["ColumnChoice", "ReadOptions", "SourcePreview", "open_rows", "preview", "suggest_text_column"]

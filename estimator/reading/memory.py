@@ -37,7 +37,8 @@ class _TableReader(Reader):
         names = [str(n) for n in table.column_names]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise DataError(f"{name}: duplicate column names {', '.join(map(repr, duplicates))}; rename them")
+            raise DataError(f"{name}: duplicate column names {', '.join(map(repr, duplicates))}; rename them",
+                            param="source")
         self.table = table.rename_columns(names)
         self.name = name
         self.info = DatasetInfo(
@@ -63,6 +64,15 @@ class _TableReader(Reader):
 
 def frame_to_table(frame: Any) -> pa.Table:
     """A pandas DataFrame as an Arrow table; a column Arrow cannot type is taken as text."""
+    names = [str(n) for n in frame.columns]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:  # frame[name] would be a frame, not a column: which one holds the text is anyone's guess
+        raise DataError(
+            f"<DataFrame>: duplicate column names {', '.join(map(repr, duplicates))}; rename them so that each "
+            "column has its own name (e.g. df.columns = [...]), or drop the extra ones "
+            "(df.loc[:, ~df.columns.duplicated()])",
+            param="source",
+        )
     frame = frame.reset_index(drop=True)
     arrays = []
     for name in frame.columns:

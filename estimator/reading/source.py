@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from estimator.errors import UsageError
+from estimator import convert
+from estimator.convert import set_field
+from estimator.errors import UsageError, param
 from estimator.reading.dataset import Dataset, open_dataset
 from estimator.reading.memory import is_in_memory, open_in_memory
 from estimator.reading.rows import FORMATS
@@ -23,8 +25,11 @@ class ReadOptions:
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in FORMATS:
-            raise UsageError(f"unknown format {self.format!r}; use one of: {', '.join(FORMATS)}",
-                             param="source_format")
+            raise UsageError(f"{param('source_format')}: unknown format {self.format!r}; use one of: "
+                             f"{', '.join(FORMATS)}", param="source_format")
+        for name in ("encoding", "delimiter"):
+            set_field(self, name, convert.optional(convert.text, getattr(self, name), name))
+        set_field(self, "skip_bad_rows", convert.flag(self.skip_bad_rows, "skip_bad_rows"))
 
     @property
     def bad_rows(self) -> str:

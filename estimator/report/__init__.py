@@ -1,33 +1,10 @@
-"""What an estimate says: the estimate document, text tables, and the one JSON/CSV encoder."""
+"""What an estimate says: the estimate document and the one JSON encoding.
 
-from estimator.report.estimate import (
-    Estimate,
-    build_estimate,
-    format_table,
-    model_rows,
-    price_database,
-    price_history,
-)
-from estimator.report.export import (
-    decimal_text,
-    estimate_csv,
-    estimate_json,
-    json_text,
-    rows_to_csv,
-    to_json_bytes,
-)
+Price listings (``estimator.report.estimate.model_rows``, ``price_history``) and the
+CSV export (``estimator.report.export``) serve the command line and the app.
+"""
 
-__all__ = [
-    "Estimate",
-    "build_estimate",
-    "decimal_text",
-    "estimate_csv",
-    "estimate_json",
-    "format_table",
-    "json_text",
-    "model_rows",
-    "price_database",
-    "price_history",
-    "rows_to_csv",
-    "to_json_bytes",
-]
+from estimator.report.estimate import Estimate
+from estimator.report.export import json_text
+
+__all__ = ["Estimate", "json_text"]

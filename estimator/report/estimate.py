@@ -1,7 +1,7 @@
 """Summaries shared by the CLI and the app: an estimate, price listings.
 
 Plain data in, plain data out (dicts of str/int, Decimal kept as Decimal
-until the JSON encoder turns it into a string). No UI imports.
+in ``as_dict()``; ``to_json()`` turns it into a string). No UI imports.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
-from estimator.convert import as_of_date, today
+from estimator import convert
+from estimator.convert import Result, as_of_date, counted, today
 from estimator.errors import PricingError, UsageError, param
 from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, check_cache, compare
 from estimator.money import CENT, format_usd, places_for_sum, quantize, shown_difference
@@ -24,8 +25,14 @@ if TYPE_CHECKING:
     from estimator.counting.profile import TokenProfile
 
 
-@dataclass(frozen=True)
-class Estimate:
+@dataclass(frozen=True, repr=False)
+class Estimate(Result):
+    """What a job costs under every delivery mode, from its counted rows.
+
+    ``comparison.modes[name].total_cost`` is each mode's cost (``Decimal``); ``profile`` holds the
+    counts; ``to_json()`` is the document ``estimate --json`` prints; ``to_frame()`` one row per mode.
+    """
+
     profile: TokenProfile
     priced: PricedModel
     comparison: Comparison
@@ -36,6 +43,23 @@ class Estimate:
     cost_bounds: tuple[Comparison, Comparison] | None = None
     cost_basis: str | None = None
     cache_notes: tuple[str, ...] = ()  # why the caching priced differs from the caching asked for
+
+    def summary(self) -> str:
+        p = self.profile
+        costs = ", ".join(f"{MODE_LABELS.get(n, n)} {format_usd(c.total_cost)}" for n, c in self.comparison.modes.items())
+        kind = "" if p.exact else " (approximate)"
+        sampled = f", estimated from {p.sample.sample_rows:,} sampled rows" if p.sample is not None else ""
+        return (f"{self.priced.model.id}, {counted(p.rows, 'request')}{sampled}, {p.input_tokens:,} input + "
+                f"{p.output_tokens:,} output tokens{kind}: {costs}")
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per delivery mode: tokens, costs and the saving against standard."""
+        worst = self.worst_case.modes if self.worst_case is not None else {}
+        return [
+            {"mode": name, "label": MODE_LABELS.get(name, name), **_mode_json(c),
+             "worst_case_total_cost": worst[name].total_cost if name in worst else None}
+            for name, c in self.comparison.modes.items()
+        ]
 
     def repriced(
         self,
@@ -51,7 +75,14 @@ class Estimate:
         book. Nothing is read or counted again; where that could change the counts (a fixed output
         that may push a row past the context window, an entry with other long-context thresholds)
         a ``UsageError`` says to estimate again."""
+        output_tokens = convert.optional(convert.count, output_tokens, "output_tokens")
+        max_tokens = convert.optional(convert.count, max_tokens, "max_tokens", minimum=1)
+        convert.optional(convert.instance, modes, "modes", kind=ModeParams)
+        convert.optional(convert.instance, prices, "prices", kind=PriceBook)
         profile = self.profile
+        if output_tokens is not None and profile.output_per_row is None and self.priced.model.kind != "embedding":
+            raise UsageError(f"this estimate was counted without an output length, so a fixed one cannot be added "
+                             f"here: estimate again with {param('output_tokens')}", param="output_tokens")
         if output_tokens is not None:
             if not profile.takes_fixed_output(output_tokens, max_tokens, self.priced.model.context_window):
                 raise UsageError(f"{param('output_tokens')}={output_tokens} could push a row past the context "
@@ -80,7 +111,8 @@ class Estimate:
         return (int((total * (1 - share)).to_integral_value(rounding=ROUND_FLOOR)),
                 int((total * (1 + share)).to_integral_value(rounding=ROUND_CEILING)))
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
+        """The document ``estimate --json`` prints, with exact values."""
         p = self.profile
         price = self.priced.price
         out: dict[str, Any] = {

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from estimator.errors import render
+from estimator.convert import to_plain
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """Leading characters that make a spreadsheet treat a cell as a formula."""
@@ -71,37 +71,11 @@ def rows_to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None
     return buf.getvalue().encode("utf-8")
 
 
-def decimal_text(value: Decimal) -> str:
-    """A decimal in plain notation, never an exponent: ``0.0000008``, ``0``, ``15.45``."""
-    return format(value.normalize() if value == 0 else value, "f")
-
-
-def _json_default(obj: object) -> object:
-    if isinstance(obj, Decimal):
-        return decimal_text(obj)
-    if isinstance(obj, dt.date | dt.datetime):
-        return obj.isoformat()
-    if isinstance(obj, tuple | set | frozenset):
-        return list(obj)
-    raise TypeError(f"cannot serialise {type(obj).__name__}")
-
-
-def _worded(data: object) -> object:
-    """``data`` with every setting named in a message as the Python API names it."""
-    if isinstance(data, str):
-        return render(data) if "\ue000" in data else data
-    if isinstance(data, dict):
-        return {k: _worded(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_worded(v) for v in data]
-    return data
-
-
 def json_text(data: object) -> str:
-    """The one JSON encoding of every document: amounts as plain decimal strings (no float
-    ever carries money), dates in ISO format, two-space indents, UTF-8 text as is, and
-    settings in messages named as the Python API names them."""
-    return json.dumps(_worded(data), indent=2, default=_json_default, ensure_ascii=False)
+    """The one JSON encoding of every document: ``to_plain`` (amounts as plain decimal strings,
+    no float ever carrying money; dates in ISO format; settings in messages named as the Python
+    API names them), two-space indents, UTF-8 text as is."""
+    return json.dumps(to_plain(data), indent=2, ensure_ascii=False)
 
 
 def to_json_bytes(data: object) -> bytes:

@@ -4,21 +4,9 @@
 (``Model.tokenizer``); every count says how it was obtained.
 """
 
-from estimator.tokens.encodings import ENCODING_SHA256, EXACT_SPECS, encoding_from_file, load_encoding
 from estimator.tokens.exact import TokenizerBackendWarning
-from estimator.tokens.registry import clear_caches, get_tokenizer, known_tokenizers
-from estimator.tokens.tokenizer import Tokenizer, chat_overhead_tokens, chat_tokens
+from estimator.tokens.registry import get_tokenizer, known_tokenizers
+from estimator.tokens.tokenizer import Tokenizer, chat_tokens
+from estimator.tokens.tokenizer import chat_overhead_tokens as chat_overhead_tokens  # for the counting engine
 
-__all__ = [
-    "ENCODING_SHA256",
-    "EXACT_SPECS",
-    "Tokenizer",
-    "TokenizerBackendWarning",
-    "chat_overhead_tokens",
-    "chat_tokens",
-    "clear_caches",
-    "encoding_from_file",
-    "get_tokenizer",
-    "known_tokenizers",
-    "load_encoding",
-]
+__all__ = ["Tokenizer", "TokenizerBackendWarning", "chat_tokens", "get_tokenizer", "known_tokenizers"]

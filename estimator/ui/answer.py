@@ -14,13 +14,15 @@ from decimal import Decimal
 
 import streamlit as st
 
-from .. import Estimate, JobPlan, PlanOptions, UsageError, format_usd
+from .. import Estimate, JobPlan, PlanOptions
 from .. import plan as plan_of
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import tier_tradeoff
+from ..errors import UsageError
 from ..formats import format_hours
-from ..planning import DEFAULT_VALUE_PER_HOUR
+from ..money import format_usd
+from ..planning.decision import DEFAULT_VALUE_PER_HOUR
 from .common import Settings
 from .tier_settings import with_tier_settings
 
@@ -78,7 +80,7 @@ def render(settings: Settings, est: Estimate) -> JobPlan | None:
                              "The choice does not change over the sizes searched."))
         st.markdown(d.reason)
         st.caption(f"Assumed: {d.assumption}.")
-    fig = tier_tradeoff(d.to_json()["ways"], value_per_hour=d.value_per_hour, recommended=best.name,
+    fig = tier_tradeoff(d.as_dict()["ways"], value_per_hour=d.value_per_hour, recommended=best.name,
                         wait_basis=d.wait_basis)
     st.plotly_chart(fig, key="answer_tradeoff")
     return plan

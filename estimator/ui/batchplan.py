@@ -14,13 +14,17 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from .. import JobPlan, ReadOptions, UsageError, format_usd, write_batch
-from ..batch import BatchFileOptions, BatchPlan, QueueLimit, expiry_outcome
-from ..counting import RequestShape
+from .. import JobPlan, write_batch
+from ..batch import BatchFileOptions, BatchPlan, QueueLimit
+from ..batch.logistics import expiry_outcome
+from ..counting.prompts import RequestShape
+from ..errors import UsageError
 from ..formats import format_bytes, format_hours
+from ..money import format_usd
 from ..planning import PlanOptions
 from ..planning.job import measured_batch_plan
 from ..pricing import Price, PricedModel
+from ..reading import ReadOptions
 from .common import Settings, need_price, pricebook, tokenizer
 from .data import Upload, file_preview, staged
 from .job import Job, batch_format, job_inputs

@@ -17,27 +17,17 @@ from typing import Any
 
 import streamlit as st
 
-from .. import (
-    MODE_LABELS,
-    CacheParams,
-    EarlyExitParams,
-    EstimatorError,
-    ModeParams,
-    PriceBook,
-    load_pricebook,
-)
-from ..batch import DEFAULT_TYPICAL_WAVE_HOURS, QueueLimit
+from .. import EstimatorError, load_pricebook
+from ..batch import QueueLimit
+from ..batch.logistics import DEFAULT_TYPICAL_WAVE_HOURS
 from ..convert import furthest_pricing_date, rounded_decimal, today
 from ..errors import render
-from ..planning import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_LATENCY_SECONDS,
-    RATE_LIMIT_EXAMPLES,
-    RateLimitExample,
-    RateLimits,
-    Throughput,
-)
-from ..pricing import Model, PricedModel, resolve_price, shipped_pricing_dir
+from ..modes import MODE_LABELS, CacheParams, EarlyExitParams, ModeParams
+from ..planning import RateLimitExample, RateLimits, Throughput
+from ..planning.limits import DEFAULT_CONCURRENCY, DEFAULT_LATENCY_SECONDS, RATE_LIMIT_EXAMPLES
+from ..pricing import PriceBook, PricedModel, resolve_price
+from ..pricing.entries import Model
+from ..pricing.shipped import shipped_pricing_dir
 from ..tokens import Tokenizer, get_tokenizer
 
 log = logging.getLogger(__name__)
@@ -149,6 +139,8 @@ WIDGET_FOR_PARAM: dict[str, str] = {
     "splits": "Consider splits (Time value › Tiers)",
     "excluded_tiers": "Tiers you cannot or will not use (Time value › Tiers)",
     "growth_pct": "Monthly growth (%) on the Forecast tab",
+    "monthly_growth_pct": "Monthly growth (%) on the Forecast tab",
+    "shared_prefix_tokens": "Cached prefix tokens per request (Delivery-mode parameters)",
 }
 
 

@@ -21,12 +21,18 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from .. import CountOptions, DataError, OutputSpec, ReadOptions, TokenProfile
-from ..batch import BatchFileReport, batch_request_format, profile_from_batch, read_batch_file
-from ..counting import Progress, RequestShape, count_dataset
+from ..batch import BatchFileReport, read_batch_file
+from ..batch.files import batch_request_format
+from ..batch.profile import profile_from_batch
+from ..counting import CountOptions, OutputSpec, Progress, TokenProfile
+from ..counting.dataset import count_dataset
+from ..counting.prompts import RequestShape
+from ..errors import DataError
 from ..formats import progress_share
-from ..modes import Price
-from ..reading import first_rows, open_dataset, open_rows
+from ..pricing import Price
+from ..reading import ReadOptions, open_rows
+from ..reading.columns import first_rows
+from ..reading.dataset import open_dataset
 from .common import pricebook, tokenizer
 from .uploads import on_disk_only, release_memory, stage
 

@@ -9,14 +9,19 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 
-from .. import DataError, Estimate, EstimatorError, TokenProfile, format_usd
+from .. import Estimate, EstimatorError
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import ModeBar, mode_costs, token_distribution
+from ..counting import TokenProfile
+from ..errors import DataError
 from ..formats import format_bytes, format_share, megabytes
-from ..money import saving_words, shown_difference
-from ..reading import FORMATS, column_warnings, profile_column, suggest_text_column
-from ..report import build_estimate, estimate_csv, estimate_json
+from ..money import format_usd, saving_words, shown_difference
+from ..reading import suggest_text_column
+from ..reading.columns import column_warnings, profile_column
+from ..reading.rows import FORMATS
+from ..report.estimate import build_estimate
+from ..report.export import estimate_csv, estimate_json
 from . import answer, keep
 from .common import Settings, app_words, guarded, mode_label, need_price, pricebook, to_decimal
 from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_preview
@@ -457,7 +462,7 @@ def show_profile(
                 st.markdown(f"- {app_words(note)}")
 
     st.subheader("Downloads")
-    doc = est.to_json()
+    doc = est.as_dict()
     labels = {n: mode_label(n) for n in comparison.modes}
     dl = st.columns(2)
     dl[0].download_button(

@@ -6,17 +6,11 @@ from decimal import Decimal
 
 import streamlit as st
 
-from .. import format_usd
-from ..money import places_that_add_up
-from ..planning import (
-    DEFAULT_ROWS,
-    DEFAULT_TOKENS_PER_ROW,
-    DEFAULT_VALUE_PER_HOUR,
-    DEFAULT_WAIT_HOURS,
-    run_exercise,
-)
-from ..planning.exercise import exercise_price, price_text
-from ..report import to_json_bytes
+from ..money import format_usd, places_that_add_up
+from ..planning import run_exercise
+from ..planning.decision import DEFAULT_VALUE_PER_HOUR
+from ..planning.exercise import DEFAULT_ROWS, DEFAULT_TOKENS_PER_ROW, DEFAULT_WAIT_HOURS, exercise_price, price_text
+from ..report.export import to_json_bytes
 from . import keep
 from .common import Settings, display_paths, relative_paths, to_decimal
 

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from .. import format_usd
-
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import MODE_COLOURS
 from ..charts import forecast as forecast_chart
 from ..convert import today
 from ..formats import format_share
-from ..planning import ALL_BATCH, ALL_STANDARD, ForecastOptions, hybrid_mix
-from ..report import rows_to_csv, to_json_bytes
+from ..money import format_usd
+from ..planning import ForecastOptions, hybrid_mix
+from ..planning.forecast import ALL_BATCH, ALL_STANDARD
+from ..report.export import rows_to_csv, to_json_bytes
 from .common import Settings, display_paths, mode_label, relative_paths, to_decimal
 from .forecast_job import forecast_job
 

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from .. import Estimate, UsageError
+from .. import Estimate
 from .. import forecast as forecast_of
-from ..planning import SCHEDULE_PERIODS, Forecast, ForecastOptions, Volume, volume_from
+from ..errors import UsageError
+from ..planning import Forecast, ForecastOptions, Volume, volume_from
+from ..planning.forecast import SCHEDULE_PERIODS
 from ..usage import RequestSize
 from .common import Settings, for_the_app
 

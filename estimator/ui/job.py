@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from .. import JobPlan, JobSize, PlanOptions, UsageError
+from .. import JobPlan, JobSize, PlanOptions
 from .. import plan as plan_of
-from ..batch import format_for
+from ..batch.writer import format_for
+from ..errors import UsageError
 from .common import Settings
 
 if TYPE_CHECKING:

@@ -11,7 +11,8 @@ import streamlit as st
 from ..charts import price_history as price_history_chart
 from ..convert import today
 from ..planning.exercise import price_text
-from ..report import model_rows, price_history, rows_to_csv
+from ..report.estimate import model_rows, price_history
+from ..report.export import rows_to_csv
 from .common import Settings
 
 

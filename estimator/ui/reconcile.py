@@ -11,8 +11,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from .. import Reconciliation, format_usd, reconcile
+from .. import reconcile
+from ..batch import Reconciliation
 from ..charts import estimated_vs_actual
+from ..money import format_usd
 from .common import Settings, app_words
 
 

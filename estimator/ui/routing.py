@@ -14,12 +14,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import JobSize, format_usd
+from .. import JobSize
 from .. import route as route_of
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import RouteSlice, routing_costs
 from ..formats import format_share
+from ..money import format_usd
 from ..planning import RoutingPlan, TrafficMix
 from ..usage import RequestSize
 from .common import Settings, guarded, mode_label, need_price, to_decimal

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 import streamlit as st
 
-from ..planning import EXCLUDABLE_TIERS, PlanOptions, TierParams
+from ..planning import PlanOptions, TierParams
+from ..planning.decision import EXCLUDABLE_TIERS
 from .common import to_decimal
 
 TIER_LABELS = {"flex": "Flex", "priority": "Priority / Fast", "ultrafast": "Ultrafast"}

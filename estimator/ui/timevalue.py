@@ -15,12 +15,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from .. import JobPlan, format_usd
+from .. import JobPlan
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import SavingsCase, cost_vs_size, savings_vs_time_value
 from ..formats import compact_count, format_hours
-from ..planning import DEFAULT_VALUE_PER_HOUR, run_exercise
+from ..money import format_usd
+from ..planning import run_exercise
+from ..planning.decision import DEFAULT_VALUE_PER_HOUR
 from . import routing, tier_settings
 from .answer import plan_options
 from .common import Settings, mode_label, need_price, to_decimal
