@@ -27,7 +27,7 @@ from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, interval_notes
 from estimator.batch.profile import profile_from_batch
 from estimator.batch.writer import BatchFileOptions, Manifest, format_for, prompt_token_counter, write_batch_files
-from estimator.convert import as_of_date, set_field, today
+from estimator.convert import as_of_date, month_start, set_field, today
 from estimator.counting import CountOptions, OutputSpec, TokenProfile
 from estimator.counting.dataset import count_dataset
 from estimator.counting.prompts import RequestShape
@@ -514,7 +514,7 @@ def forecast(
     book = _book(prices)
     model = convert.optional(convert.text, model, "model", example=MODEL_EXAMPLE)
     schedule = convert.optional(convert.text, schedule, "schedule", example="'daily'")
-    start = as_of_date(opts.start, "start").replace(day=1)
+    start = month_start(opts.start)
     if isinstance(job, Estimate):
         if schedule is None:
             raise UsageError(f"how often does the job run? Give {param('schedule')}: once, daily, weekly or monthly",

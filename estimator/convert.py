@@ -47,6 +47,17 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def month_start(value: object, name: str = "start") -> dt.date:
+    """The first day of a month: from None (this month), a date, a datetime, or ``YYYY-MM[-DD]``."""
+    if isinstance(value, str) and len(value.strip()) == 7:
+        try:
+            return dt.datetime.strptime(value.strip(), "%Y-%m").date()
+        except ValueError:
+            raise UsageError(f"{param(name)} {value!r} is not a month; write it as YYYY-MM, e.g. 2025-01",
+                             param=name) from None
+    return as_of_date(value, name).replace(day=1)
+
+
 def as_of_date(value: object, name: str = "as_of") -> dt.date:
     """A pricing date from ``None`` (today), a ``date``, a ``datetime`` (its day) or an ISO string."""
     if value is None:

@@ -17,7 +17,7 @@ from ..convert import as_of_date, today
 from ..errors import UsageError
 from ..modes import CacheParams, EarlyExitParams, ModeParams
 from ..money import format_price
-from ..pricing import Price, PriceBook, PricedModel, resolve_price
+from ..pricing import Price, PriceBook
 from ..pricing.crosscheck import check as check_prices
 from ..pricing.references import pins as reference_pins
 from ..pricing.schema import ProviderFile
@@ -98,17 +98,6 @@ def mode_params_from(kw: dict[str, Any]) -> ModeParams:
 
 def book_from(kw: dict[str, Any]) -> PriceBook:
     return load_pricebook(extra_files=kw.get("price_files") or (), strict=bool(kw.get("strict_prices")))
-
-
-def price_from(book: PriceBook, model: str, kw: dict[str, Any]) -> PricedModel:
-    return resolve_price(
-        book,
-        model,
-        as_of=parse_date(kw.get("as_of")),
-        today=today(),
-        input_per_mtok=decimal_option(kw.get("input_price"), "--input-price"),
-        output_per_mtok=decimal_option(kw.get("output_price"), "--output-price"),
-    )
 
 
 @main.command()

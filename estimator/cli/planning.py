@@ -17,7 +17,7 @@ from .. import route as route_api
 from .. import write_batch as write_batch_api
 from ..batch import BatchFileOptions, QueueLimit
 from ..batch.logistics import DEFAULT_TYPICAL_WAVE_HOURS
-from ..convert import today
+from ..convert import month_start
 from ..errors import UsageError
 from ..planning import (
     ForecastOptions,
@@ -77,17 +77,6 @@ def _date(value: str | None, flag: str) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{flag} {value!r} is not a date; use YYYY-MM-DD") from None
-
-
-def _month(value: str | None) -> dt.date:
-    if value is None:
-        return today().replace(day=1)
-    for fmt in ("%Y-%m", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(value, fmt).date().replace(day=1)
-        except ValueError:
-            continue
-    raise UsageError(f"--start {value!r} is not a month; use YYYY-MM, e.g. 2025-01")
 
 
 def _size(kw: dict[str, Any], unit: str) -> RequestSize:
@@ -423,7 +412,7 @@ def forecast_cmd(**kw: Any) -> None:
     book = load_pricebook(extra_files=kw.get("price_files") or ())
     growth = _dec(kw, "growth_pct") or Decimal(0)
     options = ForecastOptions(
-        months=kw["months"], start=_month(kw.get("start")), budget=_dec(kw, "budget", minimum=Decimal(0)),
+        months=kw["months"], start=month_start(kw.get("start")), budget=_dec(kw, "budget", minimum=Decimal(0)),
         plans=tuple(ModeMix.parse(p) for p in kw["plans"]) if kw["plans"] else
         (ALL_STANDARD, ALL_BATCH, hybrid_mix(_share(kw, "hybrid_batch_share"), _share(kw, "hybrid_interactive_share"))),
         growth_pct=growth, pricing_rule=kw["pricing_rule"], modes=mode_params_from(kw),
