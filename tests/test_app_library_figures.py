@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from apptest_helpers import charts, metrics, tab, usd
+from apptest_helpers import metrics, tab, usd
 from streamlit.testing.v1 import AppTest
 
 import estimator
