@@ -30,8 +30,10 @@ rest counted) and counts each request's input tokens as it would be billed:
   tokenizer generation from the price data (``ctok:<generation>``, counts
   reconstructed by ctok) and framed as ``estimator.tokens.claude`` frames a
   request, the same rule as a CSV's rows; the counts say they are reconstructed.
-* Anthropic: message text plus ``system``, with the approximate Claude
-  tokenizer (``approx:anthropic``): the count is an estimate and says so.
+  ctok is pure Python (about 0.3 MB/s): a file with more than ``CTOK_FULL_BYTES`` of
+  message text is counted exactly with ``o200k_base`` and a uniform sample of its texts with
+  ctok, each text's count being its o200k count times the sample's ratio (the ratio estimator of
+  ``estimator.counting.sampling``, its 95% interval in the warnings).
 * Gemini: the text parts of ``contents`` and ``systemInstruction``, with the
   approximate Gemini tokenizer (``approx:gemini``), labelled approximate.
 
@@ -44,6 +46,11 @@ output tokens.
 
 Per-file limits come from the pricing table's ``[batch]`` rule of the
 provider, or the published defaults below when the table gives none.
+
+Speed: a text that recurs (the system prompt every request shares) is counted once; the counting
+runs in a worker thread while the next lines are parsed (the fast counter releases the GIL).
+The report keeps each request's id, line number and byte span, so a reconciliation joins and
+copies lines without reading the file twice.
 """
 
 from __future__ import annotations
@@ -55,9 +62,15 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
+
+import numpy as np
+
+from estimator.counting.sampling import Reservoir, ratio_estimate
 
 from estimator.convert import as_of_date
 from estimator.errors import DataError, EstimatorError, UsageError, param
@@ -73,6 +86,7 @@ __all__ = [
     "BatchIssue",
     "detect_batch_format",
     "read_batch_file",
+    "request_lines",
 ]
 
 Provider = Literal["openai", "anthropic", "google"]
@@ -92,6 +106,12 @@ DEFAULT_LIMITS: Mapping[str, tuple[int, int]] = {
 MAX_ISSUES = 50
 """Problems kept in a report; the rest are counted in ``issues_not_shown``."""
 _COUNT_EVERY = 2_000  # requests whose texts are tokenized together
+CTOK_FULL_BYTES = 262_144
+"""Anthropic files with at most this much message text are counted text by text with ctok."""
+CTOK_SAMPLE_BYTES = 131_072
+"""Text counted with ctok in a bigger file (about half a second), at least ``CTOK_MIN_SAMPLE`` texts."""
+CTOK_MIN_SAMPLE = 200
+_MEMO_MOST = 4_096  # recurring texts whose counts are kept for the whole file
 ANTHROPIC_CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # the Message Batches API's custom_id rule
 
 
@@ -131,6 +151,18 @@ class BatchFileReport:
     models: dict[str, int] = field(default_factory=dict)  # requests per model
     per_request_max_output: list[int | None] = field(default_factory=list)  # each request's output cap
     token_counts: str = ""  # "exact", "approximate" or "reconstructed (ctok ..., generation ...)"
+    ids: list[str] = field(default_factory=list)  # each request's custom_id (Gemini: key), "" if it has none
+    lines: list[int] = field(default_factory=list)  # each request's line number
+    spans: list[tuple[int, int]] = field(default_factory=list)  # each request's (byte offset, length) in the file
+
+    @cached_property
+    def id_index(self) -> dict[str, int]:
+        """Position of each request id among the requests (the first, if one repeats)."""
+        index: dict[str, int] = {}
+        for i, cid in enumerate(self.ids):
+            if cid:
+                index.setdefault(cid, i)
+        return index
 
     @property
     def ok(self) -> bool:
@@ -314,21 +346,85 @@ class _Request:
     claude_frame: tuple[int, str | None] | None = None  # Anthropic: (messages, system text), framed when counted
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+def _spans(path: Path) -> Iterator[tuple[int, bytes, int]]:
+    """(line number, bytes, byte offset) of each line; a leading byte-order mark is not part of the first."""
+    offset = 0
     with open(path, "rb") as f:
         for n, raw in enumerate(f, start=1):
+            size = len(raw)
             if n == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[3:]
-            yield n, raw
+                offset = 3
+            yield n, raw, offset
+            offset += len(raw) if n == 1 and size != len(raw) else size
+
+
+class _CtokSample:
+    """Claude texts for the ratio estimate: all of them while they are few, else a uniform sample.
+
+    Every text is counted exactly with o200k (the worker thread); the sample with ctok at the end,
+    and each text's Claude count is its o200k count times the sample's ratio.
+    """
+
+    def __init__(self, tokenizer: Any, seed: int = 0) -> None:
+        self.tokenizer = tokenizer
+        self.seed = seed
+        self.small: list[str] | None = []  # every distinct text while their total is small
+        self.chars = 0
+        self.texts = 0
+        self.reservoir = Reservoir(CTOK_MIN_SAMPLE * 8, seed)
+        self.proxy_total = 0
+        self.used = False
+
+    def offer(self, texts: list[str]) -> None:
+        self.texts += len(texts)
+        self.chars += sum(map(len, texts))
+        self.reservoir.offer(texts)
+        if self.small is not None:
+            self.small.extend(texts)
+            if self.chars > CTOK_FULL_BYTES:
+                self.small = None
+
+    def ratio(self, warnings: list[str]) -> float | None:
+        """Claude tokens per o200k token of the texts; exact (every text counted) while they are few."""
+        if self.small is not None:
+            exact = sum(self.tokenizer.count_batch(self.small))
+            proxy = sum(self.tokenizer.proxy_count_batch(self.small, 1))
+            return exact / proxy if proxy else None
+        items = list(self.reservoir.items)
+        np.random.default_rng(self.seed).shuffle(items)  # a uniform subset of a uniform sample
+        chosen, size = [], 0
+        for text in items:
+            if len(chosen) >= CTOK_MIN_SAMPLE and size >= CTOK_SAMPLE_BYTES:
+                break
+            chosen.append(str(text))
+            size += len(str(text))
+        y = self.tokenizer.count_batch(chosen)
+        x = self.tokenizer.proxy_count_batch(chosen, 1)
+        if not sum(x):
+            return None
+        self.used = True
+        est = ratio_estimate(y, x, self.proxy_total, self.texts)
+        low, high = est.interval()
+        ratio = sum(y) / sum(x)
+        half = (high - low) / 2 / est.estimate if est.estimate else 0.0
+        warnings.append(
+            f"Claude counts of the message texts are estimated: every text counted with o200k_base, "
+            f"{len(chosen):,} of the {self.texts:,} distinct texts (a uniform sample) with ctok, "
+            f"{ratio:.4f} Claude tokens per o200k token (95% interval of the text tokens ±{half:.2%}); "
+            "system prompts and framing are counted exactly"
+        )
+        return ratio
 
 
 def read_batch_file(path: str | Path, *, provider: Provider | None = None, prices: PriceBook | None = None,
-                    as_of: Any = None) -> BatchFileReport:
+                    as_of: Any = None, count: bool = True) -> BatchFileReport:
     """Validate a batch request file and count its tokens; problems go in ``issues``.
 
     ``prices`` is the price book whose batch rules give the per-file limits and whose models
     name their tokenizers (default: the shipped tables); ``as_of`` (default today) is the day
-    a moving alias such as ``gemini-flash-latest`` is resolved on.
+    a moving alias such as ``gemini-flash-latest`` is resolved on. ``count=False`` checks the
+    file without counting its tokens (every count 0).
 
     Raises ``DataError`` only when the file cannot be read at all or is not a
     batch file of a known provider.
@@ -353,14 +449,36 @@ def read_batch_file(path: str | Path, *, provider: Provider | None = None, price
         raise UsageError(f"unknown batch provider {provider!r}; use 'openai', 'anthropic' or 'google'",
                          param="provider")
     book = prices if prices is not None else load_pricebook()
-    return _Reader(path, provider, book, as_of_date(as_of)).read()
+    return _Reader(path, provider, book, as_of_date(as_of), count).read()
+
+
+def request_lines(report: BatchFileReport, indices: Sequence[int]) -> list[bytes]:
+    """The bytes of the requests at ``indices`` (positions among the file's requests), each ending
+    in a newline, read from the file by their spans (a retry copies them byte for byte)."""
+    out: list[bytes] = []
+    with open(report.path, "rb") as f:
+        for i in indices:
+            start, length = report.spans[i]
+            f.seek(start)
+            raw = f.read(length)
+            out.append(raw if raw.endswith(b"\n") else raw + b"\n")
+    return out
 
 
 class _Reader:
-    def __init__(self, path: Path, provider: Provider, book: PriceBook, day: dt.date) -> None:
+    def __init__(self, path: Path, provider: Provider, book: PriceBook, day: dt.date, count: bool = True) -> None:
         self.path = path
         self.book = book
         self.day = day
+        self.counting = count
+        self.ids_in_order: list[str] = []
+        self.line_numbers: list[int] = []
+        self.spans: list[tuple[int, int]] = []
+        self.memo: dict[str, int] = {}  # counts of texts that recur (system prompts)
+        self.overheads: dict[tuple[int, str | None], int] = {}
+        self.batches: list[tuple[list[_Request | None], Future[list[int]] | None, list[str]]] = []
+        self.pool: ThreadPoolExecutor | None = None
+        self.sampled: _CtokSample | None = None
         self.provider: Provider = provider
         self.issues = _Issues()
         self.warnings: list[str] = []
@@ -371,6 +489,7 @@ class _Reader:
         self.url_line = 0
         self.other_urls: dict[str, list[int]] = {}
         self.per_request: list[int] = []
+        self.text_sums: list[int] = []  # each request's text tokens (o200k counts where Claude is sampled)
         self.per_request_cap: list[int | None] = []
         self.pending: list[_Request | None] = []
         self.tokenizer: Any = None
@@ -385,41 +504,18 @@ class _Reader:
         size = self.path.stat().st_size
         blank_lines: list[int] = []
         last_line = 0
-        for n, raw in _lines(self.path):
-            last_line = n
-            if not raw.strip():
-                blank_lines.append(n)
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                self.issues.add(n, f"not UTF-8 text (byte {exc.start} of the line); save the file as UTF-8")
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                self.issues.add(n, f"not valid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            except RecursionError:
-                self.issues.add(n, "JSON nested too deeply to read (thousands of levels)")
-                continue
-            except ValueError as exc:  # an integer of more than 4,300 digits
-                self.issues.add(n, f"a number cannot be read ({exc})")
-                continue
-            if not isinstance(obj, dict):
-                self.issues.add(n, f"a JSON {_kind(obj)} where a request object {{...}} was expected")
-                continue
-            self.requests += 1
-            if self.provider == "openai":
-                request = self._openai(n, obj)
-            elif self.provider == "google":
-                request = self._gemini(n, obj)
-            else:
-                request = self._anthropic(n, obj)
-            self.pending.append(request)  # None (unusable) keeps its place with 0 tokens
-            if len(self.pending) >= _COUNT_EVERY:
-                self._count()
-        self._count()
+        try:
+            for n, raw, offset in _spans(self.path):
+                last_line = n
+                if not raw.strip():
+                    blank_lines.append(n)
+                    continue
+                self._line(n, raw, offset)
+            self._count()
+            self._collect()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
         if blank_lines:
             shown = ", ".join(map(str, blank_lines[:5])) + (
                 f" and {len(blank_lines) - 5} more" if len(blank_lines) > 5 else ""
@@ -431,32 +527,121 @@ class _Reader:
             self.issues.add(None, "the file holds no requests")
         return self._report(size)
 
+    def _line(self, n: int, raw: bytes, offset: int) -> None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.issues.add(n, f"not UTF-8 text (byte {exc.start} of the line); save the file as UTF-8")
+            return
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            self.issues.add(n, f"not valid JSON ({exc.msg} at column {exc.colno})")
+            return
+        except RecursionError:
+            self.issues.add(n, "JSON nested too deeply to read (thousands of levels)")
+            return
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            self.issues.add(n, f"a number cannot be read ({exc})")
+            return
+        if not isinstance(obj, dict):
+            self.issues.add(n, f"a JSON {_kind(obj)} where a request object {{...}} was expected")
+            return
+        self.requests += 1
+        cid = obj.get("key" if self.provider == "google" else "custom_id")
+        self.ids_in_order.append(cid if isinstance(cid, str) else "")
+        self.line_numbers.append(n)
+        self.spans.append((offset, len(raw)))
+        if self.provider == "openai":
+            request = self._openai(n, obj)
+        elif self.provider == "google":
+            request = self._gemini(n, obj)
+        else:
+            request = self._anthropic(n, obj)
+        self.pending.append(request)  # None (unusable) keeps its place with 0 tokens
+        if len(self.pending) >= _COUNT_EVERY:
+            self._count()
+
     def _count(self) -> None:
+        """Hand the pending requests' texts to the counting thread (each distinct text once)."""
         if not self.pending:
             return
+        batch, self.pending = self.pending, []
+        if not self.counting:
+            self.batches.append((batch, None, []))
+            self._assemble()
+            return
         tokenizer = self._tokenizer()
-        texts = [t for r in self.pending if r is not None for t in r.texts]
-        counts = tokenizer.count_batch(texts) if texts else []
-        i = 0
-        for r in self.pending:
-            if r is None:
-                self.per_request.append(0)
-                self.per_request_cap.append(None)
-                continue
-            k = len(r.texts)
-            if r.claude_frame is not None:
-                messages, system = r.claude_frame
-                r.overhead += tokenizer.request_overhead(messages=messages, system=system)
-            self.per_request.append(r.overhead + r.token_arrays + sum(counts[i : i + k]))
-            i += k
-            self.per_request_cap.append(r.max_output)
-            if r.max_output is None:
-                self.without_max += 1
-            else:
-                self.max_output_total += r.max_output
-            for kind in r.unmetered:
-                self.unmetered[kind] += 1
-        self.pending = []
+        occurrences = Counter(t for r in batch if r is not None for t in r.texts)
+        todo = [t for t in occurrences if t not in self.memo]
+        slow = hasattr(tokenizer, "proxy_count_batch")
+        if slow:
+            if self.sampled is None:
+                self.sampled = _CtokSample(tokenizer)
+            self.sampled.offer(todo)
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="batch-count")
+        counter = tokenizer.proxy_count_batch if slow else tokenizer.count_batch
+        future = self.pool.submit(counter, todo, 1) if todo else None
+        self.batches.append((batch, future, todo))
+        for text, n in occurrences.items():
+            if n > 1 and len(self.memo) < _MEMO_MOST:
+                self.memo.setdefault(text, -1)  # counted by this batch; stored when collected
+        self._assemble(wait=False)
+
+    def _collect(self) -> None:
+        """Wait for every count, then turn sampled Claude counts into estimates."""
+        self._assemble(wait=True)
+        if self.sampled is not None and self.text_sums:
+            ratio = self.sampled.ratio(self.warnings)
+            if ratio is not None:
+                self.per_request = [o if t == 0 else o + int(np.floor(t * ratio + 0.5))
+                                    for o, t in zip(self.per_request, self.text_sums)]
+        self.text_sums = []
+
+    def _assemble(self, *, wait: bool = False) -> None:
+        """Per-request token counts of the batches counted so far, in file order."""
+        tokenizer = self.tokenizer
+        while self.batches:
+            batch, future, todo = self.batches[0]
+            if future is not None and not wait and not future.done():
+                return
+            self.batches.pop(0)
+            counts = dict(zip(todo, future.result())) if future is not None else {}
+            for text, n in counts.items():
+                if self.memo.get(text) == -1:
+                    self.memo[text] = n
+            for r in batch:
+                if r is None:
+                    self.per_request.append(0)
+                    self.text_sums.append(0)
+                    self.per_request_cap.append(None)
+                    continue
+                text_sum = sum(counts[t] if t in counts else self.memo[t] for t in r.texts) if self.counting else 0
+                overhead = r.overhead + r.token_arrays
+                if r.claude_frame is not None and self.counting:
+                    overhead += self._claude_overhead(tokenizer, r.claude_frame)
+                self.per_request.append(overhead + text_sum)
+                self.text_sums.append(text_sum)
+                self.per_request_cap.append(r.max_output)
+                if r.max_output is None:
+                    self.without_max += 1
+                else:
+                    self.max_output_total += r.max_output
+                for kind in r.unmetered:
+                    self.unmetered[kind] += 1
+            if self.sampled is not None:
+                self.sampled.proxy_total += sum(counts.values())
+
+    def _claude_overhead(self, tokenizer: Any, frame: tuple[int, str | None]) -> int:
+        """Frame, turns and system prompt of a Claude request; a system prompt is counted once per file."""
+        found = self.overheads.get(frame)
+        if found is None:
+            messages, system = frame
+            found = tokenizer.request_overhead(messages=messages, system=system)
+            if len(self.overheads) < _MEMO_MOST:
+                self.overheads[frame] = found
+        return found
 
     def _tokenizer(self) -> Any:
         if self.tokenizer is None:
@@ -773,7 +958,7 @@ class _Reader:
         self._check_limits(size, max_requests, max_bytes, source)
         model = self.models.most_common(1)[0][0] if self.models else None
         self._check_models()
-        tokenizer = self._tokenizer()
+        tokenizer = self._tokenizer() if self.counting else None
         self._warn(tokenizer)
         return BatchFileReport(
             path=self.path,
@@ -786,8 +971,8 @@ class _Reader:
             max_output_tokens=None if self.without_max or not self.requests else self.max_output_total,
             requests_without_max_tokens=self.without_max,
             per_request_input=self.per_request,
-            exact=bool(tokenizer.exact),
-            tokenizer_label=str(tokenizer.label),
+            exact=bool(tokenizer.exact) if tokenizer is not None else False,
+            tokenizer_label=str(tokenizer.label) if tokenizer is not None else "not counted",
             max_requests=max_requests,
             max_bytes=max_bytes,
             limits_source=source,
@@ -796,7 +981,11 @@ class _Reader:
             warnings=self.warnings,
             models=dict(self.models.most_common()),
             per_request_max_output=self.per_request_cap,
-            token_counts=tokenizer.token_counts,
+            token_counts=(tokenizer.token_counts if tokenizer is not None else "not counted")
+            + (", text sampled" if self.sampled and self.sampled.used else ""),
+            ids=self.ids_in_order,
+            lines=self.line_numbers,
+            spans=self.spans,
         )
 
     def _check_limits(self, size: int, max_requests: int, max_bytes: int, source: str) -> None:
@@ -845,7 +1034,7 @@ class _Reader:
             self.warnings.append(
                 "/v1/responses input is counted with the chat message framing (an approximation)"
             )
-        if not tokenizer.exact:
+        if tokenizer is not None and not tokenizer.exact:
             kind = "reconstructed" if tokenizer.token_counts.startswith("reconstructed") else "approximate"
             self.warnings.append(f"token counts are {kind}: {tokenizer.label}")
         if self.without_max:
