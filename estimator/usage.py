@@ -339,6 +339,11 @@ def read_usage(provider: str, response: Any, where: str = "") -> tuple[Usage | N
     ``GenerateContentResponse``; ``where`` is its dotted path in the line (for the messages).
     With any problem the usage is None: the request ran, but what it was billed is unknown.
     """
+    fast = _FAST.get(provider)
+    if fast is not None and type(response) is dict:
+        usage = fast(response)
+        if usage is not None:
+            return usage, ()
     reader = {"openai": _openai, "anthropic": _anthropic, "google": _google}.get(provider)
     if reader is None:
         raise UsageError(f"unknown provider {provider!r}", param="provider")
@@ -492,3 +497,70 @@ def _google(response: Mapping[str, Any], f: _Fields) -> Usage | None:
         model=_text(response.get("modelVersion")),
         unpriced=(("audio input tokens", audio),) if audio else (),
     )
+
+
+# --------------------------------------------------------------------------
+# Fast paths: the common, clean usage objects, read without collecting problems. Anything
+# unusual (a detail field, a value that is not a plain count) returns None and the careful
+# reader above reads the object, naming every bad field.
+# --------------------------------------------------------------------------
+
+
+def _n(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= MAX_REQUEST_TOKENS
+
+
+def _fast_openai(body: dict[str, Any]) -> Usage | None:
+    usage = body.get("usage")
+    if type(usage) is not dict or body.get("output") is not None or body.get("prompt_cache_retention") is not None:
+        return None
+    inp, out = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    if not (_n(inp) and _n(out)) or len(usage) > 5:
+        return None
+    pd, cd = usage.get("prompt_tokens_details"), usage.get("completion_tokens_details")
+    cached = reasoning = 0
+    if pd is not None:
+        if type(pd) is not dict or any(k != "cached_tokens" and v for k, v in pd.items()):
+            return None
+        cached = pd.get("cached_tokens") or 0
+        if not _n(cached) or cached > inp:
+            return None
+    if cd is not None:
+        if type(cd) is not dict or any(k != "reasoning_tokens" and v for k, v in cd.items()):
+            return None
+        reasoning = cd.get("reasoning_tokens") or 0
+        if not _n(reasoning) or reasoning > out:
+            return None
+    tier = body.get("service_tier")
+    if tier is not None and (type(tier) is not str or tier not in _OPENAI_TIERS):
+        return None
+    model = body.get("model")
+    return Usage.reported(inp, out, cached_input_tokens=cached, reasoning_tokens=reasoning,
+                          service_tier=_OPENAI_TIERS[tier] if tier else None,
+                          model=model if type(model) is str and model else None)
+
+
+def _fast_anthropic(message: dict[str, Any]) -> Usage | None:
+    usage = message.get("usage")
+    if type(usage) is not dict:
+        return None
+    inp, out = usage.get("input_tokens"), usage.get("output_tokens")
+    reads, writes = usage.get("cache_read_input_tokens") or 0, usage.get("cache_creation_input_tokens") or 0
+    if not (_n(inp) and _n(out) and _n(reads) and _n(writes)):
+        return None
+    for key, value in usage.items():
+        if key not in _ANTHROPIC_PLAIN and value is not None and not (key == "inference_geo" and value != "us"):
+            return None  # cache_creation, server_tool_use, speed, inference_geo "us"...: the careful reader
+    tier = usage.get("service_tier")
+    if tier is not None and type(tier) is not str:
+        return None
+    model = message.get("model")
+    return Usage.reported(inp + reads + writes, out, cached_input_tokens=reads,
+                          cache_writes=(("", writes),) if writes else (),
+                          service_tier=("batch" if tier == "batch" else "standard") if tier else None,
+                          model=model if type(model) is str and model else None)
+
+
+_ANTHROPIC_PLAIN = frozenset({"input_tokens", "output_tokens", "cache_read_input_tokens",
+                              "cache_creation_input_tokens", "service_tier"})
+_FAST: dict[str, Any] = {"openai": _fast_openai, "anthropic": _fast_anthropic}

@@ -30,7 +30,7 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from estimator.convert import Document
 from estimator.modes import ToolFee, UnitRates, tool_fees, unit_rates
@@ -60,9 +60,10 @@ def cause_label(key: str) -> str:
     return _LABELS.get(key, key.replace("_", " "))
 
 
-def segment(price: Price, input_tokens: int) -> int:
-    """Which stretch of prompt lengths ``input_tokens`` falls in (0: below every long-context threshold)."""
-    return bisect_left(price.thresholds, input_tokens) if price.thresholds else 0
+def segment(thresholds: tuple[int, ...], input_tokens: int) -> int:
+    """Which stretch of prompt lengths ``input_tokens`` falls in under a price entry's ``thresholds``
+    (0: below every long-context threshold)."""
+    return bisect_left(thresholds, input_tokens) if thresholds else 0
 
 
 class Tokens:
@@ -96,8 +97,7 @@ class Tokens:
         return self.act_in - self.cached - sum(self.writes.values())
 
 
-@dataclass(frozen=True)
-class PricingKey:
+class PricingKey(NamedTuple):
     """What decides the rates of a request at each step: the stretch of prompt length its counted and
     billed input fall in under each price entry, the model that answered, the tier that served, the
     surcharges that applied."""

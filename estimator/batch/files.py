@@ -47,8 +47,8 @@ output tokens.
 Per-file limits come from the pricing table's ``[batch]`` rule of the
 provider, or the published defaults below when the table gives none.
 
-Speed: a text that recurs (the system prompt every request shares) is counted once; the counting
-runs in a worker thread while the next lines are parsed (the fast counter releases the GIL).
+Speed: a text that recurs (the system prompt every request shares) is counted once; ctok counts
+the sample of a big Claude file in a helper process, while this one reads the file.
 The report keeps each request's id, line number and byte span, so a reconciliation joins and
 copies lines without reading the file twice.
 """
@@ -60,9 +60,10 @@ import datetime as dt
 import json
 import re
 import statistics
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -70,7 +71,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from estimator.counting.sampling import Reservoir, ratio_estimate
+from estimator.counting.sampling import ratio_estimate
 
 from estimator.convert import as_of_date
 from estimator.errors import DataError, EstimatorError, UsageError, param
@@ -105,7 +106,7 @@ DEFAULT_LIMITS: Mapping[str, tuple[int, int]] = {
 }
 MAX_ISSUES = 50
 """Problems kept in a report; the rest are counted in ``issues_not_shown``."""
-_COUNT_EVERY = 2_000  # requests whose texts are tokenized together
+_COUNT_EVERY = 10_000  # requests whose texts are tokenized together
 CTOK_FULL_BYTES = 262_144
 """Anthropic files with at most this much message text are counted text by text with ctok."""
 CTOK_SAMPLE_BYTES = 131_072
@@ -359,48 +360,106 @@ def _spans(path: Path) -> Iterator[tuple[int, bytes, int]]:
             offset += len(raw) if n == 1 and size != len(raw) else size
 
 
-class _CtokSample:
-    """Claude texts for the ratio estimate: all of them while they are few, else a uniform sample.
+_CTOK_HELPER = """
+import json, sys
+import ctok
+generation = sys.argv[1]
+ctok.token_count("x", generation)
+out = []
+for line in sys.stdin:
+    out.append(ctok.token_count(json.loads(line), generation))
+sys.stdout.write(json.dumps(out))
+"""
 
-    Every text is counted exactly with o200k (the worker thread); the sample with ctok at the end,
-    and each text's Claude count is its o200k count times the sample's ratio.
+
+class _CtokSample:
+    """Claude texts for the ratio estimate: all of them while they are few, else a systematic sample.
+
+    Every text is counted exactly with o200k. In a big file every k-th distinct text (k from the file's
+    size) goes to a helper process that loads ctok and counts it while this process reads on; each
+    text's Claude count is then its o200k count times the sample's ratio. Without the helper (it could
+    not start), the same texts are counted here.
     """
 
-    def __init__(self, tokenizer: Any, seed: int = 0) -> None:
+    def __init__(self, tokenizer: Any, file_bytes: int) -> None:
         self.tokenizer = tokenizer
-        self.seed = seed
+        self.file_bytes = file_bytes
         self.small: list[str] | None = []  # every distinct text while their total is small
         self.chars = 0
         self.texts = 0
-        self.reservoir = Reservoir(CTOK_MIN_SAMPLE * 8, seed)
         self.proxy_total = 0
         self.used = False
+        self.chosen: list[str] = []
+        self.stride = 0
+        self.helper: subprocess.Popen[bytes] | None = None
 
     def offer(self, texts: list[str]) -> None:
+        first = self.texts
         self.texts += len(texts)
         self.chars += sum(map(len, texts))
-        self.reservoir.offer(texts)
         if self.small is not None:
             self.small.extend(texts)
-            if self.chars > CTOK_FULL_BYTES:
-                self.small = None
+            if self.chars <= CTOK_FULL_BYTES:
+                return
+            texts, first = self.small, 0  # too many to count one by one: sample from the start
+            self.small = None
+        if not self.stride:  # every k-th text, k from the texts per byte read so far
+            mean = max(1.0, self.chars / max(1, self.texts))
+            wanted = max(CTOK_MIN_SAMPLE, int(CTOK_SAMPLE_BYTES / mean))
+            expected = self.texts * max(1.0, self.file_bytes / max(1, self._bytes_seen()))
+            self.stride = max(1, int(expected / wanted))
+            self._start()
+        picked = [t for i, t in enumerate(texts, start=first) if i % self.stride == 0]
+        self.chosen += picked
+        self._send(picked)
+
+    def _bytes_seen(self) -> int:
+        return self.chars * 2  # a request line is about twice its texts (JSON, framing, system prompt)
+
+    def _start(self) -> None:
+        generation = str(getattr(self.tokenizer, "generation", "3.0"))
+        try:
+            self.helper = subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
+                [sys.executable, "-c", _CTOK_HELPER, generation], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL)
+        except OSError:
+            self.helper = None
+
+    def _send(self, texts: list[str]) -> None:
+        if self.helper is None or self.helper.stdin is None:
+            return
+        try:
+            self.helper.stdin.write(b"".join(json.dumps(t).encode("utf-8") + b"\n" for t in texts))
+        except OSError:
+            self.close()
+
+    def _helper_counts(self) -> list[int] | None:
+        helper, self.helper = self.helper, None
+        if helper is None:
+            return None
+        try:
+            out, _ = helper.communicate(timeout=600)
+            counts = json.loads(out) if helper.returncode == 0 else None
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            helper.kill()
+            return None
+        if not isinstance(counts, list) or len(counts) != len(self.chosen):
+            return None
+        frame = int(getattr(self.tokenizer, "frame", 0))
+        return [int(c) - frame for c in counts]
+
+    def close(self) -> None:
+        helper, self.helper = self.helper, None
+        if helper is not None and helper.poll() is None:
+            helper.kill()
+            helper.wait()
 
     def ratio(self, warnings: list[str]) -> float | None:
-        """Claude tokens per o200k token of the texts; exact (every text counted) while they are few."""
-        if self.small is not None:
-            exact = sum(self.tokenizer.count_batch(self.small))
-            proxy = sum(self.tokenizer.proxy_count_batch(self.small, 1))
-            return exact / proxy if proxy else None
-        items = list(self.reservoir.items)
-        np.random.default_rng(self.seed).shuffle(items)  # a uniform subset of a uniform sample
-        chosen, size = [], 0
-        for text in items:
-            if len(chosen) >= CTOK_MIN_SAMPLE and size >= CTOK_SAMPLE_BYTES:
-                break
-            chosen.append(str(text))
-            size += len(str(text))
-        y = self.tokenizer.count_batch(chosen)
-        x = self.tokenizer.proxy_count_batch(chosen, 1)
+        """Claude tokens per o200k token of the texts, from the sample."""
+        y = self._helper_counts()
+        if y is None:
+            y = self.tokenizer.count_batch(self.chosen)
+        x = self.tokenizer.proxy_count_batch(self.chosen)
         if not sum(x):
             return None
         self.used = True
@@ -410,11 +469,12 @@ class _CtokSample:
         half = (high - low) / 2 / est.estimate if est.estimate else 0.0
         warnings.append(
             f"Claude counts of the message texts are estimated: every text counted with o200k_base, "
-            f"{len(chosen):,} of the {self.texts:,} distinct texts (a uniform sample) with ctok, "
+            f"{len(self.chosen):,} of the {self.texts:,} distinct texts (every {self.stride:,}th) with ctok, "
             f"{ratio:.4f} Claude tokens per o200k token (95% interval of the text tokens ±{half:.2%}); "
             "system prompts and framing are counted exactly"
         )
         return ratio
+
 
 
 def read_batch_file(path: str | Path, *, provider: Provider | None = None, prices: PriceBook | None = None,
@@ -476,8 +536,6 @@ class _Reader:
         self.spans: list[tuple[int, int]] = []
         self.memo: dict[str, int] = {}  # counts of texts that recur (system prompts)
         self.overheads: dict[tuple[int, str | None], int] = {}
-        self.batches: list[tuple[list[_Request | None], Future[list[int]] | None, list[str]]] = []
-        self.pool: ThreadPoolExecutor | None = None
         self.sampled: _CtokSample | None = None
         self.provider: Provider = provider
         self.issues = _Issues()
@@ -490,6 +548,7 @@ class _Reader:
         self.other_urls: dict[str, list[int]] = {}
         self.per_request: list[int] = []
         self.text_sums: list[int] = []  # each request's text tokens (o200k counts where Claude is sampled)
+        self.small_texts: list[list[str]] | None = []  # each request's texts, while few enough to count all
         self.per_request_cap: list[int | None] = []
         self.pending: list[_Request | None] = []
         self.tokenizer: Any = None
@@ -514,8 +573,8 @@ class _Reader:
             self._count()
             self._collect()
         finally:
-            if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=True)
+            if self.sampled is not None:
+                self.sampled.close()
         if blank_lines:
             shown = ", ".join(map(str, blank_lines[:5])) + (
                 f" and {len(blank_lines) - 5} more" if len(blank_lines) > 5 else ""
@@ -529,12 +588,10 @@ class _Reader:
 
     def _line(self, n: int, raw: bytes, offset: int) -> None:
         try:
-            text = raw.decode("utf-8")
+            obj = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             self.issues.add(n, f"not UTF-8 text (byte {exc.start} of the line); save the file as UTF-8")
             return
-        try:
-            obj = json.loads(text)
         except json.JSONDecodeError as exc:
             self.issues.add(n, f"not valid JSON ({exc.msg} at column {exc.colno})")
             return
@@ -563,13 +620,12 @@ class _Reader:
             self._count()
 
     def _count(self) -> None:
-        """Hand the pending requests' texts to the counting thread (each distinct text once)."""
+        """Count the pending requests' texts, each distinct text once (a shared system prompt once per file)."""
         if not self.pending:
             return
         batch, self.pending = self.pending, []
         if not self.counting:
-            self.batches.append((batch, None, []))
-            self._assemble()
+            self._assemble(batch, {})
             return
         tokenizer = self._tokenizer()
         occurrences = Counter(t for r in batch if r is not None for t in r.texts)
@@ -577,61 +633,64 @@ class _Reader:
         slow = hasattr(tokenizer, "proxy_count_batch")
         if slow:
             if self.sampled is None:
-                self.sampled = _CtokSample(tokenizer)
+                self.sampled = _CtokSample(tokenizer, self.path.stat().st_size)
             self.sampled.offer(todo)
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(1, thread_name_prefix="batch-count")
         counter = tokenizer.proxy_count_batch if slow else tokenizer.count_batch
-        future = self.pool.submit(counter, todo, 1) if todo else None
-        self.batches.append((batch, future, todo))
+        counts = dict(zip(todo, counter(todo))) if todo else {}
         for text, n in occurrences.items():
             if n > 1 and len(self.memo) < _MEMO_MOST:
-                self.memo.setdefault(text, -1)  # counted by this batch; stored when collected
-        self._assemble(wait=False)
+                self.memo[text] = counts[text] if text in counts else self.memo[text]
+        self._assemble(batch, counts)
 
     def _collect(self) -> None:
-        """Wait for every count, then turn sampled Claude counts into estimates."""
-        self._assemble(wait=True)
-        if self.sampled is not None and self.text_sums:
-            ratio = self.sampled.ratio(self.warnings)
+        """Turn sampled Claude counts into estimates (every text counted with ctok while they are few)."""
+        s = self.sampled
+        if s is not None and self.text_sums and s.small is not None and self.small_texts is not None:
+            exact = dict(zip(s.small, self.tokenizer.count_batch(s.small)))  # few texts: every one with ctok
+            self.per_request = [p - t + sum(exact[x] for x in texts)
+                                for p, t, texts in zip(self.per_request, self.text_sums, self.small_texts)]
+        elif s is not None and self.text_sums:
+            ratio = s.ratio(self.warnings)
             if ratio is not None:
-                self.per_request = [o if t == 0 else o + int(np.floor(t * ratio + 0.5))
-                                    for o, t in zip(self.per_request, self.text_sums)]
+                self.per_request = [p if t == 0 else p - t + int(np.floor(t * ratio + 0.5))
+                                    for p, t in zip(self.per_request, self.text_sums)]
+        if s is not None:
+            s.close()
         self.text_sums = []
+        self.small_texts = None
 
-    def _assemble(self, *, wait: bool = False) -> None:
-        """Per-request token counts of the batches counted so far, in file order."""
+    def _assemble(self, batch: list[_Request | None], counts: Mapping[str, int]) -> None:
+        """Per-request token counts of a counted batch, in file order."""
         tokenizer = self.tokenizer
-        while self.batches:
-            batch, future, todo = self.batches[0]
-            if future is not None and not wait and not future.done():
-                return
-            self.batches.pop(0)
-            counts = dict(zip(todo, future.result())) if future is not None else {}
-            for text, n in counts.items():
-                if self.memo.get(text) == -1:
-                    self.memo[text] = n
-            for r in batch:
-                if r is None:
-                    self.per_request.append(0)
-                    self.text_sums.append(0)
-                    self.per_request_cap.append(None)
-                    continue
-                text_sum = sum(counts[t] if t in counts else self.memo[t] for t in r.texts) if self.counting else 0
-                overhead = r.overhead + r.token_arrays
-                if r.claude_frame is not None and self.counting:
-                    overhead += self._claude_overhead(tokenizer, r.claude_frame)
-                self.per_request.append(overhead + text_sum)
-                self.text_sums.append(text_sum)
-                self.per_request_cap.append(r.max_output)
-                if r.max_output is None:
-                    self.without_max += 1
+        memo = self.memo
+        for r in batch:
+            if r is None:
+                self.per_request.append(0)
+                self.text_sums.append(0)
+                self.per_request_cap.append(None)
+                if self.small_texts is not None:
+                    self.small_texts.append([])
+                continue
+            text_sum = sum(counts[t] if t in counts else memo[t] for t in r.texts) if self.counting else 0
+            overhead = r.overhead + r.token_arrays
+            if r.claude_frame is not None and self.counting:
+                overhead += self._claude_overhead(tokenizer, r.claude_frame)
+            self.per_request.append(overhead + text_sum)
+            self.text_sums.append(text_sum)
+            if self.small_texts is not None and self.sampled is not None:
+                if self.sampled.small is None:
+                    self.small_texts = None  # too many to count one by one: the sample decides
                 else:
-                    self.max_output_total += r.max_output
-                for kind in r.unmetered:
-                    self.unmetered[kind] += 1
-            if self.sampled is not None:
-                self.sampled.proxy_total += sum(counts.values())
+                    self.small_texts.append(r.texts)
+            self.per_request_cap.append(r.max_output)
+            if r.max_output is None:
+                self.without_max += 1
+            else:
+                self.max_output_total += r.max_output
+            for kind in r.unmetered:
+                self.unmetered[kind] += 1
+        if self.sampled is not None:
+            self.sampled.proxy_total += sum(counts.values())
 
     def _claude_overhead(self, tokenizer: Any, frame: tuple[int, str | None]) -> int:
         """Frame, turns and system prompt of a Claude request; a system prompt is counted once per file."""
@@ -676,7 +735,9 @@ class _Reader:
             self.issues.add(n, f'"model" must be a non-empty string, not {json.dumps(model)}')
             return
         self.models[model] += 1
-        self.model_lines.setdefault(model, []).append(n)
+        lines = self.model_lines.setdefault(model, [])
+        if len(lines) < 6:  # the first few are named in a message
+            lines.append(n)
 
     # -- OpenAI --------------------------------------------------------------
 
@@ -853,7 +914,7 @@ class _Reader:
 
     def _anthropic(self, n: int, obj: Mapping[str, Any]) -> _Request | None:
         self._custom_id(n, obj)
-        extra = sorted(set(obj) - {"custom_id", "params"})
+        extra = sorted(set(obj) - {"custom_id", "params"}) if len(obj) != 2 or "params" not in obj else []
         if extra:
             self.issues.add(
                 n, f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to custom_id and params"
@@ -1011,7 +1072,7 @@ class _Reader:
                 for other in others:
                     lines = self.model_lines[other]
                     shown = ", ".join(map(str, lines[:5])) + (
-                        f" and {len(lines) - 5} more" if len(lines) > 5 else ""
+                        f" and {self.models[other] - 5} more" if self.models[other] > 5 else ""
                     )
                     self.issues.add(
                         lines[0],

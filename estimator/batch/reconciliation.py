@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -61,7 +62,6 @@ from estimator.batch.attribution import (
     StepRates,
     Tokens,
     cause_label,
-    segment,
     shares,
     step_costs,
 )
@@ -531,7 +531,7 @@ def reconcile(
     if retry_to is not None:
         protected_paths(retry_to, inputs, overwrite=opts.overwrite, name="retry_to")  # before anything is written
     files = _read_files(Path(requests), result_list, errors, book)
-    notes: list[str] = []
+    notes: list[str] = list(files.notes)
     day = given_day if given_day is not None else _run_date(files.records, notes)
     chosen = _resolve_model(book, model, files.report, files.records, day)
     price = chosen.price_on(day)
@@ -587,11 +587,12 @@ class _Files:
     paths: tuple[Path, ...]
     result_files: tuple[ResultFile, ...]
     records: tuple[ResultRecord, ...]
+    notes: tuple[str, ...] = ()
 
 
 def _read_files(req_path: Path, results: list[Path], errors: str | Path | None, book: PriceBook) -> _Files:
-    report = read_batch_file(req_path, prices=book, keep_lines=True)
-    require_valid(report)
+    report = read_batch_file(req_path, prices=book)
+    notes = require_valid(report, submitted=True)
     paths = [*results, *([Path(errors)] if errors is not None else [])]
     result_files = [read_results(p) for p in paths]
     for rf in result_files:
@@ -602,7 +603,7 @@ def _read_files(req_path: Path, results: list[Path], errors: str | Path | None, 
                 path=str(rf.path),
             )
     records = tuple(r for rf in result_files for r in rf.records)
-    return _Files(req_path, report, tuple(paths), tuple(result_files), records)
+    return _Files(req_path, report, tuple(paths), tuple(result_files), records, tuple(notes))
 
 
 def _resolve_model(book: PriceBook, model: str | None, report: BatchFileReport,
@@ -686,40 +687,31 @@ class _ExpectedOutput:
                 f"{param('output_tokens')} for the estimate the batch was planned with"]
 
 
-@dataclass
-class _Ran:
-    """One request that ran (or may have): what the detail table needs, computed when asked for."""
-
-    index: int
-    id: str
-    line: int
-    tokens: Tokens
-    key: PricingKey | None  # None: its usage is unknown
-    lengths: tuple[int, int, int, int]
-    model: str | None
-    served: str | None
-    problem: str | None
-
-
 class _Detail:
-    """Per-request comparisons, built from the same step costs as the totals when first asked for."""
+    """Per-request comparisons, built from the same step costs as the totals when first asked for.
 
-    def __init__(self, ran: list[_Ran], prices: Prices, estimated_rates: Any) -> None:
-        self.ran, self.prices, self.estimated_rates = ran, prices, estimated_rates
+    Each request that ran is kept as ``(index, id, line, est_in, est_out, usage, key)``, or
+    ``(index, id, line, est_in, est_out, record, problem)`` when its usage is unknown.
+    """
+
+    def __init__(self, ran: list[tuple[Any, ...]], prices: Prices, first_lengths: Mapping[PricingKey, Any],
+                 estimated_rates: Any) -> None:
+        self.ran, self.prices, self.first_lengths, self.estimated_rates = ran, prices, first_lengths, estimated_rates
 
     def comparisons(self) -> tuple[RequestComparison, ...]:
         out = []
-        for r in self.ran:
-            t = r.tokens
-            if r.key is None:
-                rates = self.estimated_rates(r.lengths[0])
-                est = (Decimal(t.est_in) * rates.input + Decimal(t.est_out) * rates.output) / MILLION
-                out.append(RequestComparison(r.id, r.line, t.est_in, t.act_in, t.est_out, t.act_out, est, None,
-                                             (("unreadable_lines", -est),), r.model, r.served, r.problem))
+        for _, cid, line, est_in, est_out, u, key in self.ran:
+            if not isinstance(key, PricingKey):
+                rates = self.estimated_rates(est_in)
+                est = (Decimal(est_in) * rates.input + Decimal(est_out) * rates.output) / MILLION
+                out.append(RequestComparison(cid, line, est_in, 0, est_out, 0, est, None,
+                                             (("unreadable_lines", -est),), u.model, None, key))
                 continue
-            costs = step_costs(t, self.prices.step_rates(r.key, r.lengths))
-            out.append(RequestComparison(r.id, r.line, t.est_in, t.act_in, t.est_out, t.act_out, costs[0],
-                                         costs[-1], tuple(shares(costs).items()), r.model, r.served))
+            t = Tokens(est_in, est_out, u.input_tokens, u.output_tokens, u.reasoning_tokens, u.cached_input_tokens,
+                       dict(u.cache_writes), dict(u.tool_uses))
+            costs = step_costs(t, self.prices.step_rates(key, self.first_lengths[key]))
+            out.append(RequestComparison(cid, line, est_in, u.input_tokens, est_out, u.output_tokens, costs[0],
+                                         costs[-1], tuple(shares(costs).items()), u.model, key.served))
         return tuple(out)
 
 
@@ -742,7 +734,10 @@ class _Tally:
         self.unknown_est = Tokens(requests=0)
         self.unknown_low = ZERO
         self.unknown_high: Decimal | None = ZERO
-        self.ran: list[_Ran] = []
+        self.ran: list[tuple[Any, ...]] = []
+        self.thresholds: dict[str, tuple[int, ...]] = {
+            "": prices.estimated.thresholds, "requested": prices.requested.thresholds,
+            chosen.id: prices.requested.thresholds}
         self.measured_out: list[int] = []
         self.measured_in: list[int] = []
         self.reasoning = 0
@@ -802,23 +797,29 @@ class _Tally:
         assert u is not None
         answer = self._answer(u.model)
         served = self._serve(answer, u.service_tier)
-        writes = dict(u.cache_writes)
-        tools = dict(u.tool_uses)
-        t = Tokens(est_in, est_out, u.input_tokens, u.output_tokens, u.reasoning_tokens, u.cached_input_tokens,
-                   writes, tools)
-        ans_price = self.prices.answers[answer]
-        key = PricingKey(segment(self.prices.estimated, est_in), segment(self.prices.requested, est_in),
-                         segment(ans_price, est_in), segment(ans_price, u.input_tokens), answer, served,
-                         u.uplifts, tuple(sorted(writes)), tuple(sorted(tools)))
-        lengths = (est_in, est_in, est_in, u.input_tokens)
+        ans = self.thresholds[answer]
+        key = PricingKey(
+            bisect_left(self.thresholds[""], est_in) if self.thresholds[""] else 0,
+            bisect_left(self.thresholds["requested"], est_in) if self.thresholds["requested"] else 0,
+            bisect_left(ans, est_in) if ans else 0, bisect_left(ans, u.input_tokens) if ans else 0,
+            answer, served, u.uplifts, tuple(t for t, _ in u.cache_writes), tuple(t for t, _ in u.tool_uses))
         group = self.groups.get(key)
         if group is None:
-            self.groups[key] = Tokens(requests=0)
-            self.first_lengths[key] = lengths
-            group = self.groups[key]
-            self._check_rates(key, lengths)
-        group.add(t)
-        self.ran.append(_Ran(index, cid, line, t, key, lengths, u.model, served, None))
+            group = self.groups[key] = Tokens(requests=0)
+            self.first_lengths[key] = (est_in, est_in, est_in, u.input_tokens)
+            self._check_rates(key, self.first_lengths[key])
+        group.requests += 1
+        group.est_in += est_in
+        group.est_out += est_out
+        group.act_in += u.input_tokens
+        group.act_out += u.output_tokens
+        group.reasoning += u.reasoning_tokens
+        group.cached += u.cached_input_tokens
+        for ttl, n in u.cache_writes:
+            group.writes[ttl] = group.writes.get(ttl, 0) + n
+        for unit, n in u.tool_uses:
+            group.tools[unit] = group.tools.get(unit, 0) + n
+        self.ran.append((index, cid, line, est_in, est_out, u, key))
         self.served[served] += 1
         self.answered[answer] += 1
         for unit, n in u.unpriced:
@@ -831,10 +832,8 @@ class _Tally:
                  cap: int | None, problems: Sequence[UsageProblem]) -> None:
         """A request that ran (or may have) whose bill cannot be read: its estimate leaves the known
         bill, and what it may have cost is an interval."""
-        t = Tokens(est_in, est_out)
-        self.unknown_est.add(t)
-        self.ran.append(_Ran(index, cid, line, t, None, (est_in, est_in, est_in, est_in), r.model, None,
-                             "; ".join(str(p) for p in problems) or r.message))
+        self.unknown_est.add(Tokens(est_in, est_out))
+        self.ran.append((index, cid, line, est_in, est_out, r, "; ".join(str(p) for p in problems) or r.message))
         if problems:
             self.unknown_items += [ResultIssue(r.path, r.line, p.message, p.field, cid) for p in problems]
         else:
@@ -884,7 +883,8 @@ class _Tally:
                     self._note(f"responses name model {other.id}, which cannot be priced in {self.mode} mode "
                                f"({exc}): priced as {self.chosen.id}")
                 else:
-                    self.prices.answers[other.id] = price  # type: ignore[index]
+                    self.prices.answers[other.id] = price
+                    self.thresholds[other.id] = price.thresholds
                     found = other.id
         self._answer_cache[name] = found
         return found
@@ -961,11 +961,10 @@ class _Tally:
             tool_cost += costs[-1] - costs[-2]
             self._unpriced(group, rates)
         est_unknown = ZERO
-        for r in self.ran:
-            if r.key is None:
-                rates = self._estimated_rates(r.lengths[0])
-                est_unknown += (Decimal(r.tokens.est_in) * rates.input
-                                + Decimal(r.tokens.est_out) * rates.output) / MILLION
+        for _, _, _, est_in, est_out, _, key in self.ran:
+            if not isinstance(key, PricingKey):
+                rates = self._estimated_rates(est_in)
+                est_unknown += (Decimal(est_in) * rates.input + Decimal(est_out) * rates.output) / MILLION
         estimated_cost = steps[0] + est_unknown
         actual_cost = steps[-1]
         causes = [(k, steps[i + 1] - steps[i]) for i, (k, _) in enumerate(CAUSES[:-1])]
@@ -996,7 +995,7 @@ class _Tally:
             duplicate_results=tuple(dict.fromkeys(duplicates)), unreadable_ids=tuple(self.unreadable_ids),
             served=tuple(sorted(self.served.items())), answered_by=tuple(self.answered.most_common()),
             unpriced=tuple(sorted(self.unpriced.items())), estimated_as_of=estimated_as_of,
-            _detail=_Detail(self.ran, self.prices, self._estimated_rates),
+            _detail=_Detail(self.ran, self.prices, self.first_lengths, self._estimated_rates),
         )
 
     def _unpriced(self, group: Tokens, rates: StepRates) -> None:

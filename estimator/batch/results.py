@@ -144,6 +144,16 @@ class ResultRecord:
     created: dt.date | None = None  # the day the response was made, when the provider says
     problems: tuple[UsageProblem, ...] = ()  # why the usage of a request that ran is unknown
 
+    @classmethod
+    def answered(cls, cid: str, usage: Usage, line: int, path: str, *, status_code: int | None = None,
+                 created: dt.date | None = None) -> ResultRecord:
+        """A request that ran with a readable usage (built without the frozen-dataclass checks: one per line)."""
+        r = object.__new__(cls)
+        r.__dict__.update(id=cid, outcome="succeeded", usage=usage, line=line, path=path, model=usage.model,
+                          status_code=status_code, reason=None, message=None, retryable=False, created=created,
+                          problems=())
+        return r
+
     @property
     def ran(self) -> bool:
         """Whether the provider says the request ran (and billed it), whatever its usage holds."""
@@ -269,19 +279,27 @@ def read_results(path: str | Path, *, provider: ResultProvider | None = None) ->
     parse = {"openai": _openai, "anthropic": _anthropic, "google": _google}[provider]
     where = str(path)
     for n, raw, whole in _lines(path):
-        if not raw.strip():
-            continue
         problem = None
         if not whole:
             problem = f"longer than {MAX_LINE_BYTES // (1024 * 1024)} MB: not read"
+        elif raw.isspace():
+            continue
         else:
+            failure: BaseException | None = None
             try:
-                obj = _loads(raw)
-            except (UnicodeDecodeError, ValueError) as exc:
-                problem = f"not valid JSON ({exc})" if not isinstance(exc, UnicodeDecodeError) else \
-                    f"not UTF-8 text (byte {exc.start} of the line)"
-            except RecursionError:
-                problem = "JSON nested too deeply to read"
+                obj = json.loads(raw)
+            except ValueError:  # not JSON, or an integer of thousands of digits: read again, keeping it as text
+                try:
+                    obj = _loads(raw)
+                except (ValueError, RecursionError) as again:
+                    failure = again
+            except RecursionError as deep:
+                failure = deep
+            if failure is not None:
+                problem = (f"not UTF-8 text (byte {failure.start} of the line)"
+                           if isinstance(failure, UnicodeDecodeError)
+                           else "JSON nested too deeply to read" if isinstance(failure, RecursionError)
+                           else f"not valid JSON ({failure})")
             else:
                 if _shape(obj) != provider:
                     problem = f"not {_article(provider)} result line"
@@ -351,6 +369,8 @@ def _id(obj: Mapping[str, Any], key: str) -> str:
 def _ran(cid: str, n: int, path: str, provider: str, response: Any, where: str, **extra: Any) -> ResultRecord:
     """A request the provider says ran: its usage, or the fields that make its usage unknown."""
     usage, problems = read_usage(provider, response, where)
+    if usage is not None:
+        return ResultRecord.answered(cid, usage, n, path, **extra)
     model = usage.model if usage is not None else (
         _str(_get(response, "model") or _get(response, "modelVersion")) if isinstance(response, Mapping) else None)
     return ResultRecord(cid, "succeeded", usage, n, path, model=model, problems=problems, **extra)

@@ -434,6 +434,21 @@ def protected_paths(prefix: str | Path, inputs: Iterable[str | Path], *, overwri
     return old
 
 
+def unused_prefix(base: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """``base``, else ``base-2``, ``base-3``, ...: the first prefix under which no file exists yet and
+    whose names are none of ``inputs`` (a default name that never replaces anything)."""
+    first = normalize_prefix(base, create=False)
+    names = [Path(p) for p in inputs]
+    for n in range(1, 10_000):
+        candidate = first if n == 1 else first.with_name(f"{first.name}-{n}")
+        try:
+            protected_paths(candidate, names, overwrite=False)
+        except UsageError:
+            continue
+        return candidate
+    raise UsageError(f"no free output prefix next to {first}: choose one", param="prefix")
+
+
 @contextlib.contextmanager
 def prefix_lock(prefix: Path) -> Iterator[Path]:
     """Hold ``.PREFIX.lock`` (created exclusively) while writing under ``prefix``."""
