@@ -112,12 +112,12 @@ class OutputProfile:
         for given in protected:
             if _same(Path(given), target):
                 raise UsageError(f"{target} is an input of this command; the output lengths are never saved over "
-                                 f"it: choose another file for {param('save_outputs')}", param="save_outputs")
+                                 "it: choose another file", param="path")
         if target.exists() and not overwrite:
             raise UsageError(f"{target} already exists; nothing was saved. Allow {param('overwrite')} to "
                              "replace it or choose another file", param="overwrite")
         if target.exists() and not target.is_file():
-            raise UsageError(f"{target} is not a file", param="save_outputs")
+            raise UsageError(f"{target} is not a file", param="path")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
