@@ -75,7 +75,7 @@ from estimator.batch.writer import BatchRequest, protected_paths, write_requests
 from estimator.convert import Document, Result, as_of_date, counted, set_field, today
 from estimator.errors import DataError, EstimatorError, PricingError, UsageError, param
 from estimator.modes import ModeUnavailable, unit_rates
-from estimator.money import MILLION, ZERO, format_usd, places_for_sum, total_as_shown
+from estimator.money import MILLION, ZERO, format_usd, quantize, total_as_shown
 from estimator.pricing import Model, Price, PriceBook, load_pricebook
 from estimator.usage import UsageProblem
 
@@ -422,7 +422,7 @@ class Reconciliation(Result):
         ]
         if self.failed:
             lines.append("failed by reason: " + ", ".join(f"{k} {v:,}" for k, v in self.failed_by_reason.items()))
-        places = places_for_sum([e.cost, a.cost], a.cost)
+        places = self._money_places()
         lines += [
             "",
             f"{'':<10}{'input tok':>12}{'cached':>10}{'output tok':>12}{'reasoning':>11}{'cost':>14}",
@@ -472,11 +472,22 @@ class Reconciliation(Result):
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
+    def _money_places(self) -> int:
+        """Decimals at which the estimate, the bill and every cause read true together: the causes as
+        printed add up to the bill minus the estimate as printed."""
+        g = self.attribution
+        steps = [v for _, v in g.causes if v]
+        places = _places([g.estimated, g.actual, *steps])
+        while places < 12 and quantize(g.actual, places) - quantize(g.estimated, places) != total_as_shown(
+                steps, places):
+            places += 1
+        return places
+
     def _gap_lines(self) -> list[str]:
         """The gap and its causes, each as printed adding up to the gap as printed."""
         g = self.attribution
         steps = [(k, v) for k, v in g.causes if v != 0]
-        places = places_for_sum([v for _, v in steps] + [g.estimated], g.actual) if steps else 2
+        places = self._money_places()
         gap = total_as_shown([v for _, v in steps], places) if steps else ZERO
         lines = [f"actual - estimated: {format_usd(gap, places)} over the "
                  f"{counted(len(self.succeeded) + len(self.unreadable_ids), 'request')} that ran"]
@@ -1005,6 +1016,16 @@ class _Tally:
         for unit, n in group.tools.items():
             if rates.fees[unit].per_use is None and n:
                 self.unpriced[unit] += n
+
+
+def _places(amounts: Sequence[Decimal]) -> int:
+    """Decimals that show, with two significant digits, every amount above a ten-thousandth of the
+    largest (from cents, at most 10): a $3 cause beside a $50,000 bill does not print $50,000.000000."""
+    nonzero = [abs(a) for a in amounts if a]
+    if not nonzero:
+        return 2
+    floor = max(nonzero) / 10_000
+    return max(2, *(min(10, -a.adjusted() + 1) for a in nonzero if a >= floor))
 
 
 def _undated(name: str) -> str:
