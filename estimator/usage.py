@@ -480,7 +480,7 @@ def _google(response: Mapping[str, Any], f: _Fields) -> Usage | None:
                     f.problem(f"promptTokensDetails.{i}.tokenCount", _described(n))
     if fits:
         f.part(cached + audio, "promptTokensDetails", prompt, "promptTokenCount")
-    grounded, queries = 0, set()
+    grounded, queries = 0, set[str]()
     for candidate in response.get("candidates") or ():
         grounding = candidate.get("groundingMetadata") if isinstance(candidate, Mapping) else None
         if isinstance(grounding, Mapping):
@@ -514,11 +514,13 @@ def _fast_openai(body: dict[str, Any]) -> Usage | None:
     usage = body.get("usage")
     if type(usage) is not dict or body.get("output") is not None or body.get("prompt_cache_retention") is not None:
         return None
-    inp, out = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    inp: Any = usage.get("prompt_tokens")
+    out: Any = usage.get("completion_tokens")
     if not (_n(inp) and _n(out)) or len(usage) > 5:
         return None
     pd, cd = usage.get("prompt_tokens_details"), usage.get("completion_tokens_details")
-    cached = reasoning = 0
+    cached: Any = 0
+    reasoning: Any = 0
     if pd is not None:
         if type(pd) is not dict or any(k != "cached_tokens" and v for k, v in pd.items()):
             return None
@@ -544,8 +546,10 @@ def _fast_anthropic(message: dict[str, Any]) -> Usage | None:
     usage = message.get("usage")
     if type(usage) is not dict:
         return None
-    inp, out = usage.get("input_tokens"), usage.get("output_tokens")
-    reads, writes = usage.get("cache_read_input_tokens") or 0, usage.get("cache_creation_input_tokens") or 0
+    inp: Any = usage.get("input_tokens")
+    out: Any = usage.get("output_tokens")
+    reads: Any = usage.get("cache_read_input_tokens") or 0
+    writes: Any = usage.get("cache_creation_input_tokens") or 0
     if not (_n(inp) and _n(out) and _n(reads) and _n(writes)):
         return None
     for key, value in usage.items():

@@ -11,8 +11,8 @@ from estimator.batch.logistics import BatchPlan, ExpiryOutcome, FileLimits, Queu
 from estimator.batch.outputs import OutputProfile, load_output_profile
 from estimator.batch.reconciliation import (
     Failure,
-    Reconciliation,
     ReconcileOptions,
+    Reconciliation,
     RequestComparison,
     RetryPlan,
     TokenTotals,

@@ -71,9 +71,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from estimator.counting.sampling import ratio_estimate
-
 from estimator.convert import as_of_date
+from estimator.counting.sampling import ratio_estimate
 from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.pricing import PriceBook, load_pricebook
 from estimator.tokens import Tokenizer, get_tokenizer

@@ -57,8 +57,8 @@ from estimator import convert
 from estimator.batch.attribution import (
     CAUSES,
     GapAttribution,
-    PricingKey,
     Prices,
+    PricingKey,
     StepRates,
     Tokens,
     cause_label,
@@ -507,7 +507,7 @@ def reconcile(
     *,
     model: str | None = None,
     as_of: dt.date | str | None = None,
-    mode: Mode = "batch",
+    mode: str = "batch",
     output_tokens: int | None = None,
     retry_to: str | Path | None = None,
     prices: PriceBook | None = None,
@@ -538,7 +538,8 @@ def reconcile(
                          f"{type(prices).__name__}", param="prices")
     book = prices or load_pricebook()
     result_list = [Path(results)] if isinstance(results, (str, Path)) else [Path(p) for p in results]
-    inputs = [Path(requests), *result_list, *([Path(errors)] if errors is not None else []), *opts.billing]
+    inputs = [Path(requests), *result_list, *([Path(errors)] if errors is not None else []),
+              *(Path(b) for b in opts.billing)]
     if retry_to is not None:
         protected_paths(retry_to, inputs, overwrite=opts.overwrite, name="retry_to")  # before anything is written
     files = _read_files(Path(requests), result_list, errors, book)
@@ -546,8 +547,8 @@ def reconcile(
     day = given_day if given_day is not None else _run_date(files.records, notes)
     chosen = _resolve_model(book, model, files.report, files.records, day)
     price = chosen.price_on(day)
-    est_day = opts.estimated_as_of or day
-    est_price = chosen.price_on(est_day) if est_day != day else price  # type: ignore[arg-type]
+    est_day = day if opts.estimated_as_of is None else as_of_date(opts.estimated_as_of)
+    est_price = chosen.price_on(est_day) if est_day != day else price
     try:
         unit_rates(price, mode)
         unit_rates(est_price, mode)
@@ -571,7 +572,7 @@ def reconcile(
     rec = tally.reconciliation(
         files=files, model=chosen.id, as_of=day, retry=retry, outputs=outputs,
         unknown=unknown, duplicates=duplicates, unreadable=unreadable,
-        estimated_as_of=opts.estimated_as_of,
+        estimated_as_of=None if opts.estimated_as_of is None else as_of_date(opts.estimated_as_of),
     )
     if opts.billing:
         window = opts.billing_window or _window(files.records, day)

@@ -13,7 +13,6 @@ from .. import load_pricebook, reconcile
 from ..batch import ReconcileOptions
 from ..batch.writer import unused_prefix
 from .base import cli_words, echo_json, main
-from .engine import parse_date
 
 
 def _window(value: str | None) -> tuple[dt.datetime, dt.datetime] | None:
@@ -86,12 +85,12 @@ def reconcile_command(**kw: Any) -> None:
         kw["results"],
         kw["errors"],
         model=kw["model"],
-        as_of=parse_date(kw["as_of"]),
+        as_of=kw["as_of"],  # None: the day of the first response (the library reads the string)
         mode=kw["mode"],
         output_tokens=kw["output_tokens"],
         retry_to=retry_to,
         prices=load_pricebook(extra_files=kw["price_files"] or ()),
-        options=ReconcileOptions(estimated_as_of=parse_date(kw["estimated_as_of"]), overwrite=kw["overwrite"],
+        options=ReconcileOptions(estimated_as_of=kw["estimated_as_of"], overwrite=kw["overwrite"],
                                  billing=tuple(kw["billing"]), billing_window=_window(kw["billing_window"])),
     )
     saved = None
