@@ -248,8 +248,10 @@ def _time(value: Any) -> dt.datetime | None:
     if type(value) is int and 0 <= value < 253402300800:
         return dt.datetime.fromtimestamp(value, tz=dt.UTC)
     if isinstance(value, str):
+        text = value.strip()
+        text = text[:-4] + "+00:00" if text.endswith(" UTC") else text.replace("Z", "+00:00")  # BigQuery's CSV
         try:
-            t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            t = dt.datetime.fromisoformat(text)
         except ValueError:
             return None
         return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
@@ -422,12 +424,14 @@ def _google_csv(raw: bytes, reader: _Reader) -> None:
             reader.issue(f"{where}: currency", f"{currency!r}: only USD costs are compared; the line is left out")
             continue
         lower = sku.lower()
+        grounding = "grounding" in lower or "search" in lower
+        # A grounding SKU does not say whether the prompt came through the Batch API: either may match.
+        batch = True if "batch" in lower else None if grounding else False
         reader.lines.append(BillingLine(
             "google", "cost", start, end if end > start else start + dt.timedelta(hours=1), _google_model(sku),
-            "batch" in lower, "batch" if "batch" in lower else ("flex" if "flex" in lower else (
+            batch, "batch" if "batch" in lower else ("flex" if "flex" in lower else (
                 "priority" if "priority" in lower else None)),
-            cost=cost, cost_type="grounding" if ("grounding" in lower or "search" in lower) else "tokens",
-            where=f"{reader.path}: {where}"))
+            cost=cost, cost_type="grounding" if grounding else "tokens", where=f"{reader.path}: {where}"))
 
 
 def _google_model(sku: str) -> str | None:
