@@ -451,8 +451,12 @@ def unused_prefix(base: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
 
 @contextlib.contextmanager
 def prefix_lock(prefix: Path) -> Iterator[Path]:
-    """Hold ``.PREFIX.lock`` (created exclusively) while writing under ``prefix``."""
-    lock = prefix.with_name(f".{prefix.name}.lock")
+    """Hold ``.PREFIX.lock`` (created exclusively) while writing under ``prefix`` (a long prefix's lock is
+    named by a digest of it, so the lock's name stays within the file system's limit)."""
+    name = f".{prefix.name}.lock"
+    if len(name.encode("utf-8", "surrogatepass")) > 200:
+        name = f".{hashlib.sha256(prefix.name.encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.lock"
+    lock = prefix.with_name(name)
     try:
         fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
     except FileExistsError:
@@ -460,8 +464,9 @@ def prefix_lock(prefix: Path) -> Iterator[Path]:
             f"{lock}: another write into the prefix {prefix.name!r} is under way (or one was interrupted); "
             "wait for it, or remove this lock file if no other write is running", path=str(lock)) from None
     except OSError as exc:
-        raise DataError(f"{lock}: cannot create the lock file: {exc.strerror or exc}; choose a folder you can "
-                        "write to", path=str(lock)) from None
+        raise DataError(f"{prefix.parent}: cannot write the batch files there: {exc.strerror or exc}. Choose "
+                        "another output prefix in a folder you can write to; nothing was written.",
+                        path=str(prefix.parent)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(f"{os.getpid()}\n")
@@ -494,9 +499,16 @@ def write_requests(
     protected_paths(prefix, inputs, overwrite=overwrite, name=name)
     created = _missing_dirs(Path(prefix).parent)
     out = normalize_prefix(prefix)
-    with prefix_lock(out):
-        old = protected_paths(prefix, inputs, overwrite=overwrite, name=name)  # again, now that the prefix is ours
-        manifest = _write_locked(requests, out, fmt, model, limits, overwrite, where, created)
+    try:
+        with prefix_lock(out):
+            old = protected_paths(prefix, inputs, overwrite=overwrite, name=name)  # again, now the prefix is ours
+            manifest = _write_locked(requests, out, fmt, model, limits, overwrite, where)
+    except BaseException:
+        with signals_deferred():
+            for folder in reversed(created):  # folders this call made, deepest first, if still empty
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+        raise
     keep = {f.path for f in manifest.files}
     for stale in old:  # only with overwrite, and never an input (checked above)
         if stale not in keep:
@@ -505,7 +517,7 @@ def write_requests(
 
 
 def _write_locked(requests: Iterable[BatchRequest], out: Path, fmt: str, model: str, limits: FileLimits,
-                  overwrite: bool, where: str | None, created: list[Path]) -> Manifest:
+                  overwrite: bool, where: str | None) -> Manifest:
     splitter = FileSplitter(limits)
     temps: list[Path] = []
     claimed: list[Path] = []
@@ -556,9 +568,6 @@ def _write_locked(requests: Iterable[BatchRequest], out: Path, fmt: str, model: 
             for path in (*temps, *claimed, *renamed):  # a half-renamed set is removed too: all or nothing
                 with contextlib.suppress(OSError):
                     path.unlink(missing_ok=True)
-            for folder in reversed(created):  # folders this call made, deepest first, if still empty
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
         if isinstance(exc, OSError):
             target = exc.filename or out.parent
             raise DataError(
