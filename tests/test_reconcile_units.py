@@ -29,7 +29,9 @@ from estimator import load_pricebook, reconcile
 from estimator.batch import ReconcileOptions
 from estimator.batch.attribution import CAUSES
 from estimator.charts import cost_waterfall
+from estimator.errors import EstimatorError
 from estimator.modes import unit_rates
+from estimator.pricing.shipped import shipped_pricing_dir
 
 M = Decimal(1_000_000)
 DAY = dt.date(2026, 12, 1)
@@ -264,3 +266,38 @@ def test_a_price_change_between_estimate_and_run_is_its_own_cause(tmp_path: Path
     counted = rec.estimated.input_tokens
     assert rec.attribution.share("price_date") == (counted * (run.input - est.input) + 10 * (run.output - est.output)) / M
     assert rec.to_json()["estimated_as_of"] == before.isoformat()
+
+
+def test_gemini_traffic_type_gives_the_tier_that_served(tmp_path: Path) -> None:
+    model = "gemini-3.5-flash"
+    price = load_pricebook().price(model, DAY)
+    flex, standard = unit_rates(price, "flex"), unit_rates(price, "standard")
+    requests = _jsonl(tmp_path / "g.jsonl", [
+        {"key": k, "request": {"contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+                               "generationConfig": {"maxOutputTokens": 50}}} for k in ("k1", "k2")])
+    meta = {"promptTokenCount": 1_000, "candidatesTokenCount": 100}
+    results = _jsonl(tmp_path / "o.jsonl", [
+        {"key": "k1", "response": {"modelVersion": model, "usageMetadata": {**meta, "trafficType": "ON_DEMAND_FLEX"}}},
+        {"key": "k2", "response": {"modelVersion": model, "usageMetadata": {**meta, "trafficType": "ON_DEMAND"}}},
+    ])
+    rec = reconcile(requests, results, as_of=DAY, model=model, mode="flex")
+    assert rec.actual.cost == (1_000 * (flex.input + standard.input) + 100 * (flex.output + standard.output)) / M
+    assert dict(rec.served) == {"flex": 1, "standard": 1}
+    assert rec.attribution.share("tier_served") == (1_000 * (standard.input - flex.input)
+                                                    + 100 * (standard.output - flex.output)) / M
+
+
+@pytest.mark.parametrize(("fee", "message"), [
+    ("usd_per_thousand = -1", "usd_per_thousand"),
+    ("usd_per_thousand = 5\neffective_until = 2025-01-01", "effective_until must be after"),
+    ("usd_per_thousand = 5\ncolour = 'red'", "colour"),
+])
+def test_a_bad_fee_in_a_price_file_names_the_file(tmp_path: Path, fee: str, message: str) -> None:
+    text = (shipped_pricing_dir() / "anthropic.toml").read_text(encoding="utf-8")
+    block = (f'[[fees]]\ntool = "web_search"\nunit = "call"\nlabel = "x"\n{fee}\neffective_from = 2025-06-01\n'
+             'source = "https://example.invalid/fees"\nchecked = 2026-12-01\n\n')
+    path = tmp_path / "mine.toml"
+    path.write_text(text.replace("[[combinations]]", block + "[[combinations]]", 1), encoding="utf-8")
+    with pytest.raises(EstimatorError) as caught:
+        load_pricebook(extra_files=[path])
+    assert str(path) in str(caught.value) and message in str(caught.value)

@@ -810,11 +810,13 @@ class _Tally:
         answer = self._answer(u.model)
         served = self._serve(answer, u.service_tier)
         ans = self.thresholds[answer]
+        est, req = self.thresholds[""], self.thresholds["requested"]
         key = PricingKey(
-            bisect_left(self.thresholds[""], est_in) if self.thresholds[""] else 0,
-            bisect_left(self.thresholds["requested"], est_in) if self.thresholds["requested"] else 0,
+            bisect_left(est, est_in) if est else 0, bisect_left(req, est_in) if req else 0,
             bisect_left(ans, est_in) if ans else 0, bisect_left(ans, u.input_tokens) if ans else 0,
-            answer, served, u.uplifts, tuple(t for t, _ in u.cache_writes), tuple(t for t, _ in u.tool_uses))
+            answer, served, u.uplifts,
+            tuple(t for t, _ in u.cache_writes) if u.cache_writes else (),
+            tuple(t for t, _ in u.tool_uses) if u.tool_uses else ())
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = Tokens(requests=0)
@@ -827,15 +829,16 @@ class _Tally:
         group.act_out += u.output_tokens
         group.reasoning += u.reasoning_tokens
         group.cached += u.cached_input_tokens
-        for ttl, n in u.cache_writes:
-            group.writes[ttl] = group.writes.get(ttl, 0) + n
-        for unit, n in u.tool_uses:
-            group.tools[unit] = group.tools.get(unit, 0) + n
+        if u.cache_writes:
+            for ttl, n in u.cache_writes:
+                group.writes[ttl] = group.writes.get(ttl, 0) + n
+        if u.tool_uses:
+            for unit, n in u.tool_uses:
+                group.tools[unit] = group.tools.get(unit, 0) + n
         self.ran.append((index, cid, line, est_in, est_out, u, key))
-        self.served[served] += 1
-        self.answered[answer] += 1
-        for unit, n in u.unpriced:
-            self.unpriced[unit] += n
+        if u.unpriced:
+            for unit, n in u.unpriced:
+                self.unpriced[unit] += n
         self.measured_out.append(u.output_tokens)
         self.measured_in.append(u.input_tokens)
         self.reasoning += u.reasoning_tokens
@@ -966,6 +969,8 @@ class _Tally:
         tool_cost = ZERO
         for key, group in self.groups.items():
             total.add(group)
+            self.served[key.served] += group.requests
+            self.answered[key.answer] += group.requests
             rates = self.prices.step_rates(key, self.first_lengths[key])
             costs = step_costs(group, rates)
             for i in range(len(steps)):
