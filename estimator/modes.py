@@ -536,6 +536,30 @@ class UnitRates:
         return self.cache_writes.get(ttl)
 
 
+def token_cost(rates: UnitRates, *, uncached: int, cached: int, writes: Mapping[str, int], output: int) -> Decimal:
+    """What tokens of each kind cost at ``rates``: uncached input, cache reads, cache writes by lifetime
+    (a lifetime ``rates`` does not price costs nothing here: the caller lists it unpriced), output."""
+    total = Decimal(uncached) * rates.input + Decimal(cached) * rates.cached_input + Decimal(output) * rates.output
+    for ttl, n in writes.items():
+        rate = rates.cache_write(ttl)
+        if rate is not None:
+            total += Decimal(n) * rate
+    return total / 1_000_000
+
+
+def usage_cost(usage: Usage, rates: UnitRates, fees: Mapping[str, ToolFee] | None = None) -> Decimal:
+    """The cost of a reported ``usage`` at ``rates`` (``unit_rates``), with its tool uses at ``fees``
+    (``tool_fees``); units without a price are left out (list them from ``usage.unpriced`` and the fees)."""
+    writes = dict(usage.cache_writes)
+    cost = token_cost(rates, uncached=usage.uncached_input_tokens, cached=usage.cached_input_tokens, writes=writes,
+                      output=usage.output_tokens)
+    for unit, n in usage.tool_uses:
+        fee = (fees or {}).get(unit)
+        if fee is not None and fee.per_use is not None:
+            cost += Decimal(n) * fee.per_use
+    return cost
+
+
 def uplift_factor(price: Price, names: tuple[str, ...]) -> tuple[Decimal, tuple[str, ...]]:
     """The surcharge a request reported as applied (``inference_geo: "us"``) costs on ``price``'s model.
 

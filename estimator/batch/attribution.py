@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from estimator.convert import Document
-from estimator.modes import ToolFee, UnitRates, tool_fees, unit_rates
+from estimator.modes import ToolFee, UnitRates, token_cost, tool_fees, unit_rates
 from estimator.money import MILLION, ZERO
 from estimator.pricing import Price
 
@@ -161,12 +161,7 @@ class Prices:
 
 def _token_cost(t: Tokens, r: UnitRates) -> Decimal:
     """Reads, writes of the lifetimes priced, the rest of the input and the output at ``r``."""
-    total = Decimal(t.uncached) * r.input + Decimal(t.cached) * r.cached_input + Decimal(t.act_out) * r.output
-    for ttl, n in t.writes.items():
-        rate = r.cache_write(ttl)
-        if rate is not None:
-            total += Decimal(n) * rate
-    return total / MILLION
+    return token_cost(r, uncached=t.uncached, cached=t.cached, writes=t.writes, output=t.act_out)
 
 
 def step_costs(t: Tokens, r: StepRates) -> tuple[Decimal, ...]:

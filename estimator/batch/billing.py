@@ -48,16 +48,17 @@ import io
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from estimator.convert import Document
 from estimator.errors import DataError, EstimatorError, PricingError
-from estimator.modes import ModeUnavailable, tool_fees, unit_rates
-from estimator.money import MILLION, ZERO, format_usd
+from estimator.modes import ModeUnavailable, tool_fees, unit_rates, usage_cost
+from estimator.money import ZERO, format_usd
 from estimator.pricing import PriceBook
+from estimator.usage import Usage
 
 __all__ = ["BillingCheck", "BillingLine", "check_billing", "read_billing"]
 
@@ -78,13 +79,8 @@ class BillingLine:
     tier: str | None  # the provider's word for the tier, as written
     cost: Decimal | None = None  # USD
     cost_type: str | None = None  # tokens, web_search, ... (where the document says)
-    input_tokens: int = 0  # all input tokens, cache reads and writes included
-    cached_input_tokens: int = 0
-    cache_writes: tuple[tuple[str, int], ...] = ()
-    output_tokens: int = 0
-    requests: int | None = None
-    tool_uses: tuple[tuple[str, int], ...] = ()
-    uplifts: tuple[str, ...] = ()
+    usage: Usage = field(default_factory=lambda: Usage(0, 0, 0))  # the billable units a usage line counts
+    requests_known: bool = False  # whether the document counts the requests
     where: str = ""  # file and position, for messages
 
 
@@ -333,11 +329,13 @@ def _openai(r: Mapping[str, Any], start: dt.datetime, end: dt.datetime, where: s
         return None
     batch = r.get("batch")
     tier = r.get("service_tier")
+    usage = Usage(requests, max(0, inp - audio_in), max(0, out - audio_out), cached_input_tokens=cached,
+                  cache_writes=(("", writes),) if writes else (), model=_text(r.get("model")),
+                  unpriced=tuple((k, n) for k, n in (("audio input tokens", audio_in),
+                                                     ("audio output tokens", audio_out)) if n))
     return BillingLine("openai", "usage", start, end, _text(r.get("model")),
-                       batch if isinstance(batch, bool) else None, _text(tier),
-                       input_tokens=max(0, inp - audio_in), cached_input_tokens=cached,
-                       cache_writes=(("", writes),) if writes else (), output_tokens=max(0, out - audio_out),
-                       requests=requests, where=full)
+                       batch if isinstance(batch, bool) else None, _text(tier), usage=usage,
+                       requests_known="num_model_requests" in r, where=full)
 
 
 def _anthropic(r: Mapping[str, Any], start: dt.datetime, end: dt.datetime, where: str, reader: _Reader
@@ -358,17 +356,18 @@ def _anthropic(r: Mapping[str, Any], start: dt.datetime, end: dt.datetime, where
             reader.issue(f"{where}.currency", "only USD costs are compared; the line is left out")
             return None
         return BillingLine("anthropic", "cost", start, end, _text(r.get("model")), batch, tier,
-                           cost=cents / 100, cost_type=_text(r.get("cost_type")), uplifts=geo, where=full)
+                           cost=cents / 100, cost_type=_text(r.get("cost_type")), where=full)
     uncached = _count(r, ("uncached_input_tokens",), where, reader)
     reads = _count(r, ("cache_read_input_tokens",), where, reader)
     five = _count(r, ("cache_creation", "ephemeral_5m_input_tokens"), where, reader)
     hour = _count(r, ("cache_creation", "ephemeral_1h_input_tokens"), where, reader)
     out = _count(r, ("output_tokens",), where, reader)
     searches = _count(r, ("server_tool_use", "web_search_requests"), where, reader)
-    return BillingLine("anthropic", "usage", start, end, _text(r.get("model")), batch, tier,
-                       input_tokens=uncached + reads + five + hour, cached_input_tokens=reads,
-                       cache_writes=tuple((t, n) for t, n in (("", five), ("1h", hour)) if n), output_tokens=out,
-                       tool_uses=(("web_search/call", searches),) if searches else (), uplifts=geo, where=full)
+    usage = Usage(0, uncached + reads + five + hour, out, cached_input_tokens=reads,
+                  cache_writes=tuple((t, n) for t, n in (("", five), ("1h", hour)) if n),
+                  tool_uses=(("web_search/call", searches),) if searches else (), uplifts=geo,
+                  model=_text(r.get("model")))
+    return BillingLine("anthropic", "usage", start, end, _text(r.get("model")), batch, tier, usage=usage, where=full)
 
 
 def _text(value: Any) -> str | None:
@@ -530,11 +529,11 @@ def check_billing(paths: Iterable[str | Path], *, rec_cost: Decimal, provider: s
     provider_usage: dict[str, int] = {}
     tables_cost = None
     if usage_lines:
-        for key in ("input_tokens", "cached_input_tokens", "output_tokens"):
-            provider_usage[key] = sum(getattr(m, key) for m in usage_lines)
-        provider_usage["cache_write_tokens"] = sum(n for m in usage_lines for _, n in m.cache_writes)
-        if any(m.requests is not None for m in usage_lines):
-            provider_usage["requests"] = sum(m.requests or 0 for m in usage_lines)
+        together = sum((m.usage for m in usage_lines[1:]), usage_lines[0].usage)
+        provider_usage = {"input_tokens": together.input_tokens, "cached_input_tokens": together.cached_input_tokens,
+                          "output_tokens": together.output_tokens, "cache_write_tokens": together.cache_write_tokens}
+        if any(m.requests_known for m in usage_lines):
+            provider_usage["requests"] = together.requests
         tables_cost = _price_usage(usage_lines, book, day, mode, cache, notes)
     batch_tokens = {"input_tokens": tokens.input_tokens, "cached_input_tokens": tokens.cached_input_tokens,
                     "output_tokens": tokens.output_tokens, "cache_write_tokens": tokens.cache_write_tokens,
@@ -560,22 +559,11 @@ def _price_usage(lines: Sequence[BillingLine], book: PriceBook, day: dt.date, mo
             return None
         price = book.model(model, day).price_on(day)
         try:
-            ttls = tuple(t for t, _ in line.cache_writes)
-            r = unit_rates(price, mode, uplifts=line.uplifts, ttls=ttls)
+            ttls = tuple(t for t, _ in line.usage.cache_writes)
+            r = unit_rates(price, mode, uplifts=line.usage.uplifts, ttls=ttls)
         except (ModeUnavailable, PricingError) as exc:
             notes.append(f"{line.where}: {model} cannot be priced in {mode} mode ({exc})")
             return None
-        writes = sum(n for _, n in line.cache_writes)
-        cost = (Decimal(line.input_tokens - line.cached_input_tokens - writes) * r.input
-                + Decimal(line.cached_input_tokens) * r.cached_input + Decimal(line.output_tokens) * r.output)
-        for ttl, n in line.cache_writes:
-            rate = r.cache_write(ttl)
-            cost += Decimal(n) * (rate if rate is not None else r.input)
-        total += cost / MILLION
-        if line.tool_uses:
-            fees = tool_fees(price, mode, day, tuple(k for k, _ in line.tool_uses))
-            for unit, n in line.tool_uses:
-                per = fees[unit].per_use
-                if per is not None:
-                    total += Decimal(n) * per
+        fees = tool_fees(price, mode, day, tuple(k for k, _ in line.usage.tool_uses))
+        total += usage_cost(line.usage, r, fees)
     return total
