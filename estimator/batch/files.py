@@ -334,16 +334,18 @@ class _Issues:
             self.more += 1
 
 
-@dataclass
 class _Request:
-    """What one request contributes: fixed framing tokens plus texts to count."""
+    """What one request contributes: fixed framing tokens plus texts to count (one per line: kept lean)."""
 
-    overhead: int = 0
-    texts: list[str] = field(default_factory=list)
-    token_arrays: int = 0  # tokens given as token ids (embeddings)
-    max_output: int | None = None
-    unmetered: set[str] = field(default_factory=set)  # content kinds not counted (image, audio, ...)
-    claude_frame: tuple[int, str | None] | None = None  # Anthropic: (messages, system text), framed when counted
+    __slots__ = ("claude_frame", "max_output", "overhead", "texts", "token_arrays", "unmetered")
+
+    def __init__(self, max_output: int | None = None) -> None:
+        self.overhead = 0
+        self.texts: list[str] = []
+        self.token_arrays = 0  # tokens given as token ids (embeddings)
+        self.max_output = max_output
+        self.unmetered: set[str] = set()  # content kinds not counted (image, audio, ...)
+        self.claude_frame: tuple[int, str | None] | None = None  # Anthropic: (messages, system), framed when counted
 
 
 def _spans(path: Path) -> Iterator[tuple[int, bytes, int]]:
