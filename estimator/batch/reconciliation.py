@@ -51,7 +51,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from estimator import convert
 from estimator.batch.attribution import (
@@ -90,7 +90,6 @@ __all__ = [
     "reconcile",
 ]
 
-Mode = Literal["batch", "standard", "flex", "priority", "ultrafast"]
 MODES: tuple[str, ...] = ("batch", "standard", "flex", "priority", "ultrafast")
 MOST_OFF = 10
 SHOWN = 10  # items of a list the text shows before "and N more"
