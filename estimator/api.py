@@ -254,7 +254,7 @@ def _estimate_batch_file(
     path: Path, model: str | None, output_tokens: int | None, day: dt.date, book: PriceBook,
     opts: EstimateOptions,
 ) -> Estimate:
-    report = read_batch_file(path, prices=book)
+    report = read_batch_file(path, prices=book, as_of=day, model=model)
     name = model or report.model
     if name is None:
         raise UsageError(f"{path}: the batch file names no model; give {param('model')}", param="model",

@@ -165,6 +165,11 @@ class BatchFileReport:
         return index
 
     @property
+    def format_name(self) -> str:
+        """The file's format as people call it: ``"OpenAI Batch API, /v1/responses"``, ``"Gemini Batch API"``."""
+        return FORMAT_NAMES[self.provider] + (f", {self.url}" if self.url else "")
+
+    @property
     def ok(self) -> bool:
         """True when no problem was found (warnings do not count)."""
         return not self.issues and not self.issues_not_shown
@@ -190,6 +195,7 @@ class BatchFileReport:
         return {
             "path": str(self.path),
             "provider": self.provider,
+            "format": self.format_name,
             "ok": self.ok,
             "url": self.url,
             "model": self.model,
@@ -230,28 +236,56 @@ def _first_object(path: Path) -> Any:
     return None
 
 
-def detect_batch_format(path: str | Path) -> Provider | None:
-    """``"openai"``, ``"anthropic"`` or ``"google"`` from the first request of the file, or None."""
-    obj = _first_object(Path(path))
+FORMAT_NAMES: Mapping[str, str] = {
+    "openai": "OpenAI Batch API",
+    "anthropic": "Anthropic Message Batches",
+    "google": "Gemini Batch API",
+}
+"""How each provider's batch request format is named to people (CLI, app, notes)."""
+
+
+def batch_shape(obj: Any) -> Provider | None:
+    """The provider whose batch request shape ``obj`` (one parsed line) has, or None for a data row.
+
+    * OpenAI: ``{"custom_id", "method"/"url", "body": {...}}`` (chat, responses, embeddings);
+    * Anthropic: ``{"custom_id", "params": {...}}``;
+    * Gemini: ``{"key", "request": {...}}`` (the Gemini API's batch file) or ``{"request": {"contents",
+      ...}}`` (the same request without a key, as Vertex AI batch prediction takes it).
+
+    A data file may well have "body", "url", "method" or "request" keys (emails, web pages, logs):
+    only an id together with a request in the provider's shape, or a Gemini request with its
+    ``contents``, makes a batch request.
+    """
     if not isinstance(obj, dict):
         return None
-    # A data file may well have "body", "url" or "method" keys (emails, web pages):
-    # only a custom_id together with a request in the provider's shape makes a batch request.
-    if "custom_id" not in obj:
+    if "custom_id" in obj:
+        if isinstance(obj.get("params"), dict):
+            return "anthropic"
+        if isinstance(obj.get("body"), dict) and ("url" in obj or "method" in obj):
+            return "openai"
         return None
-    if isinstance(obj.get("params"), dict):
-        return "anthropic"
-    if isinstance(obj.get("body"), dict) and ("url" in obj or "method" in obj):
-        return "openai"
+    request = obj.get("request")
+    if isinstance(request, dict) and ("key" in obj or isinstance(request.get("contents"), list)):
+        return "google"
     return None
 
 
+def detect_batch_format(path: str | Path) -> Provider | None:
+    """``"openai"``, ``"anthropic"`` or ``"google"`` from the first request of the file, or None.
+
+    The one detection every front end uses (``estimate``, ``plan``, ``validate-batch``, the app's
+    uploader), through ``batch_request_format`` or ``read_batch_file``.
+    """
+    return batch_shape(_first_object(Path(path)))
+
+
 def _provider_by_keys(obj: Any) -> Provider | None:
+    """A damaged first request's provider from its keys alone (a file named a batch file)."""
     if not isinstance(obj, dict):
         return None
     if isinstance(obj.get("params"), dict):
         return "anthropic"
-    if "key" in obj and "request" in obj:
+    if "request" in obj:
         return "google"
     if "body" in obj or "url" in obj or "method" in obj:
         return "openai"
@@ -479,13 +513,15 @@ class _CtokSample:
 
 
 def read_batch_file(path: str | Path, *, provider: Provider | None = None, prices: PriceBook | None = None,
-                    as_of: Any = None, count: bool = True) -> BatchFileReport:
+                    as_of: Any = None, count: bool = True, model: str | None = None) -> BatchFileReport:
     """Validate a batch request file and count its tokens; problems go in ``issues``.
 
     ``prices`` is the price book whose batch rules give the per-file limits and whose models
     name their tokenizers (default: the shipped tables); ``as_of`` (default today) is the day
     a moving alias such as ``gemini-flash-latest`` is resolved on. ``count=False`` checks the
-    file without counting its tokens (every count 0).
+    file without counting its tokens (every count 0). ``model`` is the model whose tokenizer
+    counts the requests when they name none (a Gemini file names its model when the batch is
+    created, not in the file).
 
     Raises ``DataError`` only when the file cannot be read at all or is not a
     batch file of a known provider.
@@ -510,7 +546,9 @@ def read_batch_file(path: str | Path, *, provider: Provider | None = None, price
         raise UsageError(f"unknown batch provider {provider!r}; use 'openai', 'anthropic' or 'google'",
                          param="provider")
     book = prices if prices is not None else load_pricebook()
-    return _Reader(path, provider, book, as_of_date(as_of), count).read()
+    reader = _Reader(path, provider, book, as_of_date(as_of), count)
+    reader.default_model = model
+    return reader.read()
 
 
 def request_lines(report: BatchFileReport, indices: Sequence[int]) -> list[bytes]:
@@ -557,6 +595,8 @@ class _Reader:
         self.without_max = 0
         self.unmetered: Counter[str] = Counter()
         self.requests = 0
+        self.default_model: str | None = None  # counts requests that name no model
+        self.keyless: bool | None = None  # Gemini: whether the requests come without keys ({"request"} lines)
 
     # -- the pass over the file ----------------------------------------------
 
@@ -705,7 +745,7 @@ class _Reader:
 
     def _tokenizer(self) -> Any:
         if self.tokenizer is None:
-            model = self.models.most_common(1)[0][0] if self.models else None
+            model = self.models.most_common(1)[0][0] if self.models else self.default_model
             self.tokenizer, problem = model_tokenizer(self.book, self.provider, model, self.day)
             if problem:
                 self.warnings.append(problem)
@@ -960,7 +1000,10 @@ class _Reader:
     # -- Gemini --------------------------------------------------------------
 
     def _gemini(self, n: int, obj: Mapping[str, Any]) -> _Request | None:
-        self._custom_id(n, obj, "key")
+        if self.keyless is None:  # the first request decides: keys on every line, or on none
+            self.keyless = "key" not in obj
+        if "key" in obj or not self.keyless:
+            self._custom_id(n, obj, "key")
         extra = sorted(set(obj) - {"key", "request"})
         if extra:
             self.issues.add(n, f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to key and request")
@@ -1091,6 +1134,11 @@ class _Reader:
         for kind, count in sorted(self.unmetered.items()):
             self.warnings.append(
                 f"{count:,} request(s) hold {kind} content whose tokens are not counted; the input estimate is low"
+            )
+        if self.keyless:
+            self.warnings.append(
+                'the requests carry no "key" ({"request": ...} lines, as Vertex AI batch prediction takes '
+                'them): give each line a "key" to send it to the Gemini API and to match results to requests'
             )
         if self.url == "/v1/responses":
             self.warnings.append(

@@ -86,7 +86,8 @@ def render(settings: Settings) -> EstimateResult | None:
         "Upload a CSV, TSV, JSON Lines, Parquet or Excel (.xlsx) file, or an OpenAI, Anthropic or Gemini batch file",
         key="upload",
         help="Values are read exactly as written: NA, null and 007 stay text. A batch request file "
-        "(JSONL with custom_id) is checked and priced request by request.",
+        "(JSON Lines of OpenAI chat, responses or embeddings requests, Anthropic message batch requests, or "
+        "Gemini {\"key\", \"request\"} or {\"request\"} lines) is checked and priced request by request.",
     )
     with st.expander("Reading options", expanded=False):
         fmt = st.selectbox(
@@ -332,10 +333,9 @@ def example_answers_default(columns: list[str], text_column: str, sample: list[d
 def show_batch_file(settings: Settings, upload: Upload, provider: str) -> EstimateResult:
     """A ready-made batch request file: validated, counted as billed, then priced like a dataset."""
     priced = need_price(settings)
-    report = batch_report(upload.digest, upload.name, _data=upload.data)
-    name = "OpenAI" if provider == "openai" else "Anthropic"
+    report = batch_report(upload.digest, upload.name, settings.model.id, _data=upload.data)
     st.info(
-        f"{upload.name} is an {name} batch request file: {report.requests:,} requests for "
+        f"{upload.name} is a batch request file ({report.format_name}): {report.requests:,} requests for "
         f"{report.model or 'no model'}, {report.bytes:,} of {report.max_bytes:,} bytes and "
         f"{report.requests:,} of {report.max_requests:,} requests allowed per file. Each request is "
         "counted as it will be billed.",
