@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from apptest_helpers import errors, metrics, run_cli, tab, upload
+from streamlit.testing.v1 import AppTest
 from test_batch_formats import FORMATS, batch_file
 
 PROVIDER_OF = {"openai": "openai", "anthropic": "anthropic", "google": "google"}
