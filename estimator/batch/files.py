@@ -842,6 +842,7 @@ class _Reader:
         request = _Request()
         if not self._frame_messages(n, messages, request):
             return None
+        _definitions(request, body, "tools", "functions", "response_format")
         cap, valid = _cap(body, ("max_completion_tokens", "max_tokens"))
         if not valid:
             self.issues.add(n, "max_completion_tokens / max_tokens must be a positive integer")
@@ -945,6 +946,8 @@ class _Reader:
         request = _Request()
         if not self._frame_messages(n, messages, request):
             return None
+        _definitions(request, body, "tools")
+        _definitions(request, body.get("text"), "format")
         cap, valid = _cap(body, ("max_output_tokens",))
         if not valid:
             self.issues.add(n, "max_output_tokens must be a positive integer")
@@ -969,6 +972,8 @@ class _Reader:
         else:
             self._model(n, params["model"])
         request = _Request()
+        _definitions(request, params, "tools", "output_format")
+        _definitions(request, params.get("output_config"), "format")
         cap, valid = _cap(params, ("max_tokens",))
         if not valid:
             self.issues.add(n, '"max_tokens" must be a positive integer')
@@ -1029,10 +1034,12 @@ class _Reader:
                 return None
             if content.get("role", "user") not in ("user", "model"):
                 self.issues.add(n, f'content {i}: "role" must be "user" or "model"')
+        _definitions(request, body, "tools")
         config = body.get("generationConfig", body.get("generation_config")) or {}
         if not isinstance(config, dict):
             self.issues.add(n, '"generationConfig" must be an object')
             return request
+        _definitions(request, config, "responseSchema", "responseJsonSchema", "response_schema")
         cap, valid = _cap(config, ("maxOutputTokens", "max_output_tokens"))
         if not valid:
             self.issues.add(n, "generationConfig.maxOutputTokens must be a positive integer")
@@ -1152,6 +1159,18 @@ class _Reader:
                 f"{self.without_max:,} request(s) set no max tokens, so output has no upper bound; "
                 "give an output estimate"
             )
+
+
+_DEFINITION_KINDS = {"tools": "tool-definition", "functions": "tool-definition"}
+
+
+def _definitions(request: _Request, body: Any, *keys: str) -> None:
+    """Tool definitions and response schemas the request sends: billed as input, not counted here."""
+    if not isinstance(body, Mapping):
+        return
+    for key in keys:
+        if body.get(key):
+            request.unmetered.add(_DEFINITION_KINDS.get(key, "response-schema"))
 
 
 def _is_int(x: Any) -> bool:

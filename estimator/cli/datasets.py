@@ -63,8 +63,9 @@ def inspect_command(
     type=click.Choice(["openai", "anthropic", "google"]),
     help="The file's format (default: detected from the first line).",
 )
+@click.option("--model", "-m", help="Model whose tokenizer counts requests that name none (a Gemini file names none).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def validate_batch(file: str, provider: str | None, as_json: bool) -> None:
+def validate_batch(file: str, provider: str | None, model: str | None, as_json: bool) -> None:
     """Check a batch request file before it is sent: OpenAI Batch API (/v1/chat/completions, /v1/responses,
     /v1/embeddings), Anthropic Message Batches, or Gemini ({"key", "request"} lines, or {"request"} lines
     as Vertex AI batch prediction takes them).
@@ -73,7 +74,7 @@ def validate_batch(file: str, provider: str | None, as_json: bool) -> None:
     limits, input tokens, the output upper bound, and every problem with its
     line. Exits 0 if the file is valid, 1 if not.
     """
-    report = read_batch_file(file, provider=_PROVIDERS.get(provider or ""))
+    report = read_batch_file(file, provider=_PROVIDERS.get(provider or ""), model=model)
     if as_json:
         echo_json(report.to_dict())
     else:
