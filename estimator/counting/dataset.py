@@ -35,6 +35,7 @@ from estimator.counting.profile import TokenProfile
 from estimator.counting.progress import Progress, ProgressReporter
 from estimator.counting.prompts import RequestShape
 from estimator.counting.sampled_pass import sample_pass
+from estimator.counting.seek_pass import seek_gains, seek_pass
 from estimator.errors import UsageError, param
 from estimator.pricing import Model, Price
 from estimator.reading.source import ReadOptions, open_rows
@@ -110,7 +111,10 @@ def count_dataset(
             sampled = sample_pass(ds, plan, tok, reconstructed.MAX_SAMPLE_ROWS, opts.seed, report, measure=measure)
             # None: few (long) rows, counted all below
         elif opts.sample_rows is not None:
-            sampled = sample_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
+            if seek_gains(ds, opts.sample_rows):
+                sampled = seek_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
+            if sampled is None:
+                sampled = sample_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
             if sampled is None:  # no more rows than the sample: count them all
                 return count_dataset(source, model=model, shape=shape, output=output, price=price, read=read,
                                      options=replace(opts, sample_rows=None), tokenizer=tokenizer)

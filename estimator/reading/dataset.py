@@ -36,14 +36,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from estimator.errors import DataError, UsageError
 from estimator.reading import limits
 from estimator.reading.csv import CsvReader
 from estimator.reading.jsonl import JsonlReader
 from estimator.reading.parquet import ParquetReader
+from estimator.reading.remote import AnyPath, RemotePath, as_path
 from estimator.reading.rows import FORMATS, BadRow, BadRowPolicy, DatasetInfo, Reader, RowBatch, Run
+from estimator.reading.seek import SeekUnsupported
 from estimator.reading.sniff import (
     check_delimiter,
     check_encoding,
@@ -59,7 +61,7 @@ __all__ = ["Dataset", "open_dataset"]
 
 
 def open_dataset(
-    path: str | Path,
+    path: str | Path | AnyPath,
     *,
     format: str | None = None,
     encoding: str | None = None,
@@ -68,7 +70,7 @@ def open_dataset(
     batch_rows: int = 20_000,
 ) -> Dataset:
     """Open a data file for streaming; raises ``DataError`` if it cannot be read as asked."""
-    path = Path(path)
+    path = as_path(path)
     if format is not None and format not in FORMATS:
         raise UsageError(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}")
     if bad_rows not in ("error", "skip"):
@@ -89,7 +91,7 @@ def open_dataset(
     total = path.stat().st_size
     if total == 0:
         raise DataError(f"{path}: empty file (0 bytes); there are no rows to estimate. Check the export.")
-    with open(path, "rb") as f:
+    with path.open("rb") as f:
         head = f.read(limits.SNIFF_BYTES)
     gz = head.startswith(b"\x1f\x8b")
     notes: list[str] = []
@@ -110,6 +112,9 @@ def open_dataset(
     if fmt == "parquet":
         return Dataset(ParquetReader(path), bad_rows, batch_rows)
     if fmt == "xlsx":
+        if isinstance(path, RemotePath):
+            raise DataError(f"{path}: an Excel workbook is read from a local file only; download it, or save it as "
+                            "CSV or Parquet", path=str(path))
         return Dataset(XlsxReader(path), bad_rows, batch_rows)
     enc = detect_encoding(path, head, codec, notes)
     if fmt == "jsonl":
@@ -140,6 +145,21 @@ class Dataset:
         gen = self._batches(wanted)
         self._open.append(gen)
         return gen
+
+    @property
+    def mean_row_bytes(self) -> float | None:
+        """The mean bytes of a row where rows can be drawn at random offsets (``seek_sample``), else None."""
+        return self._reader.mean_row_bytes
+
+    def seek_sample(self, columns: Sequence[str], n: int, seed: int) -> Any:
+        """``n`` rows drawn at uniformly random byte offsets (``estimator.reading.seek.SeekSample``),
+        or None where this source cannot seek (compressed, not UTF-8, Excel, in memory)."""
+        wanted = list(dict.fromkeys(columns))
+        self._check_columns(wanted)
+        try:
+            return self._reader.seek_sample(wanted, n, seed, self.bad_rows)
+        except SeekUnsupported:
+            return None
 
     def _batches(self, wanted: list[str]) -> Generator[RowBatch, None, None]:
         batcher = _Batcher(wanted, self.batch_rows)
