@@ -31,7 +31,7 @@ from estimator.errors import DataError, param
 
 MIN_SEEK_ROWS: Final = 100
 """Smaller samples read the whole file (a file they would gain on is read in a moment anyway)."""
-SEEK_MIN_FILE_SHARE: Final = 4
+SEEK_MIN_FILE_SHARE: Final = 10
 """The file must hold at least this many times the bytes of the sample's rows."""
 
 
