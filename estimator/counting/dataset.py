@@ -29,6 +29,7 @@ from estimator.counting import reconstructed
 from estimator.counting.assemble import build_profile, shared_prefix
 from estimator.counting.counts import RowsCounted
 from estimator.counting.exact_pass import exact_pass
+from estimator.counting.group_pass import group_pass, groups_gain
 from estimator.counting.output import OutputSpec
 from estimator.counting.plan import count_plan, default_threads
 from estimator.counting.profile import TokenProfile
@@ -113,6 +114,8 @@ def count_dataset(
         elif opts.sample_rows is not None:
             if seek_gains(ds, opts.sample_rows):
                 sampled = seek_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
+            elif groups_gain(ds, opts.sample_rows):
+                sampled = group_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
             if sampled is None:
                 sampled = sample_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
             if sampled is None:  # no more rows than the sample: count them all
@@ -131,7 +134,7 @@ def count_dataset(
         skipped_rows = sorted(
             [int(b.row) for b in unreadable if b.row is not None] + [r for r, _ in counts.skipped]
         )
-        notes = [f"tokenizer: {w}" for w in used.warnings]
+        notes = [f"tokenizer: {w}" for w in used.warnings] + list(getattr(ds, "sample_notes", []))
         source_name, fmt, source_notes = str(info.path), str(info.format), tuple(info.notes)
     profile = build_profile(
         plan, model, used, counts, sample,

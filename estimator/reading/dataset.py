@@ -38,9 +38,12 @@ from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Self
 
+import pyarrow as pa
+
 from estimator.errors import DataError, UsageError
 from estimator.reading import limits
 from estimator.reading.csv import CsvReader
+from estimator.reading.groups import GroupInfo, GroupRows, read_group, row_groups
 from estimator.reading.jsonl import JsonlReader
 from estimator.reading.parquet import ParquetReader
 from estimator.reading.remote import AnyPath, RemotePath, as_path
@@ -135,6 +138,7 @@ class Dataset:
         self.bad_rows: BadRowPolicy = bad_rows
         self.batch_rows = batch_rows
         self.skipped: list[BadRow] = []
+        self.sample_notes: list[str] = []  # what a sampled count read, for its notes
         self._open: list[Generator[RowBatch, None, None]] = []
 
     def batches(self, columns: Sequence[str]) -> Iterator[RowBatch]:
@@ -160,6 +164,29 @@ class Dataset:
             return self._reader.seek_sample(wanted, n, seed, self.bad_rows)
         except SeekUnsupported:
             return None
+
+    @property
+    def known_rows(self) -> int | None:
+        """The number of rows where the file says it without being read (Parquet footers), else None."""
+        return self._reader.total_rows if isinstance(self._reader, ParquetReader) else None
+
+    def row_groups(self, columns: Sequence[str]) -> list[GroupInfo] | None:
+        """Every Parquet row group with its footer sizes for ``columns`` (None: not Parquet)."""
+        if not isinstance(self._reader, ParquetReader):
+            return None
+        wanted = list(dict.fromkeys(columns))
+        self._check_columns(wanted)
+        try:
+            return row_groups(self._reader.dataset, wanted)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DataError(f"{self.info.path}: cannot read the Parquet footers: {exc}") from None
+
+    def read_group(self, group: GroupInfo, columns: Sequence[str]) -> GroupRows:
+        """One row group's ``columns`` (from ``row_groups``)."""
+        try:
+            return read_group(group, list(dict.fromkeys(columns)))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DataError(f"{self.info.path}: cannot read as Parquet: {exc}") from None
 
     def _batches(self, wanted: list[str]) -> Generator[RowBatch, None, None]:
         batcher = _Batcher(wanted, self.batch_rows)

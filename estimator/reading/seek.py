@@ -211,9 +211,9 @@ class CsvLocator:
             pos = self.blank.match(buf, pos).end()  # type: ignore[union-attr]
             if pos > u or pos >= end:
                 break
-            m = self.row.match(buf, pos)
-            if m is not None:
-                stop = m.end()
+            row = self.row.match(buf, pos)
+            if row is not None:
+                stop = row.end()
                 prev = (pos, stop - (2 if buf[stop - 2 : stop] == b"\r\n" else 1), self.ncols)
                 pos = stop
                 continue
