@@ -16,7 +16,7 @@ at most ``1 / SEEK_MIN_FILE_SHARE`` of the file; the sample has at least
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import numpy as np
@@ -41,10 +41,22 @@ def seek_gains(ds: Any, n: int) -> bool:
     return mean is not None and mean > 0 and n >= MIN_SEEK_ROWS and n * float(mean) * SEEK_MIN_FILE_SHARE <= ds.info.total_bytes
 
 
-def seek_pass(
-    ds: Any, plan: CountPlan, tokenizer: Any, n: int, seed: int, report: ProgressReporter
-) -> tuple[Counts, int, SampleEstimate, Any] | None:
-    """Counts estimated from ``n`` rows drawn at random offsets; None if the file cannot be sampled so."""
+@dataclass
+class Draws:
+    """The rows drawn at random offsets of one or more files, counted: what an estimate needs of them."""
+
+    inputs: np.ndarray  # billed input tokens of each draw (0 for a malformed row)
+    outputs: np.ndarray | None  # expected output tokens of each draw
+    spans: np.ndarray
+    good: np.ndarray
+    total_bytes: int
+    bytes_read: int
+    bad: list[Any] = field(default_factory=list)
+    tokenizer: Any = None
+
+
+def seek_draws(ds: Any, plan: CountPlan, tokenizer: Any, n: int, seed: int) -> Draws | None:
+    """``n`` rows of ``ds`` drawn at random offsets and counted; None if the source cannot be sampled so."""
     sample = ds.seek_sample(list(plan.columns), n, seed)
     if sample is None:
         return None
@@ -56,18 +68,49 @@ def seek_pass(
     index = np.flatnonzero(good)
     if len(index):
         y[index] = count_inputs(plan, tokenizer, kept)
-    inputs = np.where(good, y + plan.framing_tokens, 0)
     outputs, bad_values = _outputs(plan, y, sample, tokenizer)
     if bad_values is not None:
         good = good & ~bad_values
-        inputs = np.where(good, inputs, 0)
+    inputs = np.where(good, y + plan.framing_tokens, 0)
     outputs = np.where(good, outputs, 0) if outputs is not None else None
-    est = estimate_from_spans(inputs, sample.spans, sample.total_bytes, rows=good.astype(np.int64),
-                              outputs=outputs if plan.counts_output else None)
-    counts = _counts(plan, est, inputs, outputs, sample.spans, good, seed)
-    report(counts.rows, sample.bytes_read, final=True)
-    ds.skipped = list(sample.bad)
-    return counts, sample.bytes_read, est, tokenizer
+    return Draws(inputs, outputs, sample.spans, good, sample.total_bytes, sample.bytes_read, list(sample.bad),
+                 tokenizer)
+
+
+def combine(parts: list[Draws]) -> Draws:
+    """Draws of several files in one: each file was given draws in proportion to its bytes (a multinomial
+    split of ``n``), so together they are draws over the files' bytes laid end to end."""
+    outputs = [p.outputs for p in parts]
+    return Draws(
+        np.concatenate([p.inputs for p in parts]),
+        None if any(o is None for o in outputs) else np.concatenate(outputs),  # type: ignore[arg-type]
+        np.concatenate([p.spans for p in parts]),
+        np.concatenate([p.good for p in parts]),
+        sum(p.total_bytes for p in parts),
+        sum(p.bytes_read for p in parts),
+        [b for p in parts for b in p.bad],
+        next((p.tokenizer for p in parts if p.tokenizer is not None), None),
+    )
+
+
+def estimate_draws(plan: CountPlan, draws: Draws, seed: int) -> tuple[Counts, SampleEstimate]:
+    """Every total of the counted draws (``estimate_from_spans``)."""
+    est = estimate_from_spans(draws.inputs, draws.spans, draws.total_bytes, rows=draws.good.astype(np.int64),
+                              outputs=draws.outputs if plan.counts_output else None)
+    return _counts(plan, est, draws.inputs, draws.outputs, draws.spans, draws.good, seed), est
+
+
+def seek_pass(
+    ds: Any, plan: CountPlan, tokenizer: Any, n: int, seed: int, report: ProgressReporter
+) -> tuple[Counts, int, SampleEstimate, Any] | None:
+    """Counts estimated from ``n`` rows drawn at random offsets; None if the file cannot be sampled so."""
+    draws = seek_draws(ds, plan, tokenizer, n, seed)
+    if draws is None:
+        return None
+    counts, est = estimate_draws(plan, draws, seed)
+    report(counts.rows, draws.bytes_read, final=True)
+    ds.skipped = list(draws.bad)
+    return counts, draws.bytes_read, est, draws.tokenizer
 
 
 def _outputs(plan: CountPlan, y: np.ndarray, sample: Any, tokenizer: Any) -> tuple[np.ndarray | None, np.ndarray | None]:

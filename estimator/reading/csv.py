@@ -137,6 +137,13 @@ class CsvReader(Reader):
             return None
         return self._head_rows[1]
 
+    @property
+    def seek_bytes(self) -> int | None:
+        """Bytes of the data rows that random offsets are drawn from (None: the file cannot seek)."""
+        if self.mean_row_bytes is None:
+            return None
+        return max(0, self.info.total_bytes - self.enc.bom - self._head_rows[0])
+
     def seek_sample(self, columns: list[str], n: int, seed: int, bad_rows: BadRowPolicy) -> SeekSample | None:
         """``n`` rows drawn at random byte offsets (``estimator.reading.seek``); None if the file cannot seek."""
         if self.mean_row_bytes is None:

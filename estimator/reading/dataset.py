@@ -155,6 +155,11 @@ class Dataset:
         """The mean bytes of a row where rows can be drawn at random offsets (``seek_sample``), else None."""
         return self._reader.mean_row_bytes
 
+    @property
+    def seek_bytes(self) -> int | None:
+        """Bytes of the rows that ``seek_sample`` draws offsets from (None: this source cannot seek)."""
+        return self._reader.seek_bytes
+
     def seek_sample(self, columns: Sequence[str], n: int, seed: int) -> Any:
         """``n`` rows drawn at uniformly random byte offsets (``estimator.reading.seek.SeekSample``),
         or None where this source cannot seek (compressed, not UTF-8, Excel, in memory)."""

@@ -119,6 +119,13 @@ class JsonlReader(Reader):
             return None
         return self._head_layout()[1] or None
 
+    @property
+    def seek_bytes(self) -> int | None:
+        """Bytes of the lines that random offsets are drawn from (None: the file cannot seek)."""
+        if self.mean_row_bytes is None:
+            return None
+        return max(0, self.info.total_bytes - self._head_layout()[0])
+
     def seek_sample(self, columns: list[str], n: int, seed: int, bad_rows: BadRowPolicy) -> SeekSample | None:
         """``n`` lines drawn at random byte offsets (``estimator.reading.seek``); None if the file cannot seek."""
         if self.mean_row_bytes is None:

@@ -42,7 +42,7 @@ class RemotePath:
     def __init__(self, url: str, fs: Any = None, path: str | None = None) -> None:
         self.url = url
         if fs is None:
-            fs, path = _filesystem(url)
+            fs, path = filesystem(url)
         self.fs = fs
         self.path = path if path is not None else url
         self._pure = PurePosixPath(self.path)
@@ -113,7 +113,8 @@ class RemotePath:
         return [RemotePath(f"{protocol}://{p}" if "://" not in p else p, self.fs, p) for p in keep]
 
 
-def _filesystem(url: str) -> tuple[Any, str]:
+def filesystem(url: str) -> tuple[Any, str]:
+    """The fsspec filesystem of ``url`` and the path within it."""
     try:
         import fsspec  # local: an optional extra, only for URLs
     except ImportError:

@@ -73,6 +73,11 @@ class Reader:
         """The mean bytes of a row where the reader can draw rows at random offsets, else None."""
         return None
 
+    @property
+    def seek_bytes(self) -> int | None:
+        """Bytes of the rows that random offsets are drawn from, where the reader can seek, else None."""
+        return None
+
     def seek_sample(self, columns: list[str], n: int, seed: int, bad_rows: BadRowPolicy) -> Any:
         """A ``estimator.reading.seek.SeekSample`` of ``n`` rows, or None where the reader cannot seek."""
         return None
