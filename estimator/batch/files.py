@@ -51,6 +51,8 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import math
+import random
 import re
 import statistics
 from collections import Counter
@@ -60,6 +62,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from estimator.convert import as_of_date
+from estimator.counting import reconstructed
 from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.pricing import PriceBook, load_pricebook
 from estimator.tokens import Tokenizer, get_tokenizer
@@ -378,11 +381,17 @@ class _Reader:
         self.without_max = 0
         self.unmetered: Counter[str] = Counter()
         self.requests = 0
+        self.size = 0
+        self.overheads: dict[tuple[int, str | None], int] = {}
+        self.sample_share: float | None = None  # decided with the tokenizer (``_sampling``)
+        self.sample_pairs: list[tuple[int, int]] = []  # (ctok, o200k) content tokens of sampled requests
+        self.predicted: list[tuple[int, int]] = []  # (request index, o200k content tokens) of the others
+        self._rng = random.Random(0)
 
     # -- the pass over the file ----------------------------------------------
 
     def read(self) -> BatchFileReport:
-        size = self.path.stat().st_size
+        size = self.size = self.path.stat().st_size
         blank_lines: list[int] = []
         last_line = 0
         for n, raw in _lines(self.path):
@@ -420,6 +429,7 @@ class _Reader:
             if len(self.pending) >= _COUNT_EVERY:
                 self._count()
         self._count()
+        self._predict()
         if blank_lines:
             shown = ", ".join(map(str, blank_lines[:5])) + (
                 f" and {len(blank_lines) - 5} more" if len(blank_lines) > 5 else ""
@@ -436,18 +446,34 @@ class _Reader:
             return
         tokenizer = self._tokenizer()
         texts = [t for r in self.pending if r is not None for t in r.texts]
-        counts = tokenizer.count_batch(texts) if texts else []
+        sampled = self._sampling(tokenizer)
+        if sampled is None:
+            counts = tokenizer.count_batch(texts) if texts else []
+        else:  # a slow tokenizer (ctok): fast o200k counts of every text, ctok counts of a sample of requests
+            proxy = tokenizer.proxy_count_batch(texts) if texts else []
+            chosen = [r is not None and self._rng.random() < sampled for r in self.pending]
+            mine = [t for r, c in zip(self.pending, chosen) if c and r is not None for t in r.texts]
+            exact = iter(tokenizer.count_batch(mine) if mine else [])
         i = 0
-        for r in self.pending:
+        for n, r in enumerate(self.pending):
             if r is None:
                 self.per_request.append(0)
                 self.per_request_cap.append(None)
                 continue
             k = len(r.texts)
             if r.claude_frame is not None:
-                messages, system = r.claude_frame
-                r.overhead += tokenizer.request_overhead(messages=messages, system=system)
-            self.per_request.append(r.overhead + r.token_arrays + sum(counts[i : i + k]))
+                r.overhead += self._overhead(tokenizer, *r.claude_frame)
+            if sampled is None:
+                content = sum(counts[i : i + k])
+            else:
+                fast = sum(proxy[i : i + k])
+                if chosen[n]:
+                    content = sum(next(exact) for _ in range(k))
+                    self.sample_pairs.append((content, fast))
+                else:  # predicted once the sample is complete (``_predict``)
+                    content = 0
+                    self.predicted.append((len(self.per_request), fast))
+            self.per_request.append(r.overhead + r.token_arrays + content)
             i += k
             self.per_request_cap.append(r.max_output)
             if r.max_output is None:
@@ -457,6 +483,44 @@ class _Reader:
             for kind in r.unmetered:
                 self.unmetered[kind] += 1
         self.pending = []
+
+    def _overhead(self, tokenizer: Any, messages: int, system: str | None) -> int:
+        """A request's framing and system prompt in tokens, counted once for each distinct pair: the
+        system prompt every request of a file shares is tokenized once, not once a request."""
+        key = (messages, system)
+        if key not in self.overheads:
+            self.overheads[key] = int(tokenizer.request_overhead(messages=messages, system=system))
+        return self.overheads[key]
+
+    def _sampling(self, tokenizer: Any) -> float | None:
+        """The share of requests counted with a slow tokenizer (the rest predicted), or None: all of them."""
+        if self.sample_share is None:
+            slow = reconstructed.is_slow(tokenizer) and self.size > reconstructed.FULL_COUNT_BYTES
+            self.sample_share = reconstructed.SAMPLE_BYTES / self.size if slow else 0.0
+        return self.sample_share or None
+
+    def _predict(self) -> None:
+        """The content tokens of the requests left out of the sample: the ratio estimator on their o200k
+        counts (``estimator.counting.reconstructed``), and the 95% interval of the file's total."""
+        if not self.predicted:
+            return
+        y = sum(c for c, _ in self.sample_pairs)
+        x = sum(f for _, f in self.sample_pairs)
+        ratio = y / x if x else 1.0
+        rest = 0
+        for index, fast in self.predicted:
+            guess = round(ratio * fast)
+            self.per_request[index] += guess
+            rest += guess
+        share = self.sample_share or 1.0
+        resid = sum((c - ratio * f) ** 2 for c, f in self.sample_pairs)
+        half = 1.96 * math.sqrt(max(0.0, (1 - share) / share * resid)) if self.sample_pairs else float("inf")
+        total = sum(self.per_request)
+        self.warnings.append(
+            f"input tokens of {len(self.predicted):,} of {self.requests:,} requests predicted from a uniform sample of "
+            f"{len(self.sample_pairs):,} counted by ctok (ratio to their exact o200k_base counts, "
+            f"{ratio:.4f}); the total {total:,} is within ±{half:,.0f} tokens ({half / max(total, 1):.2%}) at 95%"
+        )
 
     def _tokenizer(self) -> Any:
         if self.tokenizer is None:
