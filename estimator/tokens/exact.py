@@ -220,7 +220,7 @@ pay for a second tokenizer."""
 class ExactCounter:
     """Exact counts for one encoding; quicktok when trusted, tiktoken otherwise.
 
-    With ``backend="auto"`` quicktok is loaded on the first count of at least
+    With ``backend="auto"`` quicktok is loaded once the counts asked of it reach
     ``FAST_AFTER_CHARS`` characters (or when ``backend`` is asked); until then tiktoken counts,
     which gives the same numbers.
     """
@@ -232,6 +232,7 @@ class ExactCounter:
         self._lock = threading.Lock()
         self._fast: _FastEncoder | None = None
         self._pending = backend == "auto"  # quicktok not tried yet
+        self._slow_chars = 0  # characters offered while quicktok was not loaded
         if backend == "quicktok":
             fast, problem = _load_quicktok(encoding_name, self.encoding)
             if fast is None:
@@ -252,9 +253,12 @@ class ExactCounter:
         return self._fast
 
     def _fast_for(self, texts: Sequence[str]) -> _FastEncoder | None:
-        """The fast backend if it is loaded, or worth loading for ``texts``."""
-        if self._pending and sum(map(len, texts)) >= FAST_AFTER_CHARS:
-            return self._load_fast()
+        """The fast backend if it is loaded, or worth loading now: ``texts`` and what tiktoken has
+        counted so far come to ``FAST_AFTER_CHARS``."""
+        if self._pending:
+            self._slow_chars += sum(map(len, texts))
+            if self._slow_chars >= FAST_AFTER_CHARS:
+                return self._load_fast()
         return self._fast
 
     @property
