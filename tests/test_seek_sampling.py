@@ -257,7 +257,17 @@ def test_a_big_file_is_sampled_by_seeking_and_mostly_left_unread(generated_csv: 
     assert s.output_ci_low is not None and s.output_ci_high is not None
     assert s.output_ci_low <= exact.output_tokens <= s.output_ci_high  # 20 per row, rows estimated
     assert est.bytes_read < generated_csv.stat().st_size / 2
-    assert any("estimated" in n for n in est.notes)
+    assert any("rows drawn at random byte offsets" in n for n in est.notes)
+
+
+def test_the_json_gives_the_estimated_row_count(generated_csv: Path) -> None:
+    import estimator
+
+    opts = estimator.EstimateOptions(count=estimator.counting.CountOptions(sample_rows=1_000, seed=2))
+    doc = estimator.estimate(str(generated_csv), model="gpt-4o", column="text", output_tokens=20,
+                             as_of="2026-01-01", options=opts).to_json()
+    low, high = doc["sample"]["rows_ci95"]
+    assert low <= 20_000 <= high and doc["rows"] == doc["sample"]["population_rows"]
 
 
 def test_sampling_reads_the_whole_file_when_seeking_would_not_gain(generated_csv: Path, tmp_path: Path) -> None:

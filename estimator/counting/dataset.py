@@ -11,9 +11,18 @@ which equals ``chat_tokens(build_messages(shape, text))`` row by row (the
 tests prove it). Embedding models bill the text alone.
 
 ``count_dataset`` plans the count (``estimator.counting.plan``), chooses the pass
-(exact, ``estimator.counting.exact_pass``; or sampled with ``sample_rows=n``,
-``estimator.counting.sampled_pass``) and assembles the ``TokenProfile``
-(``estimator.counting.assemble``). ``benchmarks/bench_count.py`` measures it.
+and assembles the ``TokenProfile`` (``estimator.counting.assemble``):
+
+* exact (``estimator.counting.exact_pass``), the default;
+* with ``sample_rows=n``, by one rule: rows drawn at random byte offsets of a CSV, TSV
+  or JSON Lines file when the sample is at most a tenth of its rows
+  (``estimator.counting.seek_pass``); Parquet row groups drawn by their footer sizes
+  when the footers count at least ten times ``n`` rows
+  (``estimator.counting.group_pass``); otherwise one pass over every row with a
+  uniform sample tokenized (``estimator.counting.sampled_pass``), or an exact count
+  when the source has no more than ``n`` rows.
+
+``benchmarks/bench_count.py`` and ``benchmarks/bench_scale.py`` measure it.
 """
 
 from __future__ import annotations
@@ -50,8 +59,10 @@ MAX_WORKERS = 1024
 class CountOptions:
     """How to count: every row exactly (the default) or a sample, and with how many threads.
 
-    ``sample_rows``: estimate from that many uniformly sampled rows (seeded by
-    ``seed``) with a 95% interval; a source with no more rows is counted exactly.
+    ``sample_rows``: estimate from that many sampled rows (seeded by ``seed``) with a
+    95% interval: rows at random offsets of a big text file, row groups of a big
+    Parquet dataset, else a uniform sample of a pass over every row (see the module
+    docs); a source with no more rows is counted exactly.
     ``workers``: counting threads (default: the usable CPUs). ``progress`` is
     called at most ~5 times a second and once at the end.
     """

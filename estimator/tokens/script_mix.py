@@ -69,10 +69,9 @@ class ScriptCounts:
         return self.code_symbols / visible
 
 
-_CODE_BYTES: Final = np.zeros(256, dtype=np.bool_)
-_CODE_BYTES[[ord(c) for c in CODE_SYMBOLS]] = True
-_SPACE_BYTES: Final = np.zeros(256, dtype=np.bool_)
-_SPACE_BYTES[[9, 10, 13, 32]] = True
+_BYTE_KIND: Final = np.zeros(256, dtype=np.uint8)  # 1: a code symbol, 2: a space, 0: anything else
+_BYTE_KIND[[ord(c) for c in CODE_SYMBOLS]] = 1
+_BYTE_KIND[[9, 10, 13, 32]] = 2
 
 
 def _per_row(flags: np.ndarray, starts: np.ndarray, empty: np.ndarray) -> np.ndarray:
@@ -101,8 +100,9 @@ def script_counts(texts: Sequence[str]) -> ScriptCounts:
     ends = np.cumsum(sizes)
     starts = np.minimum(ends - sizes, len(data) - 1)
     empty = sizes == 0
-    code = _per_row(_CODE_BYTES[data], starts, empty)
-    spaces = _per_row(_SPACE_BYTES[data], starts, empty)
+    kind = _BYTE_KIND.take(data)
+    code = _per_row(kind == 1, starts, empty)
+    spaces = _per_row(kind == 2, starts, empty)
     lead = np.flatnonzero(data >= 0xC0)  # the first byte of every non-ASCII character
     cjk, other = zeros.copy(), zeros.copy()
     if len(lead):
