@@ -5,17 +5,18 @@
     python benchmarks/bench_scale.py --only startup unicode
 
 Every figure is printed with its ratio to a baseline measured in the same run, each
-measurement in its own process (``--repeat`` times; the median is printed), so a figure
-never leans on a number from another day or machine. The machine is shared: the script
-prints the load average before and after.
+measurement in its own process (``--repeat`` times; the median is printed; where two or
+three things are compared they take turns, so load from other work falls on all alike), so
+a figure never leans on a number from another day or machine. The machine is shared: the
+script prints the load average before and after.
 
 * ``sample``: ``count_dataset`` exact, and ``sample_rows=10000`` (rows drawn at random
   byte offsets), on the CSV of ``make_dataset.py``; baseline: the exact count. Also
   pandas + tiktoken, for scale.
 * ``parquet``: the same rows as Parquet (row groups of 10,000 rows), exact and sampled
   from the footers and 20 row groups; baseline: the exact count.
-* ``coverage``: ``--seeds`` sampled estimates of the CSV (seeds 0, 1, ...): how often the
-  95% interval holds the exact count; baseline: the exact count (the truth).
+* ``coverage``: ``--seeds`` sampled estimates of the CSV (seeds 0, 1, ..., in one process):
+  how often the 95% interval holds the exact count; baseline: the exact count (the truth).
 * ``startup``: ``python -m estimator estimate`` on a 12-row CSV; baseline: ``import
   tiktoken``, loading ``o200k_base`` and encoding one text.
 * ``unicode``: 100,000 rows each holding a character new in Unicode 16 (unassigned in
@@ -76,6 +77,27 @@ def _count(path: str, model_id: str, sample: int | None, seed: int) -> dict[str,
             "half_width": s.relative_half_width if s else 0.0}
 
 
+def _coverage(path: str, truth: int, seeds: int) -> dict[str, object]:
+    """``seeds`` sampled estimates in one process: how many intervals hold ``truth``, and their times."""
+    from estimator.counting import CountOptions, OutputSpec
+    from estimator.counting.dataset import count_dataset
+    from estimator.counting.prompts import RequestShape
+    from estimator.pricing import load_pricebook
+
+    model = load_pricebook().model("gpt-4o")
+    hits, times, widths = 0, [], []
+    for seed in range(seeds):
+        start = time.perf_counter()
+        p = count_dataset(path, model=model, shape=RequestShape(column="text"), output=OutputSpec(fixed=50),
+                          price=model.price_on(DAY), options=CountOptions(sample_rows=10_000, seed=seed))
+        times.append(time.perf_counter() - start)
+        s = p.sample
+        assert s is not None
+        hits += s.ci_low <= truth <= s.ci_high
+        widths.append(s.relative_half_width)
+    return {"seconds": statistics.median(times), "hits": hits, "half_width": statistics.median(widths)}
+
+
 def _pandas_tiktoken(path: str) -> dict[str, object]:
     from bench_count import measure_baseline
 
@@ -114,6 +136,8 @@ def _batch(path: str) -> dict[str, object]:
 def child(kind: str, args: list[str]) -> dict[str, object]:
     if kind == "count":
         return _count(args[0], args[1], int(args[2]) if args[2] != "-" else None, int(args[3]))
+    if kind == "coverage":
+        return _coverage(args[0], int(args[1]), int(args[2]))
     if kind == "pandas":
         return _pandas_tiktoken(args[0])
     if kind == "tiktoken-start":
@@ -137,6 +161,20 @@ def run(kind: str, *args: object, repeat: int = 1) -> dict[str, object]:
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     runs.sort(key=lambda r: float(r["seconds"]))
     return runs[len(runs) // 2]
+
+
+def interleaved(jobs: dict[str, tuple[object, ...]], repeat: int) -> dict[str, dict[str, object]]:
+    """Each job ``repeat`` times, taking turns (A B C A B C ...), and each one's run of median time:
+    load from other work on the machine then falls on all of them alike."""
+    runs: dict[str, list[dict[str, object]]] = {label: [] for label in jobs}
+    for _ in range(repeat):
+        for label, job in jobs.items():
+            runs[label].append(run(*job))  # type: ignore[arg-type]
+    out = {}
+    for label, got in runs.items():
+        got.sort(key=lambda r: float(r["seconds"]))  # type: ignore[arg-type]
+        out[label] = got[len(got) // 2]
+    return out
 
 
 def line(label: str, seconds: float, base: float, extra: str = "") -> None:
@@ -215,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / "estimator-bench"))
     ap.add_argument("--only", nargs="+", choices=SECTIONS)
     ap.add_argument("--repeat", type=int, default=3, help="runs of each timed measurement (median printed)")
-    ap.add_argument("--seeds", type=int, default=100, help="sampled estimates for the coverage section")
+    ap.add_argument("--seeds", type=int, default=400, help="sampled estimates for the coverage section")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -228,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{path}: {args.rows:,} rows, {path.stat().st_size / 1e6:,.0f} MB; {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.2f}")
     exact: dict[str, object] | None = None
-    if {"sample", "coverage", "providers"} & set(wanted):
+    if {"sample", "coverage"} & set(wanted):
         exact = run("count", path, "gpt-4o", "-", 0, repeat=args.repeat)
     if "sample" in wanted:
         assert exact is not None
@@ -255,47 +293,44 @@ def main(argv: list[str] | None = None) -> int:
     if "coverage" in wanted:
         assert exact is not None
         truth = int(exact["input_tokens"])  # type: ignore[call-overload]
-        hits, times = 0, []
-        for seed in range(args.seeds):
-            r = run("count", path, "gpt-4o", 10_000, seed)
-            lo, hi = r["ci"]  # type: ignore[misc]
-            hits += lo <= truth <= hi
-            times.append(float(r["seconds"]))  # type: ignore[arg-type]
+        r = run("coverage", path, truth, args.seeds)
+        hits = int(r["hits"])  # type: ignore[call-overload]
         base = float(exact["seconds"])  # type: ignore[arg-type]
-        print(f"coverage: {hits} of {args.seeds} 95% intervals of --sample 10000 hold the exact count "
-              f"{truth:,} ({hits / args.seeds:.1%})")
-        line("median sampled run", statistics.median(times), base)
+        print(f"coverage: {hits} of {args.seeds} 95% intervals of --sample 10000 (seeds 0-{args.seeds - 1}) hold the "
+              f"exact count {truth:,} ({hits / args.seeds:.1%}); median half-width ±{float(r['half_width']):.2%}")  # type: ignore[arg-type]
+        line("median sampled run (tokenizer loaded once)", float(r["seconds"]), base)  # type: ignore[arg-type]
     if "startup" in wanted:
         small = data_dir / "small-12.csv"
         small.write_text("id,text\n" + "".join(f"{i},ticket number {i}: my order is late\n" for i in range(12)))
         run("estimator-start", small)  # bytecode written once, as after an install
-        base = float(run("tiktoken-start", repeat=args.repeat + 2)["seconds"])  # type: ignore[arg-type]
-        ours = float(run("estimator-start", small, repeat=args.repeat + 2)["seconds"])  # type: ignore[arg-type]
+        got = interleaved({"base": ("tiktoken-start",), "ours": ("estimator-start", small)}, args.repeat + 4)
+        base, ours = float(got["base"]["seconds"]), float(got["ours"]["seconds"])  # type: ignore[arg-type]
         print("startup: estimate on a 12-row CSV, whole process")
         line("import tiktoken + load o200k_base + encode (baseline)", base, base)
         line("python -m estimator estimate (12 rows)", ours, base)
     if "unicode" in wanted:
         plain, new = unicode_pair(data_dir)
-        p = run("count", plain, "gpt-4o", "-", 0, repeat=args.repeat)
-        n = run("count", new, "gpt-4o", "-", 0, repeat=args.repeat)
+        got = interleaved({"plain": ("count", plain, "gpt-4o", "-", 0), "new": ("count", new, "gpt-4o", "-", 0)},
+                          args.repeat)
+        p, n = got["plain"], got["new"]
         base = float(p["seconds"])  # type: ignore[arg-type]
         print("unicode: 100,000 rows, each with a character new in Unicode 16, against the same rows without it")
         line("plain rows (baseline)", base, base)
         line("rows with U+1C89", float(n["seconds"]), base)  # type: ignore[arg-type]
     if "providers" in wanted:
-        assert exact is not None
-        base = float(exact["seconds"])  # type: ignore[arg-type]
-        print("providers: estimates of the same CSV against the OpenAI estimate (baseline)")
-        line("OpenAI gpt-4o, exact (baseline)", base, base)
-        for label, model in (("Claude Sonnet 4.5, reconstructed", "claude-sonnet-4-5-20250929"),
-                             ("Gemini 2.5 Flash, calibrated", "gemini-2.5-flash")):
-            r = run("count", path, model, "-", 0, repeat=args.repeat)
+        models = {"OpenAI gpt-4o, exact (baseline)": "gpt-4o",
+                  "Claude Sonnet 4.5, reconstructed": "claude-sonnet-4-5-20250929",
+                  "Gemini 2.5 Flash, calibrated": "gemini-2.5-flash"}
+        got = interleaved({label: ("count", path, model, "-", 0) for label, model in models.items()}, args.repeat)
+        base = float(got["OpenAI gpt-4o, exact (baseline)"]["seconds"])  # type: ignore[arg-type]
+        print("providers: estimates of the same CSV against the OpenAI estimate (baseline), runs taking turns")
+        for label, r in got.items():
             extra = f"±{float(r['half_width']):.2%} (ctok sample)" if r["ci"] else ""  # type: ignore[arg-type]
             line(label, float(r["seconds"]), base, extra)  # type: ignore[arg-type]
     if "batch" in wanted:
         anthropic, openai = batch_pair(data_dir)
-        o = run("batch", openai, repeat=args.repeat)
-        a = run("batch", anthropic, repeat=args.repeat)
+        got = interleaved({"openai": ("batch", openai), "anthropic": ("batch", anthropic)}, args.repeat + 2)
+        o, a = got["openai"], got["anthropic"]
         base = float(o["seconds"])  # type: ignore[arg-type]
         print("batch: validate-batch of 10,000 requests sharing a system prompt")
         line("OpenAI batch file (baseline)", base, base, f"{o['input_tokens']:,} input tokens")
