@@ -55,6 +55,13 @@ NEW_IN_UNICODE_16 = "\u1c89"  # CYRILLIC CAPITAL LETTER TJE, assigned in Unicode
 # --------------------------------------------------------------------------
 
 
+def _cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _count(path: str, model_id: str, sample: int | None, seed: int) -> dict[str, object]:
     from estimator.counting import CountOptions, OutputSpec
     from estimator.counting.dataset import count_dataset
@@ -67,12 +74,14 @@ def _count(path: str, model_id: str, sample: int | None, seed: int) -> dict[str,
     getattr(tok, "backend", None)
     if hasattr(tok, "proxy_count_batch"):
         _ = get_tokenizer(tok.encoding_name).backend
+    cpu = _cpu()
     start = time.perf_counter()
     p = count_dataset(path, model=model, shape=RequestShape(column="text"), output=OutputSpec(fixed=50),
                       price=model.price_on(DAY), options=CountOptions(sample_rows=sample, seed=seed))
     seconds = time.perf_counter() - start
     s = p.sample
-    return {"seconds": seconds, "rows": p.rows, "input_tokens": p.input_tokens, "bytes_read": p.bytes_read,
+    return {"seconds": seconds, "cpu": _cpu() - cpu, "rows": p.rows, "input_tokens": p.input_tokens,
+            "bytes_read": p.bytes_read,
             "ci": [s.ci_low, s.ci_high] if s else None, "method": s.method if s else "exact",
             "half_width": s.relative_half_width if s else 0.0}
 
@@ -323,9 +332,12 @@ def main(argv: list[str] | None = None) -> int:
                   "Gemini 2.5 Flash, calibrated": "gemini-2.5-flash"}
         got = interleaved({label: ("count", path, model, "-", 0) for label, model in models.items()}, args.repeat)
         base = float(got["OpenAI gpt-4o, exact (baseline)"]["seconds"])  # type: ignore[arg-type]
+        base_cpu = float(got["OpenAI gpt-4o, exact (baseline)"]["cpu"])  # type: ignore[arg-type]
         print("providers: estimates of the same CSV against the OpenAI estimate (baseline), runs taking turns")
         for label, r in got.items():
-            extra = f"±{float(r['half_width']):.2%} (ctok sample)" if r["ci"] else ""  # type: ignore[arg-type]
+            cpu = float(r["cpu"])  # type: ignore[arg-type]
+            extra = f"CPU {cpu:6.1f} s ({cpu / base_cpu:.2f}x)"
+            extra += f"; ±{float(r['half_width']):.2%} (ctok sample)" if r["ci"] else ""  # type: ignore[arg-type]
             line(label, float(r["seconds"]), base, extra)  # type: ignore[arg-type]
     if "batch" in wanted:
         anthropic, openai = batch_pair(data_dir)
