@@ -91,7 +91,7 @@ def test_a_csv_in_a_bucket_counts_as_on_disk(bucket: str, local: Path) -> None:
 
 def test_a_csv_in_a_bucket_is_sampled_by_ranges(bucket: str, local: Path) -> None:
     exact = _estimate(local / "all.csv")
-    est = _estimate(f"{bucket}/all.csv", sample=500)
+    est = _estimate(f"{bucket}/all.csv", sample=1_000)
     s = est.profile.sample
     assert s is not None and s.method == SPAN_METHOD
     assert s.ci_low <= exact.profile.input_tokens <= s.ci_high
@@ -111,7 +111,7 @@ def test_http_urls_are_read_with_range_requests(bucket: str, s3_endpoint: str, l
     pytest.importorskip("aiohttp")
     url = f"{s3_endpoint}/estimator-test/all.csv"  # the bucket's objects over plain HTTP
     _same(_estimate(url), _estimate(local / "all.csv"))
-    assert _estimate(url, sample=500).profile.sample.method == SPAN_METHOD  # type: ignore[union-attr]
+    assert _estimate(url, sample=1_000).profile.sample.method == SPAN_METHOD  # type: ignore[union-attr]
 
 
 def test_a_missing_object_and_an_unknown_protocol_are_named(bucket: str) -> None:
@@ -148,7 +148,7 @@ def test_the_cluster_counts_a_bucket_as_the_local_path_counts_a_disk(
 
 def test_the_cluster_samples_too(dask_scheduler: str, bucket: str, local: Path) -> None:
     exact = _estimate(local / "all.csv").profile.input_tokens
-    shards = _estimate(f"{bucket}/shards/*.csv", sample=600, dask=dask_scheduler)
+    shards = _estimate(f"{bucket}/shards/*.csv", sample=1_000, dask=dask_scheduler)
     s = shards.profile.sample
     assert s is not None and s.method == SPAN_METHOD and s.ci_low <= exact <= s.ci_high
     assert any("one per file" in n for n in shards.profile.notes)
