@@ -104,10 +104,22 @@ def locate_all(
             raise SeekUnsupported("no row boundary could be confirmed near some offsets")
         starts = [max(data_start, int(offsets[i]) - width) for i in todo]
         ends = [min(data_end, int(offsets[i]) + width) for i in todo]
-        chunks = read_ranges(path, starts, ends)
+        # overlapping windows (offsets are sorted) are read as one range: fewer bytes and requests
+        spans: list[list[int]] = []
+        for lo, hi in zip(starts, ends):
+            if spans and lo <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], hi)
+            else:
+                spans.append([lo, hi])
+        chunks = read_ranges(path, [a for a, _ in spans], [b for _, b in spans])
+        bytes_read += sum(map(len, chunks))
         retry = []
-        for i, lo, hi, buf in zip(todo, starts, ends, chunks):
-            bytes_read += len(buf)
+        k = 0
+        for i, lo, hi in zip(todo, starts, ends):
+            while spans[k][1] < hi or spans[k][0] > lo:
+                k += 1
+            base = spans[k][0]
+            buf = chunks[k][lo - base : hi - base]
             got = locate(buf, lo, int(offsets[i]), lo == data_start, hi >= data_end)
             if got is None:
                 retry.append(i)
