@@ -1,65 +1,93 @@
-"""Counting a batch request file's tokens: shared parts once, a slow tokenizer on a sample.
+"""Counting a big batch request file fast: a shared system prompt counted once, Claude texts sampled.
 
-An Anthropic batch file is counted with ctok (pure Python). The system prompt every request
-shares is tokenized once per file, not once per request; and a file too big to count row by
-row in a moment is counted as a CSV is: exact o200k counts of every request, ctok on a
-uniform sample, the rest predicted by their ratio, with the interval in the warnings.
+A Claude file with more message text than ``CTOK_FULL_BYTES`` is counted exactly with o200k_base and a
+systematic sample of its texts with ctok (in a helper process, or here when it cannot start); small files
+are counted text by text. The limits are lowered here so a small file takes the big-file path.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import sys
 from pathlib import Path
 
 import pytest
 
+from estimator.batch import files as files_module
 from estimator.batch import read_batch_file
-from estimator.counting import reconstructed
-from estimator.tokens.claude import ClaudeTokenizer
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from make_dataset import rows as generated_rows
-
-SYSTEM = "You sort customer tickets into refund, shipping, account or other. " * 20
+SYSTEM = "You are a careful assistant for a bookshop. Answer in one short paragraph. " * 4
+WORDS = ("novel", "poetry", "atlas", "cookbook", "biography", "memoir", "thriller", "essay", "chronicle")
 
 
-def _anthropic_file(path: Path, n: int) -> Path:
-    with path.open("w", encoding="utf-8") as f:
-        for i, row in enumerate(generated_rows(n, seed=41)):
-            f.write(json.dumps({"custom_id": f"r{i}", "params": {
-                "model": "claude-sonnet-4-5-20250929", "max_tokens": 50, "system": SYSTEM,
-                "messages": [{"role": "user", "content": row[1]}]}}) + "\n")
+def _claude_file(path: Path, n: int) -> Path:
+    lines = []
+    for i in range(n):
+        text = " ".join(WORDS[(i * 7 + k) % len(WORDS)] for k in range(20 + i % 30)) + f" order {i}"
+        lines.append(json.dumps({"custom_id": f"r{i}", "params": {
+            "model": "claude-sonnet-4-5", "max_tokens": 100, "system": SYSTEM,
+            "messages": [{"role": "user", "content": text}]}}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def test_the_shared_system_prompt_is_counted_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = _anthropic_file(tmp_path / "small.jsonl", 200)
-    seen: list[str] = []
-    real = ClaudeTokenizer.count
+@pytest.fixture
+def claude(tmp_path: Path) -> Path:
+    return _claude_file(tmp_path / "claude.jsonl", 600)
 
-    def count(self: ClaudeTokenizer, text: str) -> int:
-        seen.append(text)
-        return real(self, text)
 
-    monkeypatch.setattr(ClaudeTokenizer, "count", count)
+def test_small_files_are_counted_text_by_text(claude: Path) -> None:
+    report = read_batch_file(claude)
+    assert "sampled" not in report.token_counts
+    assert not any("estimated" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("helper", [True, False])
+def test_big_claude_files_sample_ctok_and_stay_close(claude: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     helper: bool) -> None:
+    exact = read_batch_file(claude)
+    monkeypatch.setattr(files_module, "CTOK_FULL_BYTES", 4_000)
+    monkeypatch.setattr(files_module, "CTOK_SAMPLE_BYTES", 6_000)
+    monkeypatch.setattr(files_module, "CTOK_MIN_SAMPLE", 40)
+    if not helper:
+        monkeypatch.setattr(files_module.subprocess, "Popen", _refuse)
+    sampled = read_batch_file(claude)
+    assert sampled.token_counts.endswith("text sampled")
+    (warning,) = [w for w in sampled.warnings if "estimated" in w]
+    assert "with ctok" in warning and "95% interval" in warning
+    assert abs(sampled.input_tokens - exact.input_tokens) / exact.input_tokens < 0.02
+    # the system prompt and the framing stay exact: each request differs from its exact count by its text only
+    assert sampled.requests == exact.requests and sampled.ids == exact.ids
+
+
+def _refuse(*args: object, **kwargs: object) -> None:
+    raise OSError("no helper processes here")
+
+
+def test_a_shared_system_prompt_is_counted_once(claude: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str | None] = []
+    report = read_batch_file(claude)  # loads the tokenizer
+    tokenizer = files_module.get_tokenizer("ctok:3.0")
+    real = type(tokenizer).request_overhead
+
+    def counting(self: object, *, messages: int, system: str | None) -> int:
+        calls.append(system)
+        return real(self, messages=messages, system=system)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(tokenizer), "request_overhead", counting)
+    again = read_batch_file(claude)
+    assert calls == [SYSTEM]  # once for 600 requests
+    assert again.per_request_input == report.per_request_input
+
+
+def test_the_report_keeps_each_requests_line_and_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "b.jsonl"
+    lines = [json.dumps({"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions",
+                         "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "é" * i}]}})
+             for i in range(3)]
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
     report = read_batch_file(path)
-    assert report.ok and report.requests == 200
-    assert seen.count(SYSTEM) == 1
-
-
-def test_a_big_file_counts_a_sample_with_ctok_and_holds_the_full_count(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = _anthropic_file(tmp_path / "big.jsonl", 1_500)
-    monkeypatch.setattr(reconstructed, "FULL_COUNT_BYTES", 10**9)  # every request with ctok
-    full = read_batch_file(path)
-    monkeypatch.setattr(reconstructed, "FULL_COUNT_BYTES", 100_000)
-    monkeypatch.setattr(reconstructed, "SAMPLE_BYTES", 300_000)
-    sampled = read_batch_file(path)
-    assert sampled.requests == full.requests and len(sampled.per_request_input) == 1_500
-    note = next(w for w in sampled.warnings if "predicted from a uniform sample" in w)
-    half = int(re.search(r"within ±([\d,]+) tokens", note).group(1).replace(",", ""))  # type: ignore[union-attr]
-    assert abs(sampled.input_tokens - full.input_tokens) <= half
-    assert abs(sampled.input_tokens - full.input_tokens) < 0.01 * full.input_tokens
+    assert report.ids == ["r0", "r1", "r2"] and report.lines == [1, 2, 3]
+    raw = path.read_bytes()
+    for (start, length), line in zip(report.spans, lines):
+        assert raw[start:start + length].rstrip(b"\r\n") == line.encode()
+    assert files_module.request_lines(report, [2, 0]) == [lines[2].encode() + b"\r\n", lines[0].encode() + b"\r\n"]
