@@ -36,8 +36,13 @@ def usd(text: str | Decimal) -> str:
     return format_usd(Decimal(text))
 
 
+def uploader(at: AppTest) -> Any:
+    """The Estimate tab's uploader (its key changes each time a file is removed)."""
+    return next(u for u in at.file_uploader if str(u.key).startswith("upload"))
+
+
 def upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
-    at.file_uploader(key="upload").set_value((name, data, mime)).run()
+    uploader(at).set_value((name, data, mime)).run()
     assert not at.exception, at.exception
     return at
 

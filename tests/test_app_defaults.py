@@ -8,7 +8,7 @@ import datetime as dt
 import io
 
 import pytest
-from apptest_helpers import ROOT, metrics, run_cli, start_app, tab, upload, usd
+from apptest_helpers import ROOT, metrics, run_cli, start_app, tab, upload, uploader, usd
 from streamlit.testing.v1 import AppTest
 
 
@@ -80,7 +80,7 @@ def test_same_file_again_keeps_the_chosen_column(app: AppTest) -> None:
     upload(app, "changes.csv", changelog())
     app.selectbox(key="text_column").set_value("author").run()
     app.number_input(key="output_tokens").set_value(75).run()
-    app.file_uploader(key="upload").set_value(None).run()
+    uploader(app).set_value(None).run()
     upload(app, "changes.csv", changelog())
     assert app.selectbox(key="text_column").value == "author"
     assert app.number_input(key="output_tokens").value == 75

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apptest_helpers import charts, deltas, metrics, run_cli, tab, usd
+from apptest_helpers import charts, deltas, metrics, run_cli, tab, uploader, usd
 from streamlit.testing.v1 import AppTest
 from ticket_texts import TEXTS
 
@@ -171,7 +171,7 @@ def test_a_counted_dataset_sets_the_request_size(app: AppTest, tmp_path: Path) -
     data = dataset(40)
     path = tmp_path / "tickets.csv"
     path.write_bytes(data)
-    app.file_uploader(key="upload").set_value(("tickets.csv", data, "text/csv")).run()
+    uploader(app).set_value(("tickets.csv", data, "text/csv")).run()
     app.number_input(key="output_tokens").set_value(80).run()
     assert not app.exception, app.exception
     counted = run_cli("estimate", str(path), "--model", "gpt-4o", "--column", "text", "--output-tokens", "80")

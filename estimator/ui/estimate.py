@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -75,6 +76,21 @@ def size_text(n: int) -> str:
     return format_bytes(n)
 
 
+UPLOAD_GENERATION = "_upload_generation"
+
+
+def uploader_key() -> str:
+    """The uploader's key: a new one after each removal, so the browser's file input starts empty
+    (with the old one, choosing the same file again fires no change and nothing happens)."""
+    generation = st.session_state.get(UPLOAD_GENERATION)
+    return "upload" if generation is None else f"upload_{generation}"
+
+
+def _upload_changed() -> None:
+    if st.session_state.get(uploader_key()) is None:  # the file was removed
+        st.session_state[UPLOAD_GENERATION] = secrets.token_hex(4)
+
+
 def render(settings: Settings) -> EstimateResult | None:
     st.subheader("Your dataset")
     st.caption(
@@ -82,7 +98,8 @@ def render(settings: Settings) -> EstimateResult | None:
     )
     uploaded = st.file_uploader(
         "Upload a CSV, TSV, JSON Lines, Parquet or Excel (.xlsx) file, or an OpenAI, Anthropic or Gemini batch file",
-        key="upload",
+        key=uploader_key(),
+        on_change=_upload_changed,
         help="Values are read exactly as written: NA, null and 007 stay text. A batch request file "
         "(JSONL with custom_id) is checked and priced request by request.",
     )
