@@ -28,16 +28,18 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def approval_summary(plan: JobPlan, *, estimate: Estimate | None = None, prepared: dt.date | None = None) -> str:
+def approval_summary(plan: JobPlan, *, estimate: Estimate | None = None, source: str | None = None,
+                     prepared: dt.date | None = None) -> str:
     """The plan on one page, in Markdown. ``estimate`` (the counted dataset the plan was made from)
-    adds the file, how its tokens were counted and the output assumed; ``prepared`` is the date
-    printed (default: the plan's pricing date)."""
+    adds the file's name and how its tokens were counted; ``source`` names the data otherwise;
+    ``prepared`` is the date printed (default: the plan's pricing date)."""
     d, u, priced = plan.decision, plan.usage, plan.priced
     model, price = priced.model, priced.price
     basis = d.wait_basis
     when = "worst case" if basis == "worst" else "typical"
     day = prepared or priced.as_of
-    source = estimate.profile.source if estimate is not None and estimate.profile.source else None
+    if source is None and estimate is not None and estimate.profile.source:
+        source = estimate.profile.source
     what = f"{source}, {u.requests:,} requests" if source else f"{u.requests:,} requests"
     lines = [f"# Spend approval: {what} on {model.display_name}", "",
              f"Prepared {day} with the LLM batch estimator, at the prices in force on {priced.as_of}.", ""]
@@ -54,9 +56,8 @@ def approval_summary(plan: JobPlan, *, estimate: Estimate | None = None, prepare
         if p.sample is not None:
             counts += f"; estimated from a sample of {p.sample.sample_rows:,} rows"
     lines.append(f"- Tokens: {u.input_tokens:,} input{counts}; {u.output_tokens:,} output")
-    if estimate is not None:
-        lines += [f"- Output: {n.removeprefix('expected output: ')}" for n in estimate.profile.notes
-                  if n.startswith("expected output: ")]
+    lines += [f"- Output: {n.removeprefix('expected output: ')}" for n in plan.notes
+              if n.startswith("expected output: ")]
     st = standing(model, priced.as_of)
     lines.append(f"- Model: {model.display_name} ({model.id}), {model.provider}"
                  + (f"; {st.describe()}" if st.state != "current" else ""))

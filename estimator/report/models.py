@@ -88,7 +88,8 @@ def recount_reason(base: Estimate, model: Model, price: Price) -> str | None:
         return f"{model.id} counts with {model.tokenizer}, not {counted.tokenizer}"
     if model.kind != counted.kind:
         return f"{model.id} is an {model.kind} model, {counted.id} a {counted.kind} model"
-    if price.thresholds != base.priced.price.thresholds:
+    differ = set(price.thresholds) ^ set(base.priced.price.thresholds)
+    if differ and profile.input_per_row.max > min(differ):  # a prompt is long for one model, not the other
         return f"{model.id}'s long-context prices split prompts at other sizes"
     if model.context_window != counted.context_window:
         longest = profile.input_per_row.max + (profile.output_per_row.max if profile.output_per_row else 0)

@@ -31,7 +31,7 @@ from ..pricing.lifecycle import models_on
 from ..report.estimate import build_estimate
 from ..report.models import ModelComparison, compare_models, recount_reason
 from . import stakes
-from .common import Settings, guarded, mode_label, model_text, need_price, to_decimal, way_label
+from .common import Settings, app_words, guarded, mode_label, model_text, need_price, to_decimal, way_label
 from .data import count
 from .plans import plan_options, priced_key
 
@@ -116,7 +116,7 @@ def show_comparison(compared: ModelComparison) -> None:
                    f"{format_usd(cheapest.estimate.comparison.standard.total_cost)}. Each tier's price is the "
                    "provider's rule applied to the model's own entry; see the Pricing tab for the sources.")
     for name, why in compared.not_compared:
-        st.caption(f"{name} is not compared: {why}.")
+        st.caption(f"{name} is not compared: {app_words(why)}.")
     st.plotly_chart(
         model_costs([(row["display_name"], {n: row[n] for n in modes}) for row in compared.table()],
                     labels={n: mode_label(n) for n in modes}),

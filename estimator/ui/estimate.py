@@ -542,7 +542,7 @@ def show_profile(
     if plan is not None:
         dl[2].download_button(
             "One-page summary for approval",
-            data=approval_summary(plan, estimate=est, prepared=today()),
+            data=approval_summary(plan, estimate=est, source=upload.name, prepared=today()),
             file_name="spend-summary.md",
             mime="text/markdown",
             key="download_summary",
