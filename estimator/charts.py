@@ -34,6 +34,7 @@ WAIT_DASHES = ("dash", "dot", "dashdot", "longdash")
 INPUT_COLOUR = "#9ecae9"
 OUTPUT_COLOUR = "#2f5f8f"
 _FALLBACK = ("#E45756", "#72B7B2", "#EECA3B", "#9D755D", "#BAB0AC")
+MONEY_FORMAT = ",.2~f"  # $3,000 and $0.5 on a linear axis of dollars, never $3000
 BUDGET_IN_VIEW = 3.0  # a budget up to this many times the highest cost is drawn as a line
 
 LAYOUT: dict[str, Any] = dict(
@@ -41,7 +42,7 @@ LAYOUT: dict[str, Any] = dict(
     title_font=dict(size=15),  # a title of about 40 characters still fits a phone's width
     margin=dict(l=60, r=30, t=50, b=40),
     # Below the plot: above it, a legend collides with the title.
-    legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0, traceorder="normal"),
+    legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0, traceorder="normal"),
     hovermode="x unified",
 )
 
@@ -73,48 +74,51 @@ class ModeBar:
 
 
 def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode") -> go.Figure:
-    """Stacked input/output cost per mode; the total is written above each bar.
+    """Stacked input/output cost per mode, one horizontal bar each (the names read across, even on a
+    phone); the total is written at the end of each bar.
 
-    A worst case (every request at its max output tokens) shows as a hollow
-    diamond above the bar.
+    A worst case (every request at its max output tokens) shows as a hollow diamond.
     """
     labels = [b.label for b in bars]
     fig = go.Figure()
     # Two colours, the same on every bar, so the legend says what each part is.
     fig.add_bar(
         name="Input",
-        x=labels,
-        y=[_f(b.input_cost) for b in bars],
+        y=labels,
+        x=[_f(b.input_cost) for b in bars],
+        orientation="h",
         marker_color=INPUT_COLOUR,
         customdata=[format_usd(b.input_cost) for b in bars],
-        hovertemplate="%{x}<br>input %{customdata}<extra></extra>",
+        hovertemplate="%{y}<br>input %{customdata}<extra></extra>",
     )
     fig.add_bar(
         name="Output",
-        x=labels,
-        y=[_f(b.output_cost) for b in bars],
+        y=labels,
+        x=[_f(b.output_cost) for b in bars],
+        orientation="h",
         marker_color=OUTPUT_COLOUR,
         text=[format_usd(b.total) for b in bars],
         textposition="outside",
+        cliponaxis=False,
         customdata=[format_usd(b.output_cost) for b in bars],
-        hovertemplate="%{x}<br>output %{customdata}<extra></extra>",
+        hovertemplate="%{y}<br>output %{customdata}<extra></extra>",
     )
     worst = [b for b in bars if b.worst_case_total is not None]
     if worst:
         fig.add_scatter(
             name="Worst case (max output tokens)",
-            x=[b.label for b in worst],
-            y=[_f(b.worst_case_total) for b in worst],
+            y=[b.label for b in worst],
+            x=[_f(b.worst_case_total) for b in worst],
             mode="markers",
             marker=dict(symbol="diamond-open", size=12, color="#444"),
             customdata=[format_usd(b.worst_case_total or Decimal(0)) for b in worst],
-            hovertemplate="%{x}<br>worst case %{customdata}<extra></extra>",
+            hovertemplate="%{y}<br>worst case %{customdata}<extra></extra>",
         )
     top = max([_f(b.total) or 0.0 for b in bars] + [_f(b.worst_case_total) or 0.0 for b in worst] + [0.0])
-    fig.update_layout(barmode="stack", title=title, **LAYOUT)
+    fig.update_layout(barmode="stack", title=title, **LAYOUT, height=max(300, 170 + 42 * len(bars)))
     fig.update_layout(hovermode="closest")
-    fig.update_xaxes(title_text="Delivery mode")
-    fig.update_yaxes(title_text="Cost (USD)", tickprefix="$", range=[0, top * 1.2 if top > 0 else 1])
+    fig.update_xaxes(title_text="Cost (USD)", tickprefix="$", tickformat=MONEY_FORMAT, range=[0, top * 1.3 if top > 0 else 1])
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)), automargin=True)
     return fig
 
 
@@ -289,7 +293,8 @@ def cost_vs_size(
             hovertemplate="break-even at %{x:,.0f} rows<extra></extra>",
         )
     fig.update_layout(title=title, **LAYOUT)
-    fig.update_xaxes(title_text=size_label, type="log")
+    x_range = _log_range([v for s in sizes if (v := _f(s)) is not None], pad=0.05)
+    fig.update_xaxes(title_text=size_label, type="log", range=x_range, **count_ticks(x_range))
     fig.update_yaxes(title_text=cost_label, type="log", range=y_range, **money_ticks(y_range))
     return fig
 
@@ -416,10 +421,12 @@ def savings_vs_time_value(
             bgcolor="rgba(255,255,255,0.85)",
         )
     if y_seen:
-        fig.update_yaxes(range=[math.log10(min(y_seen)) - 1, math.log10(max(y_seen)) + 1])
+        y_range = [math.log10(min(y_seen)) - 1, math.log10(max(y_seen)) + 1]
+        fig.update_yaxes(range=y_range, **money_ticks(y_range))
     fig.update_layout(title=title, **LAYOUT)
-    fig.update_xaxes(title_text="Value of an hour of waiting (USD, log scale)", type="log", tickprefix="$")
-    fig.update_yaxes(title_text="USD (log scale)", type="log", tickprefix="$")
+    fig.update_xaxes(title_text="Value of an hour of waiting (USD, log scale)", type="log",
+                     **money_ticks([x_lo, x_hi]))
+    fig.update_yaxes(title_text="USD (log scale)", type="log")
     return fig
 
 
@@ -502,7 +509,7 @@ def forecast(
     fig.update_layout(title=title, **LAYOUT)
     fig.update_xaxes(title_text="Month")
     highest = max(top, budget_f or 0.0) if drawn else top
-    fig.update_yaxes(title_text="Cost per month (USD)", tickprefix="$", rangemode="tozero",
+    fig.update_yaxes(title_text="Cost per month (USD)", tickprefix="$", tickformat=MONEY_FORMAT, rangemode="tozero",
                      range=[0, highest * 1.15 if highest > 0 else 1])
     return fig
 
@@ -610,7 +617,8 @@ def routing_costs(
     fig.update_layout(barmode="stack", title=title, **LAYOUT)
     fig.update_layout(hovermode="closest")
     fig.update_xaxes(title_text="Plan")
-    fig.update_yaxes(title_text=cost_label, tickprefix="$", range=[0, top * 1.15 if top > 0 else 1])
+    fig.update_yaxes(title_text=cost_label, tickprefix="$", tickformat=MONEY_FORMAT,
+                     range=[0, top * 1.15 if top > 0 else 1])
     return fig
 
 
@@ -664,6 +672,23 @@ def money_ticks(exponents: Sequence[float]) -> dict[str, Any]:
     vals = [m * 10.0 ** e for e in range(math.floor(lo), math.ceil(hi) + 1) for m in steps
             if lo <= math.log10(m * 10.0 ** e) <= hi]
     return {"tickvals": vals, "ticktext": [_money_tick(v) for v in vals]}
+
+
+def count_ticks(exponents: Sequence[float]) -> dict[str, Any]:
+    """Tick values and labels for a log axis of counts (rows): 1, 10, 100, 1k ... (1, 2, 5 of each over
+    a decade or two)."""
+    lo, hi = exponents
+    steps = (1, 2, 5) if hi - lo <= 2.5 else (1,)
+    vals = [m * 10 ** e for e in range(max(0, math.floor(lo)), math.ceil(hi) + 1) for m in steps
+            if lo <= math.log10(m * 10 ** e) <= hi]
+    return {"tickvals": vals, "ticktext": [_count_tick(v) for v in vals]}
+
+
+def _count_tick(v: int) -> str:
+    for size, unit in ((10**9, "B"), (10**6, "M"), (10**3, "k")):
+        if v >= size:
+            return f"{v // size:,}{unit}" if v % size == 0 else f"{v / size:g}{unit}"
+    return f"{v:,}"
 
 
 def _money_tick(v: float) -> str:
@@ -738,7 +763,7 @@ def tier_tradeoff(
     if log_y:
         fig.update_yaxes(title_text="Cost (USD, log scale)", type="log", range=y_range, **money_ticks(y_range))
     else:
-        fig.update_yaxes(title_text="Cost (USD)", tickprefix="$", range=y_range)
+        fig.update_yaxes(title_text="Cost (USD)", tickprefix="$", tickformat=MONEY_FORMAT, range=y_range)
     return fig
 
 
@@ -767,8 +792,9 @@ def model_costs(
         values += xs
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="markers", name=labels.get(tier, tier), meta=tier, customdata=texts,
-            marker={"size": 12, "color": colour(tier, i), "symbol": ("circle", "diamond", "square", "triangle-up",
-                                                                     "x", "star")[i % 6],
+            # Each tier a size smaller than the one before: tiers of equal cost show as rings, not one dot.
+            marker={"size": max(7, 19 - 2 * i), "color": colour(tier, i),
+                    "symbol": ("circle", "diamond", "square", "triangle-up", "x", "star")[i % 6],
                     "line": {"width": 1, "color": "#202124"}},
             hovertemplate="%{y}<br>" + labels.get(tier, tier) + ": %{customdata}<extra></extra>"))
     log_x = spans_decades(values)
@@ -781,6 +807,7 @@ def model_costs(
         x_range = _log_range(values, pad=0.2)
         fig.update_xaxes(title_text="Cost (USD, log scale)", type="log", range=x_range, **money_ticks(x_range))
     else:
-        fig.update_xaxes(title_text="Cost (USD)", tickprefix="$", range=[0, max(values + [0.0]) * 1.15 or 1])
+        fig.update_xaxes(title_text="Cost (USD)", tickprefix="$", tickformat=MONEY_FORMAT,
+                         range=[0, max(values + [0.0]) * 1.15 or 1])
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)), automargin=True)
     return fig

@@ -26,14 +26,15 @@ def test_mode_costs_stacks_input_and_output_and_labels_totals() -> None:
     assert fig.layout.barmode == "stack"
     inputs, outputs, worst = fig.data
     assert (inputs.name, outputs.name) == ("Input", "Output")
-    assert list(inputs.x) == ["Standard", "Streaming", "Batch"]
-    assert list(inputs.y) == [1.25, 1.25, 0.625]
-    assert list(outputs.y) == [5.0, 4.0, 2.5]
+    assert inputs.orientation == "h"  # the mode names read across, even on a phone
+    assert list(inputs.y) == ["Standard", "Streaming", "Batch"]
+    assert list(inputs.x) == [1.25, 1.25, 0.625]
+    assert list(outputs.x) == [5.0, 4.0, 2.5]
     assert list(outputs.text) == ["$6.25", "$5.25", "$3.13"]
-    assert worst.mode == "markers" and list(worst.x) == ["Batch"] and list(worst.y) == [9.0]
-    assert fig.layout.xaxis.title.text == "Delivery mode"
-    assert fig.layout.yaxis.title.text == "Cost (USD)"
-    assert fig.layout.yaxis.range[1] >= 9.0  # the worst-case marker is not cut off
+    assert worst.mode == "markers" and list(worst.y) == ["Batch"] and list(worst.x) == [9.0]
+    assert fig.layout.xaxis.title.text == "Cost (USD)"
+    assert list(fig.layout.yaxis.categoryarray) == ["Batch", "Streaming", "Standard"]  # the first on top
+    assert fig.layout.xaxis.range[1] >= 9.0  # the worst-case marker is not cut off
 
 
 def test_token_histogram_marks_percentiles() -> None:
@@ -178,7 +179,7 @@ def test_price_history_is_a_step_line_per_price_kind() -> None:
 def test_figures_serialise() -> None:
     fig = charts.mode_costs([charts.ModeBar("standard", "Standard", Decimal("0"), Decimal("0"))])
     assert fig.to_json()
-    assert fig.layout.yaxis.range[1] == 1  # an all-zero job still gets a visible axis
+    assert fig.layout.xaxis.range[1] == 1  # an all-zero job still gets a visible axis
 
 
 def test_token_distribution_draws_ready_made_bins() -> None:

@@ -392,11 +392,13 @@ def summary_line(upload: Upload, options: CountSettings | None, profile: TokenPr
         what = f"text column **{options.column}**"
     else:
         what = "a prompt template"
-    out = next((n.removeprefix("expected output: ") for n in profile.notes if n.startswith("expected output: ")),
-               "output not estimated")
-    assumed = " (an assumption: set it below)" if options is not None and options.output_fixed is not None else ""
+    if options is not None and options.output_fixed is not None:
+        out = f"{options.output_fixed:,} output tokens per answer (an assumption: set it below)"
+    else:
+        out = "output " + next((n.removeprefix("expected output: ") for n in profile.notes
+                                if n.startswith("expected output: ")), "not estimated")
     st.markdown(
-        f"**{upload.name}**: {profile.rows:,} rows, {what}, output {out}{assumed}; "
+        f"**{upload.name}**: {profile.rows:,} rows, {what}, {out}; "
         f"{settings.model.display_name} at the prices of {settings.as_of}.",
         help="Change the column, the prompt and the expected output below the answer; the model and the "
         "pricing date in the sidebar.",
