@@ -490,7 +490,7 @@ def write_batch(
         return write_batch_files(
             ds.batches(wanted), prefix=prefix, shape=shape, model=m.id, fmt=fmt, max_tokens=opts.max_tokens,
             limits=limits, id_column=opts.id_column, count_tokens=count, overwrite=opts.overwrite,
-            where=str(ds.info.path),
+            where=str(ds.info.path), protected=[Path(source)] if _is_path(source) else [],
         )
 
 

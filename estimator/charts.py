@@ -811,3 +811,24 @@ def model_costs(
                          range=[0, max(values + [0.0]) * 1.15 or 1])
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)), automargin=True)
     return fig
+
+
+def cost_waterfall(steps: Sequence[tuple[str, Number]], *, title: str = "From the estimate to the bill") -> go.Figure:
+    """A waterfall from the estimate to the actual cost: ``steps`` are (label, amount) with the
+    estimate first, each cause's share in between and the actual cost last
+    (``Reconciliation.waterfall()``); the causes move the bar from one total to the other."""
+    if not steps:
+        return go.Figure(layout={**LAYOUT, "title": title})
+    labels = [label for label, _ in steps]
+    values = [_f(v) or 0.0 for _, v in steps]
+    measure = ["absolute", *(["relative"] * (len(steps) - 2)), "total"] if len(steps) > 1 else ["absolute"]
+    text = [format_usd(Decimal(v) if not isinstance(v, Decimal) else v) for _, v in steps]
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=values, measure=measure, text=text, textposition="outside",
+        connector=dict(line=dict(color="#BAB0AC")),
+        increasing=dict(marker=dict(color="#E45756")), decreasing=dict(marker=dict(color=colour("batch"))),
+        totals=dict(marker=dict(color=colour("standard"))),
+        hovertemplate="%{x}: %{text}<extra></extra>",
+    ))
+    fig.update_layout(**{**LAYOUT, "hovermode": "closest"}, title=title, yaxis_title="cost (USD)", showlegend=False)
+    return fig

@@ -23,6 +23,7 @@ from estimator.pricing.entries import Price, Tier
 from estimator.pricing.rates import ModeUnavailable as ModeUnavailable
 from estimator.pricing.rates import _batch_rates, _Rates, _segment_of, _standard_rates, _tier_rates
 from estimator.pricing.rates import batch_prices as batch_prices
+from estimator.pricing.rates import rates as _request_rates
 from estimator.pricing.rates import tier_rates as tier_rates
 from estimator.usage import Usage
 
@@ -511,3 +512,135 @@ def check_cache(cache: CacheParams, price: Price, *, shared_tokens: int | None) 
         )
     return cache, tuple(notes)
 
+
+
+# --------------------------------------------------------------------------
+# Reported usage: every unit of one request, at the rates of the tier that served it
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitRates:
+    """What each billable unit of one request costs: USD per million tokens by token kind (surcharges
+    such as US-only inference included), USD per tool use; and what cannot be priced, with why."""
+
+    mode: str
+    input: Decimal
+    cached_input: Decimal
+    output: Decimal
+    cache_writes: Mapping[str, Decimal]  # lifetime ("" = the provider's default) -> price
+    uplift: Decimal = Decimal(1)
+    notes: tuple[str, ...] = ()
+
+    def cache_write(self, ttl: str) -> Decimal | None:
+        return self.cache_writes.get(ttl)
+
+
+def token_cost(rates: UnitRates, *, uncached: int, cached: int, writes: Mapping[str, int], output: int) -> Decimal:
+    """What tokens of each kind cost at ``rates``: uncached input, cache reads, cache writes by lifetime
+    (a lifetime ``rates`` does not price costs nothing here: the caller lists it unpriced), output."""
+    total = Decimal(uncached) * rates.input + Decimal(cached) * rates.cached_input + Decimal(output) * rates.output
+    for ttl, n in writes.items():
+        rate = rates.cache_write(ttl)
+        if rate is not None:
+            total += Decimal(n) * rate
+    return total / 1_000_000
+
+
+def usage_cost(usage: Usage, rates: UnitRates, fees: Mapping[str, ToolFee] | None = None) -> Decimal:
+    """The cost of a reported ``usage`` at ``rates`` (``unit_rates``), with its tool uses at ``fees``
+    (``tool_fees``); units without a price are left out (list them from ``usage.unpriced`` and the fees)."""
+    writes = dict(usage.cache_writes)
+    cost = token_cost(rates, uncached=usage.uncached_input_tokens, cached=usage.cached_input_tokens, writes=writes,
+                      output=usage.output_tokens)
+    for unit, n in usage.tool_uses:
+        fee = (fees or {}).get(unit)
+        if fee is not None and fee.per_use is not None:
+            cost += Decimal(n) * fee.per_use
+    return cost
+
+
+def uplift_factor(price: Price, names: tuple[str, ...]) -> tuple[Decimal, tuple[str, ...]]:
+    """The surcharge a request reported as applied (``inference_geo: "us"``) costs on ``price``'s model.
+
+    The request ran, so nothing is refused: a model released before the surcharge began pays none,
+    and a surcharge the tables do not know is noted (priced at 1x) rather than guessed.
+    """
+    factor, notes = Decimal(1), []
+    for name in names:
+        up = next((u for u in price.market.uplifts if u.name == name), None)
+        if up is None:
+            notes.append(f"surcharge {name!r} is not in the {price.provider} price tables: not priced")
+        elif price.launch is not None and not up.applies_to_model(price.model, price.launch):
+            notes.append(f"no {up.label} surcharge on {price.model} ({up.source})")
+        else:
+            factor *= up.multiplier
+    return factor, tuple(notes)
+
+
+def unit_rates(price: Price, mode: str, *, input_tokens: int = 0, uplifts: tuple[str, ...] = (),
+               ttls: tuple[str, ...] = ()) -> UnitRates:
+    """The rates of one request of ``input_tokens`` prompt tokens served in ``mode`` (its long-context
+    tier chosen by that length), with the cache-write price of each lifetime in ``ttls`` that the
+    tables price (``""``: the default one) and every surcharge of ``uplifts`` multiplied in.
+
+    ``ModeUnavailable`` when the model is not sold in ``mode`` on the entry's day.
+    """
+    base = tier_rates_for(price, mode, input_tokens, None)
+    factor, notes = uplift_factor(price, uplifts)
+    writes = {"": base["cache_write_per_mtok"]}
+    for ttl in ttls:
+        if ttl in writes:
+            continue
+        try:
+            writes[ttl] = tier_rates_for(price, mode, input_tokens, ttl)["cache_write_per_mtok"]
+        except PricingError:
+            continue  # not priced: the caller lists those writes as unpriced
+    return UnitRates(
+        mode=mode,
+        input=base["input_per_mtok"] * factor,
+        cached_input=base["cached_input_per_mtok"] * factor,
+        output=base["output_per_mtok"] * factor,
+        cache_writes={ttl: rate * factor for ttl, rate in writes.items()},
+        uplift=factor,
+        notes=notes,
+    )
+
+
+def tier_rates_for(price: Price, mode: str, input_tokens: int, ttl: str | None) -> dict[str, Decimal]:
+    """``estimator.pricing.rates.rates`` of one request, streaming priced as Standard."""
+    return _request_rates(price, "standard" if mode == "streaming_early_exit" else mode, input_tokens=input_tokens, ttl=ttl)
+
+
+@dataclass(frozen=True)
+class ToolFee:
+    """The fee of one server-tool unit a request used: the price of one use, or None (unpriced)."""
+
+    unit: str  # "tool/unit", as in ``Usage.tool_uses``
+    per_use: Decimal | None
+    label: str
+    why: str = ""  # why it is unpriced, or how it is billed (free allowance)
+
+
+def tool_fees(price: Price, mode: str, day: Any, units: tuple[str, ...]) -> dict[str, ToolFee]:
+    """The fee of each ``tool/unit`` on ``day`` for ``price``'s model in ``mode``.
+
+    A tool billed by another unit (Gemini 2.x grounding bills per prompt, not per query) costs
+    nothing by this one; a tool the tables have no fee for on that day is unpriced.
+    """
+    out: dict[str, ToolFee] = {}
+    for key in units:
+        tool, _, unit = key.partition("/")
+        fees = price.market.fees_for(tool, price.model, price.launch, day)
+        fee = next((f for f in fees if f.unit == unit), None)
+        if fee is not None:
+            per = fee.usd_per_thousand / 1000
+            if mode == "batch" and fee.batch_discount and price.batch_rule is not None:
+                per *= price.batch_rule.discount_multiplier
+            extra = f"; free allowance not deducted: {fee.free_allowance}" if fee.free_allowance else ""
+            out[key] = ToolFee(key, per, fee.label, f"{fee.label} ({fee.source}){extra}")
+        elif fees:
+            out[key] = ToolFee(key, ZERO, fees[0].label, f"billed per {fees[0].unit}, not per {unit}")
+        else:
+            out[key] = ToolFee(key, None, key, f"no {tool} fee for {price.model} on {day} in the price tables")
+    return out

@@ -296,7 +296,7 @@ def test_unreadable_result_lines_are_reported_not_dropped(tmp_path: Path) -> Non
     path.write_text('{"custom_id":"a","response":{"status_code":200,"body":{"usage":{"prompt_tokens":1,'
                     '"completion_tokens":1}}},"error":null}\nnot json\n', encoding="utf-8")
     rf = read_results(path)
-    assert len(rf.records) == 1 and rf.issues and "line 2" in rf.issues[0]
+    assert len(rf.records) == 1 and rf.issues and "line 2" in str(rf.issues[0])
 
 
 def test_results_of_another_provider_are_refused(openai_chat: dict[str, Path], tmp_path: Path) -> None:

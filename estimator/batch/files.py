@@ -30,8 +30,10 @@ rest counted) and counts each request's input tokens as it would be billed:
   tokenizer generation from the price data (``ctok:<generation>``, counts
   reconstructed by ctok) and framed as ``estimator.tokens.claude`` frames a
   request, the same rule as a CSV's rows; the counts say they are reconstructed.
-* Anthropic: message text plus ``system``, with the approximate Claude
-  tokenizer (``approx:anthropic``): the count is an estimate and says so.
+  ctok is pure Python (about 0.3 MB/s): a file with more than ``CTOK_FULL_BYTES`` of
+  message text is counted exactly with ``o200k_base`` and a uniform sample of its texts with
+  ctok, each text's count being its o200k count times the sample's ratio (the ratio estimator of
+  ``estimator.counting.sampling``, its 95% interval in the warnings).
 * Gemini: the text parts of ``contents`` and ``systemInstruction``, with the
   approximate Gemini tokenizer (``approx:gemini``), labelled approximate.
 
@@ -44,6 +46,11 @@ output tokens.
 
 Per-file limits come from the pricing table's ``[batch]`` rule of the
 provider, or the published defaults below when the table gives none.
+
+Speed: a text that recurs (the system prompt every request shares) is counted once; ctok counts
+the sample of a big Claude file in a helper process, while this one reads the file.
+The report keeps each request's id, line number and byte span, so a reconciliation joins and
+copies lines without reading the file twice.
 """
 
 from __future__ import annotations
@@ -53,13 +60,19 @@ import datetime as dt
 import json
 import re
 import statistics
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from estimator.convert import as_of_date
+from estimator.counting.sampling import ratio_estimate
 from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.pricing import PriceBook, load_pricebook
 from estimator.tokens import Tokenizer, get_tokenizer
@@ -73,6 +86,7 @@ __all__ = [
     "BatchIssue",
     "detect_batch_format",
     "read_batch_file",
+    "request_lines",
 ]
 
 Provider = Literal["openai", "anthropic", "google"]
@@ -91,7 +105,13 @@ DEFAULT_LIMITS: Mapping[str, tuple[int, int]] = {
 }
 MAX_ISSUES = 50
 """Problems kept in a report; the rest are counted in ``issues_not_shown``."""
-_COUNT_EVERY = 2_000  # requests whose texts are tokenized together
+_COUNT_EVERY = 10_000  # requests whose texts are tokenized together
+CTOK_FULL_BYTES = 262_144
+"""Anthropic files with at most this much message text are counted text by text with ctok."""
+CTOK_SAMPLE_BYTES = 131_072
+"""Text counted with ctok in a bigger file (about half a second), at least ``CTOK_MIN_SAMPLE`` texts."""
+CTOK_MIN_SAMPLE = 200
+_MEMO_MOST = 4_096  # recurring texts whose counts are kept for the whole file
 ANTHROPIC_CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # the Message Batches API's custom_id rule
 
 
@@ -131,6 +151,18 @@ class BatchFileReport:
     models: dict[str, int] = field(default_factory=dict)  # requests per model
     per_request_max_output: list[int | None] = field(default_factory=list)  # each request's output cap
     token_counts: str = ""  # "exact", "approximate" or "reconstructed (ctok ..., generation ...)"
+    ids: list[str] = field(default_factory=list)  # each request's custom_id (Gemini: key), "" if it has none
+    lines: list[int] = field(default_factory=list)  # each request's line number
+    spans: list[tuple[int, int]] = field(default_factory=list)  # each request's (byte offset, length) in the file
+
+    @cached_property
+    def id_index(self) -> dict[str, int]:
+        """Position of each request id among the requests (the first, if one repeats)."""
+        index: dict[str, int] = {}
+        for i, cid in enumerate(self.ids):
+            if cid:
+                index.setdefault(cid, i)
+        return index
 
     @property
     def ok(self) -> bool:
@@ -302,33 +334,158 @@ class _Issues:
             self.more += 1
 
 
-@dataclass
 class _Request:
-    """What one request contributes: fixed framing tokens plus texts to count."""
+    """What one request contributes: fixed framing tokens plus texts to count (one per line: kept lean)."""
 
-    overhead: int = 0
-    texts: list[str] = field(default_factory=list)
-    token_arrays: int = 0  # tokens given as token ids (embeddings)
-    max_output: int | None = None
-    unmetered: set[str] = field(default_factory=set)  # content kinds not counted (image, audio, ...)
-    claude_frame: tuple[int, str | None] | None = None  # Anthropic: (messages, system text), framed when counted
+    __slots__ = ("claude_frame", "max_output", "overhead", "texts", "token_arrays", "unmetered")
+
+    def __init__(self, max_output: int | None = None) -> None:
+        self.overhead = 0
+        self.texts: list[str] = []
+        self.token_arrays = 0  # tokens given as token ids (embeddings)
+        self.max_output = max_output
+        self.unmetered: set[str] = set()  # content kinds not counted (image, audio, ...)
+        self.claude_frame: tuple[int, str | None] | None = None  # Anthropic: (messages, system), framed when counted
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+def _spans(path: Path) -> Iterator[tuple[int, bytes, int]]:
+    """(line number, bytes, byte offset) of each line; a leading byte-order mark is not part of the first."""
+    offset = 0
     with open(path, "rb") as f:
         for n, raw in enumerate(f, start=1):
+            size = len(raw)
             if n == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[3:]
-            yield n, raw
+                offset = 3
+            yield n, raw, offset
+            offset += len(raw) if n == 1 and size != len(raw) else size
+
+
+_CTOK_HELPER = """
+import json, sys
+import ctok
+generation = sys.argv[1]
+ctok.token_count("x", generation)
+out = []
+for line in sys.stdin:
+    out.append(ctok.token_count(json.loads(line), generation))
+sys.stdout.write(json.dumps(out))
+"""
+
+
+class _CtokSample:
+    """Claude texts for the ratio estimate: all of them while they are few, else a systematic sample.
+
+    Every text is counted exactly with o200k. In a big file every k-th distinct text (k from the file's
+    size) goes to a helper process that loads ctok and counts it while this process reads on; each
+    text's Claude count is then its o200k count times the sample's ratio. Without the helper (it could
+    not start), the same texts are counted here.
+    """
+
+    def __init__(self, tokenizer: Any, file_bytes: int) -> None:
+        self.tokenizer = tokenizer
+        self.file_bytes = file_bytes
+        self.small: list[str] | None = []  # every distinct text while their total is small
+        self.chars = 0
+        self.texts = 0
+        self.proxy_total = 0
+        self.used = False
+        self.chosen: list[str] = []
+        self.stride = 0
+        self.helper: subprocess.Popen[bytes] | None = None
+
+    def offer(self, texts: list[str]) -> None:
+        first = self.texts
+        self.texts += len(texts)
+        self.chars += sum(map(len, texts))
+        if self.small is not None:
+            self.small.extend(texts)
+            if self.chars <= CTOK_FULL_BYTES:
+                return
+            texts, first = self.small, 0  # too many to count one by one: sample from the start
+            self.small = None
+        if not self.stride:  # every k-th text, k from the texts per byte read so far
+            mean = max(1.0, self.chars / max(1, self.texts))
+            wanted = max(CTOK_MIN_SAMPLE, int(CTOK_SAMPLE_BYTES / mean))
+            expected = self.texts * max(1.0, self.file_bytes / max(1, self._bytes_seen()))
+            self.stride = max(1, int(expected / wanted))
+            self._start()
+        picked = [t for i, t in enumerate(texts, start=first) if i % self.stride == 0]
+        self.chosen += picked
+        self._send(picked)
+
+    def _bytes_seen(self) -> int:
+        return self.chars * 2  # a request line is about twice its texts (JSON, framing, system prompt)
+
+    def _start(self) -> None:
+        generation = str(getattr(self.tokenizer, "generation", "3.0"))
+        try:
+            self.helper = subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
+                [sys.executable, "-c", _CTOK_HELPER, generation], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL)
+        except OSError:
+            self.helper = None
+
+    def _send(self, texts: list[str]) -> None:
+        if self.helper is None or self.helper.stdin is None:
+            return
+        try:
+            self.helper.stdin.write(b"".join(json.dumps(t).encode("utf-8") + b"\n" for t in texts))
+        except OSError:
+            self.close()
+
+    def _helper_counts(self) -> list[int] | None:
+        helper, self.helper = self.helper, None
+        if helper is None:
+            return None
+        try:
+            out, _ = helper.communicate(timeout=600)
+            counts = json.loads(out) if helper.returncode == 0 else None
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            helper.kill()
+            return None
+        if not isinstance(counts, list) or len(counts) != len(self.chosen):
+            return None
+        frame = int(getattr(self.tokenizer, "frame", 0))
+        return [int(c) - frame for c in counts]
+
+    def close(self) -> None:
+        helper, self.helper = self.helper, None
+        if helper is not None and helper.poll() is None:
+            helper.kill()
+            helper.wait()
+
+    def ratio(self, warnings: list[str]) -> float | None:
+        """Claude tokens per o200k token of the texts, from the sample."""
+        y = self._helper_counts()
+        if y is None:
+            y = self.tokenizer.count_batch(self.chosen)
+        x = self.tokenizer.proxy_count_batch(self.chosen)
+        if not sum(x):
+            return None
+        self.used = True
+        est = ratio_estimate(y, x, self.proxy_total, self.texts)
+        low, high = est.interval()
+        ratio = sum(y) / sum(x)
+        half = (high - low) / 2 / est.estimate if est.estimate else 0.0
+        warnings.append(
+            f"Claude counts of the message texts are estimated: every text counted with o200k_base, "
+            f"{len(self.chosen):,} of the {self.texts:,} distinct texts (every {self.stride:,}th) with ctok, "
+            f"{ratio:.4f} Claude tokens per o200k token (95% interval of the text tokens ±{half:.2%}); "
+            "system prompts and framing are counted exactly"
+        )
+        return ratio
+
 
 
 def read_batch_file(path: str | Path, *, provider: Provider | None = None, prices: PriceBook | None = None,
-                    as_of: Any = None) -> BatchFileReport:
+                    as_of: Any = None, count: bool = True) -> BatchFileReport:
     """Validate a batch request file and count its tokens; problems go in ``issues``.
 
     ``prices`` is the price book whose batch rules give the per-file limits and whose models
     name their tokenizers (default: the shipped tables); ``as_of`` (default today) is the day
-    a moving alias such as ``gemini-flash-latest`` is resolved on.
+    a moving alias such as ``gemini-flash-latest`` is resolved on. ``count=False`` checks the
+    file without counting its tokens (every count 0).
 
     Raises ``DataError`` only when the file cannot be read at all or is not a
     batch file of a known provider.
@@ -353,14 +510,34 @@ def read_batch_file(path: str | Path, *, provider: Provider | None = None, price
         raise UsageError(f"unknown batch provider {provider!r}; use 'openai', 'anthropic' or 'google'",
                          param="provider")
     book = prices if prices is not None else load_pricebook()
-    return _Reader(path, provider, book, as_of_date(as_of)).read()
+    return _Reader(path, provider, book, as_of_date(as_of), count).read()
+
+
+def request_lines(report: BatchFileReport, indices: Sequence[int]) -> list[bytes]:
+    """The bytes of the requests at ``indices`` (positions among the file's requests), each ending
+    in a newline, read from the file by their spans (a retry copies them byte for byte)."""
+    out: list[bytes] = []
+    with open(report.path, "rb") as f:
+        for i in indices:
+            start, length = report.spans[i]
+            f.seek(start)
+            raw = f.read(length)
+            out.append(raw if raw.endswith(b"\n") else raw + b"\n")
+    return out
 
 
 class _Reader:
-    def __init__(self, path: Path, provider: Provider, book: PriceBook, day: dt.date) -> None:
+    def __init__(self, path: Path, provider: Provider, book: PriceBook, day: dt.date, count: bool = True) -> None:
         self.path = path
         self.book = book
         self.day = day
+        self.counting = count
+        self.ids_in_order: list[str] = []
+        self.line_numbers: list[int] = []
+        self.spans: list[tuple[int, int]] = []
+        self.memo: dict[str, int] = {}  # counts of texts that recur (system prompts)
+        self.overheads: dict[tuple[int, str | None], int] = {}
+        self.sampled: _CtokSample | None = None
         self.provider: Provider = provider
         self.issues = _Issues()
         self.warnings: list[str] = []
@@ -371,6 +548,8 @@ class _Reader:
         self.url_line = 0
         self.other_urls: dict[str, list[int]] = {}
         self.per_request: list[int] = []
+        self.text_sums: list[int] = []  # each request's text tokens (o200k counts where Claude is sampled)
+        self.small_texts: list[list[str]] | None = []  # each request's texts, while few enough to count all
         self.per_request_cap: list[int | None] = []
         self.pending: list[_Request | None] = []
         self.tokenizer: Any = None
@@ -385,41 +564,18 @@ class _Reader:
         size = self.path.stat().st_size
         blank_lines: list[int] = []
         last_line = 0
-        for n, raw in _lines(self.path):
-            last_line = n
-            if not raw.strip():
-                blank_lines.append(n)
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                self.issues.add(n, f"not UTF-8 text (byte {exc.start} of the line); save the file as UTF-8")
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                self.issues.add(n, f"not valid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            except RecursionError:
-                self.issues.add(n, "JSON nested too deeply to read (thousands of levels)")
-                continue
-            except ValueError as exc:  # an integer of more than 4,300 digits
-                self.issues.add(n, f"a number cannot be read ({exc})")
-                continue
-            if not isinstance(obj, dict):
-                self.issues.add(n, f"a JSON {_kind(obj)} where a request object {{...}} was expected")
-                continue
-            self.requests += 1
-            if self.provider == "openai":
-                request = self._openai(n, obj)
-            elif self.provider == "google":
-                request = self._gemini(n, obj)
-            else:
-                request = self._anthropic(n, obj)
-            self.pending.append(request)  # None (unusable) keeps its place with 0 tokens
-            if len(self.pending) >= _COUNT_EVERY:
-                self._count()
-        self._count()
+        try:
+            for n, raw, offset in _spans(self.path):
+                last_line = n
+                if not raw.strip():
+                    blank_lines.append(n)
+                    continue
+                self._line(n, raw, offset)
+            self._count()
+            self._collect()
+        finally:
+            if self.sampled is not None:
+                self.sampled.close()
         if blank_lines:
             shown = ", ".join(map(str, blank_lines[:5])) + (
                 f" and {len(blank_lines) - 5} more" if len(blank_lines) > 5 else ""
@@ -431,24 +587,102 @@ class _Reader:
             self.issues.add(None, "the file holds no requests")
         return self._report(size)
 
+    def _line(self, n: int, raw: bytes, offset: int) -> None:
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            self.issues.add(n, f"not UTF-8 text (byte {exc.start} of the line); save the file as UTF-8")
+            return
+        except json.JSONDecodeError as exc:
+            self.issues.add(n, f"not valid JSON ({exc.msg} at column {exc.colno})")
+            return
+        except RecursionError:
+            self.issues.add(n, "JSON nested too deeply to read (thousands of levels)")
+            return
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            self.issues.add(n, f"a number cannot be read ({exc})")
+            return
+        if not isinstance(obj, dict):
+            self.issues.add(n, f"a JSON {_kind(obj)} where a request object {{...}} was expected")
+            return
+        self.requests += 1
+        cid = obj.get("key" if self.provider == "google" else "custom_id")
+        self.ids_in_order.append(cid if isinstance(cid, str) else "")
+        self.line_numbers.append(n)
+        self.spans.append((offset, len(raw)))
+        if self.provider == "openai":
+            request = self._openai(n, obj)
+        elif self.provider == "google":
+            request = self._gemini(n, obj)
+        else:
+            request = self._anthropic(n, obj)
+        self.pending.append(request)  # None (unusable) keeps its place with 0 tokens
+        if len(self.pending) >= _COUNT_EVERY:
+            self._count()
+
     def _count(self) -> None:
+        """Count the pending requests' texts, each distinct text once (a shared system prompt once per file)."""
         if not self.pending:
             return
+        batch, self.pending = self.pending, []
+        if not self.counting:
+            self._assemble(batch, {})
+            return
         tokenizer = self._tokenizer()
-        texts = [t for r in self.pending if r is not None for t in r.texts]
-        counts = tokenizer.count_batch(texts) if texts else []
-        i = 0
-        for r in self.pending:
+        occurrences = Counter(t for r in batch if r is not None for t in r.texts)
+        todo = [t for t in occurrences if t not in self.memo]
+        slow = hasattr(tokenizer, "proxy_count_batch")
+        if slow:
+            if self.sampled is None:
+                self.sampled = _CtokSample(tokenizer, self.path.stat().st_size)
+            self.sampled.offer(todo)
+        counter = tokenizer.proxy_count_batch if slow else tokenizer.count_batch
+        counts = dict(zip(todo, counter(todo))) if todo else {}
+        for text, n in occurrences.items():
+            if n > 1 and len(self.memo) < _MEMO_MOST:
+                self.memo[text] = counts[text] if text in counts else self.memo[text]
+        self._assemble(batch, counts)
+
+    def _collect(self) -> None:
+        """Turn sampled Claude counts into estimates (every text counted with ctok while they are few)."""
+        s = self.sampled
+        if s is not None and self.text_sums and s.small is not None and self.small_texts is not None:
+            exact = dict(zip(s.small, self.tokenizer.count_batch(s.small)))  # few texts: every one with ctok
+            self.per_request = [p - t + sum(exact[x] for x in texts)
+                                for p, t, texts in zip(self.per_request, self.text_sums, self.small_texts)]
+        elif s is not None and self.text_sums:
+            ratio = s.ratio(self.warnings)
+            if ratio is not None:
+                self.per_request = [p if t == 0 else p - t + int(np.floor(t * ratio + 0.5))
+                                    for p, t in zip(self.per_request, self.text_sums)]
+        if s is not None:
+            s.close()
+        self.text_sums = []
+        self.small_texts = None
+
+    def _assemble(self, batch: list[_Request | None], counts: Mapping[str, int]) -> None:
+        """Per-request token counts of a counted batch, in file order."""
+        tokenizer = self.tokenizer
+        memo = self.memo
+        for r in batch:
             if r is None:
                 self.per_request.append(0)
+                self.text_sums.append(0)
                 self.per_request_cap.append(None)
+                if self.small_texts is not None:
+                    self.small_texts.append([])
                 continue
-            k = len(r.texts)
-            if r.claude_frame is not None:
-                messages, system = r.claude_frame
-                r.overhead += tokenizer.request_overhead(messages=messages, system=system)
-            self.per_request.append(r.overhead + r.token_arrays + sum(counts[i : i + k]))
-            i += k
+            text_sum = sum(counts[t] if t in counts else memo[t] for t in r.texts) if self.counting else 0
+            overhead = r.overhead + r.token_arrays
+            if r.claude_frame is not None and self.counting:
+                overhead += self._claude_overhead(tokenizer, r.claude_frame)
+            self.per_request.append(overhead + text_sum)
+            self.text_sums.append(text_sum)
+            if self.small_texts is not None and self.sampled is not None:
+                if self.sampled.small is None:
+                    self.small_texts = None  # too many to count one by one: the sample decides
+                else:
+                    self.small_texts.append(r.texts)
             self.per_request_cap.append(r.max_output)
             if r.max_output is None:
                 self.without_max += 1
@@ -456,7 +690,18 @@ class _Reader:
                 self.max_output_total += r.max_output
             for kind in r.unmetered:
                 self.unmetered[kind] += 1
-        self.pending = []
+        if self.sampled is not None:
+            self.sampled.proxy_total += sum(counts.values())
+
+    def _claude_overhead(self, tokenizer: Any, frame: tuple[int, str | None]) -> int:
+        """Frame, turns and system prompt of a Claude request; a system prompt is counted once per file."""
+        found = self.overheads.get(frame)
+        if found is None:
+            messages, system = frame
+            found = tokenizer.request_overhead(messages=messages, system=system)
+            if len(self.overheads) < _MEMO_MOST:
+                self.overheads[frame] = found
+        return found
 
     def _tokenizer(self) -> Any:
         if self.tokenizer is None:
@@ -491,7 +736,9 @@ class _Reader:
             self.issues.add(n, f'"model" must be a non-empty string, not {json.dumps(model)}')
             return
         self.models[model] += 1
-        self.model_lines.setdefault(model, []).append(n)
+        lines = self.model_lines.setdefault(model, [])
+        if len(lines) < 6:  # the first few are named in a message
+            lines.append(n)
 
     # -- OpenAI --------------------------------------------------------------
 
@@ -668,7 +915,7 @@ class _Reader:
 
     def _anthropic(self, n: int, obj: Mapping[str, Any]) -> _Request | None:
         self._custom_id(n, obj)
-        extra = sorted(set(obj) - {"custom_id", "params"})
+        extra = sorted(set(obj) - {"custom_id", "params"}) if len(obj) != 2 or "params" not in obj else []
         if extra:
             self.issues.add(
                 n, f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to custom_id and params"
@@ -773,7 +1020,7 @@ class _Reader:
         self._check_limits(size, max_requests, max_bytes, source)
         model = self.models.most_common(1)[0][0] if self.models else None
         self._check_models()
-        tokenizer = self._tokenizer()
+        tokenizer = self._tokenizer() if self.counting else None
         self._warn(tokenizer)
         return BatchFileReport(
             path=self.path,
@@ -786,8 +1033,8 @@ class _Reader:
             max_output_tokens=None if self.without_max or not self.requests else self.max_output_total,
             requests_without_max_tokens=self.without_max,
             per_request_input=self.per_request,
-            exact=bool(tokenizer.exact),
-            tokenizer_label=str(tokenizer.label),
+            exact=bool(tokenizer.exact) if tokenizer is not None else False,
+            tokenizer_label=str(tokenizer.label) if tokenizer is not None else "not counted",
             max_requests=max_requests,
             max_bytes=max_bytes,
             limits_source=source,
@@ -796,7 +1043,11 @@ class _Reader:
             warnings=self.warnings,
             models=dict(self.models.most_common()),
             per_request_max_output=self.per_request_cap,
-            token_counts=tokenizer.token_counts,
+            token_counts=(tokenizer.token_counts if tokenizer is not None else "not counted")
+            + (", text sampled" if self.sampled and self.sampled.used else ""),
+            ids=self.ids_in_order,
+            lines=self.line_numbers,
+            spans=self.spans,
         )
 
     def _check_limits(self, size: int, max_requests: int, max_bytes: int, source: str) -> None:
@@ -822,7 +1073,7 @@ class _Reader:
                 for other in others:
                     lines = self.model_lines[other]
                     shown = ", ".join(map(str, lines[:5])) + (
-                        f" and {len(lines) - 5} more" if len(lines) > 5 else ""
+                        f" and {self.models[other] - 5} more" if self.models[other] > 5 else ""
                     )
                     self.issues.add(
                         lines[0],
@@ -845,7 +1096,7 @@ class _Reader:
             self.warnings.append(
                 "/v1/responses input is counted with the chat message framing (an approximation)"
             )
-        if not tokenizer.exact:
+        if tokenizer is not None and not tokenizer.exact:
             kind = "reconstructed" if tokenizer.token_counts.startswith("reconstructed") else "approximate"
             self.warnings.append(f"token counts are {kind}: {tokenizer.label}")
         if self.without_max:

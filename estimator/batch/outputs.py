@@ -11,15 +11,22 @@ total of N requests is N x mean, whatever the shape of the distribution.
 The 95% interval of that total combines the uncertainty of the mean measured
 on m requests (standard error sd / sqrt(m)) with the spread of N fresh
 requests: N x mean +/- 1.96 x sd x sqrt(N^2 / m + N).
+
+Only requests whose usage was read count: a request whose usage is unknown is left out, never
+measured as 0 tokens. A saved profile is checked field by field when it is loaded (a mean that is
+text, NaN or negative, a count of thousands of digits, a ``source`` that spans lines: each is an
+error naming the file and the field), and it is saved only to a new file unless ``overwrite``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import secrets
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -27,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from estimator.batch.results import read_results
-from estimator.errors import DataError
-from estimator.modes import batch_prices
+from estimator.errors import DataError, UsageError, param
+from estimator.modes import ModeUnavailable, batch_prices
 from estimator.money import format_usd
 
 __all__ = ["OutputProfile", "load_output_profile", "output_profile", "output_profile_from_results"]
@@ -55,6 +62,18 @@ class OutputProfile:
     model: str | None = None
     provider: str | None = None
     source: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("requests", "p50", "p95", "max", "min"):
+            value = getattr(self, name)
+            if type(value) is not int or value < 0:
+                raise UsageError(f"OutputProfile.{name} must be a whole number >= 0, not {value!r}", param=name)
+        for name in ("mean", "stdev"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise UsageError(f"OutputProfile.{name} must be a finite number >= 0, not {value!r}", param=name)
+        if not isinstance(self.source, str) or any(c in self.source for c in "\r\n\x00\u2028\u2029"):
+            raise UsageError("OutputProfile.source must be one line of text", param="source")
 
     @property
     def expected_per_request(self) -> int:
@@ -83,16 +102,39 @@ class OutputProfile:
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": VERSION, **asdict(self)}
 
-    def save(self, path: str | Path) -> Path:
-        """Write the profile as JSON, atomically (a temporary file renamed into place)."""
+    def save(self, path: str | Path, *, overwrite: bool = False, protected: Iterable[str | Path] = ()) -> Path:
+        """Write the profile as JSON, atomically (a temporary file moved into place).
+
+        ``path`` must be a new file unless ``overwrite``; it is never one of ``protected`` (the inputs
+        of the call that measured it), overwrite or not.
+        """
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        for given in protected:
+            if _same(Path(given), target):
+                raise UsageError(f"{target} is an input of this command; the output lengths are never saved over "
+                                 "it: choose another file", param="path")
+        if target.exists() and not overwrite:
+            raise UsageError(f"{target} already exists; nothing was saved. Allow {param('overwrite')} to "
+                             "replace it or choose another file", param="overwrite")
+        if target.exists() and not target.is_file():
+            raise UsageError(f"{target} is not a file", param="path")
         try:
-            tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+            try:
+                with open(tmp, "x", encoding="utf-8") as f:
+                    f.write(json.dumps(self.to_json(), indent=2) + "\n")
+                if overwrite:
+                    os.replace(tmp, target)
+                else:
+                    os.link(tmp, target)  # fails if the name was taken meanwhile: never replaces a file
+            finally:
+                tmp.unlink(missing_ok=True)
+        except FileExistsError:
+            raise UsageError(f"{target} already exists; nothing was saved", param="overwrite") from None
+        except OSError as exc:
+            raise DataError(f"{target}: cannot save the output lengths there: {exc.strerror or exc}",
+                            path=str(target)) from None
         return target
 
 
@@ -142,10 +184,16 @@ def output_profile(
     )
 
 
-def output_profile_from_results(paths: str | Path | Iterable[str | Path]) -> OutputProfile:
-    """Measure output lengths from one or more result files of any provider."""
-    from collections import Counter
+def _same(a: Path, b: Path) -> bool:
+    with contextlib.suppress(OSError):
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    return os.path.abspath(a) == os.path.abspath(b)
 
+
+def output_profile_from_results(paths: str | Path | Iterable[str | Path]) -> OutputProfile:
+    """Measure output lengths from one or more result files of any provider (requests whose usage
+    was read; a request of unknown usage is not measured as 0)."""
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     outs: list[int] = []
     ins: list[int] = []
@@ -156,7 +204,7 @@ def output_profile_from_results(paths: str | Path | Iterable[str | Path]) -> Out
         rf = read_results(p)
         provider = rf.provider
         for r in rf.records:
-            if r.outcome == "succeeded" and r.usage is not None:
+            if r.usage_known and r.usage is not None:
                 outs.append(r.usage.output_tokens)
                 ins.append(r.usage.input_tokens)
                 reasoning += r.usage.reasoning_tokens
@@ -168,24 +216,105 @@ def output_profile_from_results(paths: str | Path | Iterable[str | Path]) -> Out
     )
 
 
+MAX_PROFILE_BYTES = 1024 * 1024
+"""A saved profile is a few hundred bytes; anything far bigger is not one."""
+_COUNTS = ("requests", "p50", "p95", "max", "min")
+_NUMBERS = ("mean", "stdev")
+_SHARES = ("output_per_input", "correlation", "reasoning_share")
+_TEXTS = ("model", "provider", "source")
+
+
 def load_output_profile(path: str | Path) -> OutputProfile:
-    """A saved profile, or a profile measured from a result file (detected by its content)."""
+    """A saved profile, or a profile measured from a result file (detected by its content).
+
+    A saved profile is checked field by field: an error names the file and the field.
+    """
     p = Path(path)
     if not p.is_file():
-        raise DataError(f"{p}: file not found", path=str(p))
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        data = None  # JSONL: a result file
+        raise DataError(f"{p}: file not found" if not p.exists() else f"{p}: not a file", path=str(p))
+    with open(p, "rb") as f:
+        head = f.read(MAX_PROFILE_BYTES + 1)
+    data: Any = None
+    if len(head) <= MAX_PROFILE_BYTES:
+        try:
+            data = json.loads(head.decode("utf-8"), parse_int=_bounded_int, parse_constant=_constant)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            data = None  # JSONL: a result file
     if not (isinstance(data, dict) and data.get("format") == FORMAT):
         return output_profile_from_results(p)
     if data.get("version") != VERSION:
-        raise DataError(f"{p}: output profile version {data.get('version')!r} is not {VERSION}", path=str(p))
+        raise DataError(f"{p}: output profile version {str(data.get('version'))[:20]!r} is not {VERSION}",
+                        path=str(p), field="version")
     fields = {k: v for k, v in data.items() if k not in ("format", "version")}
-    try:
-        return OutputProfile(**fields)
-    except TypeError as exc:
-        raise DataError(f"{p}: not a valid output profile ({exc})", path=str(p)) from None
+    unknown = sorted(set(fields) - {*_COUNTS, *_NUMBERS, *_SHARES, *_TEXTS})
+    missing = sorted({*_COUNTS, *_NUMBERS, "reasoning_share"} - set(fields))
+    if unknown or missing:
+        what = "; ".join(x for x in (f"unknown field(s) {', '.join(unknown)}" if unknown else "",
+                                     f"missing field(s) {', '.join(missing)}" if missing else "") if x)
+        raise DataError(f"{p}: not a valid output profile: {what}", path=str(p),
+                        field=(unknown or missing)[0])
+    for name in _COUNTS:
+        fields[name] = _profile_count(fields[name], name, p)
+    for name in _NUMBERS:
+        fields[name] = _profile_number(fields[name], name, p)
+    for name in _SHARES:
+        if fields.get(name) is not None:
+            low = -1.0 if name == "correlation" else 0.0
+            high = None if name == "output_per_input" else 1.0
+            fields[name] = _profile_number(fields[name], name, p, low=low, high=high)
+    for name in _TEXTS:
+        value = fields.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or len(value) > 2000 or any(c in value for c in "\r\n\x00\u2028\u2029"):
+            raise DataError(f"{p}: field {name!r} must be one line of text (at most 2,000 characters)",
+                            path=str(p), field=name)
+    if fields["requests"] < 1:
+        raise DataError(f"{p}: field 'requests' must be at least 1 (the answers measured)", path=str(p),
+                        field="requests")
+    if not fields["min"] <= fields["p50"] <= fields["p95"] <= fields["max"] or not (
+            fields["min"] <= fields["mean"] <= fields["max"]):
+        raise DataError(f"{p}: the profile's figures disagree (min <= p50 <= p95 <= max and min <= mean <= max "
+                        "must hold)", path=str(p), field="mean")
+    return OutputProfile(**fields)
+
+
+class _Huge(int):
+    pass
+
+
+def _bounded_int(text: str) -> int:
+    return _Huge(-1) if len(text.lstrip("-")) > 18 else int(text)
+
+
+def _constant(text: str) -> float:
+    return float("nan")  # NaN, Infinity and -Infinity are not figures of a profile
+
+
+def _profile_count(value: Any, name: str, p: Path) -> int:
+    if type(value) is int and 0 <= value <= 10**15:
+        return value
+    raise DataError(f"{p}: field {name!r} must be a whole number of tokens between 0 and 10^15, "
+                    f"not {_shown(value)}", path=str(p), field=name)
+
+
+def _profile_number(value: Any, name: str, p: Path, *, low: float = 0.0, high: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or isinstance(value, _Huge):
+        raise DataError(f"{p}: field {name!r} must be a number, not {_shown(value)}", path=str(p), field=name)
+    number = float(value)
+    if not math.isfinite(number) or number < low or (high is not None and number > high) or number > 1e15:
+        bound = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g} and finite"
+        raise DataError(f"{p}: field {name!r} must be {bound}, not {_shown(value)}", path=str(p), field=name)
+    return number
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, _Huge):
+        return "a number of more than 18 digits"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN or Infinity"
+    text = json.dumps(value) if not isinstance(value, float) else repr(value)
+    return text if len(text) <= 30 else text[:27] + "..."
 
 
 def cost_interval(profile: OutputProfile, n: int, output_per_mtok: Decimal) -> tuple[Decimal, Decimal]:
@@ -208,7 +337,7 @@ def interval_notes(profile: OutputProfile, n: int, price: Any) -> list[str]:
         text = f"output cost within that interval: standard {format_usd(std_low)} to {format_usd(std_high)}"
         try:
             _, batch_out = batch_prices(price)
-        except Exception:  # noqa: BLE001 - a model without batch prices: standard only
+        except ModeUnavailable:  # a model without batch prices: standard only
             batch_out = None
         if batch_out is not None:
             b_low, b_high = cost_interval(profile, n, batch_out)

@@ -20,10 +20,17 @@ from estimator.tokens import get_tokenizer
 from estimator.usage import TierUsage
 
 
-def require_valid(report: BatchFileReport) -> None:
-    """A batch file with problems is not priced: it would fail when submitted."""
+def require_valid(report: BatchFileReport, *, submitted: bool = False) -> list[str]:
+    """A batch file with problems is not priced: it would fail when submitted.
+
+    ``submitted``: the file already ran, so a problem of the whole file (more requests or bytes
+    than one file may hold, e.g. two submitted files joined) is returned as a note rather than
+    refused; a problem of a line still is (its request cannot be matched to its result).
+    """
     if report.ok:
-        return
+        return []
+    if submitted and not report.issues_not_shown and all(i.line is None for i in report.issues):
+        return [f"the request file: {i.message} (reconciled as it is)" for i in report.issues]
     shown = "; ".join(
         (f"line {i.line}: " if i.line is not None else "") + i.message for i in report.issues[:5]
     )

@@ -1,75 +1,141 @@
-"""Close the loop on a finished batch: what ran, what it cost, what to send again.
+"""Close the loop on a finished batch: what ran, what it cost and why, what to send again.
 
 ``reconcile(requests, results, errors)`` joins a batch request file with the
 provider's result and error files on ``custom_id`` (Gemini: ``key``), then
 
 * classifies every request: succeeded, failed (by reason, retryable or not),
-  expired, canceled, or missing from every file; result lines whose id was
-  never requested are listed as unknown;
-* prices what was billed, from the usage the provider reported, at the price
-  entry in force on the day of the run and at batch rates (``mode="batch"``),
-  or standard rates for ``mode="standard"``. Per request, with the rates of
-  the long-context tier its input falls in:
+  expired, canceled, unreadable, or missing from every file; result lines whose id was
+  never requested are listed as unknown. **A request whose result says it ran is never sent
+  again**, whatever its usage holds, and neither is one whose result line cannot be read;
+* prices every billable unit the provider reported (``estimator.usage.read_usage``), request
+  by request, at the price entry in force on the day of the run: input, cache reads, cache
+  writes by lifetime, output and reasoning, at the rates of the tier that served it and of the
+  model that answered, with residency surcharges and server-tool fees. Per provider:
 
-  - OpenAI: ``cached_tokens`` are part of ``prompt_tokens`` and bill at the
-    cached-input rate, the rest at the input rate; ``reasoning_tokens`` are
-    part of ``completion_tokens`` and bill as output
+  - OpenAI: ``cached_tokens`` and ``cache_write_tokens`` are part of ``prompt_tokens``;
+    ``reasoning_tokens`` are part of ``completion_tokens`` and bill as output
     (https://platform.openai.com/docs/guides/prompt-caching,
     https://platform.openai.com/docs/guides/reasoning);
-  - Anthropic: ``input_tokens`` (uncached) at the input rate, cache reads at
-    the cache-hit rate (0.1x input), 5-minute cache writes at 1.25x input,
-    1-hour cache writes at 2x input; the batch discount applies to all of
-    them (https://docs.anthropic.com/en/docs/about-claude/pricing, "Prompt
-    caching" and "Batch processing");
-  - Gemini: ``cachedContentTokenCount`` is part of ``promptTokenCount`` and
-    bills at the cached rate, the rest at the input rate;
-    ``thoughtsTokenCount`` bills as output on top of ``candidatesTokenCount``
-    (https://ai.google.dev/gemini-api/docs/pricing);
-  - failed, expired and canceled requests bill nothing (OpenAI: "you will
-    only be charged for tokens consumed from any completed requests",
-    https://platform.openai.com/docs/guides/batch; Anthropic: expired and
-    canceled requests are not billed, batch-processing page).
+  - Anthropic: ``input_tokens`` (uncached) at the input rate, cache reads at the cache-hit rate,
+    5-minute and 1-hour cache writes at theirs; the batch discount applies to all of them
+    (https://docs.anthropic.com/en/docs/about-claude/pricing);
+  - Gemini: ``cachedContentTokenCount`` is part of ``promptTokenCount``; ``thoughtsTokenCount``
+    bills as output (https://ai.google.dev/gemini-api/docs/pricing);
+  - failed, expired and canceled requests bill nothing (OpenAI: "you will only be charged for
+    tokens consumed from any completed requests", https://platform.openai.com/docs/guides/batch;
+    Anthropic: expired and canceled requests are not billed, batch-processing page).
 
-* compares that with the estimate of exactly the succeeded requests: input
-  counted as ``read_batch_file`` counts it, output from ``output_tokens`` (per
-  request, capped by its ``max_tokens``) or the caps (the worst case);
-* selects the requests to send again (retryable failures, expired, canceled,
-  missing), and with ``retry_to`` writes them, byte for byte, into files
-  split under the provider's limits, atomically, and validates them;
-* measures output lengths for the next estimate (``OutputProfile``).
+  A usage field that is not a count makes that request's bill **unknown**: it is listed with its
+  file, line and field, and the interval it implies is given beside the known bill, never $0;
+* compares that with the estimate of the same requests (input counted as ``read_batch_file``
+  counts it, output from ``output_tokens`` capped by each request's ``max_tokens``, or the caps)
+  and splits the gap into named causes (``estimator.batch.attribution``);
+* checks the bill against the provider's own exported figures when given
+  (``estimator.batch.billing``);
+* selects the requests to send again (retryable failures, expired, canceled, missing), and with
+  ``retry_to`` writes them, byte for byte, into new files split under the provider's limits,
+  never over an input or an existing file unless ``overwrite`` is asked for (and never over an
+  input at all);
+* measures output lengths for the next estimate (``OutputProfile``), from the requests whose
+  usage is known only.
 """
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
-import json
 import math
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from estimator import convert
-from estimator.batch.files import BatchFileReport, read_batch_file
+from estimator.batch.attribution import (
+    CAUSES,
+    GapAttribution,
+    Prices,
+    PricingKey,
+    StepRates,
+    Tokens,
+    cause_label,
+    shares,
+    step_costs,
+)
+from estimator.batch.billing import BillingCheck, check_billing
+from estimator.batch.files import BatchFileReport, read_batch_file, request_lines
 from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, output_profile
 from estimator.batch.profile import require_valid
-from estimator.batch.results import ResultRecord, ResultUsage, describe_provider, read_results
-from estimator.batch.writer import BatchRequest, write_requests
-from estimator.convert import Document, Result, as_of_date, counted, today
-from estimator.errors import DataError, EstimatorError, UsageError, param
-from estimator.money import ZERO, format_usd
-from estimator.pricing import Model, Price, PriceBook, Tier, load_pricebook
-from estimator.pricing.rates import _batch_rates, _Rates, _standard_rates
+from estimator.batch.results import ResultFile, ResultIssue, ResultRecord, describe_provider, read_results
+from estimator.batch.writer import BatchRequest, protected_paths, write_requests
+from estimator.convert import Document, Result, as_of_date, counted, set_field, today
+from estimator.errors import DataError, EstimatorError, PricingError, UsageError, param
+from estimator.modes import ModeUnavailable, unit_rates
+from estimator.money import MILLION, ZERO, format_usd, quantize, total_as_shown
+from estimator.pricing import Model, Price, PriceBook, load_pricebook
+from estimator.usage import UsageProblem
 
-__all__ = ["Failure", "Reconciliation", "RequestComparison", "RetryPlan", "TokenTotals", "reconcile"]
+__all__ = [
+    "Failure",
+    "Reconciliation",
+    "ReconcileOptions",
+    "RequestComparison",
+    "RetryPlan",
+    "TokenTotals",
+    "UnknownUsage",
+    "reconcile",
+]
 
-Mode = Literal["batch", "standard"]
-MILLION = Decimal(1_000_000)
+MODES: tuple[str, ...] = ("batch", "standard", "flex", "priority", "ultrafast")
 MOST_OFF = 10
+SHOWN = 10  # items of a list the text shows before "and N more"
+
+
+# --------------------------------------------------------------------------
+# Options and documents
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReconcileOptions:
+    """What ``reconcile`` does beyond the common keywords.
+
+    ``estimated_as_of`` is the day the batch was estimated (its prices; default: the day it ran),
+    so a price change between the two shows as its own cause. ``overwrite`` lets the retry files
+    replace earlier retry files of the same prefix (never an input of the call). ``billing`` are
+    the provider's exported usage or cost documents to check the bill against (OpenAI usage and
+    costs API pages saved as JSON, Anthropic usage and cost reports, a Google Cloud billing export
+    in CSV); ``billing_window`` the (start, end) of the run in UTC, to pick their lines (default:
+    the days the results show, else the pricing day).
+    """
+
+    estimated_as_of: dt.date | str | None = None
+    overwrite: bool = False
+    billing: tuple[str | Path, ...] = ()
+    billing_window: tuple[dt.datetime, dt.datetime] | None = None
+
+    def __post_init__(self) -> None:
+        if self.estimated_as_of is not None:
+            set_field(self, "estimated_as_of", as_of_date(self.estimated_as_of, "estimated_as_of"))
+        set_field(self, "overwrite", convert.flag(self.overwrite, "overwrite"))
+        billing = (self.billing,) if isinstance(self.billing, (str, Path)) else self.billing
+        if not isinstance(billing, (tuple, list)) or not all(isinstance(p, (str, Path)) for p in billing):
+            raise UsageError(f"{param('billing')} must be a file path or a list of them", param="billing")
+        set_field(self, "billing", tuple(Path(p) for p in billing))
+        window = self.billing_window
+        if window is not None:
+            if not (isinstance(window, (tuple, list)) and len(window) == 2
+                    and all(isinstance(t, dt.datetime) for t in window)):
+                raise UsageError(f"{param('billing_window')} must be two datetimes (start, end)",
+                                 param="billing_window")
+            start, end = (t if t.tzinfo else t.replace(tzinfo=dt.UTC) for t in window)
+            if end <= start:
+                raise UsageError(f"{param('billing_window')} must end after it starts", param="billing_window")
+            set_field(self, "billing_window", (start, end))
 
 
 @dataclass(frozen=True)
@@ -83,6 +149,9 @@ class TokenTotals(Document):
     output_tokens: int
     reasoning_tokens: int
     cost: Decimal
+    cache_writes: tuple[tuple[str, int], ...] = ()  # by lifetime ("" the default)
+    tool_uses: tuple[tuple[str, int], ...] = ()
+    tool_cost: Decimal = ZERO
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -90,15 +159,21 @@ class TokenTotals(Document):
             "input_tokens": self.input_tokens,
             "cached_input_tokens": self.cached_input_tokens,
             "cache_write_tokens": self.cache_write_tokens,
+            "cache_writes": {ttl or "default": n for ttl, n in self.cache_writes},
             "output_tokens": self.output_tokens,
             "reasoning_tokens": self.reasoning_tokens,
+            "tool_uses": dict(self.tool_uses),
+            "tool_cost": self.tool_cost,
             "cost": self.cost,
         }
 
 
 @dataclass(frozen=True)
 class RequestComparison(Document):
-    """One succeeded request: the estimate against what was billed."""
+    """One request that ran: the estimate against what was billed, and the gap by cause.
+
+    ``actual_cost`` is None when the request's usage could not be read (``problem`` says why).
+    """
 
     id: str
     line: int
@@ -107,11 +182,16 @@ class RequestComparison(Document):
     estimated_output: int
     actual_output: int
     estimated_cost: Decimal
-    actual_cost: Decimal
+    actual_cost: Decimal | None
+    causes: tuple[tuple[str, Decimal], ...] = ()
+    model: str | None = None
+    served: str | None = None
+    problem: str | None = None
 
     @property
     def cost_error(self) -> Decimal:
-        return self.actual_cost - self.estimated_cost
+        """Actual minus estimated cost (the estimate itself is taken off when the bill is unknown)."""
+        return (self.actual_cost if self.actual_cost is not None else ZERO) - self.estimated_cost
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +204,10 @@ class RequestComparison(Document):
             "estimated_cost": self.estimated_cost,
             "actual_cost": self.actual_cost,
             "cost_error": self.cost_error,
+            "causes": {k: v for k, v in self.causes if v},
+            "model": self.model,
+            "served": self.served,
+            "problem": self.problem,
         }
 
 
@@ -142,6 +226,21 @@ class Failure(Document):
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "line": self.line, "reason": self.reason, "message": self.message,
                 "retryable": self.retryable, "result_file": self.result_path, "result_line": self.result_line}
+
+
+@dataclass(frozen=True)
+class UnknownUsage(Document):
+    """Requests that ran, or may have, whose bill cannot be read: each with its file, line and field,
+    and the interval of what they may have cost (``high`` None: no upper bound is known)."""
+
+    items: tuple[ResultIssue, ...]
+    requests: int
+    low: Decimal
+    high: Decimal | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"requests": self.requests, "low": self.low, "high": self.high,
+                "items": [i.as_dict() for i in self.items]}
 
 
 @dataclass(frozen=True)
@@ -176,15 +275,15 @@ class RetryPlan(Document):
 
 @dataclass(frozen=True, repr=False)
 class Reconciliation(Result):
-    """A finished batch against its estimate: what succeeded, failed and must be sent again, and
-    what was billed. ``to_frame()`` has one row per succeeded request (estimated against actual)."""
+    """A finished batch against its estimate: what succeeded, failed and must be sent again, what
+    was billed, and why it differs. ``to_frame()`` has one row per request that ran."""
 
     requests_path: Path
     result_paths: tuple[Path, ...]
     provider: str
     model: str
     price: Price
-    mode: Mode
+    mode: str
     as_of: dt.date
     requests: int
     succeeded: tuple[str, ...]
@@ -195,16 +294,24 @@ class Reconciliation(Result):
     unknown_ids: tuple[str, ...]
     actual: TokenTotals
     estimated: TokenTotals
-    per_request: tuple[RequestComparison, ...]
     retry: RetryPlan
     outputs: OutputProfile | None
+    attribution: GapAttribution
+    unknown: UnknownUsage
     notes: tuple[str, ...] = ()
     unreadable: tuple[str, ...] = ()  # result lines that could not be read
     duplicate_results: tuple[str, ...] = ()
+    unreadable_ids: tuple[str, ...] = ()  # requests whose result line could not be read: not sent again
+    served: tuple[tuple[str, int], ...] = ()  # requests by the tier that served them
+    answered_by: tuple[tuple[str, int], ...] = ()  # requests by the model that answered
+    unpriced: tuple[tuple[str, int], ...] = ()  # units the tables do not price, with their counts
+    estimated_as_of: dt.date | None = None
+    billing: BillingCheck | None = None
+    _detail: Any = field(default=None, compare=False)
 
     @property
     def cost_difference(self) -> Decimal:
-        """Actual cost minus the estimate for the same requests (positive: the bill is higher)."""
+        """Actual (known) cost minus the estimate for the same requests (positive: the bill is higher)."""
         return self.actual.cost - self.estimated.cost
 
     @property
@@ -215,34 +322,47 @@ class Reconciliation(Result):
     def not_retried(self) -> tuple[Failure, ...]:
         return tuple(f for f in self.failed if not f.retryable)
 
+    @cached_property
+    def per_request(self) -> tuple[RequestComparison, ...]:
+        """Every request that ran (or may have), estimated against billed, with its causes."""
+        return self._detail.comparisons() if self._detail is not None else ()
+
     def summary(self) -> str:
         a, e = self.actual, self.estimated
-        return (f"{self.model}, {counted(self.requests, 'request')}: {len(self.succeeded):,} succeeded, {len(self.failed):,} "
-                f"failed, {len(self.expired) + len(self.canceled) + len(self.missing):,} expired, canceled or "
-                f"missing; billed {format_usd(a.cost)} against {format_usd(e.cost)} estimated; "
-                f"{self.retry.requests:,} to send again")
+        unknown = (f" (+ {self.unknown.requests:,} of unknown cost)" if self.unknown.requests else "")
+        return (f"{self.model}, {counted(self.requests, 'request')}: {len(self.succeeded):,} succeeded, "
+                f"{len(self.failed):,} failed, {len(self.expired) + len(self.canceled) + len(self.missing):,} "
+                f"expired, canceled or missing; billed {format_usd(a.cost)}{unknown} against "
+                f"{format_usd(e.cost)} estimated; {self.retry.requests:,} to send again")
 
     def table(self) -> list[dict[str, Any]]:
-        """One row per succeeded request: estimated and actual tokens and cost."""
+        """One row per request that ran: estimated and actual tokens and cost."""
         return [r.as_dict() for r in self.per_request]
 
     def most_off(self, k: int = MOST_OFF) -> list[RequestComparison]:
         return sorted(self.per_request, key=lambda r: (-abs(r.cost_error), r.line))[:k]
 
     def error_distribution(self) -> dict[str, Any]:
-        """Percentiles of actual - estimated per request: output tokens and cost."""
-        outs = sorted(r.actual_output - r.estimated_output for r in self.per_request)
-        ins = sorted(r.actual_input - r.estimated_input for r in self.per_request)
-        costs = sorted(r.cost_error for r in self.per_request) or [ZERO]
+        """Percentiles of actual - estimated per request whose bill is known: tokens and cost."""
+        known = [r for r in self.per_request if r.actual_cost is not None]
+        outs = sorted(r.actual_output - r.estimated_output for r in known)
+        ins = sorted(r.actual_input - r.estimated_input for r in known)
+        costs = sorted(r.cost_error for r in known)
 
-        def pct(values: Sequence[Any], q: int) -> Any:
-            return values[min(len(values) - 1, max(0, math.ceil(q * len(values) / 100) - 1))] if values else 0
+        def pct(values: Sequence[Any], q: int, empty: Any) -> Any:
+            return values[min(len(values) - 1, max(0, math.ceil(q * len(values) / 100) - 1))] if values else empty
 
         return {
-            "input_tokens": {"p5": pct(ins, 5), "p50": pct(ins, 50), "p95": pct(ins, 95)},
-            "output_tokens": {"p5": pct(outs, 5), "p50": pct(outs, 50), "p95": pct(outs, 95)},
-            "cost": {"p5": pct(costs, 5), "p50": pct(costs, 50), "p95": pct(costs, 95)},
+            "input_tokens": {f"p{q}": pct(ins, q, 0) for q in (5, 50, 95)},
+            "output_tokens": {f"p{q}": pct(outs, q, 0) for q in (5, 50, 95)},
+            "cost": {f"p{q}": pct(costs, q, ZERO) for q in (5, 50, 95)},
         }
+
+    def waterfall(self) -> list[tuple[str, Decimal]]:
+        """(words, amount) from the estimate to the bill: the estimate, each cause that moved it, the
+        known bill (the same figures as ``attribution``)."""
+        g = self.attribution
+        return [("estimate", g.estimated), *g.steps(), ("actual", g.actual)]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -251,8 +371,9 @@ class Reconciliation(Result):
             "provider": self.provider,
             "model": self.model,
             "mode": self.mode,
-            "as_of": self.as_of.isoformat(),
-            "price": {"effective_from": self.price.effective_from.isoformat(), "source": self.price.source},
+            "as_of": self.as_of,
+            "estimated_as_of": self.estimated_as_of or self.as_of,
+            "price": {"effective_from": self.price.effective_from, "source": self.price.source},
             "requests": self.requests,
             "succeeded": len(self.succeeded),
             "failed": len(self.failed),
@@ -262,17 +383,25 @@ class Reconciliation(Result):
             "expired": len(self.expired),
             "canceled": len(self.canceled),
             "missing": len(self.missing),
+            "unreadable": len(self.unreadable_ids),
             "missing_ids": list(self.missing),
             "expired_ids": list(self.expired),
             "canceled_ids": list(self.canceled),
+            "unreadable_ids": list(self.unreadable_ids),
             "unknown_ids": list(self.unknown_ids),
             "duplicate_results": list(self.duplicate_results),
             "unreadable_lines": list(self.unreadable),
             "actual": self.actual.as_dict(),
             "estimated": self.estimated.as_dict(),
+            "unknown_usage": self.unknown.as_dict(),
             "difference": {"cost": self.actual.cost - self.estimated.cost,
                            "input_tokens": self.actual.input_tokens - self.estimated.input_tokens,
                            "output_tokens": self.actual.output_tokens - self.estimated.output_tokens},
+            "attribution": self.attribution.as_dict(),
+            "served_tiers": dict(self.served),
+            "answered_by": dict(self.answered_by),
+            "unpriced_units": dict(self.unpriced),
+            "billing": self.billing.as_dict() if self.billing is not None else None,
             "error_distribution": self.error_distribution(),
             "most_off": [r.as_dict() for r in self.most_off()],
             "per_request": [r.as_dict() for r in self.per_request],
@@ -287,26 +416,47 @@ class Reconciliation(Result):
             (f"{self.requests_path}: {self.requests:,} requests, {describe_provider(self.provider)} batch, "
              f"model {self.model}, {self.mode} prices from {self.price.effective_from} (as of {self.as_of})"),
             (f"succeeded {len(self.succeeded):,}  failed {len(self.failed):,}  expired {len(self.expired):,}  "
-             f"canceled {len(self.canceled):,}  missing {len(self.missing):,}  unknown ids {len(self.unknown_ids):,}"),
+             f"canceled {len(self.canceled):,}  missing {len(self.missing):,}  unreadable {len(self.unreadable_ids):,}  "
+             f"unknown ids {len(self.unknown_ids):,}"),
         ]
         if self.failed:
             lines.append("failed by reason: " + ", ".join(f"{k} {v:,}" for k, v in self.failed_by_reason.items()))
+        places = self._money_places()
         lines += [
             "",
             f"{'':<10}{'input tok':>12}{'cached':>10}{'output tok':>12}{'reasoning':>11}{'cost':>14}",
             (f"{'estimated':<10}{e.input_tokens:>12,}{e.cached_input_tokens:>10,}{e.output_tokens:>12,}"
-             f"{e.reasoning_tokens:>11,}{format_usd(e.cost):>14}"),
+             f"{e.reasoning_tokens:>11,}{format_usd(e.cost, places):>14}"),
             (f"{'actual':<10}{a.input_tokens:>12,}{a.cached_input_tokens:>10,}{a.output_tokens:>12,}"
-             f"{a.reasoning_tokens:>11,}{format_usd(a.cost):>14}"),
-            f"actual - estimated: {format_usd(a.cost - e.cost)} over the {len(self.succeeded):,} succeeded requests",
+             f"{a.reasoning_tokens:>11,}{format_usd(a.cost, places):>14}"),
         ]
+        lines += self._gap_lines()
+        if self.unknown.requests:
+            high = format_usd(self.unknown.high) if self.unknown.high is not None else "no known upper bound"
+            lines.append(f"unknown: {counted(self.unknown.requests, 'request')} ran (or may have) with usage that "
+                         f"cannot be read; they may have cost {format_usd(self.unknown.low)} to {high} more:")
+            lines += [f"  {i}" for i in self.unknown.items[:SHOWN]]
+            if len(self.unknown.items) > SHOWN:
+                lines.append(f"  ... and {len(self.unknown.items) - SHOWN:,} more")
+        if self.served:
+            lines.append("served at: " + ", ".join(f"{k} {v:,}" for k, v in self.served))
+        if len(self.answered_by) > 1 or (self.answered_by and self.answered_by[0][0] != self.model):
+            lines.append("answered by: " + ", ".join(f"{k} {v:,}" for k, v in self.answered_by))
+        if a.tool_uses:
+            lines.append("tool uses: " + ", ".join(f"{k} {v:,}" for k, v in a.tool_uses)
+                         + f" ({format_usd(a.tool_cost)} in fees)")
+        if self.unpriced:
+            lines.append("not priced (no price in the tables): " + ", ".join(f"{k} {v:,}" for k, v in self.unpriced))
         off = [r for r in self.most_off(5) if r.cost_error != 0]
         if off:
             lines.append("most off (actual - estimated):")
             lines += [f"  {r.id} (line {r.line}): output {r.estimated_output:,} -> {r.actual_output:,} tokens, "
-                      f"{format_usd(r.cost_error)}" for r in off]
+                      + (format_usd(r.cost_error) if r.actual_cost is not None else "bill unknown")
+                      for r in off]
         for f in self.not_retried:
             lines.append(f"not retried: {f.id} (line {f.line}): {f.reason}: {f.message or ''}".rstrip(": "))
+        for cid in self.unreadable_ids[:SHOWN]:
+            lines.append(f"not retried: {cid}: its result line cannot be read (it may have run); check it by hand")
         r = self.retry
         if r.requests:
             where = ", ".join(str(p) for p in r.files) if r.files else "not written"
@@ -314,112 +464,157 @@ class Reconciliation(Result):
                          + ("" if r.valid is None else " (valid)" if r.valid else " (INVALID)"))
         else:
             lines.append("retry: nothing to send again")
+        if self.billing is not None:
+            lines += self.billing.text_lines()
         if self.outputs:
             lines.append(self.outputs.describe())
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
+    def _money_places(self) -> int:
+        """Decimals at which the estimate, the bill and every cause read true together: the causes as
+        printed add up to the bill minus the estimate as printed."""
+        g = self.attribution
+        steps = [v for _, v in g.causes if v]
+        places = _places([g.estimated, g.actual, *steps])
+        while places < 12 and quantize(g.actual, places) - quantize(g.estimated, places) != total_as_shown(
+                steps, places):
+            places += 1
+        return places
 
-# --------------------------------------------------------------------------
-# Prices
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Bill:
-    """Rates of one request: by its tier and the mode, USD per million tokens."""
-
-    rates: _Rates
-    cache_write_1h: Decimal
-
-
-def _source(price: Price, input_tokens: int) -> Price | Tier:
-    chosen: Price | Tier = price
-    for tier in sorted(price.tiers, key=lambda t: t.above_input_tokens):
-        if input_tokens > tier.boundary:
-            chosen = tier
-    return chosen
-
-
-def _bill(price: Price, input_tokens: int, mode: Mode) -> _Bill:
-    src = _source(price, input_tokens)
-    std = _standard_rates(src, price)
-    # Anthropic: 1-hour cache writes are 2x the base input price where the table lists no price.
-    one_hour = getattr(src, "cache_write_1h_per_mtok", None) or 2 * src.input_per_mtok
-    if mode == "standard":
-        return _Bill(std, one_hour)
-    rates = _batch_rates(src, price)
-    # A cache read never costs more than the same token uncached (an entry without a cached price
-    # and a "cache-only" rule would otherwise price it above the batch input rate).
-    rates = replace(rates, cached_input=min(rates.cached_input, rates.input))
-    rule = price.batch_rule
-    if rule is not None and rule.cached_input == "batch-only":
-        one_hour = rates.input
-    elif rule is not None and rule.cached_input == "stack":
-        one_hour *= rule.discount_multiplier
-    return _Bill(rates, one_hour)
-
-
-def _actual_classes(u: ResultUsage, bill: _Bill) -> list[tuple[Decimal, int]]:
-    r = bill.rates
-    return [(r.input, u.uncached_input_tokens), (r.cached_input, u.cached_input_tokens),
-            (r.cache_write, u.cache_write_tokens), (bill.cache_write_1h, u.cache_write_1h_tokens),
-            (r.output, u.output_tokens)]
-
-
-def _cost(classes: Iterable[tuple[Decimal, int]]) -> Decimal:
-    return sum((Decimal(tokens) * rate / MILLION for rate, tokens in classes if tokens), ZERO)
-
-
-class _Ledger:
-    """Tokens summed by rate, multiplied once at the end."""
-
-    def __init__(self) -> None:
-        self.tokens: Counter[Decimal] = Counter()
-
-    def add(self, classes: Iterable[tuple[Decimal, int]]) -> None:
-        for rate, tokens in classes:
-            self.tokens[rate] += tokens
-
-    def cost(self) -> Decimal:
-        return _cost(self.tokens.items())
-
-
-# --------------------------------------------------------------------------
-# The request file, line by line
-# --------------------------------------------------------------------------
-
-
-@dataclass
-class _Request:
-    id: str
-    line: int
-    raw: bytes
-    index: int  # position among the file's requests (as in BatchFileReport.per_request_input)
-
-
-def _request_lines(path: Path, provider: str) -> dict[str, _Request]:
-    key = "key" if provider == "google" else "custom_id"
-    out: dict[str, _Request] = {}
-    index = 0
-    with open(path, "rb") as f:
-        for n, raw in enumerate(f, start=1):
-            text = raw[3:] if n == 1 and raw.startswith(codecs.BOM_UTF8) else raw
-            if not text.strip():
-                continue
-            obj = json.loads(text)
-            if not isinstance(obj, dict):
-                continue
-            cid = obj.get(key)
-            if isinstance(cid, str):
-                out[cid] = _Request(cid, n, text if text.endswith(b"\n") else text + b"\n", index)
-            index += 1
-    return out
+    def _gap_lines(self) -> list[str]:
+        """The gap and its causes, each as printed adding up to the gap as printed."""
+        g = self.attribution
+        steps = [(k, v) for k, v in g.causes if v != 0]
+        places = self._money_places()
+        gap = total_as_shown([v for _, v in steps], places) if steps else ZERO
+        lines = [f"actual - estimated: {format_usd(gap, places)} over the "
+                 f"{counted(len(self.succeeded) + len(self.unreadable_ids), 'request')} that ran"]
+        lines += [f"  {cause_label(k):<20}{format_usd(v, places):>14}" for k, v in steps]
+        return lines
 
 
 # --------------------------------------------------------------------------
 # Reconcile
 # --------------------------------------------------------------------------
+
+
+def reconcile(
+    requests: str | Path,
+    results: str | Path | Sequence[str | Path],
+    errors: str | Path | None = None,
+    *,
+    model: str | None = None,
+    as_of: dt.date | str | None = None,
+    mode: str = "batch",
+    output_tokens: int | None = None,
+    retry_to: str | Path | None = None,
+    prices: PriceBook | None = None,
+    options: ReconcileOptions | None = None,
+) -> Reconciliation:
+    """Join a batch's request file with its result (and error) files; see the module docstring.
+
+    ``prices`` is the price book (default: the shipped tables); it also gives the per-file
+    limits of the retry file. ``mode`` is how the requests were sent: ``"batch"``, or
+    ``"standard"``, ``"flex"``, ``"priority"``, ``"ultrafast"`` for requests sent one by one and
+    saved in the batch result shape (each is then billed at the tier that served it).
+    """
+    opts = options if options is not None else ReconcileOptions()
+    convert.instance(opts, "options", ReconcileOptions)
+    if mode not in MODES:
+        raise UsageError(f"{param('mode')} must be one of {', '.join(MODES)}, not {mode!r}", param="mode")
+    output_tokens = convert.optional(convert.count, output_tokens, "output_tokens")
+    given_day = None if as_of is None else as_of_date(as_of)
+    model = convert.optional(convert.text, model, "model", example="'gpt-4o'")
+    for name, path in (("requests", requests), ("errors", errors), ("retry_to", retry_to)):
+        if path is not None and not isinstance(path, (str, Path)):
+            raise UsageError(f"{param(name)} must be a file path, not a {type(path).__name__}", param=name)
+    if not isinstance(results, (str, Path)) and not (
+            isinstance(results, Sequence) and all(isinstance(p, (str, Path)) for p in results)):
+        raise UsageError(f"{param('results')} must be a file path or a list of them", param="results")
+    if prices is not None and not isinstance(prices, PriceBook):
+        raise UsageError(f"{param('prices')} must be a price book from load_pricebook(...), not a "
+                         f"{type(prices).__name__}", param="prices")
+    book = prices or load_pricebook()
+    result_list = [Path(results)] if isinstance(results, (str, Path)) else [Path(p) for p in results]
+    inputs = [Path(requests), *result_list, *([Path(errors)] if errors is not None else []),
+              *(Path(b) for b in opts.billing)]
+    if retry_to is not None:
+        protected_paths(retry_to, inputs, overwrite=opts.overwrite, name="retry_to")  # before anything is written
+    files = _read_files(Path(requests), result_list, errors, book)
+    notes: list[str] = list(files.notes)
+    day = given_day if given_day is not None else _run_date(files.records, notes)
+    chosen = _resolve_model(book, model, files.report, files.records, day)
+    price = chosen.price_on(day)
+    est_day = day if opts.estimated_as_of is None else as_of_date(opts.estimated_as_of)
+    est_price = chosen.price_on(est_day) if est_day != day else price
+    try:
+        unit_rates(price, mode)
+        unit_rates(est_price, mode)
+    except ModeUnavailable as exc:
+        raise UsageError(f"{chosen.id} cannot be priced in {mode} mode: {exc}; use another {param('mode')}",
+                         param="mode") from None
+    embedding = chosen.kind == "embedding" or files.report.url == "/v1/embeddings"
+    expect = _ExpectedOutput(files.report.per_request_max_output, output_tokens, embedding)
+    notes += expect.notes(files.report)
+    by_id, unknown, duplicates = _join(files.records, files.report)
+    tally = _Tally(book, chosen, Prices(est_price, price, {chosen.id: price}, mode, day), notes)
+    for i, cid in enumerate(files.report.ids):
+        tally.add(i, cid, files.report.lines[i], by_id.get(cid), files.report.per_request_input[i], expect(i),
+                  files.report.per_request_max_output[i] if not embedding else 0)
+    outputs = tally.outputs(chosen.id, files.report.provider, ", ".join(str(p) for p in files.paths))
+    retry = _retry_plan(tally.retry_indices, files.report, price, mode, outputs, expect)
+    if retry_to is not None and retry.ids:
+        retry = _write_retry(retry, tally.retry_indices, files.report, retry_to, inputs, opts.overwrite)
+    unreadable = tuple(str(i) for rf in files.result_files for i in rf.issues if i.field is None)
+    notes += _reading_notes(files, duplicates)
+    rec = tally.reconciliation(
+        files=files, model=chosen.id, as_of=day, retry=retry, outputs=outputs,
+        unknown=unknown, duplicates=duplicates, unreadable=unreadable,
+        estimated_as_of=None if opts.estimated_as_of is None else as_of_date(opts.estimated_as_of),
+    )
+    if opts.billing:
+        window = opts.billing_window or _window(files.records, day)
+        check = check_billing(opts.billing, rec_cost=rec.actual.cost, provider=files.report.provider,
+                              models={chosen.id, *(m for m, _ in rec.answered_by)}, mode=mode, window=window,
+                              book=book, day=day, tokens=rec.actual)
+        rec = replace(rec, billing=check)
+    return rec
+
+
+def _window(records: Sequence[ResultRecord], day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The days the results were made (the pricing day when they carry none), as a UTC window."""
+    days = sorted({r.created for r in records if r.created is not None}) or [day]
+    start = dt.datetime.combine(days[0], dt.time(), tzinfo=dt.UTC)
+    return start, dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class _Files:
+    """The request file and the result files of one batch, read and checked."""
+
+    requests_path: Path
+    report: BatchFileReport
+    paths: tuple[Path, ...]
+    result_files: tuple[ResultFile, ...]
+    records: tuple[ResultRecord, ...]
+    notes: tuple[str, ...] = ()
+
+
+def _read_files(req_path: Path, results: list[Path], errors: str | Path | None, book: PriceBook) -> _Files:
+    report = read_batch_file(req_path, prices=book)
+    notes = require_valid(report, submitted=True)
+    paths = [*results, *([Path(errors)] if errors is not None else [])]
+    result_files = [read_results(p) for p in paths]
+    for rf in result_files:
+        if rf.records and rf.provider != report.provider:
+            raise DataError(
+                f"{rf.path}: {describe_provider(rf.provider)} results do not belong to the "
+                f"{describe_provider(report.provider)} request file {req_path}",
+                path=str(rf.path),
+            )
+    records = tuple(r for rf in result_files for r in rf.records)
+    return _Files(req_path, report, tuple(paths), tuple(result_files), records, tuple(notes))
 
 
 def _resolve_model(book: PriceBook, model: str | None, report: BatchFileReport,
@@ -441,99 +636,6 @@ def _resolve_model(book: PriceBook, model: str | None, report: BatchFileReport,
     )
 
 
-def reconcile(
-    requests: str | Path,
-    results: str | Path | Sequence[str | Path],
-    errors: str | Path | None = None,
-    *,
-    model: str | None = None,
-    as_of: dt.date | str | None = None,
-    mode: Mode = "batch",
-    output_tokens: int | None = None,
-    retry_to: str | Path | None = None,
-    prices: PriceBook | None = None,
-) -> Reconciliation:
-    """Join a batch's request file with its result (and error) files; see the module docstring.
-
-    ``prices`` is the price book (default: the shipped tables); it also gives the per-file
-    limits of the retry file.
-    """
-    if mode not in ("batch", "standard"):
-        raise UsageError(f"{param('mode')} must be 'batch' or 'standard', not {mode!r}", param="mode")
-    output_tokens = convert.optional(convert.count, output_tokens, "output_tokens")
-    given_day = None if as_of is None else as_of_date(as_of)
-    model = convert.optional(convert.text, model, "model", example="'gpt-4o'")
-    for name, path in (("requests", requests), ("errors", errors), ("retry_to", retry_to)):
-        if path is not None and not isinstance(path, (str, Path)):
-            raise UsageError(f"{param(name)} must be a file path, not a {type(path).__name__}", param=name)
-    if not isinstance(results, (str, Path)) and not (
-            isinstance(results, Sequence) and all(isinstance(p, (str, Path)) for p in results)):
-        raise UsageError(f"{param('results')} must be a file path or a list of them", param="results")
-    if prices is not None and not isinstance(prices, PriceBook):
-        raise UsageError(f"{param('prices')} must be a price book from load_pricebook(...), not a "
-                         f"{type(prices).__name__}", param="prices")
-    book = prices or load_pricebook()
-    files = _read_files(Path(requests), results, errors, book)
-    notes: list[str] = []
-    day = given_day if given_day is not None else _run_date(files.records, notes)
-    chosen = _resolve_model(book, model, files.report, files.records, day)
-    price = chosen.price_on(day)
-    if price.cached_input_per_mtok is None and any(r.usage and r.usage.cached_input_tokens for r in files.records):
-        notes.append(f"the {chosen.id} price entry lists no cached-input price: cached tokens are priced "
-                     "as uncached input")
-    if mode == "batch" and price.batch_rule is None and price.batch_input_per_mtok is None:
-        raise UsageError(f"{chosen.id} has no batch price; use {param('mode')} standard", param="mode")
-    embedding = chosen.kind == "embedding" or files.report.url == "/v1/embeddings"
-    expect = _ExpectedOutput(files.report.per_request_max_output, output_tokens, embedding)
-    notes += expect.notes(files.report)
-    by_id, unknown, duplicates = _join(files.records, files.lines)
-    tally = _Tally(price, mode)
-    for q in sorted(files.lines.values(), key=lambda q: q.line):
-        tally.add(q, by_id.get(q.id), files.report.per_request_input[q.index], expect(q))
-    outputs = tally.outputs(chosen.id, files.report.provider, ", ".join(str(p) for p in files.paths))
-    retry = _retry_plan(tally.retry_ids, files.lines, files.report, price, mode, outputs, expect)
-    if retry_to is not None and retry.ids:
-        retry = _write_retry(retry, files.lines, files.report, retry_to)
-    unreadable = tuple(f"{rf.path}: {i}" for rf in files.result_files for i in rf.issues)
-    notes += _reading_notes(files, unreadable, duplicates)
-    return tally.reconciliation(
-        files=files, model=chosen.id, as_of=day, retry=retry, outputs=outputs, notes=notes,
-        unknown=unknown, duplicates=duplicates, unreadable=unreadable,
-    )
-
-
-@dataclass(frozen=True)
-class _Files:
-    """The request file and the result files of one batch, read and checked."""
-
-    requests_path: Path
-    report: BatchFileReport
-    paths: tuple[Path, ...]
-    result_files: tuple[Any, ...]
-    lines: Mapping[str, _Request]
-    records: tuple[ResultRecord, ...]
-
-
-def _read_files(req_path: Path, results: str | Path | Sequence[str | Path], errors: str | Path | None,
-                book: PriceBook) -> _Files:
-    report = read_batch_file(req_path, prices=book)
-    require_valid(report)
-    paths = [Path(results)] if isinstance(results, (str, Path)) else [Path(p) for p in results]
-    if errors is not None:
-        paths.append(Path(errors))
-    result_files = [read_results(p) for p in paths]
-    for rf in result_files:
-        if rf.records and rf.provider != report.provider:
-            raise DataError(
-                f"{rf.path}: {describe_provider(rf.provider)} results do not belong to the "
-                f"{describe_provider(report.provider)} request file {req_path}",
-                path=str(rf.path),
-            )
-    lines = _request_lines(req_path, report.provider)
-    records = tuple(r for rf in result_files for r in rf.records)
-    return _Files(req_path, report, tuple(paths), tuple(result_files), lines, records)
-
-
 def _run_date(records: Sequence[ResultRecord], notes: list[str]) -> dt.date:
     """The day the batch ran: the first response's, else today (and a note says which)."""
     days = sorted({r.created for r in records if r.created is not None})
@@ -546,22 +648,26 @@ def _run_date(records: Sequence[ResultRecord], notes: list[str]) -> dt.date:
     return day
 
 
-def _join(records: Sequence[ResultRecord], lines: Mapping[str, _Request]
+_RANK = {"succeeded": 0, "unreadable": 1, "failed": 2, "expired": 3, "canceled": 4}
+
+
+def _join(records: Sequence[ResultRecord], report: BatchFileReport
           ) -> tuple[dict[str, ResultRecord], list[str], list[str]]:
-    """One outcome per requested id (a success wins over a failure of the same id), the ids
-    never requested, and the ids with more than one result line."""
-    rank = {"succeeded": 0, "failed": 1, "expired": 2, "canceled": 3}
+    """One outcome per requested id (a success wins over anything else, an unreadable line over a
+    failure: a request that may have run is never sent again), the ids never requested, and the
+    ids with more than one result line."""
+    wanted = report.id_index
     by_id: dict[str, ResultRecord] = {}
     unknown: list[str] = []
     duplicates: list[str] = []
     for r in records:
-        if r.id not in lines:
+        if r.id not in wanted:
             unknown.append(r.id)
             continue
         old = by_id.get(r.id)
         if old is not None:
             duplicates.append(r.id)
-            if rank[r.outcome] >= rank[old.outcome]:
+            if _RANK[r.outcome] >= _RANK[old.outcome]:
                 continue
         by_id[r.id] = r
     return by_id, unknown, duplicates
@@ -574,10 +680,10 @@ class _ExpectedOutput:
     def __init__(self, caps: Sequence[int | None], output_tokens: int | None, embedding: bool) -> None:
         self.caps, self.output_tokens, self.embedding = caps, output_tokens, embedding
 
-    def __call__(self, q: _Request) -> int:
+    def __call__(self, index: int) -> int:
         if self.embedding:
             return 0
-        cap = self.caps[q.index] if q.index < len(self.caps) else None
+        cap = self.caps[index] if index < len(self.caps) else None
         if self.output_tokens is not None:
             return self.output_tokens if cap is None else min(self.output_tokens, cap)
         return cap or 0
@@ -592,60 +698,258 @@ class _ExpectedOutput:
                 f"{param('output_tokens')} for the estimate the batch was planned with"]
 
 
-class _Tally:
-    """Outcomes, billed tokens and costs, request by request, in the request file's order."""
+class _Detail:
+    """Per-request comparisons, built from the same step costs as the totals when first asked for.
 
-    def __init__(self, price: Price, mode: Mode) -> None:
-        self.price, self.mode = price, mode
-        self.actual, self.estimated = _Ledger(), _Ledger()
+    Each request that ran is kept as ``(index, id, line, est_in, est_out, usage, key)``, or
+    ``(index, id, line, est_in, est_out, record, problem)`` when its usage is unknown.
+    """
+
+    def __init__(self, ran: list[tuple[Any, ...]], prices: Prices, first_lengths: Mapping[PricingKey, Any],
+                 estimated_rates: Any) -> None:
+        self.ran, self.prices, self.first_lengths, self.estimated_rates = ran, prices, first_lengths, estimated_rates
+
+    def comparisons(self) -> tuple[RequestComparison, ...]:
+        out = []
+        for _, cid, line, est_in, est_out, u, key in self.ran:
+            if not isinstance(key, PricingKey):
+                rates = self.estimated_rates(est_in)
+                est = (Decimal(est_in) * rates.input + Decimal(est_out) * rates.output) / MILLION
+                out.append(RequestComparison(cid, line, est_in, 0, est_out, 0, est, None,
+                                             (("unreadable_lines", -est),), u.model, None, key))
+                continue
+            t = Tokens(est_in, est_out, u.input_tokens, u.output_tokens, u.reasoning_tokens, u.cached_input_tokens,
+                       dict(u.cache_writes), dict(u.tool_uses))
+            costs = step_costs(t, self.prices.step_rates(key, self.first_lengths[key]))
+            out.append(RequestComparison(cid, line, est_in, u.input_tokens, est_out, u.output_tokens, costs[0],
+                                         costs[-1], tuple(shares(costs).items()), u.model, key.served))
+        return tuple(out)
+
+
+class _Tally:
+    """Outcomes, billed units and costs, request by request, in the request file's order."""
+
+    def __init__(self, book: PriceBook, chosen: Model, prices: Prices, notes: list[str]) -> None:
+        self.book, self.chosen, self.prices, self.notes = book, chosen, prices, notes
+        self.mode, self.day = prices.mode, prices.day
         self.succeeded: list[str] = []
         self.failed: list[Failure] = []
         self.expired: list[str] = []
         self.canceled: list[str] = []
         self.missing: list[str] = []
-        self.retry_ids: list[str] = []
-        self.comparisons: list[RequestComparison] = []
-        self.totals = Counter[str]()
-        self.est_totals = Counter[str]()
+        self.unreadable_ids: list[str] = []
+        self.retry_indices: list[int] = []
+        self.groups: dict[PricingKey, Tokens] = {}
+        self.first_lengths: dict[PricingKey, tuple[int, int, int, int]] = {}
+        self.unknown_items: list[ResultIssue] = []
+        self.unknown_est = Tokens(requests=0)
+        self.unknown_low = ZERO
+        self.unknown_high: Decimal | None = ZERO
+        self.ran: list[tuple[Any, ...]] = []
+        self.thresholds: dict[str, tuple[int, ...]] = {
+            "": prices.estimated.thresholds, "requested": prices.requested.thresholds,
+            chosen.id: prices.requested.thresholds}
         self.measured_out: list[int] = []
         self.measured_in: list[int] = []
         self.reasoning = 0
         self.requests = 0
+        self.served: Counter[str] = Counter()
+        self.answered: Counter[str] = Counter()
+        self.unpriced: Counter[str] = Counter()
+        self._answer_cache: dict[str | None, str] = {}
+        self._served_cache: dict[tuple[str, str | None], str] = {}
+        self._noted: set[str] = set()
 
-    def add(self, q: _Request, found: ResultRecord | None, est_in: int, est_out: int) -> None:
+    # -- outcomes --------------------------------------------------------------
+
+    def add(self, index: int, cid: str, line: int, found: ResultRecord | None, est_in: int, est_out: int,
+            cap: int | None) -> None:
         self.requests += 1
         if found is None:
-            self.missing.append(q.id)
-            self.retry_ids.append(q.id)
+            self.missing.append(cid)
+            self.retry_indices.append(index)
         elif found.outcome == "succeeded":
-            self._succeeded(q, found, est_in, est_out)
+            self.succeeded.append(cid)
+            implausible = self._implausible(found) if found.usage is not None else None
+            if found.usage is not None and implausible is None:
+                self._known(index, cid, line, found, est_in, est_out)
+            else:
+                self._unknown(index, cid, line, found, est_in, est_out, cap,
+                              (*found.problems, *([implausible] if implausible else [])))
+        elif found.outcome == "unreadable":
+            self.unreadable_ids.append(cid)
+            self._unknown(index, cid, line, found, est_in, est_out, cap, found.problems)
         elif found.outcome in ("expired", "canceled"):
-            (self.expired if found.outcome == "expired" else self.canceled).append(q.id)
-            self.retry_ids.append(q.id)
+            (self.expired if found.outcome == "expired" else self.canceled).append(cid)
+            self.retry_indices.append(index)
         else:
-            self.failed.append(Failure(q.id, q.line, found.reason or "error", found.message, found.retryable,
+            self.failed.append(Failure(cid, line, found.reason or "error", found.message, found.retryable,
                                        found.path, found.line))
             if found.retryable:
-                self.retry_ids.append(q.id)
+                self.retry_indices.append(index)
 
-    def _succeeded(self, q: _Request, r: ResultRecord, est_in: int, est_out: int) -> None:
-        est_bill = _bill(self.price, est_in, self.mode)
-        est_classes = [(est_bill.rates.input, est_in), (est_bill.rates.output, est_out)]
-        self.succeeded.append(q.id)
-        u = r.usage or ResultUsage()
-        classes = _actual_classes(u, _bill(self.price, u.input_tokens, self.mode))
-        self.actual.add(classes)
-        self.estimated.add(est_classes)
-        self.totals.update(input=u.input_tokens, cached=u.cached_input_tokens,
-                           writes=u.cache_write_tokens + u.cache_write_1h_tokens,
-                           output=u.output_tokens, reasoning=u.reasoning_tokens)
-        self.est_totals.update(input=est_in, output=est_out)
-        self.comparisons.append(RequestComparison(q.id, q.line, est_in, u.input_tokens, est_out, u.output_tokens,
-                                                  _cost(est_classes), _cost(classes)))
-        if r.usage is not None:
-            self.measured_out.append(u.output_tokens)
-            self.measured_in.append(u.input_tokens)
-            self.reasoning += u.reasoning_tokens
+    def _implausible(self, r: ResultRecord) -> UsageProblem | None:
+        """A usage beyond the answering model's context window is not a bill: why, or None."""
+        u = r.usage
+        assert u is not None
+        window = self.chosen.context_window
+        name = self._answer(u.model)
+        if name != self.chosen.id:
+            window = self.book.model(name, self.day).context_window
+        if window is None or (u.input_tokens <= window and u.output_tokens <= window):
+            return None
+        kind = "input" if u.input_tokens > window else "output"
+        count = u.input_tokens if kind == "input" else u.output_tokens
+        return UsageProblem(f"usage ({kind} tokens)", f"{count:,} {kind} tokens exceed {name}'s context window "
+                                                      f"of {window:,}: not a count any request is billed")
+
+    def _known(self, index: int, cid: str, line: int, r: ResultRecord, est_in: int, est_out: int) -> None:
+        u = r.usage
+        assert u is not None
+        answer = self._answer(u.model)
+        served = self._serve(answer, u.service_tier)
+        ans = self.thresholds[answer]
+        est, req = self.thresholds[""], self.thresholds["requested"]
+        key = PricingKey(
+            bisect_left(est, est_in) if est else 0, bisect_left(req, est_in) if req else 0,
+            bisect_left(ans, est_in) if ans else 0, bisect_left(ans, u.input_tokens) if ans else 0,
+            answer, served, u.uplifts,
+            tuple(t for t, _ in u.cache_writes) if u.cache_writes else (),
+            tuple(t for t, _ in u.tool_uses) if u.tool_uses else ())
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = Tokens(requests=0)
+            self.first_lengths[key] = (est_in, est_in, est_in, u.input_tokens)
+            self._check_rates(key, self.first_lengths[key])
+        group.requests += 1
+        group.est_in += est_in
+        group.est_out += est_out
+        group.act_in += u.input_tokens
+        group.act_out += u.output_tokens
+        group.reasoning += u.reasoning_tokens
+        group.cached += u.cached_input_tokens
+        if u.cache_writes:
+            for ttl, n in u.cache_writes:
+                group.writes[ttl] = group.writes.get(ttl, 0) + n
+        if u.tool_uses:
+            for unit, n in u.tool_uses:
+                group.tools[unit] = group.tools.get(unit, 0) + n
+        self.ran.append((index, cid, line, est_in, est_out, u, key))
+        if u.unpriced:
+            for unit, n in u.unpriced:
+                self.unpriced[unit] += n
+        self.measured_out.append(u.output_tokens)
+        self.measured_in.append(u.input_tokens)
+        self.reasoning += u.reasoning_tokens
+
+    def _unknown(self, index: int, cid: str, line: int, r: ResultRecord, est_in: int, est_out: int,
+                 cap: int | None, problems: Sequence[UsageProblem]) -> None:
+        """A request that ran (or may have) whose bill cannot be read: its estimate leaves the known
+        bill, and what it may have cost is an interval."""
+        self.unknown_est.add(Tokens(est_in, est_out))
+        self.ran.append((index, cid, line, est_in, est_out, r, "; ".join(str(p) for p in problems) or r.message))
+        if problems:
+            self.unknown_items += [ResultIssue(r.path, r.line, p.message, p.field, cid) for p in problems]
+        else:
+            self.unknown_items.append(ResultIssue(r.path, r.line, r.message or "unreadable", None, cid))
+        low, high = self._interval(est_in, cap, may_not_have_run=r.outcome == "unreadable")
+        self.unknown_low += low
+        self.unknown_high = None if high is None or self.unknown_high is None else self.unknown_high + high
+
+    def _interval(self, est_in: int, cap: int | None, *, may_not_have_run: bool) -> tuple[Decimal, Decimal | None]:
+        """The least and most a request of ``est_in`` counted tokens can have cost: every prompt token
+        read from the cache and no output, to every prompt token at the dearest input rate (a cache
+        write) and its output cap (the model's own limit when the request sets none)."""
+        r = unit_rates(self.prices.requested, self.mode, input_tokens=est_in)
+        low = ZERO if may_not_have_run else Decimal(est_in) * min(r.input, r.cached_input) / MILLION
+        most_out = cap if cap is not None else self.chosen.max_output_tokens
+        if most_out is None and self.chosen.context_window is not None:
+            most_out = max(0, self.chosen.context_window - est_in)
+        if most_out is None:
+            return low, None
+        dearest = max(r.input, r.cached_input, *r.cache_writes.values())
+        return low, (Decimal(est_in) * dearest + Decimal(most_out) * r.output) / MILLION
+
+    # -- the model that answered, the tier that served ------------------------
+
+    def _answer(self, name: str | None) -> str:
+        """The priced model id that answered: the requested one unless the response names another
+        model of the tables (a dated snapshot of the requested model is the requested model)."""
+        found = self._answer_cache.get(name)
+        if found is not None:
+            return found
+        found = self.chosen.id
+        if name and name != self.chosen.id and name not in self.chosen.aliases \
+                and _undated(name) not in (self.chosen.id, *self.chosen.aliases):
+            try:
+                other = self.book.model(name, self.day)
+                curated = self.book.curated(name) or self.book.curated(_undated(name))
+            except EstimatorError:
+                other, curated = None, False
+            if other is None or not curated:
+                self._note(f"responses name model {name!r}, which is not in the price tables: priced as "
+                           f"{self.chosen.id}, the model requested")
+            elif other.id != self.chosen.id:
+                try:
+                    price = other.price_on(self.day)
+                    unit_rates(price, self.mode)
+                except (EstimatorError, ModeUnavailable) as exc:
+                    self._note(f"responses name model {other.id}, which cannot be priced in {self.mode} mode "
+                               f"({exc}): priced as {self.chosen.id}")
+                else:
+                    self.prices.answers[other.id] = price
+                    self.thresholds[other.id] = price.thresholds
+                    found = other.id
+        self._answer_cache[name] = found
+        return found
+
+    def _serve(self, answer: str, reported: str | None) -> str:
+        """The mode a request was billed in: the tier its response reports where that is a tier the
+        model is sold at that day; a batch is billed as a batch whatever tier it names."""
+        key = (answer, reported)
+        found = self._served_cache.get(key)
+        if found is not None:
+            return found
+        found = self.mode
+        if reported is not None and reported != self.mode:
+            if self.mode == "batch":
+                if reported != "standard":
+                    self._note(f"responses inside a batch report service tier {reported!r}: billed at batch rates")
+            elif reported not in MODES:
+                self._note(f"responses report service tier {reported!r}, which the price tables do not name: "
+                           f"priced at {self.mode} rates")
+            else:
+                try:
+                    unit_rates(self.prices.answers[answer], reported)
+                except (ModeUnavailable, PricingError) as exc:
+                    self._note(f"responses report service tier {reported!r}, not sold for {answer} then ({exc}): "
+                               f"priced at {self.mode} rates")
+                else:
+                    found = reported
+        self._served_cache[key] = found
+        return found
+
+    def _check_rates(self, key: PricingKey, lengths: tuple[int, int, int, int]) -> None:
+        rates = self.prices.step_rates(key, lengths)
+        for note in (*rates.served.notes, *rates.residency.notes):
+            self._note(note)
+        for ttl in key.ttls:
+            if rates.answered_billed.cache_write(ttl) is None:
+                self._note(f"{key.answer} has no price for {ttl or 'default'} cache writes in the tables: "
+                           "those tokens are listed as not priced")
+        for unit in key.tools:
+            fee = rates.fees[unit]
+            if fee.per_use is None:
+                self._note(f"{fee.why}: those uses are listed as not priced")
+            elif fee.why:
+                self._note(f"{unit}: {fee.why}")
+
+    def _note(self, text: str) -> None:
+        if text not in self._noted:
+            self._noted.add(text)
+            self.notes.append(text)
+
+    # -- results ---------------------------------------------------------------
 
     def outputs(self, model: str, provider: str, source: str) -> OutputProfile | None:
         if not self.measured_out:
@@ -653,66 +957,141 @@ class _Tally:
         return output_profile(self.measured_out, self.measured_in, reasoning=self.reasoning, model=model,
                               provider=provider, source=source)
 
+    def _estimated_rates(self, est_in: int) -> Any:
+        return unit_rates(self.prices.estimated, self.mode, input_tokens=est_in)
+
     def reconciliation(self, *, files: _Files, model: str, as_of: dt.date, retry: RetryPlan,
-                       outputs: OutputProfile | None, notes: Sequence[str], unknown: Sequence[str],
-                       duplicates: Sequence[str], unreadable: tuple[str, ...]) -> Reconciliation:
-        t, e, n = self.totals, self.est_totals, len(self.succeeded)
+                       outputs: OutputProfile | None, unknown: Sequence[str], duplicates: Sequence[str],
+                       unreadable: tuple[str, ...], estimated_as_of: dt.date | None) -> Reconciliation:
+        total = Tokens(requests=0)
+        steps = [ZERO] * (len(CAUSES))
+        tool_cost = ZERO
+        for key, group in self.groups.items():
+            total.add(group)
+            self.served[key.served] += group.requests
+            self.answered[key.answer] += group.requests
+            rates = self.prices.step_rates(key, self.first_lengths[key])
+            costs = step_costs(group, rates)
+            for i in range(len(steps)):
+                steps[i] += costs[i]
+            tool_cost += costs[-1] - costs[-2]
+            self._unpriced(group, rates)
+        est_unknown = ZERO
+        for _, _, _, est_in, est_out, _, key in self.ran:
+            if not isinstance(key, PricingKey):
+                rates = self._estimated_rates(est_in)
+                est_unknown += (Decimal(est_in) * rates.input + Decimal(est_out) * rates.output) / MILLION
+        estimated_cost = steps[0] + est_unknown
+        actual_cost = steps[-1]
+        causes = [(k, steps[i + 1] - steps[i]) for i, (k, _) in enumerate(CAUSES[:-1])]
+        causes.append(("unreadable_lines", -est_unknown))
+        attribution = GapAttribution(estimated_cost, actual_cost, tuple(causes), self.unknown_low, self.unknown_high)
+        n_known = total.requests
+        actual = TokenTotals(
+            n_known, total.act_in, total.cached, sum(total.writes.values()), total.act_out, total.reasoning,
+            actual_cost, cache_writes=tuple(sorted(total.writes.items())), tool_uses=tuple(sorted(total.tools.items())),
+            tool_cost=tool_cost,
+        )
+        est_in = total.est_in + self.unknown_est.est_in
+        est_out = total.est_out + self.unknown_est.est_out
+        estimated = TokenTotals(n_known + self.unknown_est.requests, est_in, 0, 0, est_out, 0, estimated_cost)
+        unknown_usage = UnknownUsage(tuple(self.unknown_items), self.unknown_est.requests, self.unknown_low,
+                                     self.unknown_high)
+        if self.unknown_est.requests:
+            self._note(f"{counted(self.unknown_est.requests, 'request')} ran (or may have) but their usage cannot "
+                       "be read: they are not sent again, their estimate is taken off the comparison, and what "
+                       "they may have cost is given as an interval (see unknown_usage)")
         return Reconciliation(
             requests_path=files.requests_path, result_paths=files.paths, provider=files.report.provider,
-            model=model, price=self.price, mode=self.mode, as_of=as_of, requests=self.requests,
+            model=model, price=self.prices.requested, mode=self.mode, as_of=as_of, requests=self.requests,
             succeeded=tuple(self.succeeded), failed=tuple(self.failed), expired=tuple(self.expired),
             canceled=tuple(self.canceled), missing=tuple(self.missing), unknown_ids=tuple(dict.fromkeys(unknown)),
-            actual=TokenTotals(n, t["input"], t["cached"], t["writes"], t["output"], t["reasoning"],
-                               self.actual.cost()),
-            estimated=TokenTotals(n, e["input"], 0, 0, e["output"], 0, self.estimated.cost()),
-            per_request=tuple(self.comparisons), retry=retry, outputs=outputs, notes=tuple(notes),
-            unreadable=unreadable, duplicate_results=tuple(dict.fromkeys(duplicates)),
+            actual=actual, estimated=estimated, retry=retry, outputs=outputs, attribution=attribution,
+            unknown=unknown_usage, notes=tuple(self.notes), unreadable=unreadable,
+            duplicate_results=tuple(dict.fromkeys(duplicates)), unreadable_ids=tuple(self.unreadable_ids),
+            served=tuple(sorted(self.served.items())), answered_by=tuple(self.answered.most_common()),
+            unpriced=tuple(sorted(self.unpriced.items())), estimated_as_of=estimated_as_of,
+            _detail=_Detail(self.ran, self.prices, self.first_lengths, self._estimated_rates),
         )
 
+    def _unpriced(self, group: Tokens, rates: StepRates) -> None:
+        for ttl, n in group.writes.items():
+            if rates.answered_billed.cache_write(ttl) is None and n:
+                self.unpriced[f"cache write tokens ({ttl})"] += n
+        for unit, n in group.tools.items():
+            if rates.fees[unit].per_use is None and n:
+                self.unpriced[unit] += n
 
-def _reading_notes(files: _Files, unreadable: Sequence[str], duplicates: Sequence[str]) -> list[str]:
+
+def _places(amounts: Sequence[Decimal]) -> int:
+    """Decimals that show, with two significant digits, every amount above a ten-thousandth of the
+    largest (from cents, at most 10): a $3 cause beside a $50,000 bill does not print $50,000.000000."""
+    nonzero = [abs(a) for a in amounts if a]
+    if not nonzero:
+        return 2
+    floor = max(nonzero) / 10_000
+    return max(2, *(min(10, -a.adjusted() + 1) for a in nonzero if a >= floor))
+
+
+def _undated(name: str) -> str:
+    """A model name without a trailing snapshot date: ``gpt-4o-2024-08-06`` -> ``gpt-4o``,
+    ``claude-sonnet-4-5-20250929`` -> ``claude-sonnet-4-5``."""
+    parts = name.split("-")
+    if len(parts) > 3 and all(p.isdigit() for p in parts[-3:]) and len(parts[-3]) == 4:
+        return "-".join(parts[:-3])
+    if len(parts) > 1 and parts[-1].isdigit() and len(parts[-1]) == 8:
+        return "-".join(parts[:-1])
+    return name
+
+
+def _reading_notes(files: _Files, duplicates: Sequence[str]) -> list[str]:
     notes = []
+    bad = sum(1 for rf in files.result_files for i in rf.issues if i.field is None)
     more = sum(rf.issues_not_shown for rf in files.result_files)
-    if unreadable:
-        notes.append(f"{len(unreadable) + more:,} result line(s) could not be read; they are not counted")
+    if bad or more:
+        notes.append(f"{bad + more:,} result line(s) could not be read; the requests they name (where a "
+                     "request id could still be read) are not sent again")
     if duplicates:
-        notes.append(f"{len(duplicates):,} request id(s) have more than one result line; a success was kept")
+        notes.append(f"{len(duplicates):,} request id(s) have more than one result line; one was kept "
+                     "(a success first) and priced once")
+    if not files.records:
+        notes.append("the result files hold no result: every request is missing")
     if not files.report.exact:
         notes.append(f"estimated input tokens are approximate ({files.report.tokenizer_label})")
     return notes
 
 
-def _retry_plan(ids: Sequence[str], lines: Mapping[str, _Request], report: BatchFileReport, price: Price,
-                mode: Mode, outputs: OutputProfile | None, estimated_output: Any) -> RetryPlan:
+def _retry_plan(indices: Sequence[int], report: BatchFileReport, price: Price, mode: str,
+                outputs: OutputProfile | None, estimated_output: Any) -> RetryPlan:
     """What the retry should cost: counted input, and the measured mean output where there is one."""
-    ledger = _Ledger()
+    total = ZERO
     total_in = total_out = 0
     caps = report.per_request_max_output
-    for cid in ids:
-        q = lines[cid]
-        est_in = report.per_request_input[q.index]
-        out = estimated_output(q)
+    for i in indices:
+        est_in = report.per_request_input[i]
+        out = estimated_output(i)
         if outputs is not None and out:
-            cap = caps[q.index] if q.index < len(caps) else None
+            cap = caps[i] if i < len(caps) else None
             out = outputs.expected_per_request if cap is None else min(outputs.expected_per_request, cap)
-        bill = _bill(price, est_in, mode)
-        ledger.add([(bill.rates.input, est_in), (bill.rates.output, out)])
+        r = unit_rates(price, mode, input_tokens=est_in)
+        total += Decimal(est_in) * r.input + Decimal(out) * r.output
         total_in += est_in
         total_out += out
-    return RetryPlan(tuple(ids), ledger.cost(), total_in, total_out)
+    return RetryPlan(tuple(report.ids[i] for i in indices), total / MILLION, total_in, total_out)
 
 
-def _write_retry(plan: RetryPlan, lines: Mapping[str, _Request], report: BatchFileReport,
-                 prefix: str | Path) -> RetryPlan:
-    ordered = sorted((lines[i] for i in plan.ids), key=lambda q: q.line)
-    reqs = [BatchRequest(q.line, q.id, q.raw, report.per_request_input[q.index]) for q in ordered]
+def _write_retry(plan: RetryPlan, indices: Sequence[int], report: BatchFileReport, prefix: str | Path,
+                 inputs: Sequence[Path], overwrite: bool) -> RetryPlan:
+    ordered = sorted(indices)
+    raw = request_lines(report, ordered)
+    reqs = [BatchRequest(report.lines[i], report.ids[i], line, report.per_request_input[i])
+            for i, line in zip(ordered, raw)]
     limits = FileLimits(max_requests=report.max_requests, max_bytes=report.max_bytes)
     manifest = write_requests(reqs, prefix=prefix, fmt=f"{report.provider} batch retry", model=report.model or "",
-                              limits=limits, overwrite=True)
+                              limits=limits, overwrite=overwrite, protected=inputs, name="retry_to")
     files = tuple(f.path for f in manifest.files)
     issues: list[str] = []
     for path in files:
-        check = read_batch_file(path, provider=report.provider)
+        check = read_batch_file(path, provider=report.provider, count=False)
         issues += [f"{path}: {i}" for i in check.issues]
     return replace(plan, files=files, valid=not issues, issues=tuple(issues))
-

@@ -42,10 +42,23 @@ id is the only join key. Shapes, each from the provider's page:
   tokens are billed as output (https://ai.google.dev/gemini-api/docs/pricing,
   "Output price (including thinking tokens)").
 
-Each record normalizes usage to: all input tokens of the request
-(``input_tokens``, cached and cache writes included), the cache reads among
-them, the cache writes among them (by lifetime), all billed output tokens
-(``output_tokens``, reasoning included) and the reasoning tokens among them.
+Each answered request's usage is read by ``estimator.usage.read_usage`` into the one usage type,
+``estimator.usage.Usage``: every input token (cache reads and writes by lifetime among them),
+every billed output token (reasoning among them), server-tool calls, the tier that served, the
+residency that applied and the model that answered.
+
+What the reader promises:
+
+* **A request that ran is never taken for one that did not.** A line saying it ran (OpenAI
+  status 200, Anthropic ``succeeded``, a Gemini ``response``) is ``succeeded`` whatever its usage
+  holds; a usage field that is not a count (negative, a string, ``43.0``, ``true``, NaN, a number
+  of thousands of digits, cached above prompt) makes its usage unknown and is listed with the
+  file, line and field, never read as 0.
+* **A line that cannot be read is not a request that never ran.** Bad JSON, a line over
+  ``MAX_LINE_BYTES`` or an unknown result type whose request id can still be found is
+  ``unreadable``: reported, and never sent again blindly.
+* Checking is bounded: lines are read at most ``MAX_LINE_BYTES`` at a time, the first
+  ``MAX_ISSUES`` problems are kept with their line numbers and the rest counted.
 """
 
 from __future__ import annotations
@@ -53,26 +66,31 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from estimator.errors import DataError, UsageError
+from estimator.usage import HugeNumber, Usage, UsageProblem, read_usage
 
 __all__ = [
+    "MAX_LINE_BYTES",
     "RESULT_PROVIDERS",
     "ResultFile",
+    "ResultIssue",
     "ResultRecord",
-    "ResultUsage",
     "detect_result_format",
     "read_results",
 ]
 
 ResultProvider = Literal["openai", "anthropic", "google"]
-Outcome = Literal["succeeded", "failed", "expired", "canceled"]
+Outcome = Literal["succeeded", "failed", "expired", "canceled", "unreadable"]
 RESULT_PROVIDERS: tuple[ResultProvider, ...] = ("openai", "anthropic", "google")
 MAX_ISSUES = 50
+MAX_LINE_BYTES = 64 * 1024 * 1024
+"""A result line longer than this is not read (an answer of millions of tokens, or a file without newlines)."""
 
 # HTTP statuses worth retrying unchanged: timeouts, rate limits and server errors.
 _RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -83,22 +101,30 @@ _ANTHROPIC_RETRYABLE = frozenset({"api_error", "overloaded_error", "rate_limit_e
 # A status object carries the google.rpc.Code number (4, 8, 10, 13, 14 for these), an HTTP error its status.
 _GOOGLE_RETRYABLE = frozenset({"RESOURCE_EXHAUSTED", "INTERNAL", "UNAVAILABLE", "DEADLINE_EXCEEDED", "ABORTED"})
 _GRPC_RETRYABLE = frozenset({4, 8, 10, 13, 14})
+# The request id of a line that is not JSON (cut short, or damaged): found by its key.
+_ID_IN_TEXT = {
+    "openai": re.compile(rb'"custom_id"\s*:\s*"((?:[^"\\]|\\.){1,512})"'),
+    "anthropic": re.compile(rb'"custom_id"\s*:\s*"((?:[^"\\]|\\.){1,512})"'),
+    "google": re.compile(rb'"key"\s*:\s*"((?:[^"\\]|\\.){1,512})"'),
+}
 
 
 @dataclass(frozen=True)
-class ResultUsage:
-    """Billed tokens of one request, in the provider-neutral shape described above."""
+class ResultIssue:
+    """A result line, or a field of one, that could not be read."""
 
-    input_tokens: int = 0  # every input token, cached and cache writes included
-    cached_input_tokens: int = 0  # cache reads among input_tokens
-    cache_write_tokens: int = 0  # cache writes among input_tokens (5-minute or unspecified lifetime)
-    cache_write_1h_tokens: int = 0  # Anthropic 1-hour cache writes among input_tokens
-    output_tokens: int = 0  # every billed output token, reasoning included
-    reasoning_tokens: int = 0  # reasoning / thinking tokens among output_tokens
+    path: str
+    line: int
+    message: str
+    field: str | None = None
+    id: str | None = None  # the request's id, where it could be found
 
-    @property
-    def uncached_input_tokens(self) -> int:
-        return self.input_tokens - self.cached_input_tokens - self.cache_write_tokens - self.cache_write_1h_tokens
+    def __str__(self) -> str:
+        where = f"{self.path}: line {self.line}" + (f": {self.field}" if self.field else "")
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.path, "line": self.line, "field": self.field, "id": self.id, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -107,7 +133,7 @@ class ResultRecord:
 
     id: str
     outcome: Outcome
-    usage: ResultUsage | None  # None when nothing is billed
+    usage: Usage | None  # None when nothing is billed, or when the request ran but its usage is unreadable
     line: int
     path: str
     model: str | None = None
@@ -116,6 +142,26 @@ class ResultRecord:
     message: str | None = None
     retryable: bool = False
     created: dt.date | None = None  # the day the response was made, when the provider says
+    problems: tuple[UsageProblem, ...] = ()  # why the usage of a request that ran is unknown
+
+    @classmethod
+    def answered(cls, cid: str, usage: Usage, line: int, path: str, *, status_code: int | None = None,
+                 created: dt.date | None = None) -> ResultRecord:
+        """A request that ran with a readable usage (built without the frozen-dataclass checks: one per line)."""
+        r = object.__new__(cls)
+        r.__dict__.update(id=cid, outcome="succeeded", usage=usage, line=line, path=path, model=usage.model,
+                          status_code=status_code, reason=None, message=None, retryable=False, created=created,
+                          problems=())
+        return r
+
+    @property
+    def ran(self) -> bool:
+        """Whether the provider says the request ran (and billed it), whatever its usage holds."""
+        return self.outcome == "succeeded"
+
+    @property
+    def usage_known(self) -> bool:
+        return self.outcome == "succeeded" and self.usage is not None
 
 
 @dataclass(frozen=True)
@@ -123,26 +169,56 @@ class ResultFile:
     path: Path
     provider: ResultProvider
     records: tuple[ResultRecord, ...]
-    issues: tuple[str, ...] = ()  # lines that could not be read, with their line numbers
+    issues: tuple[ResultIssue, ...] = ()  # lines that could not be read, with their line numbers
     issues_not_shown: int = 0
 
+    @property
+    def issue_count(self) -> int:
+        return len(self.issues) + self.issues_not_shown
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, bytes, whole) of each line, never holding more than ``MAX_LINE_BYTES`` of one:
+    a longer line yields its first bytes with ``whole`` False and the rest is skipped."""
     with open(path, "rb") as f:
-        for n, raw in enumerate(f, start=1):
+        n = 0
+        while True:
+            raw = f.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return
+            n += 1
             if n == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[3:]
-            yield n, raw
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while True:  # the rest of the line, in bounded pieces
+                    more = f.readline(MAX_LINE_BYTES)
+                    if not more or more.endswith(b"\n"):
+                        break
+                yield n, raw[:4096], False
+                continue
+            yield n, raw, True
+
+
+def _loads(raw: bytes) -> Any:
+    """A JSON line; an integer too long for Python (over 4,300 digits) becomes a ``HugeNumber``."""
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            raise
+    return json.loads(raw, parse_int=lambda text: int(text) if len(text) <= 4000 else HugeNumber(text))
 
 
 def detect_result_format(path: str | Path) -> ResultProvider | None:
     """The provider whose result-file shape the first line has, or None."""
-    for _, raw in _lines(Path(path)):
+    for _, raw, whole in _lines(Path(path)):
         if not raw.strip():
             continue
+        if not whole:
+            return None
         try:
-            obj = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            obj = _loads(raw)
+        except (ValueError, RecursionError):
             return None
         return _shape(obj)
     return None
@@ -160,18 +236,32 @@ def _shape(obj: Any) -> ResultProvider | None:
     return None
 
 
+class _Issues:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.kept: list[ResultIssue] = []
+        self.more = 0
+
+    def add(self, line: int, message: str, field: str | None = None, cid: str | None = None) -> None:
+        if len(self.kept) < MAX_ISSUES:
+            self.kept.append(ResultIssue(self.path, line, message, field, cid))
+        else:
+            self.more += 1
+
+
 def read_results(path: str | Path, *, provider: ResultProvider | None = None) -> ResultFile:
     """Every result line of a provider's result or error file.
 
     Lines that are not a result of the provider (bad JSON, another shape) are
-    listed in ``issues``, not silently dropped; a file with none raises.
+    listed in ``issues``, not silently dropped; where such a line still names its request, the
+    request is ``unreadable`` (never taken as missing). A file of another kind raises.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found" if not path.exists() else f"{path}: not a file", path=str(path))
     if provider is None:
         provider = detect_result_format(path)
-        if provider is None and path.stat().st_size > 0 and any(raw.strip() for _, raw in _lines(path)):
+        if provider is None and any(raw.strip() for _, raw, _ in _lines(path)):
             raise DataError(
                 f"{path}: not a batch result file: the first line is neither an OpenAI result "
                 '({"custom_id", "response", "error"}), an Anthropic one ({"custom_id", "result"}) '
@@ -182,46 +272,73 @@ def read_results(path: str | Path, *, provider: ResultProvider | None = None) ->
     elif provider not in RESULT_PROVIDERS:
         raise UsageError(f"unknown result provider {provider!r}; use one of {', '.join(RESULT_PROVIDERS)}",
                          param="provider")
+    if provider is None:  # an empty file: no results at all
+        return ResultFile(path, "openai", ())
     records: list[ResultRecord] = []
-    issues: list[str] = []
-    more = 0
-    parse = {"openai": _openai, "anthropic": _anthropic, "google": _google}[provider or "openai"]
-    for n, raw in _lines(path):
-        if not raw.strip():
-            continue
+    issues = _Issues(str(path))
+    parse = {"openai": _openai, "anthropic": _anthropic, "google": _google}[provider]
+    where = str(path)
+    for n, raw, whole in _lines(path):
         problem = None
-        try:
-            obj = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            problem = f"line {n}: not valid JSON ({exc})"
+        if not whole:
+            problem = f"longer than {MAX_LINE_BYTES // (1024 * 1024)} MB: not read"
+        elif raw.isspace():
+            continue
         else:
-            if provider is None or _shape(obj) != provider:
-                problem = f"line {n}: not a {provider} result line"
-            else:
+            failure: BaseException | None = None
+            try:
+                obj = json.loads(raw)
+            except ValueError:  # not JSON, or an integer of thousands of digits: read again, keeping it as text
                 try:
-                    records.append(parse(obj, n, str(path)))
-                except (TypeError, ValueError, AttributeError) as exc:
-                    problem = f"line {n}: unreadable result ({exc})"
-        if problem is not None:
-            if len(issues) < MAX_ISSUES:
-                issues.append(problem)
+                    obj = _loads(raw)
+                except (ValueError, RecursionError) as again:
+                    failure = again
+            except RecursionError as deep:
+                failure = deep
+            if failure is not None:
+                problem = (f"not UTF-8 text (byte {failure.start} of the line)"
+                           if isinstance(failure, UnicodeDecodeError)
+                           else "JSON nested too deeply to read" if isinstance(failure, RecursionError)
+                           else f"not valid JSON ({failure})")
             else:
-                more += 1
-    return ResultFile(path, provider or "openai", tuple(records), tuple(issues), more)
+                if _shape(obj) != provider:
+                    problem = f"not {_article(provider)} result line"
+                else:
+                    try:
+                        record = parse(obj, n, where)
+                    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+                        problem = f"unreadable result ({exc})"
+                    else:
+                        records.append(record)
+                        for p in record.problems:
+                            issues.add(n, p.message, p.field, record.id)
+                        continue
+        cid = _id_in(raw, provider)
+        issues.add(n, problem, None, cid)
+        if cid is not None:
+            records.append(ResultRecord(cid, "unreadable", None, n, where, reason="unreadable line", message=problem))
+    return ResultFile(path, provider, tuple(records), tuple(issues.kept), issues.more)
+
+
+def _article(provider: str) -> str:
+    return {"openai": "an OpenAI", "anthropic": "an Anthropic", "google": "a Gemini"}[provider]
+
+
+def _id_in(raw: bytes, provider: str) -> str | None:
+    """The request id a damaged line still shows, if any."""
+    found = _ID_IN_TEXT[provider].search(raw)
+    if found is None:
+        return None
+    try:
+        value = json.loads(b'"' + found.group(1) + b'"')
+    except ValueError:
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 # --------------------------------------------------------------------------
 # Per provider
 # --------------------------------------------------------------------------
-
-
-def _int(value: Any) -> int:
-    """A token count: absent or null is 0; anything else must be a non-negative int."""
-    if value is None:
-        return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"token count {value!r} is not a non-negative integer")
-    return value
 
 
 def _get(obj: Any, *keys: str) -> Any:
@@ -233,133 +350,91 @@ def _get(obj: Any, *keys: str) -> Any:
 
 
 def _day(timestamp: Any) -> dt.date | None:
-    if isinstance(timestamp, int) and not isinstance(timestamp, bool) and timestamp > 0:
+    if type(timestamp) is int and 0 < timestamp < 253402300800:  # before year 10000
         return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).date()
     return None
 
 
-def openai_usage(usage: Mapping[str, Any]) -> ResultUsage:
-    """Chat completions, embeddings or responses usage."""
-    if "input_tokens" in usage and "prompt_tokens" not in usage:  # /v1/responses
-        inp, out = _int(usage.get("input_tokens")), _int(usage.get("output_tokens"))
-        cached = _int(_get(usage, "input_tokens_details", "cached_tokens"))
-        reasoning = _int(_get(usage, "output_tokens_details", "reasoning_tokens"))
-    else:  # /v1/chat/completions and /v1/embeddings (which has no completion tokens)
-        inp, out = _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens"))
-        cached = _int(_get(usage, "prompt_tokens_details", "cached_tokens"))
-        reasoning = _int(_get(usage, "completion_tokens_details", "reasoning_tokens"))
-    if cached > inp or reasoning > out:
-        raise ValueError("cached tokens exceed prompt tokens or reasoning tokens exceed completion tokens")
-    return ResultUsage(input_tokens=inp, cached_input_tokens=cached, output_tokens=out, reasoning_tokens=reasoning)
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)[:500]
+
+
+def _id(obj: Mapping[str, Any], key: str) -> str:
+    cid = obj.get(key)
+    if not isinstance(cid, str) or not cid:
+        raise TypeError(f'"{key}" is not a non-empty string')
+    return cid
+
+
+def _ran(cid: str, n: int, path: str, provider: str, response: Any, where: str, **extra: Any) -> ResultRecord:
+    """A request the provider says ran: its usage, or the fields that make its usage unknown."""
+    usage, problems = read_usage(provider, response, where)
+    if usage is not None:
+        return ResultRecord.answered(cid, usage, n, path, **extra)
+    model = usage.model if usage is not None else (
+        _str(_get(response, "model") or _get(response, "modelVersion")) if isinstance(response, Mapping) else None)
+    return ResultRecord(cid, "succeeded", usage, n, path, model=model, problems=problems, **extra)
 
 
 def _openai(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord:
-    cid = obj.get("custom_id")
-    if not isinstance(cid, str):
-        raise TypeError('"custom_id" is not a string')
+    cid = _id(obj, "custom_id")
     response = obj.get("response")
     error = obj.get("error")
     status = _get(response, "status_code")
+    status = status if type(status) is int else None
     body = _get(response, "body")
+    if status == 200:  # it ran, and was billed, whatever else the line says
+        return _ran(cid, n, path, "openai", body, "response.body", status_code=status,
+                    created=_day(_get(body, "created") or _get(body, "created_at")))
     if isinstance(error, Mapping):
         code = str(error.get("code") or "error")
-        message = error.get("message")
-        outcome: Outcome = (
-            "expired" if code == "batch_expired" else "canceled" if code == "batch_cancelled" else "failed"
-        )
-        return ResultRecord(cid, outcome, None, n, path, status_code=status if isinstance(status, int) else None,
-                            reason=code, message=str(message) if message is not None else None,
+        outcome: Any = "expired" if code == "batch_expired" else "canceled" if code == "batch_cancelled" else "failed"
+        return ResultRecord(cid, outcome, None, n, path, status_code=status, reason=code,
+                            message=_str(error.get("message")),
                             retryable=outcome != "failed" or code == "request_timeout")
-    if isinstance(status, int) and status == 200 and isinstance(body, Mapping):
-        usage = body.get("usage")
-        model = body.get("model")
-        return ResultRecord(
-            cid, "succeeded", openai_usage(usage) if isinstance(usage, Mapping) else ResultUsage(), n, path,
-            model=str(model) if model else None, status_code=status,
-            created=_day(body.get("created") or body.get("created_at")),
-        )
+    if status is None:
+        raise ValueError("neither a response with a status_code nor an error")
     err = _get(body, "error")
-    code = _get(err, "code") or _get(err, "type") or (str(status) if status is not None else "error")
-    message = _get(err, "message")
-    return ResultRecord(cid, "failed", None, n, path, status_code=status if isinstance(status, int) else None,
-                        reason=str(code), message=str(message) if message is not None else None,
-                        retryable=isinstance(status, int) and status in _RETRYABLE_STATUS)
-
-
-def anthropic_usage(usage: Mapping[str, Any]) -> ResultUsage:
-    uncached = _int(usage.get("input_tokens"))
-    reads = _int(usage.get("cache_read_input_tokens"))
-    writes = _int(usage.get("cache_creation_input_tokens"))
-    by_ttl = usage.get("cache_creation")
-    one_hour = 0
-    if isinstance(by_ttl, Mapping):
-        one_hour = _int(by_ttl.get("ephemeral_1h_input_tokens"))
-        five = _int(by_ttl.get("ephemeral_5m_input_tokens"))
-        writes = max(writes, five + one_hour)
-    return ResultUsage(
-        input_tokens=uncached + reads + writes,
-        cached_input_tokens=reads,
-        cache_write_tokens=writes - one_hour,
-        cache_write_1h_tokens=one_hour,
-        output_tokens=_int(usage.get("output_tokens")),
-    )
+    code = _get(err, "code") or _get(err, "type") or str(status)
+    return ResultRecord(cid, "failed", None, n, path, status_code=status, reason=str(code),
+                        message=_str(_get(err, "message")), retryable=status in _RETRYABLE_STATUS)
 
 
 def _anthropic(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord:
-    cid = obj.get("custom_id")
-    if not isinstance(cid, str):
-        raise TypeError('"custom_id" is not a string')
+    cid = _id(obj, "custom_id")
     result = obj["result"]
     kind = result.get("type")
     if kind == "succeeded":
-        message = result.get("message") or {}
-        usage = message.get("usage")
-        return ResultRecord(cid, "succeeded", anthropic_usage(usage) if isinstance(usage, Mapping) else ResultUsage(),
-                            n, path, model=message.get("model"))
+        return _ran(cid, n, path, "anthropic", result.get("message"), "result.message")
     if kind in ("canceled", "expired"):
         return ResultRecord(cid, kind, None, n, path, reason=kind, retryable=True)
     if kind == "errored":
         error = result.get("error")
         inner = _get(error, "error") if isinstance(_get(error, "error"), Mapping) else error
         etype = str(_get(inner, "type") or "error")
-        message = _get(inner, "message")
-        return ResultRecord(cid, "failed", None, n, path, reason=etype,
-                            message=str(message) if message is not None else None,
+        return ResultRecord(cid, "failed", None, n, path, reason=etype, message=_str(_get(inner, "message")),
                             retryable=etype in _ANTHROPIC_RETRYABLE)
-    raise ValueError(f"unknown result type {kind!r}")
-
-
-def google_usage(meta: Mapping[str, Any]) -> ResultUsage:
-    prompt = _int(meta.get("promptTokenCount")) + _int(meta.get("toolUsePromptTokenCount"))
-    cached = _int(meta.get("cachedContentTokenCount"))
-    thoughts = _int(meta.get("thoughtsTokenCount"))
-    if cached > prompt:
-        raise ValueError("cachedContentTokenCount exceeds promptTokenCount")
-    return ResultUsage(input_tokens=prompt, cached_input_tokens=cached,
-                       output_tokens=_int(meta.get("candidatesTokenCount")) + thoughts, reasoning_tokens=thoughts)
+    raise ValueError(f"unknown result type {_str(kind)!r}")
 
 
 def _google(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord:
-    key = obj.get("key")
-    if not isinstance(key, str):
-        raise TypeError('"key" is not a string')
+    key = _id(obj, "key")
     error = obj.get("error") or obj.get("status")
     response = obj.get("response")
     if isinstance(response, Mapping) and not error:
-        meta = response.get("usageMetadata")
-        return ResultRecord(key, "succeeded", google_usage(meta) if isinstance(meta, Mapping) else ResultUsage(),
-                            n, path, model=response.get("modelVersion"))
+        return _ran(key, n, path, "google", response, "response")
+    if not isinstance(error, Mapping):
+        raise ValueError("neither a response object nor an error")
     code = _get(error, "code")
+    code = code if type(code) is int else None
     status = _get(error, "status")
-    message = _get(error, "message")
     reason = str(status or code or "error")
     retryable = status in _GOOGLE_RETRYABLE or (
-        isinstance(code, int) and code in (_GRPC_RETRYABLE if code < 100 else _RETRYABLE_STATUS)
+        code is not None and code in (_GRPC_RETRYABLE if code < 100 else _RETRYABLE_STATUS)
     )
-    return ResultRecord(key, "failed", None, n, path, status_code=code if isinstance(code, int) else None,
-                        reason=reason, message=str(message) if message is not None else None, retryable=retryable)
+    return ResultRecord(key, "failed", None, n, path, status_code=code, reason=reason,
+                        message=_str(_get(error, "message")), retryable=retryable)
 
 
 def describe_provider(provider: str) -> str:
     return {"openai": "OpenAI", "anthropic": "Anthropic", "google": "Gemini"}.get(provider, provider)
-

@@ -20,6 +20,13 @@ Files are split under the provider's per-file limits (``PREFIX-001.jsonl``,
 ``PREFIX-002.jsonl``, ...) by the same splitter the planner uses. Each file
 is written to a temporary name and renamed into place only when every file
 is complete, so an error or Ctrl-C leaves no partial file behind.
+
+Nothing of the user's is lost: before anything is written, the names the prefix can produce are
+checked against every input of the call (``protected``: never replaced, even with ``overwrite``)
+and against the files already there (replaced only with ``overwrite``; without it, none is touched
+and none deleted). A writer holds the prefix's lock file (``.PREFIX.lock``, created exclusively)
+while it writes, and claims each final name exclusively before moving its file there, so two
+writers into one prefix cannot both succeed.
 """
 
 from __future__ import annotations
@@ -371,25 +378,102 @@ def file_name(prefix: Path, index: int) -> Path:
     return prefix.with_name(f"{prefix.name}-{index:03d}.jsonl")
 
 
+def _pattern(prefix: Path) -> re.Pattern[str]:
+    return re.compile(re.escape(prefix.name) + r"-\d{3,}\.jsonl$")
+
+
 def existing_outputs(prefix: Path) -> list[Path]:
-    pattern = re.compile(re.escape(prefix.name) + r"-\d{3,}\.jsonl$")
+    pattern = _pattern(prefix)
     parent = prefix.parent
     if not parent.is_dir():
         return []
     return sorted(p for p in parent.iterdir() if pattern.match(p.name))
 
 
-def normalize_prefix(prefix: str | Path) -> Path:
+def normalize_prefix(prefix: str | Path, *, create: bool = True) -> Path:
     p = Path(prefix)
     if p.suffix == ".jsonl":
         p = p.with_suffix("")
     if p.name in ("", ".", ".."):
-        raise UsageError(f"output prefix {str(prefix)!r} needs a file name part, e.g. out/requests")
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot use output directory {str(p.parent)!r}: {exc.strerror}") from None
+        raise UsageError(f"output prefix {str(prefix)!r} needs a file name part, e.g. out/requests", param="prefix")
+    if create:
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot use output directory {str(p.parent)!r}: {exc.strerror}") from None
     return p
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def protected_paths(prefix: str | Path, inputs: Iterable[str | Path], *, overwrite: bool,
+                    name: str = "prefix") -> list[Path]:
+    """The files already written under ``prefix``; an error, before anything is written, when one of
+    the names the prefix produces is an input of the call (never replaced) or an existing file
+    (replaced only with ``overwrite``). ``name`` is the caller's argument for the prefix."""
+    out = normalize_prefix(prefix, create=False)
+    pattern = _pattern(out)
+    for given in inputs:
+        path = Path(given)
+        if pattern.match(path.name) and _same_file(path.parent, out.parent):
+            raise UsageError(
+                f"the output prefix {str(prefix)!r} would write {path.name}, which is an input of this command "
+                f"({path}); an input is never replaced: choose another {param(name)}", param=name)
+    old = existing_outputs(out)
+    if old and not overwrite:
+        names = ", ".join(p.name for p in old[:5]) + (" ..." if len(old) > 5 else "")
+        raise UsageError(f"files with the prefix {str(prefix)!r} already exist ({names}); nothing was written. "
+                         f"Allow {param('overwrite')} to replace them or choose another prefix", param="overwrite")
+    return old
+
+
+def unused_prefix(base: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
+    """``base``, else ``base-2``, ``base-3``, ...: the first prefix under which no file exists yet and
+    whose names are none of ``inputs`` (a default name that never replaces anything)."""
+    first = normalize_prefix(base, create=False)
+    names = [Path(p) for p in inputs]
+    for n in range(1, 10_000):
+        candidate = first if n == 1 else first.with_name(f"{first.name}-{n}")
+        try:
+            protected_paths(candidate, names, overwrite=False)
+        except UsageError:
+            continue
+        return candidate
+    raise UsageError(f"no free output prefix next to {first}: choose one", param="prefix")
+
+
+@contextlib.contextmanager
+def prefix_lock(prefix: Path) -> Iterator[Path]:
+    """Hold ``.PREFIX.lock`` (created exclusively) while writing under ``prefix`` (a long prefix's lock is
+    named by a digest of it, so the lock's name stays within the file system's limit)."""
+    name = f".{prefix.name}.lock"
+    if len(name.encode("utf-8", "surrogatepass")) > 200:
+        name = f".{hashlib.sha256(prefix.name.encode('utf-8', 'surrogatepass')).hexdigest()[:24]}.lock"
+    lock = prefix.with_name(name)
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        raise DataError(
+            f"{lock}: another write into the prefix {prefix.name!r} is under way (or one was interrupted); "
+            "wait for it, or remove this lock file if no other write is running", path=str(lock)) from None
+    except OSError as exc:
+        raise DataError(f"{prefix.parent}: cannot write the batch files there: {exc.strerror or exc}. Choose "
+                        "another output prefix in a folder you can write to; nothing was written.",
+                        path=str(prefix.parent)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(f"{os.getpid()}\n")
+        yield lock
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()
 
 
 def write_requests(
@@ -401,17 +485,42 @@ def write_requests(
     limits: FileLimits,
     overwrite: bool = False,
     where: str | None = None,
+    protected: Iterable[str | Path] = (),
+    name: str = "prefix",
 ) -> Manifest:
-    """Write requests into ``PREFIX-001.jsonl``, ... under ``limits``, all or nothing."""
+    """Write requests into ``PREFIX-001.jsonl``, ... under ``limits``, all or nothing.
+
+    ``protected`` are the inputs of the call: never replaced. Existing files of the prefix are
+    replaced only with ``overwrite`` (and those this write does not replace are then removed, so
+    no file of an earlier, larger run is mistaken for part of this one); without it nothing is
+    touched.
+    """
+    inputs = [Path(p) for p in protected]
+    protected_paths(prefix, inputs, overwrite=overwrite, name=name)
     created = _missing_dirs(Path(prefix).parent)
     out = normalize_prefix(prefix)
-    old = existing_outputs(out)
-    if old and not overwrite:
-        names = ", ".join(p.name for p in old[:5]) + (" ..." if len(old) > 5 else "")
-        raise UsageError(f"batch files already exist ({names}); allow {param('overwrite')} or choose another prefix",
-                         param="overwrite")
+    try:
+        with prefix_lock(out):
+            old = protected_paths(prefix, inputs, overwrite=overwrite, name=name)  # again, now the prefix is ours
+            manifest = _write_locked(requests, out, fmt, model, limits, overwrite, where)
+    except BaseException:
+        with signals_deferred():
+            for folder in reversed(created):  # folders this call made, deepest first, if still empty
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+        raise
+    keep = {f.path for f in manifest.files}
+    for stale in old:  # only with overwrite, and never an input (checked above)
+        if stale not in keep:
+            stale.unlink(missing_ok=True)
+    return manifest
+
+
+def _write_locked(requests: Iterable[BatchRequest], out: Path, fmt: str, model: str, limits: FileLimits,
+                  overwrite: bool, where: str | None) -> Manifest:
     splitter = FileSplitter(limits)
     temps: list[Path] = []
+    claimed: list[Path] = []
     renamed: list[Path] = []
     handle: IO[bytes] | None = None
     token = secrets.token_hex(4)
@@ -438,21 +547,27 @@ def write_requests(
             )
         finals = [file_name(out, s.index) for s in spans]
         with signals_deferred():  # Ctrl-C or SIGTERM cannot stop the renames half-way
+            if not overwrite:
+                for final in finals:  # claim every name first: a file that appeared meanwhile is never replaced
+                    try:
+                        os.close(os.open(final, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                    except FileExistsError:
+                        raise DataError(f"{final}: the file appeared while the batch files were being written; "
+                                        "nothing was written", path=str(final)) from None
+                    claimed.append(final)
             for tmp, final in zip(temps, finals):
                 os.replace(tmp, final)
                 renamed.append(final)
             temps = []
+            claimed = []
     except BaseException as exc:
         with signals_deferred():  # nor the clean-up
             if handle is not None:
                 with contextlib.suppress(OSError):
                     handle.close()
-            for path in (*temps, *renamed):  # a half-renamed set is removed too: all or nothing
+            for path in (*temps, *claimed, *renamed):  # a half-renamed set is removed too: all or nothing
                 with contextlib.suppress(OSError):
                     path.unlink(missing_ok=True)
-            for folder in reversed(created):  # folders this call made, deepest first, if still empty
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
         if isinstance(exc, OSError):
             target = exc.filename or out.parent
             raise DataError(
@@ -461,11 +576,6 @@ def write_requests(
                 path=str(target),
             ) from None
         raise
-    # Files of an earlier, larger run with the same prefix would be mistaken for part of this one.
-    keep = set(finals)
-    for stale in old:
-        if stale not in keep:
-            stale.unlink(missing_ok=True)
     files = tuple(
         WrittenFile(final, s.requests, s.bytes, s.first_row, s.last_row, s.input_tokens)
         for final, s in zip(finals, spans)
@@ -535,12 +645,14 @@ def write_batch_files(
     count_tokens: Callable[[list[dict[str, str]]], int] | None = None,
     overwrite: bool = False,
     where: str = "data",
+    protected: Iterable[str | Path] = (),
 ) -> Manifest:
-    """Batch files for every row of ``batches``: exactly one request per row."""
+    """Batch files for every row of ``batches``: exactly one request per row. ``protected`` are the
+    inputs (the data file): never replaced."""
     requests = iter_requests(batches, shape=shape, model=model, fmt=fmt, max_tokens=max_tokens,
                              id_column=id_column, count_tokens=count_tokens, where=where)
     return write_requests(requests, prefix=prefix, fmt=fmt, model=model, limits=limits, overwrite=overwrite,
-                          where=where)
+                          where=where, protected=protected)
 
 
 def prompt_token_counter(tokenizer_spec: str, fmt: str) -> Callable[[list[dict[str, str]]], int]:

@@ -37,6 +37,7 @@ FLAG_FOR_PARAM: dict[str, str] = {
     "backfill_requests": "--backfill",
     "monthly_growth_pct": "--growth-pct",
     "price_per_mtok": "--price-per-mtok",
+    "retry_to": "--retry-file",
 }
 
 

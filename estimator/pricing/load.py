@@ -20,6 +20,7 @@ from estimator.pricing.market import (
     CachingRule,
     Combination,
     Disagreement,
+    Fee,
     Market,
     MovingAlias,
     ServiceTier,
@@ -239,6 +240,7 @@ def _market(data: ProviderFile) -> Market:
             Combination(tuple(c.features), c.allowed, tuple(c.models), c.reason, c.source)  # type: ignore[arg-type]
             for c in data.combinations
         ),
+        fees=tuple(Fee(**{**f.model_dump(exclude={"checked"}), "models": tuple(f.models)}) for f in data.fees),
         caching=CachingRule(
             available_from=c.available_from,
             min_cacheable_tokens=c.min_cacheable_tokens,

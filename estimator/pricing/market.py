@@ -59,6 +59,36 @@ class Uplift:
 
 
 @dataclass(frozen=True)
+class Fee:
+    """A charge per server-tool use, in force from ``effective_from`` until ``effective_until`` (exclusive)."""
+
+    tool: str
+    unit: str
+    label: str
+    usd_per_thousand: Decimal
+    effective_from: dt.date
+    effective_until: dt.date | None
+    models: tuple[str, ...]
+    models_released_from: dt.date | None
+    models_released_before: dt.date | None
+    batch_discount: bool
+    free_allowance: str | None
+    source: str
+    note: str | None = None
+
+    def covers(self, model: str, launch: dt.date | None, day: dt.date) -> bool:
+        """Whether the fee applies to ``model`` (first offered on ``launch``) on ``day``."""
+        if day < self.effective_from or (self.effective_until is not None and day >= self.effective_until):
+            return False
+        if self.models and model not in self.models:
+            return False
+        if launch is not None and self.models_released_from is not None and launch < self.models_released_from:
+            return False
+        return not (launch is not None and self.models_released_before is not None
+                    and launch >= self.models_released_before)
+
+
+@dataclass(frozen=True)
 class Combination:
     features: tuple[str, str]
     allowed: bool
@@ -210,11 +240,16 @@ class Market:
     tiers: tuple[ServiceTier, ...] = ()
     uplifts: tuple[Uplift, ...] = ()
     combinations: tuple[Combination, ...] = ()
+    fees: tuple[Fee, ...] = ()
     caching: CachingRule | None = None
     batch_available_from: dt.date | None = None
 
     def tier(self, name: str) -> ServiceTier | None:
         return next((t for t in self.tiers if t.name == name), None)
+
+    def fees_for(self, tool: str, model: str, launch: dt.date | None, day: dt.date) -> tuple[Fee, ...]:
+        """The fees in force on ``day`` for ``model``'s uses of ``tool`` (one per unit billed)."""
+        return tuple(f for f in self.fees if f.tool == tool and f.covers(model, launch, day))
 
     def combination(self, a: str, b: str, model: str) -> Combination | None:
         return next((c for c in self.combinations if c.concerns(a, b, model)), None)

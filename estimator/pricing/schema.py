@@ -76,6 +76,38 @@ class UpliftFile(_Strict):
     note: str | None = None
 
 
+class FeeFile(_Strict):
+    """A charge per server-tool use (a web search, a grounded prompt), billed beside the tokens.
+
+    Results count the uses (``tool``/``unit``, e.g. ``web_search``/``call``); the fee in force on
+    the day, for the model, prices them. A tool whose uses no fee covers is listed unpriced, with
+    its count, never dropped; a tool billed only as tokens has a fee of 0.
+    """
+
+    tool: TierName = Field(description="the server tool, as results name it: web_search, web_fetch, google_search")
+    unit: TierName = Field(description="what is counted and billed: call, grounded_prompt, search_query")
+    label: str
+    usd_per_thousand: Annotated[Decimal, Field(ge=0)] = Field(description="USD per 1,000 units; 0: billed as tokens only")
+    effective_from: dt.date = Field(description="first day the fee applies")
+    effective_until: dt.date | None = Field(default=None, description="exclusive: the first day it no longer applies")
+    models: list[str] = Field(default_factory=list, description="only these model ids (empty: every model)")
+    models_released_from: dt.date | None = Field(default=None, description="only models first offered on or after this")
+    models_released_before: dt.date | None = Field(default=None, description="only models first offered before this")
+    batch_discount: bool = Field(default=False, description="whether the batch discount applies to the fee")
+    free_allowance: str | None = Field(
+        default=None, description="what the provider gives free (per day or month); not deducted from a batch's cost"
+    )
+    source: str = Field(min_length=8)
+    checked: dt.date
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> FeeFile:
+        if self.effective_until is not None and self.effective_until <= self.effective_from:
+            raise ValueError(f"fee {self.tool}/{self.unit}: effective_until must be after effective_from")
+        return self
+
+
 class CombinationFile(_Strict):
     """Whether two features can be used on the same request, per the provider."""
 
@@ -353,6 +385,7 @@ class ProviderFile(_Strict):
     caching: CachingRuleFile | None = None
     service_tiers: list[ServiceTierFile] = Field(default_factory=list)
     uplifts: list[UpliftFile] = Field(default_factory=list)
+    fees: list[FeeFile] = Field(default_factory=list, description="server-tool and per-request fees beside the tokens")
     combinations: list[CombinationFile] = Field(default_factory=list)
     moving_aliases: list[MovingAliasFile] = Field(default_factory=list)
     acknowledged_disagreements: list[DisagreementFile] = Field(default_factory=list)

@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from .. import Estimate, EstimatorError
+from ..batch.outputs import interval_notes, load_output_profile
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import ModeBar, mode_costs, token_distribution
@@ -28,7 +29,7 @@ from ..report.estimate import build_estimate
 from ..report.export import estimate_csv, estimate_json
 from . import answer, keep
 from .common import Settings, app_words, guarded, mode_label, need_price, pricebook, to_decimal
-from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_preview
+from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_preview, staged
 from .plans import priced_key
 
 OUTPUT_KINDS = {
@@ -36,6 +37,7 @@ OUTPUT_KINDS = {
     "column": "A column of token counts",
     "examples_column": "A column of example answers",
     "ratio": "A ratio of the input tokens",
+    "measured": "Measured from a pilot's results",
     "none": "Not estimated (input only)",
 }
 DELIMITERS = {
@@ -143,7 +145,12 @@ def render(settings: Settings) -> EstimateResult | None:
         for note in notes:
             st.caption(f"{upload.name}: {app_words(note)}")
         options = request_inputs(settings, columns, sample, upload.digest)
-        return show_estimate(settings, upload, options, head)
+        result = show_estimate(settings, upload, options, head)
+        measured = st.session_state.get("_measured_output")
+        if options.output_fixed is not None and st.session_state.get("output_kind") == "measured" and measured:
+            for note in interval_notes(measured, result.profile.rows, result.estimate.priced.price):
+                st.caption(app_words(note))
+        return result
     return None
 
 
@@ -177,6 +184,22 @@ def reading_options() -> tuple[str, str | None, str, bool]:
             "object) instead of stopping; the skipped rows are counted and listed.",
         )
     return fmt, encoding, delimiter_key, skip_bad_rows
+
+
+def measured_output() -> int | None:
+    """Output tokens per answer from a pilot's measured output lengths (the file ``reconcile`` saves,
+    or a result file), as ``estimate --output-from`` reads it."""
+    pilot = st.file_uploader("Output lengths (JSON saved by Reconcile) or a pilot's result file (JSONL)",
+                             type=["json", "jsonl"], key="output_from")
+    st.session_state["_measured_output"] = None
+    if pilot is None:
+        st.caption("Upload the measured output lengths to estimate the output from them.")
+        return None
+    with staged(pilot.name, pilot.getvalue()) as path:
+        profile = load_output_profile(path)
+    st.session_state["_measured_output"] = profile
+    st.caption(app_words(profile.describe()))
+    return profile.expected_per_request
 
 
 def request_inputs(
@@ -238,6 +261,8 @@ def request_inputs(
             key="output_kind",
         )
         fixed = out_col = examples = ratio = None
+        if out_kind == "measured":
+            fixed = measured_output()
         if out_kind == "fixed":
             fixed = int(
                 st.number_input(

@@ -1,0 +1,132 @@
+"""``reconcile`` against a plain join of the same files, on 100,000 requests of OpenAI and Anthropic.
+
+    python benchmarks/bench_reconcile.py                     # 100,000 requests per provider
+    python benchmarks/bench_reconcile.py --requests 20000    # a quicker run
+
+Writes, once, a batch request file and its result file per provider (``--data-dir``; the rows of
+``make_dataset.py``, every request with the same system prompt, as batches usually are) and then, in
+one process, times alternately:
+
+* the **plain join**: read both files line by line with ``json.loads``, index the requests by
+  ``custom_id`` and add up the usage of every result whose id was requested (what a script
+  would do, with no validation, counting, pricing or report);
+* ``estimator.reconcile(requests, results)``: validation of both files, the count of every
+  request's input (the system prompt counted once; Claude texts from a ctok sample), every
+  billable unit priced, the gap attributed, the retry plan.
+
+Each is run ``--repeat`` times after one warm-up of each (the tokenizers loaded, as in the app or a
+notebook); the figures are the fastest run of each and their ratio, so a busy shared machine slows
+both alike. The first (cold) reconcile is printed too: it loads the tokenizers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+SYSTEM = ("You are a careful support assistant for an online shop. Read the customer's message, find what "
+          "they need, and answer in two or three polite sentences. ") * 4
+CREATED = 1764547200  # 2025-12-01
+
+
+def write_files(folder: Path, n: int) -> dict[str, tuple[Path, Path]]:
+    from make_dataset import rows
+
+    out = {name: (folder / f"{name}-requests-{n}.jsonl", folder / f"{name}-results-{n}.jsonl")
+           for name in ("openai", "anthropic")}
+    if all(p.exists() for pair in out.values() for p in pair):
+        return out
+    folder.mkdir(parents=True, exist_ok=True)
+    oq, orr = (open(p.with_suffix(".tmp"), "w", encoding="utf-8") for p in out["openai"])
+    aq, ar = (open(p.with_suffix(".tmp"), "w", encoding="utf-8") for p in out["anthropic"])
+    with oq, orr, aq, ar:
+        for i, (_, text, _, expected) in enumerate(rows(n)):
+            cid = f"req-{i:07d}"
+            answer = text[:200]
+            oq.write(json.dumps({"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": {
+                "model": "gpt-4o-mini", "max_tokens": 300,
+                "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]}}) + "\n")
+            orr.write(json.dumps({"id": f"batch_req_{i}", "custom_id": cid, "error": None, "response": {
+                "status_code": 200, "request_id": f"req_{i}", "body": {
+                    "id": f"chatcmpl-{i}", "object": "chat.completion", "created": CREATED,
+                    "model": "gpt-4o-mini-2024-07-18",
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": answer},
+                                 "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 260, "completion_tokens": int(expected),
+                              "total_tokens": 260 + int(expected), "prompt_tokens_details": {"cached_tokens": 128},
+                              "completion_tokens_details": {"reasoning_tokens": 0}}}}}) + "\n")
+            aq.write(json.dumps({"custom_id": cid, "params": {
+                "model": "claude-sonnet-4-5", "max_tokens": 300, "system": SYSTEM,
+                "messages": [{"role": "user", "content": text}]}}) + "\n")
+            ar.write(json.dumps({"custom_id": cid, "result": {"type": "succeeded", "message": {
+                "id": f"msg_{i}", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+                "content": [{"type": "text", "text": answer}], "stop_reason": "end_turn",
+                "usage": {"input_tokens": 150, "output_tokens": int(expected), "cache_read_input_tokens": 130,
+                          "cache_creation_input_tokens": 0, "service_tier": "batch"}}}}) + "\n")
+    for pair in out.values():
+        for p in pair:
+            p.with_suffix(".tmp").rename(p)
+    return out
+
+
+def plain_join(requests: Path, results: Path) -> int:
+    """The baseline: both files parsed, joined on custom_id, usage summed."""
+    wanted = {}
+    with open(requests, "rb") as f:
+        for line in f:
+            obj = json.loads(line)
+            wanted[obj["custom_id"]] = obj
+    total = 0
+    with open(results, "rb") as f:
+        for line in f:
+            obj = json.loads(line)
+            if obj["custom_id"] in wanted:
+                usage = obj["response"]["body"]["usage"] if "response" in obj else obj["result"]["message"]["usage"]
+                total += usage.get("prompt_tokens", usage.get("input_tokens", 0))
+    return total
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--requests", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / "estimator-bench"))
+    args = ap.parse_args(argv)
+
+    from estimator import reconcile
+
+    files = write_files(Path(args.data_dir), args.requests)
+    print(f"{args.requests:,} requests per provider; load average {os.getloadavg()[0]:.2f}")
+    for name, (requests, results) in files.items():
+        mb = (requests.stat().st_size + results.stat().st_size) / 1e6
+        start = time.perf_counter()
+        rec = reconcile(requests, results)
+        cold = time.perf_counter() - start
+        plain_join(requests, results)
+        joins, recs = [], []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            plain_join(requests, results)
+            joins.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            rec = reconcile(requests, results)
+            recs.append(time.perf_counter() - start)
+        join, rec_s = min(joins), min(recs)
+        print(f"{name:9} {mb:6.0f} MB  plain join {join:6.2f} s  reconcile {rec_s:6.2f} s  "
+              f"ratio {rec_s / join:4.2f}x  (first reconcile, tokenizers loading: {cold:.2f} s; "
+              f"{len(rec.succeeded):,} succeeded, billed ${rec.actual.cost:,.2f})")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
