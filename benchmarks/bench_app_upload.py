@@ -109,7 +109,7 @@ def opened(page: Any, url: str) -> None:
     from playwright.sync_api import expect
 
     page.goto(url)
-    expect(page.locator('[data-testid="stFileUploaderDropzoneInput"]').first).to_be_attached(timeout=120_000)
+    expect(page.get_by_text("Upload a file to estimate")).to_be_visible(timeout=120_000)  # drawn by the app's run
     at_rest(page)
 
 
