@@ -405,9 +405,11 @@ def test_the_json_download_is_the_clis_document_byte_for_byte(
     data = tmp_path / "tiny.csv"
     data.write_text("text\nhi\nok\n", encoding="utf-8")
     tab = upload(page, data)
-    # The answer leads, with no further click: the recommended way, then the trade-off chart.
+    # The answer leads, with no further click: until the stakes are said, the cheapest way (no pick),
+    # then the trade-off chart.
     expect(tab.get_by_text("Which way to run this job")).to_be_visible()
-    expect(tab.locator('[data-testid="stMetricLabel"]').filter(has_text="Recommended").first).to_be_visible()
+    expect(tab.locator('[data-testid="stMetricLabel"]').filter(has_text="Cheapest").first).to_be_visible()
+    expect(tab.locator('[data-testid="stMetricLabel"]').filter(has_text="Recommended")).to_have_count(0)
     expect(tab.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
     button = tab.locator('[data-testid="stDownloadButton"]').filter(has_text="Download results (JSON)")
     expect(button).to_be_visible()
