@@ -37,7 +37,7 @@ def embeddings(i: int, text: str) -> dict[str, Any]:
 
 
 def anthropic(i: int, text: str) -> dict[str, Any]:
-    return {"custom_id": f"r{i}", "params": {"model": "claude-sonnet-4-5", "max_tokens": 20, "system": SYSTEM,
+    return {"custom_id": f"r{i}", "params": {"model": "claude-haiku-4-5", "max_tokens": 20, "system": SYSTEM,
                                              "messages": [{"role": "user", "content": text}]}}
 
 
@@ -59,9 +59,9 @@ FORMATS = {
     "openai-chat": (chat, "openai", "gpt-4o-mini"),
     "openai-responses": (responses, "openai", "gpt-4o-mini"),
     "openai-embeddings": (embeddings, "openai", "text-embedding-3-small"),
-    "anthropic": (anthropic, "anthropic", "claude-sonnet-4-5-20250929"),
-    "gemini-key-request": (gemini, "google", "gemini-2.5-flash"),
-    "gemini-request-only": (gemini_keyless, "google", "gemini-2.5-flash"),
+    "anthropic": (anthropic, "anthropic", "claude-haiku-4-5-20251001"),
+    "gemini-key-request": (gemini, "google", "gemini-2.5-flash-lite"),
+    "gemini-request-only": (gemini_keyless, "google", "gemini-2.5-flash-lite"),
 }
 
 
