@@ -30,6 +30,7 @@ from estimator.batch.writer import BatchFileOptions, Manifest, format_for, promp
 from estimator.convert import as_of_date, month_start, set_field, today
 from estimator.counting import CountOptions, OutputSpec, TokenProfile
 from estimator.counting.dataset import count_dataset
+from estimator.counting.images import count_image_column
 from estimator.counting.prompts import RequestShape
 from estimator.errors import EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
@@ -68,6 +69,13 @@ class EstimateOptions:
     measured_output: OutputProfile | None = None
     """Output lengths measured from a pilot's results (``estimator.batch.load_output_profile``):
     the expected output per request is their mean, and the notes give the interval it implies."""
+    image_column: str | None = None
+    """A column of local image paths sent with each row: each image's tokens by the provider's published
+    rule (from its size, read from the file's header) are added to the input."""
+    image_detail: str = "auto"
+    """OpenAI's image ``detail`` (low, high, original, auto) or Gemini's media resolution for those images."""
+    tool_calls_per_request: int = 1
+    """Server-tool calls (web search, grounding...) each request of a batch file is assumed to make, per tool."""
 
     def __post_init__(self) -> None:
         convert.instance(self.read, "read", ReadOptions)
@@ -78,6 +86,9 @@ class EstimateOptions:
             set_field(self, name, convert.optional(convert.money, getattr(self, name), name))
         set_field(self, "dask", convert.optional(convert.text, self.dask, "dask", example="'local'"))
         convert.optional(convert.instance, self.measured_output, "measured_output", kind=OutputProfile)
+        set_field(self, "image_column", convert.optional(convert.text, self.image_column, "image_column"))
+        set_field(self, "image_detail", convert.text(self.image_detail, "image_detail", example="'low'").lower())
+        set_field(self, "tool_calls_per_request", convert.count(self.tool_calls_per_request, "tool_calls_per_request"))
 
 
 MODEL_EXAMPLE = "'gpt-4o'"
@@ -224,7 +235,21 @@ def estimate(
     priced = resolve_price(book, model, as_of=day, today=today(), input_per_mtok=opts.input_price,
                            output_per_mtok=opts.output_price)
     profile = _count(rows, priced, shape, output, opts)
+    if opts.image_column is not None:
+        profile = _with_images(profile, rows, priced, opts)
     return build_estimate(_with_measured_output(profile, priced, opts), priced, opts.modes)
+
+
+def _with_images(profile: TokenProfile, rows: Any, priced: PricedModel, opts: EstimateOptions) -> TokenProfile:
+    """The profile with the images of ``opts.image_column`` added to its input tokens (totals; the per-row
+    distribution and long-context tiers stay those of the text, and a note says so)."""
+    assert opts.image_column is not None
+    found = count_image_column(rows, opts.image_column, provider=priced.model.provider, model=priced.model.id,
+                               detail=opts.image_detail, read=opts.read)
+    notes = found.notes(opts.image_column)
+    if found.tokens:
+        notes.append("the per-row input distribution and long-context tiers are those of the text alone")
+    return replace(profile, input_tokens=profile.input_tokens + found.tokens, notes=(*profile.notes, *notes))
 
 
 def _with_measured_output(profile: TokenProfile, priced: PricedModel, opts: EstimateOptions) -> TokenProfile:
@@ -254,7 +279,7 @@ def _estimate_batch_file(
     path: Path, model: str | None, output_tokens: int | None, day: dt.date, book: PriceBook,
     opts: EstimateOptions,
 ) -> Estimate:
-    report = read_batch_file(path, prices=book)
+    report = read_batch_file(path, prices=book, model=model, tool_calls_per_request=opts.tool_calls_per_request)
     name = model or report.model
     if name is None:
         raise UsageError(f"{path}: the batch file names no model; give {param('model')}", param="model",
@@ -323,7 +348,7 @@ def price(
         input_per_mtok=convert.optional(convert.money, input_price, "input_price"),
         output_per_mtok=convert.optional(convert.money, output_price, "output_price"),
     )
-    return compare(_usage_of(usage, priced.price), priced.price, params)
+    return compare(_usage_of(usage, priced.price), priced.price, replace(params, fee_day=params.fee_day or day))
 
 
 def _usage_of(usage: Usage | Mapping[str, int], price: Price) -> Usage:

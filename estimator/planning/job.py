@@ -342,7 +342,7 @@ def plan_job(
     without it the batch files are sized from the job's average request.
     """
     opts = options or PlanOptions()
-    cmp = compare(usage, priced.price, opts.modes)
+    cmp = compare(usage, priced.price, replace(opts.modes, fee_day=opts.modes.fee_day or priced.as_of))
     rule = priced.price.batch_rule
     all_notes = list(notes)
     if measured is not None:
