@@ -32,6 +32,7 @@ MODE_DASH = {"streaming_early_exit": "dash"}
 WAIT_DASHES = ("dash", "dot", "dashdot", "longdash")
 INPUT_COLOUR = "#9ecae9"
 OUTPUT_COLOUR = "#2f5f8f"
+FEE_COLOUR = "#999999"
 _FALLBACK = ("#E45756", "#72B7B2", "#EECA3B", "#9D755D", "#BAB0AC")
 
 LAYOUT: dict[str, Any] = dict(
@@ -63,10 +64,11 @@ class ModeBar:
     input_cost: Decimal
     output_cost: Decimal
     worst_case_total: Decimal | None = None
+    fee_cost: Decimal = Decimal(0)  # server-tool fees beside the tokens
 
     @property
     def total(self) -> Decimal:
-        return self.input_cost + self.output_cost
+        return self.input_cost + self.output_cost + self.fee_cost
 
 
 def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode") -> go.Figure:
@@ -86,16 +88,28 @@ def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode")
         customdata=[format_usd(b.input_cost) for b in bars],
         hovertemplate="%{x}<br>input %{customdata}<extra></extra>",
     )
+    fees = any(b.fee_cost for b in bars)
     fig.add_bar(
         name="Output",
         x=labels,
         y=[_f(b.output_cost) for b in bars],
         marker_color=OUTPUT_COLOUR,
-        text=[format_usd(b.total) for b in bars],
+        text=None if fees else [format_usd(b.total) for b in bars],
         textposition="outside",
         customdata=[format_usd(b.output_cost) for b in bars],
         hovertemplate="%{x}<br>output %{customdata}<extra></extra>",
     )
+    if fees:  # a third part, only where a request pays server-tool fees
+        fig.add_bar(
+            name="Server-tool fees",
+            x=labels,
+            y=[_f(b.fee_cost) for b in bars],
+            marker_color=FEE_COLOUR,
+            text=[format_usd(b.total) for b in bars],
+            textposition="outside",
+            customdata=[format_usd(b.fee_cost) for b in bars],
+            hovertemplate="%{x}<br>tool fees %{customdata}<extra></extra>",
+        )
     worst = [b for b in bars if b.worst_case_total is not None]
     if worst:
         fig.add_scatter(

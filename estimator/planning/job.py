@@ -174,7 +174,7 @@ class JobPlan(Result):
             "provider": self.priced.model.provider,
             "price": self.priced.describe(),
             "job": {"requests": u.requests, "input_tokens": u.input_tokens, "output_tokens": u.output_tokens},
-            "costs": {name: {"total": c.total_cost, "input": c.input_cost, "output": c.output_cost,
+            "costs": {name: {"total": c.total_cost, "input": c.input_cost, "output": c.output_cost, "fees": c.fee_cost,
                              "savings_vs_standard": c.savings_vs_standard}
                       for name, c in self.comparison.modes.items()},
             "rate_limits": {"label": o.limits_text, "rpm": o.limits.rpm, "tpm": o.limits.tpm,
