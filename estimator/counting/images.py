@@ -35,8 +35,8 @@ class ImageColumnCount:
         out = []
         if self.images:
             kind = "" if self.exact else " (the provider calls its rule an estimate)"
-            out.append(f"{self.images:,} images of column {column!r} counted as {self.tokens:,} input tokens: "
-                       f"{self.rule}{kind}")
+            out.append(f"{self.images:,} images of column {column!r} counted as {self.tokens:,} input tokens by "
+                       f"the provider's published rule (e.g. {self.rule}){kind}")
         out += [f"{n:,} value(s) of column {column!r} NOT counted ({why}); the input estimate is low by their tokens"
                 for why, n in sorted(self.left_out.items())]
         return out
