@@ -309,3 +309,24 @@ def test_cli_estimate_shows_fees_and_image_column(tmp_path: Path) -> None:
     assert text.exit_code == 0 and "tool fees $" in text.output and "3 call per request assumed" in text.output
     help_text = runner.invoke(cli, ["estimate", "--help"]).output
     assert "--image-column" in help_text and "--tool-calls-per-request" in help_text
+
+
+def test_dataset_tools_and_schema_files(tmp_path: Path) -> None:
+    data = tmp_path / "rows.csv"
+    data.write_text("text\nhello\nworld\n", encoding="utf-8")
+    tools = tmp_path / "tools.json"
+    tools.write_text(json.dumps([{"type": "function", "function": WEATHER}, {"type": "web_search"}]), encoding="utf-8")
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(SCHEMA), encoding="utf-8")
+    plain = estimator.estimate(str(data), model="gpt-4o", column="text", output_tokens=1, as_of=DAY)
+    est = estimator.estimate(str(data), model="gpt-4o", column="text", output_tokens=1, as_of=DAY,
+                             options=estimator.EstimateOptions(tools=str(tools), response_schema=str(schema)))
+    fixed = 7 + 3 + 3 + 3 + (-3 + 3 * 2) + 12
+    texts = ["get_weather:Get the weather", "location:string:City", "unit:string:", "celsius", "fahrenheit"]
+    per = fixed + sum(O200K.count(t) for t in texts) + O200K.count(json_text({"name": "response", "schema": SCHEMA}))
+    assert est.profile.input_tokens - plain.profile.input_tokens == 2 * per
+    assert est.comparison.standard.fee_cost == Decimal("0.02")  # web search, one call per row
+    runner = CliRunner()
+    out = runner.invoke(cli, ["estimate", str(data), "--model", "claude-sonnet-4-5", "--column", "text",
+                              "--output-tokens", "1", "--as-of", DAY, "--tools-file", str(tmp_path / "missing.json")])
+    assert out.exit_code != 0 and "--tools-file" in out.output and "Traceback" not in out.output

@@ -28,7 +28,7 @@ from estimator.tokens.media import (
 )
 from estimator.tokens.tools import DEFINITION_SHARE, anthropic_tool_prompt, json_text, openai_functions
 
-__all__ = ["PartsSummary", "Tally"]
+__all__ = ["DefinitionsCount", "PartsSummary", "Tally", "request_definitions"]
 
 
 class _Request(Protocol):
@@ -61,6 +61,7 @@ class PartsSummary:
     tool_requests: dict[str, int] = field(default_factory=dict)  # "web_search/call" -> requests with the tool
     calls_per_request: int = 1
     rules: tuple[str, ...] = ()
+    caveats: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +89,7 @@ class PartsSummary:
         for kind, n in sorted(self.uncounted.items()):
             out.append(f"{n:,} {kind} part(s) NOT counted (no rule can size them offline); the input estimate "
                        "is low by their tokens")
+        out += list(self.caveats)
         for unit, n in sorted(self.tool_requests.items()):
             out.append(f"{n:,} request(s) offer the server tool {unit.split('/')[0]}: {self.calls_per_request} "
                        f"{unit.split('/')[1].replace('_', ' ')} per request assumed, "
@@ -113,6 +115,7 @@ class Tally:
         self.approx_fixed_high = 0
         self.approx_text_tokens = 0  # set by the reader once the texts are counted
         self.rules: dict[str, None] = {}
+        self.caveats: dict[str, None] = {}
 
     # -- media --------------------------------------------------------------
 
@@ -154,6 +157,8 @@ class Tally:
             self.uncounted["audio" if seconds is not None else "audio (not WAV)"] += 1
             return
         self._media(request, "audio", count)
+        self.caveats["audio tokens are priced at the text input rate: Google bills audio input at a rate of its "
+                     "own on most models, which the price tables do not hold, so their cost is low"] = None
 
     def pdf(self, request: _Request, model: str | None, data: str, resolution: str = "") -> None:
         pages = pdf_pages(base64_head(data, len(data)))
@@ -394,5 +399,60 @@ class Tally:
             approximate_low=math.floor(text * (1 - DEFINITION_SHARE)) + self.approx_fixed_low,
             approximate_high=math.ceil(text * (1 + DEFINITION_SHARE)) + self.approx_fixed_high,
             uncounted=dict(self.uncounted), tool_uses=dict(self.tool_uses), tool_requests=dict(self.tool_requests),
-            calls_per_request=self.calls, rules=tuple(self.rules),
+            calls_per_request=self.calls, rules=tuple(self.rules), caveats=tuple(self.caveats),
         )
+
+
+@dataclass(frozen=True)
+class DefinitionsCount:
+    """What a dataset's requests each carry besides their rows: tool definitions and a response schema."""
+
+    tokens: int  # per request
+    low: int
+    high: int
+    tool_uses: tuple[tuple[str, int], ...]  # per request
+    notes: tuple[str, ...]
+
+
+def request_definitions(provider: str, model: str, tokenizer: Any, *, tools: Any = None, schema: Any = None,
+                        calls_per_request: int = 1) -> DefinitionsCount:
+    """Tokens that ``tools`` (a list of tool definitions, in the provider's request format) and a response
+    ``schema`` (a JSON schema) add to every request, and the server-tool uses they bring, by the same rules
+    as a batch file's requests."""
+    tally = Tally(provider, calls_per_request)
+    request = _Parts()
+    tool_list = list(tools) if isinstance(tools, list) else []
+    if provider == "openai":
+        body: dict[str, Any] = {"tools": tool_list}
+        if isinstance(schema, Mapping):
+            body["response_format"] = {"type": "json_schema", "json_schema": {"name": "response", "schema": schema}}
+        tally.openai_tools(request, body, model, "chat")
+    elif provider == "anthropic":
+        tally.anthropic_tools(request, {"tools": tool_list}, model)
+        if isinstance(schema, Mapping):
+            tally.approximate(request, schema)
+    else:
+        declarations = [t for t in tool_list if isinstance(t, Mapping) and "name" in t]
+        others = [t for t in tool_list if isinstance(t, Mapping) and "name" not in t]
+        gemini: dict[str, Any] = {"tools": [*([{"functionDeclarations": declarations}] if declarations else []),
+                                            *others]}
+        if isinstance(schema, Mapping):
+            gemini["generationConfig"] = {"responseSchema": schema}
+        tally.gemini_tools(request, gemini, model)
+    counts = tokenizer.count_batch(request.texts) if request.texts else []
+    tally.approx_text_tokens = sum(counts)
+    summary = tally.summary()
+    tokens = request.overhead + sum(counts)
+    exact_part = tokens - summary.approximate_tokens
+    notes = [n for n in summary.notes() if "server tool" not in n]
+    return DefinitionsCount(tokens, exact_part + summary.approximate_low, exact_part + summary.approximate_high,
+                            tuple(sorted(summary.tool_uses.items())), tuple(notes))
+
+
+class _Parts:
+    """A stand-in request that only gathers what definitions add."""
+
+    def __init__(self) -> None:
+        self.overhead = 0
+        self.texts: list[str] = []
+        self.approx_texts: list[str] = []

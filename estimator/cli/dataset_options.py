@@ -130,6 +130,19 @@ def dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             help="OpenAI's image detail, or Gemini's media resolution, for --image-column images.",
         ),
         click.option(
+            "--tools-file",
+            metavar="FILE",
+            help="A JSON file of the tool definitions every request carries (the provider's format): their tokens, "
+            "Anthropic's tool-use system prompt and server-tool fees (web search, grounding) are added. "
+            "Approximate where the provider publishes no serialization (stated with an interval).",
+        ),
+        click.option(
+            "--schema-file",
+            metavar="FILE",
+            help="A JSON schema every request carries as its structured-output format; counted as its JSON text "
+            "(approximate, with an interval).",
+        ),
+        click.option(
             "--tool-calls-per-request",
             type=click.IntRange(min=0, max=10**6),
             metavar="N",
@@ -193,6 +206,8 @@ def estimate_options_from(
         image_column=kw.get("image_column"),
         image_detail=kw.get("image_detail") or "auto",
         tool_calls_per_request=1 if kw.get("tool_calls_per_request") is None else kw["tool_calls_per_request"],
+        tools=kw.get("tools_file"),
+        response_schema=kw.get("schema_file"),
         measured_output=load_output_profile(kw["output_from"]) if kw.get("output_from") else None,
     )
 
