@@ -306,7 +306,7 @@ def test_cli_estimate_shows_fees_and_image_column(tmp_path: Path) -> None:
     assert Decimal(doc["modes"]["standard"]["fee_cost"]) == Decimal("0.04")
     text = runner.invoke(cli, ["estimate", str(web_search_file(tmp_path, 4)), "--output-tokens", "50",
                                "--as-of", DAY, "--tool-calls-per-request", "3"])
-    assert text.exit_code == 0 and "tool fees $" in text.output and "3 call per request assumed" in text.output
+    assert text.exit_code == 0 and "tool fees $" in text.output and "3 call(s) per request assumed" in text.output
     help_text = runner.invoke(cli, ["estimate", "--help"]).output
     assert "--image-column" in help_text and "--tool-calls-per-request" in help_text
 
@@ -330,3 +330,15 @@ def test_dataset_tools_and_schema_files(tmp_path: Path) -> None:
     out = runner.invoke(cli, ["estimate", str(data), "--model", "claude-sonnet-4-5", "--column", "text",
                               "--output-tokens", "1", "--as-of", DAY, "--tools-file", str(tmp_path / "missing.json")])
     assert out.exit_code != 0 and "--tools-file" in out.output and "Traceback" not in out.output
+
+
+def test_anthropic_server_tools_priced_or_listed(tmp_path: Path) -> None:
+    tools = [{"type": "web_search_20250305", "name": "web_search"}, {"type": "code_execution_20250825",
+                                                                     "name": "code_execution"}]
+    line = {"custom_id": "a", "params": {"model": "claude-sonnet-4-5-20250929", "max_tokens": 10, "messages": HELLO,
+                                         "tools": tools}}
+    r = read_batch_file(write(tmp_path / "a.jsonl", [line, {**line, "custom_id": "b"}]), as_of=DAY)
+    assert r.parts.tool_uses == {"web_search/call": 2}
+    assert r.parts.unpriced_tools == {"code_execution (billed by container time)": 2}
+    assert r.parts.fixed_tokens == 2 * 496
+    assert any("code_execution" in w and "NOT estimated" in w for w in r.warnings)

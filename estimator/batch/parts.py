@@ -40,8 +40,9 @@ class _Request(Protocol):
 # Server tools in request bodies -> the fee unit results count them by ("tool/unit").
 _OPENAI_SERVER_TOOLS = {"web_search": "web_search/call", "web_search_preview": "web_search/call",
                         "file_search": "file_search/call", "code_interpreter": "code_interpreter/session"}
-_ANTHROPIC_SERVER_TOOLS = {"web_search": "web_search/call", "web_fetch": "web_fetch/call",
-                           "code_execution": "code_execution/hour"}
+_ANTHROPIC_SERVER_TOOLS = {"web_search": "web_search/call", "web_fetch": "web_fetch/call"}
+# Server tools billed by time, not per call: listed, not estimated.
+_BY_TIME = ("code_execution", "bash_code_execution")
 _DATED = re.compile(r"_\d{4}_?\d{2}_?\d{2}$|_\d{8}$")
 
 
@@ -62,6 +63,7 @@ class PartsSummary:
     calls_per_request: int = 1
     rules: tuple[str, ...] = ()
     caveats: tuple[str, ...] = ()
+    unpriced_tools: dict[str, int] = field(default_factory=dict)  # "code_execution (billed by container time)" -> requests
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,7 +73,7 @@ class PartsSummary:
             "approximate_interval": [self.approximate_low, self.approximate_high],
             "uncounted": self.uncounted, "server_tool_uses": self.tool_uses,
             "server_tool_requests": self.tool_requests, "calls_per_request": self.calls_per_request,
-            "rules": list(self.rules),
+            "rules": list(self.rules), "server_tools_not_priced": self.unpriced_tools,
         }
 
     def notes(self) -> list[str]:
@@ -90,9 +92,11 @@ class PartsSummary:
             out.append(f"{n:,} {kind} part(s) NOT counted (no rule can size them offline); the input estimate "
                        "is low by their tokens")
         out += list(self.caveats)
+        out += [f"{n:,} request(s) offer the server tool {what}: its charge is NOT estimated, so the cost is low by it"
+                for what, n in sorted(self.unpriced_tools.items())]
         for unit, n in sorted(self.tool_requests.items()):
             out.append(f"{n:,} request(s) offer the server tool {unit.split('/')[0]}: {self.calls_per_request} "
-                       f"{unit.split('/')[1].replace('_', ' ')} per request assumed, "
+                       f"{unit.split('/')[1].replace('_', ' ')}(s) per request assumed, "
                        f"{self.tool_uses.get(unit, 0):,} in all")
         return out
 
@@ -108,6 +112,7 @@ class Tally:
         self.uncounted: Counter[str] = Counter()
         self.tool_uses: Counter[str] = Counter()
         self.tool_requests: Counter[str] = Counter()
+        self.unpriced_tools: Counter[str] = Counter()  # server tools offered whose charge is not estimated
         self.definition_requests = 0
         self.fixed = 0
         self.approx_fixed = 0
@@ -181,7 +186,7 @@ class Tally:
 
     def server_tool(self, unit: str | None, label: str) -> None:
         if unit is None:
-            self.uncounted[f"server tool {label} (no fee in the tables)"] += 1
+            self.unpriced_tools[f"{label} (no fee per use in the tables)"] += 1
             return
         self.tool_requests[unit] += 1
         self.tool_uses[unit] += self.calls
@@ -271,7 +276,6 @@ class Tally:
         if not isinstance(tools, list) or not tools:
             return
         self.definition_requests += 1
-        client = 0
         for tool in tools:
             if not isinstance(tool, Mapping):
                 continue
@@ -279,21 +283,20 @@ class Tally:
             base = _DATED.sub("", kind)
             if base in _ANTHROPIC_SERVER_TOOLS:
                 self.server_tool(_ANTHROPIC_SERVER_TOOLS[base], kind)
-            else:
-                client += 1
+            elif base in _BY_TIME:
+                self.unpriced_tools[f"{base} (billed by container time)"] += 1
             self.approximate(request, {k: v for k, v in tool.items() if k != "cache_control"})
         choice = params.get("tool_choice")
         kind = str(choice.get("type", "auto")) if isinstance(choice, Mapping) else "auto"
-        if client:
-            d = anthropic_tool_prompt(model, kind)
-            request.overhead += d.fixed
-            self.rules[d.note] = None
-            if d.fixed_low == d.fixed_high == d.fixed:
-                self.fixed += d.fixed
-            else:
-                self.approx_fixed += d.fixed
-                self.approx_fixed_low += d.fixed_low
-                self.approx_fixed_high += d.fixed_high
+        d = anthropic_tool_prompt(model, kind)  # "when you use tools", the API adds its tool-use system prompt
+        request.overhead += d.fixed
+        self.rules[d.note] = None
+        if d.fixed_low == d.fixed_high == d.fixed:
+            self.fixed += d.fixed
+        else:
+            self.approx_fixed += d.fixed
+            self.approx_fixed_low += d.fixed_low
+            self.approx_fixed_high += d.fixed_high
 
     def anthropic_block(self, request: _Request, block: Mapping[str, Any], model: str | None) -> str | None:
         """One content block of a Claude message: its text, or None after counting or listing it."""
@@ -400,6 +403,7 @@ class Tally:
             approximate_high=math.ceil(text * (1 + DEFINITION_SHARE)) + self.approx_fixed_high,
             uncounted=dict(self.uncounted), tool_uses=dict(self.tool_uses), tool_requests=dict(self.tool_requests),
             calls_per_request=self.calls, rules=tuple(self.rules), caveats=tuple(self.caveats),
+            unpriced_tools=dict(self.unpriced_tools),
         )
 
 
