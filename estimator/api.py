@@ -36,6 +36,7 @@ from estimator.counting.images import count_image_column
 from estimator.counting.prompts import RequestShape
 from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
+from estimator.money import format_usd
 from estimator.planning.forecast import Forecast, ForecastOptions, Volume, build_forecast, volume_from
 from estimator.planning.job import JobPlan, MeasuredLines, PlanOptions, plan_job
 from estimator.planning.routing import RoutingPlan, TrafficMix, route_traffic
@@ -606,9 +607,15 @@ def forecast(
     else:
         raise UsageError(f"{param('job')} must be an Estimate (with a schedule) or a Volume, not a "
                          f"{type(job).__name__}", param="job")
-    return build_forecast(book.model(name, start), volume, opts.plans_or_default, start=start,
-                          horizon_months=opts.months, budget=opts.budget, params=opts.modes,
-                          pricing_rule=opts.pricing_rule, book=book)
+    result = build_forecast(book.model(name, start), volume, opts.plans_or_default, start=start,
+                            horizon_months=opts.months, budget=opts.budget, params=opts.modes,
+                            pricing_rule=opts.pricing_rule, book=book)
+    if isinstance(job, Estimate) and (fees := job.comparison.standard.fee_cost):
+        # A forecast prices tokens by the month; a run's server-tool fees are not in its figures.
+        result = replace(result, notes=(*result.notes, (
+            f"server-tool fees are NOT in this forecast: the estimate's {format_usd(fees)} a run (standard) "
+            "comes on top of each run's token cost")))
+    return result
 
 
 def route(

@@ -342,3 +342,11 @@ def test_anthropic_server_tools_priced_or_listed(tmp_path: Path) -> None:
     assert r.parts.unpriced_tools == {"code_execution (billed by container time)": 2}
     assert r.parts.fixed_tokens == 2 * 496
     assert any("code_execution" in w and "NOT estimated" in w for w in r.warnings)
+
+
+def test_a_forecast_of_a_job_with_server_tools_says_their_fees_are_not_in_it(tmp_path: Path) -> None:
+    est = estimator.estimate(str(web_search_file(tmp_path, 3)), output_tokens=50, as_of=DAY)
+    fc = estimator.forecast(est, schedule="daily")
+    assert any("server-tool fees are NOT in this forecast" in n and "$0.03" in n for n in fc.notes)
+    plain = estimator.estimate(["a text", "another"], model="gpt-5.4", output_tokens=50, as_of=DAY)
+    assert not any("server-tool" in n for n in estimator.forecast(plain, schedule="daily").notes)
