@@ -347,10 +347,11 @@ def route(**kw: Any) -> None:
 @click.option("--system", metavar="TEXT", help="System prompt sent with every request.")
 @click.option("--max-tokens", type=click.IntRange(min=1, max=10**12), help="max_tokens of every request (Anthropic needs it).")
 @click.option("--id-column", help="A column of unique ids to use as custom_id (default: row-based ids).")
-@click.option("--tools", "tools", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+@click.option("--tools-file", "--tools", "tools", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="JSON file of tool definitions (a list, or {\"tools\": [...]}) sent with every request, "
                    "rewritten for the provider.")
-@click.option("--response-schema", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+@click.option("--schema-file", "--response-schema", "response_schema", type=click.Path(exists=True, dir_okay=False),
+              metavar="FILE",
               help="JSON Schema file every answer must follow (structured output).")
 @click.option("--reasoning-effort", type=click.Choice(list(REASONING_EFFORTS)),
               help="Reasoning effort (OpenAI; Gemini's thinking level).")
