@@ -33,10 +33,10 @@ from estimator.counting.dataset import count_dataset
 from estimator.counting.prompts import RequestShape
 from estimator.errors import EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
+from estimator.piloting.pilot import PilotOptions, PilotRound, plan_round
 from estimator.planning.forecast import Forecast, ForecastOptions, Volume, build_forecast, volume_from
 from estimator.planning.job import JobPlan, MeasuredLines, PlanOptions, plan_job
 from estimator.planning.routing import RoutingPlan, TrafficMix, route_traffic
-from estimator.piloting.pilot import PilotOptions, PilotRound, plan_round
 from estimator.pricing import Price, PriceBook, PricedModel, load_pricebook, resolve_price
 from estimator.reading import suggest_text_column
 from estimator.reading.columns import first_rows

@@ -230,6 +230,10 @@ def neyman_sizes(
     short = at_least - int(sizes.sum())
     if short > 0:  # the minimum size: the extra rows go where the spread is, as Neyman would put them
         sizes = allocate(int(sizes.sum()) + short)
+    while (short := min(at_least, everything) - int(sizes.sum())) > 0:
+        # strata of no spread seen may still hold the rows the minimum needs: by their room left
+        room = (population - sizes).astype(np.float64)
+        sizes = np.minimum(population, sizes + np.ceil(short * room / room.sum()).astype(np.int64))
     return sizes
 
 
