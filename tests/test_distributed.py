@@ -16,7 +16,7 @@ distributed = pytest.importorskip("dask.distributed")
 
 from estimator.counting import OutputSpec, TokenProfile
 from estimator.counting.dataset import count_dataset
-from estimator.counting.distributed import count_distributed, local_cluster
+from estimator.counting.distributed import count_distributed
 from estimator.counting.prompts import RequestShape
 from estimator.pricing import PriceBook, load_pricebook
 
@@ -27,11 +27,10 @@ HEADER = ["id", "text", "category", "expected_output_tokens"]
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    cluster = local_cluster(n_workers=2, threads_per_worker=1, processes=True)
-    with distributed.Client(cluster) as c:
+def client(dask_scheduler: str) -> Iterator[object]:
+    """A client of the session's cluster (a scheduler and two worker processes, tests/conftest.py)."""
+    with distributed.Client(dask_scheduler) as c:
         yield c
-    cluster.close()
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +106,8 @@ def test_parquet_matches_count_dataset(
     _same(count_dataset(whole, **spec), count_distributed(str(pq), **spec))  # type: ignore[arg-type]
 
 
-def test_cli_dask_option_gives_the_local_totals(tmp_path: Path) -> None:
-    """``estimate --dask local`` runs in a subprocess (process workers re-import the main module)."""
+def test_cli_dask_option_gives_the_local_totals(tmp_path: Path, dask_scheduler: str) -> None:
+    """``estimate --dask ADDRESS`` in a subprocess, on the session's cluster."""
     import json
     import subprocess
     import sys
@@ -124,7 +123,7 @@ def test_cli_dask_option_gives_the_local_totals(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
-    local, dask = run(), run("--dask", "local")
+    local, dask = run(), run("--dask", dask_scheduler)
     for key in ("rows", "input_tokens", "text_tokens", "output_tokens", "modes", "input_per_row"):
         assert dask[key] == local[key], key
 
@@ -136,5 +135,6 @@ def test_cli_dask_option_refuses_what_it_cannot_do(tmp_path: Path) -> None:
 
     root = Path(__file__).resolve().parents[1]
     result = CliRunner().invoke(main, ["estimate", str(root / "examples" / "reviews.csv"), "--model", "gpt-4o",
-                                       "--column", "review", "--dask", "local", "--sample", "5"])
-    assert result.exit_code == 2 and "on Dask does not take --sample" in result.stderr
+                                       "--column", "review", "--dask", "local", "--skip-bad-rows"])
+    assert result.exit_code == 2 and "on Dask does not take --skip-bad-rows" in result.stderr
+

@@ -48,8 +48,10 @@ def write_csv(path: Path, n: int) -> Path:
 )
 def test_the_one_pass_plan_has_the_files_a_second_pass_measures(tmp_path: Path, model: str,
                                                                  kwargs: dict[str, Any]) -> None:
-    path = write_csv(tmp_path / "rows.csv", 2_500)
-    options = PlanOptions(queue=QueueLimit(enqueued_tokens=40_000))
+    # 600 rows (about 200 KB): small enough for Claude's ctok to count every row (a bigger file is
+    # estimated from a ctok sample, and its batch bytes are then estimated too, with a note)
+    path = write_csv(tmp_path / "rows.csv", 600)
+    options = PlanOptions(queue=QueueLimit(enqueued_tokens=8_000))
     p = estimator.plan(path, model=model, as_of=AS_OF, options=options, output_tokens=20, **kwargs)
     assert p.batch.bytes_measured
     priced = resolve_price(load_pricebook(), model, as_of=AS_OF)

@@ -89,13 +89,20 @@ def _count_notes(
             if o.max_tokens
             else ("input + expected output" if plan.counts_output else "input")
         )
+        about = "about " if sample is not None and sample.rows_ci_low is not None else ""
         notes.append(
-            f"{c.over_context_rows:,} requests exceed the {plan.context_window:,}-token context window ({what}); "
-            "they are included in the totals but would fail or be truncated"
+            f"{about}{c.over_context_rows:,} requests exceed the {plan.context_window:,}-token context window "
+            f"({what}); they are included in the totals but would fail or be truncated"
         )
     if plan.context_window is None:
         notes.append(f"{model.id}: no context window known, so over-long rows are not checked")
-    if sample is not None:
+    if sample is not None and sample.rows_ci_low is not None:
+        notes.append(
+            f"estimated from {sample.sample_rows:,} rows drawn at random byte offsets, the rest of the file unread: "
+            f"about {sample.population_rows:,} rows (95% interval {sample.rows_ci_low:,} to {sample.rows_ci_high:,}); "
+            "per-row percentiles, context-window and tier checks are estimated from the drawn rows"
+        )
+    elif sample is not None:
         notes.append(
             f"estimated from a uniform sample of {sample.sample_rows:,} of {sample.population_rows:,} rows; "
             "per-row percentiles are the sample's; context-window and tier checks are exact"

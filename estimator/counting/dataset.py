@@ -11,9 +11,18 @@ which equals ``chat_tokens(build_messages(shape, text))`` row by row (the
 tests prove it). Embedding models bill the text alone.
 
 ``count_dataset`` plans the count (``estimator.counting.plan``), chooses the pass
-(exact, ``estimator.counting.exact_pass``; or sampled with ``sample_rows=n``,
-``estimator.counting.sampled_pass``) and assembles the ``TokenProfile``
-(``estimator.counting.assemble``). ``benchmarks/bench_count.py`` measures it.
+and assembles the ``TokenProfile`` (``estimator.counting.assemble``):
+
+* exact (``estimator.counting.exact_pass``), the default;
+* with ``sample_rows=n``, by one rule: rows drawn at random byte offsets of a CSV, TSV
+  or JSON Lines file when the sample is at most a tenth of its rows
+  (``estimator.counting.seek_pass``); Parquet row groups drawn by their footer sizes
+  when the footers count at least ten times ``n`` rows
+  (``estimator.counting.group_pass``); otherwise one pass over every row with a
+  uniform sample tokenized (``estimator.counting.sampled_pass``), or an exact count
+  when the source has no more than ``n`` rows.
+
+``benchmarks/bench_count.py`` and ``benchmarks/bench_scale.py`` measure it.
 """
 
 from __future__ import annotations
@@ -29,12 +38,14 @@ from estimator.counting import reconstructed
 from estimator.counting.assemble import build_profile, shared_prefix
 from estimator.counting.counts import RowsCounted
 from estimator.counting.exact_pass import exact_pass
+from estimator.counting.group_pass import group_pass, groups_gain
 from estimator.counting.output import OutputSpec
 from estimator.counting.plan import count_plan, default_threads
 from estimator.counting.profile import TokenProfile
 from estimator.counting.progress import Progress, ProgressReporter
 from estimator.counting.prompts import RequestShape
 from estimator.counting.sampled_pass import sample_pass
+from estimator.counting.seek_pass import seek_gains, seek_pass
 from estimator.errors import UsageError, param
 from estimator.pricing import Model, Price
 from estimator.reading.source import ReadOptions, open_rows
@@ -48,8 +59,10 @@ MAX_WORKERS = 1024
 class CountOptions:
     """How to count: every row exactly (the default) or a sample, and with how many threads.
 
-    ``sample_rows``: estimate from that many uniformly sampled rows (seeded by
-    ``seed``) with a 95% interval; a source with no more rows is counted exactly.
+    ``sample_rows``: estimate from that many sampled rows (seeded by ``seed``) with a
+    95% interval: rows at random offsets of a big text file, row groups of a big
+    Parquet dataset, else a uniform sample of a pass over every row (see the module
+    docs); a source with no more rows is counted exactly.
     ``workers``: counting threads (default: the usable CPUs). ``progress`` is
     called at most ~5 times a second and once at the end.
     """
@@ -110,7 +123,12 @@ def count_dataset(
             sampled = sample_pass(ds, plan, tok, reconstructed.MAX_SAMPLE_ROWS, opts.seed, report, measure=measure)
             # None: few (long) rows, counted all below
         elif opts.sample_rows is not None:
-            sampled = sample_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
+            if seek_gains(ds, opts.sample_rows):
+                sampled = seek_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
+            elif groups_gain(ds, opts.sample_rows):
+                sampled = group_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
+            if sampled is None:
+                sampled = sample_pass(ds, plan, tok, opts.sample_rows, opts.seed, report)
             if sampled is None:  # no more rows than the sample: count them all
                 return count_dataset(source, model=model, shape=shape, output=output, price=price, read=read,
                                      options=replace(opts, sample_rows=None), tokenizer=tokenizer)
@@ -127,7 +145,7 @@ def count_dataset(
         skipped_rows = sorted(
             [int(b.row) for b in unreadable if b.row is not None] + [r for r, _ in counts.skipped]
         )
-        notes = [f"tokenizer: {w}" for w in used.warnings]
+        notes = [f"tokenizer: {w}" for w in used.warnings] + list(getattr(ds, "sample_notes", []))
         source_name, fmt, source_notes = str(info.path), str(info.format), tuple(info.notes)
     profile = build_profile(
         plan, model, used, counts, sample,

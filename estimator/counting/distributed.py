@@ -46,20 +46,26 @@ from __future__ import annotations
 import glob
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from estimator.counting.assemble import build_profile
 from estimator.counting.counts import VERIFY_ROWS, Counts, count_rows
+from estimator.counting.dataset import count_dataset
 from estimator.counting.output import OutputSpec
 from estimator.counting.plan import CountPlan, count_plan
 from estimator.counting.profile import TokenProfile
 from estimator.counting.prompts import RequestShape, render_texts
+from estimator.counting.seek_pass import Draws, combine, estimate_draws, seek_draws
 from estimator.errors import DataError, UsageError, param
 from estimator.pricing import Model, Price
 from estimator.reading.memory import frame_to_table
 from estimator.reading.parquet import arrow_text
-from estimator.reading.source import ReadOptions
+from estimator.reading.remote import as_path, filesystem, is_url
+from estimator.reading.source import ReadOptions, open_rows
 from estimator.tokens import get_tokenizer
 
 
@@ -91,7 +97,8 @@ def read_frame(
 
     first = source if isinstance(source, str) else source[0]
     fmt = format or (
-        "parquet" if Path(first).is_dir() or first.rstrip("/").endswith((".parquet", ".pq")) else "csv"
+        "parquet" if first.rstrip("/").endswith((".parquet", ".pq")) or (not _has_glob(first) and as_path(first).is_dir())
+        else "csv"
     )
     if fmt == "parquet":  # Arrow types kept, so values become text as the local reader makes them
         return dd.read_parquet(source, columns=list(columns), dtype_backend="pyarrow"), fmt
@@ -154,9 +161,20 @@ def count_distributed(
     )
 
 
+def _has_glob(path: str) -> bool:
+    return any(ch in path for ch in "*?[")
+
+
 def _size(path: str) -> int:
-    if "://" in path:
-        return 0
+    """Bytes of the files ``path`` names (a file, a directory, a glob; local or a URL)."""
+    if is_url(path):
+        fs, rest = filesystem(path)
+        total = 0
+        for f in fs.glob(rest) if _has_glob(rest) else [rest]:
+            info = fs.info(f)
+            found = fs.find(f) if info.get("type") == "directory" else [f]
+            total += sum(int(fs.info(x).get("size") or 0) for x in found)
+        return total
     files = glob.glob(path) or [path]
     total = 0
     for f in files:
@@ -166,6 +184,74 @@ def _size(path: str) -> int:
         elif p.exists():
             total += p.stat().st_size
     return total
+
+
+def expand(source: str) -> list[str]:
+    """The files a path or glob names (a directory stays one entry: a Parquet dataset), sorted."""
+    if not _has_glob(source):
+        return [source]
+    if is_url(source):
+        protocol = source.split("://", 1)[0]
+        fs, rest = filesystem(source)
+        return [f"{protocol}://{f}" for f in sorted(fs.glob(rest))]
+    return sorted(glob.glob(source))
+
+
+def _file_draws(path: str, plan: CountPlan, read: ReadOptions, n: int, seed: int) -> Draws:
+    """A Dask task: ``n`` rows of one file drawn at random offsets and counted."""
+    tokenizer = get_tokenizer(plan.tokenizer_spec)
+    with open_rows(path, read) as ds:
+        draws = seek_draws(ds, plan, tokenizer, n, seed)
+    if draws is None:
+        raise UsageError(f"{path}: cannot be sampled at random offsets (compressed, not UTF-8, or not CSV or "
+                         "JSON Lines); count it without sample_rows, or sample it alone", param="sample_rows")
+    return replace(draws, tokenizer=None)  # the counting workers keep their tokenizers
+
+
+def _seek_bytes(path: str, read: ReadOptions) -> int:
+    """A Dask task: the bytes of a file's rows that offsets are drawn from (0: it cannot seek)."""
+    with open_rows(path, read) as ds:
+        return int(ds.seek_bytes or 0)
+
+
+def sample_on_cluster(
+    client: Any, source: str, *, model: Model, shape: RequestShape, output: OutputSpec, price: Price | None,
+    read: ReadOptions, count: Any,
+) -> TokenProfile:
+    """A sampled estimate drawn by tasks on the cluster, next to the data.
+
+    One file or one Parquet dataset: one task runs the sampled count of ``count_dataset``
+    (rows drawn at random offsets, or Parquet row groups). Several files (a glob): each file
+    gets draws in proportion to its bytes (a multinomial split of ``sample_rows``) and draws
+    them in its own task, at random offsets; the totals come from all draws together.
+    """
+    started = time.monotonic()
+    files = expand(source)
+    if not files:
+        raise DataError(f"{source}: no files match", path=source)
+    options = replace(count, progress=None, on_rows=None)
+    if len(files) == 1:
+        profile: TokenProfile = client.submit(
+            count_dataset, files[0], model=model, shape=shape, output=output, price=price, read=read,
+            options=options, pure=False).result()
+        note = "sampled by one task on the Dask cluster"
+        return replace(profile, notes=(*profile.notes, note), elapsed_seconds=time.monotonic() - started)
+    plan = count_plan(model, shape, output, price, bad_rows=read.bad_rows, threads=1)
+    sizes = client.gather([client.submit(_seek_bytes, f, read, pure=False) for f in files])
+    if not sum(sizes):
+        raise DataError(f"{source}: the files hold no rows to sample", path=source)
+    shares = np.random.default_rng(count.seed).multinomial(count.sample_rows, np.asarray(sizes) / sum(sizes))
+    futures = [client.submit(_file_draws, f, plan, read, int(k), count.seed + i + 1, pure=False)
+               for i, (f, k) in enumerate(zip(files, shares.tolist())) if k]
+    draws = combine(client.gather(futures))
+    counts, est = estimate_draws(plan, draws, count.seed)
+    tokenizer = get_tokenizer(model.tokenizer)
+    notes = [f"sampled by {len(futures)} tasks on the Dask cluster, one per file, draws in proportion to each "
+             f"file's bytes ({len(files)} files)"]
+    fmt = Path(files[0]).suffix.lstrip(".").lower() or "csv"
+    return build_profile(plan, model, tokenizer, counts, est, source=source, fmt=fmt, notes=notes,
+                         skipped=[], skipped_count=len(draws.bad), elapsed=time.monotonic() - started,
+                         bytes_read=draws.bytes_read)
 
 
 def count_on_cluster(
@@ -184,9 +270,10 @@ def count_on_cluster(
     if not isinstance(source, (str, Path)):
         raise UsageError("counting on Dask reads files (Parquet, or CSV paths and globs), not data in memory",
                          param="dask")
+    sampled = count.sample_rows is not None
     unsupported = [name for name, given in (
-        ("sample_rows", count.sample_rows is not None), ("encoding", read.encoding is not None),
-        ("delimiter", read.delimiter is not None), ("skip_bad_rows", read.skip_bad_rows),
+        ("encoding", read.encoding is not None and not sampled),
+        ("delimiter", read.delimiter is not None and not sampled), ("skip_bad_rows", read.skip_bad_rows and not sampled),
     ) if given]
     if unsupported:
         raise UsageError(
@@ -204,7 +291,10 @@ def count_on_cluster(
         ) from None
     cluster = local_cluster(processes=True) if address == "local" else None
     try:
-        with Client(cluster if cluster is not None else address):
+        with Client(cluster if cluster is not None else address) as client:
+            if sampled:
+                return sample_on_cluster(client, str(source), model=model, shape=shape, output=output,
+                                         price=price, read=read, count=count)
             return count_distributed(str(source), model=model, shape=shape, output=output, price=price,
                                      format=read.format)
     except OSError as exc:

@@ -1,7 +1,8 @@
 """Big files with a slow tokenizer (ctok's reconstructed Claude counts): exact o200k, sampled ctok.
 
-ctok counts about 0.2-0.3 MB of text a second, so a file of a few MB is
-counted row by row, and a bigger one is estimated:
+ctok counts about 0.2-0.4 MB of text a second, so a file of a few hundred KB is
+counted row by row, and a bigger one is estimated (within ``1.3x`` the time of an
+exact OpenAI count of the same file, ``benchmarks/bench_providers.py``):
 
 * every row is counted exactly with ``o200k_base`` (the fast native counter,
   the same pass an OpenAI estimate makes);
@@ -10,8 +11,8 @@ counted row by row, and a bigger one is estimated:
   with the o200k count as the auxiliary variable:
   ``T = X_o200k * sum(ctok) / sum(o200k)`` over the sample, with its 95%
   interval. Claude and o200k counts of the same text are nearly proportional
-  (the residuals are a few tokens per row), so a sample of about 1 MB of text
-  gives an interval well under 1% of the total.
+  (the residuals are a few tokens per row), so a sample of about 200 KB of text
+  gives an interval of about +-0.5% of the total.
 
 The sample size is fixed before any ctok count, from the population's mean
 row size: ``SAMPLE_BYTES`` of text, at least ``MIN_SAMPLE_ROWS`` and at most
@@ -40,9 +41,9 @@ __all__ = [
     "sample_size",
 ]
 
-FULL_COUNT_BYTES: Final = 2_000_000  # files up to this size are counted row by row with ctok (seconds)
-SAMPLE_BYTES: Final = 1_000_000  # text counted with ctok for a bigger file (a few seconds)
-MIN_SAMPLE_ROWS: Final = 1_000
+FULL_COUNT_BYTES: Final = 256_000  # files up to this size are counted row by row with ctok (under a second)
+SAMPLE_BYTES: Final = 192_000  # text counted with ctok for a bigger file (about half a second)
+MIN_SAMPLE_ROWS: Final = 300
 MAX_SAMPLE_ROWS: Final = 20_000
 
 PROXY_METHOD: Final = (

@@ -92,6 +92,9 @@ class SampleEstimate:
     output_ci_high: int | None = None
     output_standard_error: float = 0.0
     covariance: float = 0.0  # of the input and output totals
+    # Rows drawn at random byte offsets: the row count is estimated too (None: it was counted)
+    rows_ci_low: int | None = None
+    rows_ci_high: int | None = None
 
     def cost_half_width(self, per_input_token: float, per_output_token: float) -> float:
         """Half the 95% interval of ``a * input + b * output`` (a, b: cost per token)."""
@@ -246,6 +249,84 @@ def estimate_from_sample(
         plain_estimate=fixed + round(plain.estimate),
         standard_error=ratio.standard_error,
         t=t,
+        **out,
+    )
+
+
+SPAN_METHOD = (
+    "rows drawn at random byte offsets (probability proportional to their bytes), Hansen-Hurwitz estimator "
+    "weighted by 1/bytes, 95% t interval"
+)
+
+
+def _pps(z: np.ndarray, spans: np.ndarray, total_bytes: int) -> tuple[TotalEstimate, np.ndarray]:
+    """Hansen-Hurwitz: the total of ``z`` from draws made with probability ``span / total_bytes``, its
+    standard error, and each draw's centred contribution (for covariances)."""
+    r = total_bytes * _as_float(z) / _as_float(spans)
+    n = len(r)
+    if n == 0:
+        return TotalEstimate(0.0, 0.0), r
+    mean = float(r.mean())
+    if n < 2:
+        return TotalEstimate(mean, math.inf), r - mean
+    return TotalEstimate(mean, float(r.std(ddof=1)) / math.sqrt(n)), r - mean
+
+
+def _pps_cov(a: np.ndarray, b: np.ndarray) -> float:
+    n = len(a)
+    return float(a @ b) / (n - 1) / n if n > 1 else 0.0
+
+
+def estimate_from_spans(
+    inputs: Sequence[int] | np.ndarray,
+    spans: Sequence[int] | np.ndarray,
+    total_bytes: int,
+    *,
+    rows: Sequence[int] | np.ndarray | None = None,
+    outputs: Sequence[int] | np.ndarray | None = None,
+) -> SampleEstimate:
+    """Totals from rows drawn at uniformly random byte offsets (``estimator.reading.seek``).
+
+    Draw ``i`` fell in a row whose span is ``spans[i]`` bytes, so it was drawn with
+    probability ``spans[i] / total_bytes``; each draw contributes ``total_bytes * z / span``
+    and the estimate is their mean (Hansen-Hurwitz, unbiased whatever the mix of row lengths),
+    with Student's t (n - 1 degrees of freedom) for the interval. ``inputs`` are each drawn
+    row's billed input tokens (framing included), ``rows`` 1 for a row that counts and 0 for
+    a malformed one (default: all 1), ``outputs`` each row's expected output tokens.
+    """
+    spans_f = _as_float(spans)
+    n = len(spans_f)
+    t = t_quantile(n - 1)
+    est_in, c_in = _pps(_as_float(inputs), spans_f, total_bytes)
+    est_rows, _ = _pps(_as_float(rows) if rows is not None else np.ones(n), spans_f, total_bytes)
+    low, high = est_in.interval(t)
+    rlow, rhigh = est_rows.interval(t)
+    out: dict[str, Any] = {}
+    if outputs is not None:
+        est_out, c_out = _pps(_as_float(outputs), spans_f, total_bytes)
+        olow, ohigh = est_out.interval(t)
+        out = {
+            "output_tokens_estimate": round(est_out.estimate),
+            "output_ci_low": olow,
+            "output_ci_high": ohigh,
+            "output_standard_error": est_out.standard_error,
+            "covariance": _pps_cov(c_in, c_out),
+        }
+    estimate = round(est_in.estimate)
+    return SampleEstimate(
+        sample_rows=n,
+        population_rows=round(est_rows.estimate),
+        input_tokens_estimate=estimate,
+        ci_low=low,
+        ci_high=high,
+        method=SPAN_METHOD,
+        plain_ci_low=low,
+        plain_ci_high=high,
+        plain_estimate=estimate,
+        standard_error=est_in.standard_error,
+        t=t,
+        rows_ci_low=rlow,
+        rows_ci_high=rhigh,
         **out,
     )
 

@@ -7,8 +7,8 @@ scan, with its line and data-row number.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -17,7 +17,9 @@ import pyarrow.csv as pacsv
 from estimator.errors import DataError, param
 from estimator.reading import limits
 from estimator.reading.csv_records import DELIMITER_NAMES, Scanner, after_terminator, chunks, header_complete
+from estimator.reading.remote import AnyPath
 from estimator.reading.rows import BadRow, BadRowPolicy, DatasetInfo, Reader, Run, check_duplicates
+from estimator.reading.seek import CsvLocator, Located, SeekSample, draw_offsets, sample_rows
 from estimator.reading.sniff import sniff_delimiter
 from estimator.reading.text import Encoding, TextSource, excerpt, line_ends, utf8_error
 
@@ -25,7 +27,7 @@ from estimator.reading.text import Encoding, TextSource, excerpt, line_ends, utf
 class CsvReader(Reader):
     def __init__(
         self,
-        path: Path,
+        path: AnyPath,
         fmt: str,
         enc: Encoding,
         gz: bool,
@@ -45,6 +47,7 @@ class CsvReader(Reader):
         self.scanner = Scanner(delimiter)
         self.columns = self._header(head, eof)
         check_duplicates(path, self.columns, "header")
+        self._head_rows = self._head_layout(head, eof)
         self.info = DatasetInfo(
             path=path,
             format=fmt,
@@ -102,6 +105,105 @@ class CsvReader(Reader):
                         self.path, head, bad + exc.start, bad + exc.end, base_offset=self.enc.bom, base_line=1
                     ) from None
         return names
+
+    def _head_layout(self, head: bytes, eof: bool) -> tuple[int, float, int, bool]:
+        """Where the data rows start (bytes after the BOM), their mean and largest size in the head,
+        and whether the head's unquoted values never hold a quote (strict quoting)."""
+        body = head.lstrip(b"\r\n")
+        skipped = len(head) - len(body)
+        first = next(self.scanner.records(body, complete=eof), None)
+        if first is None:
+            return len(head), 0.0, 0, True
+        start = after_terminator(body, first[1])
+        start += len(body[start:]) - len(body[start:].lstrip(b"\r\n"))
+        count, last, longest = 0, start, 0
+        strict = True
+        quote = b'"'
+        for s, e, _ in itertools.islice(self.scanner.records(body[start:], complete=eof), 2_000):
+            count += 1
+            longest = max(longest, e - s)
+            last = start + e
+            record = body[start + s : start + e]
+            if strict and quote in record:
+                strict = all(self.scanner.quoted.fullmatch(f) is not None if f[:1] == quote else quote not in f
+                             for f in _raw_fields(self.scanner, record))
+        mean = (last - start) / count if count else 0.0
+        return skipped + start, mean, longest, strict
+
+    @property
+    def mean_row_bytes(self) -> float | None:
+        """The mean size of a data row at the start of the file (None: no row there, or not seekable)."""
+        if self.gz or self.enc.codec != "utf-8" or not self._head_rows[1]:
+            return None
+        return self._head_rows[1]
+
+    @property
+    def seek_bytes(self) -> int | None:
+        """Bytes of the data rows that random offsets are drawn from (None: the file cannot seek)."""
+        if self.mean_row_bytes is None:
+            return None
+        return max(0, self.info.total_bytes - self.enc.bom - self._head_rows[0])
+
+    def seek_sample(self, columns: list[str], n: int, seed: int, bad_rows: BadRowPolicy) -> SeekSample | None:
+        """``n`` rows drawn at random byte offsets (``estimator.reading.seek``); None if the file cannot seek."""
+        if self.mean_row_bytes is None:
+            return None
+        start, mean, longest, strict = self._head_rows
+        data_start = self.enc.bom + start
+        data_end = self.info.total_bytes
+        if data_end <= data_start:
+            return None
+        locate = CsvLocator(self.delimiter, len(self.columns), strict)
+        window = int(max(2_048, 4 * mean, 2 * longest))
+        offsets = draw_offsets(data_start, data_end, n, seed)
+        try:
+            return sample_rows(self.path, offsets, (data_start, data_end), window, locate,
+                               lambda rows: self._values(rows, columns), bad_rows)
+        except DataError as exc:
+            if exc.path:
+                raise
+            raise DataError(f"{self.path}: {exc.message}", path=str(self.path)) from None
+
+    def _values(self, rows: Sequence[Located], columns: list[str]) -> tuple[dict[str, list[str]], list[str | None]]:
+        """The values of ``columns`` in each drawn record, and what is wrong with each (None: nothing)."""
+        ncols = len(self.columns)
+        records = [r.text for r in rows]
+        starts = [r.start for r in rows]
+        fields = [r.fields for r in rows]
+        problems: list[str | None] = [
+            None if f == ncols else f"expected {ncols} fields, found {f}: {excerpt(r)}" for r, f in zip(records, fields)
+        ]
+        good = [r for r, p in zip(records, problems) if p is None]
+        out: dict[str, list[str]] = {c: [""] * len(records) for c in columns}
+        if not good:
+            return out, problems
+        try:
+            table, bad = self._parse(b"\n".join(good) + b"\n", columns or self.columns[:1], ncols, 1, 0)
+        except DataError:
+            table, bad = None, ["?"]
+        values: dict[str, list[str]]
+        if table is not None and not bad and table.num_rows == len(good):
+            values = {c: table.column(c).to_pylist() for c in columns}
+        else:  # one record at a time: exact, and names the record that cannot be read
+            values = {c: [] for c in columns}
+            index = {c: self.columns.index(c) for c in columns}
+            for r, start, problem in zip(records, starts, problems):
+                if problem is not None:
+                    continue
+                try:
+                    split = [v.decode("utf-8") for v in self.scanner.split(r)]
+                except (UnicodeDecodeError, ValueError) as exc:
+                    raise DataError(f"{self.path}: the row at byte {start:,} cannot be read ({exc}); name the "
+                                    f"encoding with {param('encoding')}", path=str(self.path)) from None
+                for c in columns:
+                    values[c].append(split[index[c]])
+        k = 0
+        for i, p in enumerate(problems):
+            if p is None:
+                for c in columns:
+                    out[c][i] = values[c][k]
+                k += 1
+        return out, problems
 
     def runs(
         self, columns: list[str], bad_rows: BadRowPolicy, skip: Callable[[BadRow], None]
@@ -225,3 +327,23 @@ class CsvReader(Reader):
     def _run(table: pa.Table, columns: list[str], first_row: int, before: int, after: int) -> Run:
         cols = {c: table.column(c).to_pylist() for c in columns}
         return Run(cols, first_row, table.num_rows, before, after, table.nbytes)
+
+
+def _raw_fields(scanner: Scanner, record: bytes) -> list[bytes]:
+    """The fields of one record as written (quotes kept), split at the delimiters outside quotes."""
+    out: list[bytes] = []
+    pos = 0
+    n = len(record)
+    while True:
+        start = pos
+        if record[pos : pos + 1] == b'"':
+            m = scanner.quoted.match(record, pos)
+            if m is None:
+                out.append(record[start:])
+                return out
+            pos = m.end()
+        pos = scanner.unquoted.match(record, pos).end()  # type: ignore[union-attr]
+        out.append(record[start:pos])
+        if pos >= n or record[pos] != scanner.delim[0]:
+            return out
+        pos += 1

@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from estimator.errors import DataError
 from estimator.reading import limits
+from estimator.reading.remote import AnyPath
 from estimator.reading.text import TextSource, excerpt, line_ends, line_start
 
 DELIMITERS = (",", "\t", ";", "|")
@@ -125,7 +125,7 @@ class Chunk:
     nbytes: int  # file bytes consumed when this chunk was cut
 
 
-def chunks(source: TextSource, scanner: Scanner, path: Path) -> Iterator[Chunk]:
+def chunks(source: TextSource, scanner: Scanner, path: AnyPath) -> Iterator[Chunk]:
     """Blocks of whole records; raises DataError on a quote that never closes."""
     parts: list[bytes] = []
     size = 0
@@ -174,7 +174,7 @@ def chunks(source: TextSource, scanner: Scanner, path: Path) -> Iterator[Chunk]:
 
 
 def _open_quote_error(
-    path: Path, buf: bytes, q: int, line: int, offset: int, source: TextSource, at_eof: bool
+    path: AnyPath, buf: bytes, q: int, line: int, offset: int, source: TextSource, at_eof: bool
 ) -> DataError:
     qline = line + line_ends(buf, 0, q)
     start = line_start(buf, q)

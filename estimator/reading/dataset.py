@@ -36,14 +36,19 @@ from __future__ import annotations
 import difflib
 from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
+
+import pyarrow as pa
 
 from estimator.errors import DataError, UsageError
 from estimator.reading import limits
 from estimator.reading.csv import CsvReader
+from estimator.reading.groups import GroupInfo, GroupRows, read_group, row_groups
 from estimator.reading.jsonl import JsonlReader
 from estimator.reading.parquet import ParquetReader
+from estimator.reading.remote import AnyPath, RemotePath, as_path
 from estimator.reading.rows import FORMATS, BadRow, BadRowPolicy, DatasetInfo, Reader, RowBatch, Run
+from estimator.reading.seek import SeekUnsupported
 from estimator.reading.sniff import (
     check_delimiter,
     check_encoding,
@@ -59,7 +64,7 @@ __all__ = ["Dataset", "open_dataset"]
 
 
 def open_dataset(
-    path: str | Path,
+    path: str | Path | AnyPath,
     *,
     format: str | None = None,
     encoding: str | None = None,
@@ -68,7 +73,7 @@ def open_dataset(
     batch_rows: int = 20_000,
 ) -> Dataset:
     """Open a data file for streaming; raises ``DataError`` if it cannot be read as asked."""
-    path = Path(path)
+    path = as_path(path)
     if format is not None and format not in FORMATS:
         raise UsageError(f"unknown format {format!r}; use one of: {', '.join(FORMATS)}")
     if bad_rows not in ("error", "skip"):
@@ -89,7 +94,7 @@ def open_dataset(
     total = path.stat().st_size
     if total == 0:
         raise DataError(f"{path}: empty file (0 bytes); there are no rows to estimate. Check the export.")
-    with open(path, "rb") as f:
+    with path.open("rb") as f:
         head = f.read(limits.SNIFF_BYTES)
     gz = head.startswith(b"\x1f\x8b")
     notes: list[str] = []
@@ -110,6 +115,9 @@ def open_dataset(
     if fmt == "parquet":
         return Dataset(ParquetReader(path), bad_rows, batch_rows)
     if fmt == "xlsx":
+        if isinstance(path, RemotePath):
+            raise DataError(f"{path}: an Excel workbook is read from a local file only; download it, or save it as "
+                            "CSV or Parquet", path=str(path))
         return Dataset(XlsxReader(path), bad_rows, batch_rows)
     enc = detect_encoding(path, head, codec, notes)
     if fmt == "jsonl":
@@ -130,6 +138,7 @@ class Dataset:
         self.bad_rows: BadRowPolicy = bad_rows
         self.batch_rows = batch_rows
         self.skipped: list[BadRow] = []
+        self.sample_notes: list[str] = []  # what a sampled count read, for its notes
         self._open: list[Generator[RowBatch, None, None]] = []
 
     def batches(self, columns: Sequence[str]) -> Iterator[RowBatch]:
@@ -140,6 +149,49 @@ class Dataset:
         gen = self._batches(wanted)
         self._open.append(gen)
         return gen
+
+    @property
+    def mean_row_bytes(self) -> float | None:
+        """The mean bytes of a row where rows can be drawn at random offsets (``seek_sample``), else None."""
+        return self._reader.mean_row_bytes
+
+    @property
+    def seek_bytes(self) -> int | None:
+        """Bytes of the rows that ``seek_sample`` draws offsets from (None: this source cannot seek)."""
+        return self._reader.seek_bytes
+
+    def seek_sample(self, columns: Sequence[str], n: int, seed: int) -> Any:
+        """``n`` rows drawn at uniformly random byte offsets (``estimator.reading.seek.SeekSample``),
+        or None where this source cannot seek (compressed, not UTF-8, Excel, in memory)."""
+        wanted = list(dict.fromkeys(columns))
+        self._check_columns(wanted)
+        try:
+            return self._reader.seek_sample(wanted, n, seed, self.bad_rows)
+        except SeekUnsupported:
+            return None
+
+    @property
+    def known_rows(self) -> int | None:
+        """The number of rows where the file says it without being read (Parquet footers), else None."""
+        return self._reader.total_rows if isinstance(self._reader, ParquetReader) else None
+
+    def row_groups(self, columns: Sequence[str]) -> list[GroupInfo] | None:
+        """Every Parquet row group with its footer sizes for ``columns`` (None: not Parquet)."""
+        if not isinstance(self._reader, ParquetReader):
+            return None
+        wanted = list(dict.fromkeys(columns))
+        self._check_columns(wanted)
+        try:
+            return row_groups(self._reader.dataset, wanted)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DataError(f"{self.info.path}: cannot read the Parquet footers: {exc}") from None
+
+    def read_group(self, group: GroupInfo, columns: Sequence[str]) -> GroupRows:
+        """One row group's ``columns`` (from ``row_groups``)."""
+        try:
+            return read_group(group, list(dict.fromkeys(columns)))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DataError(f"{self.info.path}: cannot read as Parquet: {exc}") from None
 
     def _batches(self, wanted: list[str]) -> Generator[RowBatch, None, None]:
         batcher = _Batcher(wanted, self.batch_rows)

@@ -10,13 +10,14 @@ import codecs
 import gzip
 import io
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, cast
 
 from estimator.errors import DataError, param
 from estimator.reading import limits
+from estimator.reading.remote import AnyPath
 from estimator.reading.rows import BadRow, BadRowPolicy, DatasetInfo, Reader, Run
+from estimator.reading.seek import SeekSample, draw_offsets, locate_line, sample_rows
 from estimator.reading.text import Encoding, excerpt
 
 
@@ -69,7 +70,7 @@ def _as_text(value: Any) -> str:
 class JsonlReader(Reader):
     def __init__(
         self,
-        path: Path,
+        path: AnyPath,
         enc: Encoding,
         gz: bool,
         total: int,
@@ -91,10 +92,79 @@ class JsonlReader(Reader):
             raise DataError(f"{path}: empty file: no JSON objects, only blank lines")
         self.scanned = objects if objects >= scan_rows else None  # set when the scan stopped early
         self.info = DatasetInfo(path, "jsonl", enc.codec, None, list(keys), total, notes)
+        self._layout: tuple[int, float, int] | None = None
+
+    def _head_layout(self) -> tuple[int, float, int]:
+        """Where the first line starts, and the mean and largest line size at the start of the file."""
+        if self._layout is None:
+            with self.path.open("rb") as f:
+                head = f.read(limits.SNIFF_BYTES)
+            body = head[self.enc.bom :]
+            lines = body.split(b"\n")
+            if len(head) == limits.SNIFF_BYTES and len(lines) > 1:
+                lines = lines[:-1]  # the last one may be cut
+            start = self.enc.bom
+            for line in lines:
+                if line.strip():
+                    break
+                start += len(line) + 1
+            sizes = [len(line) + 1 for line in lines if line.strip()]
+            self._layout = (start, sum(sizes) / len(sizes) if sizes else 0.0, max(sizes, default=0))
+        return self._layout
+
+    @property
+    def mean_row_bytes(self) -> float | None:
+        """The mean size of a line at the start of the file (None: not seekable)."""
+        if self.gz or self.enc.codec != "utf-8":
+            return None
+        return self._head_layout()[1] or None
+
+    @property
+    def seek_bytes(self) -> int | None:
+        """Bytes of the lines that random offsets are drawn from (None: the file cannot seek)."""
+        if self.mean_row_bytes is None:
+            return None
+        return max(0, self.info.total_bytes - self._head_layout()[0])
+
+    def seek_sample(self, columns: list[str], n: int, seed: int, bad_rows: BadRowPolicy) -> SeekSample | None:
+        """``n`` lines drawn at random byte offsets (``estimator.reading.seek``); None if the file cannot seek."""
+        if self.mean_row_bytes is None:
+            return None
+        start, mean, longest = self._head_layout()
+        end = self.info.total_bytes
+        if end <= start:
+            return None
+        window = int(max(2_048, 4 * mean, 2 * longest))
+        return sample_rows(self.path, draw_offsets(start, end, n, seed), (start, end), window, locate_line,
+                           lambda rows: self._values([r.text for r in rows], columns), bad_rows)
+
+    def _values(self, records: Sequence[bytes], columns: list[str]) -> tuple[dict[str, list[str]], list[str | None]]:
+        out: dict[str, list[str]] = {c: [] for c in columns}
+        problems: list[str | None] = []
+        for raw in records:
+            problem = None
+            obj: Any = None
+            try:
+                text = raw.decode("utf-8")
+                obj = _load_object(text.rstrip("\r\n"))
+            except UnicodeDecodeError as exc:
+                problem = f"not UTF-8 text ({raw[exc.start : exc.end]!r}); JSON Lines must be UTF-8"
+            except json.JSONDecodeError as exc:
+                problem = f"not valid JSON ({exc.msg} at column {exc.colno}): {excerpt(raw)}"
+            except RecursionError:
+                problem = "JSON nested too deeply to read (thousands of levels)"
+            if problem is None and not isinstance(obj, dict):
+                problem = f"a JSON value where an object {{...}} was expected: {excerpt(raw)}"
+            if problem is None and "\\u" in text and (why := _unsendable(obj)) is not None:
+                problem = f"the object {why}"
+            problems.append(problem)
+            for c in columns:
+                out[c].append(_as_text(obj.get(c)) if problem is None else "")
+        return out, problems
 
     def _lines(self) -> Iterator[tuple[int, bytes | str, int]]:
         """(line number, line, file bytes consumed)."""
-        with open(self.path, "rb") as raw:
+        with self.path.open("rb") as raw:
             f = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if self.gz else raw
             if self.enc.codec == "utf-8":
                 for n, line in enumerate(f, start=1):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from estimator.errors import DataError
+from estimator.reading.remote import AnyPath, arrow_filesystem
 from estimator.reading.rows import BadRow, BadRowPolicy, DatasetInfo, Reader, Run, check_duplicates
 from estimator.reading.text import excerpt
 
@@ -53,29 +54,36 @@ def _is_utf8(b: bytes) -> bool:
 
 
 class ParquetReader(Reader):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: AnyPath) -> None:
         # local: these pyarrow modules are heavy to import and only Parquet needs them
         import pyarrow.dataset as pads
         import pyarrow.parquet as pq
 
         self.path = path
-        if path.is_file():  # the dataset API refuses duplicate names before they can be reported
+        where, filesystem = arrow_filesystem(path)
+        is_file = path.is_file()
+        if is_file:  # the dataset API refuses duplicate names before they can be reported
             try:
-                check_duplicates(path, pq.read_schema(path).names, "Parquet schema")
+                check_duplicates(path, pq.read_schema(where, filesystem=filesystem).names, "Parquet schema")
             except (pa.ArrowInvalid, OSError) as exc:
                 raise DataError(f"{path}: cannot read as Parquet: {exc}") from None
         try:
-            self.dataset = pads.dataset(path, format="parquet")
+            self.dataset = pads.dataset(where, format="parquet", filesystem=filesystem)
             self.total_rows = self.dataset.count_rows()
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataError(f"{path}: cannot read as Parquet: {exc}") from None
         files = list(getattr(self.dataset, "files", []) or [])
-        if path.is_dir() and not files:
+        if not is_file and not files:
             raise DataError(f"{path}: no Parquet files in this directory")
-        total = sum(Path(f).stat().st_size for f in files) if files else path.stat().st_size
+        if is_file:
+            total = path.stat().st_size
+        elif filesystem is None:
+            total = sum(Path(f).stat().st_size for f in files)
+        else:
+            total = sum(int(filesystem.get_file_info(f).size or 0) for f in files)
         names = list(self.dataset.schema.names)
         check_duplicates(path, names, "Parquet schema")
-        notes = [f"{len(files)} Parquet files"] if path.is_dir() else []
+        notes = [f"{len(files)} Parquet files"] if not is_file else []
         notes.append(f"{self.total_rows} rows")
         self.info = DatasetInfo(path, "parquet", None, None, names, total, notes)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from estimator.errors import DataError
+from estimator.reading.remote import AnyPath
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "xlsx")
 BadRowPolicy = Literal["error", "skip"]
@@ -39,7 +39,7 @@ class BadRow:
 
 @dataclass
 class DatasetInfo:
-    path: Path
+    path: AnyPath
     format: str  # one of FORMATS
     encoding: str | None  # Python codec name of a text file; None for Parquet and .xlsx
     delimiter: str | None  # CSV/TSV only
@@ -68,8 +68,22 @@ class Reader:
     ) -> Iterator[Run]:
         raise NotImplementedError
 
+    @property
+    def mean_row_bytes(self) -> float | None:
+        """The mean bytes of a row where the reader can draw rows at random offsets, else None."""
+        return None
 
-def check_duplicates(path: Path, names: Sequence[str], what: str) -> None:
+    @property
+    def seek_bytes(self) -> int | None:
+        """Bytes of the rows that random offsets are drawn from, where the reader can seek, else None."""
+        return None
+
+    def seek_sample(self, columns: list[str], n: int, seed: int, bad_rows: BadRowPolicy) -> Any:
+        """A ``estimator.reading.seek.SeekSample`` of ``n`` rows, or None where the reader cannot seek."""
+        return None
+
+
+def check_duplicates(path: AnyPath, names: Sequence[str], what: str) -> None:
     positions: dict[str, list[int]] = {}
     for i, name in enumerate(names, start=1):
         positions.setdefault(name, []).append(i)

@@ -9,11 +9,11 @@ import codecs
 import gzip
 import itertools
 import json
-from pathlib import Path
 
 from estimator.errors import DataError, UsageError, param
 from estimator.reading import limits
 from estimator.reading.csv_records import DELIMITER_NAMES, DELIMITERS, Scanner, header_complete
+from estimator.reading.remote import AnyPath
 from estimator.reading.text import Encoding, utf8_error
 
 
@@ -56,7 +56,7 @@ _EXTENSIONS = {
 }
 
 
-def format_from_name(path: Path) -> str | None:
+def format_from_name(path: AnyPath) -> str | None:
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
@@ -71,9 +71,9 @@ def format_from_content(head: bytes) -> str:
     return "csv"
 
 
-def gunzip_head(path: Path, n: int) -> bytes:
+def gunzip_head(path: AnyPath, n: int) -> bytes:
     try:
-        with gzip.open(path, "rb") as f:
+        with path.open("rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as f:
             return f.read(n)
     except (OSError, EOFError) as exc:
         raise DataError(f"{path}: gzip data is damaged ({exc}); decompress it and check the result") from None
@@ -89,7 +89,7 @@ def _looks_like_jsonl(head: bytes) -> bool:
         return False
 
 
-def refuse_binary(path: Path, head: bytes, fmt: str) -> None:
+def refuse_binary(path: AnyPath, head: bytes, fmt: str) -> None:
     """Files that are not text at all, whatever their name says."""
     kind = fmt.upper()
     if head.startswith(b"PK\x03\x04"):
@@ -158,7 +158,7 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def detect_encoding(path: Path, head: bytes, asked: str | None, notes: list[str]) -> Encoding:
+def detect_encoding(path: AnyPath, head: bytes, asked: str | None, notes: list[str]) -> Encoding:
     bom_codec, bom_len, bom_note = _bom(head)
     if asked is not None:
         if bom_codec is not None and bom_codec.split("-")[:2] == asked.split("-")[:2]:

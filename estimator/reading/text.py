@@ -10,11 +10,11 @@ import codecs
 import gzip
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, cast
 
 from estimator.errors import DataError, param
 from estimator.reading import limits
+from estimator.reading.remote import AnyPath
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Encoding:
 class TextSource:
     """Yields blocks of UTF-8 bytes from a file of any supported encoding."""
 
-    def __init__(self, path: Path, enc: Encoding, gz: bool, block: int | None = None) -> None:
+    def __init__(self, path: AnyPath, enc: Encoding, gz: bool, block: int | None = None) -> None:
         self.path = path
         self.enc = enc
         self.gz = gz
@@ -35,7 +35,7 @@ class TextSource:
         self.utf8_offset_is_raw = enc.codec == "utf-8" and not gz  # error offsets then map 1:1
 
     def blocks(self) -> Generator[bytes, None, None]:
-        with open(self.path, "rb") as raw:
+        with self.path.open("rb") as raw:
             f = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if self.gz else raw
             try:
                 if self.enc.codec == "utf-8":
@@ -93,7 +93,7 @@ class TextSource:
 
 
 def utf8_error(
-    path: Path, data: bytes, start: int, end: int, *, base_offset: int, base_line: int
+    path: AnyPath, data: bytes, start: int, end: int, *, base_offset: int, base_line: int
 ) -> DataError:
     line = base_line + line_ends(data, 0, start)
     bad = data[start : max(end, start + 1)]

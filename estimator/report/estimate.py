@@ -171,6 +171,8 @@ class Estimate(Result):
             }
             if s.output_tokens_estimate is not None:
                 out["sample"]["output_tokens_ci95"] = [s.output_ci_low, s.output_ci_high]
+            if s.rows_ci_low is not None:  # rows drawn at random offsets: the row count is estimated too
+                out["sample"]["rows_ci95"] = [s.rows_ci_low, s.rows_ci_high]
             if self.sample_bounds is not None:
                 low, high = self.sample_bounds
                 out["sample"]["total_cost_ci95"] = {

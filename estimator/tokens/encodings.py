@@ -74,7 +74,21 @@ def _read_verified(name: str, path: Path) -> bytes:
 
 
 def _parse_ranks(data: bytes, path: Path) -> dict[bytes, int]:
-    """Parse tiktoken's format: one ``base64(token) rank`` pair per line."""
+    """Parse tiktoken's format: one ``base64(token) rank`` pair per line.
+
+    The whole file is split once and decoded with ``binascii`` (strict), which is several
+    times faster than a line-by-line loop; a malformed file is then parsed line by line to
+    name the bad line.
+    """
+    fields = data.split()
+    try:
+        if len(fields) % 2:
+            raise ValueError("odd number of fields")
+        a2b = binascii.a2b_base64
+        tokens = [a2b(t, strict_mode=True) for t in fields[0::2]]
+        return dict(zip(tokens, map(int, fields[1::2]), strict=True))
+    except (ValueError, binascii.Error):
+        pass
     ranks: dict[bytes, int] = {}
     for lineno, line in enumerate(data.splitlines(), start=1):
         if not line:

@@ -23,10 +23,13 @@ over native threads (``threads=``). It is trusted only after:
 * a Unicode screen on every call: quicktok's character classes follow Unicode
   17, tiktoken 0.14's follow Unicode 16, and the two split text differently
   around letters assigned in Unicode 17 (e.g. U+088F before ``'s``). Text
-  containing a code point that is unassigned in this Python's ``unicodedata``,
-  one of the Unicode 17 additions known to differ (``_UNICODE_17_RANGES``,
-  found by an exhaustive comparison over all code points), or a surrogate is
-  counted by tiktoken instead. ASCII text skips the screen.
+  containing one of the Unicode 17 additions known to differ
+  (``_UNICODE_17_RANGES``, found by an exhaustive comparison over all code
+  points, which tests/test_tokens.py repeats) or a surrogate is counted by
+  tiktoken instead. Every other code point, including those newer than this
+  Python's own ``unicodedata`` (Unicode 15 on Python 3.12), is classified
+  alike by both engines, so such text takes the fast path. ASCII text skips
+  the screen.
 
 ``Tokenizer.verified(texts)`` compares the fast path with tiktoken on a
 sample of the caller's own data. On any mismatch it returns a tiktoken-backed
@@ -43,7 +46,6 @@ import functools
 import os
 import random
 import threading
-import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, Protocol, cast
@@ -115,12 +117,11 @@ class _FastEncoder(Protocol):
 
 @functools.cache
 def _screen_table() -> npt.NDArray[np.bool_]:
-    """True for every code point the fast backend must not count (see module docs)."""
+    """True for every code point the fast backend must not count (see module docs): built from
+    ranges with numpy slices, in microseconds, whatever Unicode version this Python knows."""
     import numpy as np
 
     table = np.zeros(0x110000, dtype=np.bool_)
-    category = unicodedata.category
-    table[:] = [category(chr(cp)) == "Cn" for cp in range(0x110000)]
     table[0xD800:0xE000] = True  # surrogates: tiktoken's own replacement rules apply
     for first, last in _UNICODE_17_RANGES:
         table[first : last + 1] = True
@@ -210,8 +211,19 @@ def _default_threads() -> int:
     return max(1, min(cpus, 8))
 
 
+FAST_AFTER_CHARS: Final = 2_000_000
+"""Text a count must hold before the fast backend is loaded ("auto"): tiktoken counts this much in
+about the time quicktok takes to load and verify its vocabulary (~0.5 s), so small inputs never
+pay for a second tokenizer."""
+
+
 class ExactCounter:
-    """Exact counts for one encoding; quicktok when trusted, tiktoken otherwise."""
+    """Exact counts for one encoding; quicktok when trusted, tiktoken otherwise.
+
+    With ``backend="auto"`` quicktok is loaded once the counts asked of it reach
+    ``FAST_AFTER_CHARS`` characters (or when ``backend`` is asked); until then tiktoken counts,
+    which gives the same numbers.
+    """
 
     def __init__(self, encoding_name: str, backend: str) -> None:
         self.encoding_name = encoding_name
@@ -219,17 +231,39 @@ class ExactCounter:
         self.warnings: list[str] = []
         self._lock = threading.Lock()
         self._fast: _FastEncoder | None = None
-        if backend != "tiktoken":
+        self._pending = backend == "auto"  # quicktok not tried yet
+        self._slow_chars = 0  # characters offered while quicktok was not loaded
+        if backend == "quicktok":
             fast, problem = _load_quicktok(encoding_name, self.encoding)
-            if fast is None and backend == "quicktok":
+            if fast is None:
                 raise TokenizerError(f"the quicktok backend is unavailable: {problem}")
-            if fast is None and problem != "quicktok is not installed":
-                self._record(f"{problem}; counting with tiktoken")
             self._fast = fast
+
+    def _load_fast(self) -> _FastEncoder | None:
+        """The fast backend, loaded (and checked against tiktoken) on first need."""
+        if self._pending:
+            with self._lock:
+                if self._pending:
+                    fast, problem = _load_quicktok(self.encoding_name, self.encoding)
+                    if fast is None and problem != "quicktok is not installed":
+                        self.warnings.append(f"{problem}; counting with tiktoken")
+                        warnings.warn(f"{problem}; counting with tiktoken", TokenizerBackendWarning, stacklevel=4)
+                    self._fast = fast
+                    self._pending = False
+        return self._fast
+
+    def _fast_for(self, texts: Sequence[str]) -> _FastEncoder | None:
+        """The fast backend if it is loaded, or worth loading now: ``texts`` and what tiktoken has
+        counted so far come to ``FAST_AFTER_CHARS``."""
+        if self._pending:
+            self._slow_chars += sum(map(len, texts))
+            if self._slow_chars >= FAST_AFTER_CHARS:
+                return self._load_fast()
+        return self._fast
 
     @property
     def backend(self) -> str:
-        return "tiktoken" if self._fast is None else "quicktok"
+        return "tiktoken" if self._load_fast() is None else "quicktok"
 
     def _record(self, message: str) -> None:
         with self._lock:
@@ -249,9 +283,10 @@ class ExactCounter:
 
     def count_batch(self, texts: Sequence[str], threads: int | None) -> list[int]:
         items = texts if isinstance(texts, list) else list(texts)
-        fast = self._fast
-        if fast is None:
+        if self._pending or self._fast is None:
             check_texts(items)
+        fast = self._fast_for(items)
+        if fast is None:
             return [self._reference(text) for text in items]
         return self._fast_counts(fast, items, threads)
 
@@ -281,7 +316,7 @@ class ExactCounter:
 
     def mismatch(self, texts: Sequence[str], n: int, seed: int) -> str | None:
         """Why the fast backend cannot be trusted on ``texts`` (checked on ``n`` of them), or None."""
-        fast = self._fast
+        fast = self._fast_for(texts)
         if fast is None or not texts or n <= 0:
             return None
         picked = sorted(random.Random(seed).sample(range(len(texts)), min(n, len(texts))))
