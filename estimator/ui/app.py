@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import batchplan, estimate, exercise, forecast, keep, pricing, reconcile, timevalue
+from . import batchplan, estimate, exercise, forecast, keep, pilot, pricing, reconcile, timevalue
 from .common import guarded, sidebar_settings
 from .uploads import limit_arenas
 
@@ -41,7 +41,7 @@ CSS = """
 </style>
 """
 
-TABS = ("Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter", "Pricing", "Reconcile")
+TABS = ("Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter", "Pricing", "Reconcile", "Pilot")
 
 
 def main() -> None:
@@ -79,3 +79,5 @@ def _page() -> None:
             pricing.render(settings)
         with tabs[6], guarded("reconciling the batch"):
             reconcile.render(settings)
+        with tabs[7], guarded("planning the pilot"):
+            pilot.render(settings)
