@@ -20,7 +20,10 @@ script prints the load average before and after.
 * ``startup``: ``python -m estimator estimate`` on a 12-row CSV; baseline: ``import
   tiktoken``, loading ``o200k_base`` and encoding one text.
 * ``unicode``: 100,000 rows each holding a character new in Unicode 16 (unassigned in
-  this Python's Unicode 15 tables); baseline: the same rows without it.
+  this Python's Unicode 15 tables); baseline: the same rows holding a letter of Unicode 9
+  from the same block instead (any non-ASCII text costs more than ASCII in every
+  tokenizer; the question is whether *new* characters cost more than old ones). The
+  same rows without either are shown too.
 * ``providers``: Claude (reconstructed, ctok) and Gemini (calibrated) estimates of the
   CSV; baseline: the OpenAI estimate of the same file.
 * ``batch``: ``validate-batch`` of 10,000 Anthropic requests sharing a system prompt;
@@ -48,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 DAY = dt.date(2026, 1, 1)
 SECTIONS = ("sample", "parquet", "coverage", "startup", "unicode", "providers", "batch")
 NEW_IN_UNICODE_16 = "\u1c89"  # CYRILLIC CAPITAL LETTER TJE, assigned in Unicode 16.0
+OLD_IN_UNICODE_9 = "\u1c80"  # CYRILLIC SMALL LETTER ROUNDED VE: the same block and UTF-8 length, Unicode 9.0
 
 
 # --------------------------------------------------------------------------
@@ -220,18 +224,20 @@ def parquet_of(csv_path: Path) -> Path:
     return path
 
 
-def unicode_pair(data_dir: Path) -> tuple[Path, Path]:
+def unicode_files(data_dir: Path) -> tuple[Path, Path, Path]:
+    """The same 100,000 rows: as they are, each with an old non-ASCII letter of the same block and
+    UTF-8 length, and each with the letter new in Unicode 16."""
     from make_dataset import rows
 
-    plain, new = data_dir / "unicode-plain.csv", data_dir / "unicode-16.csv"
-    if not new.exists():
+    plain, old, new = data_dir / "unicode-plain.csv", data_dir / "unicode-9.csv", data_dir / "unicode-16.csv"
+    if not (new.exists() and old.exists()):
         table = list(rows(100_000, seed=16))
-        for path, extra in ((plain, ""), (new, NEW_IN_UNICODE_16)):
+        for path, extra in ((plain, ""), (old, OLD_IN_UNICODE_9), (new, NEW_IN_UNICODE_16)):
             with path.open("w", encoding="utf-8", newline="") as f:
                 w = csv.writer(f, lineterminator="\n")
                 w.writerow(["id", "text"])
                 w.writerows([(r[0], r[1] + " " + extra) for r in table])
-    return plain, new
+    return plain, old, new
 
 
 def batch_pair(data_dir: Path) -> tuple[Path, Path]:
@@ -318,14 +324,16 @@ def main(argv: list[str] | None = None) -> int:
         line("import tiktoken + load o200k_base + encode (baseline)", base, base)
         line("python -m estimator estimate (12 rows)", ours, base)
     if "unicode" in wanted:
-        plain, new = unicode_pair(data_dir)
-        got = interleaved({"plain": ("count", plain, "gpt-4o", "-", 0), "new": ("count", new, "gpt-4o", "-", 0)},
-                          args.repeat)
-        p, n = got["plain"], got["new"]
-        base = float(p["seconds"])  # type: ignore[arg-type]
-        print("unicode: 100,000 rows, each with a character new in Unicode 16, against the same rows without it")
-        line("plain rows (baseline)", base, base)
-        line("rows with U+1C89", float(n["seconds"]), base)  # type: ignore[arg-type]
+        plain, old, new = unicode_files(data_dir)
+        got = interleaved({"plain": ("count", plain, "gpt-4o", "-", 0), "old": ("count", old, "gpt-4o", "-", 0),
+                           "new": ("count", new, "gpt-4o", "-", 0)}, args.repeat)
+        p, o, n = got["plain"], got["old"], got["new"]
+        base = float(o["seconds"])  # type: ignore[arg-type]
+        print("unicode: 100,000 rows, each with a character new in Unicode 16, against the same rows with a letter "
+              "of Unicode 9 (baseline: same block, same UTF-8 length) and without either")
+        line("rows with U+1C80, Unicode 9 (baseline)", base, base)
+        line("rows with U+1C89, Unicode 16", float(n["seconds"]), base)  # type: ignore[arg-type]
+        line("the rows without either (ASCII but for a few)", float(p["seconds"]), base)  # type: ignore[arg-type]
     if "providers" in wanted:
         models = {"OpenAI gpt-4o, exact (baseline)": "gpt-4o",
                   "Claude Sonnet 4.5, reconstructed": "claude-sonnet-4-5-20250929",

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 import plotly.graph_objects as go
 
+from estimator.formats import format_hours
 from estimator.money import format_usd
 
 Number = int | float | Decimal
@@ -33,12 +34,15 @@ WAIT_DASHES = ("dash", "dot", "dashdot", "longdash")
 INPUT_COLOUR = "#9ecae9"
 OUTPUT_COLOUR = "#2f5f8f"
 _FALLBACK = ("#E45756", "#72B7B2", "#EECA3B", "#9D755D", "#BAB0AC")
+MONEY_FORMAT = ",.2~f"  # $3,000 and $0.5 on a linear axis of dollars, never $3000
+BUDGET_IN_VIEW = 3.0  # a budget up to this many times the highest cost is drawn as a line
 
 LAYOUT: dict[str, Any] = dict(
     template="plotly_white",
+    title_font=dict(size=15),  # a title of about 40 characters still fits a phone's width
     margin=dict(l=60, r=30, t=50, b=40),
     # Below the plot: above it, a legend collides with the title.
-    legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0, traceorder="normal"),
+    legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0, traceorder="normal"),
     hovermode="x unified",
 )
 
@@ -70,48 +74,51 @@ class ModeBar:
 
 
 def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode") -> go.Figure:
-    """Stacked input/output cost per mode; the total is written above each bar.
+    """Stacked input/output cost per mode, one horizontal bar each (the names read across, even on a
+    phone); the total is written at the end of each bar.
 
-    A worst case (every request at its max output tokens) shows as a hollow
-    diamond above the bar.
+    A worst case (every request at its max output tokens) shows as a hollow diamond.
     """
     labels = [b.label for b in bars]
     fig = go.Figure()
     # Two colours, the same on every bar, so the legend says what each part is.
     fig.add_bar(
         name="Input",
-        x=labels,
-        y=[_f(b.input_cost) for b in bars],
+        y=labels,
+        x=[_f(b.input_cost) for b in bars],
+        orientation="h",
         marker_color=INPUT_COLOUR,
         customdata=[format_usd(b.input_cost) for b in bars],
-        hovertemplate="%{x}<br>input %{customdata}<extra></extra>",
+        hovertemplate="%{y}<br>input %{customdata}<extra></extra>",
     )
     fig.add_bar(
         name="Output",
-        x=labels,
-        y=[_f(b.output_cost) for b in bars],
+        y=labels,
+        x=[_f(b.output_cost) for b in bars],
+        orientation="h",
         marker_color=OUTPUT_COLOUR,
         text=[format_usd(b.total) for b in bars],
         textposition="outside",
+        cliponaxis=False,
         customdata=[format_usd(b.output_cost) for b in bars],
-        hovertemplate="%{x}<br>output %{customdata}<extra></extra>",
+        hovertemplate="%{y}<br>output %{customdata}<extra></extra>",
     )
     worst = [b for b in bars if b.worst_case_total is not None]
     if worst:
         fig.add_scatter(
             name="Worst case (max output tokens)",
-            x=[b.label for b in worst],
-            y=[_f(b.worst_case_total) for b in worst],
+            y=[b.label for b in worst],
+            x=[_f(b.worst_case_total) for b in worst],
             mode="markers",
             marker=dict(symbol="diamond-open", size=12, color="#444"),
             customdata=[format_usd(b.worst_case_total or Decimal(0)) for b in worst],
-            hovertemplate="%{x}<br>worst case %{customdata}<extra></extra>",
+            hovertemplate="%{y}<br>worst case %{customdata}<extra></extra>",
         )
     top = max([_f(b.total) or 0.0 for b in bars] + [_f(b.worst_case_total) or 0.0 for b in worst] + [0.0])
-    fig.update_layout(barmode="stack", title=title, **LAYOUT)
+    fig.update_layout(barmode="stack", title=title, **LAYOUT, height=max(300, 170 + 42 * len(bars)))
     fig.update_layout(hovermode="closest")
-    fig.update_xaxes(title_text="Delivery mode")
-    fig.update_yaxes(title_text="Cost (USD)", tickprefix="$", range=[0, top * 1.2 if top > 0 else 1])
+    fig.update_xaxes(title_text="Cost (USD)", tickprefix="$", tickformat=MONEY_FORMAT, range=[0, top * 1.3 if top > 0 else 1])
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)), automargin=True)
     return fig
 
 
@@ -151,10 +158,8 @@ def token_distribution(
         fig.update_xaxes(title_text="Tokens per row (bins of equal ratio)")
         fig.update_yaxes(title_text="Rows")
         placed: list[str] = []
-        for key in ("p50", "p95", "max"):
-            if stats.get(key) is None:
-                continue
-            v = int(stats[key])
+        for key, value in _merged_stats(stats):
+            v = int(value)
             label = next((lab for (lo, hi, _), lab in zip(bins, labels) if lo <= v <= hi), labels[-1])
             nth = placed.count(label)
             placed.append(label)
@@ -183,9 +188,8 @@ def token_distribution(
         fig.update_yaxes(title_text="Rows")
         span = max((_f(stats.get("max")) or 0) - (_f(stats.get("min")) or 0), 1.0)
         previous: float | None = None
-        for i, key in enumerate(("p50", "p95", "max")):
-            if key in stats and stats[key] is not None:
-                x = _f(stats[key])
+        for i, (key, x) in enumerate(_merged_stats(stats)):
+            if x is not None:
                 # Labels closer than a tenth of the axis go on alternate sides of their lines.
                 close = previous is not None and x is not None and abs(x - previous) < span / 10
                 previous = x
@@ -194,7 +198,7 @@ def token_distribution(
                     x=x,
                     y=1 - 0.12 * i,
                     yref="paper",
-                    text=f"{key} {int(x or 0):,}",
+                    text=f"{key} {int(x):,}",
                     showarrow=False,
                     xanchor="right" if close and i % 2 else "left",
                     bgcolor="rgba(255,255,255,0.8)",
@@ -222,6 +226,20 @@ def token_distribution(
     return fig
 
 
+def _merged_stats(stats: Mapping[str, Number]) -> list[tuple[str, float]]:
+    """p50, p95 and max with their values; statistics of equal value share one label (``p95 = max 34``)."""
+    out: list[tuple[str, float]] = []
+    for key in ("p50", "p95", "max"):
+        value = _f(stats.get(key))
+        if value is None:
+            continue
+        if out and out[-1][1] == value:
+            out[-1] = (f"{out[-1][0]} = {key}", value)
+        else:
+            out.append((key, value))
+    return out
+
+
 # --------------------------------------------------------------------------
 # Time value
 # --------------------------------------------------------------------------
@@ -245,6 +263,8 @@ def cost_vs_size(
     """
     labels = labels or {}
     fig = go.Figure()
+    values = [v for ys in costs.values() for y in ys if (v := _f(y)) is not None and v > 0]
+    y_range = _log_range(values, pad=0.3)
     for i, (mode, ys) in enumerate(costs.items()):
         fig.add_scatter(
             x=[_f(s) for s in sizes],
@@ -254,43 +274,28 @@ def cost_vs_size(
             line=dict(color=colour(mode, i), width=2.5, dash=MODE_DASH.get(mode, "solid")),
             hovertemplate="%{x:,.0f} rows: %{y:$,.2f}<extra>" + labels.get(mode, mode) + "</extra>",
         )
+    # Labels go in the legend: text beside a point runs off a narrow chart.
+    if current is not None:
+        cx = _f(current[0])
+        fig.add_scatter(
+            x=[cx, cx], y=[10 ** y_range[0], 10 ** y_range[1]], mode="lines", name=current[1], meta="current",
+            line=dict(dash="dot", color="#777", width=1.5), hoverinfo="skip",
+        )
     if break_even is not None:
         bx, by = _f(break_even[0]), _f(break_even[1])
         fig.add_scatter(
             x=[bx],
             y=[by],
             mode="markers",
-            name="Break-even",
+            name=f"Break-even: {bx:,.0f} rows",
+            meta="break-even",
             marker=dict(symbol="x", size=14, color="#d62728", line=dict(width=2)),
             hovertemplate="break-even at %{x:,.0f} rows<extra></extra>",
         )
-        fig.add_annotation(
-            x=_log10(bx),
-            y=_log10(by),
-            text=f"break-even: {bx:,.0f} rows",
-            name="break-even",
-            showarrow=True,
-            arrowhead=2,
-            ax=-90,
-            ay=-40,
-            bgcolor="rgba(255,255,255,0.85)",
-        )
-    if current is not None:
-        cx = _f(current[0])
-        fig.add_vline(x=cx, line_dash="dot", line_color="#777")
-        fig.add_annotation(
-            x=_log10(cx),
-            y=0.02,
-            yref="paper",
-            text=current[1],
-            showarrow=False,
-            xanchor="left",
-            name="current",
-            bgcolor="rgba(255,255,255,0.85)",
-        )
     fig.update_layout(title=title, **LAYOUT)
-    fig.update_xaxes(title_text=size_label, type="log")
-    fig.update_yaxes(title_text=cost_label, type="log", tickprefix="$")
+    x_range = _log_range([v for s in sizes if (v := _f(s)) is not None], pad=0.05)
+    fig.update_xaxes(title_text=size_label, type="log", range=x_range, **count_ticks(x_range))
+    fig.update_yaxes(title_text=cost_label, type="log", range=y_range, **money_ticks(y_range))
     return fig
 
 
@@ -416,10 +421,12 @@ def savings_vs_time_value(
             bgcolor="rgba(255,255,255,0.85)",
         )
     if y_seen:
-        fig.update_yaxes(range=[math.log10(min(y_seen)) - 1, math.log10(max(y_seen)) + 1])
+        y_range = [math.log10(min(y_seen)) - 1, math.log10(max(y_seen)) + 1]
+        fig.update_yaxes(range=y_range, **money_ticks(y_range))
     fig.update_layout(title=title, **LAYOUT)
-    fig.update_xaxes(title_text="Value of an hour of waiting (USD, log scale)", type="log", tickprefix="$")
-    fig.update_yaxes(title_text="USD (log scale)", type="log", tickprefix="$")
+    fig.update_xaxes(title_text="Value of an hour of waiting (USD, log scale)", type="log",
+                     **money_ticks([x_lo, x_hi]))
+    fig.update_yaxes(title_text="USD (log scale)", type="log")
     return fig
 
 
@@ -452,17 +459,27 @@ def forecast(
             line=dict(color=colours.get(plan, colour(plan, i)), width=2.5),
             hovertemplate="%{x|%b %Y}: %{y:$,.2f}<extra>" + plan + "</extra>",
         )
-    if budget is not None:
-        fig.add_hline(y=_f(budget), line_dash="dash", line_color="#d62728", line_width=2)
+    top = max([_f(y) or 0.0 for ys in plans.values() for y in ys] + [0.0])
+    budget_f = _f(budget)
+    # A budget far above the costs would flatten them against the axis: it is named, not drawn.
+    drawn = budget_f is not None and (top == 0 or budget_f <= top * BUDGET_IN_VIEW)
+    if budget is not None and drawn:
+        fig.add_hline(y=budget_f, line_dash="dash", line_color="#d62728", line_width=2)
         fig.add_annotation(
             x=1,
             xref="paper",
-            y=_f(budget),
+            y=budget_f,
             text=f"budget {format_usd(Decimal(str(budget)))}",
             showarrow=False,
             xanchor="right",
             yanchor="bottom",
             font=dict(color="#d62728"),
+            name="budget",
+        )
+    elif budget is not None:
+        fig.add_annotation(
+            x=1, xref="paper", y=1, yref="paper", yanchor="bottom", xanchor="right", showarrow=False,
+            text=f"budget {format_usd(Decimal(str(budget)))}: above this chart", font=dict(color="#d62728"),
             name="budget",
         )
     for i, (day, text) in enumerate(price_changes):
@@ -491,7 +508,9 @@ def forecast(
         )
     fig.update_layout(title=title, **LAYOUT)
     fig.update_xaxes(title_text="Month")
-    fig.update_yaxes(title_text="Cost per month (USD)", tickprefix="$", rangemode="tozero")
+    highest = max(top, budget_f or 0.0) if drawn else top
+    fig.update_yaxes(title_text="Cost per month (USD)", tickprefix="$", tickformat=MONEY_FORMAT, rangemode="tozero",
+                     range=[0, highest * 1.15 if highest > 0 else 1])
     return fig
 
 
@@ -598,7 +617,8 @@ def routing_costs(
     fig.update_layout(barmode="stack", title=title, **LAYOUT)
     fig.update_layout(hovermode="closest")
     fig.update_xaxes(title_text="Plan")
-    fig.update_yaxes(title_text=cost_label, tickprefix="$", range=[0, top * 1.15 if top > 0 else 1])
+    fig.update_yaxes(title_text=cost_label, tickprefix="$", tickformat=MONEY_FORMAT,
+                     range=[0, top * 1.15 if top > 0 else 1])
     return fig
 
 
@@ -627,48 +647,169 @@ def estimated_vs_actual(
     return fig
 
 
-def tier_tradeoff(
-    ways: Sequence[Mapping[str, Any]], *, value_per_hour: Number | None, recommended: str,
-    wait_basis: str = "worst", title: str = "Every way to run this job: cost against time to finish",
-) -> go.Figure:
-    """Each way to run the job as a point (time to finish, log scale; cost), with lines of equal net value.
+def _log_range(values: Sequence[float], pad: float = 0.25) -> list[float]:
+    """A log axis range (in exponents) around the positive ``values``."""
+    positive = [v for v in values if v > 0] or [1.0]
+    return [math.log10(min(positive)) - pad, math.log10(max(positive)) + pad]
 
-    ``ways`` are ``Decision.as_dict()["ways"]``: ``name``, ``cost``, ``hours``,
-    ``worst_case_hours``. A line of equal net value joins the jobs that are worth the
-    same at ``value_per_hour``: cost + value × hours = constant. One is drawn through
-    every point; the lowest line belongs to the best way.
+
+TIME_TICKS = ((1 / 60, "1 min"), (5 / 60, "5 min"), (15 / 60, "15 min"), (1.0, "1 h"), (6.0, "6 h"), (24.0, "1 day"),
+              (72.0, "3 days"), (168.0, "1 week"), (720.0, "30 days"), (2160.0, "90 days"))
+
+
+def time_ticks(exponents: Sequence[float]) -> dict[str, Any]:
+    """Tick values and words for a log axis of hours (``exponents``: its range in powers of ten)."""
+    lo, hi = 10 ** exponents[0], 10 ** exponents[1]
+    ticks = [(v, t) for v, t in TIME_TICKS if lo <= v <= hi]
+    return {"tickvals": [v for v, _ in ticks], "ticktext": [t for _, t in ticks]}
+
+
+def money_ticks(exponents: Sequence[float]) -> dict[str, Any]:
+    """Tick values and labels for a log axis of dollars: 1, 2, 5 of each power of ten over a decade or two,
+    powers of ten alone over more (never the bare "2 5" of plotly's minor labels)."""
+    lo, hi = exponents
+    steps = (1, 2, 5) if hi - lo <= 2.5 else (1,)
+    vals = [m * 10.0 ** e for e in range(math.floor(lo), math.ceil(hi) + 1) for m in steps
+            if lo <= math.log10(m * 10.0 ** e) <= hi]
+    return {"tickvals": vals, "ticktext": [_money_tick(v) for v in vals]}
+
+
+def count_ticks(exponents: Sequence[float]) -> dict[str, Any]:
+    """Tick values and labels for a log axis of counts (rows): 1, 10, 100, 1k ... (1, 2, 5 of each over
+    a decade or two)."""
+    lo, hi = exponents
+    steps = (1, 2, 5) if hi - lo <= 2.5 else (1,)
+    vals = [m * 10 ** e for e in range(max(0, math.floor(lo)), math.ceil(hi) + 1) for m in steps
+            if lo <= math.log10(m * 10 ** e) <= hi]
+    return {"tickvals": vals, "ticktext": [_count_tick(v) for v in vals]}
+
+
+def _count_tick(v: int) -> str:
+    for size, unit in ((10**9, "B"), (10**6, "M"), (10**3, "k")):
+        if v >= size:
+            return f"{v // size:,}{unit}" if v % size == 0 else f"{v / size:g}{unit}"
+    return f"{v:,}"
+
+
+def _money_tick(v: float) -> str:
+    if v >= 1:
+        return f"${v:,.0f}"
+    return f"${v:.{max(0, -math.floor(math.log10(v)))}f}"
+
+
+def spans_decades(values: Sequence[float], ratio: float = 20.0) -> bool:
+    """Whether positive values differ by more than ``ratio`` times: then a log axis keeps the small ones readable."""
+    positive = [v for v in values if v > 0]
+    return bool(positive) and max(positive) > ratio * min(positive)
+
+
+def tier_tradeoff(
+    ways: Sequence[Mapping[str, Any]], *, value_per_hour: Number | None, recommended: str | None,
+    wait_basis: str = "worst", labels: Mapping[str, str] | None = None,
+    title: str = "Cost against time to finish",
+) -> go.Figure:
+    """Each way to run the job as a point (time to finish, log scale; cost), named in the legend
+    with its cost and time; the recommended one a star.
+
+    ``ways`` are ``Decision.as_dict()["ways"]``: ``name``, ``cost``, ``hours``, ``worst_case_hours``;
+    ``labels`` names them in words. With ``value_per_hour`` and a ``recommended`` way, one line of
+    equal net value (cost + value × hours = that way's) is drawn through it: a way below the line
+    would be worth more. The axes are scaled to the points (cost on a log scale when it spans
+    decades); the line is clipped to them, never stretching an axis.
     """
+    labels = labels or {}
     floor = 1 / 60  # a minute: the log axis cannot show zero
     pts = []
     for w in ways:
         hours = w["worst_case_hours"] if wait_basis == "worst" else w["hours"]
-        pts.append((str(w["name"]), max(floor, float(hours)), float(w["cost"])))
+        pts.append((str(w["name"]), max(floor, float(hours)), float(w["cost"]), Decimal(str(hours)),
+                    Decimal(str(w["cost"]))))
     fig = go.Figure()
-    if pts:
-        lo = min(p[1] for p in pts) / 3
-        hi = max(p[1] for p in pts) * 3
-        xs = [lo * (hi / lo) ** (i / 60) for i in range(61)]
-        if value_per_hour is not None and float(value_per_hour) > 0:
-            v = float(value_per_hour)
-            for i, (_name, h, c) in enumerate(pts):
-                k = c + v * h
-                line = [(x, k - v * x) for x in xs if k - v * x > 0]
-                fig.add_trace(go.Scatter(
-                    x=[p[0] for p in line], y=[p[1] for p in line], mode="lines", showlegend=i == 0,
-                    name=f"equal net value at {format_usd(Decimal(str(value_per_hour)))}/hour",
-                    line={"dash": "dot", "width": 1, "color": "#9aa0a6"}, hoverinfo="skip",
-                    legendgroup="iso"))
-        for i, (name, h, c) in enumerate(pts):
-            best = name == recommended
+    costs = [p[2] for p in pts]
+    log_y = spans_decades(costs)
+    x_range = _log_range([p[1] for p in pts], pad=0.4)
+    top = max(costs + [0.0])
+    y_range = _log_range(costs, pad=0.3) if log_y else [0.0, top * 1.2 if top > 0 else 1.0]
+    best = next((p for p in pts if p[0] == recommended), None)
+    if value_per_hour is not None and float(value_per_hour) > 0 and best is not None:
+        v = float(value_per_hour)
+        k = best[2] + v * best[1]
+        xs = [10 ** (x_range[0] + (x_range[1] - x_range[0]) * i / 80) for i in range(81)]
+        lo, hi = (10 ** y_range[0], 10 ** y_range[1]) if log_y else (y_range[0], y_range[1])
+        line = [(x, k - v * x) for x in xs if lo <= k - v * x <= hi]
+        if line:
             fig.add_trace(go.Scatter(
-                x=[h], y=[c], mode="markers+text", name=name,
-                text=[name.replace("_", " ") + (" (recommended)" if best else "")],
-                textposition="top center",
-                marker={"size": 16 if best else 10, "color": colour(name.split(" ")[0], i),
-                        "symbol": "star" if best else "circle", "line": {"width": 1, "color": "#202124"}},
-                hovertemplate=f"{name}<br>%{{x:.3g}} h<br>$%{{y:,.2f}}<extra></extra>"))
-    fig.update_layout(title=title, xaxis_title="time to finish (hours, log scale)", yaxis_title="cost (USD)",
-                      xaxis_type="log", legend={"orientation": "h", "y": -0.25}, margin={"t": 60})
+                x=[p[0] for p in line], y=[p[1] for p in line], mode="lines", meta="equal-value",
+                name=f"equal net value at {format_usd(Decimal(str(value_per_hour)))}/hour",
+                line={"dash": "dot", "width": 1.5, "color": "#9aa0a6"}, hoverinfo="skip"))
+    seen: dict[tuple[float, float], int] = {}
+    for _, h, c, _, _ in pts:  # ways that cost and take the same: the first drawn as a ring around the next
+        seen[(round(h, 6), round(c, 6))] = seen.get((round(h, 6), round(c, 6)), 0) + 1
+    for i, (name, h, c, hours, cost) in enumerate(pts):
+        star = name == recommended
+        label = labels.get(name, name.replace("_", " "))
+        spot = (round(h, 6), round(c, 6))
+        seen[spot] -= 1
+        fig.add_trace(go.Scatter(
+            x=[h], y=[c], mode="markers", meta=name,
+            name=f"{label}: {format_usd(cost)}, {format_hours(hours)}" + (" (recommended)" if star else ""),
+            marker={"size": (18 if star else 11) + 7 * seen[spot], "color": colour(name.split(" ")[0], i),
+                    "symbol": "star" if star else ("diamond" if " " in name else "circle"),
+                    "line": {"width": 1, "color": "#202124"}},
+            hovertemplate=f"{label}<br>{format_usd(cost)}<br>{format_hours(hours)}<extra></extra>"))
+    fig.update_layout(title=title, **{**LAYOUT, "hovermode": "closest"})
+    fig.update_layout(legend={**LAYOUT["legend"], "y": -0.25})
+    fig.update_xaxes(title_text="Time to finish (log scale)", type="log", range=x_range, **time_ticks(x_range))
+    if log_y:
+        fig.update_yaxes(title_text="Cost (USD, log scale)", type="log", range=y_range, **money_ticks(y_range))
+    else:
+        fig.update_yaxes(title_text="Cost (USD)", tickprefix="$", tickformat=MONEY_FORMAT, range=y_range)
+    return fig
+
+
+def model_costs(
+    rows: Sequence[tuple[str, Mapping[str, Decimal | None]]], *, labels: Mapping[str, str] | None = None,
+    title: str = "Cost per model and tier",
+) -> go.Figure:
+    """One row per model, one dot per tier it offers (cost on a log scale when it spans decades).
+
+    ``rows`` are ``(model name, {tier: cost or None})``; ``labels`` names the tiers in words.
+    """
+    labels = labels or {}
+    tiers = list(dict.fromkeys(t for _, costs in rows for t in costs))
+    names = [name for name, _ in rows]
+    fig = go.Figure()
+    values: list[float] = []
+    for i, tier in enumerate(tiers):
+        xs, ys, texts = [], [], []
+        for name, costs in rows:
+            cost = costs.get(tier)
+            if cost is None:
+                continue
+            xs.append(float(cost))
+            ys.append(name)
+            texts.append(format_usd(cost))
+        values += xs
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="markers", name=labels.get(tier, tier), meta=tier, customdata=texts,
+            # Each tier a size smaller than the one before: tiers of equal cost show as rings, not one dot.
+            marker={"size": max(7, 19 - 2 * i), "color": colour(tier, i),
+                    "symbol": ("circle", "diamond", "square", "triangle-up", "x", "star")[i % 6],
+                    "line": {"width": 1, "color": "#202124"}},
+            hovertemplate="%{y}<br>" + labels.get(tier, tier) + ": %{customdata}<extra></extra>"))
+    log_x = spans_decades(values)
+    plot_px = 60 + 40 * len(names)
+    height = plot_px + 250  # the title above; the axis title and a legend of up to four rows below
+    fig.update_layout(title=title, **{**LAYOUT, "hovermode": "closest"}, height=height)
+    fig.update_layout(margin={**LAYOUT["margin"], "l": 10, "b": 200},
+                      legend={**LAYOUT["legend"], "y": -75 / plot_px})
+    if log_x:
+        x_range = _log_range(values, pad=0.2)
+        fig.update_xaxes(title_text="Cost (USD, log scale)", type="log", range=x_range, **money_ticks(x_range))
+    else:
+        fig.update_xaxes(title_text="Cost (USD)", tickprefix="$", tickformat=MONEY_FORMAT,
+                         range=[0, max(values + [0.0]) * 1.15 or 1])
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)), automargin=True)
     return fig
 
 

@@ -17,6 +17,20 @@ from estimator.money import format_usd
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def app_model() -> str:
+    """The model the app starts with: its provider's preferred current model on today's date."""
+    from estimator.convert import today
+    from estimator.pricing import load_pricebook
+    from estimator.pricing.lifecycle import default_model
+    from estimator.ui.common import DEFAULT_MODELS, DEFAULT_PROVIDER
+
+    book = load_pricebook()
+    return default_model(book.provider(DEFAULT_PROVIDER).models, today(), DEFAULT_MODELS[DEFAULT_PROVIDER]).id
+
+
+APP_MODEL = app_model()
+
+
 def start_app() -> AppTest:
     """A fresh app with empty result caches, after its first run."""
     st.cache_data.clear()
@@ -36,8 +50,13 @@ def usd(text: str | Decimal) -> str:
     return format_usd(Decimal(text))
 
 
+def uploader(at: AppTest) -> Any:
+    """The Estimate tab's uploader (its key changes each time a file is removed)."""
+    return next(u for u in at.file_uploader if str(u.key).startswith("upload"))
+
+
 def upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
-    at.file_uploader(key="upload").set_value((name, data, mime)).run()
+    uploader(at).set_value((name, data, mime)).run()
     assert not at.exception, at.exception
     return at
 

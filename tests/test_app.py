@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apptest_helpers import charts, deltas, errors, metrics, run_cli, tab, upload, usd
+from apptest_helpers import APP_MODEL, charts, deltas, errors, metrics, run_cli, tab, upload, usd
 from streamlit.testing.v1 import AppTest
 from ticket_texts import TEXTS
 
 from estimator import load_pricebook
 from estimator.convert import today
+from estimator.money import shown_difference
 from estimator.planning.exercise import run_exercise
 from estimator.report.estimate import model_rows
+from estimator.ui.common import way_label
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +35,7 @@ def dataset(rows: int = 40) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def cli_estimate(path: Path, *args: str, model: str = "gpt-4o") -> dict[str, Any]:
+def cli_estimate(path: Path, *args: str, model: str = APP_MODEL) -> dict[str, Any]:
     return run_cli("estimate", str(path), "--model", model, *args)
 
 
@@ -75,6 +77,7 @@ def assert_matches_cli(block: Any, expected: dict[str, Any]) -> None:
 def test_every_tab_renders_without_a_file(app: AppTest) -> None:
     assert [t.label for t in app.tabs] == [
         "Estimate",
+        "Compare models",
         "Time value",
         "Batch plan",
         "Forecast",
@@ -85,9 +88,9 @@ def test_every_tab_renders_without_a_file(app: AppTest) -> None:
     ]
     assert not errors(app)
     assert any("Upload a file" in i.value for i in tab(app, "Estimate").info)
-    # Sidebar defaults: gpt-4o priced today, no caching, no early exit.
+    # Sidebar defaults: a current model priced today, no caching, no early exit.
     assert app.selectbox(key="provider").value == "openai"
-    assert app.selectbox(key="model").value == "gpt-4o"
+    assert app.selectbox(key="model").value == APP_MODEL
     assert app.date_input(key="pricing_date").value == dt.date.today()
     assert app.number_input(key="cache_hit_rate").value == 0
     assert app.number_input(key="cancel_share").value == 0
@@ -238,7 +241,7 @@ def test_price_settings_reprice_without_recounting(
 
     # All six in one run: a rerun recounts when any counting input changed, so one run with all of
     # them changed recounts if any one would.
-    app.date_input(key="pricing_date").set_value(dt.date(2024, 6, 1))
+    app.date_input(key="pricing_date").set_value(dt.date(2026, 6, 1))
     app.number_input(key="cache_prefix_tokens").set_value(10)
     app.number_input(key="cache_hit_rate").set_value(0.5)
     app.number_input(key="cancel_share").set_value(0.25)
@@ -252,7 +255,7 @@ def test_price_settings_reprice_without_recounting(
         "--output-tokens",
         "50",
         "--as-of",
-        "2024-06-01",
+        "2026-06-01",
         "--cache-prefix-tokens",
         "10",
         "--cache-hit-rate",
@@ -264,13 +267,13 @@ def test_price_settings_reprice_without_recounting(
         "--tail-tokens",
         "5",
     )
-    assert expected["pricing_date"] == "2024-05-13"  # gpt-4o's launch price
+    assert expected["pricing_date"] == "2026-03-17"  # the model's launch price
     assert_matches_cli(tab(app, "Estimate"), expected)
 
     app.number_input(key="output_tokens").set_value(60).run()
     assert len(calls) == 1  # a fixed output length never recounts
     assert_matches_cli(tab(app, "Estimate"), cli_estimate(tickets, "--column", "text", "--output-tokens", "60",
-                                                          "--as-of", "2024-06-01", "--cache-prefix-tokens", "10",
+                                                          "--as-of", "2026-06-01", "--cache-prefix-tokens", "10",
                                                           "--cache-hit-rate", "0.5", "--cancel-share", "0.25",
                                                           "--seen-fraction", "0.4", "--tail-tokens", "5"))
     app.text_area(key="system_prompt").set_value("Be brief.").run()
@@ -279,7 +282,7 @@ def test_price_settings_reprice_without_recounting(
 
 def test_approximate_counts_are_labelled_with_intervals(app: AppTest, tmp_path: Path) -> None:
     app.selectbox(key="provider").set_value("google").run()
-    app.selectbox(key="model").set_value("gemini-2.5-flash").run()
+    app.selectbox(key="model").set_value("gemini-2.5-flash-lite").run()
     tickets = upload_and_save(app, tmp_path, dataset())
     app.number_input(key="output_tokens").set_value(50).run()
     expected = cli_estimate(
@@ -288,7 +291,7 @@ def test_approximate_counts_are_labelled_with_intervals(app: AppTest, tmp_path: 
         "text",
         "--output-tokens",
         "50",
-        model="gemini-2.5-flash",
+        model="gemini-2.5-flash-lite",
     )
     assert expected["token_counts"] == "approximate"
     est = tab(app, "Estimate")
@@ -303,10 +306,10 @@ def test_approximate_counts_are_labelled_with_intervals(app: AppTest, tmp_path: 
 
 def test_claude_counts_are_labelled_reconstructed(app: AppTest, tmp_path: Path) -> None:
     app.selectbox(key="provider").set_value("anthropic").run()
-    app.selectbox(key="model").set_value("claude-sonnet-4-5-20250929").run()
+    app.selectbox(key="model").set_value("claude-haiku-4-5-20251001").run()
     tickets = upload_and_save(app, tmp_path, dataset())
     app.number_input(key="output_tokens").set_value(50).run()
-    expected = cli_estimate(tickets, "--column", "text", "--output-tokens", "50", model="claude-sonnet-4-5-20250929")
+    expected = cli_estimate(tickets, "--column", "text", "--output-tokens", "50", model="claude-haiku-4-5-20251001")
     assert expected["token_counts"] == "reconstructed (ctok 1.3.0, generation 3.0)"
     est = tab(app, "Estimate")
     assert_matches_cli(est, expected)
@@ -391,9 +394,10 @@ def test_a_pricing_date_before_the_model_existed(app: AppTest) -> None:
     upload(app, "tickets.csv", dataset())
     app.date_input(key="pricing_date").set_value(dt.date(2021, 1, 1)).run()
     shown = errors(app)
-    assert any("first price starts 2024-05-13" in e and "Set Pricing date in the sidebar to" in e for e in shown)
+    first = load_pricebook().model(APP_MODEL).launch
+    assert any(f"first price starts {first}" in e and "Set Pricing date in the sidebar to" in e for e in shown)
     assert not any("--" in e for e in shown)
-    assert "gpt-4o has no price on 2021-01-01: pick a later pricing date in the sidebar." in shown
+    assert f"{APP_MODEL} has no price on 2021-01-01: pick a later pricing date in the sidebar." in shown
     assert not app.exception
     assert metrics(tab(app, "Batch budgeter"))  # tabs that need no model price still work
 
@@ -441,12 +445,12 @@ def test_an_unexpected_failure_is_a_message_not_a_trace(
 
 
 def cli_plan(rows: int, *args: str) -> dict[str, Any]:
-    """The command line's plan for the Time value tab's job: gpt-4o, 500 prompt and 200 answer
+    """The command line's plan for the Time value tab's job: the app's model, 500 prompt and 200 answer
     tokens a row, OpenAI tier 3 limits."""
     return run_cli(
         "plan",
         "--model",
-        "gpt-4o",
+        APP_MODEL,
         "--rows",
         str(rows),
         "--input-tokens-per-row",
@@ -462,20 +466,22 @@ def cli_plan(rows: int, *args: str) -> dict[str, Any]:
 def test_time_value_recommendation_matches_the_cli_plan(app: AppTest) -> None:
     tv = tab(app, "Time value")
     app.number_input(key="tv_rows").set_value(2_000_000).run()
-    app.number_input(key="value_per_hour").set_value(20.0).run()
+    app.segmented_control(key="tv_when").set_value("value").run()
+    app.number_input(key="tv_value_per_hour").set_value(20.0).run()
     expected = cli_plan(2_000_000, "--value-per-hour", "20")
     d = expected["decision"]
     tv = tab(app, "Time value")
     (box,) = [s.value for s in tv.success]
-    assert box == f"**{d['recommended'].capitalize()}.** {d['reason']}"
+    assert box == f"**{way_label(d['recommended'])}.** {d['reason']} {d['versus']}"
     bt = d["batch"]
     shown = metrics(tv)
-    assert shown["Batch saves"] == usd(bt["savings"])
+    saves = shown_difference(Decimal(bt["standard_cost"]), Decimal(bt["batch_cost"]))
+    assert shown["Batch saves"] == usd(saves)
     assert shown["Cost of the wait"] == usd(bt["wait_cost"])
-    assert shown["Net benefit of batch"] == usd(bt["net_benefit"])
+    assert shown["Waiting pays below"] == f"{usd(bt['pays_below_value_per_hour'])}/h"
     figures = charts(tv)
-    size = figures["Cost versus dataset size"]
-    markers = [t for t in size["data"] if t["name"] == "Break-even"]
+    size = figures["Standard against batch by dataset size"]
+    markers = [t for t in size["data"] if t.get("meta") == "break-even"]
     lines = {t["name"].split(" + ")[0]: t for t in size["data"] if t.get("mode") == "lines"}
     gap = [b - s for s, b in zip(lines["Standard"]["y"], lines["Batch API"]["y"])]  # batch minus standard
     if bt["break_even_rows"] is None:  # the wait grows with the job (more waves): batch never wins here
@@ -492,15 +498,15 @@ def test_time_value_recommendation_matches_the_cli_plan(app: AppTest) -> None:
     lines = {t["name"]: t["y"][0] for t in savings["data"] if t.get("meta") == "savings"}
     assert lines["saves $7.50 (1,000 rows)"] == 7.5
     assert lines["saves $7,500.00 (1,000,000 rows)"] == 7500.0
-    assert lines["your job"] == float(Decimal(bt["savings"]))
+    assert lines["your job"] == float(saves)
 
 
 def test_a_deadline_batch_cannot_meet_sends_the_requests_now(app: AppTest) -> None:
-    app.radio(key="tv_basis").set_value("deadline").run()
-    app.number_input(key="deadline_hours").set_value(2.0).run()
+    app.segmented_control(key="tv_when").set_value("hours").run()
+    app.number_input(key="tv_deadline_hours").set_value(2.0).run()
     expected = cli_plan(100_000, "--deadline-hours", "2")
     (box,) = [s.value for s in tab(app, "Time value").success]
-    assert box.endswith(expected["decision"]["reason"])
+    assert box.endswith(f"{expected['decision']['reason']} {expected['decision']['versus']}")
     assert "the 2 h deadline" in box and "batch" not in expected["decision"]["recommended"]
 
 
@@ -518,7 +524,7 @@ def test_batch_plan_of_a_dataset_matches_the_written_files(app: AppTest, tmp_pat
         "write-batch",
         str(tickets),
         "--model",
-        "gpt-4o",
+        APP_MODEL,
         "--column",
         "text",
         "--max-tokens",
@@ -611,6 +617,7 @@ def test_batch_plan_without_a_file_uses_typed_in_sizes(app: AppTest) -> None:
 
 
 def test_forecast_matches_the_cli_and_marks_budget_and_price_changes(app: AppTest) -> None:
+    app.selectbox(key="model").set_value("gpt-4o").run()  # retiring, so listed: its 2024 price change is dated
     app.date_input(key="fc_start").set_value(dt.date(2024, 6, 1)).run()
     app.number_input(key="fc_budget").set_value(800.0).run()
     expected = run_cli(
@@ -711,7 +718,12 @@ def test_pricing_tables_history_and_sources(app: AppTest) -> None:
     pr = tab(app, "Pricing")
     book = load_pricebook()
     table = pr.dataframe[0].value
-    assert len(table) == len(model_rows(book, as_of=today()))
+    listed = model_rows(book, as_of=today())
+    assert len(table) == len([r for r in listed if r["standing"] != "retired"])  # retired: behind the toggle
+    assert set(table["Status"]) <= {"current", *(f"retiring {r['shutdown_date']}" for r in listed)}
+    app.toggle(key="show_retired").set_value(True).run()
+    table = tab(app, "Pricing").dataframe[0].value
+    assert len(table) == len(listed) and any(v.startswith("retired ") for v in table["Status"])
     row = table[table["Model"] == "gpt-4o"].iloc[0]
     assert row["Input"] == "$2.50" and row["Output"] == "$10"
     app.selectbox(key="pricing_provider").set_value("anthropic").run()
@@ -741,12 +753,12 @@ def test_a_ready_made_batch_file_is_checked_and_priced_like_the_cli(app: AppTest
     path = upload_and_save(app, tmp_path, data, name="requests.jsonl", mime="application/jsonl")
     est = tab(app, "Estimate")
     assert any("OpenAI batch request file" in i.value and "12 requests" in i.value for i in est.info)
-    # The sidebar prices gpt-4o; the file names gpt-4o-mini, and the page says so.
+    # The sidebar prices its own model; the file names gpt-4o-mini, and the page says so.
     assert any("gpt-4o-mini" in w.value for w in est.warning)
-    expected = cli_estimate(path, model="gpt-4o")
+    expected = cli_estimate(path)
     assert_matches_cli(est, expected)
     app.number_input(key="batch_file_output_tokens").set_value(2).run()
-    assert_matches_cli(tab(app, "Estimate"), cli_estimate(path, "--output-tokens", "2", model="gpt-4o"))
+    assert_matches_cli(tab(app, "Estimate"), cli_estimate(path, "--output-tokens", "2"))
     # The planning tabs take the file's requests; nothing is rewritten from it.
     assert any("already a batch request file" in i.value for i in tab(app, "Batch plan").info)
     assert not errors(app)

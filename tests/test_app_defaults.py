@@ -8,7 +8,7 @@ import datetime as dt
 import io
 
 import pytest
-from apptest_helpers import ROOT, metrics, run_cli, start_app, tab, upload, usd
+from apptest_helpers import APP_MODEL, ROOT, metrics, run_cli, start_app, tab, upload, uploader, usd
 from streamlit.testing.v1 import AppTest
 
 
@@ -33,7 +33,7 @@ def test_reviews_example_counts_the_review_column(app: AppTest) -> None:
     assert app.selectbox(key="text_column").value == "review"
     assert any("review" in c.value and "longest text column" in c.value for c in app.caption)
     app.number_input(key="output_tokens").set_value(50).run()
-    expected = run_cli("estimate", str(ROOT / "examples" / "reviews.csv"), "--model", "gpt-4o",
+    expected = run_cli("estimate", str(ROOT / "examples" / "reviews.csv"), "--model", APP_MODEL,
                        "--column", "review", "--output-tokens", "50")
     assert metrics(tab(app, "Estimate"))["Input tokens"] == f"{expected['input_tokens']:,}"
 
@@ -80,7 +80,7 @@ def test_same_file_again_keeps_the_chosen_column(app: AppTest) -> None:
     upload(app, "changes.csv", changelog())
     app.selectbox(key="text_column").set_value("author").run()
     app.number_input(key="output_tokens").set_value(75).run()
-    app.file_uploader(key="upload").set_value(None).run()
+    uploader(app).set_value(None).run()
     upload(app, "changes.csv", changelog())
     assert app.selectbox(key="text_column").value == "author"
     assert app.number_input(key="output_tokens").value == 75
@@ -148,11 +148,11 @@ def test_budgeter_refuses_a_zero_price_and_resets_to_the_exercise(app: AppTest) 
 
 def test_a_deadline_hides_what_only_an_hourly_value_decides(app: AppTest) -> None:
     upload(app, "changes.csv", changelog())
-    app.radio(key="tv_basis").set_value("deadline").run()
+    app.segmented_control(key="tv_when").set_value("tomorrow").run()
     tv = tab(app, "Time value")
     assert metrics(tv)["Cost of the wait"] == "–"  # only the deadline counts: waiting has no price
     assert not [c for c in tv.get("plotly_chart") if "cost of waiting" in c.proto.spec]
-    app.radio(key="tv_basis").set_value("value").run()
+    app.segmented_control(key="tv_when").set_value("value").run()
     assert [c for c in tab(app, "Time value").get("plotly_chart") if "cost of waiting" in c.proto.spec]
 
 

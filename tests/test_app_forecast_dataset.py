@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from apptest_helpers import metrics, run_cli, start_app, tab, upload, usd
+from apptest_helpers import APP_MODEL, metrics, run_cli, start_app, tab, upload, usd
 from test_app import dataset
 
 from estimator import estimate
@@ -20,10 +20,10 @@ def test_forecast_uses_the_uploaded_datasets_tokens_per_request(tmp_path: Path) 
     path.write_bytes(data)
     upload(at, "tickets.csv", data)
     at.number_input(key="output_tokens").set_value(50).run()
-    at.date_input(key="fc_start").set_value(dt.date(2025, 1, 1)).run()
+    at.date_input(key="fc_start").set_value(dt.date(2026, 6, 1)).run()
     assert not at.exception, at.exception
 
-    size = size_from(estimate(path, model="gpt-4o", column="text", output_tokens=50))
+    size = size_from(estimate(path, model=APP_MODEL, column="text", output_tokens=50))
     fc = tab(at, "Forecast")
     shown = metrics(fc)
     assert shown["Input tokens per request"] == tokens_text(size.input_decimal)
@@ -31,7 +31,7 @@ def test_forecast_uses_the_uploaded_datasets_tokens_per_request(tmp_path: Path) 
     assert size.input_decimal != 500  # not the typed-in default
 
     # The whole forecast is the command line's for the same file, run monthly.
-    common = ("--model", "gpt-4o", "--months", "12", "--start", "2025-01", "--budget", "1000",
+    common = ("--model", APP_MODEL, "--months", "12", "--start", "2026-06", "--budget", "1000",
               "--growth-pct", "5", "--hybrid-batch-share", "0.5", "--hybrid-interactive-share", "0.2")
     expected = run_cli("forecast", str(path), "--column", "text", "--output-tokens", "50",
                        "--schedule", "monthly", *common)

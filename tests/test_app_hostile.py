@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from apptest_helpers import errors, metrics, start_app, tab
+from apptest_helpers import errors, metrics, start_app, tab, uploader
 from streamlit.testing.v1 import AppTest
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,7 +38,7 @@ def xlsx(change: object) -> bytes:
 
 def upload(name: str, data: bytes, mime: str) -> AppTest:
     at = start_app()
-    at.file_uploader(key="upload").set_value((name, data, mime)).run()
+    uploader(at).set_value((name, data, mime)).run()
     assert not at.exception, at.exception
     return at
 

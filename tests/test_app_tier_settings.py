@@ -5,18 +5,26 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from apptest_helpers import metrics, run_cli, start_app, tab, upload, usd
+from apptest_helpers import APP_MODEL, metrics, run_cli, start_app, tab, upload, usd
 from streamlit.testing.v1 import AppTest
 from test_app import dataset
 
 from estimator.formats import format_hours
+from estimator.ui.common import way_label
 
-PLAN = ("--model", "gpt-4o", "--column", "text", "--output-tokens", "50", "--limits", "openai-tier-3",
+PLAN = ("--model", APP_MODEL, "--column", "text", "--output-tokens", "50", "--limits", "openai-tier-3",
         "--value-per-hour", "50")
 
 
 def _strip(at: AppTest) -> dict[str, str]:
     return metrics(tab(at, "Estimate"))
+
+
+def _same(at: AppTest, decision: dict[str, str]) -> None:
+    shown = _strip(at)
+    assert shown["Recommended"] == way_label(decision["recommended"])
+    assert shown["Cost"] == usd(decision["cost"])
+    assert shown["Time to finish"] == format_hours(Decimal(decision["worst_case_hours"]))
 
 
 def test_tier_widgets_change_the_strip_to_the_librarys_figures(tmp_path: Path) -> None:
@@ -26,36 +34,30 @@ def test_tier_widgets_change_the_strip_to_the_librarys_figures(tmp_path: Path) -
     path.write_bytes(data)
     upload(at, "tickets.csv", data)
     at.number_input(key="output_tokens").set_value(50).run()
+    at.segmented_control(key="strip_when").set_value("value").run()
+    at.number_input(key="strip_value_per_hour").set_value(50.0).run()
     assert not at.exception, at.exception
     before = run_cli("plan", str(path), *PLAN)["decision"]
-    assert before["recommended"] == "priority"  # a few cents: at $50 an hour the faster tier wins
-    assert _strip(at)["Recommended"] == "priority"
+    _same(at, before)
 
     # No priority access: the strip recommends what the library recommends without it.
     at.multiselect(key="tier_excluded").set_value(["priority"]).run()
     assert not at.exception, at.exception
     after = run_cli("plan", str(path), *PLAN, "--exclude-tier", "priority")["decision"]
-    assert after["recommended"] != before["recommended"]
-    shown = _strip(at)
-    assert shown["Recommended"] == after["recommended"]
-    assert shown["Cost"] == usd(after["cost"])
-    assert shown["Time to finish"] == format_hours(Decimal(after["worst_case_hours"]))
+    assert "priority" not in {w["name"] for w in after["ways"]}
+    _same(at, after)
 
-    # Waiting is free and a tenth cannot wait: the split (the tenth now, the rest by batch) is the
-    # cheapest; without splits, batch alone is out (a tenth cannot wait), so standard.
-    at.number_input(key="value_per_hour").set_value(0.0).run()
+    # Waiting is free and a tenth cannot wait: the split (the tenth now, the rest by batch or flex) is the
+    # cheapest; without splits, batch alone is out (a tenth cannot wait).
+    at.number_input(key="strip_value_per_hour").set_value(0.0).run()
     at.number_input(key="tier_urgent_share").set_value(0.1).run()
     assert not at.exception, at.exception
     free = ("--exclude-tier", "priority", "--urgent-share", "0.1", "--value-per-hour", "0")
     split = run_cli("plan", str(path), *PLAN, *free)["decision"]
-    assert " + batch " in split["recommended"]
-    shown = _strip(at)
-    assert shown["Recommended"] == split["recommended"]
-    assert shown["Cost"] == usd(split["cost"])
+    assert " + " in split["recommended"]
+    _same(at, split)
     at.toggle(key="tier_splits").set_value(False).run()
     assert not at.exception, at.exception
     whole = run_cli("plan", str(path), *PLAN, *free, "--no-splits")["decision"]
-    assert whole["recommended"] == "standard"
-    shown = _strip(at)
-    assert shown["Recommended"] == whole["recommended"]
-    assert shown["Cost"] == usd(whole["cost"])
+    assert " + " not in whole["recommended"] and whole["recommended"] != "batch"
+    _same(at, whole)

@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 
 import pytest
 import ticket_texts
+from apptest_helpers import APP_MODEL
 from click.testing import CliRunner
 
 from estimator.cli import main
@@ -170,7 +171,7 @@ def upload(page: Any, path: Path) -> Any:
 
 
 def cli_estimate(path: Path, *args: str) -> dict[str, Any]:
-    result = CliRunner().invoke(main, ["estimate", str(path), "--model", "gpt-4o", *args, "--json"])
+    result = CliRunner().invoke(main, ["estimate", str(path), "--model", APP_MODEL, *args, "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
@@ -207,7 +208,13 @@ def test_upload_estimate_and_download(page: Any, tmp_path: Path) -> None:
         Decimal(expected["modes"]["streaming_early_exit"]["total_cost"])
     )
     expect(tab.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
-    screenshot(page, "estimate.png")
+
+    # The one-page summary for the person approving the spend.
+    with page.expect_download() as info:
+        tab.get_by_role("button", name="One-page summary for approval").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("# Spend approval: tickets.csv, 60 requests on ")
+    assert "## Assumptions" in text and "## Price sources" in text and "nothing is recommended" in text
 
     button = tab.locator('[data-testid="stDownloadButton"]').filter(has_text="Download results (CSV)")
     with page.expect_download() as info:
@@ -226,9 +233,9 @@ def test_upload_estimate_and_download(page: Any, tmp_path: Path) -> None:
     tv = page.get_by_role("tabpanel", name="Time value")
     expect(tv.get_by_text("Is waiting for batch worth it?")).to_be_visible()
     expect(tv.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
-    screenshot(page, "time-value.png")
 
     for name, heading in (
+        ("Compare models", "Compare models on this dataset"),
         ("Batch plan", "Batch files, waves and completion time"),
         ("Forecast", "Monthly budget forecast"),
         ("Batch budgeter", "Batch budgeter"),
@@ -237,7 +244,6 @@ def test_upload_estimate_and_download(page: Any, tmp_path: Path) -> None:
         page.get_by_role("tab", name=name).click()
         panel = page.get_by_role("tabpanel", name=name)
         expect(panel.get_by_role("heading", name=heading)).to_be_visible()
-        screenshot(page, name.lower().replace(" ", "-") + ".png")
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
@@ -271,7 +277,8 @@ def metric_values(scope: Any) -> dict[str, str]:
 # As a new user: the default column, inputs kept, a layout that holds, nothing sent away
 # --------------------------------------------------------------------------
 
-TAB_NAMES = ("Estimate", "Time value", "Batch plan", "Forecast", "Batch budgeter", "Pricing", "Reconcile")
+TAB_NAMES = ("Estimate", "Compare models", "Time value", "Batch plan", "Forecast", "Batch budgeter", "Pricing",
+             "Reconcile")
 
 # Every visible metric label and value, and any element inside one whose content is wider than
 # its box (cut off or ellipsised).
@@ -332,6 +339,8 @@ def test_new_user_defaults_inputs_layout_and_no_outside_requests(
         settled(page)
         tab = upload(page, data)
         expect(tab.get_by_role("heading", name="Cost by delivery mode")).to_be_visible()
+        settled(page)
+        answer_first(page, 900)
 
         # The text column a person would choose, and why.
         expect(tab.get_by_role("combobox", name="Text column")).to_have_value("body")
@@ -357,7 +366,7 @@ def test_new_user_defaults_inputs_layout_and_no_outside_requests(
 
         # Large figures are the ones that get cut off: make every cost run to thousands of dollars.
         out = tab.get_by_label("Output tokens per answer")
-        out.fill("2500000")
+        out.fill("9000000")
         out.press("Enter")
         expect(standard_metric(tab)
                .locator('[data-testid="stMetricValue"]')).to_contain_text(",")
@@ -371,6 +380,9 @@ def test_new_user_defaults_inputs_layout_and_no_outside_requests(
                 settled(page)
                 clipped = page.evaluate(CLIPPED_JS)
                 assert clipped == [], f"{name} at {width} px: {clipped}"
+                charts_drawn(page)
+                faults = page.evaluate(CHART_FAULTS_JS)
+                assert faults == [], f"{name} at {width} px: {faults}"
                 screenshot(page, f"{width}px-{name.lower().replace(' ', '-')}.png", width)
         expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     finally:
@@ -393,9 +405,11 @@ def test_the_json_download_is_the_clis_document_byte_for_byte(
     data = tmp_path / "tiny.csv"
     data.write_text("text\nhi\nok\n", encoding="utf-8")
     tab = upload(page, data)
-    # The answer leads, with no further click: the recommended way, then the trade-off chart.
+    # The answer leads, with no further click: until the stakes are said, the cheapest way (no pick),
+    # then the trade-off chart.
     expect(tab.get_by_text("Which way to run this job")).to_be_visible()
-    expect(tab.locator('[data-testid="stMetricLabel"]').filter(has_text="Recommended").first).to_be_visible()
+    expect(tab.locator('[data-testid="stMetricLabel"]').filter(has_text="Cheapest").first).to_be_visible()
+    expect(tab.locator('[data-testid="stMetricLabel"]').filter(has_text="Recommended")).to_have_count(0)
     expect(tab.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
     button = tab.locator('[data-testid="stDownloadButton"]').filter(has_text="Download results (JSON)")
     expect(button).to_be_visible()
@@ -415,3 +429,111 @@ def test_the_json_download_is_the_clis_document_byte_for_byte(
     costs = [Decimal(m["total_cost"]) for m in doc["modes"].values()]
     assert costs and all(c < Decimal("0.01") for c in costs)
     assert all("E" not in m["total_cost"] for m in doc["modes"].values())  # plain decimals, never an exponent
+
+
+# --------------------------------------------------------------------------
+# The answer is the first thing on the screen, at a laptop's width and a phone's
+# --------------------------------------------------------------------------
+
+# Where the answer strip, its first figure and the dataset's settings are, with the page at its top.
+FIRST_SCREEN_JS = """
+() => {
+  for (const e of document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"]')) e.scrollTop = 0;
+  window.scrollTo(0, 0);
+  const strip = document.querySelector('.st-key-answer_strip');
+  const figure = strip.querySelector('[data-testid="stMetricValue"]');
+  const settings = [...document.querySelectorAll('h3')].find(h => h.innerText.startsWith('The dataset and its requests'));
+  const chart = document.querySelector('.st-key-answer_head [data-testid="stPlotlyChart"]');
+  return {strip: strip.getBoundingClientRect().top, figure: figure.getBoundingClientRect().bottom,
+          chart: chart.getBoundingClientRect().top, settings: settings.getBoundingClientRect().top,
+          height: window.innerHeight};
+}
+"""
+
+
+def answer_first(page: Any, height: int) -> dict[str, float]:
+    """The answer strip's first figure is on the first screen; the trade-off chart comes before the
+    dataset's settings, which follow below."""
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-answer_strip [data-testid=\"stMetricValue\"]') !== null"
+        " && document.querySelector('.st-key-answer_head [data-testid=\"stPlotlyChart\"]') !== null")
+    at = page.evaluate(FIRST_SCREEN_JS)
+    assert at["figure"] <= height, f"the answer's first figure is below the first screen: {at}"
+    assert at["strip"] < at["chart"] < at["settings"], at
+    return dict(at)
+
+
+def test_the_answer_is_the_first_screen_on_a_phone_and_a_reupload_never_hangs(
+    browser: Any, server: str, tmp_path: Path
+) -> None:
+    """At 390 px, straight after an upload, the answer is on screen; removing the file and choosing the
+    same file again (which a browser signals no change for unless the input was emptied) answers each time."""
+    from playwright.sync_api import expect
+
+    data = tmp_path / "changes.csv"
+    changelog_csv(data, rows=300)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.set_default_timeout(WAIT_MS)
+        page.goto(server)
+        expect(page.get_by_text("Upload a file to estimate")).to_be_visible()
+        settled(page)
+        for attempt in range(3):
+            upload(page, data)
+            expect(page.locator(".st-key-answer_strip")).to_be_visible()
+            expect(page.locator(".st-key-answer_strip").get_by_text("When do you need the results?")).to_be_visible()
+            settled(page)
+            if attempt == 0:
+                answer_first(page, 844)
+            page.locator('[data-testid="stFileChipDeleteBtn"]').first.click()
+            expect(page.locator(".st-key-answer_strip")).to_have_count(0)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-testid=\"stFileUploaderDropzoneInput\"]')]"
+                ".every(i => i.files.length === 0)")
+            settled(page)
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    finally:
+        page.close()
+
+
+# Text of a chart that runs outside its box (cut off) or lies on other text (unreadable): the title,
+# the legend, axis titles and annotations of every chart on the page.
+CHART_FAULTS_JS = """
+() => {
+  const out = [];
+  for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+    if (plot.offsetParent === null) continue;
+    const box = plot.getBoundingClientRect();
+    const name = (plot.querySelector('.gtitle') || {}).textContent || 'a chart';
+    const parts = [];
+    for (const sel of ['.gtitle', '.legend', '.xtitle', '.ytitle', '.annotation', '.xtick', '.ytick']) {
+      for (const e of plot.querySelectorAll(sel)) {
+        const r = e.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) continue;
+        if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+          out.push(name + ': ' + sel + ' "' + e.textContent.slice(0, 40) + '" runs outside the chart');
+        parts.push([sel, e.textContent.slice(0, 40), r]);
+      }
+    }
+    const legend = plot.querySelector('.legend .scrollbar');
+    if (legend && legend.getBoundingClientRect().height > 0) out.push(name + ': the legend scrolls (cut off)');
+    for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) {
+      const [sa, ta, a] = parts[i], [sb, tb, b] = parts[j];
+      if (sa === sb && ['.legend', '.xtick', '.ytick'].includes(sa)) continue;
+      if (sa.endsWith('tick') && sb.endsWith('tick')) continue;
+      const overlap = Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2
+                   && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 2;
+      if (overlap) out.push(name + ': ' + sa + ' "' + ta + '" lies on ' + sb + ' "' + tb + '"');
+    }
+  }
+  return out;
+}
+"""
+
+
+def charts_drawn(page: Any) -> None:
+    """Every chart visible on the page has been drawn (Plotly draws after the script is at rest)."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')].filter(c => c.offsetParent !== null)"
+        ".every(c => c.querySelector('.main-svg .legend, .main-svg .gtitle') !== null)")
+    settled(page)  # and laid out

@@ -26,14 +26,15 @@ def test_mode_costs_stacks_input_and_output_and_labels_totals() -> None:
     assert fig.layout.barmode == "stack"
     inputs, outputs, worst = fig.data
     assert (inputs.name, outputs.name) == ("Input", "Output")
-    assert list(inputs.x) == ["Standard", "Streaming", "Batch"]
-    assert list(inputs.y) == [1.25, 1.25, 0.625]
-    assert list(outputs.y) == [5.0, 4.0, 2.5]
+    assert inputs.orientation == "h"  # the mode names read across, even on a phone
+    assert list(inputs.y) == ["Standard", "Streaming", "Batch"]
+    assert list(inputs.x) == [1.25, 1.25, 0.625]
+    assert list(outputs.x) == [5.0, 4.0, 2.5]
     assert list(outputs.text) == ["$6.25", "$5.25", "$3.13"]
-    assert worst.mode == "markers" and list(worst.x) == ["Batch"] and list(worst.y) == [9.0]
-    assert fig.layout.xaxis.title.text == "Delivery mode"
-    assert fig.layout.yaxis.title.text == "Cost (USD)"
-    assert fig.layout.yaxis.range[1] >= 9.0  # the worst-case marker is not cut off
+    assert worst.mode == "markers" and list(worst.y) == ["Batch"] and list(worst.x) == [9.0]
+    assert fig.layout.xaxis.title.text == "Cost (USD)"
+    assert list(fig.layout.yaxis.categoryarray) == ["Batch", "Streaming", "Standard"]  # the first on top
+    assert fig.layout.xaxis.range[1] >= 9.0  # the worst-case marker is not cut off
 
 
 def test_token_histogram_marks_percentiles() -> None:
@@ -65,17 +66,21 @@ def test_cost_vs_size_marks_break_even_on_log_axes() -> None:
         break_even=(1_000, 10),
         current=(5_000, "your file: 5,000 rows"),
     )
+    # Labels are legend entries: text beside a point would run off a narrow chart.
     names = [t.name for t in fig.data]
-    assert names == ["Standard", "Batch API", "Break-even"]
+    assert names == ["Standard", "Batch API", "your file: 5,000 rows", "Break-even: 1,000 rows"]
     assert fig.data[0].line.dash == "solid"
-    marker = fig.data[2]
+    marker = fig.data[3]
     assert list(marker.x) == [1000.0] and list(marker.y) == [10.0]
+    current = fig.data[2]
+    assert list(current.x) == [5000.0, 5000.0] and current.line.dash == "dot"
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
     assert fig.layout.xaxis.title.text == "Dataset size (rows)"
-    be = next(a for a in fig.layout.annotations if a.name == "break-even")
-    assert be.text == "break-even: 1,000 rows"
-    assert math.isclose(be.x, 3.0) and math.isclose(be.y, 1.0)  # log axes take exponents
-    assert "your file: 5,000 rows" in annotation_texts(fig)
+    # The cost axis spans the lines (log units) and names its ticks in dollars.
+    lo, hi = fig.layout.yaxis.range
+    assert lo < 0 and hi > 2
+    assert "$1" in fig.layout.yaxis.ticktext and "$100" in fig.layout.yaxis.ticktext
+    assert not fig.layout.annotations
 
 
 def test_savings_vs_time_value_shows_both_cases_and_their_crossings() -> None:
@@ -133,6 +138,7 @@ def test_forecast_draws_budget_line_and_dated_price_changes() -> None:
     budget_lines = [s for s in fig.layout.shapes if s.y0 == 105 and s.y1 == 105]
     assert len(budget_lines) == 1
     assert "budget $105.00" in annotation_texts(fig)
+    assert fig.layout.yaxis.range[1] >= 121
     change = next(s for s in fig.layout.shapes if s.name == "price-change-0")
     assert change.x0 == "2026-02-15"
     assert "gpt-4o: new price" in annotation_texts(fig)
@@ -173,7 +179,7 @@ def test_price_history_is_a_step_line_per_price_kind() -> None:
 def test_figures_serialise() -> None:
     fig = charts.mode_costs([charts.ModeBar("standard", "Standard", Decimal("0"), Decimal("0"))])
     assert fig.to_json()
-    assert fig.layout.yaxis.range[1] == 1  # an all-zero job still gets a visible axis
+    assert fig.layout.xaxis.range[1] == 1  # an all-zero job still gets a visible axis
 
 
 def test_token_distribution_draws_ready_made_bins() -> None:
@@ -183,3 +189,32 @@ def test_token_distribution_draws_ready_made_bins() -> None:
     assert list(bar.x) == [4.5, 14.5, 54.5] and list(bar.width) == [10, 10, 10]
     assert fig.layout.xaxis.title.text == "Tokens per row"
     assert {a.name for a in fig.layout.annotations} >= {"stat-p50", "stat-p95", "stat-max"}
+
+
+def test_a_budget_far_above_the_costs_is_named_not_drawn() -> None:
+    months = [dt.date(2026, m, 1) for m in (1, 2, 3)]
+    fig = charts.forecast(months, {"all standard": [10, 11, 12]}, budget=Decimal("1000"))
+    assert not [s for s in fig.layout.shapes if s.y0 == 1000]
+    assert "budget $1,000.00: above this chart" in annotation_texts(fig)
+    assert fig.layout.yaxis.range[1] < 20  # the costs fill the chart, not a sliver under the budget
+
+
+def test_tradeoff_points_are_named_in_words_and_the_axes_fit_them() -> None:
+    ways = [{"name": "standard", "cost": "15", "hours": "0.1", "worst_case_hours": "0.1"},
+            {"name": "streaming_early_exit", "cost": "15", "hours": "0.1", "worst_case_hours": "0.1"},
+            {"name": "batch", "cost": "0.2", "hours": "6", "worst_case_hours": "24"}]
+    fig = charts.tier_tradeoff(ways, value_per_hour=None, recommended=None,
+                               labels={"streaming_early_exit": "Streaming + early exit"})
+    points = [t for t in fig.data if t.mode == "markers"]
+    assert [t.name for t in points] == ["standard: $15.00, 6.0 min", "Streaming + early exit: $15.00, 6.0 min",
+                                        "batch: $0.20, 24 h"]
+    assert points[0].marker.size > points[1].marker.size  # two ways on one spot: a ring and a dot
+    assert fig.layout.yaxis.type == "log"  # $0.20 to $15 spans decades
+    assert fig.layout.xaxis.ticktext == ("5 min", "15 min", "1 h", "6 h", "1 day")
+    assert not [t for t in fig.data if t.meta == "equal-value"]  # no value of an hour: no line
+
+
+def test_phone_sized_titles_and_log_ticks() -> None:
+    assert charts.money_ticks([-1.2, 1.2])["ticktext"] == ["$0.1", "$0.2", "$0.5", "$1", "$2", "$5", "$10"]
+    assert charts.money_ticks([0, 5])["ticktext"] == ["$1", "$10", "$100", "$1,000", "$10,000", "$100,000"]
+    assert charts.LAYOUT["title_font"]["size"] <= 15

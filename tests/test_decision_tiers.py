@@ -122,7 +122,7 @@ def test_break_even_by_hand() -> None:
     assert p.decision.batch.break_even_rows == 25_117
 
 
-def test_tradeoff_chart_draws_every_way_with_lines_of_equal_net_value() -> None:
+def test_tradeoff_chart_draws_every_way_with_a_line_of_equal_net_value() -> None:
     from estimator.charts import tier_tradeoff
 
     # $7.50 saved for a 24 h wait against $7,500: at $50/hour the line through standard (cost 15, ~0 h)
@@ -130,10 +130,13 @@ def test_tradeoff_chart_draws_every_way_with_lines_of_equal_net_value() -> None:
     ways = [{"name": "standard", "cost": "15", "hours": "0.1", "worst_case_hours": "0.1"},
             {"name": "batch", "cost": "7.5", "hours": "6", "worst_case_hours": "24"}]
     fig = tier_tradeoff(ways, value_per_hour=Decimal(50), recommended="standard")
-    points = [t for t in fig.data if t.mode == "markers+text"]
-    assert [(t.name, t.x[0], t.y[0]) for t in points] == [("standard", 0.1, 15.0), ("batch", 24.0, 7.5)]
-    lines = [t for t in fig.data if t.mode == "lines"]
-    assert len(lines) == 2
-    # Every point of a line has the same cost + 50 × hours as the point it passes through.
-    assert all(abs(y + 50 * x - (15 + 50 * 0.1)) < 1e-6 for x, y in zip(lines[0].x, lines[0].y))
+    points = [t for t in fig.data if t.mode == "markers"]
+    assert [(t.meta, t.x[0], t.y[0]) for t in points] == [("standard", 0.1, 15.0), ("batch", 24.0, 7.5)]
+    assert points[0].marker.symbol == "star"
+    (line,) = [t for t in fig.data if t.mode == "lines"]  # through the recommended way only
+    # Every point of the line has the same cost + 50 × hours as the point it passes through, and stays
+    # inside the axis drawn for the points (it never stretches it).
+    assert all(abs(y + 50 * x - (15 + 50 * 0.1)) < 1e-6 for x, y in zip(line.x, line.y))
+    lo, hi = fig.layout.yaxis.range
+    assert all(lo <= y <= hi for y in line.y)
     assert fig.layout.xaxis.type == "log"

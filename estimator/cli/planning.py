@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import click
@@ -17,7 +18,7 @@ from .. import route as route_api
 from .. import write_batch as write_batch_api
 from ..batch import BatchFileOptions, QueueLimit
 from ..batch.logistics import DEFAULT_TYPICAL_WAVE_HOURS
-from ..convert import month_start
+from ..convert import month_start, today
 from ..errors import UsageError
 from ..planning import (
     ForecastOptions,
@@ -37,6 +38,7 @@ from ..planning.exercise import DEFAULT_ROWS, DEFAULT_TOKENS_PER_ROW, DEFAULT_WA
 from ..planning.forecast import ALL_BATCH, ALL_STANDARD, PRICING_RULES, SCHEDULE_PERIODS
 from ..planning.job import WAIT_BASES
 from ..planning.limits import DEFAULT_CONCURRENCY, DEFAULT_LATENCY_SECONDS, RATE_LIMIT_EXAMPLES
+from ..planning.summary import approval_summary
 from ..pricing import PriceBook
 from ..reading import ReadOptions
 from ..reading.rows import FORMATS
@@ -207,6 +209,9 @@ def _book(kw: dict[str, Any]) -> PriceBook:
 @click.option("--wait-basis", type=click.Choice(WAIT_BASES), default="worst", show_default=True,
               help="Count the wait from batch's worst case (window) or its typical time.")
 @tier_options
+@click.option("--summary", is_flag=True,
+              help="Print one page in Markdown for the person approving the spend instead: the job, the choice, "
+              "its cost and time, every way to run it, the assumptions and the price sources.")
 @json_option
 def plan(**kw: Any) -> None:
     """How long each mode takes, how a batch splits into files and waves, and which mode to use.
@@ -242,8 +247,13 @@ def plan(**kw: Any) -> None:
     finally:
         if line is not None:
             line.clear()
+    if kw["as_json"] and kw["summary"]:
+        raise UsageError("give --json or --summary, not both")
     if kw["as_json"]:
         echo_json(result.to_json())
+    elif kw["summary"]:
+        source = Path(kw["file"]).name if kw.get("file") is not None else None
+        click.echo(cli_words(approval_summary(result, source=source, prepared=today())), nl=False)
     else:
         click.echo(cli_words(result.to_text()))
 

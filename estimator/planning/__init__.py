@@ -6,11 +6,21 @@ build the parts of a plan and price a month-by-month forecast or a routing of tr
 (``estimator.forecast`` and ``estimator.route`` are the one-call forms). The arithmetic
 behind them, and the defaults the command line and the app show, live in
 ``estimator.planning.limits``, ``.times``, ``.decision``, ``.job``, ``.routing``,
-``.forecast`` and ``.exercise``.
+``.forecast`` and ``.exercise``. ``what_fits`` answers the reverse question (what a budget buys
+by a deadline) and ``approval_summary`` writes a plan on one page for the person approving it.
 """
 
-from estimator.planning.decision import BatchTradeoff, CurvePoint, Decision, TierParams, WayToRun
+from estimator.planning.decision import (
+    BatchTradeoff,
+    CurvePoint,
+    DeadlinePreset,
+    Decision,
+    FrontierPoint,
+    TierParams,
+    WayToRun,
+)
 from estimator.planning.exercise import Exercise, run_exercise
+from estimator.planning.fits import Fit, WhatFits, what_fits
 from estimator.planning.forecast import (
     Forecast,
     ForecastOptions,
@@ -24,14 +34,18 @@ from estimator.planning.forecast import (
 from estimator.planning.job import JobPlan, PlanOptions
 from estimator.planning.limits import RateLimitExample, RateLimits, Throughput, rate_limit_example
 from estimator.planning.routing import RoutingPlan, TrafficMix, route_traffic
+from estimator.planning.summary import approval_summary
 
 __all__ = [
     "BatchTradeoff",
     "CurvePoint",
+    "DeadlinePreset",
     "Decision",
     "Exercise",
+    "Fit",
     "Forecast",
     "ForecastOptions",
+    "FrontierPoint",
     "JobPlan",
     "ModeMix",
     "PlanOptions",
@@ -43,6 +57,8 @@ __all__ = [
     "TrafficMix",
     "Volume",
     "WayToRun",
+    "WhatFits",
+    "approval_summary",
     "build_forecast",
     "hybrid_mix",
     "rate_limit_example",
@@ -50,4 +66,5 @@ __all__ = [
     "run_exercise",
     "size_from",
     "volume_from",
+    "what_fits",
 ]

@@ -65,6 +65,41 @@ MAX_FLIPS = 50
 
 
 @dataclass(frozen=True)
+class DeadlinePreset:
+    """A deadline a person says in words ("tomorrow"), and the hours the plan takes it to mean."""
+
+    key: str
+    label: str
+    hours: Decimal
+    meaning: str
+
+
+DEADLINE_PRESETS = (
+    DeadlinePreset("today", "Today", Decimal(8), "within a working day (8 hours)"),
+    DeadlinePreset("tomorrow", "Tomorrow", Decimal(24), "within 24 hours"),
+    DeadlinePreset("week", "This week", Decimal(168), "within 7 days (168 hours)"),
+)
+"""The deadlines offered before anyone types one: the hours are counted from when the job starts."""
+
+
+WAY_WORDS = {"streaming_early_exit": "streaming with early exit"}
+
+
+def way_words(name: str) -> str:
+    """A way's name as a sentence says it (``streaming_early_exit`` -> ``streaming with early exit``)."""
+    return " ".join(WAY_WORDS.get(part, part) for part in name.split(" "))
+
+
+def deadline_preset(key: str) -> DeadlinePreset:
+    """The preset called ``key`` (``today``, ``tomorrow``, ``week``)."""
+    found = next((p for p in DEADLINE_PRESETS if p.key == key), None)
+    if found is None:
+        raise UsageError(f"no deadline preset {key!r}; use one of {', '.join(p.key for p in DEADLINE_PRESETS)}",
+                         param="deadline")
+    return found
+
+
+@dataclass(frozen=True)
 class TierParams:
     """Settings of the tiers' time model that the user may know better than the defaults."""
 
@@ -363,17 +398,67 @@ class BatchTradeoff(Document):
     searched_up_to: int
     batch_meets_deadline: bool | None
     standard_meets_deadline: bool | None
+    standard_cost: Decimal = ZERO
+    batch_cost: Decimal = ZERO
 
     @property
     def net_benefit(self) -> Decimal | None:
         """What batch is worth once the wait is paid for (negative: standard is better)."""
         return None if self.wait_cost is None else self.savings - self.wait_cost
 
+    @property
+    def savings_as_shown(self) -> Decimal:
+        """The saving as a reader computes it from the two costs shown in cents (what every page prints)."""
+        return shown_difference(self.standard_cost, self.batch_cost)
+
+    @property
+    def pays_below_value_per_hour(self) -> Decimal | None:
+        """The value of an hour of waiting below which batch's saving beats its extra wait:
+        savings ÷ extra hours (None when batch saves nothing or is not slower)."""
+        if self.savings <= 0 or self.wait_hours <= 0:
+            return None
+        return self.savings / self.wait_hours
+
+    def wait_text(self) -> str:
+        """One sentence on standard against batch that assumes no value of an hour."""
+        saves = format_usd(self.savings_as_shown)
+        if self.savings <= 0:
+            return "Batch saves nothing over standard here."
+        if self.wait_hours <= 0:
+            return f"Batch saves {saves} over standard and finishes no later: it pays whatever an hour is worth."
+        below = self.pays_below_value_per_hour
+        assert below is not None
+        return (f"Batch saves {saves} over standard and finishes {format_hours(self.wait_hours)} later: "
+                f"waiting pays while an hour of waiting is worth less than {format_usd(below)}.")
+
     def as_dict(self) -> dict[str, Any]:
         return {"savings": self.savings, "wait_hours": self.wait_hours, "wait_cost": self.wait_cost,
                 "net_benefit": self.net_benefit, "break_even_rows": self.break_even_rows,
                 "searched_up_to_rows": self.searched_up_to, "batch_meets_deadline": self.batch_meets_deadline,
-                "standard_meets_deadline": self.standard_meets_deadline}
+                "standard_meets_deadline": self.standard_meets_deadline, "standard_cost": self.standard_cost,
+                "batch_cost": self.batch_cost, "pays_below_value_per_hour": self.pays_below_value_per_hour}
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    """A way that stands out before any stakes are known: the cheapest, the fastest, or standard."""
+
+    roles: tuple[str, ...]  # of "cheapest", "fastest", "standard"
+    way: WayToRun
+
+    @property
+    def label(self) -> str:
+        """``Cheapest``, ``Fastest``, ``Standard``, or several joined (``Cheapest and fastest``)."""
+        words = " and ".join(self.roles)
+        return words[:1].upper() + words[1:]
+
+    @property
+    def heading(self) -> str:
+        """The point in a few words: ``Cheapest: batch``, ``Standard``, ``Standard, also the cheapest``."""
+        if "standard" not in self.roles:
+            return f"{self.label}: {way_words(self.way.name)}"
+        others = [r for r in self.roles if r != "standard"]
+        return "Standard" + (f", also the {' and the '.join(others)}" if others else "")
 
 
 @dataclass(frozen=True, repr=False)
@@ -400,6 +485,7 @@ class Decision(Result):
     assumption: str
     unavailable: Mapping[str, str] = field(default_factory=dict)
     batch: BatchTradeoff | None = None  # None: batch is not a way to run this job
+    runner_up: WayToRun | None = None  # the way chosen were the recommended one not offered
 
     @property
     def recommendation(self) -> str:
@@ -414,6 +500,28 @@ class Decision(Result):
 
     def way(self, name: str) -> WayToRun | None:
         return next((w for w in self.ways if w.name == name), None)
+
+    @property
+    def frontier(self) -> tuple[FrontierPoint, ...]:
+        """What to show before the stakes are known: the cheapest way (and its time), the fastest
+        (and its cost) and standard, each once (a way that is both cheapest and standard is one point)."""
+        points: list[FrontierPoint] = []
+        for role, way in (("cheapest", self.cheapest), ("fastest", self.fastest), ("standard", self.way("standard"))):
+            if way is None:
+                continue
+            i = next((i for i, p in enumerate(points) if p.way.name == way.name), None)
+            if i is None:
+                points.append(FrontierPoint((role,), way))
+            else:
+                points[i] = FrontierPoint((*points[i].roles, role), way)
+        return tuple(points)
+
+    @property
+    def versus(self) -> str:
+        """What the recommendation beat: the next best way, its cost and time, and why it lost."""
+        if self.runner_up is None:
+            return "It is the only way to run this job."
+        return _versus(self.recommended, self.runner_up, self.value_per_hour, self.deadline_hours, self.wait_basis)
 
     def summary(self) -> str:
         best = self.recommended
@@ -443,6 +551,10 @@ class Decision(Result):
             "wait_basis": self.wait_basis,
             "fastest": self.fastest.name,
             "cheapest": self.cheapest.name,
+            "frontier": [{"roles": list(p.roles), "name": p.way.name, "cost": p.way.cost, "hours": p.way.hours,
+                          "worst_case_hours": p.way.worst_case_hours} for p in self.frontier],
+            "runner_up": None if self.runner_up is None else self.runner_up.name,
+            "versus": self.versus,
             "ways": [
                 {"name": w.name, "requests": dict(w.requests), "cost": w.cost, "hours": w.hours,
                  "worst_case_hours": w.worst_case_hours,
@@ -500,6 +612,9 @@ def decide(
     best = choose(ways, value_per_hour=value_per_hour, deadline_hours=deadline_hours, basis=wait_basis)
     fastest = min(ways, key=lambda w: (w.worst_case_hours, w.cost))
     cheapest = min(ways, key=lambda w: (w.cost, w.worst_case_hours))
+    others = [w for w in ways if w is not best]
+    runner_up = (choose(others, value_per_hour=value_per_hour, deadline_hours=deadline_hours, basis=wait_basis)
+                 if others else None)
 
     hi = search_up_to or default_search_limit(usage, batch_plan)
     flips: list[Flip] = []
@@ -525,6 +640,7 @@ def decide(
         assumed, _assumption(value, deadline_hours, wait_basis, assumed),
         {**cmp.unavailable, **{t: "left out in the settings" for t in model.tiers.excluded_tiers if t in cmp.modes}},
         tradeoff,
+        runner_up,
     )
 
 
@@ -624,6 +740,7 @@ def batch_tradeoff(
         break_even_rows=0 if start == "batch" else first, searched_up_to=hi,
         batch_meets_deadline=None if deadline_hours is None else batch.worst_case_hours <= deadline_hours,
         standard_meets_deadline=None if deadline_hours is None else standard.worst_case_hours <= deadline_hours,
+        standard_cost=standard.cost, batch_cost=batch.cost,
     )
 
 
@@ -688,7 +805,7 @@ def curve_sizes(rows: int, search_up_to: int, points: int = 60) -> tuple[int, ..
 def _reason(best: WayToRun, fastest: WayToRun, cheapest: WayToRun, value: Decimal | None,
             deadline: Decimal | None, basis: str) -> str:
     """One sentence: what the recommended way costs and takes, and what waiting or speed would change."""
-    head = f"{best.name.capitalize()}: {format_usd(best.cost)} in {format_hours(best.wait_hours(basis))}"
+    head = f"{way_words(best.name).capitalize()}: {format_usd(best.cost)} in {format_hours(best.wait_hours(basis))}"
     if deadline is not None and best.worst_case_hours > deadline:
         return f"Nothing meets the {format_hours(deadline)} deadline; the fastest is {head}."
     parts = []
@@ -698,11 +815,38 @@ def _reason(best: WayToRun, fastest: WayToRun, cheapest: WayToRun, value: Decima
         why = ("it misses the deadline" if deadline is not None and cheapest.worst_case_hours > deadline
                else f"the {format_hours(wait)} more waiting is worth {format_usd(wait * value)}"
                if value is not None else "it misses the deadline")
-        parts.append(f"{cheapest.name} would save {format_usd(saved)}, but {why}")
+        parts.append(f"{way_words(cheapest.name)} would save {format_usd(saved)}, but {why}")
     if fastest.name != best.name:
         extra = shown_difference(fastest.cost, best.cost)
         sooner = best.wait_hours(basis) - fastest.wait_hours(basis)
-        parts.append(f"{fastest.name} would finish {format_hours(sooner)} sooner for {format_usd(extra)} more")
+        parts.append(f"{way_words(fastest.name)} would finish {format_hours(sooner)} sooner for {format_usd(extra)} more")
     if not parts:
         return f"{head}, the cheapest and the fastest way."
     return f"{head}; " + "; ".join(parts) + "."
+
+
+def _versus(best: WayToRun, other: WayToRun, value: Decimal | None, deadline: Decimal | None, basis: str) -> str:
+    """``It beat batch: $2.08 in 24 h, ...``: the next best way, its cost and time, and why it lost."""
+    head = f"It beat {way_words(other.name)}: {format_usd(other.cost)} in {format_hours(other.wait_hours(basis))}"
+    later = other.wait_hours(basis) - best.wait_hours(basis)
+    dearer = shown_difference(other.cost, best.cost)
+    if deadline is not None and best.worst_case_hours > deadline:
+        return (f"{head}: nothing meets the {format_hours(deadline)} deadline, so the fastest is chosen"
+                + (f", and it finishes {format_hours(later)} later." if later > 0 else "."))
+    if deadline is not None and other.worst_case_hours > deadline:
+        return f"{head}, which misses the {format_hours(deadline)} deadline."
+    if value is None:  # only a deadline: the cheapest way that meets it
+        if dearer > 0:
+            return f"{head}, {format_usd(dearer)} more."
+        return f"{head}, the same cost" + (f" but {format_hours(later)} later." if later > 0 else ".")
+    if dearer < 0 and later > 0:
+        return (f"{head}, {format_usd(-dearer)} cheaper but {format_hours(later)} later, a wait worth "
+                f"{format_usd(later * value)} at {format_usd(value)} an hour.")
+    if dearer > 0 and later < 0:
+        return (f"{head}, {format_hours(-later)} sooner but {format_usd(dearer)} more, more than those hours "
+                f"are worth ({format_usd(-later * value)} at {format_usd(value)} an hour).")
+    if dearer > 0:
+        return f"{head}, {format_usd(dearer)} more" + (f" and {format_hours(later)} later." if later > 0 else ".")
+    if later > 0:
+        return f"{head}, the same cost but {format_hours(later)} later."
+    return f"{head}, as good: the tie goes to the faster or the first listed."

@@ -327,6 +327,33 @@ def measured_batch_plan(
                          typical_wave_hours=opts.typical_batch_hours, window_hours=None if rule else 24)
 
 
+def job_model(
+    usage: Usage,
+    priced: PricedModel,
+    options: PlanOptions,
+    *,
+    measured: Iterable[tuple[int, int, int]] | None = None,
+    max_tokens: int | None = None,
+) -> tuple[JobModel, BatchPlan, list[str]]:
+    """The time model of a job (limits, throughput, tiers, stakes), its batch files and waves, and
+    notes on how they were sized: what every way to run it is priced and timed on."""
+    rule = priced.price.batch_rule
+    notes: list[str] = []
+    if measured is not None:
+        batch_plan = plan_measured(priced.model.id, measured, rule=rule, queue=options.queue,
+                                   typical_wave_hours=options.typical_batch_hours, window_hours=None if rule else 24)
+    else:
+        batch_plan, sizing = uniform_batch_plan(priced, usage, options, max_tokens=max_tokens)
+        notes += sizing
+    if rule is None:
+        notes.append("the provider has no batch rule: a 24 h window is assumed")
+    throughput = options.throughput if max_tokens is None or options.throughput.max_tokens is not None else (
+        Throughput(options.throughput.concurrency, options.throughput.latency_seconds, max_tokens))
+    model = JobModel(priced.price, options.limits, throughput, options.modes, options.tiers, batch_plan.window_hours,
+                     options.typical_batch_hours, options.completion_share, options.urgent_share, options.interactive)
+    return model, batch_plan, notes
+
+
 def plan_job(
     usage: Usage,
     priced: PricedModel,
@@ -343,22 +370,11 @@ def plan_job(
     """
     opts = options or PlanOptions()
     cmp = compare(usage, priced.price, opts.modes)
-    rule = priced.price.batch_rule
-    all_notes = list(notes)
-    if measured is not None:
-        batch_plan = plan_measured(priced.model.id, measured, rule=rule, queue=opts.queue,
-                                   typical_wave_hours=opts.typical_batch_hours, window_hours=None if rule else 24)
-    else:
-        batch_plan, sizing = uniform_batch_plan(priced, usage, opts, max_tokens=max_tokens)
-        all_notes += sizing
-    if rule is None:
-        all_notes.append("the provider has no batch rule: a 24 h window is assumed")
-    throughput = opts.throughput if max_tokens is None or opts.throughput.max_tokens is not None else (
-        Throughput(opts.throughput.concurrency, opts.throughput.latency_seconds, max_tokens))
+    model, batch_plan, all_notes = job_model(usage, priced, opts, measured=measured, max_tokens=max_tokens)
+    all_notes = [*notes, *all_notes]
+    throughput = model.throughput
     times = job_times(usage, opts.limits, throughput, batch_plan)
     expiry = expiry_outcome(cmp, batch_plan, opts.completion_share) if opts.completion_share < 1 else None
-    model = JobModel(priced.price, opts.limits, throughput, opts.modes, opts.tiers, batch_plan.window_hours,
-                     opts.typical_batch_hours, opts.completion_share, opts.urgent_share, opts.interactive)
     if usage.requests == 0:
         raise UsageError("the job has no requests: nothing to plan", param="rows")
     decision = decide(usage, model, batch_plan, value_per_hour=opts.value_per_hour,

@@ -18,6 +18,7 @@ from estimator.errors import PricingError, UsageError, param
 from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, check_cache, compare
 from estimator.money import CENT, format_usd, places_for_sum, quantize, shown_difference
 from estimator.pricing import Price, PriceBook, PricedModel, display_path, fallback, load_pricebook, resolve_price
+from estimator.pricing.lifecycle import standing
 from estimator.report.intervals import cost_basis, cost_bounds
 from estimator.tokens import get_tokenizer
 
@@ -366,6 +367,8 @@ def model_rows(book: PriceBook, *, as_of: dt.date, provider: str | None = None) 
                 ),
                 "context_window": m.context_window,
                 "checked": m.checked,
+                "standing": standing(m, as_of).state,
+                "shutdown_date": m.shutdown_date,
                 "source": p.source,
             })
     return rows

@@ -28,6 +28,7 @@ from ..reading import ReadOptions
 from .common import Settings, need_price, pricebook, tokenizer
 from .data import Upload, file_preview, staged
 from .job import Job, batch_format, job_inputs
+from .plans import plan_options
 
 if TYPE_CHECKING:
     from .estimate import EstimateResult
@@ -76,9 +77,8 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
     priced = need_price(settings)
     st.subheader("Batch files, waves and completion time")
     job = job_inputs(result, "bp")
-    planned = job.plan(settings, PlanOptions(queue=settings.limits.queue,
-                                             typical_batch_hours=settings.limits.typical_wave_hours,
-                                             modes=settings.params))
+    # The plan the answer strip and the Time value tab show: the same options, the same figures.
+    planned = job.plan(settings, plan_options(settings, max_tokens=job.max_tokens))
     fmt = batch_format(settings)
     rule = priced.price.batch_rule
     if rule is not None:

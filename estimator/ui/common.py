@@ -24,15 +24,15 @@ from ..convert import furthest_pricing_date, rounded_decimal, today
 from ..errors import render
 from ..modes import MODE_LABELS, CacheParams, EarlyExitParams, ModeParams
 from ..planning import RateLimitExample, RateLimits, Throughput
+from ..planning.decision import way_words
 from ..planning.limits import DEFAULT_CONCURRENCY, DEFAULT_LATENCY_SECONDS, RATE_LIMIT_EXAMPLES
 from ..pricing import PriceBook, PricedModel, resolve_price
 from ..pricing.entries import Model
+from ..pricing.lifecycle import Standing, default_model, models_on, standing
 from ..pricing.shipped import shipped_pricing_dir
 from ..tokens import Tokenizer, get_tokenizer
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MODEL = "gpt-4o"
 
 # Short labels for tables and metrics; the core's labels are longer.
 SHORT_LABELS = {
@@ -44,6 +44,14 @@ SHORT_LABELS = {
 
 def mode_label(mode: str) -> str:
     return SHORT_LABELS.get(mode, MODE_LABELS.get(mode, mode))
+
+
+def way_label(name: str) -> str:
+    """A way to run the job in words: a tier by its label (``Batch API``), a split or a retry as the
+    library says it (``Priority 1,000 + batch 9,000``)."""
+    if name in SHORT_LABELS or name in MODE_LABELS:
+        return mode_label(name)
+    return way_words(name).capitalize()
 
 
 @st.cache_resource(show_spinner=False)
@@ -187,43 +195,67 @@ class AccountLimits:
         return "your own limits"
 
 
-def model_picker(book: PriceBook, *, key_prefix: str = "", default: str = DEFAULT_MODEL) -> Model:
-    """A provider selectbox, then a model selectbox of that provider's models."""
-    providers = [p for p in book.providers]
+# Where each provider starts: a current model (the library falls back to the newest current one when
+# these retire or are not launched yet on the pricing date).
+DEFAULT_MODELS = {"openai": ("gpt-5.4-mini",), "anthropic": ("claude-haiku-4-5",), "google": ("gemini-2.5-flash-lite",)}
+DEFAULT_PROVIDER = "openai"
+MODEL_FOR = "_model_for_provider"  # the model last chosen for each provider
+
+
+def model_picker(book: PriceBook, day: dt.date, *, show_retired: bool) -> Model:
+    """A provider selectbox, then a model selectbox of that provider's models on ``day``: current ones
+    first, retiring ones badged with their date, retired ones only with ``show_retired`` (and the one
+    already chosen, marked). The model chosen for a provider comes back when the provider does."""
+    providers = list(book.providers)
     ids = [p.id for p in providers]
-    try:
-        default_model = book.model(default)
-    except EstimatorError:
-        default_model = providers[0].models[0]
+    if st.session_state.get("provider") not in ids:
+        st.session_state["provider"] = DEFAULT_PROVIDER if DEFAULT_PROVIDER in ids else ids[0]
     provider_id = st.selectbox(
         "Provider",
         ids,
-        index=ids.index(default_model.provider),
         format_func=lambda pid: next(p.display_name for p in providers if p.id == pid),
-        key=f"{key_prefix}provider",
+        key="provider",
     )
     provider = next(p for p in providers if p.id == provider_id)
-    models = [m.id for m in provider.models]
+    remembered: dict[str, str] = st.session_state.setdefault(MODEL_FOR, {})
+    chosen = st.session_state.get("model")
     by_id = {m.id: m for m in provider.models}
-    index = models.index(default_model.id) if default_model.id in by_id else 0
+    shown = [s for s in models_on(provider.models, day, retired=True, upcoming=True)
+             if s.usable or (show_retired and s.state == "retired") or s.model.id in (chosen, remembered.get(provider_id))]
+    standings = {s.model.id: s for s in shown}
+    if chosen not in standings:
+        back = remembered.get(provider_id)
+        st.session_state["model"] = back if back in standings else default_model(
+            provider.models, day, DEFAULT_MODELS.get(provider_id, ())).id
+    if st.session_state["model"] not in standings:  # a default not launched yet on the day: list it anyway
+        standings[st.session_state["model"]] = standing(by_id[st.session_state["model"]], day)
     model_id = st.selectbox(
         "Model",
-        models,
-        index=index,
-        format_func=lambda mid: _model_text(by_id[mid]),
-        key=f"{key_prefix}model",
-        help="Prices in USD per million tokens come from the shipped price tables (see the Pricing tab).",
+        list(standings),
+        format_func=lambda mid: model_text(standings[mid]),
+        key="model",
+        help="Current models first; retiring ones show the day the API stops serving them. Prices in USD per "
+        "million tokens come from the shipped price tables (see the Pricing tab).",
     )
-    return by_id[model_id if model_id in by_id else models[index]]
+    remembered[provider_id] = model_id
+    here = standings[model_id]
+    if here.state == "retired" or here.state == "upcoming":
+        st.warning(f"{here.describe()}.", icon=":material/event_busy:")
+    elif here.state == "retiring":
+        st.caption(f"{here.describe()}.")
+    return by_id[model_id]
 
 
-def _model_text(m: Model) -> str:
+def model_text(s: Standing) -> str:
+    """A model as the pickers list it: name, id, how its tokens are counted, and its standing."""
+    m = s.model
     extra = [] if m.exact_tokenizer else [
         "reconstructed tokens" if m.tokenizer.startswith("ctok:") else "approximate tokens"
     ]
     if m.kind == "embedding":
         extra.append("embedding")
-    return m.display_name + (f" ({', '.join(extra)})" if extra else "") + f" · {m.id}"
+    badge = f" · {s.badge}" if s.badge else ""
+    return m.display_name + (f" ({', '.join(extra)})" if extra else "") + f" · {m.id}{badge}"
 
 
 def sidebar_settings() -> Settings:
@@ -235,7 +267,13 @@ def sidebar_settings() -> Settings:
                  "from the genai-prices database, and every result says so.",
         )
         book = pricebook(strict)
-        model = model_picker(book)
+        day = st.session_state.get("pricing_date") or today()  # the date input below, as last set
+        model = model_picker(book, day, show_retired=bool(st.session_state.get("show_retired", False)))
+        st.toggle(
+            "Show retired models", value=False, key="show_retired",
+            help="Models the API no longer serves on the pricing date, for comparison with what they cost then. "
+            "Marked wherever they are listed.",
+        )
         other = st.text_input(
             "Another model id", value="", key="other_model", disabled=strict,
             help="A model the tables above do not list, priced from the genai-prices database (labelled).",

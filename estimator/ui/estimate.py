@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from .. import Estimate, EstimatorError
 from ..batch.outputs import interval_notes, load_output_profile
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import ModeBar, mode_costs, token_distribution
+from ..convert import today
 from ..counting import TokenProfile
 from ..errors import DataError
 from ..formats import format_bytes, format_share, megabytes
 from ..money import format_usd, saving_words, shown_difference
+from ..planning.summary import approval_summary
 from ..reading import suggest_text_column
 from ..reading.columns import column_warnings, profile_column
 from ..reading.rows import FORMATS
@@ -26,6 +30,7 @@ from ..report.export import estimate_csv, estimate_json
 from . import answer, keep
 from .common import Settings, app_words, guarded, mode_label, need_price, pricebook, to_decimal
 from .data import CountSettings, Upload, batch_profile, batch_provider, batch_report, count, file_preview, staged
+from .plans import priced_key
 
 OUTPUT_KINDS = {
     "fixed": "Fixed tokens per answer",
@@ -66,6 +71,7 @@ class EstimateResult:
     options: CountSettings | None  # None for a ready-made batch request file
     profile: TokenProfile
     estimate: Estimate
+    key: tuple[Any, ...] = ()  # what the plans of this job are cached on (``job_key``)
 
 
 def upload_limit_bytes() -> int:
@@ -77,17 +83,79 @@ def size_text(n: int) -> str:
     return format_bytes(n)
 
 
+UPLOAD_GENERATION = "_upload_generation"
+
+
+def uploader_key() -> str:
+    """The uploader's key: a new one after each removal, so the browser's file input starts empty
+    (with the old one, choosing the same file again fires no change and nothing happens)."""
+    generation = st.session_state.get(UPLOAD_GENERATION)
+    return "upload" if generation is None else f"upload_{generation}"
+
+
+def _upload_changed() -> None:
+    if st.session_state.get(uploader_key()) is None:  # the file was removed
+        st.session_state[UPLOAD_GENERATION] = secrets.token_hex(4)
+
+
 def render(settings: Settings) -> EstimateResult | None:
-    st.subheader("Your dataset")
-    st.caption(
-        "Each row of the file is one request. Nothing leaves this machine: the file is counted locally."
-    )
     uploaded = st.file_uploader(
-        "Upload a CSV, TSV, JSON Lines, Parquet or Excel (.xlsx) file, or an OpenAI, Anthropic or Gemini batch file",
-        key="upload",
-        help="Values are read exactly as written: NA, null and 007 stay text. A batch request file "
-        "(JSONL with custom_id) is checked and priced request by request.",
+        "Your dataset: a CSV, TSV, JSON Lines, Parquet or Excel file, or a batch request file",
+        key=uploader_key(),
+        on_change=_upload_changed,
+        help="Each row of the file is one request. Values are read exactly as written: NA, null and 007 stay "
+        "text. A batch request file (JSONL with custom_id, OpenAI, Anthropic or Gemini) is checked and priced "
+        "request by request. Nothing leaves this machine: the file is counted locally.",
     )
+    if uploaded is None:
+        st.caption("Each row of the file is one request. Nothing leaves this machine: the file is counted locally.")
+        reading_options()
+        st.info(
+            "Upload a file to estimate what sending every row to the model costs in each delivery mode. "
+            "The other tabs also work without a file."
+        )
+        return None
+    # The answer comes first on the page; the settings that shape it follow below it.
+    head = st.container(key="answer_head")
+    st.subheader("The dataset and its requests")
+    fmt, encoding, delimiter_key, skip_bad_rows = reading_options()
+    limit = upload_limit_bytes()
+    if uploaded.size > limit:
+        st.error(
+            f"{uploaded.name} is {size_text(uploaded.size)}, "
+            f"more than this app accepts ({size_text(limit)}). "
+            "Use the command line tool (`python -m estimator estimate FILE ...`), which streams files of any "
+            "size from disk, or sample a part of the file.",
+            icon=":material/warning:",
+        )
+        return None
+    upload = Upload.from_widget(
+        uploaded, None if fmt == "auto" else fmt, encoding, DELIMITER_CHARS.get(delimiter_key), skip_bad_rows
+    )
+    if fmt == "auto" and (provider := batch_provider(upload)) is not None:
+        with guarded("checking the batch file"):
+            return show_batch_file(settings, upload, provider, head)
+        return None
+    with guarded("reading and counting the file"):
+        columns, notes, sample = file_preview(upload.digest, upload.name, upload.read, upload.data)
+        if not columns:
+            raise DataError(
+                f"{upload.name}: no columns found; the file needs a header row naming its columns"
+            )
+        for note in notes:
+            st.caption(f"{upload.name}: {app_words(note)}")
+        options = request_inputs(settings, columns, sample, upload.digest)
+        result = show_estimate(settings, upload, options, head)
+        measured = st.session_state.get("_measured_output")
+        if options.output_fixed is not None and st.session_state.get("output_kind") == "measured" and measured:
+            for note in interval_notes(measured, result.profile.rows, result.estimate.priced.price):
+                st.caption(app_words(note))
+        return result
+    return None
+
+
+def reading_options() -> tuple[str, str | None, str, bool]:
+    """The reading options (format, encoding, delimiter, malformed rows), folded away."""
     with st.expander("Reading options", expanded=False):
         fmt = st.selectbox(
             "File format", ["auto", *FORMATS], format_func=lambda k: FORMAT_LABELS[k], key="file_format"
@@ -115,45 +183,7 @@ def render(settings: Settings) -> EstimateResult | None:
             help="Leave out rows that cannot be read (a wrong number of fields, a line that is not a JSON "
             "object) instead of stopping; the skipped rows are counted and listed.",
         )
-    if uploaded is None:
-        st.info(
-            "Upload a file to estimate what sending every row to the model costs in each delivery mode. "
-            "The other tabs also work without a file."
-        )
-        return None
-    limit = upload_limit_bytes()
-    if uploaded.size > limit:
-        st.error(
-            f"{uploaded.name} is {size_text(uploaded.size)}, "
-            f"more than this app accepts ({size_text(limit)}). "
-            "Use the command line tool (`python -m estimator estimate FILE ...`), which streams files of any "
-            "size from disk, or sample a part of the file.",
-            icon=":material/warning:",
-        )
-        return None
-    upload = Upload.from_widget(
-        uploaded, None if fmt == "auto" else fmt, encoding, DELIMITER_CHARS.get(delimiter_key), skip_bad_rows
-    )
-    if fmt == "auto" and (provider := batch_provider(upload)) is not None:
-        with guarded("checking the batch file"):
-            return show_batch_file(settings, upload, provider)
-        return None
-    with guarded("reading and counting the file"):
-        columns, notes, sample = file_preview(upload.digest, upload.name, upload.read, upload.data)
-        if not columns:
-            raise DataError(
-                f"{upload.name}: no columns found; the file needs a header row naming its columns"
-            )
-        for note in notes:
-            st.caption(f"{upload.name}: {app_words(note)}")
-        options = request_inputs(settings, columns, sample, upload.digest)
-        result = show_estimate(settings, upload, options)
-        measured = st.session_state.get("_measured_output")
-        if options.output_fixed is not None and st.session_state.get("output_kind") == "measured" and measured:
-            for note in interval_notes(measured, result.profile.rows, result.estimate.priced.price):
-                st.caption(app_words(note))
-        return result
-    return None
+    return fmt, encoding, delimiter_key, skip_bad_rows
 
 
 def measured_output() -> int | None:
@@ -329,7 +359,7 @@ def example_answers_default(columns: list[str], text_column: str, sample: list[d
     return others[0] if others else text_column
 
 
-def show_batch_file(settings: Settings, upload: Upload, provider: str) -> EstimateResult:
+def show_batch_file(settings: Settings, upload: Upload, provider: str, head: DeltaGenerator) -> EstimateResult:
     """A ready-made batch request file: validated, counted as billed, then priced like a dataset."""
     priced = need_price(settings)
     report = batch_report(upload.digest, upload.name, _data=upload.data)
@@ -359,7 +389,7 @@ def show_batch_file(settings: Settings, upload: Upload, provider: str) -> Estima
         )
     )
     profile = batch_profile(upload, settings.model.id, priced.price, typical or None)
-    return show_profile(settings, upload, None, profile)
+    return show_profile(settings, upload, None, profile, head)
 
 
 def pricebook_model_id(name: str) -> str | None:
@@ -369,13 +399,40 @@ def pricebook_model_id(name: str) -> str | None:
         return None
 
 
-def show_estimate(settings: Settings, upload: Upload, options: CountSettings) -> EstimateResult:
+def show_estimate(settings: Settings, upload: Upload, options: CountSettings, head: DeltaGenerator) -> EstimateResult:
     priced = need_price(settings)
-    return show_profile(settings, upload, options, count(upload, options, priced.price))
+    return show_profile(settings, upload, options, count(upload, options, priced.price), head)
+
+
+def job_key(settings: Settings, profile: TokenProfile) -> tuple[Any, ...]:
+    """What a plan of this counted job depends on: its totals, cap and notes, its price entry, the mode settings."""
+    return (profile.usage(), profile.max_tokens, profile.notes, priced_key(settings), settings.params)
+
+
+def summary_line(upload: Upload, options: CountSettings | None, profile: TokenProfile, settings: Settings) -> None:
+    """The file and how its rows become requests, in one line above the answer."""
+    if options is None:
+        what = "a ready-made batch request file"
+    elif options.column is not None:
+        what = f"text column **{options.column}**"
+    else:
+        what = "a prompt template"
+    if options is not None and options.output_fixed is not None:
+        out = f"{options.output_fixed:,} output tokens per answer (an assumption: set it below)"
+    else:
+        out = "output " + next((n.removeprefix("expected output: ") for n in profile.notes
+                                if n.startswith("expected output: ")), "not estimated")
+    st.markdown(
+        f"**{upload.name}**: {profile.rows:,} rows, {what}, {out}; "
+        f"{settings.model.display_name} at the prices of {settings.as_of}.",
+        help="Change the column, the prompt and the expected output below the answer; the model and the "
+        "pricing date in the sidebar.",
+    )
 
 
 def show_profile(
-    settings: Settings, upload: Upload, options: CountSettings | None, profile: TokenProfile
+    settings: Settings, upload: Upload, options: CountSettings | None, profile: TokenProfile,
+    head: DeltaGenerator,
 ) -> EstimateResult:
     priced = need_price(settings)
     if profile.rows == 0:
@@ -386,7 +443,10 @@ def show_profile(
     est = build_estimate(profile, priced, settings.params)  # caching as it can really happen
     cache_notes = est.cache_notes
     comparison = est.comparison
-    answer.render(settings, est)  # the recommendation first
+    key = job_key(settings, profile)
+    with head:  # the answer first, above the settings
+        summary_line(upload, options, profile, settings)
+        plan = answer.render(settings, est, key)
 
     st.subheader("Tokens")
     cols = st.columns(4)
@@ -489,7 +549,7 @@ def show_profile(
     st.subheader("Downloads")
     doc = est.as_dict()
     labels = {n: mode_label(n) for n in comparison.modes}
-    dl = st.columns(2)
+    dl = st.columns(3)
     dl[0].download_button(
         "Download results (CSV)",
         data=estimate_csv(doc, labels),
@@ -506,11 +566,23 @@ def show_profile(
         key="download_estimate_json",
         on_click="ignore",
     )
+    if plan is not None:
+        dl[2].download_button(
+            "One-page summary for approval",
+            data=approval_summary(plan, estimate=est, source=upload.name, prepared=today()),
+            file_name="spend-summary.md",
+            mime="text/markdown",
+            key="download_summary",
+            on_click="ignore",
+            help="The job, the choice, its cost and time, the assumptions and the price sources, in Markdown: "
+            "the same page `plan --summary` prints.",
+        )
     st.caption(
         "The JSON is the same document the command line tool writes for this estimate. In the CSV, text "
-        "that a spreadsheet would run as a formula is prefixed with an apostrophe."
+        "that a spreadsheet would run as a formula is prefixed with an apostrophe. The summary names every "
+        "assumption and price source."
     )
-    return EstimateResult(upload, options, profile, est)
+    return EstimateResult(upload, options, profile, est, key)
 
 
 def mode_table(est: Estimate) -> pd.DataFrame:

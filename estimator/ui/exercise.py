@@ -24,6 +24,12 @@ def render(settings: Settings) -> None:
         "A million rows at $15 per million tokens: is the Batch API's discount worth a day's wait? "
         "Change any input; every figure below shows the arithmetic that produced it."
     )
+    st.caption(
+        "On purpose, the exercise keeps the textbook's terms: a fixed 24-hour wait, one price for every token "
+        "and the same tokens in every row. The answer on the Estimate tab and the Time value tab weigh your own "
+        "job instead: the wait its plan works out under your rate limits and batch queue, and the model's input "
+        "and output prices. So their break-evens differ from the ones here."
+    )
     book_price = exercise_price(settings.book)
     st.button(
         "Reset to the exercise's figures",

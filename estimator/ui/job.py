@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from .. import JobPlan, JobSize, PlanOptions
-from .. import plan as plan_of
 from ..batch.writer import format_for
 from ..errors import UsageError
 from .common import Settings
+from .plans import plan_estimate, plan_size
 
 if TYPE_CHECKING:
     from .estimate import EstimateResult
@@ -30,12 +30,11 @@ class Job:
     result: EstimateResult | None  # set when the job is the uploaded dataset
 
     def plan(self, settings: Settings, options: PlanOptions) -> JobPlan:
-        """The library's plan of this job under ``options``."""
+        """The library's plan of this job under ``options`` (made once for every tab: ``plans``)."""
         if self.result is not None:
-            return plan_of(self.result.estimate, options=options)
+            return plan_estimate(self.result.key, self.result.estimate, options)
         assert self.size is not None
-        return plan_of(model=settings.model.id, size=self.size, as_of=settings.as_of, prices=settings.book,
-                       options=options)
+        return plan_size(settings, self.size, options)
 
     @property
     def max_tokens(self) -> int | None:

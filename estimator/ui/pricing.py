@@ -11,9 +11,13 @@ import streamlit as st
 from ..charts import price_history as price_history_chart
 from ..convert import today
 from ..planning.exercise import price_text
+from ..pricing.lifecycle import models_on
 from ..report.estimate import model_rows, price_history
 from ..report.export import rows_to_csv
-from .common import Settings
+from .common import Settings, model_text
+
+STANDING_WORDS = {"current": "current", "retiring": "retiring {date}", "retired": "retired {date}",
+                  "upcoming": "not launched yet"}
 
 
 def _money(v: object) -> str:
@@ -38,11 +42,14 @@ def render(settings: Settings) -> None:
         "Provider", providers, format_func=lambda k: names[k], key="pricing_provider"
     )
     as_of = cols[1].date_input("Prices in force on", value=today(), key="pricing_table_date")
-    rows = model_rows(book, as_of=as_of, provider=None if provider == "all" else provider)
+    listed = model_rows(book, as_of=as_of, provider=None if provider == "all" else provider)
+    show_retired = bool(st.session_state.get("show_retired", False))
+    rows = [r for r in listed if show_retired or r["standing"] != "retired"]
     table = pd.DataFrame(
         [
             {  # the prices first, so a narrow screen shows them without scrolling sideways
                 "Name": r["display_name"],
+                "Status": STANDING_WORDS[r["standing"]].format(date=r["shutdown_date"]),
                 "Input": _money(r["input_per_mtok"]),
                 "Output": _money(r["output_per_mtok"]),
                 "Batch input": _money(r["batch_input_per_mtok"]),
@@ -73,19 +80,25 @@ def render(settings: Settings) -> None:
         key="download_prices_csv",
         on_click="ignore",
     )
-    st.caption(f"{len(rows)} models priced on {as_of}. Token counts: exact for OpenAI, reconstructed offline for Claude, "
-               "approximate (calibrated) for Gemini.")
+    hidden = len([r for r in listed if r not in rows])
+    st.caption(f"{len(rows)} models priced on {as_of}"
+               + (f" ({hidden} retired by then, hidden: turn on Show retired models in the sidebar)" if hidden else "")
+               + ". Token counts: exact for OpenAI, reconstructed offline for Claude, approximate (calibrated) "
+               "for Gemini.")
 
     st.subheader("Price history")
     # The same provider filter as the table above.
-    all_models = [m.id for m in book.models if provider == "all" or m.provider == provider]
+    standings = {s.model.id: s for s in models_on(
+        [m for m in book.models if provider == "all" or m.provider == provider], today(), retired=True, upcoming=True)
+        if show_retired or s.state != "retired" or s.model.id == settings.model.id}
+    all_models = list(standings)
     default = all_models.index(settings.model.id) if settings.model.id in all_models else 0
     model_id = st.selectbox(
         "Model",
         all_models,
         index=default,
         key="history_model",
-        format_func=lambda mid: f"{book.model(mid).display_name} · {mid}",
+        format_func=lambda mid: model_text(standings[mid]),
     )
     history = price_history(book, model_id, today())
     st.markdown(

@@ -132,7 +132,8 @@ def _render(settings: Settings, result: EstimateResult | None) -> None:
         )
     m[3].metric("Blended cost per request", format_usd(rp.cost_per_request))
 
-    left, right = st.columns([3, 2])
+    # The table, then the chart under it at full width: its legend names each route in full.
+    left, right = st.container(), st.container()
     with left:
         rows = [
             {
@@ -157,7 +158,7 @@ def _render(settings: Settings, result: EstimateResult | None) -> None:
             "a month. Streamed requests cost what standard ones do unless early exit is set in the sidebar."
         )
     with right:
-        st.plotly_chart(routing_chart(rp), key="route_chart")
+        st.plotly_chart(routing_chart(rp), key="route_chart", config={"displayModeBar": False})
 
 
 def size_inputs(

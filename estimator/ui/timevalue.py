@@ -19,14 +19,14 @@ from .. import JobPlan
 
 # The one import outside the public API: estimator.charts needs plotly, so `import estimator` leaves it out.
 from ..charts import SavingsCase, cost_vs_size, savings_vs_time_value
-from ..formats import compact_count, format_hours
+from ..formats import format_hours
 from ..money import format_usd
 from ..planning import run_exercise
-from ..planning.decision import DEFAULT_VALUE_PER_HOUR
-from . import routing, tier_settings
-from .answer import plan_options
-from .common import Settings, mode_label, need_price, to_decimal
+from . import routing, stakes, tier_settings
+from .answer import batch_pays_from
+from .common import Settings, mode_label, need_price, way_label
 from .job import job_inputs
+from .plans import plan_options
 
 if TYPE_CHECKING:
     from .estimate import EstimateResult
@@ -36,31 +36,8 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
     need_price(settings)
     st.subheader("Is waiting for batch worth it?")
     job = job_inputs(result, "tv")
-    cols = st.columns([2, 1, 1])
-    basis = cols[0].radio(
-        "Weigh the wait by",
-        ["value", "deadline"],
-        horizontal=True,
-        key="tv_basis",
-        format_func={"value": "What an hour of waiting is worth", "deadline": "A deadline"}.__getitem__,
-    )
-    if basis == "value":
-        to_decimal(
-            cols[1].number_input(
-                "Value of an hour of waiting (USD)",
-                min_value=0.0,
-                value=float(DEFAULT_VALUE_PER_HOUR),
-                step=10.0,
-                key="value_per_hour",
-                help="What an hour of delay costs you: people kept waiting, a later launch ...",
-            ),
-            2,
-        )
-    else:
-        cols[1].number_input(
-            "Deadline (hours from now)", min_value=0.0, value=24.0, step=1.0, key="deadline_hours"
-        )
-    cols[2].radio(
+    stakes.ask("tv")
+    st.radio(
         "Batch wait",
         ["worst", "typical"],
         key="wait_basis",
@@ -68,30 +45,52 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
             "worst": "Worst case (the completion window)",
             "typical": "Typical (sidebar assumption)",
         }.__getitem__,
+        horizontal=True,
+        help="How long batch takes in the comparison: the provider's promise (the completion window), or the "
+        "typical time set in the sidebar.",
     )
 
     tier_settings.render()
 
     planned = job.plan(settings, plan_options(settings, max_tokens=job.max_tokens))  # the plan command's own core
     d = planned.decision
-    st.success(f"**{d.recommendation.capitalize()}.** {d.reason}", icon=":material/lightbulb:")
-    st.caption(f"Assumed: {d.assumption}.")
+    if d.assumed_value:
+        st.info(
+            "**Nothing is recommended until you say when you need the results** (or what an hour of waiting is "
+            "worth). The options: "
+            + "; ".join(f"{p.heading} {format_usd(p.way.cost)} in {format_hours(p.way.wait_hours(d.wait_basis))}"
+                        for p in d.frontier) + ".",
+            icon=":material/help:",
+        )
+    else:
+        st.success(f"**{way_label(d.recommendation)}.** {d.reason} {d.versus}", icon=":material/lightbulb:")
+        st.caption(f"Rests on: {d.assumption}.")
     bt = d.batch
     if bt is None:
         why = d.unavailable.get("batch", "a person waits for each answer" if planned.options.interactive else "")
         st.info(f"Batch is not a way to run this job{': ' + why if why else ''}.")
     else:
         m = st.columns(5)
-        m[0].metric("Batch saves", format_usd(bt.savings))
+        m[0].metric("Batch saves", format_usd(bt.savings_as_shown),
+                    help="Standard's cost less batch's, as both are shown (the same figure as on the Estimate tab).")
         m[1].metric("Extra wait for batch", format_hours(bt.wait_hours))
-        m[2].metric("Cost of the wait", format_usd(bt.wait_cost) if bt.wait_cost is not None else "–")
-        m[3].metric("Net benefit of batch", format_usd(bt.net_benefit) if bt.net_benefit is not None else "–")
+        below = bt.pays_below_value_per_hour
+        m[2].metric("Waiting pays below", f"{format_usd(below)}/h" if below is not None else "–",
+                    help="The value of an hour of waiting at which batch's saving equals the cost of its extra wait.")
+        m[3].metric("Cost of the wait",
+                    format_usd(bt.wait_cost) if bt.wait_cost is not None and not d.assumed_value else "–",
+                    help="The extra wait at the value of an hour you gave." if not d.assumed_value
+                    else "Say what an hour of waiting is worth to price the wait.")
         m[4].metric(
             "Batch pays from",
-            break_even_text(bt.break_even_rows, bt.searched_up_to),
+            batch_pays_from(d),
             help="Below this many rows standard is the better of the two; from it batch is, on the same time "
-            "model as the plan." + (f" Exactly {bt.break_even_rows:,} rows." if bt.break_even_rows else ""),
+            "model as the plan (the same figure as in the Estimate tab's answer)."
+            + (f" Exactly {bt.break_even_rows:,} rows." if bt.break_even_rows else ""),
         )
+        if d.assumed_value and d.value_per_hour is not None:
+            st.caption(f"Batch pays from that size at an assumed {format_usd(d.value_per_hour)} an hour of waiting; "
+                       "say yours above.")
         if d.deadline_hours is not None:
             st.caption(
                 f"Deadline {format_hours(d.deadline_hours)}: batch worst case "
@@ -105,26 +104,19 @@ def render(settings: Settings, result: EstimateResult | None) -> None:
         + " ".join(f"{mode_label(n)}: {t.explanation}." for n, t in planned.times.as_mapping().items())
     )
 
-    left, right = st.columns(2)
+    left, right = st.container(), st.container()  # one chart under the other: each needs the width
     with left:
         if bt is not None:
-            st.plotly_chart(size_chart(planned), key="tv_size_chart")
+            st.plotly_chart(size_chart(planned), key="tv_size_chart", config={"displayModeBar": False})
     with right:
         if d.deadline_hours is not None and planned.options.value_per_hour is None:
-            st.caption("With a deadline, the hourly value of waiting plays no part; choose \"What an hour of "
-                       "waiting is worth\" above to weigh the savings against it.")
-        elif bt is not None and d.value_per_hour is not None:
-            savings_chart(settings, bt.savings, bt.wait_hours, d.value_per_hour)
+            st.caption("With a deadline, the hourly value of waiting plays no part; choose \"$ an hour\" above to "
+                       "weigh the savings against it.")
+        elif bt is not None:
+            savings_chart(settings, bt.savings_as_shown, bt.wait_hours,
+                          None if d.assumed_value else d.value_per_hour)
 
     routing.render(settings, result)
-
-
-def break_even_text(rows: int | None, searched_up_to: int) -> str:
-    if rows is None:
-        return f"none up to {compact_count(searched_up_to)} rows"
-    if rows == 0:
-        return "the first row"
-    return f"{compact_count(rows)} rows"
 
 
 def times_table(planned: JobPlan) -> pd.DataFrame:
@@ -145,15 +137,16 @@ def times_table(planned: JobPlan) -> pd.DataFrame:
     )
 
 
-def savings_chart(settings: Settings, savings: Decimal, wait_hours: Decimal, value: Decimal) -> None:
+def savings_chart(settings: Settings, savings: Decimal, wait_hours: Decimal, value: Decimal | None) -> None:
     """The job's savings and the classic cases against the value of an hour of waiting."""
     cases = classic_cases(settings)
     cases.append(SavingsCase("your job", savings, wait_hours))
-    st.plotly_chart(savings_vs_time_value(None, cases, chosen=value), key="tv_savings_chart")
+    st.plotly_chart(savings_vs_time_value(None, cases, chosen=value), key="tv_savings_chart",
+                    config={"displayModeBar": False})
     st.caption(
         "The classic cases from the Batch budgeter tab: saving $7.50 is not worth a 24-hour wait at "
-        "$50/hour ($1,200); saving $7,500 is. Their wait is the exercise's fixed 24 hours; your job's is "
-        "the plan's."
+        "$50/hour ($1,200); saving $7,500 is. Their wait is the exercise's fixed 24 hours, on purpose (the "
+        "textbook question); your job's is the plan's, worked out from your limits and batch queue."
     )
 
 
@@ -181,17 +174,20 @@ def size_chart(planned: JobPlan) -> go.Figure:
     curve = planned.batch_curve()
     bt = planned.decision.batch
     assert bt is not None
-    with_value = planned.decision.value_per_hour is not None
+    d = planned.decision
+    with_value = d.value_per_hour is not None
+    assumed = f" at an assumed {format_usd(d.value_per_hour)}/h" if d.assumed_value and d.value_per_hour else ""
     marker = None
     if bt.break_even_rows:
         at = planned.batch_curve([bt.break_even_rows])[0]
         marker = (bt.break_even_rows, at.total["standard"])
-    labels = {n: mode_label(n) + (" + the value of its wait" if with_value else "") for n in ("standard", "batch")}
+    labels = {n: mode_label(n) + (f" + its wait{assumed}" if with_value else "") for n in ("standard", "batch")}
     return cost_vs_size(
         [p.rows for p in curve],
         {n: [p.total[n] for p in curve] for n in ("standard", "batch")},
         labels=labels,
         break_even=marker,
         current=(planned.usage.requests, f"this job: {planned.usage.requests:,} rows"),
-        cost_label="Cost incl. the value of waiting (USD)" if with_value else "Cost (USD)",
+        cost_label="Cost incl. the wait (USD)" if with_value else "Cost (USD)",
+        title="Standard against batch by dataset size",
     )
