@@ -13,6 +13,7 @@ arguments; a tokenizer fallback is a note of that one result.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,13 +26,15 @@ from estimator import convert
 from estimator.batch.files import batch_request_format, read_batch_file
 from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, interval_notes
+from estimator.batch.parts import request_definitions
 from estimator.batch.profile import profile_from_batch
 from estimator.batch.writer import BatchFileOptions, Manifest, format_for, prompt_token_counter, write_batch_files
 from estimator.convert import as_of_date, month_start, set_field, today
 from estimator.counting import CountOptions, OutputSpec, TokenProfile
 from estimator.counting.dataset import count_dataset
+from estimator.counting.images import count_image_column
 from estimator.counting.prompts import RequestShape
-from estimator.errors import EstimatorError, UsageError, param
+from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
 from estimator.piloting.pilot import PilotOptions, PilotRound, plan_round
 from estimator.planning.forecast import Forecast, ForecastOptions, Volume, build_forecast, volume_from
@@ -69,6 +72,18 @@ class EstimateOptions:
     measured_output: OutputProfile | None = None
     """Output lengths measured from a pilot's results (``estimator.batch.load_output_profile``):
     the expected output per request is their mean, and the notes give the interval it implies."""
+    image_column: str | None = None
+    """A column of local image paths sent with each row: each image's tokens by the provider's published
+    rule (from its size, read from the file's header) are added to the input."""
+    image_detail: str = "auto"
+    """OpenAI's image ``detail`` (low, high, original, auto) or Gemini's media resolution for those images."""
+    tool_calls_per_request: int = 1
+    """Server-tool calls (web search, grounding...) each request is assumed to make, per tool it offers."""
+    tools: Any = None
+    """Tool definitions every row's request carries (a list in the provider's request format, or the path of a
+    JSON file holding it): their tokens, the tool-use system prompt and any server-tool fees are added."""
+    response_schema: Any = None
+    """A JSON schema every row's request carries as its structured-output format (a dict, or a JSON file's path)."""
 
     def __post_init__(self) -> None:
         convert.instance(self.read, "read", ReadOptions)
@@ -79,9 +94,35 @@ class EstimateOptions:
             set_field(self, name, convert.optional(convert.money, getattr(self, name), name))
         set_field(self, "dask", convert.optional(convert.text, self.dask, "dask", example="'local'"))
         convert.optional(convert.instance, self.measured_output, "measured_output", kind=OutputProfile)
+        set_field(self, "image_column", convert.optional(convert.text, self.image_column, "image_column"))
+        set_field(self, "image_detail", convert.text(self.image_detail, "image_detail", example="'low'").lower())
+        set_field(self, "tool_calls_per_request", convert.count(self.tool_calls_per_request, "tool_calls_per_request"))
+        set_field(self, "tools", _json_option(self.tools, "tools", list))
+        set_field(self, "response_schema", _json_option(self.response_schema, "response_schema", dict))
 
 
 MODEL_EXAMPLE = "'gpt-4o'"
+
+
+def _json_option(value: Any, name: str, kind: type) -> Any:
+    """A list or dict given as itself or as the path of a JSON file holding it (``{"tools": [...]}`` too)."""
+    if value is None or isinstance(value, kind):
+        return value
+    if not isinstance(value, (str, Path)):
+        raise UsageError(f"{param(name)} must be a {kind.__name__} or the path of a JSON file, not "
+                         f"{type(value).__name__}", param=name)
+    try:
+        data = json.loads(Path(value).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataError(f"{value}: cannot read {param(name)}: {exc.strerror or exc}", path=str(value)) from None
+    except ValueError as exc:
+        raise DataError(f"{value}: {param(name)} is not valid JSON ({exc})", path=str(value)) from None
+    if kind is list and isinstance(data, dict) and isinstance(data.get("tools"), list):
+        data = data["tools"]
+    if not isinstance(data, kind):
+        raise DataError(f"{value}: {param(name)} must hold a JSON {'array' if kind is list else 'object'}",
+                        path=str(value))
+    return data
 
 
 def _options[T](value: T | None, name: str, kind: type[T]) -> T:
@@ -225,7 +266,42 @@ def estimate(
     priced = resolve_price(book, model, as_of=day, today=today(), input_per_mtok=opts.input_price,
                            output_per_mtok=opts.output_price)
     profile = _count(rows, priced, shape, output, opts)
+    if opts.image_column is not None:
+        profile = _with_images(profile, rows, priced, opts)
+    if opts.tools or opts.response_schema is not None:
+        profile = _with_definitions(profile, priced, opts)
     return build_estimate(_with_measured_output(profile, priced, opts), priced, opts.modes)
+
+
+def _with_definitions(profile: TokenProfile, priced: PricedModel, opts: EstimateOptions) -> TokenProfile:
+    """The profile with the tool definitions and response schema every request carries: their tokens on every
+    row (part of the prefix every request shares), and the server-tool uses they bring."""
+    d = request_definitions(priced.model.provider, priced.model.id, get_tokenizer(priced.model.tokenizer),
+                            tools=opts.tools, schema=opts.response_schema,
+                            calls_per_request=opts.tool_calls_per_request)
+    rows = profile.rows
+    notes = [f"every request carries tool definitions or a response schema: {d.tokens:,} input tokens each "
+             f"(between {d.low:,} and {d.high:,}), {d.tokens * rows:,} in all", *d.notes]
+    notes += [f"{rows:,} requests offer the server tool {unit.split('/')[0]}: {n:,} "
+              f"{unit.split('/')[1].replace('_', ' ')}(s) per request assumed" for unit, n in d.tool_uses]
+    notes.append("the per-row input distribution and long-context tiers are those of the rows alone")
+    shared = profile.shared_prefix_tokens
+    return replace(profile, input_tokens=profile.input_tokens + d.tokens * rows,
+                   shared_prefix_tokens=None if shared is None else shared + d.tokens,
+                   tool_uses=tuple((unit, n * rows) for unit, n in d.tool_uses),
+                   notes=(*profile.notes, *notes))
+
+
+def _with_images(profile: TokenProfile, rows: Any, priced: PricedModel, opts: EstimateOptions) -> TokenProfile:
+    """The profile with the images of ``opts.image_column`` added to its input tokens (totals; the per-row
+    distribution and long-context tiers stay those of the text, and a note says so)."""
+    assert opts.image_column is not None
+    found = count_image_column(rows, opts.image_column, provider=priced.model.provider, model=priced.model.id,
+                               detail=opts.image_detail, read=opts.read)
+    notes = found.notes(opts.image_column)
+    if found.tokens:
+        notes.append("the per-row input distribution and long-context tiers are those of the text alone")
+    return replace(profile, input_tokens=profile.input_tokens + found.tokens, notes=(*profile.notes, *notes))
 
 
 def _with_measured_output(profile: TokenProfile, priced: PricedModel, opts: EstimateOptions) -> TokenProfile:
@@ -255,7 +331,7 @@ def _estimate_batch_file(
     path: Path, model: str | None, output_tokens: int | None, day: dt.date, book: PriceBook,
     opts: EstimateOptions,
 ) -> Estimate:
-    report = read_batch_file(path, prices=book)
+    report = read_batch_file(path, prices=book, model=model, tool_calls_per_request=opts.tool_calls_per_request)
     name = model or report.model
     if name is None:
         raise UsageError(f"{path}: the batch file names no model; give {param('model')}", param="model",
@@ -324,7 +400,7 @@ def price(
         input_per_mtok=convert.optional(convert.money, input_price, "input_price"),
         output_per_mtok=convert.optional(convert.money, output_price, "output_price"),
     )
-    return compare(_usage_of(usage, priced.price), priced.price, params)
+    return compare(_usage_of(usage, priced.price), priced.price, replace(params, fee_day=params.fee_day or day))
 
 
 def _usage_of(usage: Usage | Mapping[str, int], price: Price) -> Usage:

@@ -33,6 +33,7 @@ MODE_DASH = {"streaming_early_exit": "dash"}
 WAIT_DASHES = ("dash", "dot", "dashdot", "longdash")
 INPUT_COLOUR = "#9ecae9"
 OUTPUT_COLOUR = "#2f5f8f"
+FEE_COLOUR = "#999999"
 _FALLBACK = ("#E45756", "#72B7B2", "#EECA3B", "#9D755D", "#BAB0AC")
 MONEY_FORMAT = ",.2~f"  # $3,000 and $0.5 on a linear axis of dollars, never $3000
 BUDGET_IN_VIEW = 3.0  # a budget up to this many times the highest cost is drawn as a line
@@ -67,10 +68,11 @@ class ModeBar:
     input_cost: Decimal
     output_cost: Decimal
     worst_case_total: Decimal | None = None
+    fee_cost: Decimal = Decimal(0)  # server-tool fees beside the tokens
 
     @property
     def total(self) -> Decimal:
-        return self.input_cost + self.output_cost
+        return self.input_cost + self.output_cost + self.fee_cost
 
 
 def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode") -> go.Figure:
@@ -91,18 +93,30 @@ def mode_costs(bars: Sequence[ModeBar], *, title: str = "Cost by delivery mode")
         customdata=[format_usd(b.input_cost) for b in bars],
         hovertemplate="%{y}<br>input %{customdata}<extra></extra>",
     )
+    fees = any(b.fee_cost for b in bars)
     fig.add_bar(
         name="Output",
         y=labels,
         x=[_f(b.output_cost) for b in bars],
         orientation="h",
         marker_color=OUTPUT_COLOUR,
-        text=[format_usd(b.total) for b in bars],
+        text=None if fees else [format_usd(b.total) for b in bars],
         textposition="outside",
         cliponaxis=False,
         customdata=[format_usd(b.output_cost) for b in bars],
         hovertemplate="%{y}<br>output %{customdata}<extra></extra>",
     )
+    if fees:  # a third part, only where a request pays server-tool fees
+        fig.add_bar(
+            name="Server-tool fees",
+            x=labels,
+            y=[_f(b.fee_cost) for b in bars],
+            marker_color=FEE_COLOUR,
+            text=[format_usd(b.total) for b in bars],
+            textposition="outside",
+            customdata=[format_usd(b.fee_cost) for b in bars],
+            hovertemplate="%{x}<br>tool fees %{customdata}<extra></extra>",
+        )
     worst = [b for b in bars if b.worst_case_total is not None]
     if worst:
         fig.add_scatter(

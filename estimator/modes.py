@@ -9,6 +9,7 @@ totals and, for models whose prices change above a prompt length
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -88,8 +89,12 @@ class ModeParams:
     cache: CacheParams = field(default_factory=CacheParams)
     early_exit: EarlyExitParams = field(default_factory=EarlyExitParams)
     uplifts: tuple[str, ...] = ()
+    fee_day: dt.date | None = None
+    """The day server-tool fees are taken on (the day priced); None: the day the price entry is taken on."""
 
     def __post_init__(self) -> None:
+        if self.fee_day is not None:
+            set_field(self, "fee_day", convert.as_of_date(self.fee_day))
         convert.instance(self.cache, "cache", CacheParams)
         convert.instance(self.early_exit, "early_exit", EarlyExitParams)
         if isinstance(self.uplifts, str) or not all(isinstance(u, str) for u in self.uplifts):
@@ -115,10 +120,11 @@ class ModeCost:
     output_cost: Decimal
     explanation: str = ""
     savings_vs_standard: Decimal = ZERO  # filled in by compare()
+    fee_cost: Decimal = ZERO  # server-tool fees beside the tokens (web search, grounding...), filled in by compare()
 
     @property
     def total_cost(self) -> Decimal:
-        return self.input_cost + self.output_cost
+        return self.input_cost + self.output_cost + self.fee_cost
 
 
 @dataclass(frozen=True, repr=False)
@@ -160,7 +166,7 @@ class Comparison(Result):
         """One row per delivery mode: billed tokens, costs and the saving against standard."""
         return [{"mode": name, "input_tokens": c.input_tokens, "output_tokens": c.output_tokens,
                  "cached_input_tokens": c.cached_input_tokens, "input_cost": c.input_cost,
-                 "output_cost": c.output_cost, "total_cost": c.total_cost,
+                 "output_cost": c.output_cost, "fee_cost": c.fee_cost, "total_cost": c.total_cost,
                  "savings_vs_standard": c.savings_vs_standard} for name, c in self.modes.items()]
 
     def as_dict(self) -> dict[str, Any]:
@@ -476,6 +482,8 @@ def compare(usage: Usage, price: Price, params: ModeParams | None = None) -> Com
             if name == "standard":
                 raise
             unavailable[name] = str(exc)
+    if usage.tool_uses:
+        costs = {name: _with_fees(c, usage, price, params.fee_day) for name, c in costs.items()}
     base = costs["standard"].total_cost
     costs = {name: replace(c, savings_vs_standard=base - c.total_cost) for name, c in costs.items()}
     return Comparison(usage=usage, price=price, params=params, modes=costs, unavailable=unavailable)
@@ -620,6 +628,23 @@ class ToolFee:
     per_use: Decimal | None
     label: str
     why: str = ""  # why it is unpriced, or how it is billed (free allowance)
+
+
+def _with_fees(cost: ModeCost, usage: Usage, price: Price, day: dt.date | None) -> ModeCost:
+    """``cost`` with the fees of the usage's server-tool uses in its mode, at the fees in force on the day the
+    price entry is taken on; a use no fee prices is named in the explanation, never priced at 0 silently."""
+    day = day or price.rules_day or price.effective_from
+    mode = "standard" if cost.mode == "streaming_early_exit" else cost.mode
+    fees = tool_fees(price, mode, day, tuple(unit for unit, _ in usage.tool_uses))
+    total, words = ZERO, []
+    for unit, n in usage.tool_uses:
+        fee = fees[unit]
+        if fee.per_use is None:
+            words.append(f"{n:,} {unit} not priced: {fee.why}")
+            continue
+        total += Decimal(n) * fee.per_use
+        words.append(f"{n:,} {unit} at {format_usd(fee.per_use * 1000)} per 1,000 ({fee.why})")
+    return replace(cost, fee_cost=total, explanation=cost.explanation + "; server-tool fees: " + "; ".join(words))
 
 
 def tool_fees(price: Price, mode: str, day: Any, units: tuple[str, ...]) -> dict[str, ToolFee]:

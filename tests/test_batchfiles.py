@@ -120,7 +120,7 @@ def test_chat_content_parts_count_text_and_warn_about_images(tmp_path: Path) -> 
     r = read_batch_file(write_lines(tmp_path / "b.jsonl", [chat("1", parts, max_tokens=5)]))
     assert r.ok
     assert r.per_request_input == [chat_tokens([{"role": "user", "content": "Describe this picture"}], O200K)]
-    assert any("image_url content whose tokens are not counted" in w for w in r.warnings)
+    assert any("image" in w and "NOT counted" in w for w in r.warnings)  # "data:..." has no readable image
 
 
 def test_missing_max_tokens_means_no_upper_bound(tmp_path: Path) -> None:
@@ -324,7 +324,7 @@ def test_anthropic_counts_are_reconstructed_and_framed(tmp_path: Path) -> None:
     assert r.max_output_tokens == 100 + 50 + 100
     assert r.token_counts == "reconstructed (ctok 1.3.0, generation 3.0)"
     assert any("reconstructed" in w for w in r.warnings)
-    assert any("image content" in w for w in r.warnings)
+    assert any("image (unknown source)" in w and "NOT counted" in w for w in r.warnings)
 
 
 def test_anthropic_validation(tmp_path: Path) -> None:

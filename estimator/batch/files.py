@@ -71,6 +71,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from estimator import convert
+from estimator.batch.parts import PartsSummary, Tally
 from estimator.convert import as_of_date
 from estimator.counting.sampling import ratio_estimate
 from estimator.errors import DataError, EstimatorError, UsageError, param
@@ -154,6 +156,7 @@ class BatchFileReport:
     ids: list[str] = field(default_factory=list)  # each request's custom_id (Gemini: key), "" if it has none
     lines: list[int] = field(default_factory=list)  # each request's line number
     spans: list[tuple[int, int]] = field(default_factory=list)  # each request's (byte offset, length) in the file
+    parts: PartsSummary = field(default_factory=PartsSummary)  # images, tools, schemas, server tools, left out
 
     @cached_property
     def id_index(self) -> dict[str, int]:
@@ -209,6 +212,7 @@ class BatchFileReport:
             "issues": [{"line": i.line, "message": i.message} for i in self.issues],
             "issues_not_shown": self.issues_not_shown,
             "warnings": self.warnings,
+            "parts": self.parts.to_dict(),
         }
 
 
@@ -337,14 +341,14 @@ class _Issues:
 class _Request:
     """What one request contributes: fixed framing tokens plus texts to count (one per line: kept lean)."""
 
-    __slots__ = ("claude_frame", "max_output", "overhead", "texts", "token_arrays", "unmetered")
+    __slots__ = ("approx_texts", "claude_frame", "max_output", "overhead", "texts", "token_arrays")
 
     def __init__(self, max_output: int | None = None) -> None:
         self.overhead = 0
         self.texts: list[str] = []
         self.token_arrays = 0  # tokens given as token ids (embeddings)
         self.max_output = max_output
-        self.unmetered: set[str] = set()  # content kinds not counted (image, audio, ...)
+        self.approx_texts: list[str] = []  # texts counted by an approximate rule (also in ``texts``)
         self.claude_frame: tuple[int, str | None] | None = None  # Anthropic: (messages, system), framed when counted
 
 
@@ -479,13 +483,17 @@ class _CtokSample:
 
 
 def read_batch_file(path: str | Path, *, provider: Provider | None = None, prices: PriceBook | None = None,
-                    as_of: Any = None, count: bool = True) -> BatchFileReport:
+                    as_of: Any = None, count: bool = True, tool_calls_per_request: int = 1,
+                    model: str | None = None) -> BatchFileReport:
     """Validate a batch request file and count its tokens; problems go in ``issues``.
 
     ``prices`` is the price book whose batch rules give the per-file limits and whose models
     name their tokenizers (default: the shipped tables); ``as_of`` (default today) is the day
     a moving alias such as ``gemini-flash-latest`` is resolved on. ``count=False`` checks the
-    file without counting its tokens (every count 0).
+    file without counting its tokens (every count 0). ``tool_calls_per_request`` is how many times a
+    request is assumed to call each server tool it offers (web search, grounding...): 1 unless known.
+    ``model`` is the model requests that name none are counted for (a Gemini file names none): its
+    image rules and tokenizer apply to them.
 
     Raises ``DataError`` only when the file cannot be read at all or is not a
     batch file of a known provider.
@@ -510,7 +518,11 @@ def read_batch_file(path: str | Path, *, provider: Provider | None = None, price
         raise UsageError(f"unknown batch provider {provider!r}; use 'openai', 'anthropic' or 'google'",
                          param="provider")
     book = prices if prices is not None else load_pricebook()
-    return _Reader(path, provider, book, as_of_date(as_of), count).read()
+    calls = convert.count(tool_calls_per_request, "tool_calls_per_request")
+    reader = _Reader(path, provider, book, as_of_date(as_of), count, calls)
+    name = convert.optional(convert.text, model, "model")
+    reader.default_model = reader._canonical(name) if name else None
+    return reader.read()
 
 
 def request_lines(report: BatchFileReport, indices: Sequence[int]) -> list[bytes]:
@@ -527,7 +539,8 @@ def request_lines(report: BatchFileReport, indices: Sequence[int]) -> list[bytes
 
 
 class _Reader:
-    def __init__(self, path: Path, provider: Provider, book: PriceBook, day: dt.date, count: bool = True) -> None:
+    def __init__(self, path: Path, provider: Provider, book: PriceBook, day: dt.date, count: bool = True,
+                 calls_per_request: int = 1) -> None:
         self.path = path
         self.book = book
         self.day = day
@@ -555,7 +568,10 @@ class _Reader:
         self.tokenizer: Any = None
         self.max_output_total = 0
         self.without_max = 0
-        self.unmetered: Counter[str] = Counter()
+        self.tally = Tally(provider, calls_per_request)
+        self.default_model: str | None = None  # the model requests that name none are counted for
+        self.canonical: dict[str, str] = {}
+        self.request_model: str | None = None  # the model of the request being read
         self.requests = 0
 
     # -- the pass over the file ----------------------------------------------
@@ -610,6 +626,7 @@ class _Reader:
         self.ids_in_order.append(cid if isinstance(cid, str) else "")
         self.line_numbers.append(n)
         self.spans.append((offset, len(raw)))
+        self.request_model = self.default_model
         if self.provider == "openai":
             request = self._openai(n, obj)
         elif self.provider == "google":
@@ -688,8 +705,8 @@ class _Reader:
                 self.without_max += 1
             else:
                 self.max_output_total += r.max_output
-            for kind in r.unmetered:
-                self.unmetered[kind] += 1
+            if r.approx_texts and self.counting:
+                self.tally.approx_text_tokens += sum(counts[t] if t in counts else memo[t] for t in r.approx_texts)
         if self.sampled is not None:
             self.sampled.proxy_total += sum(counts.values())
 
@@ -705,7 +722,7 @@ class _Reader:
 
     def _tokenizer(self) -> Any:
         if self.tokenizer is None:
-            model = self.models.most_common(1)[0][0] if self.models else None
+            model = self.models.most_common(1)[0][0] if self.models else self.default_model
             self.tokenizer, problem = model_tokenizer(self.book, self.provider, model, self.day)
             if problem:
                 self.warnings.append(problem)
@@ -731,11 +748,24 @@ class _Reader:
         else:
             self.ids[cid] = n
 
+    def _canonical(self, model: str) -> str:
+        """The price tables' id of ``model`` (a dated snapshot or alias names its model), as rules are keyed."""
+        found = self.canonical.get(model)
+        if found is None:
+            try:
+                found = self.book.model(model, self.day).id
+            except EstimatorError:
+                found = model
+            if len(self.canonical) < _MEMO_MOST:
+                self.canonical[model] = found
+        return found
+
     def _model(self, n: int, model: Any) -> None:
         if not isinstance(model, str) or not model:
             self.issues.add(n, f'"model" must be a non-empty string, not {json.dumps(model)}')
             return
         self.models[model] += 1
+        self.request_model = self._canonical(model)
         lines = self.model_lines.setdefault(model, [])
         if len(lines) < 6:  # the first few are named in a message
             lines.append(n)
@@ -802,6 +832,7 @@ class _Reader:
         request = _Request()
         if not self._frame_messages(n, messages, request):
             return None
+        self.tally.openai_tools(request, body, self.request_model, "chat")
         cap, valid = _cap(body, ("max_completion_tokens", "max_tokens"))
         if not valid:
             self.issues.add(n, "max_completion_tokens / max_tokens must be a positive integer")
@@ -834,12 +865,12 @@ class _Reader:
                     if key == "name":
                         request.overhead += TOKENS_PER_NAME
                 elif value is not None:  # tool_calls and the like: their JSON text, as an approximation
-                    request.texts.append(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-                    request.unmetered.add(f"{key} (counted as JSON text)")
+                    self.tally.approximate(request, value)
         return True
 
-    @staticmethod
-    def _content_text(content: Any, request: _Request) -> str | None:
+    def _content_text(self, content: Any, request: _Request) -> str | None:
+        """The text of a message's content; images, audio, documents, tool calls and results are counted
+        (or listed) by ``parts.Tally``."""
         if isinstance(content, str):
             return content
         if content is None:
@@ -851,11 +882,12 @@ class _Reader:
             if isinstance(part, str):
                 texts.append(part)
             elif isinstance(part, dict):
-                kind = str(part.get("type", "unknown"))
-                if isinstance(part.get("text"), str):
-                    texts.append(part["text"])
+                if self.provider == "anthropic":
+                    text = self.tally.anthropic_block(request, part, self.request_model)
                 else:
-                    request.unmetered.add(kind)
+                    text = self.tally.openai_part(request, part, self.request_model)
+                if text is not None:
+                    texts.append(text)
             else:
                 return None
         return "".join(texts)
@@ -883,6 +915,7 @@ class _Reader:
     def _responses(self, n: int, body: Mapping[str, Any]) -> _Request | None:
         data = body.get("input")
         messages: list[Any] = []
+        request = _Request()
         instructions = body.get("instructions")
         if isinstance(instructions, str):
             messages.append({"role": "system", "content": instructions})
@@ -892,8 +925,8 @@ class _Reader:
             for item in data:
                 if isinstance(item, dict) and "role" in item:
                     messages.append({k: v for k, v in item.items() if k in ("role", "content", "name")})
-                elif isinstance(item, dict):  # function call outputs and other items: their JSON text
-                    messages.append({"role": "user", "content": json.dumps(item, ensure_ascii=False)})
+                elif isinstance(item, dict):  # tool calls, their outputs and other items: approximate
+                    self.tally.approximate(request, _item_payload(item))
                 else:
                     self.issues.add(
                         n, '"input" items must be objects such as {"role": "user", "content": "..."}'
@@ -902,9 +935,9 @@ class _Reader:
         else:
             self.issues.add(n, 'body needs "input": a string or a list of input items')
             return None
-        request = _Request()
         if not self._frame_messages(n, messages, request):
             return None
+        self.tally.openai_tools(request, body, self.request_model, "responses")
         cap, valid = _cap(body, ("max_output_tokens",))
         if not valid:
             self.issues.add(n, "max_output_tokens must be a positive integer")
@@ -954,6 +987,7 @@ class _Reader:
                 self.issues.add(n, f"message {i}: content must be a string or a list of content blocks")
                 return None
             request.texts.append(text)
+        self.tally.anthropic_tools(request, params, self.request_model)
         request.claude_frame = (len(messages), system_text)  # the system prompt is counted with the frame
         return request
 
@@ -971,9 +1005,13 @@ class _Reader:
         if "model" in body:
             self._model(n, str(body["model"]).removeprefix("models/"))
         request = _Request()
+        config = body.get("generationConfig", body.get("generation_config")) or {}
+        resolution = str(config.get("mediaResolution", config.get("media_resolution", ""))) if isinstance(
+            config, dict) else ""
+        resolution = resolution.lower().removeprefix("media_resolution_")
         system = body.get("systemInstruction", body.get("system_instruction"))
         if system is not None and (
-            not isinstance(system, dict) or not self._gemini_parts(system.get("parts"), request)
+            not isinstance(system, dict) or not self._gemini_parts(system.get("parts"), request, resolution)
         ):
             self.issues.add(n, '"systemInstruction" must be a content object with a list of "parts"')
         contents = body.get("contents")
@@ -981,12 +1019,12 @@ class _Reader:
             self.issues.add(n, 'request needs "contents": a non-empty list of {"role"?, "parts"} objects')
             return None
         for i, content in enumerate(contents, start=1):
-            if not isinstance(content, dict) or not self._gemini_parts(content.get("parts"), request):
+            if not isinstance(content, dict) or not self._gemini_parts(content.get("parts"), request, resolution):
                 self.issues.add(n, f'content {i} must be an object with a non-empty list of "parts"')
                 return None
             if content.get("role", "user") not in ("user", "model"):
                 self.issues.add(n, f'content {i}: "role" must be "user" or "model"')
-        config = body.get("generationConfig", body.get("generation_config")) or {}
+        self.tally.gemini_tools(request, body, self.request_model)
         if not isinstance(config, dict):
             self.issues.add(n, '"generationConfig" must be an object')
             return request
@@ -1000,17 +1038,15 @@ class _Reader:
         request.max_output = None if cap is None else cap * choices
         return request
 
-    @staticmethod
-    def _gemini_parts(parts: Any, request: _Request) -> bool:
+    def _gemini_parts(self, parts: Any, request: _Request, resolution: str = "") -> bool:
         if not isinstance(parts, list) or not parts:
             return False
         for part in parts:
             if not isinstance(part, dict):
                 return False
-            if isinstance(part.get("text"), str):
-                request.texts.append(part["text"])
-            else:
-                request.unmetered.add(str(next(iter(part), "unknown")))
+            text = self.tally.gemini_part(request, part, self.request_model, resolution)
+            if text is not None:
+                request.texts.append(text)
         return True
 
     # -- the report ----------------------------------------------------------
@@ -1048,6 +1084,7 @@ class _Reader:
             ids=self.ids_in_order,
             lines=self.line_numbers,
             spans=self.spans,
+            parts=self.tally.summary(),
         )
 
     def _check_limits(self, size: int, max_requests: int, max_bytes: int, source: str) -> None:
@@ -1088,10 +1125,7 @@ class _Reader:
 
     def _warn(self, tokenizer: Any) -> None:
         """What the counts leave out or only approximate."""
-        for kind, count in sorted(self.unmetered.items()):
-            self.warnings.append(
-                f"{count:,} request(s) hold {kind} content whose tokens are not counted; the input estimate is low"
-            )
+        self.warnings.extend(self.tally.summary().notes())
         if self.url == "/v1/responses":
             self.warnings.append(
                 "/v1/responses input is counted with the chat message framing (an approximation)"
@@ -1104,6 +1138,17 @@ class _Reader:
                 f"{self.without_max:,} request(s) set no max tokens, so output has no upper bound; "
                 "give an output estimate"
             )
+
+
+def _item_payload(item: Mapping[str, Any]) -> Any:
+    """What a /v1/responses input item that is not a message puts in the prompt, roughly: a function
+    call's name and arguments, a call output's output, otherwise the item without its ids."""
+    kind = item.get("type")
+    if kind == "function_call":
+        return {"name": item.get("name"), "arguments": item.get("arguments")}
+    if kind == "function_call_output":
+        return item.get("output", "")
+    return {k: v for k, v in item.items() if k not in ("id", "call_id", "status")}
 
 
 def _is_int(x: Any) -> bool:

@@ -99,6 +99,7 @@ def profile_from_batch(
         elapsed_seconds=0.0,
         bytes_read=report.bytes,
         token_counts=report.token_counts,
+        tool_uses=tuple(sorted(report.parts.tool_uses.items())),
     )
 
 

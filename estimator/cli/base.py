@@ -38,6 +38,8 @@ FLAG_FOR_PARAM: dict[str, str] = {
     "monthly_growth_pct": "--growth-pct",
     "price_per_mtok": "--price-per-mtok",
     "retry_to": "--retry-file",
+    "tools": "--tools-file",
+    "response_schema": "--schema-file",
 }
 
 

@@ -116,6 +116,40 @@ def dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             "or 'local' for a cluster on this machine. FILE may then be a Parquet directory or a CSV glob.",
         ),
         click.option(
+            "--image-column",
+            metavar="COLUMN",
+            help="A column of local image paths sent with each row: each image's size, read from its header, "
+            "becomes input tokens by the provider's published rule (OpenAI tiles or patches by detail, "
+            "Anthropic width x height / 750, Gemini per image). URLs and missing files are listed, not counted.",
+        ),
+        click.option(
+            "--image-detail",
+            type=click.Choice(["auto", "low", "high", "original", "medium", "ultra_high"]),
+            default="auto",
+            show_default=True,
+            help="OpenAI's image detail, or Gemini's media resolution, for --image-column images.",
+        ),
+        click.option(
+            "--tools-file",
+            metavar="FILE",
+            help="A JSON file of the tool definitions every request carries (the provider's format): their tokens, "
+            "Anthropic's tool-use system prompt and server-tool fees (web search, grounding) are added. "
+            "Approximate where the provider publishes no serialization (stated with an interval).",
+        ),
+        click.option(
+            "--schema-file",
+            metavar="FILE",
+            help="A JSON schema every request carries as its structured-output format; counted as its JSON text "
+            "(approximate, with an interval).",
+        ),
+        click.option(
+            "--tool-calls-per-request",
+            type=click.IntRange(min=0, max=10**6),
+            metavar="N",
+            help="Calls of each server tool a batch request offers (web search, file search, grounding) that "
+            "each request makes; default 1. Priced per call beside the tokens.",
+        ),
+        click.option(
             "--progress/--no-progress",
             "progress",
             default=None,
@@ -169,6 +203,11 @@ def estimate_options_from(
         input_price=decimal_option(kw.get("input_price"), "--input-price"),
         output_price=decimal_option(kw.get("output_price"), "--output-price"),
         dask=kw.get("dask_scheduler"),
+        image_column=kw.get("image_column"),
+        image_detail=kw.get("image_detail") or "auto",
+        tool_calls_per_request=1 if kw.get("tool_calls_per_request") is None else kw["tool_calls_per_request"],
+        tools=kw.get("tools_file"),
+        response_schema=kw.get("schema_file"),
         measured_output=load_output_profile(kw["output_from"]) if kw.get("output_from") else None,
     )
 

@@ -70,17 +70,20 @@ class TokenProfile:
     # the expected output is counted by the tokenizer (example answers, a ratio of the input's tokens),
     # so an approximate tokenizer's calibration interval applies to it too
     output_counted: bool = False
+    # server-tool uses the requests are expected to make ("web_search/call", n), priced per use beside the tokens
+    tool_uses: tuple[tuple[str, int], ...] = ()
 
     def usage(self, worst_case: bool = False) -> Usage:
         """Token totals for the cost models; ``worst_case``: every answer hits its cap."""
         if not worst_case or self.output_tokens_worst is None:
-            return Usage(self.rows, self.input_tokens, self.output_tokens, self.tiers, self.output_counts)
+            return Usage(self.rows, self.input_tokens, self.output_tokens, self.tiers, self.output_counts,
+                         tool_uses=self.tool_uses)
         tiers = self.tiers
         if self.tiers_worst:
             tiers = self.tiers_worst
         elif self.max_tokens is not None:
             tiers = tuple(replace(t, output_tokens=t.requests * self.max_tokens) for t in tiers)
-        return Usage(self.rows, self.input_tokens, self.output_tokens_worst, tiers)
+        return Usage(self.rows, self.input_tokens, self.output_tokens_worst, tiers, tool_uses=self.tool_uses)
 
     def takes_fixed_output(self, tokens: int, max_tokens: int | None, context_window: int | None) -> bool:
         """Whether ``with_fixed_output(tokens, max_tokens)`` is exact for this profile counted with no output:

@@ -174,7 +174,7 @@ class JobPlan(Result):
             "provider": self.priced.model.provider,
             "price": self.priced.describe(),
             "job": {"requests": u.requests, "input_tokens": u.input_tokens, "output_tokens": u.output_tokens},
-            "costs": {name: {"total": c.total_cost, "input": c.input_cost, "output": c.output_cost,
+            "costs": {name: {"total": c.total_cost, "input": c.input_cost, "output": c.output_cost, "fees": c.fee_cost,
                              "savings_vs_standard": c.savings_vs_standard}
                       for name, c in self.comparison.modes.items()},
             "rate_limits": {"label": o.limits_text, "rpm": o.limits.rpm, "tpm": o.limits.tpm,
@@ -349,7 +349,8 @@ def job_model(
         notes.append("the provider has no batch rule: a 24 h window is assumed")
     throughput = options.throughput if max_tokens is None or options.throughput.max_tokens is not None else (
         Throughput(options.throughput.concurrency, options.throughput.latency_seconds, max_tokens))
-    model = JobModel(priced.price, options.limits, throughput, options.modes, options.tiers, batch_plan.window_hours,
+    modes = replace(options.modes, fee_day=options.modes.fee_day or priced.as_of)
+    model = JobModel(priced.price, options.limits, throughput, modes, options.tiers, batch_plan.window_hours,
                      options.typical_batch_hours, options.completion_share, options.urgent_share, options.interactive)
     return model, batch_plan, notes
 
@@ -369,6 +370,8 @@ def plan_job(
     without it the batch files are sized from the job's average request.
     """
     opts = options or PlanOptions()
+    # server-tool fees are priced at the entry in force on the pricing day
+    opts = replace(opts, modes=replace(opts.modes, fee_day=opts.modes.fee_day or priced.as_of))
     cmp = compare(usage, priced.price, opts.modes)
     model, batch_plan, all_notes = job_model(usage, priced, opts, measured=measured, max_tokens=max_tokens)
     all_notes = [*notes, *all_notes]

@@ -219,21 +219,26 @@ class Estimate(Result):
                 for n in low.modes
             ))
         lines.append("")
-        header = f"{'mode':<28}{'input tok':>15}{'output tok':>15}{'input $':>14}{'output $':>14}{'total $':>14}{'saves':>14}"
+        fees = any(c.fee_cost for c in self.comparison.modes.values())
+        fee_head = f"{'tool fees $':>14}" if fees else ""
+        header = (f"{'mode':<28}{'input tok':>15}{'output tok':>15}{'input $':>14}{'output $':>14}{fee_head}"
+                  f"{'total $':>14}{'saves':>14}")
         lines.append(header)
         lines.append("-" * len(header))
         standard = self.comparison.standard.total_cost
         for name, c in self.comparison.modes.items():
             # Cents where input + output = total still reads true in cents; more decimals where it would not,
             # and the saving is the difference of the two totals as printed.
+            parts = (c.input_cost, c.output_cost, *((c.fee_cost,) if fees else ()))
             if min(c.input_cost, c.output_cost, c.total_cost) >= CENT or c.total_cost == 0:
-                places: int | None = places_for_sum((c.input_cost, c.output_cost), c.total_cost)
+                places: int | None = places_for_sum(parts, c.total_cost)
             else:
                 places = None
             lines.append(
                 f"{MODE_LABELS.get(name, name):<28}{c.input_tokens:>15,}{c.output_tokens:>15,}"
                 f"{format_usd(c.input_cost, places):>14}{format_usd(c.output_cost, places):>14}"
-                f"{format_usd(c.total_cost, places):>14}"
+                + (f"{format_usd(c.fee_cost, places):>14}" if fees else "")
+                + f"{format_usd(c.total_cost, places):>14}"
                 f"{format_usd(shown_difference(standard, c.total_cost)):>14}"
             )
         if self.worst_case is not None:
@@ -282,7 +287,7 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     provider's minimum cacheable prefix is not cached (``Estimate.cache_notes`` say so)."""
     params = params or ModeParams()
     cache, cache_notes = check_cache(params.cache, priced.price, shared_tokens=profile.shared_prefix_tokens)
-    params = replace(params, cache=cache)
+    params = replace(params, cache=cache, fee_day=params.fee_day or priced.as_of)
     comparison = compare(profile.usage(), priced.price, params)
     worst = None
     if profile.output_tokens_worst is not None and profile.output_tokens_worst != profile.output_tokens:
@@ -298,10 +303,22 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
         notes.append(f"prices overridden: {priced.describe()}")
     notes.extend(priced.price.notices)
     notes.extend(priced.notes)
+    notes.extend(fee_notes(comparison))
     notes.extend(f"{mode} unavailable: {why}" for mode, why in comparison.unavailable.items()
                  if mode in ("batch", "flex", "priority", "ultrafast") and mode in priced.price.offered_tiers + ("batch",))
     return Estimate(profile, priced, comparison, worst, tuple(notes), bounds, ranges, cost_basis(profile),
                     tuple(cache_notes))
+
+
+def fee_notes(comparison: Comparison) -> list[str]:
+    """What the server-tool fees of each mode are made of, in words (one line when every mode agrees)."""
+    words = {name: c.explanation.partition("; server-tool fees: ")[2] for name, c in comparison.modes.items()
+             if c.fee_cost or "server-tool fees" in c.explanation}
+    if not words:
+        return []
+    if len(set(words.values())) == 1:
+        return [f"server-tool fees in every mode: {next(iter(words.values()))}"]
+    return [f"server-tool fees, {MODE_LABELS.get(n, n)}: {w}" for n, w in words.items()]
 
 
 def _mode_json(c: Any) -> dict[str, Any]:
@@ -311,6 +328,7 @@ def _mode_json(c: Any) -> dict[str, Any]:
         "cached_input_tokens": c.cached_input_tokens,
         "input_cost": c.input_cost,
         "output_cost": c.output_cost,
+        "fee_cost": c.fee_cost,
         "total_cost": c.total_cost,
         "savings_vs_standard": c.savings_vs_standard,
         "explanation": c.explanation,

@@ -504,7 +504,8 @@ def show_profile(
         mode_costs(
             [
                 ModeBar(
-                    n, mode_label(n), c.input_cost, c.output_cost, worst[n].total_cost if n in worst else None
+                    n, mode_label(n), c.input_cost, c.output_cost, worst[n].total_cost if n in worst else None,
+                    fee_cost=c.fee_cost,
                 )
                 for n, c in comparison.modes.items()
             ],
@@ -588,6 +589,7 @@ def show_profile(
 def mode_table(est: Estimate) -> pd.DataFrame:
     worst = est.worst_case.modes if est.worst_case else {}
     rows = []
+    fees = any(c.fee_cost for c in est.comparison.modes.values())
     for name, c in est.comparison.modes.items():
         # The figures people compare first, then how they are made up (narrow screens scroll right).
         row = {
@@ -598,6 +600,7 @@ def mode_table(est: Estimate) -> pd.DataFrame:
             ),
             "Input cost": format_usd(c.input_cost),
             "Output cost": format_usd(c.output_cost),
+            **({"Server-tool fees": format_usd(c.fee_cost)} if fees else {}),
             "Input tokens": f"{c.input_tokens:,}",
             "Cached input tokens": f"{c.cached_input_tokens:,}",
             "Billed output tokens": f"{c.output_tokens:,}",
