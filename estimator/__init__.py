@@ -11,7 +11,7 @@ the digits typed). The names here are the calls a notebook needs, their option
 objects and results; each concept has a subpackage with more, each listing its
 public names in ``__all__``: ``estimator.errors``, ``estimator.modes``,
 ``estimator.reading``, ``estimator.counting``, ``estimator.pricing``,
-``estimator.batch``, ``estimator.planning``, ``estimator.report``,
+``estimator.batch``, ``estimator.planning``, ``estimator.piloting``, ``estimator.report``,
 ``estimator.tokens``, ``estimator.money``, ``estimator.usage``.
 """
 
@@ -26,6 +26,7 @@ from estimator.api import (
     count_tokens,
     estimate,
     forecast,
+    pilot,
     plan,
     price,
     route,
@@ -48,6 +49,7 @@ __all__ = [
     "estimate",
     "forecast",
     "load_pricebook",
+    "pilot",
     "plan",
     "price",
     "reconcile",

@@ -37,6 +37,7 @@ from estimator.counting.prompts import RequestShape
 from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import format_usd
+from estimator.piloting.pilot import PilotOptions, PilotRound, plan_round
 from estimator.planning.forecast import Forecast, ForecastOptions, Volume, build_forecast, volume_from
 from estimator.planning.job import JobPlan, MeasuredLines, PlanOptions, plan_job
 from estimator.planning.routing import RoutingPlan, TrafficMix, route_traffic
@@ -658,3 +659,47 @@ def route(
                            output_per_mtok=convert.optional(convert.money, output_price, "output_price"))
     plan = route_traffic(mix, request, priced.price, params)
     return replace(plan, model=priced.model.id, price=priced.describe())
+
+
+def pilot(
+    source: Any,
+    prefix: str | Path | None = None,
+    *,
+    model: str,
+    column: str | None = None,
+    template: str | None = None,
+    system: str | None = None,
+    tolerance: Decimal | str | float | None = None,
+    results: Iterable[str | Path] | str | Path | None = None,
+    options: PilotOptions | None = None,
+    read: ReadOptions | None = None,
+    prices: PriceBook | None = None,
+    as_of: dt.date | str | None = None,
+) -> PilotRound:
+    """One round of a pilot run that learns the job's output length: which rows to run, and when to stop.
+
+    Without ``results`` the round is the first: the rows that tell most about output length
+    (stratified by input length and ``options.strata_column``, sized from ``tolerance`` and the
+    model's output prior) are written to ``PREFIX-001.jsonl`` (a ready-to-submit batch file) and
+    ``PREFIX.manifest.json`` (what was chosen and why). With the result files of the rounds run so
+    far, the round estimates the whole job's cost with its 95% interval and either stops (inside
+    ``tolerance``, default 5%) or writes the next round's rows, never a row that ran. ``prefix``
+    ``None`` writes nothing. Costs are at ``options.mode`` (default batch) prices.
+    """
+    opts = _options(options, "options", PilotOptions)
+    if tolerance is not None:
+        opts = replace(opts, tolerance=tolerance)
+    if results is not None:
+        opts = replace(opts, results=(results,) if isinstance(results, (str, Path)) else tuple(results))
+    read = _options(read, "read", ReadOptions)
+    book = _book(prices)
+    day = as_of_date(as_of)
+    model = convert.text(model, "model", example=MODEL_EXAMPLE)
+    column, template, system = _texts(column=column, template=template, system=system)
+    if prefix is not None and not isinstance(prefix, (str, Path)):
+        raise UsageError(f"{param('prefix')} must be a path such as 'out/pilot', not a {type(prefix).__name__}",
+                         param="prefix")
+    priced = resolve_price(book, model, as_of=day, today=today())
+    rows, shape = _rows_and_shape(source, column, template, system)
+    return plan_round(rows, prefix, priced=priced, shape=shape, read=read, options=opts,
+                      source_path=Path(source) if _is_path(source) else None)

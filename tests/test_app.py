@@ -84,6 +84,7 @@ def test_every_tab_renders_without_a_file(app: AppTest) -> None:
         "Batch budgeter",
         "Pricing",
         "Reconcile",
+        "Pilot",
     ]
     assert not errors(app)
     assert any("Upload a file" in i.value for i in tab(app, "Estimate").info)

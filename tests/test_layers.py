@@ -5,7 +5,7 @@ This is the structure drawing of the README ("How the package is built"), checke
     cli, ui            front ends: parse and render
     charts             plotly figures from plain data
     api                the one-call functions (estimator/__init__.py, estimator/api.py)
-    planning           time per tier, the decision, routing, forecasts
+    planning, piloting time per tier, the decision, routing, forecasts; pilot runs
     batch              batch request and result files, logistics, reconciliation
     report             the estimate document, tables, the JSON/CSV encoder
     counting           counting a dataset's tokens
@@ -45,7 +45,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         {"counting"},
         {"report"},
         {"batch"},
-        {"planning"},
+        {"planning", "piloting"},
         {"api"},
         {""},  # estimator/__init__.py: the public surface
         {"charts"},

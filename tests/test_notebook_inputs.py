@@ -304,7 +304,7 @@ def test_output_tokens_is_named_as_python_spells_it() -> None:
 def python_spellings() -> set[str]:
     """Every keyword of a public call and every field of a public option or result class."""
     names: set[str] = set()
-    for module_name in ("estimator", *(f"estimator.{m}" for m in ("errors", "modes", "reading", "counting", "pricing",
+    for module_name in ("estimator", *(f"estimator.{m}" for m in ("errors", "modes", "reading", "counting", "pricing", "piloting",
                                                                    "batch", "planning", "report", "tokens", "usage"))):
         module = __import__(module_name, fromlist=["__all__"])
         for name in module.__all__:

@@ -27,8 +27,8 @@ ROOT = PACKAGE_DIR.parent
 SUBMODULES = sorted(info.name for info in pkgutil.iter_modules([str(PACKAGE_DIR)]))
 FRONT_ENDS = ("cli", "ui")
 FILES = sorted(p for front in FRONT_ENDS for p in (PACKAGE_DIR / front).rglob("*.py"))
-DOCUMENTED = ("errors", "modes", "reading", "counting", "pricing", "batch", "planning", "report", "tokens",
-              "money", "usage")
+DOCUMENTED = ("errors", "modes", "reading", "counting", "pricing", "batch", "planning", "piloting", "report",
+              "tokens", "money", "usage")
 """The subpackages (and top-level modules) the package docstring and the README name."""
 MOST_TOP_LEVEL_NAMES = 16
 

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from . import datasets, engine, planning, reconcile  # noqa: F401  (each registers its commands)
+from . import datasets, engine, pilot, planning, reconcile  # noqa: F401  (each registers its commands)
 from .base import main
 from .signals import Terminated, command_signals
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from . import batchplan, compare, estimate, exercise, forecast, keep, pricing, reconcile, timevalue
+from . import batchplan, compare, estimate, exercise, forecast, keep, pilot, pricing, reconcile, timevalue
 from .common import guarded, sidebar_settings
 from .uploads import limit_arenas
 
@@ -52,7 +52,7 @@ h1 { font-size: clamp(1.6rem, 4vw, 2.4rem) !important; padding-top: 0 !important
 """
 
 TABS = ("Estimate", "Compare models", "Time value", "Batch plan", "Forecast", "Batch budgeter", "Pricing",
-        "Reconcile")
+        "Reconcile", "Pilot")
 
 
 def main() -> None:
@@ -93,3 +93,5 @@ def _page() -> None:
             pricing.render(settings)
         with tabs[7], guarded("reconciling the batch"):
             reconcile.render(settings)
+        with tabs[8], guarded("planning the pilot"):
+            pilot.render(settings)
