@@ -297,7 +297,8 @@ def _with_reasoning(profile: TokenProfile, priced: PricedModel, effort: str | No
         basis="measured", effort=prior.effort if prior.reasoning is not None else None, family=prior.family,
         source=measured.source or None, assumption=None, per_request=0, low=0, high=0, tokens=think,
         answer_tokens=total - think, output_low=total, output_high=total, notes=(note,))
-    return replace(profile, reasoning=reasoning)
+    notes = (note, *([s] if (s := reasoning.dominance()) is not None else []))
+    return replace(profile, reasoning=replace(reasoning, notes=notes), notes=(*profile.notes, *notes))
 
 
 def _with_definitions(profile: TokenProfile, priced: PricedModel, opts: EstimateOptions) -> TokenProfile:

@@ -108,8 +108,10 @@ class TokenProfile:
         per = min(tokens, max_tokens) if max_tokens is not None else tokens
         output = per * self.rows
         dist = Distribution(Decimal(per), per, per, per, per) if self.rows else Distribution(Decimal(0), 0, 0, 0, 0)
+        added = self.reasoning.notes if self.reasoning is not None else ()  # the reasoning goes with the answers
         notes = tuple(
             f"expected output: {spec.describe()}" if n.startswith("expected output: ") else n for n in self.notes
+            if n not in added
         )
         return replace(
             self,

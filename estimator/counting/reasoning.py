@@ -110,7 +110,10 @@ def _added(profile: TokenProfile, p: LengthPrior, effort: str | None, family: st
         tokens=think, answer_tokens=answer, output_low=low_answer + low_think, output_high=high_answer + high_think,
         capped=cap is not None and (r < p.tokens or truncates),
     )
+    if (sentence := reasoning.dominance()) is not None:
+        notes.append(sentence)
     return replace(
         profile, output_tokens=answer + think, output_tokens_worst=worst, output_per_row=new_dist,
         output_counts=tuple(sorted(counts.items())), tiers=tiers, reasoning=replace(reasoning, notes=tuple(notes)),
+        notes=(*profile.notes, *notes),
     )

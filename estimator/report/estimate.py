@@ -318,10 +318,6 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     ranges = cost_bounds(profile, priced.price, params)
     bounds = cost_bounds(profile, priced.price, params, prior=False) if profile.sample is not None else None
     notes = [*profile.notes, *cache_notes]
-    if profile.reasoning is not None:
-        notes.extend(profile.reasoning.notes)
-        if (sentence := profile.reasoning.dominance()) is not None:
-            notes.append(sentence)
     if not profile.exact:
         calibration = get_tokenizer(priced.model.tokenizer).calibration_note
         kind = "reconstructed" if profile.token_counts.startswith("reconstructed") else "approximate"

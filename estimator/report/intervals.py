@@ -148,6 +148,7 @@ def _scaled(usage: Usage, factor: Decimal, output_too: bool, rounding: str) -> U
     def s(n: int, floor: int) -> int:
         return max(floor, int((Decimal(n) * factor).to_integral_value(rounding=rounding)))
 
-    output = s(usage.output_tokens, f_out) if output_too else usage.output_tokens
-    return replace(usage, input_tokens=s(usage.input_tokens, f_in), output_tokens=output,
-                   reasoning_tokens=min(usage.reasoning_tokens, output))
+    # the reasoning inside the output is a prior, not counted by the tokenizer: only the answer scales
+    think = usage.reasoning_tokens
+    output = think + s(usage.output_tokens - think, max(0, f_out - think)) if output_too else usage.output_tokens
+    return replace(usage, input_tokens=s(usage.input_tokens, f_in), output_tokens=output)
