@@ -278,14 +278,14 @@ def estimate(
     return build_estimate(_with_measured_output(profile, priced, opts), priced, opts.modes)
 
 
-def _with_reasoning(profile: TokenProfile, priced: PricedModel, effort: str | None, opts: EstimateOptions,
-                    cap: int | None = None) -> TokenProfile:
+def _with_reasoning(profile: TokenProfile, priced: PricedModel, effort: str | None,
+                    opts: EstimateOptions) -> TokenProfile:
     """The profile with the reasoning its model adds: from the family's prior, or, where a pilot measured
     the output (reasoning included), the measured share of it, which replaces the prior."""
     prior = output_prior(priced.model.id, effort=effort)  # refuses an effort the model does not take
     measured = opts.measured_output
     if measured is None:
-        return with_reasoning(profile, effort, cap=cap)
+        return with_reasoning(profile, effort)
     total = profile.output_tokens
     think = round(total * measured.reasoning_share)
     if not think and prior.reasoning is None:
@@ -383,25 +383,12 @@ def _estimate_batch_file(
 
 def _batch_reasoning(profile: TokenProfile, caps: Sequence[int | None], priced: PricedModel,
                      opts: EstimateOptions) -> TokenProfile:
-    """A batch file's profile with its model's reasoning, at the effort of ``opts.output`` for every request.
-
-    The requests' own reasoning settings are not read; reasoning is added where every request has the same
-    ``max_tokens`` (or none has one), since it counts against each request's own cap."""
+    """A batch file's profile with its model's reasoning at the effort of ``opts.output``, against each
+    request's own cap (``with_reasoning``); a pilot's measured lengths replace the prior."""
     effort = opts.output.reasoning_effort if opts.output is not None else None
-    prior = output_prior(priced.model.id, effort=effort)
-    if prior.reasoning is None or profile.output_per_row is None:
+    if opts.measured_output is not None:
         return _with_reasoning(profile, priced, effort, opts)
-    read = (f"the requests' own reasoning settings (reasoning_effort, reasoning.effort, thinking budget_tokens, "
-            f"thinkingConfig) are not read: every request is taken to reason at effort {prior.effort}; set "
-            f"{param('reasoning_effort')} to choose another")
-    distinct = set(caps)
-    if len(distinct) > 1 and opts.measured_output is None:
-        note = (f"reasoning is NOT in the output: {priced.model.id} reasons at effort {prior.effort} (prior "
-                f"{prior.reasoning.tokens:,} tokens per request, billed as output), but the requests carry "
-                "different max_tokens, which reasoning counts against")
-        return replace(profile, notes=(*profile.notes, note))
-    profile = _with_reasoning(profile, priced, effort, opts, cap=next(iter(distinct), None))
-    return replace(profile, notes=(*profile.notes, read)) if opts.measured_output is None else profile
+    return with_reasoning(profile, effort, caps=caps)
 
 
 def count_tokens(text_or_messages: str | Sequence[Mapping[str, str]], model: str = "gpt-4o", *,

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from estimator.counting.priors import LengthPrior, ReasoningOutput, output_prior
 from estimator.counting.profile import Distribution, TokenProfile
+from estimator.errors import param
 
 __all__ = ["reasoning_split", "with_reasoning"]
 
@@ -32,14 +33,18 @@ def reasoning_split(
     return answer, r * sum(n for _, n in answers)
 
 
-def with_reasoning(profile: TokenProfile, effort: str | None = None, *, cap: int | None = None) -> TokenProfile:
+def with_reasoning(profile: TokenProfile, effort: str | None = None, *,
+                   caps: Sequence[int | None] | None = None) -> TokenProfile:
     """``profile`` with the reasoning its model adds at ``effort`` (default: the effort the model uses
     when a request names none) on top of every answer, from the family's prior.
 
     A profile without an output estimate (or of a model that does not reason at that effort) comes back
     unchanged but for a note; an effort the model does not take is a ``UsageError`` naming the ones it
-    takes. The profile's answers must not include reasoning yet. ``cap``: every request's
-    ``max_tokens`` where the profile does not carry it (a batch file's requests).
+    takes. The profile's answers must not include reasoning yet.
+
+    ``caps``: each request's own ``max_tokens`` (a batch file's requests, whose own reasoning settings
+    are not read: each is taken to reason at ``effort``). Reasoning counts against each cap, so it is
+    added where the requests share one cap (or none has one) and otherwise left out with a note.
     """
     prior = output_prior(profile.model, effort=effort)
     if profile.output_per_row is None:
@@ -50,8 +55,20 @@ def with_reasoning(profile: TokenProfile, effort: str | None = None, *, cap: int
         return profile
     if prior.reasoning is None:
         return profile
+    cap = profile.max_tokens
+    if caps is not None:
+        read = (f"the requests' own reasoning settings (reasoning_effort, reasoning.effort, thinking budget_tokens, "
+                f"thinkingConfig) are not read: each is taken to reason at effort {prior.effort}; set "
+                f"{param('reasoning_effort')} to choose another")
+        if len(set(caps)) > 1:
+            note = (f"reasoning is NOT in the output: {profile.model} reasons at effort {prior.effort} (prior "
+                    f"{prior.reasoning.tokens:,} tokens per request, billed as output), but the requests carry "
+                    "different max_tokens, which reasoning counts against")
+            return replace(profile, notes=(*profile.notes, note, read))
+        cap = next(iter(caps), None)
+        profile = replace(profile, notes=(*profile.notes, read))
     return _added(profile, prior.reasoning, prior.effort, prior.family, prior.reasoning_source,
-                  prior.reasoning_basis, cap if cap is not None else profile.max_tokens)
+                  prior.reasoning_basis, cap)
 
 
 def _added(profile: TokenProfile, p: LengthPrior, effort: str | None, family: str | None, source: str | None,
