@@ -359,7 +359,7 @@ def _estimate_batch_file(
     path: Path, model: str | None, output_tokens: int | None, day: dt.date, book: PriceBook,
     opts: EstimateOptions,
 ) -> Estimate:
-    report = read_batch_file(path, prices=book, model=model, tool_calls_per_request=opts.tool_calls_per_request)
+    report = read_batch_file(path, prices=book, as_of=day, model=model, tool_calls_per_request=opts.tool_calls_per_request)
     name = model or report.model
     if name is None:
         raise UsageError(f"{path}: the batch file names no model; give {param('model')}", param="model",
@@ -580,7 +580,11 @@ def write_batch(
     prices: PriceBook | None = None,
 ) -> Manifest:
     """Write ``source`` as ready-to-submit batch request files ``PREFIX-001.jsonl``, ...: exactly
-    one request per row, split under the provider's per-file limits, written atomically."""
+    one request per row, split under the provider's per-file limits, written atomically.
+
+    The model's provider decides the format (OpenAI Batch API, Anthropic Message Batches, Gemini
+    batch JSONL); ``options`` gives the OpenAI endpoint, tools, a response schema and reasoning
+    settings (``BatchFileOptions``)."""
     opts = _options(options, "options", BatchFileOptions)
     read = _options(read, "read", ReadOptions)
     book = _book(prices)
@@ -591,7 +595,7 @@ def write_batch(
         raise UsageError(f"{param('prefix')} must be a path such as 'out/requests', not a {type(prefix).__name__}",
                          param="prefix")
     m = book.model(model, day)
-    fmt = format_for(m.provider, m.kind)
+    fmt = format_for(m.provider, m.kind, opts.endpoint)
     rows, shape = _rows_and_shape(source, column, template, system)
     base = FileLimits.from_rule(m.price_on(day).batch_rule)
     limits = FileLimits(
@@ -606,7 +610,7 @@ def write_batch(
         return write_batch_files(
             ds.batches(wanted), prefix=prefix, shape=shape, model=m.id, fmt=fmt, max_tokens=opts.max_tokens,
             limits=limits, id_column=opts.id_column, count_tokens=count, overwrite=opts.overwrite,
-            where=str(ds.info.path), protected=[Path(source)] if _is_path(source) else [],
+            where=str(ds.info.path), protected=[Path(source)] if _is_path(source) else [], extras=opts.extras,
         )
 
 

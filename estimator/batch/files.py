@@ -168,6 +168,11 @@ class BatchFileReport:
         return index
 
     @property
+    def format_name(self) -> str:
+        """The file's format as people call it: ``"OpenAI Batch API, /v1/responses"``, ``"Gemini Batch API"``."""
+        return FORMAT_NAMES[self.provider] + (f", {self.url}" if self.url else "")
+
+    @property
     def ok(self) -> bool:
         """True when no problem was found (warnings do not count)."""
         return not self.issues and not self.issues_not_shown
@@ -193,6 +198,7 @@ class BatchFileReport:
         return {
             "path": str(self.path),
             "provider": self.provider,
+            "format": self.format_name,
             "ok": self.ok,
             "url": self.url,
             "model": self.model,
@@ -234,28 +240,56 @@ def _first_object(path: Path) -> Any:
     return None
 
 
-def detect_batch_format(path: str | Path) -> Provider | None:
-    """``"openai"``, ``"anthropic"`` or ``"google"`` from the first request of the file, or None."""
-    obj = _first_object(Path(path))
+FORMAT_NAMES: Mapping[str, str] = {
+    "openai": "OpenAI Batch API",
+    "anthropic": "Anthropic Message Batches",
+    "google": "Gemini Batch API",
+}
+"""How each provider's batch request format is named to people (CLI, app, notes)."""
+
+
+def batch_shape(obj: Any) -> Provider | None:
+    """The provider whose batch request shape ``obj`` (one parsed line) has, or None for a data row.
+
+    * OpenAI: ``{"custom_id", "method"/"url", "body": {...}}`` (chat, responses, embeddings);
+    * Anthropic: ``{"custom_id", "params": {...}}``;
+    * Gemini: ``{"key", "request": {...}}`` (the Gemini API's batch file) or ``{"request": {"contents",
+      ...}}`` (the same request without a key, as Vertex AI batch prediction takes it).
+
+    A data file may well have "body", "url", "method" or "request" keys (emails, web pages, logs):
+    only an id together with a request in the provider's shape, or a Gemini request with its
+    ``contents``, makes a batch request.
+    """
     if not isinstance(obj, dict):
         return None
-    # A data file may well have "body", "url" or "method" keys (emails, web pages):
-    # only a custom_id together with a request in the provider's shape makes a batch request.
-    if "custom_id" not in obj:
+    if "custom_id" in obj:
+        if isinstance(obj.get("params"), dict):
+            return "anthropic"
+        if isinstance(obj.get("body"), dict) and ("url" in obj or "method" in obj):
+            return "openai"
         return None
-    if isinstance(obj.get("params"), dict):
-        return "anthropic"
-    if isinstance(obj.get("body"), dict) and ("url" in obj or "method" in obj):
-        return "openai"
+    request = obj.get("request")
+    if isinstance(request, dict) and ("key" in obj or isinstance(request.get("contents"), list)):
+        return "google"
     return None
 
 
+def detect_batch_format(path: str | Path) -> Provider | None:
+    """``"openai"``, ``"anthropic"`` or ``"google"`` from the first request of the file, or None.
+
+    The one detection every front end uses (``estimate``, ``plan``, ``validate-batch``, the app's
+    uploader), through ``batch_request_format`` or ``read_batch_file``.
+    """
+    return batch_shape(_first_object(Path(path)))
+
+
 def _provider_by_keys(obj: Any) -> Provider | None:
+    """A damaged first request's provider from its keys alone (a file named a batch file)."""
     if not isinstance(obj, dict):
         return None
     if isinstance(obj.get("params"), dict):
         return "anthropic"
-    if "key" in obj and "request" in obj:
+    if "request" in obj:
         return "google"
     if "body" in obj or "url" in obj or "method" in obj:
         return "openai"
@@ -573,6 +607,7 @@ class _Reader:
         self.canonical: dict[str, str] = {}
         self.request_model: str | None = None  # the model of the request being read
         self.requests = 0
+        self.keyless: bool | None = None  # Gemini: whether the requests come without keys ({"request"} lines)
 
     # -- the pass over the file ----------------------------------------------
 
@@ -994,7 +1029,10 @@ class _Reader:
     # -- Gemini --------------------------------------------------------------
 
     def _gemini(self, n: int, obj: Mapping[str, Any]) -> _Request | None:
-        self._custom_id(n, obj, "key")
+        if self.keyless is None:  # the first request decides: keys on every line, or on none
+            self.keyless = "key" not in obj
+        if "key" in obj or not self.keyless:
+            self._custom_id(n, obj, "key")
         extra = sorted(set(obj) - {"key", "request"})
         if extra:
             self.issues.add(n, f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to key and request")
@@ -1126,6 +1164,11 @@ class _Reader:
     def _warn(self, tokenizer: Any) -> None:
         """What the counts leave out or only approximate."""
         self.warnings.extend(self.tally.summary().notes())
+        if self.keyless:
+            self.warnings.append(
+                'the requests carry no "key" ({"request": ...} lines, as Vertex AI batch prediction takes '
+                'them): give each line a "key" to send it to the Gemini API and to match results to requests'
+            )
         if self.url == "/v1/responses":
             self.warnings.append(
                 "/v1/responses input is counted with the chat message framing (an approximation)"

@@ -106,7 +106,8 @@ def render(settings: Settings) -> EstimateResult | None:
         key=uploader_key(),
         on_change=_upload_changed,
         help="Each row of the file is one request. Values are read exactly as written: NA, null and 007 stay "
-        "text. A batch request file (JSONL with custom_id, OpenAI, Anthropic or Gemini) is checked and priced "
+        "text. A batch request file (JSON Lines of OpenAI chat, responses or embeddings requests, Anthropic "
+        "message batch requests, or Gemini {\"key\", \"request\"} or {\"request\"} lines) is checked and priced "
         "request by request. Nothing leaves this machine: the file is counted locally.",
     )
     if uploaded is None:
@@ -388,10 +389,9 @@ def example_answers_default(columns: list[str], text_column: str, sample: list[d
 def show_batch_file(settings: Settings, upload: Upload, provider: str, head: DeltaGenerator) -> EstimateResult:
     """A ready-made batch request file: validated, counted as billed, then priced like a dataset."""
     priced = need_price(settings)
-    report = batch_report(upload.digest, upload.name, _data=upload.data)
-    name = "OpenAI" if provider == "openai" else "Anthropic"
+    report = batch_report(upload.digest, upload.name, settings.model.id, _data=upload.data)
     st.info(
-        f"{upload.name} is an {name} batch request file: {report.requests:,} requests for "
+        f"{upload.name} is a batch request file ({report.format_name}): {report.requests:,} requests for "
         f"{report.model or 'no model'}, {report.bytes:,} of {report.max_bytes:,} bytes and "
         f"{report.requests:,} of {report.max_requests:,} requests allowed per file. Each request is "
         "counted as it will be billed.",
