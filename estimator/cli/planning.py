@@ -228,8 +228,8 @@ def plan(**kw: Any) -> None:
         if numbers:
             raise UsageError("give either FILE or --rows/--input-tokens-per-row/--output-tokens-per-row, not both")
     else:
-        used = [k for k in ("column", "template", "output_tokens", "output_column", "output_examples",
-                            "output_ratio", "sample") if kw.get(k) is not None]
+        used = [k for k in ("column", "template", "output_tokens", "reasoning_effort", "output_column",
+                            "output_examples", "output_ratio", "sample") if kw.get(k) is not None]
         if used:
             raise UsageError(f"--{used[0].replace('_', '-')} needs FILE; without FILE give --rows, "
                              "--input-tokens-per-row and --output-tokens-per-row")

@@ -154,6 +154,8 @@ class CountSettings:
     max_tokens: int | None
     sample_rows: int | None
     thresholds: tuple[int, ...]  # long-context tier limits of the price entry
+    reasoning_effort: str | None = None  # added to the counted profile, not part of the count
+    output_measured: bool = False  # the output lengths were measured by a pilot, reasoning included
 
     def shape(self) -> RequestShape:
         return RequestShape(column=self.column, template=self.template, system=self.system or None)
