@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from estimator import convert
-from estimator.batch.files import batch_request_format, read_batch_file
+from estimator.batch.files import BatchFileReport, batch_request_format, read_batch_file
 from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, interval_notes
 from estimator.batch.parts import request_definitions
@@ -372,7 +372,7 @@ def _estimate_batch_file(
                              "not both", param="output_from")
         output_tokens = opts.measured_output.expected_per_request
     profile = profile_from_batch(report, model=priced.model, price=priced.price, output_per_request=output_tokens)
-    profile = _batch_reasoning(profile, report.per_request_max_output, priced, opts)
+    profile = _batch_reasoning(profile, report, priced, opts)
     profile = _with_measured_output(profile, priced, opts)
     if report.model and priced.model.id != book.model(report.model, day).id:
         note = (f"priced as {priced.model.id}, but the file's requests name {report.model} "
@@ -381,14 +381,15 @@ def _estimate_batch_file(
     return build_estimate(profile, priced, opts.modes)
 
 
-def _batch_reasoning(profile: TokenProfile, caps: Sequence[int | None], priced: PricedModel,
+def _batch_reasoning(profile: TokenProfile, report: BatchFileReport, priced: PricedModel,
                      opts: EstimateOptions) -> TokenProfile:
-    """A batch file's profile with its model's reasoning at the effort of ``opts.output``, against each
-    request's own cap (``with_reasoning``); a pilot's measured lengths replace the prior."""
+    """A batch file's profile with its model's reasoning at the effort of ``opts.output`` (else the one its
+    requests name), against each request's own cap (``with_reasoning``); a pilot's measured lengths
+    replace the prior."""
     effort = opts.output.reasoning_effort if opts.output is not None else None
     if opts.measured_output is not None:
         return _with_reasoning(profile, priced, effort, opts)
-    return with_reasoning(profile, effort, caps=caps)
+    return with_reasoning(profile, effort, caps=report.per_request_max_output, named=report.reasoning_efforts)
 
 
 def count_tokens(text_or_messages: str | Sequence[Mapping[str, str]], model: str = "gpt-4o", *,

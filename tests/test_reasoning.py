@@ -167,7 +167,58 @@ def test_a_batch_file_reasons_against_its_requests_cap(tmp_path: Path) -> None:
     e = estimator.estimate(path, output_tokens=200, as_of=DAY)
     r = e.profile.reasoning
     assert r is not None and r.per_request == 1000 and e.profile.output_tokens == 3000  # capped at 1,000 each
-    assert any("own reasoning settings" in n for n in e.notes)
+    assert any("the requests name no reasoning effort" in n for n in e.notes)
+
+
+def _o3_file(tmp_path: Path, efforts: list[str | None], *, responses: bool = False) -> Path:
+    """o3 requests, each naming the given reasoning effort (None: names none), no cap."""
+    path = tmp_path / "efforts.jsonl"
+    lines = []
+    for i, effort in enumerate(efforts):
+        if responses:
+            body: dict[str, object] = {"model": "o3", "input": "Hello there",
+                                       **({"reasoning": {"effort": effort}} if effort else {})}
+            url = "/v1/responses"
+        else:
+            body = {"model": "o3", "messages": [{"role": "user", "content": "Hello there"}],
+                    **({"reasoning_effort": effort} if effort else {})}
+            url = "/v1/chat/completions"
+        lines.append(json.dumps({"custom_id": f"r{i}", "method": "POST", "url": url, "body": body}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("responses", [False, True])
+def test_a_batch_file_is_priced_at_the_effort_its_requests_name(tmp_path: Path, responses: bool) -> None:
+    high = output_prior("o3", effort="high").reasoning
+    assert high is not None
+    e = estimator.estimate(_o3_file(tmp_path, ["high"] * 3, responses=responses), output_tokens=100, as_of=DAY)
+    r = e.profile.reasoning
+    assert r is not None and r.effort == "high" and r.per_request == high.tokens
+    assert e.profile.output_tokens == 3 * (100 + high.tokens)
+    assert any("every request names reasoning effort high" in n for n in e.notes)
+
+
+def test_a_batch_file_naming_several_efforts_says_which_it_priced(tmp_path: Path) -> None:
+    e = estimator.estimate(_o3_file(tmp_path, ["low", "low", "high", None]), output_tokens=100, as_of=DAY)
+    r = e.profile.reasoning
+    assert r is not None and r.effort == "low"
+    assert any("different reasoning efforts (low: 2, high: 1, none named: 1): all priced at low" in n
+               for n in e.notes)
+    asked = estimator.estimate(_o3_file(tmp_path, ["low", "high"]), as_of=DAY,
+                               options=EstimateOptions(output=OutputSpec(fixed=100, reasoning_effort="medium")))
+    assert asked.profile.reasoning is not None and asked.profile.reasoning.effort == "medium"
+    plain = [n.replace("\ue000", "").replace("\ue001", "") for n in asked.notes]
+    assert any("as reasoning_effort says; the requests name (low: 1, high: 1)" in n for n in plain)
+
+
+def test_a_batch_file_naming_an_effort_the_model_does_not_take_is_noted(tmp_path: Path) -> None:
+    e = estimator.estimate(_o3_file(tmp_path, ["extreme"] * 2), output_tokens=100, as_of=DAY)
+    default = output_prior("o3").effort
+    assert e.profile.reasoning is not None and e.profile.reasoning.effort == default
+    assert any("the requests name reasoning effort 'extreme', which o3 does not take" in n for n in e.notes)
+    from estimator.batch.files import read_batch_file
+    assert read_batch_file(_o3_file(tmp_path, ["high", None])).to_dict()["reasoning_efforts"] == {"high": 1}
 
 
 # ---------------------------------------------------------------- properties

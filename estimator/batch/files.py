@@ -152,6 +152,7 @@ class BatchFileReport:
     warnings: list[str] = field(default_factory=list)
     models: dict[str, int] = field(default_factory=dict)  # requests per model
     per_request_max_output: list[int | None] = field(default_factory=list)  # each request's output cap
+    reasoning_efforts: dict[str, int] = field(default_factory=dict)  # requests per reasoning effort they name
     token_counts: str = ""  # "exact", "approximate" or "reconstructed (ctok ..., generation ...)"
     ids: list[str] = field(default_factory=list)  # each request's custom_id (Gemini: key), "" if it has none
     lines: list[int] = field(default_factory=list)  # each request's line number
@@ -211,6 +212,7 @@ class BatchFileReport:
             "input_tokens": self.input_tokens,
             "input_tokens_per_request": self.input_stats(),
             "max_output_tokens": self.max_output_tokens,
+            "reasoning_efforts": self.reasoning_efforts,
             "requests_without_max_tokens": self.requests_without_max_tokens,
             "exact": self.exact,
             "token_counts": self.token_counts or ("exact" if self.exact else "approximate"),
@@ -598,6 +600,7 @@ class _Reader:
         self.text_sums: list[int] = []  # each request's text tokens (o200k counts where Claude is sampled)
         self.small_texts: list[list[str]] | None = []  # each request's texts, while few enough to count all
         self.per_request_cap: list[int | None] = []
+        self.efforts: Counter[str] = Counter()  # requests per reasoning effort they name
         self.pending: list[_Request | None] = []
         self.tokenizer: Any = None
         self.max_output_total = 0
@@ -859,6 +862,12 @@ class _Reader:
             return self._responses(n, body)
         return None
 
+    def _effort(self, value: Any) -> None:
+        """A request's own reasoning effort (OpenAI ``reasoning_effort`` / ``reasoning.effort``, Gemini
+        ``thinkingLevel``, or ``none`` for a thinking budget of 0)."""
+        if isinstance(value, str) and value.strip():
+            self.efforts[value.strip().lower()] += 1
+
     def _chat(self, n: int, body: Mapping[str, Any]) -> _Request | None:
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
@@ -868,6 +877,7 @@ class _Reader:
         if not self._frame_messages(n, messages, request):
             return None
         self.tally.openai_tools(request, body, self.request_model, "chat")
+        self._effort(body.get("reasoning_effort"))
         cap, valid = _cap(body, ("max_completion_tokens", "max_tokens"))
         if not valid:
             self.issues.add(n, "max_completion_tokens / max_tokens must be a positive integer")
@@ -973,6 +983,8 @@ class _Reader:
         if not self._frame_messages(n, messages, request):
             return None
         self.tally.openai_tools(request, body, self.request_model, "responses")
+        reasoning = body.get("reasoning")
+        self._effort(reasoning.get("effort") if isinstance(reasoning, dict) else None)
         cap, valid = _cap(body, ("max_output_tokens",))
         if not valid:
             self.issues.add(n, "max_output_tokens must be a positive integer")
@@ -1066,6 +1078,11 @@ class _Reader:
         if not isinstance(config, dict):
             self.issues.add(n, '"generationConfig" must be an object')
             return request
+        thinking = config.get("thinkingConfig", config.get("thinking_config"))
+        if isinstance(thinking, dict):
+            level = thinking.get("thinkingLevel", thinking.get("thinking_level"))
+            budget = thinking.get("thinkingBudget", thinking.get("thinking_budget"))
+            self._effort(level if level is not None else ("none" if budget == 0 else None))
         cap, valid = _cap(config, ("maxOutputTokens", "max_output_tokens"))
         if not valid:
             self.issues.add(n, "generationConfig.maxOutputTokens must be a positive integer")
@@ -1117,6 +1134,7 @@ class _Reader:
             warnings=self.warnings,
             models=dict(self.models.most_common()),
             per_request_max_output=self.per_request_cap,
+            reasoning_efforts=dict(self.efforts.most_common()),
             token_counts=(tokenizer.token_counts if tokenizer is not None else "not counted")
             + (", text sampled" if self.sampled and self.sampled.used else ""),
             ids=self.ids_in_order,

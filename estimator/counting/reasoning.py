@@ -11,13 +11,13 @@ the per-row answer lengths are known (``TokenProfile.output_counts``) or no answ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
 from estimator.counting.priors import LengthPrior, ReasoningOutput, output_prior
 from estimator.counting.profile import Distribution, TokenProfile
-from estimator.errors import param
+from estimator.errors import UsageError, param
 
 __all__ = ["reasoning_split", "with_reasoning"]
 
@@ -34,7 +34,7 @@ def reasoning_split(
 
 
 def with_reasoning(profile: TokenProfile, effort: str | None = None, *,
-                   caps: Sequence[int | None] | None = None) -> TokenProfile:
+                   caps: Sequence[int | None] | None = None, named: Mapping[str, int] | None = None) -> TokenProfile:
     """``profile`` with the reasoning its model adds at ``effort`` (default: the effort the model uses
     when a request names none) on top of every answer, from the family's prior.
 
@@ -42,11 +42,24 @@ def with_reasoning(profile: TokenProfile, effort: str | None = None, *,
     unchanged but for a note; an effort the model does not take is a ``UsageError`` naming the ones it
     takes. The profile's answers must not include reasoning yet.
 
-    ``caps``: each request's own ``max_tokens`` (a batch file's requests, whose own reasoning settings
-    are not read: each is taken to reason at ``effort``). Reasoning counts against each cap, so it is
-    added where the requests share one cap (or none has one) and otherwise left out with a note.
+    ``caps``: each request's own ``max_tokens`` (a batch file's requests, each taken to reason at
+    ``effort``). Reasoning counts against each cap, so it is added where the requests share one cap
+    (or none has one) and otherwise left out with a note. ``named``: requests per reasoning effort the
+    file's requests name themselves: without ``effort``, the most common of them is priced (an effort
+    the model does not take is noted and its default priced instead).
     """
+    asked, refused = effort, None
+    if effort is None and caps is not None and named:
+        effort = next(iter(named))  # most common first
+        try:
+            output_prior(profile.model, effort=effort)
+        except UsageError as exc:
+            refused = (f"the requests name reasoning effort {effort!r}, which {profile.model} does not take "
+                       f"(the API would refuse them: {exc}); priced at the model's default")
+            effort = None
     prior = output_prior(profile.model, effort=effort)
+    if refused is not None:
+        profile = replace(profile, notes=(*profile.notes, refused))
     if profile.output_per_row is None:
         if prior.reasoning is not None and profile.rows:
             note = (f"reasoning is not estimated either: {profile.model} reasons at effort {prior.effort} "
@@ -57,9 +70,7 @@ def with_reasoning(profile: TokenProfile, effort: str | None = None, *,
         return profile
     cap = profile.max_tokens
     if caps is not None:
-        read = (f"the requests' own reasoning settings (reasoning_effort, reasoning.effort, thinking budget_tokens, "
-                f"thinkingConfig) are not read: each is taken to reason at effort {prior.effort}; set "
-                f"{param('reasoning_effort')} to choose another")
+        read = _file_efforts_note(named or {}, profile.rows, prior.effort, asked)
         if len(set(caps)) > 1:
             note = (f"reasoning is NOT in the output: {profile.model} reasons at effort {prior.effort} (prior "
                     f"{prior.reasoning.tokens:,} tokens per request, billed as output), but the requests carry "
@@ -69,6 +80,22 @@ def with_reasoning(profile: TokenProfile, effort: str | None = None, *,
         profile = replace(profile, notes=(*profile.notes, read))
     return _added(profile, prior.reasoning, prior.effort, prior.family, prior.reasoning_source,
                   prior.reasoning_basis, cap)
+
+
+def _file_efforts_note(named: Mapping[str, int], requests: int, priced: str | None, asked: str | None) -> str:
+    """What a batch file's requests say of their own reasoning effort, and the effort priced."""
+    if not named:
+        return (f"the requests name no reasoning effort (OpenAI reasoning_effort or reasoning.effort, Gemini "
+                f"thinkingConfig; Anthropic thinking budgets are not read): each is taken to reason at effort {priced}; "
+                f"set {param('reasoning_effort')} to choose another")
+    said = ", ".join(f"{name}: {n:,}" for name, n in named.items())
+    silent = requests - sum(named.values())
+    said += f", none named: {silent:,}" if silent > 0 else ""
+    if asked is not None:
+        return f"priced at reasoning effort {priced} as {param('reasoning_effort')} says; the requests name ({said})"
+    if len(named) == 1 and silent <= 0:
+        return f"every request names reasoning effort {priced}, priced as such"
+    return f"the requests name different reasoning efforts ({said}): all priced at {priced}, the most common"
 
 
 def _added(profile: TokenProfile, p: LengthPrior, effort: str | None, family: str | None, source: str | None,
