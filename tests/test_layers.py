@@ -65,6 +65,8 @@ LAZY: dict[str, str] = {
     "estimator.planning.routing": "loaded by estimator.route only",
     "estimator.piloting.pilot": "loaded by estimator.pilot only",
     "estimator.batch.writer": "loaded by estimator.write_batch only",
+    "estimator.pricing.schema": "pydantic and the price-file models load only when a price file is validated "
+    "(its validated form is cached by content hash) or the schema is printed",
 }
 
 
