@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from estimator import convert
-from estimator.batch.files import batch_request_format, read_batch_file
+from estimator.batch.files import BatchFileReport, batch_request_format, read_batch_file
 from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, interval_notes
 from estimator.batch.parts import request_definitions
@@ -32,7 +32,9 @@ from estimator.convert import as_of_date, month_start, set_field, today
 from estimator.counting import CountOptions, OutputSpec, TokenProfile
 from estimator.counting.dataset import count_dataset
 from estimator.counting.images import count_image_column
+from estimator.counting.priors import ReasoningOutput, output_prior
 from estimator.counting.prompts import RequestShape
+from estimator.counting.reasoning import with_reasoning
 from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import format_usd
@@ -203,6 +205,7 @@ def _column_hint(source: Any) -> str:
 
 def _output_spec(output_tokens: int | None, max_tokens: int | None, options: EstimateOptions) -> OutputSpec:
     measured = options.measured_output
+    effort = options.output.reasoning_effort if options.output is not None else None
     if measured is not None:
         given = options.output if options.output is not None else OutputSpec(fixed=output_tokens)
         if given.kind not in ("none", "max_tokens"):
@@ -212,9 +215,9 @@ def _output_spec(output_tokens: int | None, max_tokens: int | None, options: Est
                 param="output_from",
             )
         cap = max_tokens if max_tokens is not None else given.max_tokens
-        return OutputSpec(fixed=measured.expected_per_request, max_tokens=cap)
-    if options.output is None:
-        return OutputSpec(fixed=output_tokens, max_tokens=max_tokens)
+        return OutputSpec(fixed=measured.expected_per_request, max_tokens=cap, reasoning_effort=effort)
+    if options.output is None or (options.output.only_reasoning and options.output.max_tokens is None):
+        return OutputSpec(fixed=output_tokens, max_tokens=max_tokens, reasoning_effort=effort)
     if output_tokens is not None or max_tokens is not None:
         raise UsageError(
             f"give the output either as {param('output_tokens')}/{param('max_tokens')} or as a full "
@@ -273,7 +276,31 @@ def estimate(
         profile = _with_images(profile, rows, priced, opts)
     if opts.tools or opts.response_schema is not None:
         profile = _with_definitions(profile, priced, opts)
+    profile = _with_reasoning(profile, priced, output.reasoning_effort, opts)
     return build_estimate(_with_measured_output(profile, priced, opts), priced, opts.modes)
+
+
+def _with_reasoning(profile: TokenProfile, priced: PricedModel, effort: str | None,
+                    opts: EstimateOptions) -> TokenProfile:
+    """The profile with the reasoning its model adds: from the family's prior, or, where a pilot measured
+    the output (reasoning included), the measured share of it, which replaces the prior."""
+    prior = output_prior(priced.model.id, effort=effort)  # refuses an effort the model does not take
+    measured = opts.measured_output
+    if measured is None:
+        return with_reasoning(profile, effort)
+    total = profile.output_tokens
+    think = round(total * measured.reasoning_share)
+    if not think and prior.reasoning is None:
+        return profile
+    note = (f"the output lengths learned from a pilot ({measured.requests:,} answered requests, reasoning "
+            f"included) replace the reasoning prior" + (f" for {prior.family} at effort {prior.effort}"
+                                                       if prior.reasoning is not None else ""))
+    reasoning = ReasoningOutput(
+        basis="measured", effort=prior.effort if prior.reasoning is not None else None, family=prior.family,
+        source=measured.source or None, assumption=None, per_request=0, low=0, high=0, tokens=think,
+        answer_tokens=total - think, output_low=total, output_high=total, notes=(note,))
+    notes = (note, *([s] if (s := reasoning.dominance()) is not None else []))
+    return replace(profile, reasoning=replace(reasoning, notes=notes), notes=(*profile.notes, *notes))
 
 
 def _with_definitions(profile: TokenProfile, priced: PricedModel, opts: EstimateOptions) -> TokenProfile:
@@ -334,7 +361,7 @@ def _estimate_batch_file(
     path: Path, model: str | None, output_tokens: int | None, day: dt.date, book: PriceBook,
     opts: EstimateOptions,
 ) -> Estimate:
-    report = read_batch_file(path, prices=book, model=model, tool_calls_per_request=opts.tool_calls_per_request)
+    report = read_batch_file(path, prices=book, as_of=day, model=model, tool_calls_per_request=opts.tool_calls_per_request)
     name = model or report.model
     if name is None:
         raise UsageError(f"{path}: the batch file names no model; give {param('model')}", param="model",
@@ -347,12 +374,24 @@ def _estimate_batch_file(
                              "not both", param="output_from")
         output_tokens = opts.measured_output.expected_per_request
     profile = profile_from_batch(report, model=priced.model, price=priced.price, output_per_request=output_tokens)
+    profile = _batch_reasoning(profile, report, priced, opts)
     profile = _with_measured_output(profile, priced, opts)
     if report.model and priced.model.id != book.model(report.model, day).id:
         note = (f"priced as {priced.model.id}, but the file's requests name {report.model} "
                 "(tokens counted with that model's tokenizer)")
         profile = replace(profile, notes=(*profile.notes, note))
     return build_estimate(profile, priced, opts.modes)
+
+
+def _batch_reasoning(profile: TokenProfile, report: BatchFileReport, priced: PricedModel,
+                     opts: EstimateOptions) -> TokenProfile:
+    """A batch file's profile with its model's reasoning at the effort of ``opts.output`` (else the one its
+    requests name), against each request's own cap (``with_reasoning``); a pilot's measured lengths
+    replace the prior."""
+    effort = opts.output.reasoning_effort if opts.output is not None else None
+    if opts.measured_output is not None:
+        return _with_reasoning(profile, priced, effort, opts)
+    return with_reasoning(profile, effort, caps=report.per_request_max_output, named=report.reasoning_efforts)
 
 
 def count_tokens(text_or_messages: str | Sequence[Mapping[str, str]], model: str = "gpt-4o", *,
@@ -546,7 +585,11 @@ def write_batch(
     prices: PriceBook | None = None,
 ) -> Manifest:
     """Write ``source`` as ready-to-submit batch request files ``PREFIX-001.jsonl``, ...: exactly
-    one request per row, split under the provider's per-file limits, written atomically."""
+    one request per row, split under the provider's per-file limits, written atomically.
+
+    The model's provider decides the format (OpenAI Batch API, Anthropic Message Batches, Gemini
+    batch JSONL); ``options`` gives the OpenAI endpoint, tools, a response schema and reasoning
+    settings (``BatchFileOptions``)."""
     from estimator.batch.writer import BatchFileOptions, format_for, prompt_token_counter, write_batch_files
     opts = _options(options, "options", BatchFileOptions)
     read = _options(read, "read", ReadOptions)
@@ -558,7 +601,7 @@ def write_batch(
         raise UsageError(f"{param('prefix')} must be a path such as 'out/requests', not a {type(prefix).__name__}",
                          param="prefix")
     m = book.model(model, day)
-    fmt = format_for(m.provider, m.kind)
+    fmt = format_for(m.provider, m.kind, opts.endpoint)
     rows, shape = _rows_and_shape(source, column, template, system)
     base = FileLimits.from_rule(m.price_on(day).batch_rule)
     limits = FileLimits(
@@ -573,7 +616,7 @@ def write_batch(
         return write_batch_files(
             ds.batches(wanted), prefix=prefix, shape=shape, model=m.id, fmt=fmt, max_tokens=opts.max_tokens,
             limits=limits, id_column=opts.id_column, count_tokens=count, overwrite=opts.overwrite,
-            where=str(ds.info.path), protected=[Path(source)] if _is_path(source) else [],
+            where=str(ds.info.path), protected=[Path(source)] if _is_path(source) else [], extras=opts.extras,
         )
 
 

@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, Decimal
+from fractions import Fraction
 from typing import Any
 
 from estimator import convert
@@ -304,6 +305,7 @@ def standard_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
 def early_exit_output(
     output_tokens: int, requests: int, ee: EarlyExitParams,
     per_request: tuple[tuple[int, int], ...] = (),
+    reasoning_share: Fraction = Fraction(0),
 ) -> int:
     """Billed output tokens when a share of streams is cancelled early.
 
@@ -314,7 +316,9 @@ def early_exit_output(
     the rows) the saving is summed stream by stream, ``Σ n × max(0, o(1 − seen)
     − tail)``, scaled to ``output_tokens`` when the pairs describe a sample or
     a larger whole; without it every stream is taken to be of the average size.
-    The cancelled share is spread evenly over the sizes.
+    The cancelled share is spread evenly over the sizes. Reasoning is generated before the
+    answer is seen, so a cancel saves answer tokens only: the saving is scaled by the answer's
+    share of the output (``1 - reasoning_share``).
     """
     if ee.cancel_share == 0 or output_tokens == 0:
         return output_tokens
@@ -328,6 +332,8 @@ def early_exit_output(
         saved = saved * Decimal(output_tokens) / Decimal(hist_total)
     else:
         saved = max(ZERO, Decimal(output_tokens) * keep - Decimal(requests) * tail)
+    if reasoning_share:
+        saved = saved * (1 - Decimal(reasoning_share.numerator) / Decimal(reasoning_share.denominator))
     billed = Decimal(output_tokens) - ee.cancel_share * saved
     return min(output_tokens, math.ceil(billed))
 
@@ -337,7 +343,8 @@ def streaming_cost(usage: Usage, price: Price, params: ModeParams) -> ModeCost:
     segs = []
     billed_total = 0
     for src, _, r, i, o in _segments(usage, price):
-        billed = early_exit_output(o, r, params.early_exit, usage.output_per_request)
+        share = Fraction(min(usage.reasoning_tokens, usage.output_tokens), usage.output_tokens or 1)
+        billed = early_exit_output(o, r, params.early_exit, usage.output_per_request, share)
         billed_total += billed
         segs.append((_standard_rates(src, price, params.cache.ttl), r, i, billed))
     input_cost, cached = _price_input(segs, _cache(params, price))

@@ -752,7 +752,7 @@ def test_a_ready_made_batch_file_is_checked_and_priced_like_the_cli(app: AppTest
     data = (ROOT / "examples" / "openai-batch.jsonl").read_bytes()
     path = upload_and_save(app, tmp_path, data, name="requests.jsonl", mime="application/jsonl")
     est = tab(app, "Estimate")
-    assert any("OpenAI batch request file" in i.value and "12 requests" in i.value for i in est.info)
+    assert any("batch request file (OpenAI Batch API" in i.value and "12 requests" in i.value for i in est.info)
     # The sidebar prices its own model; the file names gpt-4o-mini, and the page says so.
     assert any("gpt-4o-mini" in w.value for w in est.warning)
     expected = cli_estimate(path)

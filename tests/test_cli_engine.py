@@ -208,8 +208,11 @@ def test_long_context_rows_are_priced_at_the_higher_tier(tmp_path: Path) -> None
     (tier,) = data["long_context"]
     assert tier["above_input_tokens"] == 200_000 and tier["requests"] == 1
     short_input = data["input_tokens"] - tier["input_tokens"]
+    # 2.5 Pro always thinks: each answer bills its reasoning prior on top, at its row's tier
+    per = 100 + data["output"]["reasoning_prior"]["tokens_per_request"]
+    assert tier["output_tokens"] == per and data["output_tokens"] == 2 * per
     expected = (short_input * Decimal("1.25") + tier["input_tokens"] * Decimal("2.50")
-                + 100 * Decimal(10) + 100 * Decimal(15)) / 1_000_000
+                + per * Decimal(10) + per * Decimal(15)) / 1_000_000
     assert Decimal(data["modes"]["standard"]["total_cost"]) == expected
     assert data["token_counts"] == "approximate"
 

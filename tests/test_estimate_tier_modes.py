@@ -1,6 +1,7 @@
 """`estimate --json`: every tier a model offers is a mode; the others are listed with a reason.
 
-Hand arithmetic on examples/reviews.csv (12 rows, 50 output tokens each = 600 output tokens);
+Hand arithmetic on examples/reviews.csv (12 rows, 50 output tokens each = 600 answer tokens, and the
+reasoning of a model that reasons by default on top);
 the input totals are the ones each model's tokenizer gives, read from the same JSON.
 """
 
@@ -35,7 +36,11 @@ def test_tier_mode_by_hand(model: str, tier: str, input_per_mtok: str, output_pe
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     inp, out = doc["input_tokens"], doc["output_tokens"]
-    assert out == 600
+    # Gemini 3 thinks at level high unless told otherwise: its reasoning bills as output on top of the answer
+    reasoning = doc["output"]["reasoning_tokens"]
+    assert doc["output"]["answer_tokens"] == 600 and out == 600 + reasoning
+    assert reasoning == (12 * doc["output"]["reasoning_prior"]["tokens_per_request"] if model.startswith("gemini")
+                         else 0)
     m = doc["modes"][tier]
     assert (m["input_tokens"], m["output_tokens"]) == (inp, out)
     assert Decimal(m["input_cost"]) == inp * Decimal(input_per_mtok) / 1_000_000

@@ -171,8 +171,9 @@ def test_sampled_estimate_reports_output_interval_and_cost_ranges(job: dict) -> 
 def test_approximate_counts_carry_their_calibration_into_every_cost() -> None:
     """A Gemini estimate (approximate tokenizer) gives each mode's cost at -u and +u of the counted tokens."""
     frame = pd.DataFrame({"text": [f"Summarise ticket {i}: the kettle stopped working." for i in range(50)]})
+    # thinking off (a budget of 0): the range is the calibration interval alone
     e = estimator.estimate(frame, model="gemini-2.5-flash", column="text", as_of=dt.date(2025, 9, 1),
-                           options=EstimateOptions(output=OutputSpec(ratio=RATIO)))
+                           options=EstimateOptions(output=OutputSpec(ratio=RATIO, reasoning_effort="none")))
     u = Decimal(str(e.profile.relative_uncertainty))
     assert u > 0 and e.profile.output_counted
     doc = e.as_dict()

@@ -154,6 +154,7 @@ class BatchFileReport:
     warnings: list[str] = field(default_factory=list)
     models: dict[str, int] = field(default_factory=dict)  # requests per model
     per_request_max_output: list[int | None] = field(default_factory=list)  # each request's output cap
+    reasoning_efforts: dict[str, int] = field(default_factory=dict)  # requests per reasoning effort they name
     token_counts: str = ""  # "exact", "approximate" or "reconstructed (ctok ..., generation ...)"
     ids: list[str] = field(default_factory=list)  # each request's custom_id (Gemini: key), "" if it has none
     lines: list[int] = field(default_factory=list)  # each request's line number
@@ -168,6 +169,11 @@ class BatchFileReport:
             if cid:
                 index.setdefault(cid, i)
         return index
+
+    @property
+    def format_name(self) -> str:
+        """The file's format as people call it: ``"OpenAI Batch API, /v1/responses"``, ``"Gemini Batch API"``."""
+        return FORMAT_NAMES[self.provider] + (f", {self.url}" if self.url else "")
 
     @property
     def ok(self) -> bool:
@@ -195,6 +201,7 @@ class BatchFileReport:
         return {
             "path": str(self.path),
             "provider": self.provider,
+            "format": self.format_name,
             "ok": self.ok,
             "url": self.url,
             "model": self.model,
@@ -207,6 +214,7 @@ class BatchFileReport:
             "input_tokens": self.input_tokens,
             "input_tokens_per_request": self.input_stats(),
             "max_output_tokens": self.max_output_tokens,
+            "reasoning_efforts": self.reasoning_efforts,
             "requests_without_max_tokens": self.requests_without_max_tokens,
             "exact": self.exact,
             "token_counts": self.token_counts or ("exact" if self.exact else "approximate"),
@@ -236,28 +244,56 @@ def _first_object(path: Path) -> Any:
     return None
 
 
-def detect_batch_format(path: str | Path) -> Provider | None:
-    """``"openai"``, ``"anthropic"`` or ``"google"`` from the first request of the file, or None."""
-    obj = _first_object(Path(path))
+FORMAT_NAMES: Mapping[str, str] = {
+    "openai": "OpenAI Batch API",
+    "anthropic": "Anthropic Message Batches",
+    "google": "Gemini Batch API",
+}
+"""How each provider's batch request format is named to people (CLI, app, notes)."""
+
+
+def batch_shape(obj: Any) -> Provider | None:
+    """The provider whose batch request shape ``obj`` (one parsed line) has, or None for a data row.
+
+    * OpenAI: ``{"custom_id", "method"/"url", "body": {...}}`` (chat, responses, embeddings);
+    * Anthropic: ``{"custom_id", "params": {...}}``;
+    * Gemini: ``{"key", "request": {...}}`` (the Gemini API's batch file) or ``{"request": {"contents",
+      ...}}`` (the same request without a key, as Vertex AI batch prediction takes it).
+
+    A data file may well have "body", "url", "method" or "request" keys (emails, web pages, logs):
+    only an id together with a request in the provider's shape, or a Gemini request with its
+    ``contents``, makes a batch request.
+    """
     if not isinstance(obj, dict):
         return None
-    # A data file may well have "body", "url" or "method" keys (emails, web pages):
-    # only a custom_id together with a request in the provider's shape makes a batch request.
-    if "custom_id" not in obj:
+    if "custom_id" in obj:
+        if isinstance(obj.get("params"), dict):
+            return "anthropic"
+        if isinstance(obj.get("body"), dict) and ("url" in obj or "method" in obj):
+            return "openai"
         return None
-    if isinstance(obj.get("params"), dict):
-        return "anthropic"
-    if isinstance(obj.get("body"), dict) and ("url" in obj or "method" in obj):
-        return "openai"
+    request = obj.get("request")
+    if isinstance(request, dict) and ("key" in obj or isinstance(request.get("contents"), list)):
+        return "google"
     return None
 
 
+def detect_batch_format(path: str | Path) -> Provider | None:
+    """``"openai"``, ``"anthropic"`` or ``"google"`` from the first request of the file, or None.
+
+    The one detection every front end uses (``estimate``, ``plan``, ``validate-batch``, the app's
+    uploader), through ``batch_request_format`` or ``read_batch_file``.
+    """
+    return batch_shape(_first_object(Path(path)))
+
+
 def _provider_by_keys(obj: Any) -> Provider | None:
+    """A damaged first request's provider from its keys alone (a file named a batch file)."""
     if not isinstance(obj, dict):
         return None
     if isinstance(obj.get("params"), dict):
         return "anthropic"
-    if "key" in obj and "request" in obj:
+    if "request" in obj:
         return "google"
     if "body" in obj or "url" in obj or "method" in obj:
         return "openai"
@@ -599,6 +635,7 @@ class _Reader:
         self.text_sums: list[int] = []  # each request's text tokens (o200k counts where Claude is sampled)
         self.small_texts: list[list[str]] | None = []  # each request's texts, while few enough to count all
         self.per_request_cap: list[int | None] = []
+        self.efforts: Counter[str] = Counter()  # requests per reasoning effort they name
         self.pending: list[_Request | None] = []
         self.tokenizer: Any = None
         self.max_output_total = 0
@@ -608,6 +645,7 @@ class _Reader:
         self.canonical: dict[str, str] = {}
         self.request_model: str | None = None  # the model of the request being read
         self.requests = 0
+        self.keyless: bool | None = None  # Gemini: whether the requests come without keys ({"request"} lines)
 
     # -- the pass over the file ----------------------------------------------
 
@@ -893,6 +931,12 @@ class _Reader:
             return self._responses(n, body)
         return None
 
+    def _effort(self, value: Any) -> None:
+        """A request's own reasoning effort (OpenAI ``reasoning_effort`` / ``reasoning.effort``, Gemini
+        ``thinkingLevel``, or ``none`` for a thinking budget of 0)."""
+        if isinstance(value, str) and value.strip():
+            self.efforts[value.strip().lower()] += 1
+
     def _chat(self, n: int, body: Mapping[str, Any]) -> _Request | None:
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
@@ -902,6 +946,7 @@ class _Reader:
         if not self._frame_messages(n, messages, request):
             return None
         self.tally.openai_tools(request, body, self.request_model, "chat")
+        self._effort(body.get("reasoning_effort"))
         cap, valid = _cap(body, ("max_completion_tokens", "max_tokens"))
         if not valid:
             self.issues.add(n, "max_completion_tokens / max_tokens must be a positive integer")
@@ -1007,6 +1052,8 @@ class _Reader:
         if not self._frame_messages(n, messages, request):
             return None
         self.tally.openai_tools(request, body, self.request_model, "responses")
+        reasoning = body.get("reasoning")
+        self._effort(reasoning.get("effort") if isinstance(reasoning, dict) else None)
         cap, valid = _cap(body, ("max_output_tokens",))
         if not valid:
             self.issues.add(n, "max_output_tokens must be a positive integer")
@@ -1063,7 +1110,10 @@ class _Reader:
     # -- Gemini --------------------------------------------------------------
 
     def _gemini(self, n: int, obj: Mapping[str, Any]) -> _Request | None:
-        self._custom_id(n, obj, "key")
+        if self.keyless is None:  # the first request decides: keys on every line, or on none
+            self.keyless = "key" not in obj
+        if "key" in obj or not self.keyless:
+            self._custom_id(n, obj, "key")
         extra = sorted(set(obj) - {"key", "request"})
         if extra:
             self.issues.add(n, f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to key and request")
@@ -1097,6 +1147,11 @@ class _Reader:
         if not isinstance(config, dict):
             self.issues.add(n, '"generationConfig" must be an object')
             return request
+        thinking = config.get("thinkingConfig", config.get("thinking_config"))
+        if isinstance(thinking, dict):
+            level = thinking.get("thinkingLevel", thinking.get("thinking_level"))
+            budget = thinking.get("thinkingBudget", thinking.get("thinking_budget"))
+            self._effort(level if level is not None else ("none" if budget == 0 else None))
         cap, valid = _cap(config, ("maxOutputTokens", "max_output_tokens"))
         if not valid:
             self.issues.add(n, "generationConfig.maxOutputTokens must be a positive integer")
@@ -1148,6 +1203,7 @@ class _Reader:
             warnings=self.warnings,
             models=dict(self.models.most_common()),
             per_request_max_output=self.per_request_cap,
+            reasoning_efforts=dict(self.efforts.most_common()),
             token_counts=(tokenizer.token_counts if tokenizer is not None else "not counted")
             + (", text sampled" if self.sampled and self.sampled.used else ""),
             ids=self.ids_in_order,
@@ -1195,6 +1251,11 @@ class _Reader:
     def _warn(self, tokenizer: Any) -> None:
         """What the counts leave out or only approximate."""
         self.warnings.extend(self.tally.summary().notes())
+        if self.keyless:
+            self.warnings.append(
+                'the requests carry no "key" ({"request": ...} lines, as Vertex AI batch prediction takes '
+                'them): give each line a "key" to send it to the Gemini API and to match results to requests'
+            )
         if self.url == "/v1/responses":
             self.warnings.append(
                 "/v1/responses input is counted with the chat message framing (an approximation)"

@@ -74,7 +74,7 @@ def profile_from_batch(
     output_counts = tuple((int(v), int(n)) for v, n in zip(*np.unique(outputs, return_counts=True)))
     return TokenProfile(
         source=str(report.path),
-        format=f"{report.provider} batch file",
+        format=f"{report.format_name} file",
         rows=report.requests,
         model=model.id,
         tokenizer=report.tokenizer_label,

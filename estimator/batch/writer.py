@@ -4,12 +4,17 @@ Formats (one JSON object per line):
 
 * ``openai-chat``: ``{"custom_id", "method": "POST", "url": "/v1/chat/completions",
   "body": {"model", "messages", "max_tokens"}}``
+* ``openai-responses``: the same with ``"url": "/v1/responses"`` and ``"body": {"model", "input",
+  "instructions"?, "max_output_tokens"?}``
 * ``openai-embeddings``: the same with ``"url": "/v1/embeddings"`` and
   ``"body": {"model", "input"}``
 * ``anthropic``: ``{"custom_id", "params": {"model", "max_tokens", "messages", "system"?}}``
 * ``gemini``: ``{"key", "request": {"contents", "systemInstruction"?, "generationConfig"?:
   {"maxOutputTokens"}}}`` (https://ai.google.dev/gemini-api/docs/batch-api, "Input file"; the model is
   named when the batch is created)
+
+Tools, a response schema and reasoning settings (``RequestExtras``, ``estimator.batch.bodies``) go in
+every request as its endpoint documents them.
 
 A request's ``custom_id`` is the row's value in an id column (it must be
 unique) or ``row-000123-<8 hex>``: the row number and the first 8 hex digits
@@ -50,15 +55,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from estimator import convert
-from estimator.batch.files import ANTHROPIC_CUSTOM_ID
+from estimator.batch.bodies import NO_EXTRAS, RequestExtras, schema_from, tools_from
+from estimator.batch.files import ANTHROPIC_CUSTOM_ID, OPENAI_ENDPOINTS
 from estimator.batch.logistics import FileLimits, FileSplitter
 from estimator.convert import Result, set_field
 from estimator.counting.prompts import RequestShape, build_messages, check_columns, render_texts
 from estimator.errors import DataError, UsageError, param
 from estimator.tokens import chat_tokens, get_tokenizer
 
-FORMATS = ("openai-chat", "openai-embeddings", "anthropic", "gemini")
-URLS = {"openai-chat": "/v1/chat/completions", "openai-embeddings": "/v1/embeddings"}
+FORMATS = ("openai-chat", "openai-responses", "openai-embeddings", "anthropic", "gemini")
+URLS = {"openai-chat": "/v1/chat/completions", "openai-responses": "/v1/responses",
+        "openai-embeddings": "/v1/embeddings"}
+ENDPOINTS = tuple(OPENAI_ENDPOINTS)
+"""The OpenAI Batch API endpoints a file can be written for."""
 DEFAULT_CHARS_PER_TOKEN = Decimal(4)
 """For size estimates without data: about 4 characters of English text per token (OpenAI's rule of thumb)."""
 
@@ -75,10 +84,23 @@ class RowBatchLike(Protocol):
     def first_row(self) -> int: ...
 
 
-def format_for(provider: str, kind: str = "chat") -> str:
-    """The batch file format of a provider and model kind."""
+def format_for(provider: str, kind: str = "chat", endpoint: str | None = None) -> str:
+    """The batch file format of a provider and model kind; ``endpoint`` chooses among OpenAI's
+    (``/v1/chat/completions``, the default for chat models; ``/v1/responses``; ``/v1/embeddings``)."""
+    if endpoint is not None and provider != "openai":
+        raise UsageError(f"{param('endpoint')} chooses among OpenAI's batch endpoints; {provider} batch files have "
+                         "one request format: leave it out", param="endpoint")
     if provider == "openai":
-        return "openai-embeddings" if kind == "embedding" else "openai-chat"
+        if endpoint is None:
+            return "openai-embeddings" if kind == "embedding" else "openai-chat"
+        fmt = {url: f for f, url in URLS.items()}.get(endpoint)
+        if fmt is None:
+            raise UsageError(f"unknown {param('endpoint')} {endpoint!r}; use one of {', '.join(ENDPOINTS)}",
+                             param="endpoint")
+        if (fmt == "openai-embeddings") != (kind == "embedding"):
+            wanted = "/v1/embeddings" if kind == "embedding" else "/v1/chat/completions or /v1/responses"
+            raise UsageError(f"a {kind} model is sent to {wanted}, not {endpoint}", param="endpoint")
+        return fmt
     if provider == "anthropic":
         if kind == "embedding":
             raise UsageError("Anthropic has no embedding models to batch")
@@ -99,13 +121,29 @@ def format_for(provider: str, kind: str = "chat") -> str:
 
 
 def request_record(
-    fmt: str, custom_id: str, model: str, shape: RequestShape, text: str, max_tokens: int | None
+    fmt: str, custom_id: str, model: str, shape: RequestShape, text: str, max_tokens: int | None,
+    extras: RequestExtras = NO_EXTRAS,
 ) -> dict[str, Any]:
     """The JSON object of one batch request."""
     if fmt == "openai-chat":
         body: dict[str, Any] = {"model": model, "messages": build_messages(shape, text)}
         if max_tokens is not None:
-            body["max_tokens"] = max_tokens
+            # reasoning models refuse max_tokens; max_completion_tokens caps the answer and the reasoning
+            body["max_completion_tokens" if extras.reasoning_effort else "max_tokens"] = max_tokens
+        extras.chat(body)
+        return {"custom_id": custom_id, "method": "POST", "url": URLS[fmt], "body": body}
+    if fmt == "openai-responses":
+        body = {"model": model}
+        messages = build_messages(shape, text)
+        if shape.messages is None:  # a system prompt and one user text: instructions and input
+            if shape.system:
+                body["instructions"] = shape.system
+            body["input"] = text
+        else:
+            body["input"] = messages
+        if max_tokens is not None:
+            body["max_output_tokens"] = max_tokens
+        extras.responses(body)
         return {"custom_id": custom_id, "method": "POST", "url": URLS[fmt], "body": body}
     if fmt == "openai-embeddings":
         return {"custom_id": custom_id, "method": "POST", "url": URLS[fmt], "body": {"model": model, "input": text}}
@@ -119,6 +157,7 @@ def request_record(
         }
         if shape.system:
             params["system"] = shape.system
+        extras.anthropic(params)
         return {"custom_id": custom_id, "params": params}
     if fmt == "gemini":
         request: dict[str, Any] = {"contents": [{"role": "user", "parts": [{"text": text}]}]}
@@ -126,6 +165,7 @@ def request_record(
             request["systemInstruction"] = {"parts": [{"text": shape.system}]}
         if max_tokens is not None:
             request["generationConfig"] = {"maxOutputTokens": max_tokens}
+        extras.gemini(request)
         return {"key": custom_id, "request": request}
     raise UsageError(f"unknown batch format {fmt!r}; use one of {', '.join(FORMATS)}")
 
@@ -240,6 +280,7 @@ def iter_requests(
     id_column: str | None = None,
     count_tokens: Callable[[list[dict[str, str]]], int] | None = None,
     where: str = "data",
+    extras: RequestExtras = NO_EXTRAS,
 ) -> Iterator[BatchRequest]:
     """One serialized request per data row, in data order.
 
@@ -250,6 +291,7 @@ def iter_requests(
         raise UsageError("embedding requests have no system prompt: leave it out", param="system")
     if fmt not in FORMATS:
         raise UsageError(f"unknown batch format {fmt!r}; use one of {', '.join(FORMATS)}")
+    extras.check(fmt, max_tokens)
     seen: dict[str, int] = {}
     duplicates: list[tuple[str, int, int]] = []
     checked = False
@@ -282,7 +324,7 @@ def iter_requests(
             try:
                 if shape.system:
                     shape.system.encode("utf-8")
-                line = serialize(request_record(fmt, custom_id, model, shape, text, max_tokens))
+                line = serialize(request_record(fmt, custom_id, model, shape, text, max_tokens, extras))
             except UnicodeEncodeError:
                 raise DataError(
                     f"{where}: row {row} (or the system prompt) holds text that is not valid Unicode "
@@ -646,11 +688,12 @@ def write_batch_files(
     overwrite: bool = False,
     where: str = "data",
     protected: Iterable[str | Path] = (),
+    extras: RequestExtras = NO_EXTRAS,
 ) -> Manifest:
     """Batch files for every row of ``batches``: exactly one request per row. ``protected`` are the
     inputs (the data file): never replaced."""
     requests = iter_requests(batches, shape=shape, model=model, fmt=fmt, max_tokens=max_tokens,
-                             id_column=id_column, count_tokens=count_tokens, where=where)
+                             id_column=id_column, count_tokens=count_tokens, where=where, extras=extras)
     return write_requests(requests, prefix=prefix, fmt=fmt, model=model, limits=limits, overwrite=overwrite,
                           where=where, protected=protected)
 
@@ -672,6 +715,13 @@ class BatchFileOptions:
     gives each request's ``custom_id`` (default: the row number and a content
     hash); the per-file limits default to the provider's; ``enqueued_tokens``
     also keeps each file's prompt tokens under a batch queue limit.
+
+    ``endpoint`` chooses an OpenAI model's endpoint (``/v1/chat/completions``, ``/v1/responses`` or
+    ``/v1/embeddings``; default: chat, or embeddings for an embedding model). ``tools`` (function
+    definitions, or a provider's own tools), ``response_schema`` (a JSON Schema the answer must
+    follow), ``reasoning_effort`` (OpenAI; Gemini's thinking level) and ``thinking_budget``
+    (Anthropic's and Gemini's thinking tokens) go in every request as its endpoint documents them
+    (``estimator.batch.bodies``). ``tools`` and ``response_schema`` may be paths of JSON files.
     """
 
     max_tokens: int | None = None
@@ -680,9 +730,28 @@ class BatchFileOptions:
     max_requests_per_file: int | None = None
     max_bytes_per_file: int | None = None
     enqueued_tokens: int | None = None
+    endpoint: str | None = None
+    tools: Sequence[Mapping[str, Any]] | str | Path | None = None
+    response_schema: Mapping[str, Any] | str | Path | None = None
+    reasoning_effort: str | None = None
+    thinking_budget: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("max_tokens", "max_requests_per_file", "max_bytes_per_file", "enqueued_tokens"):
             set_field(self, name, convert.optional(convert.count, getattr(self, name), name, minimum=1))
         set_field(self, "id_column", convert.optional(convert.text, self.id_column, "id_column"))
         set_field(self, "overwrite", convert.flag(self.overwrite, "overwrite"))
+        set_field(self, "endpoint", convert.optional(convert.text, self.endpoint, "endpoint",
+                                                     example="'/v1/responses'"))
+        set_field(self, "tools", tools_from(self.tools))  # a path is read now: its errors name the argument
+        set_field(self, "response_schema", schema_from(self.response_schema))
+        extras = self.extras  # converts and checks them now, naming the argument
+        set_field(self, "tools", extras.tools or None)
+        set_field(self, "reasoning_effort", extras.reasoning_effort)
+        set_field(self, "thinking_budget", extras.thinking_budget)
+
+    @property
+    def extras(self) -> RequestExtras:
+        """What every request carries beyond its messages."""
+        return RequestExtras(tools=self.tools or (), response_schema=self.response_schema,  # type: ignore[arg-type]
+                             reasoning_effort=self.reasoning_effort, thinking_budget=self.thinking_budget)

@@ -96,6 +96,13 @@ def dataset_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             "Alone, every answer is assumed to use it all.",
         ),
         click.option(
+            "--reasoning-effort",
+            metavar="EFFORT",
+            help="The reasoning effort the requests ask for (the provider's word: minimal, low, medium, high, "
+            "none...). Reasoning bills as output: it is added to the answer from the model family's prior "
+            "(default: the effort the model uses when none is named) and shown apart.",
+        ),
+        click.option(
             "--sample",
             type=click.IntRange(min=2, max=10**12),
             metavar="N",
@@ -188,6 +195,7 @@ def output_from_options(kw: Mapping[str, Any]) -> OutputSpec:
         examples_column=kw.get("output_examples"),
         ratio=_ratio(kw.get("output_ratio")),
         max_tokens=kw.get("max_tokens"),
+        reasoning_effort=kw.get("reasoning_effort"),
     )
 
 

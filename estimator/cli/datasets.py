@@ -63,15 +63,18 @@ def inspect_command(
     type=click.Choice(["openai", "anthropic", "google"]),
     help="The file's format (default: detected from the first line).",
 )
+@click.option("--model", "-m", help="Model whose tokenizer counts requests that name none (a Gemini file names none).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def validate_batch(file: str, provider: str | None, as_json: bool) -> None:
-    """Check a batch request file (OpenAI Batch API, Anthropic Message Batches or Gemini Batch API) before it is sent.
+def validate_batch(file: str, provider: str | None, model: str | None, as_json: bool) -> None:
+    """Check a batch request file before it is sent: OpenAI Batch API (/v1/chat/completions, /v1/responses,
+    /v1/embeddings), Anthropic Message Batches, or Gemini ({"key", "request"} lines, or {"request"} lines
+    as Vertex AI batch prediction takes them).
 
     Prints the model, requests and bytes against the provider's per-file
     limits, input tokens, the output upper bound, and every problem with its
     line. Exits 0 if the file is valid, 1 if not.
     """
-    report = read_batch_file(file, provider=_PROVIDERS.get(provider or ""))
+    report = read_batch_file(file, provider=_PROVIDERS.get(provider or ""), model=model)
     if as_json:
         echo_json(report.to_dict())
     else:
@@ -85,9 +88,8 @@ _PROVIDERS: dict[str, Literal["openai", "anthropic", "google"]] = {
 
 
 def _print_report(r: BatchFileReport) -> None:
-    names = {"openai": "OpenAI Batch API", "anthropic": "Anthropic Message Batches", "google": "Gemini Batch API"}
     click.echo(f"file:        {r.path}")
-    click.echo(f"format:      {names[r.provider]}" + (f", {r.url}" if r.url else ""))
+    click.echo(f"format:      {r.format_name}")
     models = (
         ", ".join(f"{m} ({n:,})" for m, n in r.models.items()) if len(r.models) > 1 else (r.model or "(none)")
     )

@@ -17,7 +17,9 @@ from .. import plan as plan_job_api
 from .. import route as route_api
 from .. import write_batch as write_batch_api
 from ..batch import BatchFileOptions, QueueLimit
+from ..batch.bodies import REASONING_EFFORTS
 from ..batch.logistics import DEFAULT_TYPICAL_WAVE_HOURS
+from ..batch.writer import ENDPOINTS as BATCH_ENDPOINTS
 from ..convert import month_start, today
 from ..errors import UsageError
 from ..planning import (
@@ -226,8 +228,8 @@ def plan(**kw: Any) -> None:
         if numbers:
             raise UsageError("give either FILE or --rows/--input-tokens-per-row/--output-tokens-per-row, not both")
     else:
-        used = [k for k in ("column", "template", "output_tokens", "output_column", "output_examples",
-                            "output_ratio", "sample") if kw.get(k) is not None]
+        used = [k for k in ("column", "template", "output_tokens", "reasoning_effort", "output_column",
+                            "output_examples", "output_ratio", "sample") if kw.get(k) is not None]
         if used:
             raise UsageError(f"--{used[0].replace('_', '-')} needs FILE; without FILE give --rows, "
                              "--input-tokens-per-row and --output-tokens-per-row")
@@ -334,12 +336,27 @@ def route(**kw: Any) -> None:
 
 @main.command("write-batch")
 @click.argument("file", type=click.Path(exists=True, dir_okay=True))
-@click.option("--model", "-m", required=True, help="Model id; decides the file format (OpenAI or Anthropic).")
+@click.option("--model", "-m", required=True,
+              help="Model id; its provider decides the file format (OpenAI Batch API, Anthropic Message Batches "
+                   "or Gemini batch JSONL).")
+@click.option("--endpoint", type=click.Choice(list(BATCH_ENDPOINTS)),
+              help="OpenAI endpoint of every request (default: /v1/chat/completions; /v1/embeddings for an "
+                   "embedding model).")
 @click.option("--column", "-c", metavar="NAME", help="Column whose text is each request's user message.")
 @click.option("--template", "-t", metavar="TEXT", help="User message built from columns: 'Summarise: {review}'.")
 @click.option("--system", metavar="TEXT", help="System prompt sent with every request.")
 @click.option("--max-tokens", type=click.IntRange(min=1, max=10**12), help="max_tokens of every request (Anthropic needs it).")
 @click.option("--id-column", help="A column of unique ids to use as custom_id (default: row-based ids).")
+@click.option("--tools-file", "--tools", "tools", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="JSON file of tool definitions (a list, or {\"tools\": [...]}) sent with every request, "
+                   "rewritten for the provider.")
+@click.option("--schema-file", "--response-schema", "response_schema", type=click.Path(exists=True, dir_okay=False),
+              metavar="FILE",
+              help="JSON Schema file every answer must follow (structured output).")
+@click.option("--reasoning-effort", type=click.Choice(list(REASONING_EFFORTS)),
+              help="Reasoning effort (OpenAI; Gemini's thinking level).")
+@click.option("--thinking-budget", type=click.IntRange(min=0, max=10**12),
+              help="Thinking tokens (Anthropic: at least 1,024 and below --max-tokens; Gemini 2.5).")
 @click.option("--out", "prefix", required=True, help="Output prefix: writes PREFIX-001.jsonl, PREFIX-002.jsonl, ...")
 @click.option("--overwrite", is_flag=True, help="Replace existing PREFIX-NNN.jsonl files.")
 @click.option("--max-requests-per-file", type=click.IntRange(min=1, max=10**12), help="Override the provider's per-file limit.")
@@ -353,11 +370,18 @@ def route(**kw: Any) -> None:
 @click.option("--price-file", "price_files", multiple=True, type=click.Path(dir_okay=False))
 @json_option
 def write_batch(**kw: Any) -> None:
-    """Write FILE as ready-to-submit batch JSONL: exactly one request per data row."""
+    """Write FILE as ready-to-submit batch JSONL: exactly one request per data row.
+
+    OpenAI models: /v1/chat/completions (default), /v1/responses or /v1/embeddings (--endpoint);
+    Anthropic models: Message Batches requests; Gemini models: {"key", "request"} lines. Tools, a
+    response schema and reasoning settings go in every request as its endpoint documents them.
+    """
     options = BatchFileOptions(
         max_tokens=kw.get("max_tokens"), id_column=kw.get("id_column"), overwrite=kw["overwrite"],
         max_requests_per_file=kw.get("max_requests_per_file"), max_bytes_per_file=kw.get("max_bytes_per_file"),
-        enqueued_tokens=kw.get("enqueued_tokens"),
+        enqueued_tokens=kw.get("enqueued_tokens"), endpoint=kw.get("endpoint"), tools=kw.get("tools"),
+        response_schema=kw.get("response_schema"), reasoning_effort=kw.get("reasoning_effort"),
+        thinking_budget=kw.get("thinking_budget"),
     )
     read = ReadOptions(format=kw.get("data_format"), encoding=kw.get("encoding"), delimiter=kw.get("delimiter"))
     manifest = write_batch_api(kw["file"], kw["prefix"], model=kw["model"], column=kw.get("column"),
@@ -366,8 +390,8 @@ def write_batch(**kw: Any) -> None:
     if kw["as_json"]:
         echo_json(manifest.to_json())
         return
-    click.echo(f"Wrote {manifest.requests:,} {manifest.format} requests for {manifest.model} "
-               f"in {len(manifest.files)} file(s):")
+    click.echo(f"Wrote {manifest.requests:,} {manifest.format} requests for {manifest.model}"
+               + (f" ({manifest.url})" if manifest.url else "") + f" in {len(manifest.files)} file(s):")
     for f in manifest.files:
         click.echo(f"  {f.path}  {f.requests:,} requests, {f.bytes:,} bytes, rows {f.first_row:,}-{f.last_row:,}")
 

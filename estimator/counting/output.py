@@ -36,6 +36,11 @@ class OutputSpec:
     cap of the API call: expected output is capped at it, the worst case is
     ``max_tokens`` per request, and alone it is also the expected output.
     With nothing given, output is not estimated (and the profile says so).
+
+    ``reasoning_effort``: the effort a model that reasons is asked for (its provider's word: low,
+    medium, high, minimal, "none"...); default, the effort it uses when a request names none.
+    Reasoning tokens bill as output and count against ``max_tokens``: the estimate adds them to the
+    answer from the model family's prior (``estimator.counting.priors``), shown apart.
     """
 
     fixed: int | None = None
@@ -43,6 +48,7 @@ class OutputSpec:
     examples_column: str | None = None
     ratio: Decimal | None = None
     max_tokens: int | None = None
+    reasoning_effort: str | None = None
 
     def __post_init__(self) -> None:
         given = [n for n in ("fixed", "column", "examples_column", "ratio") if getattr(self, n) is not None]
@@ -58,6 +64,13 @@ class OutputSpec:
         for name in ("column", "examples_column"):
             set_field(self, name, convert.optional(convert.text, getattr(self, name), _OUTPUT_PARAMS[name]))
         set_field(self, "ratio", convert.optional(convert.number, self.ratio, "output_ratio", maximum=MAX_RATIO))
+        effort = convert.optional(convert.text, self.reasoning_effort, "reasoning_effort", example="'high'")
+        set_field(self, "reasoning_effort", (effort.strip().lower() or None) if effort is not None else None)
+
+    @property
+    def only_reasoning(self) -> bool:
+        """Only a reasoning effort is given: the rest of the output may come from elsewhere."""
+        return self.kind == "none" and self.reasoning_effort is not None
 
     @property
     def kind(self) -> str:

@@ -19,10 +19,12 @@ from typing import Any
 from estimator import convert
 from estimator.errors import UsageError, param
 
-__all__ = ["LengthPrior", "OutputPrior", "output_prior"]
+__all__ = ["LengthPrior", "OutputPrior", "ReasoningOutput", "output_prior", "reasoning_efforts"]
 
 PRIORS_FILE = Path(__file__).with_name("priors.toml")
 NO_REASONING = "none"
+DOMINANT = 0.5
+"""Reasoning dominates the output when it is more than this share of the output tokens."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class ReasoningFamily:
     source: str
     basis: str
     efforts: dict[str, LengthPrior]
+    turns_off: bool  # reasoning can be turned off ("none") on these models
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,9 @@ def _table() -> tuple[LengthPrior, str, tuple[ReasoningFamily, ...]]:
         efforts = {name: _length(v, f"{raw['family']} {name}") for name, v in raw["efforts"].items()}
         if raw["default"] != NO_REASONING and raw["default"] not in efforts:
             raise ValueError(f"{PRIORS_FILE.name}: {raw['family']}: default effort {raw['default']!r} has no figures")
+        turns_off = raw["default"] == NO_REASONING or bool(raw.get("turns_off", False))
         families.append(ReasoningFamily(raw["family"], tuple(raw["match"]), raw["default"], raw["source"],
-                                        raw["basis"], efforts))
+                                        raw["basis"], efforts, turns_off))
     return answer, data["answer"]["source"], tuple(families)
 
 
@@ -158,14 +162,96 @@ def output_prior(model: str, *, effort: str | None = None, answer_tokens: int | 
     fam = reasoning_family(model)
     if fam is None:
         if effort not in (None, NO_REASONING):
-            raise UsageError(f"{model} does not reason: leave out {param('reasoning_effort')}",
-                             param="reasoning_effort")
+            raise UsageError(f"{model} does not reason: leave out {param('reasoning_effort')} (or give "
+                             f"{NO_REASONING!r}, the only effort it takes)", param="reasoning_effort")
         return OutputPrior(model, answer, answer_tokens is not None, answer_source, None, None, None, None, None)
     chosen = (effort or fam.default).lower()
-    if chosen != NO_REASONING and chosen not in fam.efforts:
-        known = ", ".join([NO_REASONING, *fam.efforts]) if fam.default == NO_REASONING else ", ".join(fam.efforts)
+    if chosen not in _allowed(fam):
         raise UsageError(f"{param('reasoning_effort')} {effort!r} is not one {fam.family} takes here; use one of "
-                         f"{known}", param="reasoning_effort")
+                         f"{', '.join(_allowed(fam))}", param="reasoning_effort")
     reasoning = None if chosen == NO_REASONING else fam.efforts[chosen]
     return OutputPrior(model, answer, answer_tokens is not None, answer_source, reasoning, chosen, fam.family,
                        fam.source, fam.basis)
+
+
+def reasoning_efforts(model: str) -> tuple[str | None, tuple[str, ...]]:
+    """The effort ``model`` reasons at when a request names none (``None``: it does not reason by
+    default) and every effort it takes (empty: it does not reason), in the provider's words."""
+    fam = reasoning_family(convert.text(model, "model", example="'gpt-5'"))
+    if fam is None:
+        return None, ()
+    return (None if fam.default == NO_REASONING else fam.default), _allowed(fam)
+
+
+def _allowed(fam: ReasoningFamily) -> tuple[str, ...]:
+    """The efforts a family takes: "none" only where reasoning can be turned off."""
+    return (NO_REASONING, *fam.efforts) if fam.turns_off else tuple(fam.efforts)
+
+
+@dataclass(frozen=True)
+class ReasoningOutput:
+    """The reasoning (thinking) tokens inside a job's expected output, and where the figure comes from.
+
+    ``basis`` is ``"prior"`` (the family's documented prior at ``effort``, ``low``..``high`` tokens per
+    request) or ``"measured"`` (a pilot's results: the measured share of the output that was reasoning).
+    ``per_request`` is reasoning tokens per request after any ``max_tokens`` cap; ``tokens`` the job's
+    total; ``output_low``/``output_high`` the job's whole output (answer and reasoning) at the ends of
+    the prior's range, so a cost range can carry it.
+    """
+
+    basis: str
+    effort: str | None
+    family: str | None
+    source: str | None
+    assumption: str | None
+    per_request: int
+    low: int
+    high: int
+    tokens: int
+    answer_tokens: int
+    output_low: int
+    output_high: int
+    capped: bool = False
+    notes: tuple[str, ...] = ()  # how the reasoning was added (the estimate's notes, with ``dominance()``)
+
+    @property
+    def output_tokens(self) -> int:
+        return self.answer_tokens + self.tokens
+
+    @property
+    def share(self) -> float:
+        """Share of the expected output tokens that are reasoning."""
+        return self.tokens / self.output_tokens if self.output_tokens else 0.0
+
+    @property
+    def dominates(self) -> bool:
+        return self.output_tokens > 0 and self.tokens > DOMINANT * self.output_tokens
+
+    @property
+    def has_range(self) -> bool:
+        return (self.output_low, self.output_high) != (self.output_tokens, self.output_tokens)
+
+    def describe(self) -> str:
+        if self.basis == "measured":
+            return (f"reasoning: {self.tokens:,} tokens in all, {self.share:.0%} of the output as measured by a "
+                    "pilot (the learned lengths replace the reasoning prior)")
+        cap = ", capped by max_tokens" if self.capped else ""
+        return (f"reasoning: {self.per_request:,} tokens per request{cap} (prior for {self.family} at effort "
+                f"{self.effort}, range {self.low:,} to {self.high:,} per request; {self.source})")
+
+    def dominance(self) -> str | None:
+        """A plain sentence when reasoning is most of the output, else ``None``."""
+        if not self.dominates:
+            return None
+        return (f"reasoning dominates the output: {self.share:.0%} of the expected output tokens are reasoning, "
+                "billed as output though never shown in the answer")
+
+    def as_dict(self) -> dict[str, Any]:
+        prior = None if self.basis != "prior" else {
+            "family": self.family, "effort": self.effort, "tokens_per_request": self.per_request,
+            "range_per_request": [self.low, self.high], "capped": self.capped, "source": self.source,
+            "basis": self.assumption,
+        }
+        return {"answer_tokens": self.answer_tokens, "reasoning_tokens": self.tokens,
+                "reasoning_basis": self.basis, "reasoning_prior": prior, "reasoning_share": round(self.share, 4),
+                "reasoning_dominates": self.dominates, "output_tokens_range": [self.output_low, self.output_high]}

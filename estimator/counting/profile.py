@@ -14,6 +14,7 @@ from decimal import Decimal
 import numpy as np
 
 from estimator.counting.output import OutputSpec
+from estimator.counting.priors import ReasoningOutput
 from estimator.counting.sampling import SampleEstimate
 from estimator.usage import TierUsage, Usage
 
@@ -72,11 +73,14 @@ class TokenProfile:
     output_counted: bool = False
     # server-tool uses the requests are expected to make ("web_search/call", n), priced per use beside the tokens
     tool_uses: tuple[tuple[str, int], ...] = ()
+    # the reasoning inside ``output_tokens`` (estimator.counting.reasoning); None: none added
+    reasoning: ReasoningOutput | None = None
 
     def usage(self, worst_case: bool = False) -> Usage:
         """Token totals for the cost models; ``worst_case``: every answer hits its cap."""
         if not worst_case or self.output_tokens_worst is None:
             return Usage(self.rows, self.input_tokens, self.output_tokens, self.tiers, self.output_counts,
+                         reasoning_tokens=self.reasoning.tokens if self.reasoning is not None else 0,
                          tool_uses=self.tool_uses)
         tiers = self.tiers
         if self.tiers_worst:
@@ -104,8 +108,10 @@ class TokenProfile:
         per = min(tokens, max_tokens) if max_tokens is not None else tokens
         output = per * self.rows
         dist = Distribution(Decimal(per), per, per, per, per) if self.rows else Distribution(Decimal(0), 0, 0, 0, 0)
+        added = self.reasoning.notes if self.reasoning is not None else ()  # the reasoning goes with the answers
         notes = tuple(
             f"expected output: {spec.describe()}" if n.startswith("expected output: ") else n for n in self.notes
+            if n not in added
         )
         return replace(
             self,
@@ -116,6 +122,7 @@ class TokenProfile:
             output_counts=((per, self.rows),) if self.rows else (),
             max_tokens=max_tokens,
             notes=notes,
+            reasoning=None,
         )
 
 

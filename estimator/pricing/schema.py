@@ -318,7 +318,8 @@ class ModelFile(_Strict):
     tokenizer: str = Field(
         description=(
             "tiktoken encoding name (o200k_base, cl100k_base), ctok:<generation> for Claude counts "
-            "reconstructed by ctok (3.0, 4.7, 4.8), or approx:<provider>"
+            "reconstructed by ctok (3.0, 4.7, 4.8), approx:<provider>, or approx:gemini-unmeasured for Gemini "
+            "models whose own tokenizer was not measured (a wider interval)"
         )
     )
     context_window: int | None = Field(default=None, gt=0)

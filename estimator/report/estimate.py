@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from estimator import convert
 from estimator.convert import Result, as_of_date, counted, today
+from estimator.counting.reasoning import with_reasoning
 from estimator.errors import PricingError, UsageError, param
 from estimator.modes import MODE_LABELS, Comparison, ModeParams, batch_prices, check_cache, compare
 from estimator.money import CENT, format_usd, places_for_sum, quantize, shown_difference
@@ -88,7 +89,13 @@ class Estimate(Result):
             if not profile.takes_fixed_output(output_tokens, max_tokens, self.priced.model.context_window):
                 raise UsageError(f"{param('output_tokens')}={output_tokens} could push a row past the context "
                                  "window: estimate again with it", param="output_tokens")
+            reasoning = profile.reasoning
+            if reasoning is not None and reasoning.basis != "prior":
+                raise UsageError(f"this estimate's output was measured by a pilot: estimate again with "
+                                 f"{param('output_tokens')} instead", param="output_tokens")
             profile = profile.with_fixed_output(output_tokens, max_tokens)
+            if reasoning is not None:
+                profile = with_reasoning(profile, reasoning.effort)
         elif max_tokens is not None:
             raise UsageError(f"give {param('max_tokens')} with {param('output_tokens')}, or estimate again",
                              param="max_tokens")
@@ -100,6 +107,17 @@ class Estimate(Result):
                 raise UsageError("the entry in force then splits long prompts at other sizes: estimate again "
                                  f"with that {param('as_of')}", param="as_of")
         return build_estimate(profile, priced, modes if modes is not None else self.comparison.params)
+
+    def output_split(self) -> dict[str, Any] | None:
+        """The expected output as answer and reasoning (None: output not estimated)."""
+        p = self.profile
+        if p.output_per_row is None:
+            return None
+        if p.reasoning is None:
+            return {"answer_tokens": p.output_tokens, "reasoning_tokens": 0, "reasoning_basis": None,
+                    "reasoning_prior": None, "reasoning_share": 0.0, "reasoning_dominates": False,
+                    "output_tokens_range": [p.output_tokens, p.output_tokens]}
+        return p.reasoning.as_dict()
 
     @property
     def input_tokens_range(self) -> tuple[int, int] | None:
@@ -139,6 +157,7 @@ class Estimate(Result):
             "relative_uncertainty": p.relative_uncertainty,
             "input_per_row": _dist(p.input_per_row),
             "output_per_row": _dist(p.output_per_row) if p.output_per_row else None,
+            "output": self.output_split(),
             "input_per_row_histogram": [list(b) for b in p.input_bins],
             "over_context_rows": p.over_context_rows,
             "over_context_first_rows": list(p.over_context_first),
@@ -196,6 +215,8 @@ class Estimate(Result):
             + f"; source {price.source}",
             f"tokens ({counts}): input {p.input_tokens:,}{split}, "
             f"expected output {p.output_tokens:,}"
+            + (f" (answer {p.reasoning.answer_tokens:,} + reasoning {p.reasoning.tokens:,})"
+               if p.reasoning is not None else "")
             + (f", worst case {p.output_tokens_worst:,}" if p.output_tokens_worst is not None else ""),
             f"input per row: mean {p.input_per_row.mean:.1f}, p50 {p.input_per_row.p50:,}, "
             f"p95 {p.input_per_row.p95:,}, max {p.input_per_row.max:,}",
@@ -203,6 +224,8 @@ class Estimate(Result):
         if p.output_per_row is not None:
             o = p.output_per_row
             lines.append(f"output per row: mean {o.mean:.1f}, p50 {o.p50:,}, p95 {o.p95:,}, max {o.max:,}")
+        if p.reasoning is not None:
+            lines.append(p.reasoning.describe())
         if p.sample is not None:
             s = p.sample
             lines.append(
@@ -293,7 +316,7 @@ def build_estimate(profile: TokenProfile, priced: PricedModel, params: ModeParam
     if profile.output_tokens_worst is not None and profile.output_tokens_worst != profile.output_tokens:
         worst = compare(profile.usage(worst_case=True), priced.price, params)
     ranges = cost_bounds(profile, priced.price, params)
-    bounds = ranges if profile.sample is not None else None
+    bounds = cost_bounds(profile, priced.price, params, prior=False) if profile.sample is not None else None
     notes = [*profile.notes, *cache_notes]
     if not profile.exact:
         calibration = get_tokenizer(priced.model.tokenizer).calibration_note

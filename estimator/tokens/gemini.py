@@ -19,9 +19,14 @@ part moves from the prose to the code factor as its code-symbol density goes
 from prose's median to code's.
 
 The stated uncertainty is the furthest the per-row rule was from Gemma 3's
-count on a whole sub-corpus (one language or one source) at calibration. Gemini 3.5 and later
-use a Gemma 4 tokenizer that is not available offline; no such model is in
-the price tables.
+count on a whole sub-corpus (one language or one source) at calibration.
+
+Gemini 3.5 and later use a newer tokenizer (Gemma 4's, by the provider's word) that is not
+available to measure. Their price-table tokenizer is ``approx:gemini-unmeasured``: the same
+counts, labelled as not measured on the model's tokenizer, with a wider interval: the Gemma 3
+interval plus the largest change in counts measured between two consecutive tokenizer
+generations of one provider (``[unmeasured]`` in ``calibration/gemini.toml``), since the newer
+tokenizer may move the counts that far either way.
 """
 
 from __future__ import annotations
@@ -40,10 +45,14 @@ from estimator.tokens.exact import exact_counter
 from estimator.tokens.script_mix import script_counts
 from estimator.tokens.tokenizer import Tokenizer
 
-__all__ = ["CALIBRATION_FILE", "GeminiCalibration", "GeminiTokenizer", "gemini_tokenizer", "load_calibration"]
+__all__ = ["CALIBRATION_FILE", "UNMEASURED_SPEC", "GeminiCalibration", "GeminiTokenizer", "gemini_tokenizer",
+           "load_calibration"]
 
 CALIBRATION_FILE: Final = Path(__file__).with_name("calibration") / "gemini.toml"
 CLASSES: Final = ("latin_prose", "code", "cjk", "other_script")
+MEASURED_SPEC: Final = "approx:gemini"
+UNMEASURED_SPEC: Final = "approx:gemini-unmeasured"
+"""The tokenizer of Gemini models whose own tokenizer was not measured (3.5 and later)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,14 @@ class GeminiCalibration:
     code_density_code: float
     classes: Mapping[str, ClassFactor]
     relative_uncertainty: float  # the per-row rule's largest error on a whole sub-corpus
+    generation_change: float = 0.0  # largest change in counts between two tokenizer generations measured
+    generation_change_source: str = ""
+    generation_measured: str = ""
+
+    def uncertainty(self, measured: bool) -> float:
+        """The stated interval: Gemma 3's, widened by a generation change where the model's tokenizer
+        was not measured (the two errors may add up, so they are added)."""
+        return self.relative_uncertainty + (0.0 if measured else self.generation_change)
 
     def factors(self, texts: Sequence[str]) -> np.ndarray:
         """Each text's Gemini tokens per o200k token, from its script mix."""
@@ -80,7 +97,7 @@ class GeminiCalibration:
         mixed = (w_latin * latin_factor + w_cjk * cjk.factor + w_other * other.factor) / np.maximum(weight, 1e-9)
         return np.where(weight > 0, mixed, prose.factor)
 
-    def note(self) -> str:
+    def note(self, measured: bool = True) -> str:
         parts = ", ".join(
             f"{name.replace('_', ' ')} {cf.factor:g} ±{cf.relative_uncertainty:.0%}"
             for name, cf in self.classes.items()
@@ -91,8 +108,16 @@ class GeminiCalibration:
             f"{self.measured} against the Gemma 3 tokenizer that Gemini 2.x and 3 use ({self.reference}): "
             f"{parts}. Each row mixes the factors by its script mix; on each calibration sub-corpus "
             f"(one language or source) the result was within ±{self.relative_uncertainty:.0%} of Gemma 3. "
-            f"Corpora: {self.corpora}. "
-            "Gemini 3.5 and later use a Gemma 4 tokenizer that was not available to measure."
+            f"Corpora: {self.corpora}. " + (
+                "Measured on this model's tokenizer: Gemini 2.x and 3 count with Gemma 3's."
+                if measured else
+                "NOT measured on this model's tokenizer: Gemini 3.5 and later use a newer one (Gemma 4's) that "
+                f"was not available to measure, so the interval is widened to ±{self.uncertainty(False):.0%}: "
+                f"Gemma 3's ±{self.relative_uncertainty:.0%} plus the largest change in counts measured between "
+                f"two consecutive tokenizer generations of one provider ({self.generation_change:.0%}: "
+                f"{self.generation_change_source}; measured {self.generation_measured}), as far as a new "
+                "tokenizer may move the counts either way."
+            )
         )
 
 
@@ -116,6 +141,9 @@ def load_calibration(path: Path = CALIBRATION_FILE) -> GeminiCalibration:
         code_density_code=float(data["code_density_code"]),
         classes=classes,
         relative_uncertainty=float(data["relative_uncertainty"]),
+        generation_change=float(data["unmeasured"]["generation_change"]),
+        generation_change_source=str(data["unmeasured"]["generation_change_source"]),
+        generation_measured=str(data["unmeasured"]["measured"]),
     )
 
 
@@ -141,20 +169,25 @@ class GeminiTokenizer(Tokenizer):
 
 
 @functools.cache
-def _gemini_tokenizer(backend: str) -> GeminiTokenizer:
+def _gemini_tokenizer(backend: str, measured: bool) -> GeminiTokenizer:
     cal = load_calibration()
     c = cal.classes
+    factors = (f"Latin prose {c['latin_prose'].factor:g}, code {c['code'].factor:g}, CJK {c['cjk'].factor:g}, "
+               f"other scripts {c['other_script'].factor:g}")
+    if measured:
+        label = (f"approximate: Gemini tokenizer not shipped; {O200K} x per-script factor measured against "
+                 f"Gemma 3 ({factors}), ±{cal.uncertainty(True):.0%} (see calibration note)")
+    else:
+        label = (f"approximate, tokenizer not measured: this model's tokenizer (newer than Gemma 3) was not "
+                 f"available; {O200K} x per-script factor measured against Gemma 3 ({factors}), "
+                 f"±{cal.uncertainty(False):.0%} (Gemma 3's ±{cal.relative_uncertainty:.0%} widened by "
+                 f"{cal.generation_change:.0%}; see calibration note)")
     return GeminiTokenizer(
-        spec="approx:gemini",
+        spec=MEASURED_SPEC if measured else UNMEASURED_SPEC,
         exact=False,
-        label=(
-            "approximate: Gemini tokenizer not shipped; "
-            f"{O200K} x per-script factor measured against Gemma 3 (Latin prose {c['latin_prose'].factor:g}, "
-            f"code {c['code'].factor:g}, CJK {c['cjk'].factor:g}, other scripts {c['other_script'].factor:g}), "
-            f"±{cal.relative_uncertainty:.0%} (see calibration note)"
-        ),
-        relative_uncertainty=cal.relative_uncertainty,
-        calibration_note=cal.note(),
+        label=label,
+        relative_uncertainty=cal.uncertainty(measured),
+        calibration_note=cal.note(measured),
         encoding_name=O200K,
         factor=None,
         _counter=exact_counter(O200K, backend),
@@ -163,6 +196,7 @@ def _gemini_tokenizer(backend: str) -> GeminiTokenizer:
     )
 
 
-def gemini_tokenizer(backend: str = "auto") -> GeminiTokenizer:
-    """The (cached) script-calibrated Gemini tokenizer."""
-    return _gemini_tokenizer(backend)
+def gemini_tokenizer(backend: str = "auto", *, measured: bool = True) -> GeminiTokenizer:
+    """The (cached) script-calibrated Gemini tokenizer; ``measured=False`` for models whose own
+    tokenizer was not measured (its label and interval say so)."""
+    return _gemini_tokenizer(backend, measured)

@@ -19,7 +19,8 @@ from estimator.tokens.tokenizer import Tokenizer
 
 def known_tokenizers() -> tuple[str, ...]:
     """Every tokenizer name a price file may give a model."""
-    return (*EXACT_SPECS, *APPROXIMATE_SPECS, "approx:gemini", "ctok:3.0", "ctok:4.7", "ctok:4.8")
+    return (*EXACT_SPECS, *APPROXIMATE_SPECS, "approx:gemini", "approx:gemini-unmeasured", "ctok:3.0", "ctok:4.7",
+            "ctok:4.8")
 
 
 @functools.cache
@@ -40,10 +41,10 @@ def _tokenizer(spec: str, backend: str) -> Tokenizer:
         from estimator.tokens.claude import claude_tokenizer
 
         return claude_tokenizer(spec, backend)
-    if spec == "approx:gemini":  # calibrated per script
+    if spec in ("approx:gemini", "approx:gemini-unmeasured"):  # calibrated per script, on Gemma 3
         from estimator.tokens.gemini import gemini_tokenizer
 
-        return gemini_tokenizer(backend)
+        return gemini_tokenizer(backend, measured=spec == "approx:gemini")
     calibration = APPROXIMATE_SPECS.get(spec)
     if calibration is None:
         raise TokenizerError(f"unknown tokenizer {spec!r}; known tokenizers: {', '.join(known_tokenizers())}")

@@ -81,8 +81,47 @@ def _per_row(flags: np.ndarray, starts: np.ndarray, empty: np.ndarray) -> np.nda
     return counts
 
 
+CHUNK_CHARS: Final = 1 << 20
+"""Characters classified at once. The vectorised pass takes several bytes per character (UTF-8
+bytes, byte kinds, masks, and for non-ASCII characters their code points, classes and rows);
+texts are cut into chunks of this size, so its memory stays bounded however long one text is."""
+
+
 def script_counts(texts: Sequence[str]) -> ScriptCounts:
-    """Count each row's characters by kind, vectorised over the batch.
+    """Count each row's characters by kind, vectorised over chunks of at most ``CHUNK_CHARS``."""
+    n = len(texts)
+    if sum(map(len, texts)) <= CHUNK_CHARS:
+        return _chunk_counts(texts)
+    totals = np.zeros((5, n), dtype=np.int64)
+    rows: list[int] = []
+    pieces: list[str] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal size
+        if pieces:
+            part = _chunk_counts(pieces)
+            at = np.asarray(rows, dtype=np.int64)
+            for k, values in enumerate((part.latin, part.cjk, part.other, part.code_symbols, part.spaces)):
+                np.add.at(totals[k], at, values)
+        rows.clear()
+        pieces.clear()
+        size = 0
+
+    for i, text in enumerate(texts):
+        for start in range(0, len(text), CHUNK_CHARS):
+            piece = text[start:start + CHUNK_CHARS]
+            if size + len(piece) > CHUNK_CHARS:
+                flush()
+            rows.append(i)
+            pieces.append(piece)
+            size += len(piece)
+    flush()
+    return ScriptCounts(*(totals[k].copy() for k in range(5)))
+
+
+def _chunk_counts(texts: Sequence[str]) -> ScriptCounts:
+    """Count each row's characters by kind, vectorised over the whole batch at once.
 
     Works on the UTF-8 bytes: code symbols and spaces are ASCII, so they are counted per byte,
     and only the first byte of each non-ASCII character is decoded to its code point and

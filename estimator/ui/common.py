@@ -125,6 +125,7 @@ WIDGET_FOR_PARAM: dict[str, str] = {
     "as_of": "Pricing date in the sidebar",
     "sample_rows": "Estimate from a random sample",
     "output_tokens": "Output tokens per answer",
+    "reasoning_effort": "Reasoning effort",
     "output_column": "Expected output tokens › A column of token counts",
     "output_examples": "Expected output tokens › A column of example answers",
     "output_ratio": "Expected output tokens › A share of the input",

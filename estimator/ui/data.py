@@ -154,6 +154,8 @@ class CountSettings:
     max_tokens: int | None
     sample_rows: int | None
     thresholds: tuple[int, ...]  # long-context tier limits of the price entry
+    reasoning_effort: str | None = None  # added to the counted profile, not part of the count
+    output_measured: bool = False  # the output lengths were measured by a pilot, reasoning included
 
     def shape(self) -> RequestShape:
         return RequestShape(column=self.column, template=self.template, system=self.system or None)
@@ -258,7 +260,8 @@ def _count_cached(
 
 
 def batch_provider(upload: Upload) -> str | None:
-    """``"openai"`` or ``"anthropic"`` when the upload is a ready-made batch request file."""
+    """``"openai"``, ``"anthropic"`` or ``"google"`` when the upload is a ready-made batch request file
+    (the library's one detection, ``batch_request_format``)."""
     return _batch_provider_cached(upload.digest, upload.name, upload.format, _data=upload.data)
 
 
@@ -271,15 +274,17 @@ def _batch_provider_cached(
 
 
 @st.cache_data(max_entries=8, show_spinner="Checking every request of the batch file ...")
-def batch_report(digest: str, name: str, *, _data: bytes | memoryview | Path) -> BatchFileReport:
-    """Validation and billed token counts of an uploaded batch file, cached on its hash."""
+def batch_report(digest: str, name: str, model: str | None = None, *,
+                 _data: bytes | memoryview | Path) -> BatchFileReport:
+    """Validation and billed token counts of an uploaded batch file, cached on its hash; ``model``
+    counts the requests that name none (a Gemini file)."""
     with staged(name, _data) as path:
-        report = read_batch_file(path, prices=pricebook())
+        report = read_batch_file(path, prices=pricebook(), model=model)
     return replace(report, path=Path(name))
 
 
 def batch_profile(upload: Upload, model: str, price: Price, output_per_request: int | None) -> TokenProfile:
-    report = batch_report(upload.digest, upload.name, _data=upload.data)
+    report = batch_report(upload.digest, upload.name, model, _data=upload.data)
     with staged(upload.name, upload.data):  # names the upload, not a temporary path, in errors
         return profile_from_batch(
             report, model=pricebook().model(model), price=price, output_per_request=output_per_request

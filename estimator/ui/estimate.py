@@ -18,6 +18,8 @@ from ..batch.outputs import interval_notes, load_output_profile
 from ..charts import ModeBar, mode_costs, token_distribution
 from ..convert import today
 from ..counting import TokenProfile
+from ..counting.priors import reasoning_efforts
+from ..counting.reasoning import with_reasoning
 from ..errors import DataError
 from ..formats import format_bytes, format_share, megabytes
 from ..money import format_usd, saving_words, shown_difference
@@ -104,7 +106,8 @@ def render(settings: Settings) -> EstimateResult | None:
         key=uploader_key(),
         on_change=_upload_changed,
         help="Each row of the file is one request. Values are read exactly as written: NA, null and 007 stay "
-        "text. A batch request file (JSONL with custom_id, OpenAI, Anthropic or Gemini) is checked and priced "
+        "text. A batch request file (JSON Lines of OpenAI chat, responses or embeddings requests, Anthropic "
+        "message batch requests, or Gemini {\"key\", \"request\"} or {\"request\"} lines) is checked and priced "
         "request by request. Nothing leaves this machine: the file is counted locally.",
     )
     if uploaded is None:
@@ -307,6 +310,7 @@ def request_inputs(
                 "using all of it.",
             )
         )
+        effort = reasoning_effort_input(settings) if out_kind != "measured" else None
         use_sample = st.checkbox(
             "Estimate from a random sample (for very large files)", value=False, key="use_sample"
         )
@@ -331,7 +335,30 @@ def request_inputs(
         max_tokens=cap or None,
         sample_rows=sample_rows,
         thresholds=thresholds,
+        reasoning_effort=effort,
+        output_measured=out_kind == "measured",
     )
+
+
+def reasoning_effort_input(settings: Settings) -> str | None:
+    """The reasoning effort the requests ask for, among those the model takes (nothing for a model that
+    does not reason); ``None``: the model's own default."""
+    default, allowed = reasoning_efforts(settings.model.id)
+    if not allowed:
+        return None
+    keep.choice("reasoning_effort", [DEFAULT_EFFORT, *allowed], DEFAULT_EFFORT)
+    chosen = st.selectbox(
+        "Reasoning effort",
+        [DEFAULT_EFFORT, *allowed],
+        format_func=lambda e: f"the model's default ({default or 'none'})" if e == DEFAULT_EFFORT else e,
+        key="reasoning_effort",
+        help="Reasoning (thinking) tokens bill as output and count against max_tokens: they are added to "
+        "each answer from the model family's prior, shown apart from the answer.",
+    )
+    return None if chosen == DEFAULT_EFFORT else str(chosen)
+
+
+DEFAULT_EFFORT = "default"
 
 
 def whole_number_columns(columns: list[str], text_column: str, sample: list[dict[str, str]]) -> list[str]:
@@ -362,10 +389,9 @@ def example_answers_default(columns: list[str], text_column: str, sample: list[d
 def show_batch_file(settings: Settings, upload: Upload, provider: str, head: DeltaGenerator) -> EstimateResult:
     """A ready-made batch request file: validated, counted as billed, then priced like a dataset."""
     priced = need_price(settings)
-    report = batch_report(upload.digest, upload.name, _data=upload.data)
-    name = "OpenAI" if provider == "openai" else "Anthropic"
+    report = batch_report(upload.digest, upload.name, settings.model.id, _data=upload.data)
     st.info(
-        f"{upload.name} is an {name} batch request file: {report.requests:,} requests for "
+        f"{upload.name} is a batch request file ({report.format_name}): {report.requests:,} requests for "
         f"{report.model or 'no model'}, {report.bytes:,} of {report.max_bytes:,} bytes and "
         f"{report.requests:,} of {report.max_requests:,} requests allowed per file. Each request is "
         "counted as it will be billed.",
@@ -388,7 +414,9 @@ def show_batch_file(settings: Settings, upload: Upload, provider: str, head: Del
             key="batch_file_output_tokens",
         )
     )
-    profile = batch_profile(upload, settings.model.id, priced.price, typical or None)
+    effort = reasoning_effort_input(settings)
+    profile = with_reasoning(batch_profile(upload, settings.model.id, priced.price, typical or None), effort,
+                             caps=report.per_request_max_output)
     return show_profile(settings, upload, None, profile, head)
 
 
@@ -401,7 +429,12 @@ def pricebook_model_id(name: str) -> str | None:
 
 def show_estimate(settings: Settings, upload: Upload, options: CountSettings, head: DeltaGenerator) -> EstimateResult:
     priced = need_price(settings)
-    return show_profile(settings, upload, options, count(upload, options, priced.price), head)
+    profile = count(upload, options, priced.price)
+    if options.output_measured:
+        st.caption("The output lengths measured by the pilot include its reasoning: they replace the reasoning prior.")
+    else:
+        profile = with_reasoning(profile, options.reasoning_effort)
+    return show_profile(settings, upload, options, profile, head)
 
 
 def job_key(settings: Settings, profile: TokenProfile) -> tuple[Any, ...]:
@@ -468,6 +501,7 @@ def show_profile(
             f"{profile.output_tokens_worst:,}",
             help="Every answer uses its full max_tokens.",
         )
+    reasoning_notes(profile)
     uncertainty_notes(est)
 
     st.subheader("Cost by delivery mode")
@@ -629,15 +663,26 @@ def distribution_table(profile: TokenProfile) -> pd.DataFrame:
     )
 
 
+def reasoning_notes(profile: TokenProfile) -> None:
+    """The answer and the reasoning apart, where the output has reasoning, and plainly when it dominates."""
+    r = profile.reasoning
+    if r is None:
+        return
+    st.caption(f"Expected output: answer **{r.answer_tokens:,}** + reasoning **{r.tokens:,}** tokens. "
+               f"{app_words(r.describe()).capitalize()}.")
+    if (sentence := r.dominance()) is not None:
+        st.warning(sentence.capitalize() + ".", icon=":material/psychology:")
+
+
 def uncertainty_notes(est: Estimate) -> None:
     """Say plainly when counts are approximate or sampled, with intervals in tokens and dollars
     (the estimate's own cost ranges: ``Estimate.cost_bounds``)."""
     profile, comparison = est.profile, est.comparison
     std = comparison.standard.total_cost
     bounds = est.cost_bounds
-    if profile.sample is not None and bounds is not None:
+    if profile.sample is not None and est.sample_bounds is not None:
         s = profile.sample
-        lo, hi = bounds
+        lo, hi = est.sample_bounds
         st.info(
             f"**Estimated from a sample** of {s.sample_rows:,} of {s.population_rows:,} rows ({s.method}). "
             f"Input tokens, 95% interval: {s.ci_low:,} – {s.ci_high:,}. "
@@ -662,6 +707,15 @@ def uncertainty_notes(est: Estimate) -> None:
             f"Input tokens ±{format_share(Decimal(str(profile.relative_uncertainty)))}: "
             f"{tokens[0]:,} – {tokens[1]:,}. "
             f"Standard cost {format_usd(lo.standard.total_cost)} – {format_usd(hi.standard.total_cost)}; "
-            f"batch {format_usd(lo.modes['batch'].total_cost)} – {format_usd(hi.modes['batch'].total_cost)}.",
+            f"batch {format_usd(lo.modes['batch'].total_cost)} – {format_usd(hi.modes['batch'].total_cost)}"
+            + (" (with the reasoning prior's range)." if est.cost_basis and "reasoning" in est.cost_basis else "."),
             icon=":material/warning:",
+        )
+    elif bounds is not None and profile.reasoning is not None and profile.sample is None:
+        lo, hi = bounds
+        st.info(
+            f"**Reasoning is a prior**: cost range {app_words(est.cost_basis or '')}: standard "
+            f"{format_usd(lo.standard.total_cost)} – {format_usd(hi.standard.total_cost)}; batch "
+            f"{format_usd(lo.modes['batch'].total_cost)} – {format_usd(hi.modes['batch'].total_cost)}.",
+            icon=":material/psychology:",
         )
