@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from estimator import convert
 from estimator.batch.files import BatchFileReport, batch_request_format, read_batch_file
@@ -28,7 +28,6 @@ from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, interval_notes
 from estimator.batch.parts import request_definitions
 from estimator.batch.profile import profile_from_batch
-from estimator.batch.writer import BatchFileOptions, Manifest, format_for, prompt_token_counter, write_batch_files
 from estimator.convert import as_of_date, month_start, set_field, today
 from estimator.counting import CountOptions, OutputSpec, TokenProfile
 from estimator.counting.dataset import count_dataset
@@ -39,10 +38,6 @@ from estimator.counting.reasoning import with_reasoning
 from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.modes import Comparison, ModeParams, compare
 from estimator.money import format_usd
-from estimator.piloting.pilot import PilotOptions, PilotRound, plan_round
-from estimator.planning.forecast import Forecast, ForecastOptions, Volume, build_forecast, volume_from
-from estimator.planning.job import JobPlan, MeasuredLines, PlanOptions, plan_job
-from estimator.planning.routing import RoutingPlan, TrafficMix, route_traffic
 from estimator.pricing import Price, PriceBook, PricedModel, load_pricebook, resolve_price
 from estimator.reading import suggest_text_column
 from estimator.reading.columns import first_rows
@@ -51,6 +46,13 @@ from estimator.reading.source import ReadOptions, open_rows
 from estimator.report.estimate import Estimate, build_estimate
 from estimator.tokens import Tokenizer, chat_tokens, get_tokenizer
 from estimator.usage import RequestSize, Usage
+
+if TYPE_CHECKING:  # imported where used: an estimate never loads planning, forecasts, pilots or the writer
+    from estimator.batch.writer import BatchFileOptions, Manifest
+    from estimator.piloting.pilot import PilotOptions, PilotRound
+    from estimator.planning.forecast import Forecast, ForecastOptions, Volume
+    from estimator.planning.job import JobPlan, PlanOptions
+    from estimator.planning.routing import RoutingPlan, TrafficMix
 
 
 @dataclass(frozen=True)
@@ -511,6 +513,7 @@ def plan(
     made (not counted again: its model, price entry and token profile are used), or
     a ``size``.
     """
+    from estimator.planning.job import MeasuredLines, PlanOptions, plan_job
     opts = _options(options, "options", PlanOptions)
     est_opts = _options(estimate_options, "estimate_options", EstimateOptions)
     model = convert.optional(convert.text, model, "model", example=MODEL_EXAMPLE)
@@ -561,6 +564,7 @@ def plan(
 def _plan_estimate(est: Estimate, model: str | None, options: PlanOptions) -> JobPlan:
     """The plan of a job counted already: its own price entry and profile, batch files sized from
     its average request."""
+    from estimator.planning.job import plan_job
     if model is not None and model not in (est.priced.model.id, *est.priced.model.aliases):
         raise UsageError(f"the estimate prices {est.priced.model.id}, not {model}: leave out {param('model')} "
                          "or estimate again for that model", param="model")
@@ -586,6 +590,7 @@ def write_batch(
     The model's provider decides the format (OpenAI Batch API, Anthropic Message Batches, Gemini
     batch JSONL); ``options`` gives the OpenAI endpoint, tools, a response schema and reasoning
     settings (``BatchFileOptions``)."""
+    from estimator.batch.writer import BatchFileOptions, format_for, prompt_token_counter, write_batch_files
     opts = _options(options, "options", BatchFileOptions)
     read = _options(read, "read", ReadOptions)
     book = _book(prices)
@@ -631,6 +636,7 @@ def forecast(
     over to the replacement its provider names; where none is named, the months after it are
     not priced and the forecast says so.
     """
+    from estimator.planning.forecast import ForecastOptions, Volume, build_forecast, volume_from
     opts = _options(options, "options", ForecastOptions)
     book = _book(prices)
     model = convert.optional(convert.text, model, "model", example=MODEL_EXAMPLE)
@@ -678,6 +684,7 @@ def route(
     ``size`` is the average request: a ``JobSize`` (its rows are ignored) or a counted
     ``Estimate`` (its average request, its model unless ``model`` says otherwise).
     """
+    from estimator.planning.routing import TrafficMix, route_traffic
     convert.instance(mix, "mix", TrafficMix)
     model = convert.optional(convert.text, model, "model", example=MODEL_EXAMPLE)
     params = _options(modes, "modes", ModeParams)
@@ -725,6 +732,7 @@ def pilot(
     ``tolerance``, default 5%) or writes the next round's rows, never a row that ran. ``prefix``
     ``None`` writes nothing. Costs are at ``options.mode`` (default batch) prices.
     """
+    from estimator.piloting.pilot import PilotOptions, plan_round
     opts = _options(options, "options", PilotOptions)
     if tolerance is not None:
         opts = replace(opts, tolerance=tolerance)

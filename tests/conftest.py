@@ -26,6 +26,15 @@ def _installed_components_scanned_once() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _a_cache_of_the_tests_own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What the estimator caches (ctok's built vocabulary, the validated price tables) goes to a
+    directory of this test session, never to the user's own cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture
 def app() -> AppTest:
     """The Streamlit app, started fresh with empty caches."""

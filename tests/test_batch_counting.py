@@ -64,19 +64,40 @@ def _refuse(*args: object, **kwargs: object) -> None:
 
 
 def test_a_shared_system_prompt_is_counted_once(claude: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str | None] = []
+    calls: list[str] = []
     report = read_batch_file(claude)  # loads the tokenizer
     tokenizer = files_module.get_tokenizer("ctok:3.0")
-    real = type(tokenizer).request_overhead
+    real = type(tokenizer).count
 
-    def counting(self: object, *, messages: int, system: str | None) -> int:
-        calls.append(system)
-        return real(self, messages=messages, system=system)  # type: ignore[arg-type]
+    def counting(self: object, text: str) -> int:
+        calls.append(text)
+        return real(self, text)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(type(tokenizer), "request_overhead", counting)
+    monkeypatch.setattr(type(tokenizer), "count", counting)
     again = read_batch_file(claude)
-    assert calls == [SYSTEM]  # once for 600 requests
+    assert calls.count(SYSTEM) == 1  # once for 600 requests
     assert again.per_request_input == report.per_request_input
+
+
+def test_with_the_helper_this_process_counts_nothing_with_ctok(claude: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample and the system prompt are counted in the helper (ctok's vocabulary is never loaded
+    here), and the counts are those of the same file read without the helper."""
+    monkeypatch.setattr(files_module, "CTOK_FULL_BYTES", 4_000)
+    monkeypatch.setattr(files_module, "CTOK_SAMPLE_BYTES", 6_000)
+    monkeypatch.setattr(files_module, "CTOK_MIN_SAMPLE", 40)
+    with monkeypatch.context() as m:
+        m.setattr(files_module.subprocess, "Popen", _refuse)
+        here = read_batch_file(claude)
+    tokenizer = files_module.get_tokenizer("ctok:3.0")
+
+    def refuse(self: object, text: str) -> int:
+        raise AssertionError(f"counted with ctok in this process: {text[:40]!r}")
+
+    monkeypatch.setattr(type(tokenizer), "count", refuse)
+    helped = read_batch_file(claude)
+    assert helped.per_request_input == here.per_request_input
+    assert helped.warnings == here.warnings
 
 
 def test_the_report_keeps_each_requests_line_and_bytes(tmp_path: Path) -> None:
@@ -91,3 +112,36 @@ def test_the_report_keeps_each_requests_line_and_bytes(tmp_path: Path) -> None:
     for (start, length), line in zip(report.spans, lines):
         assert raw[start:start + length].rstrip(b"\r\n") == line.encode()
     assert files_module.request_lines(report, [2, 0]) == [lines[2].encode() + b"\r\n", lines[0].encode() + b"\r\n"]
+
+
+TEXTS = ["hello, world", " leading space", "trailing\n\n", "Ünïcödé “quotes” and CAPS LOCK", "def f(x):\n    return x",
+         "这是一个用于测试的中文句子", SYSTEM]
+
+
+@pytest.mark.parametrize("generation", ["3.0", "4.8"])
+def test_the_workers_cached_vocabulary_counts_as_ctok(generation: str, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """ctok's built vocabulary is kept in the user's cache dir (here a temporary one); loaded from there
+    it counts exactly as ctok does, and a damaged cache file is rebuilt without a word."""
+    import ctok  # pyright: ignore[reportMissingTypeStubs]
+    import ctok.main as ctok_main  # pyright: ignore[reportMissingTypeStubs]
+
+    from estimator.tokens import ctok_worker
+
+    expected = [ctok.token_count(t, generation) for t in TEXTS]
+    family = ctok_main._family(generation)
+    built = ctok_main._model
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(ctok_main, "_model", built)  # put back after the test
+    ctok_worker.load(generation)  # not cached yet: built by ctok, then written
+    (written,) = (tmp_path / "estimator").glob("ctok-*.pickle")
+    assert f"-{family}-" in written.name
+    ctok_worker.load(generation)  # read from the cache
+    assert ctok_main._model is not built and ctok_main._model(family) is not built(family)
+    assert [ctok.token_count(t, generation) for t in TEXTS] == expected
+    written.write_bytes(b"not a pickle")
+    monkeypatch.setattr(ctok_main, "_model", built)
+    ctok_worker.load(generation)  # damaged: built again, and rewritten
+    assert ctok_main._model is built
+    assert [ctok.token_count(t, generation) for t in TEXTS] == expected
+    assert written.read_bytes() != b"not a pickle"

@@ -20,7 +20,7 @@ from estimator.counting.dataset import count_dataset
 from estimator.counting.prompts import RequestShape
 from estimator.pricing import load_pricebook
 from estimator.tokens import chat_tokens, get_tokenizer
-from estimator.tokens.claude import SYSTEM_TOKENS, TURN_TOKENS, ClaudeTokenizer
+from estimator.tokens.claude import FRAMES, GENERATIONS, SYSTEM_TOKENS, TURN_TOKENS, ClaudeTokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from make_dataset import rows as generated_rows
@@ -58,6 +58,15 @@ def test_one_user_message_is_ctoks_count(generation: str, text: str) -> None:
     expected = ctok.token_count(text, generation)
     assert tok.message_tokens(text) == expected
     assert chat_tokens([{"role": "user", "content": text}], tok) == expected
+
+
+@pytest.mark.parametrize("generation", sorted(GENERATIONS))
+def test_frames_are_ctoks_own(generation: str) -> None:
+    """The frame of each generation is data (so building a tokenizer does not load ctok's vocabulary):
+    it must be the number of ``⟨pad⟩`` tokens ctok puts before a message's content."""
+    tokens = ctok.tokenize("x", generation)
+    assert FRAMES[generation] == next(i for i, t in enumerate(tokens) if t != "⟨pad⟩")
+    assert get_tokenizer(f"ctok:{generation}").frame == FRAMES[generation]
 
 
 def test_known_frames() -> None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner
 from hypothesis import given
@@ -470,7 +471,9 @@ def test_cli_formats_match_the_reader() -> None:
     from estimator.cli import main
     from estimator.reading.rows import FORMATS
 
-    (option,) = [p for p in main.commands["estimate"].params if p.name == "format"]
+    command = main.get_command(click.Context(main), "estimate")
+    assert command is not None
+    (option,) = [p for p in command.params if p.name == "format"]
     assert tuple(option.type.choices) == FORMATS  # type: ignore[attr-defined]
 
 

@@ -36,7 +36,7 @@ PACKAGE_DIR = Path(estimator.__file__).resolve().parent
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(names)
     for names in (
-        {"errors", "_entry"},
+        {"errors", "_entry", "_lazy"},
         {"money", "convert", "formats"},
         {"tokens", "reading"},
         {"pricing"},
@@ -58,6 +58,15 @@ LAZY: dict[str, str] = {
     "estimator.tokens.claude": "ctok is loaded only when a Claude count is asked for",
     "estimator.tokens.gemini": "the Gemini calibration is loaded only when a Gemini count is asked for",
     "estimator.counting.distributed": "Dask is an optional extra, imported only for a cluster count",
+    # estimator.api: an estimate (the command people wait on most) does not load these; each is
+    # imported by the one call that needs it (plan, write_batch, forecast, route, pilot).
+    "estimator.planning.job": "loaded by estimator.plan only",
+    "estimator.planning.forecast": "loaded by estimator.forecast only",
+    "estimator.planning.routing": "loaded by estimator.route only",
+    "estimator.piloting.pilot": "loaded by estimator.pilot only",
+    "estimator.batch.writer": "loaded by estimator.write_batch only",
+    "estimator.pricing.schema": "pydantic and the price-file models load only when a price file is validated "
+    "(its validated form is cached by content hash) or the schema is printed",
 }
 
 

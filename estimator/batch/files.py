@@ -48,7 +48,9 @@ Per-file limits come from the pricing table's ``[batch]`` rule of the
 provider, or the published defaults below when the table gives none.
 
 Speed: a text that recurs (the system prompt every request shares) is counted once; ctok counts
-the sample of a big Claude file in a helper process, while this one reads the file.
+the sample and the system prompts of a big Claude file in a helper process
+(``estimator.tokens.ctok_worker``), started before the file is read so that ctok loads while this
+process reads; this process then never loads ctok's vocabulary.
 The report keeps each request's id, line number and byte span, so a reconciliation joins and
 copies lines without reading the file twice.
 """
@@ -61,7 +63,6 @@ import json
 import re
 import statistics
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ from estimator.counting.sampling import ratio_estimate
 from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.pricing import PriceBook, load_pricebook
 from estimator.tokens import Tokenizer, get_tokenizer
+from estimator.tokens.ctok_worker import ctok_worker_command
 from estimator.tokens.tokenizer import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME
 
 __all__ = [
@@ -401,16 +403,24 @@ def _spans(path: Path) -> Iterator[tuple[int, bytes, int]]:
             offset += len(raw) if n == 1 and size != len(raw) else size
 
 
-_CTOK_HELPER = """
-import json, sys
-import ctok
-generation = sys.argv[1]
-ctok.token_count("x", generation)
-out = []
-for line in sys.stdin:
-    out.append(ctok.token_count(json.loads(line), generation))
-sys.stdout.write(json.dumps(out))
-"""
+def _start_helper(generation: str) -> subprocess.Popen[bytes] | None:
+    """A process that loads ctok and counts the texts it is sent; None when it cannot start."""
+    try:
+        return subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
+            ctok_worker_command(generation), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+
+
+def _stop(helper: subprocess.Popen[bytes] | None) -> None:
+    if helper is not None and helper.poll() is None:
+        helper.kill()
+        helper.wait()
+    if helper is not None:
+        for stream in (helper.stdin, helper.stdout):
+            if stream is not None:
+                stream.close()
 
 
 class _CtokSample:
@@ -418,11 +428,14 @@ class _CtokSample:
 
     Every text is counted exactly with o200k. In a big file every k-th distinct text (k from the file's
     size) goes to a helper process that loads ctok and counts it while this process reads on; each
-    text's Claude count is then its o200k count times the sample's ratio. Without the helper (it could
-    not start), the same texts are counted here.
+    text's Claude count is then its o200k count times the sample's ratio. The system prompts are
+    counted exactly with ctok, in the helper too when it runs, so this process never loads ctok's
+    vocabulary. Without the helper (it could not start, or the file is small), the same texts are
+    counted here. ``early`` is a helper started for ``early_generation`` before the file was read.
     """
 
-    def __init__(self, tokenizer: Any, file_bytes: int) -> None:
+    def __init__(self, tokenizer: Any, file_bytes: int, early: subprocess.Popen[bytes] | None = None,
+                 early_generation: str | None = None) -> None:
         self.tokenizer = tokenizer
         self.file_bytes = file_bytes
         self.small: list[str] | None = []  # every distinct text while their total is small
@@ -433,6 +446,12 @@ class _CtokSample:
         self.chosen: list[str] = []
         self.stride = 0
         self.helper: subprocess.Popen[bytes] | None = None
+        self.early = early if early_generation == self._generation() else None
+        if early is not None and self.early is None:
+            _stop(early)
+        self.systems: dict[str, None] = {}  # distinct system prompts, in the order met
+        self.sent: dict[str, None] = {}  # distinct texts sent to the helper, in order
+        self.counted: dict[str, int] | None = None  # the helper's counts (content tokens) by text
 
     def offer(self, texts: list[str]) -> None:
         first = self.texts
@@ -457,49 +476,63 @@ class _CtokSample:
     def _bytes_seen(self) -> int:
         return self.chars * 2  # a request line is about twice its texts (JSON, framing, system prompt)
 
+    def _generation(self) -> str:
+        return str(getattr(self.tokenizer, "generation", "3.0"))
+
     def _start(self) -> None:
-        generation = str(getattr(self.tokenizer, "generation", "3.0"))
-        try:
-            self.helper = subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
-                [sys.executable, "-c", _CTOK_HELPER, generation], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL)
-        except OSError:
-            self.helper = None
+        self.helper, self.early = self.early or _start_helper(self._generation()), None
+        self._send(list(self.systems))
+
+    def offer_systems(self, systems: list[str]) -> None:
+        """System prompts of the requests read: each distinct one is counted exactly with ctok."""
+        new = [t for t in dict.fromkeys(systems) if t not in self.systems]
+        self.systems.update(dict.fromkeys(new))
+        if self.helper is not None:
+            self._send(new)
 
     def _send(self, texts: list[str]) -> None:
         if self.helper is None or self.helper.stdin is None:
             return
+        texts = [t for t in dict.fromkeys(texts) if t not in self.sent]
+        self.sent.update(dict.fromkeys(texts))
         try:
             self.helper.stdin.write(b"".join(json.dumps(t).encode("utf-8") + b"\n" for t in texts))
         except OSError:
             self.close()
 
-    def _helper_counts(self) -> list[int] | None:
+    def _helper_counts(self) -> dict[str, int] | None:
+        """Content tokens of every text sent to the helper (waited for once), or None without it."""
         helper, self.helper = self.helper, None
         if helper is None:
-            return None
+            return self.counted
         try:
             out, _ = helper.communicate(timeout=600)
             counts = json.loads(out) if helper.returncode == 0 else None
         except (OSError, ValueError, subprocess.TimeoutExpired):
-            helper.kill()
+            _stop(helper)
             return None
-        if not isinstance(counts, list) or len(counts) != len(self.chosen):
+        if not isinstance(counts, list) or len(counts) != len(self.sent):
             return None
         frame = int(getattr(self.tokenizer, "frame", 0))
-        return [int(c) - frame for c in counts]
+        self.counted = {t: int(c) - frame for t, c in zip(self.sent, counts)}
+        return self.counted
+
+    def ctok_counts(self, texts: Sequence[str]) -> list[int]:
+        """Content tokens of ``texts``: the helper's counts, else counted here."""
+        counted = self._helper_counts() or {}
+        missing = [t for t in texts if t not in counted]
+        here = dict(zip(missing, self.tokenizer.count_batch(missing))) if missing else {}
+        return [counted[t] if t in counted else here[t] for t in texts]
 
     def close(self) -> None:
         helper, self.helper = self.helper, None
-        if helper is not None and helper.poll() is None:
-            helper.kill()
-            helper.wait()
+        early, self.early = self.early, None
+        _stop(helper)
+        _stop(early)
 
     def ratio(self, warnings: list[str]) -> float | None:
         """Claude tokens per o200k token of the texts, from the sample."""
-        y = self._helper_counts()
-        if y is None:
-            y = self.tokenizer.count_batch(self.chosen)
+        y = self.ctok_counts(self.chosen)
         x = self.tokenizer.proxy_count_batch(self.chosen)
         if not sum(x):
             return None
@@ -587,6 +620,8 @@ class _Reader:
         self.memo: dict[str, int] = {}  # counts of texts that recur (system prompts)
         self.overheads: dict[tuple[int, str | None], int] = {}
         self.sampled: _CtokSample | None = None
+        self.early: tuple[subprocess.Popen[bytes] | None, str] | None = None  # a ctok helper started up front
+        self.with_system: dict[str, list[int]] = {}  # Claude: requests by system prompt, its count added last
         self.provider: Provider = provider
         self.issues = _Issues()
         self.warnings: list[str] = []
@@ -619,6 +654,8 @@ class _Reader:
         blank_lines: list[int] = []
         last_line = 0
         try:
+            if self.provider == "anthropic" and self.counting and size > CTOK_FULL_BYTES:
+                self._start_ctok_early()
             for n, raw, offset in _spans(self.path):
                 last_line = n
                 if not raw.strip():
@@ -630,6 +667,8 @@ class _Reader:
         finally:
             if self.sampled is not None:
                 self.sampled.close()
+            if self.early is not None:
+                _stop(self.early[0])
         if blank_lines:
             shown = ", ".join(map(str, blank_lines[:5])) + (
                 f" and {len(blank_lines) - 5} more" if len(blank_lines) > 5 else ""
@@ -689,8 +728,13 @@ class _Reader:
         slow = hasattr(tokenizer, "proxy_count_batch")
         if slow:
             if self.sampled is None:
-                self.sampled = _CtokSample(tokenizer, self.path.stat().st_size)
+                early, generation = self.early or (None, None)
+                self.early = None
+                self.sampled = _CtokSample(tokenizer, self.path.stat().st_size, early, generation)
             self.sampled.offer(todo)
+            self.sampled.offer_systems([r.claude_frame[1] for r in batch
+                                        if r is not None and r.claude_frame is not None
+                                        and r.claude_frame[1] is not None])
         counter = tokenizer.proxy_count_batch if slow else tokenizer.count_batch
         counts = dict(zip(todo, counter(todo))) if todo else {}
         for text, n in occurrences.items():
@@ -710,6 +754,10 @@ class _Reader:
             if ratio is not None:
                 self.per_request = [p if t == 0 else p - t + int(np.floor(t * ratio + 0.5))
                                     for p, t in zip(self.per_request, self.text_sums)]
+        if s is not None and self.with_system:  # each system prompt counted once, with ctok
+            for system, n in zip(self.with_system, s.ctok_counts(list(self.with_system))):
+                for i in self.with_system[system]:
+                    self.per_request[i] += n
         if s is not None:
             s.close()
         self.text_sums = []
@@ -729,7 +777,12 @@ class _Reader:
                 continue
             text_sum = sum(counts[t] if t in counts else memo[t] for t in r.texts) if self.counting else 0
             overhead = r.overhead + r.token_arrays
-            if r.claude_frame is not None and self.counting:
+            if r.claude_frame is not None and self.counting and self.sampled is not None:
+                messages, system = r.claude_frame  # the system prompt's own tokens are added in _collect
+                overhead += tokenizer.request_overhead(messages=messages, system=system, system_tokens=0)
+                if system is not None:
+                    self.with_system.setdefault(system, []).append(len(self.per_request))
+            elif r.claude_frame is not None and self.counting:
                 overhead += self._claude_overhead(tokenizer, r.claude_frame)
             self.per_request.append(overhead + text_sum)
             self.text_sums.append(text_sum)
@@ -757,6 +810,22 @@ class _Reader:
             if len(self.overheads) < _MEMO_MOST:
                 self.overheads[frame] = found
         return found
+
+    def _start_ctok_early(self) -> None:
+        """Start the ctok helper of a big Claude file before reading it, so that ctok loads while
+        this process reads; its generation is that of the first request's model."""
+        first = _first_object(self.path)
+        params = first.get("params") if isinstance(first, dict) else None
+        model = params.get("model") if isinstance(params, dict) else None
+        spec = _FALLBACK_TOKENIZERS["anthropic"][0]
+        try:
+            if isinstance(model, str) or self.default_model:
+                spec = self.book.model(model if isinstance(model, str) else str(self.default_model), self.day).tokenizer
+        except EstimatorError:
+            pass
+        if spec.startswith("ctok:"):
+            generation = spec.removeprefix("ctok:")
+            self.early = (_start_helper(generation), generation)
 
     def _tokenizer(self) -> Any:
         if self.tokenizer is None:

@@ -1,7 +1,8 @@
 """Command line: ``python -m estimator`` or ``llm-estimator``.
 
 Each module of this package holds one group of commands and registers them
-on ``main`` when imported. Commands use only the public API in
+on ``main`` when imported, which ``base.COMMAND_MODULES`` does when the command is run. Commands
+use only the public API in
 ``estimator/__init__.py``. Exit codes: 0 ok, 1 bad data or pricing, 2 usage,
 130 interrupted.
 """
@@ -12,8 +13,7 @@ import sys
 
 import click
 
-from . import datasets, engine, pilot, planning, reconcile  # noqa: F401  (each registers its commands)
-from .base import main
+from .base import main  # each command's module is imported when the command runs (base.COMMAND_MODULES)
 from .signals import Terminated, command_signals
 
 __all__ = ["main", "run"]

@@ -69,7 +69,38 @@ def cli_words(text: str) -> str:
     return render(text, FLAGS)
 
 
+#: The module of this package that defines each command: a command's module is imported when the
+#: command is run (or ``--help`` lists them all), so ``estimate`` never loads what ``plan`` or
+#: ``reconcile`` needs. tests/test_cli_lazy.py checks the table against the modules.
+COMMAND_MODULES: dict[str, str] = {
+    "inspect": "datasets",
+    "validate-batch": "datasets",
+    "estimate": "engine",
+    "models": "engine",
+    "prices": "engine",
+    "schema": "engine",
+    "selfcheck": "engine",
+    "pilot": "pilot",
+    "plan": "planning",
+    "route": "planning",
+    "write-batch": "planning",
+    "forecast": "planning",
+    "exercise": "planning",
+    "reconcile": "reconcile",
+}
+
+
 class _Group(click.Group):
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            __import__(f"{__package__}.{COMMAND_MODULES[cmd_name]}")  # registers it (seen by -X importtime)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module in sorted(set(COMMAND_MODULES.values())):
+            __import__(f"{__package__}.{module}")
+        return super().list_commands(ctx)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)

@@ -20,7 +20,6 @@ from ..money import format_price
 from ..pricing import Price, PriceBook
 from ..pricing.crosscheck import check as check_prices
 from ..pricing.references import pins as reference_pins
-from ..pricing.schema import ProviderFile
 from ..pricing.shipped import display_path
 from ..report.estimate import format_table, model_rows, price_history
 from ..tokens import get_tokenizer
@@ -244,6 +243,8 @@ def _tier_rules(price: Price) -> list[str]:
 @click.option("--write", "write_to", type=click.Path(dir_okay=False), help="Write the schema to this file.")
 def schema(write_to: str | None) -> None:
     """Print the JSON Schema of the pricing files (pricing/schema.json)."""
+    from ..pricing.schema import ProviderFile  # pydantic is loaded for this command only
+
     text = json.dumps(ProviderFile.model_json_schema(), indent=2, sort_keys=True) + "\n"
     if write_to:
         Path(write_to).write_text(text, encoding="utf-8")

@@ -9,11 +9,10 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import cast
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, cast
 
 from estimator.errors import PricingError
+from estimator.pricing import provider_cache
 from estimator.pricing.book import PriceBook, build_book
 from estimator.pricing.entries import BatchRule, Model, Price, Provider, Tier
 from estimator.pricing.market import (
@@ -30,9 +29,13 @@ from estimator.pricing.market import (
     TtlWrite,
     Uplift,
 )
-from estimator.pricing.schema import ModelFile, PriceFile, ProviderFile
 from estimator.pricing.shipped import pricing_files, shipped_pricing_dir
 from estimator.tokens import known_tokenizers
+
+if TYPE_CHECKING:  # pydantic and the file models load only when a file is validated (see provider_cache)
+    from pydantic import ValidationError
+
+    from estimator.pricing.schema import ModelFile, PriceFile, ProviderFile
 
 
 def _format_validation(err: ValidationError, path: Path, raw: Mapping[str, object]) -> str:
@@ -102,6 +105,10 @@ def parse_provider(text: str, origin: str) -> Provider:
             path=origin,
             field=where[0],
         )
+    from pydantic import ValidationError
+
+    from estimator.pricing.schema import ProviderFile
+
     try:
         data = ProviderFile.model_validate(raw)
     except ValidationError as exc:
@@ -117,7 +124,7 @@ def load_provider_file(path: str | Path) -> Provider:
         raise PricingError(f"{path}: pricing file not found") from None
     except UnicodeDecodeError as exc:
         raise PricingError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    return parse_provider(text, str(path))
+    return provider_cache.cached(text, str(path), parse_provider)
 
 
 def _to_runtime(data: ProviderFile, origin: str) -> Provider:

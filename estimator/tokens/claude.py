@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import importlib.util
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -57,6 +58,7 @@ from estimator.tokens.tokenizer import Tokenizer
 
 __all__ = [
     "CTOK_PREFIX",
+    "FRAMES",
     "GENERATIONS",
     "SYSTEM_TOKENS",
     "TURN_TOKENS",
@@ -73,6 +75,11 @@ GENERATIONS: Final[Mapping[str, str]] = {
     "4.7": "Claude Opus 4.7",
     "4.8": "Claude Opus 4.8, Sonnet 5 and later",
 }
+
+#: The frame ctok adds to one user message (its leading ``⟨pad⟩`` tokens), per generation: ctok's
+#: measured ``message_overhead``, kept here as data so that building a tokenizer does not load ctok's
+#: vocabulary (a second or so); tests/test_claude_gemini.py checks it against ctok.
+FRAMES: Final[Mapping[str, int]] = {"3.0": 7, "4.7": 11, "4.8": 6}
 
 TURN_TOKENS: Final = 3  # each message after the first: an assumed role header (not measured by ctok)
 SYSTEM_TOKENS: Final = 3  # a system prompt: the same assumption
@@ -100,23 +107,12 @@ def ctok_version() -> str:
         return "unknown"
 
 
-def _ctok() -> object:
-    try:
-        import ctok  # pyright: ignore[reportMissingTypeStubs]
-    except ImportError as exc:
+def _require_ctok() -> None:
+    """Fail early, without importing it, when ctok is not installed (it loads on the first count)."""
+    if importlib.util.find_spec("ctok") is None:
         raise TokenizerError(
             "Claude token counts need the ctok package (Python 3.12 or newer): pip install 'ctok>=1.3,<1.4'"
-        ) from exc
-    return ctok
-
-
-@functools.cache
-def _frame(generation: str) -> int:
-    """The frame ctok adds to one user message: its leading ``⟨pad⟩`` tokens."""
-    import ctok  # pyright: ignore[reportMissingTypeStubs]
-
-    tokens: list[str] = ctok.tokenize("x", generation)
-    return next(i for i, t in enumerate(tokens) if t != "⟨pad⟩")
+        )
 
 
 @dataclass(frozen=True)
@@ -154,11 +150,15 @@ class ClaudeTokenizer(Tokenizer):
         """Exact ``o200k_base`` counts: the auxiliary variable of a sampled estimate."""
         return self._counter.count_batch(texts, threads)
 
-    def request_overhead(self, *, messages: int, system: str | None) -> int:
-        """Tokens of a request besides its messages' content: frame, turns, system prompt."""
+    def request_overhead(self, *, messages: int, system: str | None, system_tokens: int | None = None) -> int:
+        """Tokens of a request besides its messages' content: frame, turns, system prompt.
+
+        ``system_tokens`` is the system prompt's content count when the caller has it already
+        (counted elsewhere, e.g. in another process); otherwise it is counted here.
+        """
         extra = TURN_TOKENS * max(0, messages - 1)
         if system is not None:
-            extra += self.count(system) + SYSTEM_TOKENS
+            extra += (self.count(system) if system_tokens is None else system_tokens) + SYSTEM_TOKENS
         return self.frame + extra
 
     def request_tokens(self, messages: Sequence[Mapping[str, str]]) -> int:
@@ -182,7 +182,7 @@ def _claude_tokenizer(spec: str, backend: str) -> ClaudeTokenizer:
             f"unknown Claude tokenizer generation {generation!r} in {spec!r}; "
             f"known: {', '.join(CTOK_PREFIX + g for g in GENERATIONS)}"
         )
-    _ctok()
+    _require_ctok()
     version = ctok_version()
     counts = f"reconstructed (ctok {version}, generation {generation})"
     return ClaudeTokenizer(
@@ -196,7 +196,7 @@ def _claude_tokenizer(spec: str, backend: str) -> ClaudeTokenizer:
         factor=None,
         _counter=exact_counter(O200K, backend),
         generation=generation,
-        frame=_frame(generation),
+        frame=FRAMES[generation],
         token_counts=counts,
     )
 

@@ -1,0 +1,118 @@
+"""A process that counts Claude tokens with ctok: texts in on stdin, counts out on stdout.
+
+Run as ``python -c <this file's source> <generation>`` (``ctok_worker_command``): it imports
+nothing of the estimator, so it starts in the time Python and ctok take. Each stdin line is a
+JSON string; at end of input it writes the JSON list of ``ctok.token_count(text, generation)``,
+in order. A thread takes the lines while ctok loads, so the writer never waits on a full pipe.
+
+Loading ctok's vocabulary (parsing 48,000 pieces and building its trie) takes 0.5-1.5 s here; the
+built model is kept as a pickle in the user's cache directory (``$XDG_CACHE_HOME/estimator`` or
+``~/.cache/estimator``), named by ctok's version, the Python version and the SHA-256 of the
+vocabulary file, and loaded from there in about 0.1 s next time. Anything wrong with the cache
+(unreadable, written by another version, not writable) means ctok loads as usual: the counts are
+ctok's own either way (tests/test_batch_counting.py compares them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import pickle
+import queue
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+CACHE_ENV = "XDG_CACHE_HOME"
+
+
+def cache_dir() -> Path:
+    """The user's cache directory for the estimator (never inside a project)."""
+    base = os.environ.get(CACHE_ENV) or ""
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return root / "estimator"
+
+
+def _cache_path(ctok_main: Any, family: str) -> Path:
+    from importlib.resources import files
+
+    vocabulary = files("ctok").joinpath("data", ctok_main.FAMILIES[family].pieces).read_bytes()
+    meta = repr(sorted(ctok_main.FAMILIES[family].meta)).encode()
+    digest = hashlib.sha256(vocabulary + b"\0" + meta).hexdigest()[:24]
+    version = importlib.metadata.version("ctok")
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    return cache_dir() / f"ctok-{version}-{family}-py{python}-{digest}.pickle"
+
+
+def load(generation: str) -> None:
+    """Make ``ctok`` count ``generation`` with its model loaded from the cache (written on a miss)."""
+    import ctok.main as ctok_main  # pyright: ignore[reportMissingTypeStubs]
+
+    try:
+        family = ctok_main._family(generation)
+        path = _cache_path(ctok_main, family)
+    except Exception:  # noqa: BLE001 - no cache, ctok loads as usual
+        return
+    model = None
+    try:
+        with open(path, "rb") as f:
+            model = pickle.load(f)  # noqa: S301 - the user's own cache, written by this function
+        if not isinstance(model, ctok_main.TokenizerModel):
+            model = None
+    except Exception:  # noqa: BLE001 - missing, unreadable or stale: rebuild below
+        model = None
+    if model is None:
+        _save(ctok_main._model(family), path)
+        return
+    built = ctok_main._model
+
+    def cached(name: str) -> Any:
+        return model if name == family else built(name)
+
+    ctok_main._model = cached
+
+
+def _save(model: Any, path: Path) -> None:
+    """Write the model for next time (whole or not at all); a read-only home means no cache."""
+    partial = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".partial", delete=False) as f:
+            partial = f.name
+            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)
+    except Exception:  # noqa: BLE001 - no cache, nothing lost
+        if partial is not None:
+            Path(partial).unlink(missing_ok=True)
+
+
+def main(generation: str) -> None:
+    lines: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+
+    def take() -> None:
+        for line in sys.stdin.buffer:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=take, daemon=True).start()
+    load(generation)
+    import ctok  # pyright: ignore[reportMissingTypeStubs]
+
+    ctok.token_count("x", generation)
+    out = []
+    while (line := lines.get()) is not None:
+        out.append(ctok.token_count(json.loads(line), generation))
+    sys.stdout.write(json.dumps(out))
+
+
+def ctok_worker_command(generation: str) -> list[str]:
+    """The command line of a worker counting ``generation``."""
+    return [sys.executable, "-c", Path(__file__).read_text(encoding="utf-8"), generation]
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
