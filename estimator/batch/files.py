@@ -115,6 +115,7 @@ CTOK_FULL_BYTES = 262_144
 CTOK_SAMPLE_BYTES = 131_072
 """Text counted with ctok in a bigger file (about half a second), at least ``CTOK_MIN_SAMPLE`` texts."""
 CTOK_MIN_SAMPLE = 200
+_OPENAI_KEYS = frozenset({"custom_id", "method", "url", "body"})
 _MEMO_MOST = 4_096  # recurring texts whose counts are kept for the whole file
 ANTHROPIC_CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # the Message Batches API's custom_id rule
 
@@ -881,18 +882,19 @@ class _Reader:
 
     def _openai(self, n: int, obj: Mapping[str, Any]) -> _Request | None:
         self._custom_id(n, obj)
-        missing = [k for k in ("method", "url", "body") if k not in obj]
-        if missing:
-            self.issues.add(
-                n,
-                f"missing {', '.join(repr(k) for k in missing)}; a request needs custom_id, method, url and body",
-            )
-        extra = sorted(set(obj) - {"custom_id", "method", "url", "body"})
-        if extra:
-            self.issues.add(
-                n,
-                f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to custom_id, method, url, body",
-            )
+        if len(obj) != 4 or not _OPENAI_KEYS.issuperset(obj):  # else exactly the four keys: nothing to say
+            missing = [k for k in ("method", "url", "body") if k not in obj]
+            if missing:
+                self.issues.add(
+                    n,
+                    f"missing {', '.join(repr(k) for k in missing)}; a request needs custom_id, method, url and body",
+                )
+            extra = sorted(set(obj) - _OPENAI_KEYS)
+            if extra:
+                self.issues.add(
+                    n,
+                    f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to custom_id, method, url, body",
+                )
         method = obj.get("method")
         if "method" in obj and method != "POST":
             self.issues.add(n, f'"method" must be "POST", not {json.dumps(method)}')
@@ -960,6 +962,7 @@ class _Reader:
     def _frame_messages(self, n: int, messages: Sequence[Any], request: _Request) -> bool:
         """Chat framing (tokens.chat_tokens): 3 per message, each value, 1 per name, 3 to prime the reply."""
         request.overhead += REPLY_PRIMING
+        texts = request.texts
         for i, message in enumerate(messages, start=1):
             if not isinstance(message, dict) or "role" not in message:
                 self.issues.add(n, f'message {i} must be an object with a "role"')
@@ -967,15 +970,15 @@ class _Reader:
             request.overhead += TOKENS_PER_MESSAGE
             for key, value in message.items():
                 if key == "content":
-                    text = self._content_text(value, request)
+                    text = value if type(value) is str else self._content_text(value, request)
                     if text is None:
                         self.issues.add(
                             n, f"message {i}: content must be a string or a list of content parts"
                         )
                         return False
-                    request.texts.append(text)
+                    texts.append(text)
                 elif isinstance(value, str):
-                    request.texts.append(value)
+                    texts.append(value)
                     if key == "name":
                         request.overhead += TOKENS_PER_NAME
                 elif value is not None:  # tool_calls and the like: their JSON text, as an approximation

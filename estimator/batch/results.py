@@ -343,7 +343,7 @@ def _id_in(raw: bytes, provider: str) -> str | None:
 
 def _get(obj: Any, *keys: str) -> Any:
     for key in keys:
-        if not isinstance(obj, Mapping):
+        if type(obj) is not dict and not isinstance(obj, Mapping):  # a dict (what JSON gives) checked first: fast
             return None
         obj = obj.get(key)
     return obj
