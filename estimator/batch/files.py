@@ -767,16 +767,18 @@ class _Reader:
     def _assemble(self, batch: list[_Request | None], counts: Mapping[str, int]) -> None:
         """Per-request token counts of a counted batch, in file order."""
         tokenizer = self.tokenizer
-        memo = self.memo
+        count_of = {**self.memo, **counts}.__getitem__  # a text's count: the same number in both
+        sampled = self.sampled is not None  # only a Claude sample needs each request's text tokens
         for r in batch:
             if r is None:
                 self.per_request.append(0)
-                self.text_sums.append(0)
+                if sampled:
+                    self.text_sums.append(0)
                 self.per_request_cap.append(None)
                 if self.small_texts is not None:
                     self.small_texts.append([])
                 continue
-            text_sum = sum(counts[t] if t in counts else memo[t] for t in r.texts) if self.counting else 0
+            text_sum = sum(map(count_of, r.texts)) if self.counting else 0
             overhead = r.overhead + r.token_arrays
             if r.claude_frame is not None and self.counting and self.sampled is not None:
                 messages, system = r.claude_frame  # the system prompt's own tokens are added in _collect
@@ -786,7 +788,8 @@ class _Reader:
             elif r.claude_frame is not None and self.counting:
                 overhead += self._claude_overhead(tokenizer, r.claude_frame)
             self.per_request.append(overhead + text_sum)
-            self.text_sums.append(text_sum)
+            if sampled:
+                self.text_sums.append(text_sum)
             if self.small_texts is not None and self.sampled is not None:
                 if self.sampled.small is None:
                     self.small_texts = None  # too many to count one by one: the sample decides
@@ -798,7 +801,7 @@ class _Reader:
             else:
                 self.max_output_total += r.max_output
             if r.approx_texts and self.counting:
-                self.tally.approx_text_tokens += sum(counts[t] if t in counts else memo[t] for t in r.approx_texts)
+                self.tally.approx_text_tokens += sum(map(count_of, r.approx_texts))
         if self.sampled is not None:
             self.sampled.proxy_total += sum(counts.values())
 
