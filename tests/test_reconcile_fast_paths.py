@@ -47,3 +47,27 @@ def test_tools_are_read_with_or_without_other_keys(tmp_path: Path) -> None:
     path.write_text(json.dumps(plain) + "\n" + json.dumps(with_tools) + "\n", encoding="utf-8")
     report = read_batch_file(path)
     assert report.per_request_input[1] > report.per_request_input[0]
+
+
+def test_counts_taken_in_batches_counted_while_reading_are_those_of_one_batch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next requests are read while the worker thread counts a batch: the per-request counts, in
+    file order, are those of counting the whole file in one batch (a shared system prompt included)."""
+    import estimator.batch.files as files
+
+    rng = random.Random(3)
+    words = ["price", "batch", "token", "naïve", "日本語", "emoji 🙂", "cache", "window"]
+    path = tmp_path / "requests.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(60):
+            text = " ".join(rng.choice(words) for _ in range(rng.randrange(1, 30)))
+            messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": text}]
+            if i % 5 == 0:
+                messages.append({"role": "user", "content": "Be brief.", "name": "x"})
+            f.write(json.dumps({"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions",
+                                "body": {"model": "gpt-4o-mini", "max_tokens": 5, "messages": messages}}) + "\n")
+    whole = read_batch_file(path)
+    monkeypatch.setattr(files, "_COUNT_EVERY", 7)
+    pieces = read_batch_file(path)
+    assert pieces.per_request_input == whole.per_request_input
+    assert pieces.input_tokens == whole.input_tokens

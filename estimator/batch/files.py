@@ -65,6 +65,7 @@ import statistics
 import subprocess
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -638,6 +639,8 @@ class _Reader:
         self.per_request_cap: list[int | None] = []
         self.efforts: Counter[str] = Counter()  # requests per reasoning effort they name
         self.pending: list[_Request | None] = []
+        self.worker: ThreadPoolExecutor | None = None  # counts one batch while the next is read
+        self.counting_batch: tuple[list[_Request | None], Counter[str], list[str], Future[list[int]] | None] | None = None
         self.tokenizer: Any = None
         self.max_output_total = 0
         self.without_max = 0
@@ -664,8 +667,12 @@ class _Reader:
                     continue
                 self._line(n, raw, offset)
             self._count()
+            self._settle()
             self._collect()
         finally:
+            if self.worker is not None:
+                self.worker.shutdown(wait=True, cancel_futures=True)
+                self.worker = None
             if self.sampled is not None:
                 self.sampled.close()
             if self.early is not None:
@@ -716,7 +723,14 @@ class _Reader:
             self._count()
 
     def _count(self) -> None:
-        """Count the pending requests' texts, each distinct text once (a shared system prompt once per file)."""
+        """Count the pending requests' texts, each distinct text once (a shared system prompt once per file).
+
+        The tokenizer runs in a worker thread while this one reads the next requests (the fast counters
+        release the interpreter lock): the previous batch's counts are taken in first, so the memo of
+        recurring texts, the Claude sample and the order of the counts are those of a count in line,
+        and the tokenizer is never used by both threads at once.
+        """
+        self._settle()
         if not self.pending:
             return
         batch, self.pending = self.pending, []
@@ -737,7 +751,17 @@ class _Reader:
                                         if r is not None and r.claude_frame is not None
                                         and r.claude_frame[1] is not None])
         counter = tokenizer.proxy_count_batch if slow else tokenizer.count_batch
-        counts = dict(zip(todo, counter(todo))) if todo else {}
+        if self.worker is None:
+            self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="estimator-count")
+        future = self.worker.submit(counter, todo) if todo else None
+        self.counting_batch = (batch, occurrences, todo, future)
+
+    def _settle(self) -> None:
+        """Take in the counts of the batch the worker thread is counting, if any."""
+        if self.counting_batch is None:
+            return
+        (batch, occurrences, todo, future), self.counting_batch = self.counting_batch, None
+        counts = dict(zip(todo, future.result())) if future is not None else {}
         for text, n in occurrences.items():
             if n > 1 and len(self.memo) < _MEMO_MOST:
                 self.memo[text] = counts[text] if text in counts else self.memo[text]
