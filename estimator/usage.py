@@ -522,14 +522,20 @@ def _fast_openai(body: dict[str, Any]) -> Usage | None:
     cached: Any = 0
     reasoning: Any = 0
     if pd is not None:
-        if type(pd) is not dict or any(k != "cached_tokens" and v for k, v in pd.items()):
+        if type(pd) is not dict:
             return None
+        for k, v in pd.items():
+            if v and k != "cached_tokens":
+                return None
         cached = pd.get("cached_tokens") or 0
         if not _n(cached) or cached > inp:
             return None
     if cd is not None:
-        if type(cd) is not dict or any(k != "reasoning_tokens" and v for k, v in cd.items()):
+        if type(cd) is not dict:
             return None
+        for k, v in cd.items():
+            if v and k != "reasoning_tokens":
+                return None
         reasoning = cd.get("reasoning_tokens") or 0
         if not _n(reasoning) or reasoning > out:
             return None

@@ -65,6 +65,7 @@ import statistics
 import subprocess
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -115,6 +116,7 @@ CTOK_FULL_BYTES = 262_144
 CTOK_SAMPLE_BYTES = 131_072
 """Text counted with ctok in a bigger file (about half a second), at least ``CTOK_MIN_SAMPLE`` texts."""
 CTOK_MIN_SAMPLE = 200
+_OPENAI_KEYS = frozenset({"custom_id", "method", "url", "body"})
 _MEMO_MOST = 4_096  # recurring texts whose counts are kept for the whole file
 ANTHROPIC_CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # the Message Batches API's custom_id rule
 
@@ -637,6 +639,8 @@ class _Reader:
         self.per_request_cap: list[int | None] = []
         self.efforts: Counter[str] = Counter()  # requests per reasoning effort they name
         self.pending: list[_Request | None] = []
+        self.worker: ThreadPoolExecutor | None = None  # counts one batch while the next is read
+        self.counting_batch: tuple[list[_Request | None], Counter[str], list[str], Future[list[int]] | None] | None = None
         self.tokenizer: Any = None
         self.max_output_total = 0
         self.without_max = 0
@@ -663,8 +667,12 @@ class _Reader:
                     continue
                 self._line(n, raw, offset)
             self._count()
+            self._settle()
             self._collect()
         finally:
+            if self.worker is not None:
+                self.worker.shutdown(wait=True, cancel_futures=True)
+                self.worker = None
             if self.sampled is not None:
                 self.sampled.close()
             if self.early is not None:
@@ -715,7 +723,14 @@ class _Reader:
             self._count()
 
     def _count(self) -> None:
-        """Count the pending requests' texts, each distinct text once (a shared system prompt once per file)."""
+        """Count the pending requests' texts, each distinct text once (a shared system prompt once per file).
+
+        The tokenizer runs in a worker thread while this one reads the next requests (the fast counters
+        release the interpreter lock): the previous batch's counts are taken in first, so the memo of
+        recurring texts, the Claude sample and the order of the counts are those of a count in line,
+        and the tokenizer is never used by both threads at once.
+        """
+        self._settle()
         if not self.pending:
             return
         batch, self.pending = self.pending, []
@@ -736,7 +751,17 @@ class _Reader:
                                         if r is not None and r.claude_frame is not None
                                         and r.claude_frame[1] is not None])
         counter = tokenizer.proxy_count_batch if slow else tokenizer.count_batch
-        counts = dict(zip(todo, counter(todo))) if todo else {}
+        if self.worker is None:
+            self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="estimator-count")
+        future = self.worker.submit(counter, todo) if todo else None
+        self.counting_batch = (batch, occurrences, todo, future)
+
+    def _settle(self) -> None:
+        """Take in the counts of the batch the worker thread is counting, if any."""
+        if self.counting_batch is None:
+            return
+        (batch, occurrences, todo, future), self.counting_batch = self.counting_batch, None
+        counts = dict(zip(todo, future.result())) if future is not None else {}
         for text, n in occurrences.items():
             if n > 1 and len(self.memo) < _MEMO_MOST:
                 self.memo[text] = counts[text] if text in counts else self.memo[text]
@@ -766,16 +791,18 @@ class _Reader:
     def _assemble(self, batch: list[_Request | None], counts: Mapping[str, int]) -> None:
         """Per-request token counts of a counted batch, in file order."""
         tokenizer = self.tokenizer
-        memo = self.memo
+        count_of = {**self.memo, **counts}.__getitem__  # a text's count: the same number in both
+        sampled = self.sampled is not None  # only a Claude sample needs each request's text tokens
         for r in batch:
             if r is None:
                 self.per_request.append(0)
-                self.text_sums.append(0)
+                if sampled:
+                    self.text_sums.append(0)
                 self.per_request_cap.append(None)
                 if self.small_texts is not None:
                     self.small_texts.append([])
                 continue
-            text_sum = sum(counts[t] if t in counts else memo[t] for t in r.texts) if self.counting else 0
+            text_sum = sum(map(count_of, r.texts)) if self.counting else 0
             overhead = r.overhead + r.token_arrays
             if r.claude_frame is not None and self.counting and self.sampled is not None:
                 messages, system = r.claude_frame  # the system prompt's own tokens are added in _collect
@@ -785,7 +812,8 @@ class _Reader:
             elif r.claude_frame is not None and self.counting:
                 overhead += self._claude_overhead(tokenizer, r.claude_frame)
             self.per_request.append(overhead + text_sum)
-            self.text_sums.append(text_sum)
+            if sampled:
+                self.text_sums.append(text_sum)
             if self.small_texts is not None and self.sampled is not None:
                 if self.sampled.small is None:
                     self.small_texts = None  # too many to count one by one: the sample decides
@@ -797,7 +825,7 @@ class _Reader:
             else:
                 self.max_output_total += r.max_output
             if r.approx_texts and self.counting:
-                self.tally.approx_text_tokens += sum(counts[t] if t in counts else memo[t] for t in r.approx_texts)
+                self.tally.approx_text_tokens += sum(map(count_of, r.approx_texts))
         if self.sampled is not None:
             self.sampled.proxy_total += sum(counts.values())
 
@@ -881,18 +909,19 @@ class _Reader:
 
     def _openai(self, n: int, obj: Mapping[str, Any]) -> _Request | None:
         self._custom_id(n, obj)
-        missing = [k for k in ("method", "url", "body") if k not in obj]
-        if missing:
-            self.issues.add(
-                n,
-                f"missing {', '.join(repr(k) for k in missing)}; a request needs custom_id, method, url and body",
-            )
-        extra = sorted(set(obj) - {"custom_id", "method", "url", "body"})
-        if extra:
-            self.issues.add(
-                n,
-                f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to custom_id, method, url, body",
-            )
+        if len(obj) != 4 or not _OPENAI_KEYS.issuperset(obj):  # else exactly the four keys: nothing to say
+            missing = [k for k in ("method", "url", "body") if k not in obj]
+            if missing:
+                self.issues.add(
+                    n,
+                    f"missing {', '.join(repr(k) for k in missing)}; a request needs custom_id, method, url and body",
+                )
+            extra = sorted(set(obj) - _OPENAI_KEYS)
+            if extra:
+                self.issues.add(
+                    n,
+                    f"unexpected key(s) {', '.join(repr(k) for k in extra)} next to custom_id, method, url, body",
+                )
         method = obj.get("method")
         if "method" in obj and method != "POST":
             self.issues.add(n, f'"method" must be "POST", not {json.dumps(method)}')
@@ -960,6 +989,7 @@ class _Reader:
     def _frame_messages(self, n: int, messages: Sequence[Any], request: _Request) -> bool:
         """Chat framing (tokens.chat_tokens): 3 per message, each value, 1 per name, 3 to prime the reply."""
         request.overhead += REPLY_PRIMING
+        texts = request.texts
         for i, message in enumerate(messages, start=1):
             if not isinstance(message, dict) or "role" not in message:
                 self.issues.add(n, f'message {i} must be an object with a "role"')
@@ -967,15 +997,15 @@ class _Reader:
             request.overhead += TOKENS_PER_MESSAGE
             for key, value in message.items():
                 if key == "content":
-                    text = self._content_text(value, request)
+                    text = value if type(value) is str else self._content_text(value, request)
                     if text is None:
                         self.issues.add(
                             n, f"message {i}: content must be a string or a list of content parts"
                         )
                         return False
-                    request.texts.append(text)
+                    texts.append(text)
                 elif isinstance(value, str):
-                    request.texts.append(value)
+                    texts.append(value)
                     if key == "name":
                         request.overhead += TOKENS_PER_NAME
                 elif value is not None:  # tool_calls and the like: their JSON text, as an approximation

@@ -44,6 +44,8 @@ _ANTHROPIC_SERVER_TOOLS = {"web_search": "web_search/call", "web_fetch": "web_fe
 # Server tools billed by time, not per call: listed, not estimated.
 _BY_TIME = ("code_execution", "bash_code_execution")
 _DATED = re.compile(r"_\d{4}_?\d{2}_?\d{2}$|_\d{8}$")
+_OPENAI_TOOL_KEYS = frozenset({"tools", "functions", "tool_choice", "response_format", "text"})
+"""The body keys ``Tally.openai_tools`` reads: a body with none of them offers no tools or schema."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,8 @@ class Tally:
 
     def openai_tools(self, request: _Request, body: Mapping[str, Any], model: str | None, endpoint: str) -> None:
         """``tools``/``functions``, ``tool_choice`` and the response schema of a chat or responses body."""
+        if _OPENAI_TOOL_KEYS.isdisjoint(body):  # most requests: nothing here to count or list
+            return
         functions: list[Mapping[str, Any]] = []
         tools = body.get("tools")
         for tool in tools if isinstance(tools, list) else ():
@@ -272,6 +276,8 @@ class Tally:
         return None
 
     def anthropic_tools(self, request: _Request, params: Mapping[str, Any], model: str | None) -> None:
+        if "tools" not in params:
+            return
         tools = params.get("tools")
         if not isinstance(tools, list) or not tools:
             return

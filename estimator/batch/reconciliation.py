@@ -559,9 +559,11 @@ def reconcile(
     notes += expect.notes(files.report)
     by_id, unknown, duplicates = _join(files.records, files.report)
     tally = _Tally(book, chosen, Prices(est_price, price, {chosen.id: price}, mode, day), notes)
-    for i, cid in enumerate(files.report.ids):
-        tally.add(i, cid, files.report.lines[i], by_id.get(cid), files.report.per_request_input[i], expect(i),
-                  files.report.per_request_max_output[i] if not embedding else 0)
+    report = files.report
+    caps = report.per_request_max_output if not embedding else [0] * len(report.ids)
+    add, found = tally.add, by_id.get
+    for i, (cid, line, est_in, cap) in enumerate(zip(report.ids, report.lines, report.per_request_input, caps, strict=True)):
+        add(i, cid, line, found(cid), est_in, expect(i), cap)
     outputs = tally.outputs(chosen.id, files.report.provider, ", ".join(str(p) for p in files.paths))
     retry = _retry_plan(tally.retry_indices, files.report, price, mode, outputs, expect)
     if retry_to is not None and retry.ids:

@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -343,7 +344,7 @@ def _id_in(raw: bytes, provider: str) -> str | None:
 
 def _get(obj: Any, *keys: str) -> Any:
     for key in keys:
-        if not isinstance(obj, Mapping):
+        if type(obj) is not dict and not isinstance(obj, Mapping):  # a dict (what JSON gives) checked first: fast
             return None
         obj = obj.get(key)
     return obj
@@ -351,8 +352,17 @@ def _get(obj: Any, *keys: str) -> Any:
 
 def _day(timestamp: Any) -> dt.date | None:
     if type(timestamp) is int and 0 < timestamp < 253402300800:  # before year 10000
-        return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).date()
+        return _utc_day(timestamp // 86_400)  # a UTC day is 86,400 seconds of Unix time
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _utc_day(days: int) -> dt.date:
+    """The UTC date ``days`` after 1970-01-01 (results of one batch share a few: built once each)."""
+    return _EPOCH + dt.timedelta(days=days)
+
+
+_EPOCH = dt.date(1970, 1, 1)
 
 
 def _str(value: Any) -> str | None:
@@ -380,9 +390,11 @@ def _openai(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord:
     cid = _id(obj, "custom_id")
     response = obj.get("response")
     error = obj.get("error")
-    status = _get(response, "status_code")
+    if type(response) is dict:
+        status, body = response.get("status_code"), response.get("body")
+    else:
+        status, body = _get(response, "status_code"), _get(response, "body")
     status = status if type(status) is int else None
-    body = _get(response, "body")
     if status == 200:  # it ran, and was billed, whatever else the line says
         return _ran(cid, n, path, "openai", body, "response.body", status_code=status,
                     created=_day(_get(body, "created") or _get(body, "created_at")))
