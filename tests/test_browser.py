@@ -182,42 +182,6 @@ def cli_estimate(path: Path, *args: str) -> dict[str, Any]:
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
-# First in this module: it runs on a server with no other session yet. When sessions of earlier
-# tests expire while it re-uploads, an upload has been seen to never reach the page (an open
-# problem: the sweep of ended sessions, estimator/ui/uploads.py, is the suspect).
-def test_the_answer_is_the_first_screen_on_a_phone_and_a_reupload_never_hangs(
-    browser: Any, server: str, tmp_path: Path
-) -> None:
-    """At 390 px, straight after an upload, the answer is on screen; removing the file and choosing the
-    same file again (which a browser signals no change for unless the input was emptied) answers each time."""
-    from playwright.sync_api import expect
-
-    data = tmp_path / "changes.csv"
-    changelog_csv(data, rows=300)
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    try:
-        page.set_default_timeout(WAIT_MS)
-        page.goto(server)
-        expect(page.get_by_text("Upload a file to estimate")).to_be_visible()
-        settled(page)
-        for attempt in range(3):
-            upload(page, data)
-            expect(page.locator(".st-key-answer_strip")).to_be_visible()
-            expect(page.locator(".st-key-answer_strip").get_by_text("When do you need the results?")).to_be_visible()
-            settled(page)
-            if attempt == 0:
-                answer_first(page, 844)
-            page.locator('[data-testid="stFileChipDeleteBtn"]').first.click()
-            expect(page.locator(".st-key-answer_strip")).to_have_count(0)
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('[data-testid=\"stFileUploaderDropzoneInput\"]')]"
-                ".every(i => i.files.length === 0)")
-            settled(page)
-        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-    finally:
-        page.close()
-
-
 def test_upload_estimate_and_download(page: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
@@ -546,3 +510,37 @@ def charts_drawn(page: Any) -> None:
         "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')].filter(c => c.offsetParent !== null)"
         ".every(c => c.querySelector('.main-svg .legend, .main-svg .gtitle') !== null)")
     settled(page)  # and laid out
+
+
+# Last in this module: sessions of the tests above expire (and are shut down) while it re-uploads.
+def test_the_answer_is_the_first_screen_on_a_phone_and_a_reupload_never_hangs(
+    browser: Any, server: str, tmp_path: Path
+) -> None:
+    """At 390 px, straight after an upload, the answer is on screen; removing the file and choosing the
+    same file again (which a browser signals no change for unless the input was emptied) answers each time."""
+    from playwright.sync_api import expect
+
+    data = tmp_path / "changes.csv"
+    changelog_csv(data, rows=300)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.set_default_timeout(WAIT_MS)
+        page.goto(server)
+        expect(page.get_by_text("Upload a file to estimate")).to_be_visible()
+        settled(page)
+        for attempt in range(3):
+            upload(page, data)
+            expect(page.locator(".st-key-answer_strip")).to_be_visible()
+            expect(page.locator(".st-key-answer_strip").get_by_text("When do you need the results?")).to_be_visible()
+            settled(page)
+            if attempt == 0:
+                answer_first(page, 844)
+            page.locator('[data-testid="stFileChipDeleteBtn"]').first.click()
+            expect(page.locator(".st-key-answer_strip")).to_have_count(0)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('[data-testid=\"stFileUploaderDropzoneInput\"]')]"
+                ".every(i => i.files.length === 0)")
+            settled(page)
+        expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    finally:
+        page.close()

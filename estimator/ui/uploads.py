@@ -210,16 +210,41 @@ def _shut_down(ended: set[str]) -> None:
     the widget state (holding the uploaded file, which shares the upload's bytes)
     would stay in memory with it.
     """
+    sessions = []
     for session_id in ended:
         ref = _seen.pop(session_id, None)
         session = ref() if ref is not None else None
-        if session is None:
-            continue
-        if hasattr(session, "shutdown"):
-            session.shutdown()
-        state = getattr(session, "session_state", None)
-        if state is not None and hasattr(state, "clear"):
-            state.clear()
+        if session is not None:
+            sessions.append(session)
+    def end_all() -> None:
+        for session in sessions:
+            _end(session)
+
+    if sessions:
+        _on_event_loop(end_all)
+
+
+def _end(session: Any) -> None:
+    if hasattr(session, "shutdown"):
+        session.shutdown()
+    state = getattr(session, "session_state", None)
+    if state is not None and hasattr(state, "clear"):
+        state.clear()
+
+
+def _on_event_loop(work: Any) -> None:
+    """Run ``work`` on Streamlit's event loop, where sessions are created and served (a session is not
+    safe to shut down from another thread while other sessions are uploading); here when there is none."""
+    from streamlit.runtime import Runtime
+
+    try:
+        loop = Runtime.instance()._get_async_objs().eventloop  # noqa: SLF001 - no public handle
+    except (AttributeError, RuntimeError):
+        loop = None
+    if loop is None or loop.is_closed():
+        work()
+    else:
+        loop.call_soon_threadsafe(work)
 
 
 def sweep() -> bool:
