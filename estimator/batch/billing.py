@@ -459,7 +459,7 @@ def _model_id(name: str | None, book: PriceBook, day: dt.date, cache: dict[str |
         return cache[name]
     found = None
     if name:
-        for candidate in (name, _undated(name)):
+        for candidate in (name, undated(name)):
             try:
                 if book.curated(candidate):
                     found = book.model(candidate, day).id
@@ -470,7 +470,9 @@ def _model_id(name: str | None, book: PriceBook, day: dt.date, cache: dict[str |
     return found
 
 
-def _undated(name: str) -> str:
+def undated(name: str) -> str:
+    """A model name without a trailing snapshot date: ``gpt-4o-2024-08-06`` -> ``gpt-4o``,
+    ``claude-sonnet-4-5-20250929`` -> ``claude-sonnet-4-5``."""
     parts = name.split("-")
     if len(parts) > 3 and all(p.isdigit() for p in parts[-3:]) and len(parts[-3]) == 4:
         return "-".join(parts[:-3])

@@ -65,7 +65,7 @@ from estimator.batch.attribution import (
     shares,
     step_costs,
 )
-from estimator.batch.billing import BillingCheck, check_billing
+from estimator.batch.billing import BillingCheck, check_billing, undated
 from estimator.batch.files import BatchFileReport, read_batch_file, request_lines
 from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, output_profile
@@ -882,10 +882,10 @@ class _Tally:
             return found
         found = self.chosen.id
         if name and name != self.chosen.id and name not in self.chosen.aliases \
-                and _undated(name) not in (self.chosen.id, *self.chosen.aliases):
+                and undated(name) not in (self.chosen.id, *self.chosen.aliases):
             try:
                 other = self.book.model(name, self.day)
-                curated = self.book.curated(name) or self.book.curated(_undated(name))
+                curated = self.book.curated(name) or self.book.curated(undated(name))
             except EstimatorError:
                 other, curated = None, False
             if other is None or not curated:
@@ -1033,17 +1033,6 @@ def _places(amounts: Sequence[Decimal]) -> int:
         return 2
     floor = max(nonzero) / 10_000
     return max(2, *(min(10, -a.adjusted() + 1) for a in nonzero if a >= floor))
-
-
-def _undated(name: str) -> str:
-    """A model name without a trailing snapshot date: ``gpt-4o-2024-08-06`` -> ``gpt-4o``,
-    ``claude-sonnet-4-5-20250929`` -> ``claude-sonnet-4-5``."""
-    parts = name.split("-")
-    if len(parts) > 3 and all(p.isdigit() for p in parts[-3:]) and len(parts[-3]) == 4:
-        return "-".join(parts[:-3])
-    if len(parts) > 1 and parts[-1].isdigit() and len(parts[-1]) == 8:
-        return "-".join(parts[:-1])
-    return name
 
 
 def _reading_notes(files: _Files, duplicates: Sequence[str]) -> list[str]:

@@ -12,25 +12,18 @@ file is validated as before, silently.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import cast
 
-__all__ = ["cache_dir", "cached"]
+from estimator._usercache import cache_dir, read_pickle, write_pickle
+
+__all__ = ["cached"]
 
 
 _CODE = ("load.py", "schema.py", "entries.py", "market.py", "provider_cache.py")
 """The modules whose code decides what a validated file becomes: a change to any of them is a new key."""
-
-
-def cache_dir() -> Path:
-    """The user's cache directory for the estimator."""
-    base = os.environ.get("XDG_CACHE_HOME") or ""
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    return root / "estimator"
 
 
 @cache
@@ -55,24 +48,9 @@ def cached[T](text: str, origin: str, validate: Callable[[str, str], T]) -> T:
         path = _path(text, origin)
     except Exception:  # noqa: BLE001 - no cache directory to name: validate
         return validate(text, origin)
-    try:
-        with open(path, "rb") as f:
-            return pickle.load(f)  # noqa: S301 - the user's own cache
-    except Exception:  # noqa: BLE001, S110 - not cached yet, or unreadable: validate
-        pass
+    kept = read_pickle(path)
+    if kept is not None:
+        return cast(T, kept)
     result = validate(text, origin)
-    _save(result, path)
+    write_pickle(result, path)
     return result
-
-
-def _save(result: object, path: Path) -> None:
-    partial = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".partial", delete=False) as f:
-            partial = f.name
-            pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, path)
-    except Exception:  # noqa: BLE001 - no cache, nothing lost
-        if partial is not None:
-            Path(partial).unlink(missing_ok=True)

@@ -18,23 +18,13 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
-import os
-import pickle
 import queue
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-CACHE_ENV = "XDG_CACHE_HOME"
-
-
-def cache_dir() -> Path:
-    """The user's cache directory for the estimator (never inside a project)."""
-    base = os.environ.get(CACHE_ENV) or ""
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
-    return root / "estimator"
+from estimator._usercache import cache_dir, read_pickle, write_pickle
 
 
 def _cache_path(ctok_main: Any, family: str) -> Path:
@@ -57,16 +47,11 @@ def load(generation: str) -> None:
         path = _cache_path(ctok_main, family)
     except Exception:  # noqa: BLE001 - no cache, ctok loads as usual
         return
-    model = None
-    try:
-        with open(path, "rb") as f:
-            model = pickle.load(f)  # noqa: S301 - the user's own cache, written by this function
-        if not isinstance(model, ctok_main.TokenizerModel):
-            model = None
-    except Exception:  # noqa: BLE001 - missing, unreadable or stale: rebuild below
+    model = read_pickle(path)
+    if not isinstance(model, ctok_main.TokenizerModel):  # missing, unreadable or stale: rebuild
         model = None
     if model is None:
-        _save(ctok_main._model(family), path)
+        write_pickle(ctok_main._model(family), path)
         return
     built = ctok_main._model
 
@@ -74,20 +59,6 @@ def load(generation: str) -> None:
         return model if name == family else built(name)
 
     ctok_main._model = cached
-
-
-def _save(model: Any, path: Path) -> None:
-    """Write the model for next time (whole or not at all); a read-only home means no cache."""
-    partial = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".partial", delete=False) as f:
-            partial = f.name
-            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, path)
-    except Exception:  # noqa: BLE001 - no cache, nothing lost
-        if partial is not None:
-            Path(partial).unlink(missing_ok=True)
 
 
 def main(generation: str) -> None:
