@@ -23,15 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from estimator import convert
-from estimator.batch.files import BatchFileReport, batch_request_format, read_batch_file
-from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, interval_notes
-from estimator.batch.parts import request_definitions
-from estimator.batch.profile import profile_from_batch
+from estimator.batch.sniff import batch_request_format
 from estimator.convert import as_of_date, month_start, set_field, today
 from estimator.counting import CountOptions, OutputSpec, TokenProfile
 from estimator.counting.dataset import count_dataset
-from estimator.counting.images import count_image_column
 from estimator.counting.priors import ReasoningOutput, output_prior
 from estimator.counting.prompts import RequestShape
 from estimator.counting.reasoning import with_reasoning
@@ -48,6 +44,7 @@ from estimator.tokens import Tokenizer, chat_tokens, get_tokenizer
 from estimator.usage import RequestSize, Usage
 
 if TYPE_CHECKING:  # imported where used: an estimate never loads planning, forecasts, pilots or the writer
+    from estimator.batch.files import BatchFileReport
     from estimator.batch.writer import BatchFileOptions, Manifest
     from estimator.piloting.pilot import PilotOptions, PilotRound
     from estimator.planning.forecast import Forecast, ForecastOptions, Volume
@@ -306,6 +303,8 @@ def _with_reasoning(profile: TokenProfile, priced: PricedModel, effort: str | No
 def _with_definitions(profile: TokenProfile, priced: PricedModel, opts: EstimateOptions) -> TokenProfile:
     """The profile with the tool definitions and response schema every request carries: their tokens on every
     row (part of the prefix every request shares), and the server-tool uses they bring."""
+    from estimator.batch.parts import request_definitions
+
     d = request_definitions(priced.model.provider, priced.model.id, get_tokenizer(priced.model.tokenizer),
                             tools=opts.tools, schema=opts.response_schema,
                             calls_per_request=opts.tool_calls_per_request)
@@ -326,6 +325,8 @@ def _with_images(profile: TokenProfile, rows: Any, priced: PricedModel, opts: Es
     """The profile with the images of ``opts.image_column`` added to its input tokens (totals; the per-row
     distribution and long-context tiers stay those of the text, and a note says so)."""
     assert opts.image_column is not None
+    from estimator.counting.images import count_image_column
+
     found = count_image_column(rows, opts.image_column, provider=priced.model.provider, model=priced.model.id,
                                detail=opts.image_detail, read=opts.read)
     notes = found.notes(opts.image_column)
@@ -361,6 +362,9 @@ def _estimate_batch_file(
     path: Path, model: str | None, output_tokens: int | None, day: dt.date, book: PriceBook,
     opts: EstimateOptions,
 ) -> Estimate:
+    from estimator.batch.files import read_batch_file
+    from estimator.batch.profile import profile_from_batch
+
     report = read_batch_file(path, prices=book, as_of=day, model=model, tool_calls_per_request=opts.tool_calls_per_request)
     name = model or report.model
     if name is None:
@@ -603,6 +607,8 @@ def write_batch(
     m = book.model(model, day)
     fmt = format_for(m.provider, m.kind, opts.endpoint)
     rows, shape = _rows_and_shape(source, column, template, system)
+    from estimator.batch.logistics import FileLimits
+
     base = FileLimits.from_rule(m.price_on(day).batch_rule)
     limits = FileLimits(
         max_requests=opts.max_requests_per_file or base.max_requests,

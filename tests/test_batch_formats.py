@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import estimator
-from estimator.batch.files import batch_request_format, detect_batch_format, read_batch_file
+from estimator.batch.files import detect_batch_format, read_batch_file
+from estimator.batch.sniff import batch_request_format
 from estimator.cli import main
 
 SYSTEM = "Answer in one word."

@@ -44,5 +44,6 @@ def test_an_estimate_loads_only_what_it_needs(tmp_path: Path) -> None:
     for module in ("estimator.batch.reconciliation", "estimator.batch.attribution", "estimator.batch.billing",
                    "estimator.planning.job", "estimator.planning.forecast", "estimator.planning.decision",
                    "estimator.piloting.pilot", "estimator.batch.writer", "estimator.cli.planning",
-                   "estimator.cli.reconcile", "ctok", "estimator.tokens.claude"):
+                   "estimator.cli.reconcile", "ctok", "estimator.tokens.claude", "estimator.batch.files",
+                   "estimator.batch.results", "estimator.reading.xlsx"):
         assert module not in loaded, module

@@ -65,6 +65,15 @@ LAZY: dict[str, str] = {
     "estimator.planning.routing": "loaded by estimator.route only",
     "estimator.piloting.pilot": "loaded by estimator.pilot only",
     "estimator.batch.writer": "loaded by estimator.write_batch only",
+    # An estimate of a data file loads none of the batch-file code: each is imported by the one step
+    # that needs it (a file that starts like JSON, a batch file's profile, tool definitions, images).
+    "estimator.batch.files": "loaded for a file that starts like JSON (batch.sniff) or a batch file's estimate",
+    "estimator.batch.profile": "loaded by the estimate of a batch request file only",
+    "estimator.batch.parts": "loaded when tool definitions or a response schema are given",
+    "estimator.batch.logistics": "loaded by estimator.write_batch only",
+    "estimator.batch.results": "loaded when result files are read for measured output lengths",
+    "estimator.counting.images": "loaded when an image column is given",
+    "estimator.reading.xlsx": "zipfile and the sheet reader load only for an Excel workbook",
     "estimator.pricing.schema": "pydantic and the price-file models load only when a price file is validated "
     "(its validated form is cached by content hash) or the schema is printed",
 }

@@ -302,20 +302,6 @@ def _provider_by_keys(obj: Any) -> Provider | None:
     return None
 
 
-def batch_request_format(path: str | Path, read: Any = None) -> Provider | None:
-    """The provider of a ready-made batch request file at ``path``, or None for any other file.
-
-    A data format asked for in ``read`` (``ReadOptions.format``) always wins: the file is
-    then read as data, never as a batch file.
-    """
-    p = Path(path)
-    if (read is not None and getattr(read, "format", None) is not None) or not p.is_file():
-        return None
-    with p.open("rb") as f:
-        head = f.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    return detect_batch_format(p) if head.startswith(b"{") else None
-
-
 # What a file's requests are counted with when the price book does not know their model.
 _FALLBACK_TOKENIZERS: dict[str, tuple[str, str]] = {
     "openai": ("o200k_base", "o200k_base (the encoding of current OpenAI models)"),

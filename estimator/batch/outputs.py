@@ -33,7 +33,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from estimator.batch.results import read_results
 from estimator.errors import DataError, UsageError, param
 from estimator.modes import ModeUnavailable, batch_prices
 from estimator.money import format_usd
@@ -200,6 +199,8 @@ def output_profile_from_results(paths: str | Path | Iterable[str | Path]) -> Out
     reasoning = 0
     models: Counter[str] = Counter()
     provider = None
+    from estimator.batch.results import read_results  # the results reader loads only to read results
+
     for p in items:
         rf = read_results(p)
         provider = rf.provider

@@ -58,7 +58,6 @@ from estimator.reading.sniff import (
     gunzip_head,
     refuse_binary,
 )
-from estimator.reading.xlsx import XlsxReader
 
 __all__ = ["Dataset", "open_dataset"]
 
@@ -118,6 +117,8 @@ def open_dataset(
         if isinstance(path, RemotePath):
             raise DataError(f"{path}: an Excel workbook is read from a local file only; download it, or save it as "
                             "CSV or Parquet", path=str(path))
+        from estimator.reading.xlsx import XlsxReader  # zipfile and the sheet reader load only for a workbook
+
         return Dataset(XlsxReader(path), bad_rows, batch_rows)
     enc = detect_encoding(path, head, codec, notes)
     if fmt == "jsonl":

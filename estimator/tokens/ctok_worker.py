@@ -16,7 +16,6 @@ ctok's own either way (tests/test_batch_counting.py compares them).
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import queue
 import sys
@@ -28,6 +27,7 @@ from estimator._usercache import cache_dir, read_pickle, write_pickle
 
 
 def _cache_path(ctok_main: Any, family: str) -> Path:
+    import importlib.metadata  # here, not at the top: an estimate that counts no Claude text never needs it
     from importlib.resources import files
 
     vocabulary = files("ctok").joinpath("data", ctok_main.FAMILIES[family].pieces).read_bytes()

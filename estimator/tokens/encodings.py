@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from estimator._usercache import cache_dir, read_pickle, write_pickle
 from estimator.errors import TokenizerError
 
 if TYPE_CHECKING:
@@ -42,20 +43,26 @@ EXACT_SPECS: Final = (O200K, CL100K)
 _ENCODINGS_DIR: Final = Path(__file__).with_name("_encodings")
 
 
-def _read_verified(name: str, path: Path) -> bytes:
-    """The decompressed bytes of ``path``, after checking them against the pinned hash."""
-    expected = ENCODING_SHA256.get(name)
-    if expected is None:
-        raise TokenizerError(
-            f"unknown encoding {name!r}; known encodings: {', '.join(ENCODING_SHA256)}"
-        )
+def _read_file(name: str, path: Path) -> bytes:
+    """The bytes of the encoding file ``path`` as stored (gzipped or not)."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise TokenizerError(
             f"cannot read the {name} encoding file {path}: {exc.strerror or exc}. "
             "Reinstall estimator; the file ships with the package."
         ) from exc
+
+
+def _read_verified(name: str, path: Path, stored: bytes | None = None) -> bytes:
+    """The decompressed bytes of ``path`` (or of its ``stored`` bytes), after checking them
+    against the pinned hash."""
+    expected = ENCODING_SHA256.get(name)
+    if expected is None:
+        raise TokenizerError(
+            f"unknown encoding {name!r}; known encodings: {', '.join(ENCODING_SHA256)}"
+        )
+    raw = _read_file(name, path) if stored is None else stored
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
@@ -98,6 +105,24 @@ def _parse_ranks(data: bytes, path: Path) -> dict[bytes, int]:
             ranks[base64.b64decode(token, validate=True)] = int(rank)
         except (ValueError, binascii.Error) as exc:
             raise TokenizerError(f"{path}, line {lineno}: not a 'token rank' pair") from exc
+    return ranks
+
+
+def _ranks(name: str, path: Path) -> dict[bytes, int]:
+    """The verified ranks of the file ``path``: from the user's cache when it holds the ranks of
+    these very bytes, otherwise read, verified, parsed and kept there."""
+    stored = _read_file(name, path)
+    try:
+        kept_at: Path | None = cache_dir() / "encodings" / f"{name}-{hashlib.sha256(stored).hexdigest()[:32]}.pickle"
+    except Exception:  # noqa: BLE001 - no cache directory to name: parse
+        kept_at = None
+    if kept_at is not None:
+        kept = read_pickle(kept_at)
+        if isinstance(kept, dict) and kept:
+            return kept
+    ranks = _parse_ranks(_read_verified(name, path, stored), path)
+    if kept_at is not None:
+        write_pickle(ranks, kept_at)
     return ranks
 
 
@@ -148,7 +173,7 @@ def encoding_from_file(name: str, path: str | os.PathLike[str]) -> tiktoken.Enco
                 f"but this package ships the file with sha256 {expected}; "
                 "update estimator to match tiktoken."
             )
-        return _parse_ranks(_read_verified(name, source), source)
+        return _ranks(name, source)
 
     kwargs = _constructor_kwargs(name, ranks_for)
     return tiktoken.Encoding(**kwargs)

@@ -22,8 +22,8 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from ..batch import BatchFileReport, read_batch_file
-from ..batch.files import batch_request_format
 from ..batch.profile import profile_from_batch
+from ..batch.sniff import batch_request_format
 from ..counting import CountOptions, OutputSpec, Progress, TokenProfile
 from ..counting.dataset import count_dataset
 from ..counting.prompts import RequestShape
