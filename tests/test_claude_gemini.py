@@ -19,7 +19,7 @@ from estimator.counting import CountOptions, OutputSpec, reconstructed
 from estimator.counting.dataset import count_dataset
 from estimator.counting.prompts import RequestShape
 from estimator.pricing import load_pricebook
-from estimator.tokens import chat_tokens, get_tokenizer
+from estimator.tokens import chat_tokens, claude, get_tokenizer
 from estimator.tokens.claude import FRAMES, GENERATIONS, SYSTEM_TOKENS, TURN_TOKENS, ClaudeTokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -292,3 +292,33 @@ def test_library_csv_and_its_batch_file_count_the_same(tmp_path: Path, system: s
     messages = [[*([{"role": "system", "content": system}] if system else []), {"role": "user", "content": t}]
                 for t in texts]
     assert from_csv.profile.input_tokens == sum(chat_tokens(m, tok) for m in messages)
+
+
+def test_a_big_batch_counted_in_helper_processes_is_ctoks_own_count() -> None:
+    from estimator.tokens import ctok_worker
+
+    tok = get_tokenizer("ctok:3.0")
+    assert isinstance(tok, ClaudeTokenizer)
+    texts = [f"Ticket {i}: the parcel arrived damaged, día {i}, 注文 {i}. " * (1 + i % 7) for i in range(700)]
+    assert sum(map(len, texts)) >= claude.SHARED_CHARS
+    here = [int(ctok.token_count(t, "3.0")) - tok.frame for t in texts]
+    tok.prepare_batch(2)
+    assert tok.count_batch(texts) == here  # shared out to two helpers, in order
+    # Two helpers, each its contiguous share, in the texts' order.
+    workers = [w for w in (ctok_worker.start("3.0"), ctok_worker.start("3.0")) if w is not None]
+    assert ctok_worker.count_in(workers, texts) == [c + tok.frame for c in here]
+    # A helper that fails: None, and count_batch counts here instead.
+    dead = ctok_worker.start("3.0")
+    assert dead is not None
+    dead.kill()
+    dead.wait()
+    assert ctok_worker.count_in([dead], texts) is None
+    tok.drop_batch()
+
+
+def test_the_sample_is_drawn_from_a_reservoir_sized_by_the_first_rows() -> None:
+    assert reconstructed.reservoir_size(0, 0) == reconstructed.MAX_SAMPLE_ROWS
+    short = reconstructed.reservoir_size(1000, 50_000)  # 50-byte rows: the sample wants 3,840 rows
+    assert short == min(reconstructed.MAX_SAMPLE_ROWS, 4 * reconstructed.sample_size(10**9, 50 * 10**9))
+    long = reconstructed.reservoir_size(10, 10_000_000)  # 1 MB rows: the fewest rows, four times over
+    assert long == 4 * reconstructed.MIN_SAMPLE_ROWS

@@ -47,3 +47,21 @@ def test_an_estimate_loads_only_what_it_needs(tmp_path: Path) -> None:
                    "estimator.cli.reconcile", "ctok", "estimator.tokens.claude", "estimator.batch.files",
                    "estimator.batch.results", "estimator.reading.xlsx"):
         assert module not in loaded, module
+
+
+def test_the_program_ends_with_its_exit_code_and_all_its_output(tmp_path: Path) -> None:
+    """The command line leaves without tearing the interpreter down: the code and every line still arrive."""
+    data = tmp_path / "small.csv"
+    data.write_text("id,text\n" + "".join(f"{i},ticket {i}: my order is late\n" for i in range(12)))
+    run = [sys.executable, "-m", "estimator", "estimate", "--model", "gpt-4o", "--column", "text",
+           "--output-tokens", "10", "--no-progress"]
+    ok = subprocess.run([*run[:4], str(data), *run[4:], "--json"], capture_output=True, text=True,
+                        check=False, cwd=ROOT)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["rows"] == 12  # the whole document, flushed
+    missing = subprocess.run([*run[:4], str(tmp_path / "none.csv"), *run[4:]], capture_output=True, text=True,
+                             check=False, cwd=ROOT)
+    assert missing.returncode == 1 and "file not found" in missing.stderr
+    usage = subprocess.run([*run[:4], str(data), "--model", "gpt-4o", "--output-tokens", "-5"],
+                           capture_output=True, text=True, check=False, cwd=ROOT)
+    assert usage.returncode == 2 and usage.stderr.strip()

@@ -592,3 +592,32 @@ def test_every_code_point_counts_like_tiktoken(encoding: str, context: str) -> N
     expected = [len(enc.encode_ordinary(t)) for t in texts]
     wrong = [hex(int(cp)) for cp, g, e in zip(codepoints, got, expected) if g != e]
     assert not wrong, f"{len(wrong)} code points differ, first {wrong[:10]}"
+
+
+def test_parsed_ranks_are_kept_in_the_users_cache_under_the_files_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = ENCODINGS_DIR / "cl100k_base.tiktoken.gz"
+    first = encoding_from_file("cl100k_base", source)
+    kept = list((tmp_path / "cache" / "estimator" / "encodings").glob("cl100k_base-*.pickle"))
+    assert len(kept) == 1
+    # Read from the cache: the same encoding, token for token.
+    again = encoding_from_file("cl100k_base", source)
+    assert again._mergeable_ranks == first._mergeable_ranks  # pyright: ignore[reportPrivateUsage]
+    assert again.encode_ordinary("hello world") == [15339, 1917]
+    # A damaged cache is no cache: the file is parsed again, and the cache rewritten.
+    kept[0].write_bytes(b"not a pickle")
+    assert encoding_from_file("cl100k_base", source).encode_ordinary("hello world") == [15339, 1917]
+    assert kept[0].read_bytes() != b"not a pickle"
+
+
+def test_a_tampered_file_is_refused_even_with_a_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    good = ENCODINGS_DIR / "cl100k_base.tiktoken.gz"
+    encoding_from_file("cl100k_base", good)  # cached under the good file's hash
+    data = gzip.decompress(good.read_bytes()).replace(b" 0\n", b" 1\n", 1)
+    bad = tmp_path / "cl100k_base.tiktoken.gz"
+    bad.write_bytes(gzip.compress(data))
+    with pytest.raises(TokenizerError, match="sha256"):
+        encoding_from_file("cl100k_base", bad)

@@ -79,8 +79,7 @@ from estimator.convert import as_of_date
 from estimator.counting.sampling import ratio_estimate
 from estimator.errors import DataError, EstimatorError, UsageError, param
 from estimator.pricing import PriceBook, load_pricebook
-from estimator.tokens import Tokenizer, get_tokenizer
-from estimator.tokens.ctok_worker import ctok_worker_command
+from estimator.tokens import Tokenizer, ctok_worker, get_tokenizer
 from estimator.tokens.tokenizer import REPLY_PRIMING, TOKENS_PER_MESSAGE, TOKENS_PER_NAME
 
 __all__ = [
@@ -391,26 +390,6 @@ def _spans(path: Path) -> Iterator[tuple[int, bytes, int]]:
             offset += len(raw) if n == 1 and size != len(raw) else size
 
 
-def _start_helper(generation: str) -> subprocess.Popen[bytes] | None:
-    """A process that loads ctok and counts the texts it is sent; None when it cannot start."""
-    try:
-        return subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
-            ctok_worker_command(generation), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL)
-    except OSError:
-        return None
-
-
-def _stop(helper: subprocess.Popen[bytes] | None) -> None:
-    if helper is not None and helper.poll() is None:
-        helper.kill()
-        helper.wait()
-    if helper is not None:
-        for stream in (helper.stdin, helper.stdout):
-            if stream is not None:
-                stream.close()
-
-
 class _CtokSample:
     """Claude texts for the ratio estimate: all of them while they are few, else a systematic sample.
 
@@ -436,7 +415,7 @@ class _CtokSample:
         self.helper: subprocess.Popen[bytes] | None = None
         self.early = early if early_generation == self._generation() else None
         if early is not None and self.early is None:
-            _stop(early)
+            ctok_worker.stop(early)
         self.systems: dict[str, None] = {}  # distinct system prompts, in the order met
         self.sent: dict[str, None] = {}  # distinct texts sent to the helper, in order
         self.counted: dict[str, int] | None = None  # the helper's counts (content tokens) by text
@@ -468,7 +447,7 @@ class _CtokSample:
         return str(getattr(self.tokenizer, "generation", "3.0"))
 
     def _start(self) -> None:
-        self.helper, self.early = self.early or _start_helper(self._generation()), None
+        self.helper, self.early = self.early or ctok_worker.start(self._generation()), None
         self._send(list(self.systems))
 
     def offer_systems(self, systems: list[str]) -> None:
@@ -497,7 +476,7 @@ class _CtokSample:
             out, _ = helper.communicate(timeout=600)
             counts = json.loads(out) if helper.returncode == 0 else None
         except (OSError, ValueError, subprocess.TimeoutExpired):
-            _stop(helper)
+            ctok_worker.stop(helper)
             return None
         if not isinstance(counts, list) or len(counts) != len(self.sent):
             return None
@@ -515,8 +494,8 @@ class _CtokSample:
     def close(self) -> None:
         helper, self.helper = self.helper, None
         early, self.early = self.early, None
-        _stop(helper)
-        _stop(early)
+        ctok_worker.stop(helper)
+        ctok_worker.stop(early)
 
     def ratio(self, warnings: list[str]) -> float | None:
         """Claude tokens per o200k token of the texts, from the sample."""
@@ -662,7 +641,7 @@ class _Reader:
             if self.sampled is not None:
                 self.sampled.close()
             if self.early is not None:
-                _stop(self.early[0])
+                ctok_worker.stop(self.early[0])
         if blank_lines:
             shown = ", ".join(map(str, blank_lines[:5])) + (
                 f" and {len(blank_lines) - 5} more" if len(blank_lines) > 5 else ""
@@ -839,7 +818,7 @@ class _Reader:
             pass
         if spec.startswith("ctok:"):
             generation = spec.removeprefix("ctok:")
-            self.early = (_start_helper(generation), generation)
+            self.early = (ctok_worker.start(generation), generation)
 
     def _tokenizer(self) -> Any:
         if self.tokenizer is None:

@@ -119,7 +119,8 @@ def count_dataset(
         sampled = None
         if opts.sample_rows is None and _too_slow_to_count_all(tok, info.total_bytes):
             # reconstructed Claude counts of a big file: exact o200k on every row, ctok on a sample
-            measure = reconstructed.proxy_measure(tok, opts.seed, threads)
+            # (one counting thread per core, each counting whole batches on one core, as the exact pass)
+            measure = reconstructed.proxy_measure(tok, opts.seed, 1)
             sampled = sample_pass(ds, plan, tok, reconstructed.MAX_SAMPLE_ROWS, opts.seed, report, measure=measure)
             # None: few (long) rows, counted all below
         elif opts.sample_rows is not None:

@@ -22,6 +22,7 @@ exact: rows that could cross a limit (by a byte bound) are counted with ctok.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
@@ -38,6 +39,7 @@ __all__ = [
     "SAMPLE_BYTES",
     "is_slow",
     "proxy_measure",
+    "reservoir_size",
     "sample_size",
 ]
 
@@ -67,6 +69,15 @@ def sample_size(rows: int, text_bytes: int, *, budget: int | None = None) -> int
     return int(min(rows, MAX_SAMPLE_ROWS, max(MIN_SAMPLE_ROWS, budget / mean)))
 
 
+def reservoir_size(first_rows: int, first_bytes: int) -> int:
+    """Rows a pass keeps before it knows the file's mean row size: four times the sample the first
+    batch's mean calls for (within ``MAX_SAMPLE_ROWS``). The sample, sized from the whole file's mean,
+    is drawn from these; should the rest of the file run more than four times shorter, the sample is
+    the rows kept, and its interval says so."""
+    mean = max(1.0, first_bytes / max(1, first_rows))
+    return int(min(MAX_SAMPLE_ROWS, 4 * max(MIN_SAMPLE_ROWS, SAMPLE_BYTES / mean)))
+
+
 def proxy_measure(
     tokenizer: Any, seed: int, threads: int | None
 ) -> Callable[[RequestShape, Mapping[str, Sequence[str]]], np.ndarray]:
@@ -77,13 +88,16 @@ def proxy_measure(
     """
     exact = get_tokenizer(tokenizer.encoding_name)
     checked = False
+    lock = threading.Lock()  # batches are measured in several threads; the first checks the backend
 
     def measure(shape: RequestShape, columns: Mapping[str, Sequence[str]]) -> np.ndarray:
         nonlocal checked, exact
         texts = render_texts(shape, columns)
         if not checked and texts:
-            exact = exact.verified(texts, n=200, seed=seed)  # a fallback belongs to this count only
-            checked = True
+            with lock:
+                if not checked:
+                    exact = exact.verified(texts, n=200, seed=seed)  # a fallback belongs to this count only
+                    checked = True
         return np.asarray(exact.count_batch(texts, threads=threads), dtype=np.int64)
 
     return measure

@@ -7,7 +7,9 @@ The statistics (reservoir, ratio estimator, interval) are in ``estimator.countin
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -117,6 +119,27 @@ class _RowView(Sequence[_SampledRow]):
         )
 
 
+def in_order[T, R](items: Iterable[T], work: Callable[[T], R], workers: int) -> Iterator[R]:
+    """``work(item)`` of each item, in the items' order, with up to ``workers`` items worked on at once
+    in threads (``work`` should spend its time in native code that releases the GIL)."""
+    if workers <= 1:
+        yield from map(work, items)
+        return
+    pending: deque[Future[R]] = deque()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dataset-counter")
+    try:
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for fut in pending:
+            fut.cancel()
+        pool.shutdown(wait=True)
+
+
 def sample_pass(
     ds: Any,
     plan: CountPlan,
@@ -127,7 +150,30 @@ def sample_pass(
     measure: Callable[[RequestShape, Mapping[str, Sequence[str]]], np.ndarray] | None = None,
 ) -> tuple[Counts, int, SampleEstimate, Any] | None:
     """One pass: byte sizes of all rows, a reservoir sample, exact counts of the
-    rows that could exceed the context window or a tier threshold.
+    rows that could exceed the context window or a tier threshold (``_sample_pass``).
+
+    A tokenizer that counts a big batch in helper processes (ctok's) starts them before the
+    pass, so that they load while the file is read; any not used are stopped after it.
+    """
+    if measure is not None and hasattr(tokenizer, "prepare_batch"):
+        tokenizer.prepare_batch(plan.threads)
+    try:
+        return _sample_pass(ds, plan, tokenizer, n, seed, report, measure)
+    finally:
+        if hasattr(tokenizer, "drop_batch"):
+            tokenizer.drop_batch()
+
+
+def _sample_pass(
+    ds: Any,
+    plan: CountPlan,
+    tokenizer: Any,
+    n: int,
+    seed: int,
+    report: ProgressReporter,
+    measure: Callable[[RequestShape, Mapping[str, Sequence[str]]], np.ndarray] | None = None,
+) -> tuple[Counts, int, SampleEstimate, Any] | None:
+    """The pass of ``sample_pass``.
 
     A row's token count never exceeds its UTF-8 byte count (each token covers
     at least one byte), so rows too small in bytes to cross a limit cannot
@@ -138,7 +184,7 @@ def sample_pass(
     ``n`` is the reservoir's size and the rows counted are a uniform subsample
     of ``sample_size(rows, bytes)`` of it.
     """
-    res = Reservoir(n, seed)
+    res: Reservoir | None = None if measure is not None else Reservoir(n, seed)  # sized at the first batch
     x_total = 0
     byte_total = 0
     rows = 0
@@ -152,11 +198,18 @@ def sample_pass(
         for b in ds.batches(list(plan.columns)):
             yield int(b.first_row), b.columns, int(b.nbytes)
 
-    feed = Prefetcher(read)
+    def sized(item: tuple[int, Mapping[str, Sequence[str]], int]) -> tuple[int, Mapping[str, Sequence[str]], int,
+                                                                         np.ndarray, np.ndarray]:
+        first_row, columns, nb = item
+        size = text_bytes(plan.shape, columns)
+        return first_row, columns, nb, size, (size if measure is None else measure(plan.shape, columns))
+
+    # With a measure (exact o200k counts) one counting thread per core sizes whole batches, as the exact
+    # pass does; the batches are taken in order, so the reservoir and every total are those of one thread.
+    workers = max(1, plan.threads or 1) if measure is not None else 1
+    feed = Prefetcher(read, depth=workers)
     try:
-        for first_row, columns, nb in feed:
-            size = text_bytes(plan.shape, columns)
-            xs = size if measure is None else measure(plan.shape, columns)
+        for first_row, columns, nb, size, xs in in_order(feed, sized, workers):
             m = len(size)
             keep_mask: np.ndarray | None = None
             vals_kept: np.ndarray | None = None
@@ -191,9 +244,12 @@ def sample_pass(
             x_total += int(xs.sum())
             byte_total += int(size.sum())
             rows += m
+            if res is None:
+                res = Reservoir(min(n, reconstructed.reservoir_size(m, int(size.sum()))), seed)
             if keep_mask is None:
                 res.offer(_RowView(first_row, columns, xs))
             else:
+                assert rownos is not None
                 res.offer(
                     [
                         _SampledRow(int(r), int(s), {c: v[i] for c, v in columns.items()})
@@ -227,11 +283,11 @@ def sample_pass(
     finally:
         feed.close()
     report(rows, nbytes, final=True)
-    sampled: list[_SampledRow] = res.items  # type: ignore[assignment]
+    sampled: list[_SampledRow] = res.items if res is not None else []  # type: ignore[assignment]
     if measure is not None:  # a uniform subsample of the reservoir, its size fixed by the population
         n = reconstructed.sample_size(rows, byte_total)
         if rows > n:
-            picked = np.random.default_rng(seed + 1).choice(len(sampled), size=n, replace=False)
+            picked = np.random.default_rng(seed + 1).choice(len(sampled), size=min(n, len(sampled)), replace=False)
             sampled = [sampled[i] for i in sorted(picked.tolist())]
     if rows <= n:
         return None

@@ -47,11 +47,16 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import importlib.util
+import os
+import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Final
 
 from estimator.errors import TokenizerError
+from estimator.tokens import ctok_worker
 from estimator.tokens.encodings import O200K
 from estimator.tokens.exact import exact_counter
 from estimator.tokens.tokenizer import Tokenizer
@@ -100,6 +105,47 @@ CALIBRATION_NOTE: Final = (
 )
 
 
+SHARED_CHARS: Final = 50_000
+"""A ``count_batch`` of at least this many characters (about 0.15 s of ctok) is shared out to helper
+processes: below it, starting them costs more than they save."""
+
+_loaded: set[str] = set()
+_workers: dict[str, list[subprocess.Popen[bytes]]] = {}  # started ahead of the batch that takes them
+_lock = threading.Lock()
+
+
+def _ctok(generation: str) -> ModuleType:
+    """ctok, counting ``generation`` with its model from the user's cache (``ctok_worker.load``)."""
+    if generation not in _loaded:
+        with _lock:
+            if generation not in _loaded:
+                ctok_worker.load(generation)
+                _loaded.add(generation)
+    import ctok  # pyright: ignore[reportMissingTypeStubs]
+
+    return ctok
+
+
+def _helpers_wanted(threads: int | None) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, threads or cores))
+
+
+def _start_workers(generation: str, threads: int | None) -> None:
+    with _lock:
+        if generation in _workers:
+            return
+        started = [ctok_worker.start(generation) for _ in range(_helpers_wanted(threads))]
+        _workers[generation] = [w for w in started if w is not None]
+
+
+def _take_workers(generation: str, threads: int | None) -> list[subprocess.Popen[bytes]]:
+    """The helpers started for ``generation`` (each counts one batch), or new ones."""
+    _start_workers(generation, threads)
+    with _lock:
+        return _workers.pop(generation, [])
+
+
 def ctok_version() -> str:
     try:
         return importlib.metadata.version("ctok")
@@ -130,13 +176,29 @@ class ClaudeTokenizer(Tokenizer):
     def count(self, text: str) -> int:
         if not isinstance(text, str):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise TypeError(f"token counting needs a str, got {type(text).__name__}")
-        import ctok  # pyright: ignore[reportMissingTypeStubs]
-
-        return int(ctok.token_count(text, self.generation)) - self.frame
+        return int(_ctok(self.generation).token_count(text, self.generation)) - self.frame
 
     def count_batch(self, texts: Sequence[str], threads: int | None = None) -> list[int]:
-        """Content tokens of each text; pure Python, one core (``threads`` is ignored)."""
+        """Content tokens of each text. ctok is pure Python: a batch of ``SHARED_CHARS`` or more is
+        counted in helper processes, one per core (``threads`` caps them), started by
+        ``prepare_batch`` ahead of time or now; a smaller batch, or one the helpers fail on, here."""
+        if sum(map(len, texts)) >= SHARED_CHARS and (workers := _take_workers(self.generation, threads)):
+            counts = ctok_worker.count_in(workers, texts)
+            if counts is not None:
+                return [c - self.frame for c in counts]
         return [self.count(t) for t in texts]
+
+    def prepare_batch(self, threads: int | None = None) -> None:
+        """Start the helper processes of the next big ``count_batch`` now, so that they load ctok while
+        the caller reads on (a sampled count starts them before its pass over the file)."""
+        _start_workers(self.generation, threads)
+
+    def drop_batch(self) -> None:
+        """Stop the helpers ``prepare_batch`` started if no batch took them."""
+        with _lock:
+            unused = _workers.pop(self.generation, [])
+        for w in unused:
+            ctok_worker.stop(w)
 
     def message_tokens(self, text: str) -> int:
         """``ctok.token_count(text)``: one user message, frame included."""

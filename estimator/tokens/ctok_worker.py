@@ -11,6 +11,10 @@ built model is kept as a pickle in the user's cache directory (``$XDG_CACHE_HOME
 vocabulary file, and loaded from there in about 0.1 s next time. Anything wrong with the cache
 (unreadable, written by another version, not writable) means ctok loads as usual: the counts are
 ctok's own either way (tests/test_batch_counting.py compares them).
+
+The parent's side is here too: ``start`` a worker (it loads ctok while the parent goes on),
+``count_in`` several workers at once (each counts a contiguous share of the texts, so a sample
+is counted on every core), ``stop`` one that is no longer wanted.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from __future__ import annotations
 import hashlib
 import json
 import queue
+import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +89,72 @@ def main(generation: str) -> None:
 def ctok_worker_command(generation: str) -> list[str]:
     """The command line of a worker counting ``generation``."""
     return [sys.executable, "-c", Path(__file__).read_text(encoding="utf-8"), generation]
+
+
+def start(generation: str) -> subprocess.Popen[bytes] | None:
+    """A worker for ``generation``, loading ctok from now on; None when it cannot start."""
+    try:
+        return subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
+            ctok_worker_command(generation), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+
+
+def stop(worker: subprocess.Popen[bytes] | None) -> None:
+    """End ``worker`` (if it still runs) and close its pipes."""
+    if worker is not None and worker.poll() is None:
+        worker.kill()
+        worker.wait()
+    if worker is not None:
+        for stream in (worker.stdin, worker.stdout):
+            if stream is not None:
+                stream.close()
+
+
+def _finish(worker: subprocess.Popen[bytes], texts: Sequence[str]) -> list[int] | None:
+    """``texts`` sent to ``worker`` as its whole input, and its counts; None if it fails."""
+    try:
+        out, _ = worker.communicate(b"".join(json.dumps(t).encode("utf-8") + b"\n" for t in texts), timeout=600)
+        counts = json.loads(out) if worker.returncode == 0 else None
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        stop(worker)
+        return None
+    ok = isinstance(counts, list) and len(counts) == len(texts) and all(type(c) is int for c in counts)
+    return counts if ok else None
+
+
+def count_in(workers: Sequence[subprocess.Popen[bytes]], texts: Sequence[str]) -> list[int] | None:
+    """``ctok.token_count`` of each of ``texts`` (frame included), the texts shared out in contiguous
+    runs of about equal length, one per worker, all counted at once. Each worker takes one batch
+    and ends. None when any worker fails: the caller then counts the texts itself."""
+    if not workers:
+        return None
+    total = sum(map(len, texts)) or 1
+    shares: list[list[str]] = [[] for _ in workers]
+    done = 0
+    for text in texts:
+        shares[min(len(workers) - 1, done * len(workers) // total)].append(text)
+        done += len(text)
+    results: list[list[int] | None] = [None] * len(workers)
+
+    def finish(i: int) -> None:
+        results[i] = _finish(workers[i], shares[i])
+
+    others = [threading.Thread(target=finish, args=(i,)) for i in range(1, len(workers))]
+    for thread in others:
+        thread.start()
+    finish(0)
+    for thread in others:
+        thread.join()
+    counts: list[int] = []
+    for r in results:
+        if r is None:
+            for w in workers:
+                stop(w)
+            return None
+        counts += r
+    return counts
 
 
 if __name__ == "__main__":
