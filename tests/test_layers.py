@@ -36,7 +36,7 @@ PACKAGE_DIR = Path(estimator.__file__).resolve().parent
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(names)
     for names in (
-        {"errors", "_entry", "_lazy", "_usercache"},
+        {"errors", "_entry", "_lazy", "_usercache", "_bulk"},
         {"money", "convert", "formats"},
         {"tokens", "reading"},
         {"pricing"},

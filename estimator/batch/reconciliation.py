@@ -53,7 +53,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from estimator import convert
+from estimator import _bulk, convert
 from estimator.batch.attribution import (
     CAUSES,
     GapAttribution,
@@ -499,6 +499,7 @@ class Reconciliation(Result):
 # --------------------------------------------------------------------------
 
 
+@_bulk.paused_gc()  # parsed lines hold no cycles: no collection walks them while they pile up
 def reconcile(
     requests: str | Path,
     results: str | Path | Sequence[str | Path],

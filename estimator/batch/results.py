@@ -73,6 +73,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from estimator import _bulk
 from estimator.errors import DataError, UsageError
 from estimator.usage import HugeNumber, Usage, UsageProblem, read_usage
 
@@ -250,6 +251,7 @@ class _Issues:
             self.more += 1
 
 
+@_bulk.paused_gc()  # parsed lines hold no cycles: no collection walks them while they pile up
 def read_results(path: str | Path, *, provider: ResultProvider | None = None) -> ResultFile:
     """Every result line of a provider's result or error file.
 
@@ -288,7 +290,7 @@ def read_results(path: str | Path, *, provider: ResultProvider | None = None) ->
         else:
             failure: BaseException | None = None
             try:
-                obj = json.loads(raw)
+                obj = _bulk.loads(raw)
             except ValueError:  # not JSON, or an integer of thousands of digits: read again, keeping it as text
                 try:
                     obj = _loads(raw)
