@@ -300,7 +300,7 @@ def test_a_big_batch_counted_in_helper_processes_is_ctoks_own_count() -> None:
     tok = get_tokenizer("ctok:3.0")
     assert isinstance(tok, ClaudeTokenizer)
     texts = [f"Ticket {i}: the parcel arrived damaged, día {i}, 注文 {i}. " * (1 + i % 7) for i in range(700)]
-    assert sum(map(len, texts)) >= claude.SHARED_CHARS
+    assert sum(map(len, texts)) >= claude.START_CHARS
     here = [int(ctok.token_count(t, "3.0")) - tok.frame for t in texts]
     tok.prepare_batch(2)
     assert tok.count_batch(texts) == here  # shared out to two helpers, in order

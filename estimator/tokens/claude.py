@@ -105,9 +105,12 @@ CALIBRATION_NOTE: Final = (
 )
 
 
-SHARED_CHARS: Final = 50_000
-"""A ``count_batch`` of at least this many characters (about 0.15 s of ctok) is shared out to helper
-processes: below it, starting them costs more than they save."""
+SHARED_CHARS: Final = 20_000
+"""A ``count_batch`` of at least this many characters is shared out to helper processes already
+started (``prepare_batch``): they have loaded ctok, so only the counting is shared."""
+START_CHARS: Final = 150_000
+"""A ``count_batch`` of at least this many characters (about half a second of ctok) starts helpers
+when none are ready: below it, starting them (about 0.2 s each, in parallel) costs more than they save."""
 
 _loaded: set[str] = set()
 _workers: dict[str, list[subprocess.Popen[bytes]]] = {}  # started ahead of the batch that takes them
@@ -139,9 +142,10 @@ def _start_workers(generation: str, threads: int | None) -> None:
         _workers[generation] = [w for w in started if w is not None]
 
 
-def _take_workers(generation: str, threads: int | None) -> list[subprocess.Popen[bytes]]:
-    """The helpers started for ``generation`` (each counts one batch), or new ones."""
-    _start_workers(generation, threads)
+def _take_workers(generation: str, threads: int | None, *, start: bool) -> list[subprocess.Popen[bytes]]:
+    """The helpers started for ``generation`` (each counts one batch), or with ``start`` new ones."""
+    if start:
+        _start_workers(generation, threads)
     with _lock:
         return _workers.pop(generation, [])
 
@@ -181,8 +185,12 @@ class ClaudeTokenizer(Tokenizer):
     def count_batch(self, texts: Sequence[str], threads: int | None = None) -> list[int]:
         """Content tokens of each text. ctok is pure Python: a batch of ``SHARED_CHARS`` or more is
         counted in helper processes, one per core (``threads`` caps them), started by
-        ``prepare_batch`` ahead of time or now; a smaller batch, or one the helpers fail on, here."""
-        if sum(map(len, texts)) >= SHARED_CHARS and (workers := _take_workers(self.generation, threads)):
+        ``prepare_batch`` ahead of time or, for ``START_CHARS`` or more, now; a smaller batch, or one
+        the helpers fail on, here."""
+        chars = sum(map(len, texts))
+        if chars >= SHARED_CHARS and (
+            workers := _take_workers(self.generation, threads, start=chars >= START_CHARS)
+        ):
             counts = ctok_worker.count_in(workers, texts)
             if counts is not None:
                 return [c - self.frame for c in counts]
