@@ -37,6 +37,7 @@ MODELS = {"openai": "gpt-4o", "claude": "claude-sonnet-4-5-20250929", "gemini": 
 
 
 def measure(path: str, model_id: str) -> dict[str, object]:
+    from estimator.convert import today
     from estimator.counting import OutputSpec
     from estimator.counting.dataset import count_dataset
     from estimator.counting.prompts import RequestShape
@@ -45,7 +46,7 @@ def measure(path: str, model_id: str) -> dict[str, object]:
     model = load_pricebook().model(model_id)
     start = time.perf_counter()
     p = count_dataset(path, model=model, shape=RequestShape(column="text"), output=OutputSpec(fixed=50),
-                      price=model.price_on())
+                      price=model.price_on(today()))
     seconds = time.perf_counter() - start
     s = p.sample
     return {

@@ -1,0 +1,51 @@
+"""The benchmarks' measurements still run against the library: each measuring function, in this
+process, on a few hundred generated rows (the figures themselves are the benchmarks' to print)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import bench_providers  # noqa: E402
+import bench_reconcile  # noqa: E402
+import bench_scale  # noqa: E402
+from make_dataset import rows  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def small_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bench") / "rows.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "text", "category", "expected_output_tokens"])
+        w.writerows(rows(300, seed=5))
+    return path
+
+
+@pytest.mark.parametrize("model", sorted(bench_providers.MODELS.values()))
+def test_the_provider_benchmark_measures_every_model(small_csv: Path, model: str) -> None:
+    got = bench_providers.measure(str(small_csv), model)
+    assert got["rows"] == 300 and int(got["input_tokens"]) > 0  # type: ignore[call-overload]
+
+
+def test_the_scale_benchmark_measures_a_count_and_a_batch_file(small_csv: Path, tmp_path: Path) -> None:
+    got = bench_scale._count(str(small_csv), "gpt-4o", None, 0)
+    assert got["rows"] == 300 and got["method"] == "exact"
+    anthropic, openai = bench_scale.batch_pair(tmp_path)
+    for path in (anthropic, openai):
+        assert bench_scale._batch(str(path))["requests"] == 10_000
+
+
+def test_the_reconcile_benchmark_joins_what_reconcile_reconciles(tmp_path: Path) -> None:
+    from estimator import reconcile
+
+    for requests, results in bench_reconcile.write_files(tmp_path, 200).values():
+        joined = bench_reconcile.plain_join(requests, results)
+        assert joined > 0
+        assert reconcile(requests, results).requests == 200
