@@ -104,6 +104,7 @@ def measure_baseline(path: str) -> dict[str, object]:
 
 
 def measure_pipeline(path: str, workers: int | None) -> dict[str, object]:
+    from estimator.convert import today
     from estimator.counting import CountOptions, OutputSpec
     from estimator.counting.dataset import count_dataset
     from estimator.counting.prompts import RequestShape
@@ -120,7 +121,7 @@ def measure_pipeline(path: str, workers: int | None) -> dict[str, object]:
         model=model,
         shape=RequestShape(column="text"),
         output=OutputSpec(fixed=100),
-        price=book.price(MODEL),
+        price=book.price(MODEL, today()),
         options=CountOptions(workers=workers),
     )
     seconds = time.perf_counter() - start

@@ -12,6 +12,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
+import bench_count  # noqa: E402
 import bench_providers  # noqa: E402
 import bench_reconcile  # noqa: E402
 import bench_scale  # noqa: E402
@@ -32,6 +33,11 @@ def small_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_provider_benchmark_measures_every_model(small_csv: Path, model: str) -> None:
     got = bench_providers.measure(str(small_csv), model)
     assert got["rows"] == 300 and int(got["input_tokens"]) > 0  # type: ignore[call-overload]
+
+
+def test_the_count_benchmark_measures_the_pipeline(small_csv: Path) -> None:
+    got = bench_count.measure_pipeline(str(small_csv), None)
+    assert got["rows"] == 300 and int(got["text_tokens"]) > 0  # type: ignore[call-overload]
 
 
 def test_the_scale_benchmark_measures_a_count_and_a_batch_file(small_csv: Path, tmp_path: Path) -> None:
