@@ -6,8 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from apptest_helpers import APP_MODEL, charts, metrics, run_cli, start_app, tab, upload, usd
-from test_app import dataset
+from apptest_helpers import APP_MODEL, charts, metrics, run_cli, start_app, tab, usd
+from test_app import dataset, upload_and_save
 
 from estimator.formats import compact_count, format_hours
 from estimator.ui.common import way_label
@@ -17,10 +17,7 @@ PLAN = ("--model", APP_MODEL, "--column", "text", "--output-tokens", "50", "--li
 
 def test_no_pick_until_the_stakes_are_said_then_the_plans_figures(tmp_path: Path) -> None:
     at = start_app()
-    data = dataset()
-    path = tmp_path / "tickets.csv"
-    path.write_bytes(data)
-    upload(at, "tickets.csv", data)
+    path = upload_and_save(at, tmp_path, dataset())
     at.number_input(key="output_tokens").set_value(50).run()
     assert not at.exception, at.exception
 

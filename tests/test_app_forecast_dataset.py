@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from apptest_helpers import APP_MODEL, metrics, run_cli, start_app, tab, upload, usd
-from test_app import dataset
+from apptest_helpers import APP_MODEL, metrics, run_cli, start_app, tab, usd
+from test_app import dataset, upload_and_save
 
 from estimator import estimate
 from estimator.planning import size_from
@@ -15,10 +15,7 @@ from estimator.ui.forecast_job import tokens_text
 
 def test_forecast_uses_the_uploaded_datasets_tokens_per_request(tmp_path: Path) -> None:
     at = start_app()
-    data = dataset()
-    path = tmp_path / "tickets.csv"
-    path.write_bytes(data)
-    upload(at, "tickets.csv", data)
+    path = upload_and_save(at, tmp_path, dataset())
     at.number_input(key="output_tokens").set_value(50).run()
     at.date_input(key="fc_start").set_value(dt.date(2026, 6, 1)).run()
     assert not at.exception, at.exception

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from apptest_helpers import APP_MODEL, start_app, tab, upload, usd
-from test_app import dataset
+from apptest_helpers import APP_MODEL, start_app, tab, usd
+from test_app import dataset, upload_and_save
 
 import estimator
 from estimator import PlanOptions
@@ -48,10 +48,7 @@ def test_current_models_by_default_retired_ones_on_request_and_kept_per_provider
 
 def test_models_compared_on_one_count_and_what_a_budget_buys(tmp_path: Path) -> None:
     at = start_app()
-    data = dataset()
-    path = tmp_path / "tickets.csv"
-    path.write_bytes(data)
-    upload(at, "tickets.csv", data)
+    path = upload_and_save(at, tmp_path, dataset())
     at.number_input(key="output_tokens").set_value(50).run()
     chosen = at.multiselect(key="compare_models").value
     assert chosen, "models that need no second count are compared by default"

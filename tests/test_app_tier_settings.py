@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from apptest_helpers import APP_MODEL, metrics, run_cli, start_app, tab, upload, usd
+from apptest_helpers import APP_MODEL, metrics, run_cli, start_app, tab, usd
 from streamlit.testing.v1 import AppTest
-from test_app import dataset
+from test_app import dataset, upload_and_save
 
 from estimator.formats import format_hours
 from estimator.ui.common import way_label
@@ -29,10 +29,7 @@ def _same(at: AppTest, decision: dict[str, str]) -> None:
 
 def test_tier_widgets_change_the_strip_to_the_librarys_figures(tmp_path: Path) -> None:
     at = start_app()
-    data = dataset()
-    path = tmp_path / "tickets.csv"
-    path.write_bytes(data)
-    upload(at, "tickets.csv", data)
+    path = upload_and_save(at, tmp_path, dataset())
     at.number_input(key="output_tokens").set_value(50).run()
     at.segmented_control(key="strip_when").set_value("value").run()
     at.number_input(key="strip_value_per_hour").set_value(50.0).run()

@@ -121,7 +121,9 @@ def count_dataset(
             # reconstructed Claude counts of a big file: exact o200k on every row, ctok on a sample
             # (one counting thread per core, each counting whole batches on one core, as the exact pass)
             measure = reconstructed.proxy_measure(tok, opts.seed, 1)
-            sampled = sample_pass(ds, plan, tok, reconstructed.MAX_SAMPLE_ROWS, opts.seed, report, measure=measure)
+            with reconstructed.helpers_ready(tok, threads):
+                sampled = sample_pass(ds, plan, tok, reconstructed.MAX_SAMPLE_ROWS, opts.seed, report,
+                                      measure=measure)
             # None: few (long) rows, counted all below
         elif opts.sample_rows is not None:
             if seek_gains(ds, opts.sample_rows):

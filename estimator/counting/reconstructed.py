@@ -22,8 +22,9 @@ exact: rows that could cross a limit (by a byte bound) are counted with ctok.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "MAX_SAMPLE_ROWS",
     "MIN_SAMPLE_ROWS",
     "PROXY_METHOD",
+    "helpers_ready",
     "SAMPLE_BYTES",
     "is_slow",
     "proxy_measure",
@@ -67,6 +69,17 @@ def sample_size(rows: int, text_bytes: int, *, budget: int | None = None) -> int
         budget = SAMPLE_BYTES
     mean = max(1.0, text_bytes / rows)
     return int(min(rows, MAX_SAMPLE_ROWS, max(MIN_SAMPLE_ROWS, budget / mean)))
+
+
+@contextlib.contextmanager
+def helpers_ready(tokenizer: Any, threads: int | None) -> Iterator[None]:
+    """ctok's helper processes started now, for the sample counted after the pass (they load ctok
+    while the file is read); any the sample did not take are stopped after it."""
+    tokenizer.prepare_batch(threads)
+    try:
+        yield
+    finally:
+        tokenizer.drop_batch()
 
 
 def reservoir_size(first_rows: int, first_bytes: int) -> int:

@@ -150,30 +150,7 @@ def sample_pass(
     measure: Callable[[RequestShape, Mapping[str, Sequence[str]]], np.ndarray] | None = None,
 ) -> tuple[Counts, int, SampleEstimate, Any] | None:
     """One pass: byte sizes of all rows, a reservoir sample, exact counts of the
-    rows that could exceed the context window or a tier threshold (``_sample_pass``).
-
-    A tokenizer that counts a big batch in helper processes (ctok's) starts them before the
-    pass, so that they load while the file is read; any not used are stopped after it.
-    """
-    if measure is not None and hasattr(tokenizer, "prepare_batch"):
-        tokenizer.prepare_batch(plan.threads)
-    try:
-        return _sample_pass(ds, plan, tokenizer, n, seed, report, measure)
-    finally:
-        if hasattr(tokenizer, "drop_batch"):
-            tokenizer.drop_batch()
-
-
-def _sample_pass(
-    ds: Any,
-    plan: CountPlan,
-    tokenizer: Any,
-    n: int,
-    seed: int,
-    report: ProgressReporter,
-    measure: Callable[[RequestShape, Mapping[str, Sequence[str]]], np.ndarray] | None = None,
-) -> tuple[Counts, int, SampleEstimate, Any] | None:
-    """The pass of ``sample_pass``.
+    rows that could exceed the context window or a tier threshold.
 
     A row's token count never exceeds its UTF-8 byte count (each token covers
     at least one byte), so rows too small in bytes to cross a limit cannot
