@@ -29,9 +29,9 @@ def small_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("model", sorted(bench_providers.MODELS.values()))
-def test_the_provider_benchmark_measures_every_model(small_csv: Path, model: str) -> None:
-    got = bench_providers.measure(str(small_csv), model)
+def test_the_provider_benchmark_measures_a_model(small_csv: Path) -> None:
+    # One model: the measurement is the same call for each (Claude and Gemini counts have their own tests).
+    got = bench_providers.measure(str(small_csv), bench_providers.MODELS["openai"])
     assert got["rows"] == 300 and int(got["input_tokens"]) > 0  # type: ignore[call-overload]
 
 

@@ -48,7 +48,7 @@ def outcome(read: Any, raw: bytes) -> tuple[str, Any]:
         return "error", type(exc)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(VALUES, st.booleans())
 def test_a_document_reads_as_the_standard_library_reads_it(value: Any, ascii_only: bool) -> None:
     raw = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass") + b"\n"
@@ -57,7 +57,7 @@ def test_a_document_reads_as_the_standard_library_reads_it(value: Any, ascii_onl
     assert want[0] == "error" or same(want[1], got[1])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=200) | st.sampled_from([b"\xef\xbb\xbf{}", b"NaN", b"1e400", b'"\\ud800"', b"[" * 3000]))
 def test_any_bytes_read_or_fail_as_the_standard_library_says(raw: bytes) -> None:
     want, got = outcome(json.loads, raw), outcome(_bulk.loads, raw)
