@@ -354,3 +354,18 @@ def test_pilot_workflow_estimate_uses_measured_output(openai_chat: dict[str, Pat
     assert any("95% interval" in n for n in data["notes"])
     both = CliRunner().invoke(main, ["estimate", str(rest), "--output-from", str(profile), "--output-tokens", "3"])
     assert both.exit_code == 2
+
+
+def test_the_token_table_keeps_wide_figures_apart(openai_chat: dict[str, Path]) -> None:
+    """Totals of a big batch (tens of millions of tokens) stay separate columns in the text."""
+    from dataclasses import replace
+
+    rec = reconcile(openai_chat["requests"], openai_chat["results"], openai_chat["errors"], as_of=DAY)
+    big = replace(rec, actual=replace(rec.actual, input_tokens=26_000_000, cached_input_tokens=12_800_000,
+                                      output_tokens=920_926_778, cost=Decimal("1234567.89")))
+    lines = big.to_text().splitlines()
+    head = next(i for i, line in enumerate(lines) if line.split()[:2] == ["input", "tok"])
+    actual = lines[head + 2].split()
+    assert actual[:5] == ["actual", "26,000,000", "12,800,000", "920,926,778", "264"]
+    assert len(actual) == 6 and actual[5].startswith("$1,234,567.89")
+    assert len({len(lines[head]), len(lines[head + 1]), len(lines[head + 2])}) == 1  # columns line up

@@ -301,3 +301,57 @@ def test_a_bad_fee_in_a_price_file_names_the_file(tmp_path: Path, fee: str, mess
     with pytest.raises(EstimatorError) as caught:
         load_pricebook(extra_files=[path])
     assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+# --------------------------------------------------------------------------
+# The requests most off, and the percentiles, without building every comparison
+# --------------------------------------------------------------------------
+
+
+def _from_every_comparison(rec: Any, k: int) -> tuple[list[Any], dict[str, Any]]:
+    """``most_off`` and ``error_distribution`` as they read from ``per_request`` (every request built)."""
+    per = rec.per_request
+    known = [r for r in per if r.actual_cost is not None]
+
+    def pct(values: list[Any], q: int) -> Any:
+        return values[min(len(values) - 1, max(0, -(-q * len(values) // 100) - 1))]
+
+    ins = sorted(r.actual_input - r.estimated_input for r in known)
+    outs = sorted(r.actual_output - r.estimated_output for r in known)
+    costs = sorted(r.cost_error for r in known)
+    return (sorted(per, key=lambda r: (-abs(r.cost_error), r.line))[:k],
+            {"input_tokens": {f"p{q}": pct(ins, q) for q in (5, 50, 95)},
+             "output_tokens": {f"p{q}": pct(outs, q) for q in (5, 50, 95)},
+             "cost": {f"p{q}": pct(costs, q) for q in (5, 50, 95)}})
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_most_off_and_percentiles_are_those_of_every_comparison(tmp_path: Path, seed: int) -> None:
+    """Mixed tiers, residency, cache writes of both lifetimes, tool fees, another model answering and
+    unreadable usage: the requests most off and the percentiles are exactly those read from every
+    request's comparison, ties broken by line."""
+    import random
+
+    rng = random.Random(seed)
+    ids = [f"r{i}" for i in range(80)]
+    requests = _jsonl(tmp_path / "r.jsonl", [_claude_request(c) for c in ids])
+    rows = []
+    for cid in ids:
+        if rng.random() < 0.05:
+            rows.append(_claude_ok(cid, {"input_tokens": -1, "output_tokens": 40}))
+            continue
+        five, hour = rng.choice([0, 0, 500]), rng.choice([0, 0, 1_000])
+        usage: dict[str, Any] = {
+            "input_tokens": rng.choice([10, 20, 3_000]), "output_tokens": rng.choice([40, 100, 280]),
+            "cache_read_input_tokens": rng.choice([0, 2_000]), "cache_creation_input_tokens": five + hour,
+            "cache_creation": {"ephemeral_5m_input_tokens": five, "ephemeral_1h_input_tokens": hour},
+            "inference_geo": rng.choice(["us", "global"]), "service_tier": rng.choice(["batch", "standard"])}
+        if rng.random() < 0.3:
+            usage["server_tool_use"] = {"web_search_requests": rng.choice([1, 2])}
+        rows.append(_claude_ok(cid, usage, model=rng.choice(["claude-sonnet-4-6", "claude-opus-4-6"])))
+    rec = reconcile(requests, _jsonl(tmp_path / "o.jsonl", rows), as_of=DAY, output_tokens=100)
+    for k in (1, 5, 10, 200):
+        expected_off, expected_dist = _from_every_comparison(rec, k)
+        assert rec.most_off(k) == expected_off
+    assert rec.error_distribution() == expected_dist
+    assert len({r.cost_error for r in rec.per_request}) < len(rec.per_request)  # ties, broken by line

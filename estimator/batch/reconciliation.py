@@ -43,6 +43,7 @@ provider's result and error files on ``custom_id`` (Gemini: ``key``), then
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 from bisect import bisect_left
 from collections import Counter
@@ -340,23 +341,15 @@ class Reconciliation(Result):
         return [r.as_dict() for r in self.per_request]
 
     def most_off(self, k: int = MOST_OFF) -> list[RequestComparison]:
-        return sorted(self.per_request, key=lambda r: (-abs(r.cost_error), r.line))[:k]
+        """The ``k`` requests furthest off their estimate in cost (then by line)."""
+        return self._detail.most_off(k) if self._detail is not None else []
 
     def error_distribution(self) -> dict[str, Any]:
-        """Percentiles of actual - estimated per request whose bill is known: tokens and cost."""
-        known = [r for r in self.per_request if r.actual_cost is not None]
-        outs = sorted(r.actual_output - r.estimated_output for r in known)
-        ins = sorted(r.actual_input - r.estimated_input for r in known)
-        costs = sorted(r.cost_error for r in known)
-
-        def pct(values: Sequence[Any], q: int, empty: Any) -> Any:
-            return values[min(len(values) - 1, max(0, math.ceil(q * len(values) / 100) - 1))] if values else empty
-
-        return {
-            "input_tokens": {f"p{q}": pct(ins, q, 0) for q in (5, 50, 95)},
-            "output_tokens": {f"p{q}": pct(outs, q, 0) for q in (5, 50, 95)},
-            "cost": {f"p{q}": pct(costs, q, ZERO) for q in (5, 50, 95)},
-        }
+        """Percentiles (5th, 50th, 95th) of actual - estimated per request whose bill is known: tokens and cost."""
+        if self._detail is None:
+            return {name: {f"p{q}": empty for q in (5, 50, 95)}
+                    for name, empty in (("input_tokens", 0), ("output_tokens", 0), ("cost", ZERO))}
+        return self._detail.error_distribution((5, 50, 95))
 
     def waterfall(self) -> list[tuple[str, Decimal]]:
         """(words, amount) from the estimate to the bill: the estimate, each cause that moved it, the
@@ -422,14 +415,14 @@ class Reconciliation(Result):
         if self.failed:
             lines.append("failed by reason: " + ", ".join(f"{k} {v:,}" for k, v in self.failed_by_reason.items()))
         places = self._money_places()
-        lines += [
-            "",
-            f"{'':<10}{'input tok':>12}{'cached':>10}{'output tok':>12}{'reasoning':>11}{'cost':>14}",
-            (f"{'estimated':<10}{e.input_tokens:>12,}{e.cached_input_tokens:>10,}{e.output_tokens:>12,}"
-             f"{e.reasoning_tokens:>11,}{format_usd(e.cost, places):>14}"),
-            (f"{'actual':<10}{a.input_tokens:>12,}{a.cached_input_tokens:>10,}{a.output_tokens:>12,}"
-             f"{a.reasoning_tokens:>11,}{format_usd(a.cost, places):>14}"),
-        ]
+        heads = ("input tok", "cached", "output tok", "reasoning", "cost")
+        rows = [(name, (f"{t.input_tokens:,}", f"{t.cached_input_tokens:,}", f"{t.output_tokens:,}",
+                        f"{t.reasoning_tokens:,}", format_usd(t.cost, places)))
+                for name, t in (("estimated", e), ("actual", a))]
+        # each column as wide as its widest figure, and at least two spaces apart
+        widths = [max(len(h), *(len(r[i]) for _, r in rows)) + 2 for i, h in enumerate(heads)]
+        lines += ["", f"{'':<10}" + "".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True))]
+        lines += [f"{name:<10}" + "".join(f"{v:>{w}}" for v, w in zip(r, widths, strict=True)) for name, r in rows]
         lines += self._gap_lines()
         if self.unknown.requests:
             high = format_usd(self.unknown.high) if self.unknown.high is not None else "no known upper bound"
@@ -706,27 +699,111 @@ class _Detail:
 
     Each request that ran is kept as ``(index, id, line, est_in, est_out, usage, key)``, or
     ``(index, id, line, est_in, est_out, record, problem)`` when its usage is unknown.
+
+    Ranking requests by how far off they were (``most_off``) and the percentiles of the error need
+    every request's ``cost_error`` but no other figure: ``errors`` gives it exactly as an integer
+    count of a unit common to every rate, so only the requests shown are built in full.
     """
 
     def __init__(self, ran: list[tuple[Any, ...]], prices: Prices, first_lengths: Mapping[PricingKey, Any],
                  estimated_rates: Any) -> None:
         self.ran, self.prices, self.first_lengths, self.estimated_rates = ran, prices, first_lengths, estimated_rates
+        self._errors: list[int] | None = None
+
+    def comparison(self, entry: tuple[Any, ...]) -> RequestComparison:
+        _, cid, line, est_in, est_out, u, key = entry
+        if not isinstance(key, PricingKey):
+            rates = self.estimated_rates(est_in)
+            est = (Decimal(est_in) * rates.input + Decimal(est_out) * rates.output) / MILLION
+            return RequestComparison(cid, line, est_in, 0, est_out, 0, est, None,
+                                     (("unreadable_lines", -est),), u.model, None, key)
+        t = Tokens(est_in, est_out, u.input_tokens, u.output_tokens, u.reasoning_tokens, u.cached_input_tokens,
+                   dict(u.cache_writes), dict(u.tool_uses))
+        costs = step_costs(t, self.prices.step_rates(key, self.first_lengths[key]))
+        return RequestComparison(cid, line, est_in, u.input_tokens, est_out, u.output_tokens, costs[0],
+                                 costs[-1], tuple(shares(costs).items()), u.model, key.served)
 
     def comparisons(self) -> tuple[RequestComparison, ...]:
-        out = []
-        for _, cid, line, est_in, est_out, u, key in self.ran:
-            if not isinstance(key, PricingKey):
-                rates = self.estimated_rates(est_in)
-                est = (Decimal(est_in) * rates.input + Decimal(est_out) * rates.output) / MILLION
-                out.append(RequestComparison(cid, line, est_in, 0, est_out, 0, est, None,
-                                             (("unreadable_lines", -est),), u.model, None, key))
-                continue
-            t = Tokens(est_in, est_out, u.input_tokens, u.output_tokens, u.reasoning_tokens, u.cached_input_tokens,
-                       dict(u.cache_writes), dict(u.tool_uses))
-            costs = step_costs(t, self.prices.step_rates(key, self.first_lengths[key]))
-            out.append(RequestComparison(cid, line, est_in, u.input_tokens, est_out, u.output_tokens, costs[0],
-                                         costs[-1], tuple(shares(costs).items()), u.model, key.served))
-        return tuple(out)
+        return tuple(map(self.comparison, self.ran))
+
+    def errors(self) -> list[int]:
+        """Each request's ``cost_error`` (actual minus estimated cost), in ``ran``'s order, as an exact
+        integer multiple of one unit: the same order and ties as the Decimal figures.
+
+        Both costs are linear in the request's tokens with its key's rates (``step_costs``: the
+        estimate, and the bill at the rates of the tier, residency and tool fees that applied), so
+        each rate is turned once into an integer count of the unit and each request costs a few
+        integer products.
+        """
+        if self._errors is not None:
+            return self._errors
+        rates: dict[Any, tuple[Decimal, ...]] = {}  # key -> (est in, est out, in, cached, out, writes..., fees...)
+        for entry in self.ran:
+            key = entry[6]
+            if isinstance(key, PricingKey):
+                if key not in rates:
+                    r = self.prices.step_rates(key, self.first_lengths[key])
+                    b = r.residency
+                    writes = tuple(b.cache_write(ttl) or ZERO for ttl in key.ttls)
+                    fees = tuple((f.per_use * MILLION) if (f := r.fees.get(unit)) is not None
+                                 and f.per_use is not None else ZERO for unit in key.tools)
+                    rates[key] = (r.estimated.input, r.estimated.output, b.input, b.cached_input, b.output,
+                                  *writes, *fees)
+            else:
+                e = self.estimated_rates(entry[3])
+                rates.setdefault(("unknown", e.input, e.output), (e.input, e.output))
+        denominator = 1
+        for values in rates.values():
+            for v in values:
+                denominator = math.lcm(denominator, v.as_integer_ratio()[1])
+        scaled = {k: tuple(n * (denominator // d) for n, d in (v.as_integer_ratio() for v in values))
+                  for k, values in rates.items()}
+        out: list[int] = []
+        for _, _, _, est_in, est_out, u, key in self.ran:
+            if isinstance(key, PricingKey):
+                ei, eo, inp, cached, output, *rest = scaled[key]
+                writes = dict(u.cache_writes) if u.cache_writes else {}
+                tools = dict(u.tool_uses) if u.tool_uses else {}
+                uncached = u.input_tokens - u.cached_input_tokens - sum(writes.values())
+                actual = uncached * inp + u.cached_input_tokens * cached + u.output_tokens * output
+                for ttl, w in zip(key.ttls, rest):
+                    actual += writes.get(ttl, 0) * w
+                for unit, fee in zip(key.tools, rest[len(key.ttls):]):
+                    actual += tools.get(unit, 0) * fee
+                out.append(actual - (est_in * ei + est_out * eo))
+            else:
+                e = self.estimated_rates(est_in)
+                ei, eo = scaled[("unknown", e.input, e.output)]
+                out.append(-(est_in * ei + est_out * eo))
+        self._errors = out
+        return out
+
+    def most_off(self, k: int) -> list[RequestComparison]:
+        """The ``k`` requests whose cost is furthest from their estimate (then by line), built in full."""
+        errors, ran = self.errors(), self.ran
+        picked = heapq.nsmallest(k, range(len(ran)), key=lambda i: (-abs(errors[i]), ran[i][2]))
+        return [self.comparison(ran[i]) for i in picked]
+
+    def error_distribution(self, quantiles: Sequence[int]) -> dict[str, Any]:
+        """Percentiles of actual - estimated per request whose bill is known: tokens and cost
+        (the value ranked ``ceil(q * n / 100)``, as ``Reconciliation.error_distribution`` says)."""
+        errors, ran = self.errors(), self.ran
+        known = [i for i in range(len(ran)) if isinstance(ran[i][6], PricingKey)]
+        ins = sorted(ran[i][5].input_tokens - ran[i][3] for i in known)
+        outs = sorted(ran[i][5].output_tokens - ran[i][4] for i in known)
+        by_cost = sorted(known, key=errors.__getitem__)
+
+        def rank(q: int) -> int:
+            return min(len(known) - 1, max(0, math.ceil(q * len(known) / 100) - 1))
+
+        def cost(q: int) -> Decimal:
+            return self.comparison(ran[by_cost[rank(q)]]).cost_error if known else ZERO
+
+        return {
+            "input_tokens": {f"p{q}": ins[rank(q)] if known else 0 for q in quantiles},
+            "output_tokens": {f"p{q}": outs[rank(q)] if known else 0 for q in quantiles},
+            "cost": {f"p{q}": cost(q) for q in quantiles},
+        }
 
 
 class _Tally:
