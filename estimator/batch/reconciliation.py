@@ -744,11 +744,11 @@ class _Detail:
                 if key not in rates:
                     r = self.prices.step_rates(key, self.first_lengths[key])
                     b = r.residency
-                    writes = tuple(b.cache_write(ttl) or ZERO for ttl in key.ttls)
+                    write_rates = tuple(b.cache_write(ttl) or ZERO for ttl in key.ttls)
                     fees = tuple((f.per_use * MILLION) if (f := r.fees.get(unit)) is not None
                                  and f.per_use is not None else ZERO for unit in key.tools)
                     rates[key] = (r.estimated.input, r.estimated.output, b.input, b.cached_input, b.output,
-                                  *writes, *fees)
+                                  *write_rates, *fees)
             else:
                 e = self.estimated_rates(entry[3])
                 rates.setdefault(("unknown", e.input, e.output), (e.input, e.output))
