@@ -335,6 +335,9 @@ def test_cli_json_has_the_documented_keys(openai_chat: dict[str, Path], tmp_path
     assert data["retry"]["path"] == str(tmp_path / "again-001.jsonl")
     assert Decimal(data["retry"]["cost"]) > 0
     assert (data["requests"], data["succeeded"], data["failed"], data["expired"], data["missing"]) == (6, 2, 2, 1, 1)
+    # the notes name settings as the command line does, in JSON as in text
+    assert any("--output-tokens" in n for n in data["notes"])
+    assert not any("output_tokens=" in n for n in data["notes"])
     check = CliRunner().invoke(main, ["validate-batch", data["retry"]["path"]])
     assert check.exit_code == 0, check.output
 

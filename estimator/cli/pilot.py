@@ -71,7 +71,7 @@ def pilot_command(**kw: Any) -> None:
                    system=kw.get("system"), options=options, read=read,
                    prices=load_pricebook(extra_files=kw.get("price_files") or ()))
     if kw["as_json"]:
-        data = result.to_json()
+        data = result.as_dict()  # the notes still hold their settings' markers: named by their flags here
         data["notes"] = [cli_words(n) for n in data["notes"]]
         echo_json(data)
         return

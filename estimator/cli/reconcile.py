@@ -97,7 +97,7 @@ def reconcile_command(**kw: Any) -> None:
     if kw["save_outputs"] and result.outputs is not None:
         saved = result.outputs.save(kw["save_outputs"], overwrite=kw["overwrite"], protected=inputs)
     if kw["as_json"]:
-        data = result.to_json()
+        data = result.as_dict()  # the notes still hold their settings' markers: named by their flags here
         data["notes"] = [cli_words(n) for n in data["notes"]]
         data["outputs_file"] = str(saved) if saved else None
         echo_json(data)
