@@ -270,7 +270,7 @@ def plain_data(data: object, float_as: Callable[[float], Any] | None) -> Any:
     writer's own form of a float: floats are where encoders differ)."""
     kind = type(data)  # the types a document is made of, by identity first (a reconciliation has millions)
     if kind is str:
-        return render(data) if "\ue000" in data else data  # type: ignore[arg-type]
+        return render(data) if "\ue000" in data else data  # type: ignore[arg-type,operator]
     if kind is int or kind is bool or data is None:
         return data
     if kind is Decimal:
