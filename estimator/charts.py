@@ -641,17 +641,24 @@ def routing_costs(
 # --------------------------------------------------------------------------
 
 
+WEBGL_AFTER = 5_000  # dots a chart draws as SVG; more are drawn with WebGL
+
+
 def estimated_vs_actual(
     points: Sequence[tuple[str, Number, Number]], *, title: str = "Estimated vs actual cost per request"
 ) -> go.Figure:
-    """One dot per request (id, estimated cost, actual cost), with the line where they are equal."""
+    """One dot per request (id, estimated cost, actual cost), with the line where they are equal.
+
+    Above ``WEBGL_AFTER`` requests the dots are drawn with WebGL: as SVG, 100,000 dots take the
+    browser tens of seconds to draw and to pan."""
     xs = [_f(e) or 0.0 for _, e, _ in points]
     ys = [_f(a) or 0.0 for _, _, a in points]
     top = max([*xs, *ys, 0.0])
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="actual = estimated",
                              line=dict(color="#BAB0AC", dash="dash"), hoverinfo="skip"))
-    fig.add_trace(go.Scatter(
+    dots = go.Scattergl if len(points) > WEBGL_AFTER else go.Scatter
+    fig.add_trace(dots(
         x=xs, y=ys, mode="markers", name="request", marker=dict(color=colour("batch"), size=7),
         text=[p[0] for p in points],
         hovertemplate="%{text}<br>estimated $%{x:.6f}<br>actual $%{y:.6f}<extra></extra>",

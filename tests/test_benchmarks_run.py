@@ -53,3 +53,9 @@ def test_the_reconcile_benchmark_joins_what_reconcile_reconciles(tmp_path: Path)
         assert joined > 0
         assert reconcile(requests, results).requests == 200
         assert bench_scale._batch(str(requests))["requests"] == 200  # the batch-file measurement
+
+
+def test_the_reconcile_benchmark_times_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    requests, results = bench_reconcile.write_files(tmp_path, 50)["openai"]
+    bench_reconcile.cli(requests, results, 1)  # each command must succeed (check=True)
+    assert "reconcile --json" in capsys.readouterr().out

@@ -218,3 +218,12 @@ def test_phone_sized_titles_and_log_ticks() -> None:
     assert charts.money_ticks([-1.2, 1.2])["ticktext"] == ["$0.1", "$0.2", "$0.5", "$1", "$2", "$5", "$10"]
     assert charts.money_ticks([0, 5])["ticktext"] == ["$1", "$10", "$100", "$1,000", "$10,000", "$100,000"]
     assert charts.LAYOUT["title_font"]["size"] <= 15
+
+
+def test_estimated_vs_actual_draws_many_requests_with_webgl() -> None:
+    from estimator.charts import WEBGL_AFTER, estimated_vs_actual
+
+    few = estimated_vs_actual([("a", Decimal("0.001"), Decimal("0.002"))])
+    many = estimated_vs_actual([(f"r{i}", Decimal(i) / 10**6, Decimal(i + 1) / 10**6) for i in range(WEBGL_AFTER + 1)])
+    assert few.data[1].type == "scatter" and many.data[1].type == "scattergl"
+    assert len(many.data[1].x) == WEBGL_AFTER + 1  # every request drawn
