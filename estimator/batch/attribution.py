@@ -159,23 +159,26 @@ class Prices:
         return found
 
 
-def _token_cost(t: Tokens, r: UnitRates) -> Decimal:
-    """Reads, writes of the lifetimes priced, the rest of the input and the output at ``r``."""
-    return token_cost(r, uncached=t.uncached, cached=t.cached, writes=t.writes, output=t.act_out)
-
-
 def step_costs(t: Tokens, r: StepRates) -> tuple[Decimal, ...]:
-    """The cost after each step: the estimate, then steps 1 to 9 (the last is the bill)."""
-    e = (Decimal(t.est_in) * r.estimated.input + Decimal(t.est_out) * r.estimated.output) / MILLION
-    p1 = (Decimal(t.est_in) * r.run_day.input + Decimal(t.est_out) * r.run_day.output) / MILLION
-    p2 = (Decimal(t.est_in) * r.answered.input + Decimal(t.est_out) * r.answered.output) / MILLION
+    """The cost after each step: the estimate, then steps 1 to 9 (the last is the bill).
+
+    A product that two steps share is worked out once (the same operation on the same figures: the
+    same Decimal, exponent included)."""
+    est_in, est_out, act_in = Decimal(t.est_in), Decimal(t.est_out), Decimal(t.act_in)
+    e = (est_in * r.estimated.input + est_out * r.estimated.output) / MILLION
+    p1 = (est_in * r.run_day.input + est_out * r.run_day.output) / MILLION
+    p2 = (est_in * r.answered.input + est_out * r.answered.output) / MILLION
     b = r.answered_billed
-    p3 = (Decimal(t.act_in) * b.input + Decimal(t.est_out) * b.output) / MILLION
-    p4 = (Decimal(t.act_in) * b.input + Decimal(t.act_out - t.reasoning) * b.output) / MILLION
-    p5 = (Decimal(t.act_in) * b.input + Decimal(t.act_out) * b.output) / MILLION
-    p6 = _token_cost(t, b)
-    p7 = _token_cost(t, r.served)
-    p8 = _token_cost(t, r.residency)
+    billed_in = act_in * b.input
+    p3 = (billed_in + est_out * b.output) / MILLION
+    p4 = (billed_in + Decimal(t.act_out - t.reasoning) * b.output) / MILLION
+    p5 = (billed_in + Decimal(t.act_out) * b.output) / MILLION
+    uncached, cached, output = t.uncached, t.cached, t.act_out
+    p6 = token_cost(b, uncached=uncached, cached=cached, writes=t.writes, output=output)
+    p7 = token_cost(r.served, uncached=uncached, cached=cached, writes=t.writes, output=output)
+    p8 = token_cost(r.residency, uncached=uncached, cached=cached, writes=t.writes, output=output)
+    if not t.tools:
+        return e, p1, p2, p3, p4, p5, p6, p7, p8, p8 + ZERO
     fees = sum((Decimal(n) * f.per_use for unit, n in t.tools.items()
                 if (f := r.fees.get(unit)) is not None and f.per_use is not None), ZERO)
     return e, p1, p2, p3, p4, p5, p6, p7, p8, p8 + fees

@@ -189,6 +189,19 @@ class RequestComparison(Document):
     served: str | None = None
     problem: str | None = None
 
+    @classmethod
+    def built(cls, id: str, line: int, estimated_input: int, actual_input: int, estimated_output: int,  # noqa: A002
+              actual_output: int, estimated_cost: Decimal, actual_cost: Decimal | None,
+              causes: tuple[tuple[str, Decimal], ...], model: str | None, served: str | None,
+              problem: str | None = None) -> RequestComparison:
+        """One from figures already checked (built without the frozen-dataclass checks: one per request)."""
+        r = object.__new__(cls)
+        r.__dict__.update(id=id, line=line, estimated_input=estimated_input, actual_input=actual_input,
+                          estimated_output=estimated_output, actual_output=actual_output,
+                          estimated_cost=estimated_cost, actual_cost=actual_cost, causes=causes, model=model,
+                          served=served, problem=problem)
+        return r
+
     @property
     def cost_error(self) -> Decimal:
         """Actual minus estimated cost (the estimate itself is taken off when the bill is unknown)."""
@@ -718,10 +731,10 @@ class _Detail:
             return RequestComparison(cid, line, est_in, 0, est_out, 0, est, None,
                                      (("unreadable_lines", -est),), u.model, None, key)
         t = Tokens(est_in, est_out, u.input_tokens, u.output_tokens, u.reasoning_tokens, u.cached_input_tokens,
-                   dict(u.cache_writes), dict(u.tool_uses))
+                   u.cache_writes and dict(u.cache_writes), u.tool_uses and dict(u.tool_uses))
         costs = step_costs(t, self.prices.step_rates(key, self.first_lengths[key]))
-        return RequestComparison(cid, line, est_in, u.input_tokens, est_out, u.output_tokens, costs[0],
-                                 costs[-1], tuple(shares(costs).items()), u.model, key.served)
+        return RequestComparison.built(cid, line, est_in, u.input_tokens, est_out, u.output_tokens, costs[0],
+                                       costs[-1], tuple(shares(costs).items()), u.model, key.served)
 
     def comparisons(self) -> tuple[RequestComparison, ...]:
         return tuple(map(self.comparison, self.ran))
