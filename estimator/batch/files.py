@@ -628,7 +628,7 @@ class _Reader:
                 self._start_ctok_early()
             for n, raw, offset in _spans(self.path):
                 last_line = n
-                if not raw.strip():
+                if not raw or raw.isspace():  # (no copy of every line, as strip() makes)
                     blank_lines.append(n)
                     continue
                 self._line(n, raw, offset)
