@@ -621,3 +621,21 @@ def test_a_tampered_file_is_refused_even_with_a_cache(tmp_path: Path, monkeypatc
     bad.write_bytes(gzip.compress(data))
     with pytest.raises(TokenizerError, match="sha256"):
         encoding_from_file("cl100k_base", bad)
+
+
+def test_the_screen_flags_exactly_the_texts_holding_a_screened_code_point() -> None:
+    """Every range's edges and the surrogates, alone and among other texts (ASCII, Latin-1, CJK,
+    emoji): a text is flagged exactly when one of its code points is in the screen's table."""
+    import numpy as np
+
+    table = exact._screen_table()  # pyright: ignore[reportPrivateUsage]
+    edges = {0x7F, 0x80, 0xFF, 0x100, 0x88E, 0x88F, 0x890, 0xD7FF, 0xD800, 0xDFFF, 0xE000, 0x10FFFF}
+    for first, last in exact._UNICODE_17_RANGES:  # pyright: ignore[reportPrivateUsage]
+        edges |= {first - 1, first, last, last + 1}
+    fillers = ["plain", "café", "日本語", "emoji 🙂", "—dash—"]
+    texts = [f"{fillers[i % len(fillers)]}{chr(cp)}{fillers[(i + 2) % len(fillers)]}" for i, cp in enumerate(sorted(edges))]
+    texts += fillers
+    expected = [i for i, t in enumerate(texts) if any(table[ord(c)] for c in t)]
+    assert exact._screened(texts) == expected  # pyright: ignore[reportPrivateUsage]
+    assert expected and len(expected) < len(texts)
+    assert int(np.flatnonzero(table)[0]) == exact._SCREEN_FIRST  # pyright: ignore[reportPrivateUsage]

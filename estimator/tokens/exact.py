@@ -129,6 +129,7 @@ def _screen_table() -> npt.NDArray[np.bool_]:
 
 
 _SCREEN_CHUNK_CHARS: Final = 1 << 23
+_SCREEN_FIRST: Final = min(0xD800, *(first for first, _ in _UNICODE_17_RANGES))  # the lowest screened code point
 
 
 def _screened(texts: Sequence[str]) -> list[int]:
@@ -152,7 +153,10 @@ def _screened(texts: Sequence[str]) -> list[int]:
     for group in _chunks(candidates, texts):
         # A numpy str array stores UCS-4, surrogates included: one uint32 per code point.
         codepoints = np.array("".join([texts[i] for i in group])).reshape(1).view(np.uint32)
-        hits = np.flatnonzero(table[codepoints])
+        # Few characters of real text reach the first screened code point: the table is read for
+        # those only (a comparison over every character is several times cheaper than a lookup).
+        high = np.flatnonzero(codepoints >= _SCREEN_FIRST)
+        hits = high[table[codepoints[high]]]
         if hits.size:
             ends = np.cumsum([len(texts[i]) for i in group])
             owners: list[int] = np.unique(np.searchsorted(ends, hits, side="right")).tolist()
