@@ -13,6 +13,8 @@ import ctok  # pyright: ignore[reportMissingTypeStubs]
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from estimator.cli import main
 from estimator.counting import CountOptions, OutputSpec, reconstructed
@@ -270,6 +272,28 @@ def test_script_counts() -> None:
     assert s.cjk.tolist() == [0, 3, 0, 0, 0]
     assert s.other.tolist() == [0, 0, 6, 0, 0]
     assert s.code_density[4] > 0.3 and s.code_density[0] == 0
+
+
+_SCRIPT_CHARS = st.one_of(
+    st.sampled_from(list("abc {}[]()<>=;_#*/\\|&^%$@~`+\t\n\r xyzé中文Пр😀—")),
+    st.characters(codec="utf-8"),
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(_SCRIPT_CHARS, max_size=40), max_size=12))
+def test_script_counts_are_those_of_each_character(texts: list[str]) -> None:
+    """Per row: code symbols, spaces, CJK and other scripts, counted character by character."""
+    from estimator.tokens.script_mix import CJK, CODE_SYMBOLS, OTHER, char_classes, script_counts
+
+    s = script_counts(texts)
+    for i, text in enumerate(texts):
+        classes = char_classes(text).tolist() if text else []
+        cjk, other = classes.count(CJK), classes.count(OTHER)
+        assert (s.cjk[i], s.other[i], s.latin[i]) == (cjk, other, len(text) - cjk - other)
+        assert s.code_symbols[i] == sum(c in CODE_SYMBOLS for c in text)
+        assert s.spaces[i] == sum(c in "\t\n\r " for c in text)
 
 
 @pytest.mark.parametrize("system", [None, "Label the text: legal, code or other."], ids=["no-system", "system"])
