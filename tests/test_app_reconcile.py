@@ -107,3 +107,27 @@ def test_the_estimate_tab_takes_measured_output_lengths(tmp_path: Path) -> None:
 
 def _saved(rec: Any, folder: Path) -> Path:
     return rec.outputs.save(folder / "lengths.json")
+
+
+def test_a_rerun_shows_the_kept_reconciliation_until_an_input_changes(monkeypatch: Any) -> None:
+    """Any widget reruns the whole page; the batch is reconciled again only when its uploads or its
+    settings change."""
+    import estimator.ui.reconcile as page
+
+    calls: list[int] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return reconcile(*args, **kwargs)
+
+    monkeypatch.setattr(page, "reconcile", counted)
+    at = start_app()
+    for key, name in (("reconcile_requests", "openai-batch.jsonl"), ("reconcile_results", "openai-batch-results.jsonl")):
+        at.file_uploader(key=key).set_value((name, (EXAMPLES / name).read_bytes(), "application/jsonl"))
+    at.run()
+    first = metrics(tab(at, "Reconcile"))
+    at.run()  # a rerun with nothing changed
+    assert len(calls) == 1 and metrics(tab(at, "Reconcile")) == first
+    at.selectbox(key="reconcile_mode").set_value("standard").run()
+    assert len(calls) == 2 and not at.exception
+    assert metrics(tab(at, "Reconcile"))["Actual cost"] != first["Actual cost"]

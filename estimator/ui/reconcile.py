@@ -19,7 +19,7 @@ from ..batch import ReconcileOptions, Reconciliation
 from ..batch.attribution import cause_label
 from ..charts import cost_waterfall, estimated_vs_actual
 from ..money import format_usd
-from .common import Settings, app_words, guarded
+from .common import Settings, app_words, guarded, pricebook
 from .data import staged
 
 UPLOADS = (("requests", "reconcile_requests"), ("results", "reconcile_results"), ("errors", "reconcile_errors"))
@@ -58,9 +58,20 @@ def render(settings: Settings) -> None:
         st.warning(f"{results.name} is empty: no request has a result, so every request counts as missing and "
                    "is offered for a retry. Check that this is the provider's result file before sending them "
                    "again.", icon=":material/warning:")
+    uploads = [(role, u) for (role, _), u in zip(UPLOADS, (requests, results, errors)) if u is not None]
+    billing_files = list(billing or [])
+    # Every rerun of the page (any widget, on any tab) would reconcile the batch again: 100,000
+    # requests take seconds. The last reconciliation is kept for the same uploads and settings
+    # (an upload's file_id changes when a file is uploaded again), with the shipped price tables.
+    key = (tuple((role, u.file_id) for role, u in uploads), tuple(b.file_id for b in billing_files),
+           mode, int(output), estimated_on, settings.book.strict)
+    keep = settings.book is pricebook(settings.book.strict)
+    kept = st.session_state.get("_reconciled")
+    if keep and kept is not None and kept[0] == key:
+        with guarded("showing the reconciliation"):
+            show(*kept[1:])
+        return
     with guarded("reconciling the batch"):
-        uploads = [(role, u) for (role, _), u in zip(UPLOADS, (requests, results, errors)) if u is not None]
-        billing_files = list(billing or [])
         with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="estimator-retry-") as out:
             paths = {role: stack.enter_context(staged(u.name, u.getvalue())) for role, u in uploads}
             bills = [stack.enter_context(staged(b.name, b.getvalue())) for b in billing_files]
@@ -72,6 +83,7 @@ def render(settings: Settings) -> None:
             names.update({str(p): b.name for p, b in zip(bills, billing_files)})
             names[f"{out}/"] = ""
             retry_files = [(p.name, p.read_bytes()) for p in rec.retry.files]
+        st.session_state["_reconciled"] = (key, rec, retry_files, names) if keep else None
         show(rec, retry_files, names)
 
 
