@@ -131,3 +131,5 @@ def test_a_rerun_shows_the_kept_reconciliation_until_an_input_changes(monkeypatc
     at.selectbox(key="reconcile_mode").set_value("standard").run()
     assert len(calls) == 2 and not at.exception
     assert metrics(tab(at, "Reconcile"))["Actual cost"] != first["Actual cost"]
+    at.file_uploader(key="reconcile_results").set_value(None).run()  # the results removed: nothing is kept
+    assert "_reconciled" not in at.session_state and not at.exception

@@ -52,6 +52,7 @@ def render(settings: Settings) -> None:
         "or cost report (JSON), Google Cloud billing export (CSV)", type=["json", "jsonl", "csv"],
         accept_multiple_files=True, key="reconcile_billing")
     if requests is None or results is None:
+        st.session_state.pop("_reconciled", None)  # a removed upload's reconciliation is not kept in memory
         st.info("Upload a request file and a result file to reconcile them.")
         return
     if not results.getvalue().strip():
