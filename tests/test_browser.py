@@ -36,7 +36,9 @@ from estimator.cli import main
 from estimator.modes import MODE_LABELS
 from estimator.money import format_usd
 
-pytestmark = pytest.mark.browser
+# One worker runs every test of this module: one app server and one Chromium at a time, as the upload
+# timing was measured (two of each on 2 cores lost an upload in one run of four).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
