@@ -25,7 +25,8 @@ from estimator.convert import set_field
 from estimator.errors import UsageError, param
 from estimator.pricing import Price
 
-__all__ = ["RequestSize", "TierUsage", "Usage", "UsageProblem", "read_usage"]
+__all__ = ["RequestSize", "TierUsage", "Usage", "UsageProblem", "plain_usage", "read_usage",
+           "usage_of_plain"]
 
 
 @dataclass(frozen=True)
@@ -339,11 +340,9 @@ def read_usage(provider: str, response: Any, where: str = "") -> tuple[Usage | N
     ``GenerateContentResponse``; ``where`` is its dotted path in the line (for the messages).
     With any problem the usage is None: the request ran, but what it was billed is unknown.
     """
-    fast = _FAST.get(provider)
-    if fast is not None and type(response) is dict:
-        usage = fast(response)
-        if usage is not None:
-            return usage, ()
+    plain = plain_usage(provider, response)
+    if plain is not None:
+        return usage_of_plain(plain), ()
     reader = {"openai": _openai, "anthropic": _anthropic, "google": _google}.get(provider)
     if reader is None:
         raise UsageError(f"unknown provider {provider!r}", param="provider")
@@ -506,11 +505,32 @@ def _google(response: Mapping[str, Any], f: _Fields) -> Usage | None:
 # --------------------------------------------------------------------------
 
 
+PlainUsage = tuple[int, int, int, int, int, str | None, str | None]
+"""A clean usage as plain fields: (input tokens, output tokens, cached input tokens, reasoning tokens,
+cache writes of the default lifetime, tier billed, model): no tool use, uplift or unpriced unit."""
+
+
+def plain_usage(provider: str, response: Any) -> PlainUsage | None:
+    """The usage of a common, clean response object as plain fields (``usage_of_plain`` makes it a
+    ``Usage``), read without collecting problems; None for anything else, which ``read_usage`` reads
+    field by field. A result file reader keeps these fields as they are: a ``Usage`` per line costs
+    as much as reading the line."""
+    fast = _FAST.get(provider)
+    return fast(response) if fast is not None and type(response) is dict else None
+
+
+def usage_of_plain(plain: PlainUsage) -> Usage:
+    """The ``Usage`` of one request's plain fields (from ``plain_usage``)."""
+    inp, out, cached, reasoning, writes, tier, model = plain
+    return Usage.reported(inp, out, cached_input_tokens=cached, reasoning_tokens=reasoning,
+                          cache_writes=(("", writes),) if writes else (), service_tier=tier, model=model)
+
+
 def _n(value: Any) -> bool:
     return type(value) is int and 0 <= value <= MAX_REQUEST_TOKENS
 
 
-def _fast_openai(body: dict[str, Any]) -> Usage | None:
+def _fast_openai(body: dict[str, Any]) -> PlainUsage | None:
     usage = body.get("usage")
     if type(usage) is not dict or body.get("output") is not None or body.get("prompt_cache_retention") is not None:
         return None
@@ -543,12 +563,11 @@ def _fast_openai(body: dict[str, Any]) -> Usage | None:
     if tier is not None and (type(tier) is not str or tier not in _OPENAI_TIERS):
         return None
     model = body.get("model")
-    return Usage.reported(inp, out, cached_input_tokens=cached, reasoning_tokens=reasoning,
-                          service_tier=_OPENAI_TIERS[tier] if tier else None,
-                          model=model if type(model) is str and model else None)
+    return (inp, out, cached, reasoning, 0, _OPENAI_TIERS[tier] if tier else None,
+            model if type(model) is str and model else None)
 
 
-def _fast_anthropic(message: dict[str, Any]) -> Usage | None:
+def _fast_anthropic(message: dict[str, Any]) -> PlainUsage | None:
     usage = message.get("usage")
     if type(usage) is not dict:
         return None
@@ -565,10 +584,9 @@ def _fast_anthropic(message: dict[str, Any]) -> Usage | None:
     if tier is not None and type(tier) is not str:
         return None
     model = message.get("model")
-    return Usage.reported(inp + reads + writes, out, cached_input_tokens=reads,
-                          cache_writes=(("", writes),) if writes else (),
-                          service_tier=("batch" if tier == "batch" else "standard") if tier else None,
-                          model=model if type(model) is str and model else None)
+    return (inp + reads + writes, out, reads, 0, writes,
+            ("batch" if tier == "batch" else "standard") if tier else None,
+            model if type(model) is str and model else None)
 
 
 _ANTHROPIC_PLAIN = frozenset({"input_tokens", "output_tokens", "cache_read_input_tokens",

@@ -8,6 +8,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from estimator.batch.files import read_batch_file
 from estimator.batch.results import _day
@@ -71,3 +73,151 @@ def test_counts_taken_in_batches_counted_while_reading_are_those_of_one_batch(
     pieces = read_batch_file(path)
     assert pieces.per_request_input == whole.per_request_input
     assert pieces.input_tokens == whole.input_tokens
+
+
+# --------------------------------------------------------------------------
+# Result lines: a plain usage is kept as a row, and reads as its record would
+# --------------------------------------------------------------------------
+
+
+def _careful(provider: str, response: dict[str, object]) -> object:
+    """The usage as the field-by-field reader gives it (no fast path)."""
+    from estimator import usage as usage_module
+
+    fields = usage_module._Fields("")
+    reader = {"openai": usage_module._openai, "anthropic": usage_module._anthropic}[provider]
+    found = reader(response, fields)
+    return None if fields.problems else found
+
+
+_COUNT = st.integers(min_value=0, max_value=2_000_000)
+_OPENAI_USAGE = st.fixed_dictionaries(
+    {"prompt_tokens": _COUNT, "completion_tokens": _COUNT},
+    optional={"total_tokens": _COUNT,
+              "prompt_tokens_details": st.fixed_dictionaries({}, optional={"cached_tokens": _COUNT,
+                                                                           "audio_tokens": st.just(0)}),
+              "completion_tokens_details": st.fixed_dictionaries({}, optional={"reasoning_tokens": _COUNT,
+                                                                               "audio_tokens": st.just(0)})})
+_OPENAI_BODY = st.fixed_dictionaries(
+    {"usage": _OPENAI_USAGE},
+    optional={"model": st.sampled_from(["gpt-4o-mini-2024-07-18", "gpt-4o", ""]),
+              "service_tier": st.sampled_from(["default", "flex", "priority", "batch", "scale"])})
+_ANTHROPIC_MESSAGE = st.fixed_dictionaries(
+    {"usage": st.fixed_dictionaries(
+        {"input_tokens": _COUNT, "output_tokens": _COUNT},
+        optional={"cache_read_input_tokens": st.one_of(st.none(), _COUNT),
+                  "cache_creation_input_tokens": st.one_of(st.none(), _COUNT),
+                  "service_tier": st.sampled_from(["batch", "standard", "priority"]),
+                  "inference_geo": st.sampled_from(["global", "not_available"])})},
+    optional={"model": st.sampled_from(["claude-sonnet-4-5-20250929", "claude-opus-4-6"])})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.tuples(st.just("openai"), _OPENAI_BODY), st.tuples(st.just("anthropic"), _ANTHROPIC_MESSAGE)))
+def test_a_plain_usage_is_the_usage_the_careful_reader_gives(case: tuple[str, dict[str, object]]) -> None:
+    from estimator.usage import plain_usage, usage_of_plain
+
+    provider, response = case
+    plain = plain_usage(provider, response)
+    careful = _careful(provider, response)
+    if plain is not None:
+        assert usage_of_plain(plain) == careful
+
+
+def _mixed_openai_files(folder: Path) -> tuple[Path, list[Path], dict[str, int]]:
+    """Requests, and two result files mixing plain usages with every other outcome: duplicates in both
+    orders, an id never requested, a usage beyond the context window, a detailed usage, an error,
+    an expiry, an unreadable line that names its request, and three days. Also the token totals of
+    the results that are priced."""
+    rng = random.Random(11)
+    ids = [f"q{i}" for i in range(60)]
+    requests = folder / "requests.jsonl"
+    requests.write_text("".join(json.dumps({
+        "custom_id": c, "method": "POST", "url": "/v1/chat/completions",
+        "body": {"model": "gpt-4o-mini", "max_tokens": 300, "messages": [{"role": "user", "content": f"q {c}"}]}})
+        + "\n" for c in ids), encoding="utf-8")
+
+    def ok(cid: str, usage: dict[str, object], day: int = 0, **body: object) -> str:
+        return json.dumps({"custom_id": cid, "error": None, "response": {"status_code": 200, "body": {
+            "created": 1764547200 + day * 86_400, "model": "gpt-4o-mini-2024-07-18", "usage": usage, **body}}})
+
+    def failed(cid: str, code: str = "server_error") -> str:
+        return json.dumps({"custom_id": cid, "response": {"status_code": 500, "body": {
+            "error": {"code": code, "message": "boom"}}}, "error": None})
+
+    first, second = [], []
+    totals = {"input": 0, "output": 0, "reasoning": 0}
+
+    def priced(usage: dict[str, object]) -> dict[str, object]:
+        audio = int((usage.get("prompt_tokens_details") or {}).get("audio_tokens", 0))  # type: ignore[union-attr]
+        totals["input"] += int(usage["prompt_tokens"]) - audio  # type: ignore[call-overload]  # listed apart
+        totals["output"] += int(usage["completion_tokens"])  # type: ignore[call-overload]
+        details = usage.get("completion_tokens_details") or {}
+        totals["reasoning"] += int(details.get("reasoning_tokens", 0))  # type: ignore[union-attr]
+        return usage
+
+    for i, cid in enumerate(ids):
+        usage: dict[str, object] = {"prompt_tokens": rng.randrange(8, 90), "completion_tokens": rng.randrange(1, 300),
+                                    "prompt_tokens_details": {"cached_tokens": 0}}
+        kind = i % 10
+        if kind == 0:
+            first.append(failed(cid))
+            second.append(ok(cid, priced(usage), day=1))  # a failure, then its success elsewhere: it wins
+        elif kind == 1:
+            first.append(ok(cid, priced(usage)))
+            second.append(failed(cid))  # a success, then a failure: the success stays
+        elif kind == 2:
+            first.append(ok(cid, priced(usage), service_tier="flex"))
+            first.append(ok(cid, {**usage, "completion_tokens": 999}))  # two successes: the first is kept
+        elif kind == 3:
+            first.append(ok(cid, priced({**usage, "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 7}})))
+        elif kind == 4:
+            first.append(ok(cid, {"prompt_tokens": 9_000_000, "completion_tokens": 3}))  # beyond the window
+        elif kind == 5:
+            first.append(json.dumps({"custom_id": cid, "response": None,
+                                     "error": {"code": "batch_expired", "message": "expired"}}))
+        elif kind == 6:
+            first.append('{"custom_id": "' + cid + '", "response": {"status_code": 200, "body": {"usa')
+        else:
+            out = int(usage["completion_tokens"])  # type: ignore[call-overload]
+            usage["completion_tokens_details"] = {"reasoning_tokens": rng.randrange(0, out + 1)}
+            first.append(ok(cid, priced(usage), day=kind % 3,
+                            service_tier=rng.choice(["default", "priority", "batch"])))
+    first.append(ok("never-asked", {"prompt_tokens": 3, "completion_tokens": 4}))
+    a, b = folder / "results-1.jsonl", folder / "results-2.jsonl"
+    a.write_text("\n".join(first) + "\n", encoding="utf-8")
+    b.write_text("\n".join(second) + "\n", encoding="utf-8")
+    return requests, [a, b], totals
+
+
+def test_plain_rows_reconcile_exactly_as_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same files reconciled with plain usages kept as rows and with every line built into a record
+    (the field-by-field reader): every figure, note, list and per-request comparison is the same."""
+    import estimator.batch.results as results
+    from estimator import reconcile
+
+    requests, outputs, totals = _mixed_openai_files(tmp_path)
+    assert results.read_results(outputs[0]).plain and results.read_results(outputs[0]).other_records
+    rows = reconcile(requests, outputs, mode="standard", output_tokens=120)
+    monkeypatch.setattr(results, "plain_usage", lambda provider, response: None)
+    assert not results.read_results(outputs[0]).plain
+    records = reconcile(requests, outputs, mode="standard", output_tokens=120)
+    assert rows.as_dict() == records.as_dict()
+    assert (rows.actual.input_tokens, rows.actual.output_tokens, rows.actual.reasoning_tokens) == (
+        totals["input"], totals["output"], totals["reasoning"])
+    assert rows.to_text() == records.to_text()
+    assert rows.most_off(100) == records.most_off(100)
+    assert rows.error_distribution() == records.error_distribution()
+    assert rows.duplicate_results and rows.unknown_ids == ("never-asked",) and rows.unknown.requests
+    # and without a model in the request file, the model is the one most results name
+    assert reconcile(requests, outputs, as_of="2025-12-01").model == "gpt-4o-mini"
+
+
+def test_records_of_a_result_file_are_in_line_order(tmp_path: Path) -> None:
+    from estimator.batch.results import read_results
+
+    _, outputs, _ = _mixed_openai_files(tmp_path)
+    found = read_results(outputs[0])
+    lines = [r.line for r in found.records]
+    assert lines == sorted(lines) and len(lines) == found.outcomes
+    assert [r[1] if isinstance(r, tuple) else r.line for r in found.in_line_order()] == lines

@@ -327,8 +327,8 @@ def _from_every_comparison(rec: Any, k: int) -> tuple[list[Any], dict[str, Any]]
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_most_off_and_percentiles_are_those_of_every_comparison(tmp_path: Path, seed: int) -> None:
-    """Mixed tiers, residency, cache writes of both lifetimes, tool fees, another model answering and
-    unreadable usage: the requests most off and the percentiles are exactly those read from every
+    """Mixed tiers, residency, cache writes of both lifetimes, tool fees, another model answering,
+    plain usages and unreadable usage: the requests most off and the percentiles are exactly those read from every
     request's comparison, ties broken by line."""
     import random
 
@@ -339,6 +339,14 @@ def test_most_off_and_percentiles_are_those_of_every_comparison(tmp_path: Path, 
     for cid in ids:
         if rng.random() < 0.05:
             rows.append(_claude_ok(cid, {"input_tokens": -1, "output_tokens": 40}))
+            continue
+        if rng.random() < 0.4:  # a plain usage: read as a row, never built into a record
+            rows.append(_claude_ok(cid, {
+                "input_tokens": rng.choice([10, 20, 3_000]), "output_tokens": rng.choice([40, 100, 280]),
+                "cache_read_input_tokens": rng.choice([0, 2_000]),
+                "cache_creation_input_tokens": rng.choice([0, 0, 700]),
+                "service_tier": rng.choice(["batch", "standard"])},
+                model=rng.choice(["claude-sonnet-4-6", "claude-opus-4-6"])))
             continue
         five, hour = rng.choice([0, 0, 500]), rng.choice([0, 0, 1_000])
         usage: dict[str, Any] = {

@@ -380,7 +380,7 @@ class _Request:
 def _spans(path: Path) -> Iterator[tuple[int, bytes, int]]:
     """(line number, bytes, byte offset) of each line; a leading byte-order mark is not part of the first."""
     offset = 0
-    with open(path, "rb") as f:
+    with open(path, "rb", buffering=1 << 18) as f:
         for n, raw in enumerate(f, start=1):
             size = len(raw)
             if n == 1 and raw.startswith(codecs.BOM_UTF8):

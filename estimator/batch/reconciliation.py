@@ -45,9 +45,10 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
+import typing
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
@@ -71,14 +72,22 @@ from estimator.batch.files import BatchFileReport, read_batch_file, request_line
 from estimator.batch.logistics import FileLimits
 from estimator.batch.outputs import OutputProfile, output_profile
 from estimator.batch.profile import require_valid
-from estimator.batch.results import ResultFile, ResultIssue, ResultRecord, describe_provider, read_results
+from estimator.batch.results import (
+    PlainResult,
+    ResultFile,
+    ResultIssue,
+    ResultRecord,
+    describe_provider,
+    plain_record,
+    read_results,
+)
 from estimator.batch.writer import BatchRequest, protected_paths, write_requests
 from estimator.convert import Document, Result, as_of_date, counted, set_field, today
 from estimator.errors import DataError, EstimatorError, PricingError, UsageError, param
 from estimator.modes import ModeUnavailable, unit_rates
 from estimator.money import MILLION, ZERO, format_usd, quantize, total_as_shown
 from estimator.pricing import Model, Price, PriceBook, load_pricebook
-from estimator.usage import UsageProblem
+from estimator.usage import Usage, UsageProblem, usage_of_plain
 
 __all__ = [
     "Failure",
@@ -550,8 +559,8 @@ def reconcile(
         protected_paths(retry_to, inputs, overwrite=opts.overwrite, name="retry_to")  # before anything is written
     files = _read_files(Path(requests), result_list, errors, book)
     notes: list[str] = list(files.notes)
-    day = given_day if given_day is not None else _run_date(files.records, notes)
-    chosen = _resolve_model(book, model, files.report, files.records, day)
+    day = given_day if given_day is not None else _run_date(files, notes)
+    chosen = _resolve_model(book, model, files, day)
     price = chosen.price_on(day)
     est_day = day if opts.estimated_as_of is None else as_of_date(opts.estimated_as_of)
     est_price = chosen.price_on(est_day) if est_day != day else price
@@ -564,7 +573,7 @@ def reconcile(
     embedding = chosen.kind == "embedding" or files.report.url == "/v1/embeddings"
     expect = _ExpectedOutput(files.report.per_request_max_output, output_tokens, embedding)
     notes += expect.notes(files.report)
-    by_id, unknown, duplicates = _join(files.records, files.report)
+    by_id, unknown, duplicates = _join(files)
     tally = _Tally(book, chosen, Prices(est_price, price, {chosen.id: price}, mode, day), notes)
     report = files.report
     caps = report.per_request_max_output if not embedding else [0] * len(report.ids)
@@ -583,7 +592,7 @@ def reconcile(
         estimated_as_of=None if opts.estimated_as_of is None else as_of_date(opts.estimated_as_of),
     )
     if opts.billing:
-        window = opts.billing_window or _window(files.records, day)
+        window = opts.billing_window or _window(files, day)
         check = check_billing(opts.billing, rec_cost=rec.actual.cost, provider=files.report.provider,
                               models={chosen.id, *(m for m, _ in rec.answered_by)}, mode=mode, window=window,
                               book=book, day=day, tokens=rec.actual)
@@ -591,9 +600,9 @@ def reconcile(
     return rec
 
 
-def _window(records: Sequence[ResultRecord], day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def _window(files: _Files, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The days the results were made (the pricing day when they carry none), as a UTC window."""
-    days = sorted({r.created for r in records if r.created is not None}) or [day]
+    days = files.days() or [day]
     start = dt.datetime.combine(days[0], dt.time(), tzinfo=dt.UTC)
     return start, dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
@@ -606,8 +615,18 @@ class _Files:
     report: BatchFileReport
     paths: tuple[Path, ...]
     result_files: tuple[ResultFile, ...]
-    records: tuple[ResultRecord, ...]
     notes: tuple[str, ...] = ()
+
+    def outcomes(self) -> Iterator[ResultRecord | PlainResult]:
+        """Every result of every file, file by file in line order: plain rows as they are, and records."""
+        for rf in self.result_files:
+            yield from rf.in_line_order()
+
+    def days(self) -> list[dt.date]:
+        """The days the responses were made, in order."""
+        found = {day for rf in self.result_files for row in rf.plain if (day := row[4]) is not None}
+        found.update(day for rf in self.result_files for r in rf.other_records if (day := r.created) is not None)
+        return sorted(found)
 
 
 def _read_files(req_path: Path, results: list[Path], errors: str | Path | None, book: PriceBook) -> _Files:
@@ -616,23 +635,22 @@ def _read_files(req_path: Path, results: list[Path], errors: str | Path | None, 
     paths = [*results, *([Path(errors)] if errors is not None else [])]
     result_files = [read_results(p) for p in paths]
     for rf in result_files:
-        if rf.records and rf.provider != report.provider:
+        if rf.outcomes and rf.provider != report.provider:
             raise DataError(
                 f"{rf.path}: {describe_provider(rf.provider)} results do not belong to the "
                 f"{describe_provider(report.provider)} request file {req_path}",
                 path=str(rf.path),
             )
-    records = tuple(r for rf in result_files for r in rf.records)
-    return _Files(req_path, report, tuple(paths), tuple(result_files), records, tuple(notes))
+    return _Files(req_path, report, tuple(paths), tuple(result_files), tuple(notes))
 
 
-def _resolve_model(book: PriceBook, model: str | None, report: BatchFileReport,
-                   records: Sequence[ResultRecord], day: dt.date) -> Model:
+def _resolve_model(book: PriceBook, model: str | None, files: _Files, day: dt.date) -> Model:
+    report = files.report
     if model:
         return book.model(model, day)
     if report.model:
         return book.model(report.model, day)
-    seen = Counter(r.model for r in records if r.model)
+    seen = Counter(m for r in files.outcomes() if (m := r[11] if type(r) is tuple else r.model))  # type: ignore[union-attr]
     for name, _ in seen.most_common():
         try:
             return book.model(name, day)
@@ -645,9 +663,9 @@ def _resolve_model(book: PriceBook, model: str | None, report: BatchFileReport,
     )
 
 
-def _run_date(records: Sequence[ResultRecord], notes: list[str]) -> dt.date:
+def _run_date(files: _Files, notes: list[str]) -> dt.date:
     """The day the batch ran: the first response's, else today (and a note says which)."""
-    days = sorted({r.created for r in records if r.created is not None})
+    days = files.days()
     if days:
         notes.append(f"priced as of {days[0]}, the day the first response was created")
         return days[0]
@@ -660,25 +678,29 @@ def _run_date(records: Sequence[ResultRecord], notes: list[str]) -> dt.date:
 _RANK = {"succeeded": 0, "unreadable": 1, "failed": 2, "expired": 3, "canceled": 4}
 
 
-def _join(records: Sequence[ResultRecord], report: BatchFileReport
-          ) -> tuple[dict[str, ResultRecord], list[str], list[str]]:
+def _rank(r: ResultRecord | PlainResult) -> int:
+    return 0 if type(r) is tuple else _RANK[r.outcome]  # type: ignore[union-attr]
+
+
+def _join(files: _Files) -> tuple[dict[str, ResultRecord | PlainResult], list[str], list[str]]:
     """One outcome per requested id (a success wins over anything else, an unreadable line over a
     failure: a request that may have run is never sent again), the ids never requested, and the
-    ids with more than one result line."""
-    wanted = report.id_index
-    by_id: dict[str, ResultRecord] = {}
+    ids with more than one result line. A plain row is a success."""
+    wanted = files.report.id_index
+    by_id: dict[str, ResultRecord | PlainResult] = {}
     unknown: list[str] = []
     duplicates: list[str] = []
-    for r in records:
-        if r.id not in wanted:
-            unknown.append(r.id)
+    for r in files.outcomes():
+        rid = r[0] if type(r) is tuple else r.id  # type: ignore[union-attr]
+        if rid not in wanted:
+            unknown.append(rid)
             continue
-        old = by_id.get(r.id)
+        old = by_id.get(rid)
         if old is not None:
-            duplicates.append(r.id)
-            if _RANK[r.outcome] >= _RANK[old.outcome]:
+            duplicates.append(rid)
+            if _rank(r) >= _rank(old):
                 continue
-        by_id[r.id] = r
+        by_id[rid] = r
     return by_id, unknown, duplicates
 
 
@@ -707,11 +729,17 @@ class _ExpectedOutput:
                 f"{param('output_tokens')} for the estimate the batch was planned with"]
 
 
+def _tokens(u: Usage | PlainResult) -> tuple[int, int]:
+    """Input and output tokens of a usage or of a plain row."""
+    return (u[5], u[6]) if type(u) is tuple else (u.input_tokens, u.output_tokens)  # type: ignore[union-attr]
+
+
 class _Detail:
     """Per-request comparisons, built from the same step costs as the totals when first asked for.
 
-    Each request that ran is kept as ``(index, id, line, est_in, est_out, usage, key)``, or
-    ``(index, id, line, est_in, est_out, record, problem)`` when its usage is unknown.
+    Each request that ran is kept as ``(index, id, line, est_in, est_out, usage, key)`` (the usage
+    a ``Usage`` or the request's plain result row), or ``(index, id, line, est_in, est_out, record,
+    problem)`` when its usage is unknown.
 
     Ranking requests by how far off they were (``most_off``) and the percentiles of the error need
     every request's ``cost_error`` but no other figure: ``errors`` gives it exactly as an integer
@@ -725,6 +753,8 @@ class _Detail:
 
     def comparison(self, entry: tuple[Any, ...]) -> RequestComparison:
         _, cid, line, est_in, est_out, u, key = entry
+        if type(u) is tuple:  # a plain row
+            u = usage_of_plain(u[5:])
         if not isinstance(key, PricingKey):
             rates = self.estimated_rates(est_in)
             est = (Decimal(est_in) * rates.input + Decimal(est_out) * rates.output) / MILLION
@@ -775,10 +805,16 @@ class _Detail:
         for _, _, _, est_in, est_out, u, key in self.ran:
             if isinstance(key, PricingKey):
                 ei, eo, inp, cached, output, *rest = scaled[key]
-                writes = dict(u.cache_writes) if u.cache_writes else {}
-                tools = dict(u.tool_uses) if u.tool_uses else {}
-                uncached = u.input_tokens - u.cached_input_tokens - sum(writes.values())
-                actual = uncached * inp + u.cached_input_tokens * cached + u.output_tokens * output
+                if type(u) is tuple:  # a plain row: (..., input, output, cached, reasoning, writes, ...)
+                    n_in, n_out, n_cached, written = u[5], u[6], u[7], u[9]
+                    writes = {"": written} if written else {}
+                    tools = {}
+                else:
+                    n_in, n_out, n_cached = u.input_tokens, u.output_tokens, u.cached_input_tokens
+                    writes = dict(u.cache_writes) if u.cache_writes else {}
+                    tools = dict(u.tool_uses) if u.tool_uses else {}
+                uncached = n_in - n_cached - sum(writes.values())
+                actual = uncached * inp + n_cached * cached + n_out * output
                 for ttl, w in zip(key.ttls, rest):
                     actual += writes.get(ttl, 0) * w
                 for unit, fee in zip(key.tools, rest[len(key.ttls):]):
@@ -802,8 +838,8 @@ class _Detail:
         (the value ranked ``ceil(q * n / 100)``, as ``Reconciliation.error_distribution`` says)."""
         errors, ran = self.errors(), self.ran
         known = [i for i in range(len(ran)) if isinstance(ran[i][6], PricingKey)]
-        ins = sorted(ran[i][5].input_tokens - ran[i][3] for i in known)
-        outs = sorted(ran[i][5].output_tokens - ran[i][4] for i in known)
+        ins = sorted(_tokens(ran[i][5])[0] - ran[i][3] for i in known)
+        outs = sorted(_tokens(ran[i][5])[1] - ran[i][4] for i in known)
         by_cost = sorted(known, key=errors.__getitem__)
 
         def rank(q: int) -> int:
@@ -855,85 +891,111 @@ class _Tally:
 
     # -- outcomes --------------------------------------------------------------
 
-    def add(self, index: int, cid: str, line: int, found: ResultRecord | None, est_in: int, est_out: int,
-            cap: int | None) -> None:
+    def add(self, index: int, cid: str, line: int, found: ResultRecord | PlainResult | None, est_in: int,
+            est_out: int, cap: int | None) -> None:
         self.requests += 1
         if found is None:
             self.missing.append(cid)
             self.retry_indices.append(index)
-        elif found.outcome == "succeeded":
+        elif type(found) is tuple:  # a plain row: it ran, and its usage was read
             self.succeeded.append(cid)
-            implausible = self._implausible(found) if found.usage is not None else None
+            implausible = self._implausible(found[11], found[5], found[6])
+            if implausible is None:
+                self._known(index, cid, line, found, est_in, est_out)
+            else:
+                self._unknown(index, cid, line, plain_record(found), est_in, est_out, cap, (implausible,))
+        elif found.outcome == "succeeded":  # type: ignore[union-attr]
+            found = typing.cast(ResultRecord, found)
+            self.succeeded.append(cid)
+            u = found.usage
+            implausible = self._implausible(u.model, u.input_tokens, u.output_tokens) if u is not None else None
             if found.usage is not None and implausible is None:
                 self._known(index, cid, line, found, est_in, est_out)
             else:
                 self._unknown(index, cid, line, found, est_in, est_out, cap,
                               (*found.problems, *([implausible] if implausible else [])))
-        elif found.outcome == "unreadable":
+        elif found.outcome == "unreadable":  # type: ignore[union-attr]
+            found = typing.cast(ResultRecord, found)
             self.unreadable_ids.append(cid)
             self._unknown(index, cid, line, found, est_in, est_out, cap, found.problems)
-        elif found.outcome in ("expired", "canceled"):
+        elif found.outcome in ("expired", "canceled"):  # type: ignore[union-attr]
+            found = typing.cast(ResultRecord, found)
             (self.expired if found.outcome == "expired" else self.canceled).append(cid)
             self.retry_indices.append(index)
         else:
+            found = typing.cast(ResultRecord, found)
             self.failed.append(Failure(cid, line, found.reason or "error", found.message, found.retryable,
                                        found.path, found.line))
             if found.retryable:
                 self.retry_indices.append(index)
 
-    def _implausible(self, r: ResultRecord) -> UsageProblem | None:
+    def _implausible(self, model: str | None, input_tokens: int, output_tokens: int) -> UsageProblem | None:
         """A usage beyond the answering model's context window is not a bill: why, or None."""
-        u = r.usage
-        assert u is not None
         window = self.chosen.context_window
-        name = self._answer(u.model)
+        name = self._answer(model)
         if name != self.chosen.id:
             window = self.book.model(name, self.day).context_window
-        if window is None or (u.input_tokens <= window and u.output_tokens <= window):
+        if window is None or (input_tokens <= window and output_tokens <= window):
             return None
-        kind = "input" if u.input_tokens > window else "output"
-        count = u.input_tokens if kind == "input" else u.output_tokens
+        kind = "input" if input_tokens > window else "output"
+        count = input_tokens if kind == "input" else output_tokens
         return UsageProblem(f"usage ({kind} tokens)", f"{count:,} {kind} tokens exceed {name}'s context window "
                                                       f"of {window:,}: not a count any request is billed")
 
-    def _known(self, index: int, cid: str, line: int, r: ResultRecord, est_in: int, est_out: int) -> None:
-        u = r.usage
-        assert u is not None
-        answer = self._answer(u.model)
-        served = self._serve(answer, u.service_tier)
+    def _known(self, index: int, cid: str, line: int, r: ResultRecord | PlainResult, est_in: int,
+               est_out: int) -> None:
+        """A request whose bill is known: its units added to the group of requests priced alike.
+        ``ran`` keeps its usage, or its plain row as it is."""
+        if type(r) is tuple:
+            u: Usage | PlainResult = r
+            inp, out, cached, reasoning, writes, tier, model = r[5:]
+            uplifts: tuple[str, ...] = ()
+            cache_writes: tuple[tuple[str, int], ...] = (("", writes),) if writes else ()
+            tool_uses: tuple[tuple[str, int], ...] = ()
+            unpriced: tuple[tuple[str, int], ...] = ()
+        else:
+            usage = typing.cast(ResultRecord, r).usage
+            assert usage is not None
+            u = usage
+            inp, out, cached, reasoning = usage.input_tokens, usage.output_tokens, usage.cached_input_tokens, \
+                usage.reasoning_tokens
+            tier, model, uplifts = usage.service_tier, usage.model, usage.uplifts
+            cache_writes, tool_uses, unpriced = usage.cache_writes, usage.tool_uses, usage.unpriced
+        answer = self._answer(model)
+        served = self._serve(answer, tier)
         ans = self.thresholds[answer]
         est, req = self.thresholds[""], self.thresholds["requested"]
         key = PricingKey(
             bisect_left(est, est_in) if est else 0, bisect_left(req, est_in) if req else 0,
-            bisect_left(ans, est_in) if ans else 0, bisect_left(ans, u.input_tokens) if ans else 0,
-            answer, served, u.uplifts,
-            tuple(t for t, _ in u.cache_writes) if u.cache_writes else (),
-            tuple(t for t, _ in u.tool_uses) if u.tool_uses else ())
+            bisect_left(ans, est_in) if ans else 0, bisect_left(ans, inp) if ans else 0,
+            answer, served, uplifts,
+            tuple(t for t, _ in cache_writes) if cache_writes else (),
+            tuple(t for t, _ in tool_uses) if tool_uses else ())
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = Tokens(requests=0)
-            self.first_lengths[key] = (est_in, est_in, est_in, u.input_tokens)
+            self.first_lengths[key] = (est_in, est_in, est_in, inp)
             self._check_rates(key, self.first_lengths[key])
         group.requests += 1
         group.est_in += est_in
         group.est_out += est_out
-        group.act_in += u.input_tokens
-        group.act_out += u.output_tokens
-        group.reasoning += u.reasoning_tokens
-        group.cached += u.cached_input_tokens
-        if u.cache_writes:
-            for ttl, n in u.cache_writes:
+        group.act_in += inp
+        group.act_out += out
+        group.reasoning += reasoning
+        group.cached += cached
+        if cache_writes:
+            for ttl, n in cache_writes:
                 group.writes[ttl] = group.writes.get(ttl, 0) + n
-        if u.tool_uses:
-            for unit, n in u.tool_uses:
+        if tool_uses:
+            for unit, n in tool_uses:
                 group.tools[unit] = group.tools.get(unit, 0) + n
         self.ran.append((index, cid, line, est_in, est_out, u, key))
-        if u.unpriced:
-            for unit, n in u.unpriced:
+        if unpriced:
+            for unit, n in unpriced:
                 self.unpriced[unit] += n
-        self.measured_out.append(u.output_tokens)
-        self.measured_in.append(u.input_tokens)
-        self.reasoning += u.reasoning_tokens
+        self.measured_out.append(out)
+        self.measured_in.append(inp)
+        self.reasoning += reasoning
 
     def _unknown(self, index: int, cid: str, line: int, r: ResultRecord, est_in: int, est_out: int,
                  cap: int | None, problems: Sequence[UsageProblem]) -> None:
@@ -1136,7 +1198,7 @@ def _reading_notes(files: _Files, duplicates: Sequence[str]) -> list[str]:
     if duplicates:
         notes.append(f"{len(duplicates):,} request id(s) have more than one result line; one was kept "
                      "(a success first) and priced once")
-    if not files.records:
+    if not any(rf.outcomes for rf in files.result_files):
         notes.append("the result files hold no result: every request is missing")
     if not files.report.exact:
         notes.append(f"estimated input tokens are approximate ({files.report.tokenizer_label})")

@@ -66,6 +66,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import functools
+import heapq
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -75,7 +76,7 @@ from typing import Any, Literal
 
 from estimator import _bulk
 from estimator.errors import DataError, UsageError
-from estimator.usage import HugeNumber, Usage, UsageProblem, read_usage
+from estimator.usage import HugeNumber, Usage, UsageProblem, plain_usage, read_usage, usage_of_plain
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -84,6 +85,7 @@ __all__ = [
     "ResultIssue",
     "ResultRecord",
     "detect_result_format",
+    "plain_record",
     "read_results",
 ]
 
@@ -166,13 +168,57 @@ class ResultRecord:
         return self.outcome == "succeeded" and self.usage is not None
 
 
+PlainResult = tuple[str, int, str, int | None, dt.date | None, int, int, int, int, int, str | None, str | None]
+"""A request that ran with a plain usage, as read from its line: (id, line, path, status code, day
+created, then the ``PlainUsage`` fields: input, output, cached input, reasoning, default-lifetime cache
+writes, tier, model). ``plain_record`` makes it a ``ResultRecord``."""
+
+
+def plain_record(row: PlainResult) -> ResultRecord:
+    """The ``ResultRecord`` of a plain result row."""
+    return ResultRecord.answered(row[0], usage_of_plain(row[5:]), row[1], row[2], status_code=row[3],
+                                 created=row[4])
+
+
 @dataclass(frozen=True)
 class ResultFile:
+    """Every result line of a file: ``records`` in line order, and the lines that could not be read.
+
+    The requests that ran with a plain usage (most lines) are kept as rows (``plain``), the rest as
+    records (``other_records``): a record per line costs as much as reading the line, so
+    ``records`` builds them only when asked for, and a reconciliation reads the rows as they are.
+    """
+
     path: Path
     provider: ResultProvider
-    records: tuple[ResultRecord, ...]
+    other_records: tuple[ResultRecord, ...]
     issues: tuple[ResultIssue, ...] = ()  # lines that could not be read, with their line numbers
     issues_not_shown: int = 0
+    plain: tuple[PlainResult, ...] = ()
+
+    @functools.cached_property
+    def records(self) -> tuple[ResultRecord, ...]:
+        """Every result, in line order."""
+        if not self.plain:
+            return self.other_records
+        built = list(map(plain_record, self.plain))
+        if not self.other_records:
+            return tuple(built)
+        return tuple(heapq.merge(self.other_records, built, key=lambda r: r.line))
+
+    def in_line_order(self) -> Iterator[ResultRecord | PlainResult]:
+        """The plain rows and the other records, in line order, without building records."""
+        if not self.other_records:
+            return iter(self.plain)
+        if not self.plain:
+            return iter(self.other_records)
+        return heapq.merge(self.other_records, self.plain,
+                           key=lambda r: r[1] if type(r) is tuple else r.line)  # type: ignore[union-attr]
+
+    @property
+    def outcomes(self) -> int:
+        """How many results the file holds (plain rows and other records)."""
+        return len(self.plain) + len(self.other_records)
 
     @property
     def issue_count(self) -> int:
@@ -182,7 +228,7 @@ class ResultFile:
 def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
     """(line number, bytes, whole) of each line, never holding more than ``MAX_LINE_BYTES`` of one:
     a longer line yields its first bytes with ``whole`` False and the rest is skipped."""
-    with open(path, "rb") as f:
+    with open(path, "rb", buffering=1 << 18) as f:
         n = 0
         while True:
             raw = f.readline(MAX_LINE_BYTES + 1)
@@ -278,6 +324,7 @@ def read_results(path: str | Path, *, provider: ResultProvider | None = None) ->
     if provider is None:  # an empty file: no results at all
         return ResultFile(path, "openai", ())
     records: list[ResultRecord] = []
+    plain: list[PlainResult] = []
     issues = _Issues(str(path))
     parse = {"openai": _openai, "anthropic": _anthropic, "google": _google}[provider]
     where = str(path)
@@ -312,6 +359,9 @@ def read_results(path: str | Path, *, provider: ResultProvider | None = None) ->
                     except (TypeError, ValueError, AttributeError, KeyError) as exc:
                         problem = f"unreadable result ({exc})"
                     else:
+                        if isinstance(record, tuple):
+                            plain.append(record)
+                            continue
                         records.append(record)
                         for p in record.problems:
                             issues.add(n, p.message, p.field, record.id)
@@ -320,7 +370,7 @@ def read_results(path: str | Path, *, provider: ResultProvider | None = None) ->
         issues.add(n, problem, None, cid)
         if cid is not None:
             records.append(ResultRecord(cid, "unreadable", None, n, where, reason="unreadable line", message=problem))
-    return ResultFile(path, provider, tuple(records), tuple(issues.kept), issues.more)
+    return ResultFile(path, provider, tuple(records), tuple(issues.kept), issues.more, tuple(plain))
 
 
 def _article(provider: str) -> str:
@@ -378,17 +428,22 @@ def _id(obj: Mapping[str, Any], key: str) -> str:
     return cid
 
 
-def _ran(cid: str, n: int, path: str, provider: str, response: Any, where: str, **extra: Any) -> ResultRecord:
-    """A request the provider says ran: its usage, or the fields that make its usage unknown."""
+def _ran(cid: str, n: int, path: str, provider: str, response: Any, where: str, *, status_code: int | None = None,
+         created: dt.date | None = None) -> ResultRecord | PlainResult:
+    """A request the provider says ran: its plain row, or its record with its usage or with the fields
+    that make its usage unknown."""
+    plain = plain_usage(provider, response)
+    if plain is not None:
+        return (cid, n, path, status_code, created, *plain)
     usage, problems = read_usage(provider, response, where)
     if usage is not None:
-        return ResultRecord.answered(cid, usage, n, path, **extra)
-    model = usage.model if usage is not None else (
-        _str(_get(response, "model") or _get(response, "modelVersion")) if isinstance(response, Mapping) else None)
-    return ResultRecord(cid, "succeeded", usage, n, path, model=model, problems=problems, **extra)
+        return ResultRecord.answered(cid, usage, n, path, status_code=status_code, created=created)
+    model = _str(_get(response, "model") or _get(response, "modelVersion")) if isinstance(response, Mapping) else None
+    return ResultRecord(cid, "succeeded", None, n, path, model=model, problems=problems, status_code=status_code,
+                        created=created)
 
 
-def _openai(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord:
+def _openai(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord | PlainResult:
     cid = _id(obj, "custom_id")
     response = obj.get("response")
     error = obj.get("error")
@@ -414,7 +469,7 @@ def _openai(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord:
                         message=_str(_get(err, "message")), retryable=status in _RETRYABLE_STATUS)
 
 
-def _anthropic(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord:
+def _anthropic(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord | PlainResult:
     cid = _id(obj, "custom_id")
     result = obj["result"]
     kind = result.get("type")
@@ -431,7 +486,7 @@ def _anthropic(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord:
     raise ValueError(f"unknown result type {_str(kind)!r}")
 
 
-def _google(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord:
+def _google(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord | PlainResult:
     key = _id(obj, "key")
     error = obj.get("error") or obj.get("status")
     response = obj.get("response")
