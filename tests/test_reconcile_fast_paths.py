@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -221,3 +222,74 @@ def test_records_of_a_result_file_are_in_line_order(tmp_path: Path) -> None:
     lines = [r.line for r in found.records]
     assert lines == sorted(lines) and len(lines) == found.outcomes
     assert [r[1] if isinstance(r, tuple) else r.line for r in found.in_line_order()] == lines
+
+
+# --------------------------------------------------------------------------
+# Result files read in a second process
+# --------------------------------------------------------------------------
+
+
+def test_result_files_read_in_a_second_process_are_those_read_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import estimator.batch.results as results
+    from estimator import reconcile
+
+    requests, outputs, _ = _mixed_openai_files(tmp_path)
+    here = reconcile(requests, outputs, mode="standard", output_tokens=120)
+    monkeypatch.setattr(results, "BACKGROUND_BYTES", 0)
+    background = results.ResultsInBackground(outputs)
+    assert background.process is not None  # the files are read there
+    assert background.take() == [results.read_results(p) for p in outputs]
+    there = reconcile(requests, outputs, mode="standard", output_tokens=120)
+    assert there.as_dict() == here.as_dict() and there.to_text() == here.to_text()
+
+
+def test_when_the_second_process_fails_the_files_are_read_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import estimator.batch.results as results
+    from estimator import reconcile
+    from estimator.errors import DataError
+
+    requests, outputs, _ = _mixed_openai_files(tmp_path)
+    here = reconcile(requests, outputs, mode="standard", output_tokens=120)
+    monkeypatch.setattr(results, "BACKGROUND_BYTES", 0)
+    # an interpreter that exits at once with an error
+    monkeypatch.setattr(sys, "executable", sys.executable)
+    monkeypatch.setattr(results, "_CHILD", "raise SystemExit(3)")
+    assert reconcile(requests, outputs, mode="standard", output_tokens=120).as_dict() == here.as_dict()
+    # one that writes something else than the files
+    monkeypatch.setattr(results, "_CHILD", "import sys; sys.stdout.write('not a pickle')")
+    assert reconcile(requests, outputs, mode="standard", output_tokens=120).as_dict() == here.as_dict()
+    # a file the second process cannot read gives the error reading it here gives
+    monkeypatch.undo()
+    monkeypatch.setattr(results, "BACKGROUND_BYTES", 0)
+    bad = tmp_path / "not-results.jsonl"
+    bad.write_text('{"hello": 1}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="not a batch result file") as caught:
+        reconcile(requests, [outputs[0], bad])
+    assert caught.value.path == str(bad)
+
+
+def test_the_second_process_is_stopped_when_the_request_file_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import estimator.batch.results as results
+    from estimator import reconcile
+    from estimator.errors import EstimatorError
+
+    _, outputs, _ = _mixed_openai_files(tmp_path)
+    started: list[Any] = []
+    real = results.ResultsInBackground.__init__
+
+    def keep(self: results.ResultsInBackground, paths: list[Path]) -> None:
+        real(self, paths)
+        started.append(self.process)
+
+    monkeypatch.setattr(results, "BACKGROUND_BYTES", 0)
+    monkeypatch.setattr(results.ResultsInBackground, "__init__", keep)
+    broken = tmp_path / "requests.jsonl"
+    broken.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(EstimatorError):
+        reconcile(broken, outputs)
+    assert started and started[0] is not None and started[0].poll() is not None  # stopped, not left running

@@ -45,6 +45,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
+import operator
 import typing
 from bisect import bisect_left
 from collections import Counter
@@ -77,9 +78,9 @@ from estimator.batch.results import (
     ResultFile,
     ResultIssue,
     ResultRecord,
+    ResultsInBackground,
     describe_provider,
     plain_record,
-    read_results,
 )
 from estimator.batch.writer import BatchRequest, protected_paths, write_requests
 from estimator.convert import Document, Result, as_of_date, counted, set_field, today
@@ -577,9 +578,14 @@ def reconcile(
     tally = _Tally(book, chosen, Prices(est_price, price, {chosen.id: price}, mode, day), notes)
     report = files.report
     caps = report.per_request_max_output if not embedding else [0] * len(report.ids)
-    add, found = tally.add, by_id.get
-    for i, (cid, line, est_in, cap) in enumerate(zip(report.ids, report.lines, report.per_request_input, caps, strict=True)):
-        add(i, cid, line, found(cid), est_in, expect(i), cap)
+    add, add_plain, found = tally.add, tally.add_plain, by_id.get
+    for i, (cid, line, est_in, est_out, cap) in enumerate(zip(
+            report.ids, report.lines, report.per_request_input, expect.each(len(report.ids)), caps, strict=True)):
+        r = found(cid)
+        if type(r) is tuple:
+            add_plain(i, cid, line, r, est_in, est_out, cap)
+        else:
+            add(i, cid, line, r, est_in, est_out, cap)
     outputs = tally.outputs(chosen.id, files.report.provider, ", ".join(str(p) for p in files.paths))
     retry = _retry_plan(tally.retry_indices, files.report, price, mode, outputs, expect)
     if retry_to is not None and retry.ids:
@@ -630,10 +636,16 @@ class _Files:
 
 
 def _read_files(req_path: Path, results: list[Path], errors: str | Path | None, book: PriceBook) -> _Files:
-    report = read_batch_file(req_path, prices=book)
-    notes = require_valid(report, submitted=True)
+    """The request file, read here, and the result files, read meanwhile in a second process when
+    they are big enough to gain (``ResultsInBackground``)."""
     paths = [*results, *([Path(errors)] if errors is not None else [])]
-    result_files = [read_results(p) for p in paths]
+    background = ResultsInBackground(paths)
+    try:
+        report = read_batch_file(req_path, prices=book)
+        notes = require_valid(report, submitted=True)
+        result_files = background.take()
+    finally:
+        background.close()
     for rf in result_files:
         if rf.outcomes and rf.provider != report.provider:
             raise DataError(
@@ -718,6 +730,16 @@ class _ExpectedOutput:
         if self.output_tokens is not None:
             return self.output_tokens if cap is None else min(self.output_tokens, cap)
         return cap or 0
+
+    def each(self, n: int) -> list[int]:
+        """The expected output of requests ``0 .. n - 1``."""
+        if self.embedding:
+            return [0] * n
+        caps = list(self.caps[:n]) + [None] * (n - len(self.caps))
+        if self.output_tokens is None:
+            return [cap or 0 for cap in caps]
+        given = self.output_tokens
+        return [given if cap is None else min(given, cap) for cap in caps]
 
     def notes(self, report: BatchFileReport) -> list[str]:
         if self.embedding or self.output_tokens is not None:
@@ -855,6 +877,10 @@ class _Detail:
         }
 
 
+_EST_IN, _EST_OUT, _ROW = operator.itemgetter(3), operator.itemgetter(4), operator.itemgetter(5)  # of ``ran``
+_INPUT, _OUTPUT, _CACHED, _REASONING, _WRITES = (operator.itemgetter(i) for i in (5, 6, 7, 8, 9))  # of a row
+
+
 class _Tally:
     """Outcomes, billed units and costs, request by request, in the request file's order."""
 
@@ -872,6 +898,7 @@ class _Tally:
         self.first_lengths: dict[PricingKey, tuple[int, int, int, int]] = {}
         self.unknown_items: list[ResultIssue] = []
         self.unknown_est = Tokens(requests=0)
+        self.unknown_sizes: list[tuple[int, int]] = []  # (estimated input, output) of each, in order
         self.unknown_low = ZERO
         self.unknown_high: Decimal | None = ZERO
         self.ran: list[tuple[Any, ...]] = []
@@ -888,6 +915,11 @@ class _Tally:
         self._answer_cache: dict[str | None, str] = {}
         self._served_cache: dict[tuple[str, str | None], str] = {}
         self._noted: set[str] = set()
+        # Plain rows: what their model, tier and cache writes decide, and the rows of each key,
+        # added to their group at the end (sums over columns, not a dozen additions per request).
+        self._plain_kinds: dict[tuple[str | None, bool], tuple[Any, ...]] = {}
+        self._plain_keys: dict[tuple[Any, ...], PricingKey] = {}
+        self._plain_rows: dict[PricingKey, list[tuple[Any, ...]]] = {}
 
     # -- outcomes --------------------------------------------------------------
 
@@ -928,6 +960,68 @@ class _Tally:
                                        found.path, found.line))
             if found.retryable:
                 self.retry_indices.append(index)
+
+    def add_plain(self, index: int, cid: str, line: int, row: PlainResult, est_in: int, est_out: int,
+                  cap: int | None) -> None:
+        """``add`` for a plain row (a request that ran with a plain usage): the same outcome, units and
+        notes, without the per-request work a row does not need."""
+        inp, out, writes, tier, model = row[5], row[6], row[9], row[10], row[11]
+        kind = self._plain_kinds.get((model, writes > 0))
+        if kind is None:
+            kind = self._plain_kind(model, writes > 0)
+        answer, window, est, req, ans, ttls = kind
+        if window is not None and (inp > window or out > window):
+            self.add(index, cid, line, row, est_in, est_out, cap)  # not a bill: said as ``add`` says it
+            return
+        served = self._serve(answer, tier)
+        self.requests += 1
+        self.succeeded.append(cid)
+        segments = (bisect_left(est, est_in) if est else 0, bisect_left(req, est_in) if req else 0,
+                    bisect_left(ans, est_in) if ans else 0, bisect_left(ans, inp) if ans else 0)
+        key = self._plain_keys.get((answer, served, ttls, segments))
+        if key is None:
+            key = self._plain_keys[(answer, served, ttls, segments)] = PricingKey(*segments, answer, served, (), ttls, ())
+        entry = (index, cid, line, est_in, est_out, row, key)
+        rows = self._plain_rows.get(key)
+        if rows is None:
+            rows = self._plain_rows[key] = []
+            if key not in self.groups:
+                self.groups[key] = Tokens(requests=0)
+                self.first_lengths[key] = (est_in, est_in, est_in, inp)
+                self._check_rates(key, self.first_lengths[key])
+        rows.append(entry)
+        self.ran.append(entry)
+        self.measured_out.append(out)
+        self.measured_in.append(inp)
+        self.reasoning += row[8]
+
+    def _plain_kind(self, model: str | None, writes: bool) -> tuple[Any, ...]:
+        """What a plain row's model and cache writes decide: the model that answered, its context
+        window, the thresholds of each price, the cache-write lifetimes."""
+        answer = self._answer(model)
+        window = self.chosen.context_window if answer == self.chosen.id else \
+            self.book.model(answer, self.day).context_window
+        kind = (answer, window, self.thresholds[""], self.thresholds["requested"], self.thresholds[answer],
+                ("",) if writes else ())
+        self._plain_kinds[(model, writes)] = kind
+        return kind
+
+    def _fold_plain(self) -> None:
+        """The plain rows' units added to their groups, column by column."""
+        for key, entries in self._plain_rows.items():
+            group = self.groups[key]
+            rows = list(map(_ROW, entries))
+            group.requests += len(entries)
+            group.est_in += sum(map(_EST_IN, entries))
+            group.est_out += sum(map(_EST_OUT, entries))
+            group.act_in += sum(map(_INPUT, rows))
+            group.act_out += sum(map(_OUTPUT, rows))
+            group.cached += sum(map(_CACHED, rows))
+            group.reasoning += sum(map(_REASONING, rows))
+            written = sum(map(_WRITES, rows))
+            if key.ttls:
+                group.writes[""] = group.writes.get("", 0) + written
+        self._plain_rows = {}
 
     def _implausible(self, model: str | None, input_tokens: int, output_tokens: int) -> UsageProblem | None:
         """A usage beyond the answering model's context window is not a bill: why, or None."""
@@ -1002,6 +1096,7 @@ class _Tally:
         """A request that ran (or may have) whose bill cannot be read: its estimate leaves the known
         bill, and what it may have cost is an interval."""
         self.unknown_est.add(Tokens(est_in, est_out))
+        self.unknown_sizes.append((est_in, est_out))
         self.ran.append((index, cid, line, est_in, est_out, r, "; ".join(str(p) for p in problems) or r.message))
         if problems:
             self.unknown_items += [ResultIssue(r.path, r.line, p.message, p.field, cid) for p in problems]
@@ -1118,6 +1213,7 @@ class _Tally:
     def reconciliation(self, *, files: _Files, model: str, as_of: dt.date, retry: RetryPlan,
                        outputs: OutputProfile | None, unknown: Sequence[str], duplicates: Sequence[str],
                        unreadable: tuple[str, ...], estimated_as_of: dt.date | None) -> Reconciliation:
+        self._fold_plain()
         total = Tokens(requests=0)
         steps = [ZERO] * (len(CAUSES))
         tool_cost = ZERO
@@ -1132,10 +1228,9 @@ class _Tally:
             tool_cost += costs[-1] - costs[-2]
             self._unpriced(group, rates)
         est_unknown = ZERO
-        for _, _, _, est_in, est_out, _, key in self.ran:
-            if not isinstance(key, PricingKey):
-                rates = self._estimated_rates(est_in)
-                est_unknown += (Decimal(est_in) * rates.input + Decimal(est_out) * rates.output) / MILLION
+        for est_in, est_out in self.unknown_sizes:
+            rates = self._estimated_rates(est_in)
+            est_unknown += (Decimal(est_in) * rates.input + Decimal(est_out) * rates.output) / MILLION
         estimated_cost = steps[0] + est_unknown
         actual_cost = steps[-1]
         causes = [(k, steps[i + 1] - steps[i]) for i, (k, _) in enumerate(CAUSES[:-1])]

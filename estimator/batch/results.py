@@ -59,6 +59,14 @@ What the reader promises:
   ``unreadable``: reported, and never sent again blindly.
 * Checking is bounded: lines are read at most ``MAX_LINE_BYTES`` at a time, the first
   ``MAX_ISSUES`` problems are kept with their line numbers and the rest counted.
+
+``ResultsInBackground`` reads result files in a second process while the caller reads the request
+file: reading is interpreter-bound, so a thread would not run beside it. That process runs at a
+lower priority (``nice`` 10), so that on a machine with few cores it takes what the caller leaves
+and the request file is not read more slowly (the results are then ready when the caller is). The files come back as the
+same ``ResultFile`` objects (requests with a plain usage as rows, which cost little to send), and
+anything that goes wrong there (a file that cannot be read, a process that cannot start) means the
+files are read here as usual, with the same results and the same errors.
 """
 
 from __future__ import annotations
@@ -68,8 +76,11 @@ import datetime as dt
 import functools
 import heapq
 import json
+import pickle
 import re
-from collections.abc import Iterator, Mapping
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -507,3 +518,82 @@ def _google(obj: Mapping[str, Any], n: int, path: str) -> ResultRecord | PlainRe
 
 def describe_provider(provider: str) -> str:
     return {"openai": "OpenAI", "anthropic": "Anthropic", "google": "Gemini"}.get(provider, provider)
+
+
+# --------------------------------------------------------------------------
+# Reading in a second process
+# --------------------------------------------------------------------------
+
+BACKGROUND_BYTES = 8 * 1024 * 1024
+"""Result files smaller than this together are read in the calling process: starting a second
+process and importing the reader (about 0.2 s) costs more than reading them."""
+
+_CHILD = (
+    "import os, pickle, sys\n"
+    "if hasattr(os, 'nice'):\n"
+    "    os.nice(10)\n"
+    "sys.path.insert(0, sys.argv[1])\n"
+    "from estimator.batch.results import read_results\n"
+    "files = [read_results(p) for p in sys.argv[2:]]\n"
+    "sys.stdout.buffer.write(pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))\n"
+)
+
+
+class ResultsInBackground:
+    """Result files read by ``read_results`` in a second process, started at once; ``take()`` gives
+    the ``ResultFile`` of each path, read there, or read here when the second process failed."""
+
+    def __init__(self, paths: Sequence[str | Path]) -> None:
+        self.paths = [Path(p) for p in paths]
+        self.process: subprocess.Popen[bytes] | None = None
+        try:
+            size = sum(p.stat().st_size for p in self.paths)
+        except OSError:
+            return  # a path that is not there: read here, where the error names it
+        if size < BACKGROUND_BYTES or not sys.executable:
+            return
+        root = str(Path(__file__).resolve().parent.parent.parent)  # where the estimator package is
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 - this interpreter and this package's own reader
+                [sys.executable, "-c", _CHILD, root, *map(str, self.paths)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except (OSError, ValueError):
+            self.process = None
+
+    def take(self) -> list[ResultFile]:
+        """Every file's ``ResultFile``, in the order of the paths."""
+        found = self._taken()
+        return found if found is not None else [read_results(p) for p in self.paths]
+
+    def _taken(self) -> list[ResultFile] | None:
+        process, self.process = self.process, None
+        if process is None:
+            return None
+        try:
+            assert process.stdout is not None
+            data = process.stdout.read()
+            if process.wait() != 0:
+                return None
+            files = pickle.loads(data)  # noqa: S301 - written by the process started above, reading these paths
+        except Exception:  # noqa: BLE001 - whatever went wrong there, the files are read here
+            return None
+        finally:
+            _end(process)
+        if not (isinstance(files, list) and len(files) == len(self.paths)
+                and all(type(f) is ResultFile and f.path == p for f, p in zip(files, self.paths, strict=True))):
+            return None
+        return files
+
+    def close(self) -> None:
+        """Stop the second process if it still runs (the caller gave up before ``take``)."""
+        process, self.process = self.process, None
+        if process is not None:
+            _end(process)
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
