@@ -293,3 +293,30 @@ def test_the_second_process_is_stopped_when_the_request_file_fails(
     with pytest.raises(EstimatorError):
         reconcile(broken, outputs)
     assert started and started[0] is not None and started[0].poll() is not None  # stopped, not left running
+
+
+def test_plain_rows_on_both_sides_of_a_price_threshold_reconcile_as_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """gpt-4.1's prices change at 128,000 prompt tokens (priority is not sold above): plain rows at,
+    below and above it are priced exactly as their records are."""
+    import estimator.batch.results as results
+    from estimator import reconcile
+
+    sizes = [1_000, 127_999, 128_000, 128_001, 300_000]
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text("".join(json.dumps({
+        "custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions",
+        "body": {"model": "gpt-4.1", "max_tokens": 50, "messages": [{"role": "user", "content": "x " * (i * 40)}]}})
+        + "\n" for i in range(len(sizes) * 2)), encoding="utf-8")
+    outputs = tmp_path / "results.jsonl"
+    outputs.write_text("".join(json.dumps({"custom_id": f"r{i}", "error": None, "response": {
+        "status_code": 200, "body": {"created": 1764547200, "model": "gpt-4.1-2025-04-14", "service_tier": "priority",
+                                     "usage": {"prompt_tokens": sizes[i % len(sizes)], "completion_tokens": 20}}}})
+        + "\n" for i in range(len(sizes) * 2)), encoding="utf-8")
+    assert len(results.read_results(outputs).plain) == len(sizes) * 2
+    rows = reconcile(requests, outputs, mode="priority")
+    monkeypatch.setattr(results, "plain_usage", lambda provider, response: None)
+    records = reconcile(requests, outputs, mode="priority")
+    assert rows.as_dict() == records.as_dict() and rows.to_text() == records.to_text()
+    assert rows.most_off(20) == records.most_off(20)
+    assert len({c.actual_cost / c.actual_input for c in rows.per_request if c.actual_cost}) > 1  # two rates

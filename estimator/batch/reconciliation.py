@@ -698,7 +698,7 @@ def _join(files: _Files) -> tuple[dict[str, ResultRecord | PlainResult], list[st
     """One outcome per requested id (a success wins over anything else, an unreadable line over a
     failure: a request that may have run is never sent again), the ids never requested, and the
     ids with more than one result line. A plain row is a success."""
-    wanted = files.report.id_index
+    wanted = set(files.report.ids)  # (ids are unique in a request file that passed its checks)
     by_id: dict[str, ResultRecord | PlainResult] = {}
     unknown: list[str] = []
     duplicates: list[str] = []
@@ -969,15 +969,18 @@ class _Tally:
         kind = self._plain_kinds.get((model, writes > 0))
         if kind is None:
             kind = self._plain_kind(model, writes > 0)
-        answer, window, est, req, ans, ttls = kind
+        answer, window, est, req, ans, ttls, flat = kind
         if window is not None and (inp > window or out > window):
             self.add(index, cid, line, row, est_in, est_out, cap)  # not a bill: said as ``add`` says it
             return
         served = self._serve(answer, tier)
         self.requests += 1
         self.succeeded.append(cid)
-        segments = (bisect_left(est, est_in) if est else 0, bisect_left(req, est_in) if req else 0,
-                    bisect_left(ans, est_in) if ans else 0, bisect_left(ans, inp) if ans else 0)
+        if est_in <= flat and inp <= flat:  # below every threshold: the first segment of each price
+            segments: tuple[int, int, int, int] = (0, 0, 0, 0)
+        else:
+            segments = (bisect_left(est, est_in) if est else 0, bisect_left(req, est_in) if req else 0,
+                        bisect_left(ans, est_in) if ans else 0, bisect_left(ans, inp) if ans else 0)
         key = self._plain_keys.get((answer, served, ttls, segments))
         if key is None:
             key = self._plain_keys[(answer, served, ttls, segments)] = PricingKey(*segments, answer, served, (), ttls, ())
@@ -1001,8 +1004,9 @@ class _Tally:
         answer = self._answer(model)
         window = self.chosen.context_window if answer == self.chosen.id else \
             self.book.model(answer, self.day).context_window
-        kind = (answer, window, self.thresholds[""], self.thresholds["requested"], self.thresholds[answer],
-                ("",) if writes else ())
+        thresholds = (self.thresholds[""], self.thresholds["requested"], self.thresholds[answer])
+        flat = min((t[0] for t in thresholds if t), default=math.inf)  # no request up to it crosses one
+        kind = (answer, window, *thresholds, ("",) if writes else (), flat)
         self._plain_kinds[(model, writes)] = kind
         return kind
 
