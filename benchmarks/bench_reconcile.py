@@ -1,15 +1,16 @@
-"""``reconcile`` against a plain join of the same files, on 100,000 requests of OpenAI and Anthropic.
+"""``reconcile`` against a plain join of the same files, on 100,000 requests of OpenAI, Anthropic and Gemini.
 
     python benchmarks/bench_reconcile.py                     # 100,000 requests per provider
     python benchmarks/bench_reconcile.py --requests 20000    # a quicker run
+    python benchmarks/bench_reconcile.py --providers google  # one provider
 
 Writes, once, a batch request file and its result file per provider (``--data-dir``; the rows of
 ``make_dataset.py``, every request with the same system prompt, as batches usually are) and then, in
 one process, times alternately:
 
 * the **plain join**: read both files line by line with ``json.loads``, index the requests by
-  ``custom_id`` and add up the usage of every result whose id was requested (what a script
-  would do, with no validation, counting, pricing or report);
+  ``custom_id`` (Gemini: ``key``) and add up the usage of every result whose id was requested
+  (what a script would do, with no validation, counting, pricing or report);
 * ``estimator.reconcile(requests, results)``: validation of both files, the count of every
   request's input (the system prompt counted once; Claude texts from a ctok sample), every
   billable unit priced, the gap attributed, the retry plan.
@@ -44,20 +45,43 @@ SYSTEM = ("You are a careful support assistant for an online shop. Read the cust
 CREATED = 1764547200  # 2025-12-01
 
 
+PROVIDERS = ("openai", "anthropic", "google")
+
+
 def write_files(folder: Path, n: int) -> dict[str, tuple[Path, Path]]:
+    out = {name: (folder / f"{name}-requests-{n}.jsonl", folder / f"{name}-results-{n}.jsonl")
+           for name in PROVIDERS}
+    missing = [name for name, pair in out.items() if not all(p.exists() for p in pair)]
+    if missing:
+        folder.mkdir(parents=True, exist_ok=True)
+        _write(out, missing, n)
+    return out
+
+
+def _write(out: dict[str, tuple[Path, Path]], providers: list[str], n: int) -> None:
     from make_dataset import rows
 
-    out = {name: (folder / f"{name}-requests-{n}.jsonl", folder / f"{name}-results-{n}.jsonl")
-           for name in ("openai", "anthropic")}
-    if all(p.exists() for pair in out.values() for p in pair):
-        return out
-    folder.mkdir(parents=True, exist_ok=True)
-    oq, orr = (open(p.with_suffix(".tmp"), "w", encoding="utf-8") for p in out["openai"])
-    aq, ar = (open(p.with_suffix(".tmp"), "w", encoding="utf-8") for p in out["anthropic"])
-    with oq, orr, aq, ar:
+    files = {name: tuple(open(p.with_suffix(".tmp"), "w", encoding="utf-8") for p in out[name])
+             for name in providers}
+    (oq, orr), (aq, ar), (gq, gr) = (files.get(name, (None, None)) for name in PROVIDERS)
+    try:
         for i, (_, text, _, expected) in enumerate(rows(n)):
             cid = f"req-{i:07d}"
             answer = text[:200]
+            if gq is not None and gr is not None:
+                gq.write(json.dumps({"key": cid, "request": {
+                    "contents": [{"role": "user", "parts": [{"text": text}]}],
+                    "systemInstruction": {"parts": [{"text": SYSTEM}]},
+                    "generationConfig": {"maxOutputTokens": 300}}}) + "\n")
+                gr.write(json.dumps({"key": cid, "response": {
+                    "candidates": [{"content": {"role": "model", "parts": [{"text": answer}]},
+                                    "finishReason": "STOP", "index": 0}],
+                    "usageMetadata": {"promptTokenCount": 170, "candidatesTokenCount": int(expected),
+                                      "totalTokenCount": 170 + int(expected),
+                                      "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 170}]},
+                    "modelVersion": "gemini-2.5-flash", "responseId": f"resp-{i}"}}) + "\n")
+            if oq is None or orr is None or aq is None or ar is None:
+                continue
             oq.write(json.dumps({"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": {
                 "model": "gpt-4o-mini", "max_tokens": 300,
                 "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]}}) + "\n")
@@ -78,10 +102,13 @@ def write_files(folder: Path, n: int) -> dict[str, tuple[Path, Path]]:
                 "content": [{"type": "text", "text": answer}], "stop_reason": "end_turn",
                 "usage": {"input_tokens": 150, "output_tokens": int(expected), "cache_read_input_tokens": 130,
                           "cache_creation_input_tokens": 0, "service_tier": "batch"}}}}) + "\n")
-    for pair in out.values():
-        for p in pair:
+    finally:
+        for pair in files.values():
+            for f in pair:
+                f.close()
+    for name in providers:
+        for p in out[name]:
             p.with_suffix(".tmp").rename(p)
-    return out
 
 
 def plain_join(requests: Path, results: Path) -> int:
@@ -90,14 +117,18 @@ def plain_join(requests: Path, results: Path) -> int:
     with open(requests, "rb") as f:
         for line in f:
             obj = json.loads(line)
-            wanted[obj["custom_id"]] = obj
+            wanted[obj.get("custom_id") or obj["key"]] = obj
     total = 0
     with open(results, "rb") as f:
         for line in f:
             obj = json.loads(line)
-            if obj["custom_id"] in wanted:
-                usage = obj["response"]["body"]["usage"] if "response" in obj else obj["result"]["message"]["usage"]
-                total += usage.get("prompt_tokens", usage.get("input_tokens", 0))
+            if (obj.get("custom_id") or obj["key"]) in wanted:
+                if "result" in obj:  # Anthropic
+                    total += obj["result"]["message"]["usage"]["input_tokens"]
+                elif "body" in obj["response"]:  # OpenAI
+                    total += obj["response"]["body"]["usage"]["prompt_tokens"]
+                else:  # Gemini
+                    total += obj["response"]["usageMetadata"]["promptTokenCount"]
     return total
 
 
@@ -130,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / "estimator-bench"))
     ap.add_argument("--cli", action="store_true", help="time the command line too, each run a new process")
+    ap.add_argument("--providers", nargs="+", choices=PROVIDERS, default=list(PROVIDERS))
     args = ap.parse_args(argv)
 
     from estimator import reconcile
@@ -137,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     files = write_files(Path(args.data_dir), args.requests)
     print(f"{args.requests:,} requests per provider; load average {os.getloadavg()[0]:.2f}")
     for name, (requests, results) in files.items():
+        if name not in args.providers:
+            continue
         mb = (requests.stat().st_size + results.stat().st_size) / 1e6
         start = time.perf_counter()
         rec = reconcile(requests, results)

@@ -589,6 +589,42 @@ def _fast_anthropic(message: dict[str, Any]) -> PlainUsage | None:
             model if type(model) is str and model else None)
 
 
+def _fast_google(response: dict[str, Any]) -> PlainUsage | None:
+    meta = response.get("usageMetadata")
+    if type(meta) is not dict:
+        return None
+    prompt: Any = meta.get("promptTokenCount")
+    if not _n(prompt):
+        return None
+    counts: list[Any] = []
+    for key in ("toolUsePromptTokenCount", "cachedContentTokenCount", "candidatesTokenCount", "thoughtsTokenCount"):
+        value = meta.get(key)
+        if value is None:
+            value = 0
+        elif not _n(value):
+            return None
+        counts.append(value)
+    tool_prompt, cached, candidates, thoughts = counts
+    if cached > prompt:
+        return None
+    details = meta.get("promptTokensDetails")
+    if type(details) is list:
+        for d in details:
+            if isinstance(d, Mapping) and d.get("modality") == "AUDIO":
+                return None  # audio tokens are listed apart: the careful reader
+    found = response.get("candidates")
+    if found:
+        if type(found) is not list:
+            return None
+        for candidate in found:
+            if isinstance(candidate, Mapping) and isinstance(candidate.get("groundingMetadata"), Mapping):
+                return None  # grounding bills per prompt or per query: the careful reader
+    raw_tier = _text(meta.get("serviceTier")) or _text(meta.get("trafficType"))
+    tier = _GOOGLE_TIERS.get(raw_tier.upper(), raw_tier) if raw_tier else None
+    return (prompt + tool_prompt, candidates + thoughts, cached, thoughts, 0, tier,
+            _text(response.get("modelVersion")))
+
+
 _ANTHROPIC_PLAIN = frozenset({"input_tokens", "output_tokens", "cache_read_input_tokens",
                               "cache_creation_input_tokens", "service_tier"})
-_FAST: dict[str, Any] = {"openai": _fast_openai, "anthropic": _fast_anthropic}
+_FAST: dict[str, Any] = {"openai": _fast_openai, "anthropic": _fast_anthropic, "google": _fast_google}

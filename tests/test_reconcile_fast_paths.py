@@ -86,7 +86,8 @@ def _careful(provider: str, response: dict[str, object]) -> object:
     from estimator import usage as usage_module
 
     fields = usage_module._Fields("")
-    reader = {"openai": usage_module._openai, "anthropic": usage_module._anthropic}[provider]
+    reader = {"openai": usage_module._openai, "anthropic": usage_module._anthropic,
+              "google": usage_module._google}[provider]
     found = reader(response, fields)
     return None if fields.problems else found
 
@@ -113,16 +114,49 @@ _ANTHROPIC_MESSAGE = st.fixed_dictionaries(
     optional={"model": st.sampled_from(["claude-sonnet-4-5-20250929", "claude-opus-4-6"])})
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.one_of(st.tuples(st.just("openai"), _OPENAI_BODY), st.tuples(st.just("anthropic"), _ANTHROPIC_MESSAGE)))
+_MAYBE_COUNT = st.one_of(st.none(), _COUNT, st.just(-1), st.just(True))
+_GEMINI_RESPONSE = st.fixed_dictionaries(
+    {"usageMetadata": st.fixed_dictionaries(
+        {"promptTokenCount": _COUNT},
+        optional={"candidatesTokenCount": _MAYBE_COUNT, "cachedContentTokenCount": _MAYBE_COUNT,
+                  "thoughtsTokenCount": _MAYBE_COUNT, "toolUsePromptTokenCount": _MAYBE_COUNT,
+                  "totalTokenCount": _COUNT,
+                  "promptTokensDetails": st.lists(st.fixed_dictionaries(
+                      {"modality": st.sampled_from(["TEXT", "IMAGE", "AUDIO"]), "tokenCount": _COUNT}), max_size=3),
+                  "serviceTier": st.sampled_from(["standard", "flex", "PRIORITY", "batch", "other", ""]),
+                  "trafficType": st.sampled_from(["ON_DEMAND", "ON_DEMAND_FLEX", "BATCH"])})},
+    optional={"modelVersion": st.sampled_from(["gemini-2.5-flash", "gemini-3-pro-preview", ""]),
+              "candidates": st.lists(st.fixed_dictionaries({}, optional={
+                  "groundingMetadata": st.one_of(st.none(), st.fixed_dictionaries(
+                      {"webSearchQueries": st.lists(st.sampled_from(["a", "b", " "]), max_size=3)}))}), max_size=2)})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.tuples(st.just("openai"), _OPENAI_BODY), st.tuples(st.just("anthropic"), _ANTHROPIC_MESSAGE),
+                 st.tuples(st.just("google"), _GEMINI_RESPONSE)))
 def test_a_plain_usage_is_the_usage_the_careful_reader_gives(case: tuple[str, dict[str, object]]) -> None:
     from estimator.usage import plain_usage, usage_of_plain
 
     provider, response = case
     plain = plain_usage(provider, response)
     careful = _careful(provider, response)
-    if plain is not None:
+    if plain is not None:  # anything else is left to the careful reader
         assert usage_of_plain(plain) == careful
+
+
+def test_the_common_responses_are_plain() -> None:
+    from estimator.usage import plain_usage
+
+    assert plain_usage("openai", {"model": "gpt-4o-mini", "usage": {
+        "prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0}}}) == (9, 3, 0, 0, 0, None, "gpt-4o-mini")
+    assert plain_usage("anthropic", {"model": "claude-sonnet-4-5", "usage": {
+        "input_tokens": 9, "output_tokens": 3, "cache_read_input_tokens": 4, "cache_creation_input_tokens": 2,
+        "service_tier": "batch"}}) == (15, 3, 4, 0, 2, "batch", "claude-sonnet-4-5")
+    assert plain_usage("google", {"modelVersion": "gemini-2.5-flash", "candidates": [{"content": {}}], "usageMetadata": {
+        "promptTokenCount": 9, "candidatesTokenCount": 3, "thoughtsTokenCount": 2, "totalTokenCount": 14,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 9}]}}) == (9, 5, 0, 2, 0, None, "gemini-2.5-flash")
 
 
 def _mixed_openai_files(folder: Path) -> tuple[Path, list[Path], dict[str, int]]:
