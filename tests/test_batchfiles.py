@@ -344,8 +344,10 @@ def test_anthropic_validation(tmp_path: Path) -> None:
             },
         },
     ]
+    items.append(claude("ends-in-newline\n"))  # "$" would let a final newline through
     r = read_batch_file(write_lines(tmp_path / "a.jsonl", items))
     text = [str(i) for i in r.issues]
+    assert any(t.startswith("line 6: \"custom_id\" 'ends-in-newline\\n' must be 1-64") for t in text), text
     assert 'line 2: params has no "max_tokens"; the Messages API requires it' in text
     assert "line 3: duplicate custom_id 'a': already used on line 1 (lines 1 and 3)" in text
     assert any(t.startswith("line 4: \"custom_id\" 'bad id!' must be 1-64") for t in text)

@@ -117,7 +117,7 @@ CTOK_SAMPLE_BYTES = 131_072
 CTOK_MIN_SAMPLE = 200
 _OPENAI_KEYS = frozenset({"custom_id", "method", "url", "body"})
 _MEMO_MOST = 4_096  # recurring texts whose counts are kept for the whole file
-ANTHROPIC_CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # the Message Batches API's custom_id rule
+ANTHROPIC_CUSTOM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the Message Batches API's custom_id rule (whole id: fullmatch)
 
 
 @dataclass(frozen=True)
@@ -839,7 +839,7 @@ class _Reader:
         if not isinstance(cid, str) or not cid:
             self.issues.add(n, f'"{name}" must be a non-empty string, not {json.dumps(cid)}')
             return
-        if self.provider == "anthropic" and not ANTHROPIC_CUSTOM_ID.match(cid):
+        if self.provider == "anthropic" and not ANTHROPIC_CUSTOM_ID.fullmatch(cid):
             self.issues.add(n, f'"custom_id" {cid!r} must be 1-64 letters, digits, "-" or "_"')
         first = self.ids.get(cid)
         if first is not None:

@@ -340,7 +340,7 @@ def iter_requests(
 def _check_id(value: str, row: int, fmt: str, column: str, where: str) -> None:
     if value == "":
         raise DataError(f"{where}: row {row} has an empty value in id column {column!r}; every request needs an id")
-    if fmt == "anthropic" and not ANTHROPIC_CUSTOM_ID.match(value):
+    if fmt == "anthropic" and not ANTHROPIC_CUSTOM_ID.fullmatch(value):
         raise DataError(
             f"{where}: row {row}: id {value!r} in column {column!r} is not a valid Anthropic custom_id "
             "(1-64 characters of letters, digits, '_' and '-'); leave out "
