@@ -550,8 +550,8 @@ class ResultsInBackground:
             size = sum(p.stat().st_size for p in self.paths)
         except OSError:
             return  # a path that is not there: read here, where the error names it
-        if size < BACKGROUND_BYTES or not sys.executable:
-            return
+        if size < BACKGROUND_BYTES or not sys.executable or getattr(sys, "frozen", False):
+            return  # small, or no interpreter to start (a frozen app's executable is the app itself)
         root = str(Path(__file__).resolve().parent.parent.parent)  # where the estimator package is
         try:
             self.process = subprocess.Popen(  # noqa: S603 - this interpreter and this package's own reader
