@@ -571,10 +571,9 @@ class ResultsInBackground:
             return None
         try:
             assert process.stdout is not None
-            data = process.stdout.read()
+            files = pickle.load(process.stdout)  # noqa: S301 - written by the process started above, reading these paths
             if process.wait() != 0:
                 return None
-            files = pickle.loads(data)  # noqa: S301 - written by the process started above, reading these paths
         except Exception:  # noqa: BLE001 - whatever went wrong there, the files are read here
             return None
         finally:
