@@ -530,6 +530,11 @@ def _n(value: Any) -> bool:
     return type(value) is int and 0 <= value <= MAX_REQUEST_TOKENS
 
 
+def _none(value: Any) -> bool:
+    """Null or the integer 0: a detail that adds nothing (``false`` and ``0.0`` are for the careful reader)."""
+    return value is None or (type(value) is int and value == 0)
+
+
 def _fast_openai(body: dict[str, Any]) -> PlainUsage | None:
     usage = body.get("usage")
     if type(usage) is not dict or body.get("output") is not None or body.get("prompt_cache_retention") is not None:
@@ -545,18 +550,20 @@ def _fast_openai(body: dict[str, Any]) -> PlainUsage | None:
         if type(pd) is not dict:
             return None
         for k, v in pd.items():
-            if v and k != "cached_tokens":
+            if k != "cached_tokens" and not _none(v):
                 return None
-        cached = pd.get("cached_tokens") or 0
+        cached = pd.get("cached_tokens")
+        cached = 0 if cached is None else cached
         if not _n(cached) or cached > inp:
             return None
     if cd is not None:
         if type(cd) is not dict:
             return None
         for k, v in cd.items():
-            if v and k != "reasoning_tokens":
+            if k != "reasoning_tokens" and not _none(v):
                 return None
-        reasoning = cd.get("reasoning_tokens") or 0
+        reasoning = cd.get("reasoning_tokens")
+        reasoning = 0 if reasoning is None else reasoning
         if not _n(reasoning) or reasoning > out:
             return None
     tier = body.get("service_tier")
@@ -573,8 +580,9 @@ def _fast_anthropic(message: dict[str, Any]) -> PlainUsage | None:
         return None
     inp: Any = usage.get("input_tokens")
     out: Any = usage.get("output_tokens")
-    reads: Any = usage.get("cache_read_input_tokens") or 0
-    writes: Any = usage.get("cache_creation_input_tokens") or 0
+    reads: Any = usage.get("cache_read_input_tokens")
+    writes: Any = usage.get("cache_creation_input_tokens")
+    reads, writes = 0 if reads is None else reads, 0 if writes is None else writes  # (false is not 0)
     if not (_n(inp) and _n(out) and _n(reads) and _n(writes)):
         return None
     for key, value in usage.items():

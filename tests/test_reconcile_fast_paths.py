@@ -93,13 +93,15 @@ def _careful(provider: str, response: dict[str, object]) -> object:
 
 
 _COUNT = st.integers(min_value=0, max_value=2_000_000)
+_ODD_ZERO = st.sampled_from([0, None, False, 0.0, "0", 3])  # what reads as nothing, and what does not
 _OPENAI_USAGE = st.fixed_dictionaries(
     {"prompt_tokens": _COUNT, "completion_tokens": _COUNT},
     optional={"total_tokens": _COUNT,
-              "prompt_tokens_details": st.fixed_dictionaries({}, optional={"cached_tokens": _COUNT,
-                                                                           "audio_tokens": st.just(0)}),
-              "completion_tokens_details": st.fixed_dictionaries({}, optional={"reasoning_tokens": _COUNT,
-                                                                               "audio_tokens": st.just(0)})})
+              "prompt_tokens_details": st.fixed_dictionaries({}, optional={
+                  "cached_tokens": st.one_of(_COUNT, st.none(), st.just(False)), "audio_tokens": _ODD_ZERO}),
+              "completion_tokens_details": st.fixed_dictionaries({}, optional={
+                  "reasoning_tokens": st.one_of(_COUNT, st.none(), st.just(0.0)), "audio_tokens": _ODD_ZERO,
+                  "accepted_prediction_tokens": _ODD_ZERO})})
 _OPENAI_BODY = st.fixed_dictionaries(
     {"usage": _OPENAI_USAGE},
     optional={"model": st.sampled_from(["gpt-4o-mini-2024-07-18", "gpt-4o", ""]),
@@ -107,8 +109,8 @@ _OPENAI_BODY = st.fixed_dictionaries(
 _ANTHROPIC_MESSAGE = st.fixed_dictionaries(
     {"usage": st.fixed_dictionaries(
         {"input_tokens": _COUNT, "output_tokens": _COUNT},
-        optional={"cache_read_input_tokens": st.one_of(st.none(), _COUNT),
-                  "cache_creation_input_tokens": st.one_of(st.none(), _COUNT),
+        optional={"cache_read_input_tokens": st.one_of(st.none(), _COUNT, st.just(False), st.just(0.0)),
+                  "cache_creation_input_tokens": st.one_of(st.none(), _COUNT, st.just(False), st.just("")),
                   "service_tier": st.sampled_from(["batch", "standard", "priority"]),
                   "inference_geo": st.sampled_from(["global", "not_available"])})},
     optional={"model": st.sampled_from(["claude-sonnet-4-5-20250929", "claude-opus-4-6"])})
