@@ -96,7 +96,7 @@ _COUNT = st.integers(min_value=0, max_value=2_000_000)
 _ODD_ZERO = st.sampled_from([0, None, False, 0.0, "0", 3])  # what reads as nothing, and what does not
 _OPENAI_USAGE = st.fixed_dictionaries(
     {"prompt_tokens": _COUNT, "completion_tokens": _COUNT},
-    optional={"total_tokens": _COUNT,
+    optional={"total_tokens": st.one_of(_COUNT, st.none(), st.just(-1), st.just("x")),
               "prompt_tokens_details": st.fixed_dictionaries({}, optional={
                   "cached_tokens": st.one_of(_COUNT, st.none(), st.just(False)), "audio_tokens": _ODD_ZERO}),
               "completion_tokens_details": st.fixed_dictionaries({}, optional={
