@@ -50,3 +50,14 @@ def test_documents_without_floats_and_with_them() -> None:
     assert '"cost": "0.0000225"' in json_text(money)
     assert '"share": 1e-05' in json_text({"share": 1e-05})  # json's float text, not another encoder's
     assert json_text({1: "a", None: "b"}) == '{\n  "1": "a",\n  "null": "b"\n}'
+
+
+@settings(max_examples=2_000, deadline=None)
+@given(st.decimals(allow_nan=False, allow_infinity=False) | st.decimals(places=12, allow_nan=False,
+                                                                          allow_infinity=False))
+def test_decimal_text_is_the_plain_notation(value: Decimal) -> None:
+    from estimator.convert import decimal_text
+
+    expected = format(value.normalize() if value == 0 else value, "f")
+    assert decimal_text(value) == expected
+    assert "E" not in decimal_text(value) and "e" not in decimal_text(value)

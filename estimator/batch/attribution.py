@@ -26,6 +26,7 @@ function gives one request's shares, so the parts always add up to the whole.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ CAUSES: tuple[tuple[str, str], ...] = (
 """(key, words) of every cause, in the order the steps are taken."""
 
 _LABELS = dict(CAUSES)
+_STEP_CAUSES = tuple(key for key, _ in CAUSES[:-1])  # a step each (the unreadable lines are not one)
 
 
 def cause_label(key: str) -> str:
@@ -184,9 +186,10 @@ def step_costs(t: Tokens, r: StepRates) -> tuple[Decimal, ...]:
     return e, p1, p2, p3, p4, p5, p6, p7, p8, p8 + fees
 
 
-def shares(costs: tuple[Decimal, ...]) -> dict[str, Decimal]:
-    """Each cause's share from the cost after each step (the unreadable lines are not a step)."""
-    return {key: costs[i + 1] - costs[i] for i, (key, _) in enumerate(CAUSES[:-1])}
+def cause_shares(costs: tuple[Decimal, ...]) -> tuple[tuple[str, Decimal], ...]:
+    """Each cause's share from the cost after each step, as ``(cause, amount)`` in the causes' order
+    (the unreadable lines are not a step)."""
+    return tuple(zip(_STEP_CAUSES, map(operator.sub, costs[1:], costs[:-1]), strict=True))
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ from estimator.batch.attribution import (
     StepRates,
     Tokens,
     cause_label,
-    shares,
+    cause_shares,
     step_costs,
 )
 from estimator.batch.billing import BillingCheck, check_billing, undated
@@ -88,7 +88,7 @@ from estimator.errors import DataError, EstimatorError, PricingError, UsageError
 from estimator.modes import ModeUnavailable, unit_rates
 from estimator.money import MILLION, ZERO, format_usd, quantize, total_as_shown
 from estimator.pricing import Model, Price, PriceBook, load_pricebook
-from estimator.usage import Usage, UsageProblem, usage_of_plain
+from estimator.usage import Usage, UsageProblem
 
 __all__ = [
     "Failure",
@@ -775,18 +775,21 @@ class _Detail:
 
     def comparison(self, entry: tuple[Any, ...]) -> RequestComparison:
         _, cid, line, est_in, est_out, u, key = entry
-        if type(u) is tuple:  # a plain row
-            u = usage_of_plain(u[5:])
         if not isinstance(key, PricingKey):
             rates = self.estimated_rates(est_in)
             est = (Decimal(est_in) * rates.input + Decimal(est_out) * rates.output) / MILLION
             return RequestComparison(cid, line, est_in, 0, est_out, 0, est, None,
                                      (("unreadable_lines", -est),), u.model, None, key)
-        t = Tokens(est_in, est_out, u.input_tokens, u.output_tokens, u.reasoning_tokens, u.cached_input_tokens,
-                   u.cache_writes and dict(u.cache_writes), u.tool_uses and dict(u.tool_uses))
+        if type(u) is tuple:  # a plain row: (..., input, output, cached, reasoning, writes, tier, model)
+            act_in, act_out, model = u[5], u[6], u[11]
+            t = Tokens(est_in, est_out, act_in, act_out, u[8], u[7], {"": u[9]} if u[9] else None)
+        else:
+            act_in, act_out, model = u.input_tokens, u.output_tokens, u.model
+            t = Tokens(est_in, est_out, act_in, act_out, u.reasoning_tokens, u.cached_input_tokens,
+                       u.cache_writes and dict(u.cache_writes), u.tool_uses and dict(u.tool_uses))
         costs = step_costs(t, self.prices.step_rates(key, self.first_lengths[key]))
-        return RequestComparison.built(cid, line, est_in, u.input_tokens, est_out, u.output_tokens, costs[0],
-                                       costs[-1], tuple(shares(costs).items()), u.model, key.served)
+        return RequestComparison.built(cid, line, est_in, act_in, est_out, act_out, costs[0], costs[-1],
+                                       cause_shares(costs), model, key.served)
 
     def comparisons(self) -> tuple[RequestComparison, ...]:
         return tuple(map(self.comparison, self.ran))
