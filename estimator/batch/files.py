@@ -60,6 +60,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import math
 import re
 import statistics
 import subprocess
@@ -70,8 +71,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
-
-import numpy as np
 
 from estimator import _bulk, convert
 from estimator.batch.parts import PartsSummary, Tally
@@ -743,7 +742,7 @@ class _Reader:
         elif s is not None and self.text_sums:
             ratio = s.ratio(self.warnings)
             if ratio is not None:
-                self.per_request = [p if t == 0 else p - t + int(np.floor(t * ratio + 0.5))
+                self.per_request = [p if t == 0 else p - t + math.floor(t * ratio + 0.5)
                                     for p, t in zip(self.per_request, self.text_sums)]
         if s is not None and self.with_system:  # each system prompt counted once, with ctok
             for system, n in zip(self.with_system, s.ctok_counts(list(self.with_system))):
