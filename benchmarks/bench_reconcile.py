@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -65,9 +66,8 @@ def _write(out: dict[str, tuple[Path, Path]], providers: list[str], n: int) -> N
              for name in providers}
     (oq, orr), (aq, ar), (gq, gr) = (files.get(name, (None, None)) for name in PROVIDERS)
     try:
-        for i, (_, text, _, expected) in enumerate(rows(n)):
-            cid = f"req-{i:07d}"
-            answer = text[:200]
+        for i, (_, text, _, expected_output) in enumerate(rows(n)):
+            cid, answer, expected = f"req-{i:07d}", text[:200], int(expected_output)
             if gq is not None and gr is not None:
                 gq.write(json.dumps({"key": cid, "request": {
                     "contents": [{"role": "user", "parts": [{"text": text}]}],
@@ -76,32 +76,14 @@ def _write(out: dict[str, tuple[Path, Path]], providers: list[str], n: int) -> N
                 gr.write(json.dumps({"key": cid, "response": {
                     "candidates": [{"content": {"role": "model", "parts": [{"text": answer}]},
                                     "finishReason": "STOP", "index": 0}],
-                    "usageMetadata": {"promptTokenCount": 170, "candidatesTokenCount": int(expected),
-                                      "totalTokenCount": 170 + int(expected),
+                    "usageMetadata": {"promptTokenCount": 170, "candidatesTokenCount": expected,
+                                      "totalTokenCount": 170 + expected,
                                       "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 170}]},
                     "modelVersion": "gemini-2.5-flash", "responseId": f"resp-{i}"}}) + "\n")
-            if oq is None or orr is None or aq is None or ar is None:
-                continue
-            oq.write(json.dumps({"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": {
-                "model": "gpt-4o-mini", "max_tokens": 300,
-                "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]}}) + "\n")
-            orr.write(json.dumps({"id": f"batch_req_{i}", "custom_id": cid, "error": None, "response": {
-                "status_code": 200, "request_id": f"req_{i}", "body": {
-                    "id": f"chatcmpl-{i}", "object": "chat.completion", "created": CREATED,
-                    "model": "gpt-4o-mini-2024-07-18",
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": answer},
-                                 "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 260, "completion_tokens": int(expected),
-                              "total_tokens": 260 + int(expected), "prompt_tokens_details": {"cached_tokens": 128},
-                              "completion_tokens_details": {"reasoning_tokens": 0}}}}}) + "\n")
-            aq.write(json.dumps({"custom_id": cid, "params": {
-                "model": "claude-sonnet-4-5", "max_tokens": 300, "system": SYSTEM,
-                "messages": [{"role": "user", "content": text}]}}) + "\n")
-            ar.write(json.dumps({"custom_id": cid, "result": {"type": "succeeded", "message": {
-                "id": f"msg_{i}", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
-                "content": [{"type": "text", "text": answer}], "stop_reason": "end_turn",
-                "usage": {"input_tokens": 150, "output_tokens": int(expected), "cache_read_input_tokens": 130,
-                          "cache_creation_input_tokens": 0, "service_tier": "batch"}}}}) + "\n")
+            if oq is not None and orr is not None:
+                _write_openai(oq, orr, i, cid, text, answer, expected)
+            if aq is not None and ar is not None:
+                _write_anthropic(aq, ar, i, cid, text, answer, expected)
     finally:
         for pair in files.values():
             for f in pair:
@@ -109,6 +91,33 @@ def _write(out: dict[str, tuple[Path, Path]], providers: list[str], n: int) -> N
     for name in providers:
         for p in out[name]:
             p.with_suffix(".tmp").rename(p)
+
+
+def _write_openai(oq: Any, orr: Any, i: int, cid: str, text: str, answer: str, expected: int) -> None:
+    oq.write(json.dumps({"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": {
+        "model": "gpt-4o-mini", "max_tokens": 300,
+        "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]}}) + "\n")
+    orr.write(json.dumps({"id": f"batch_req_{i}", "custom_id": cid, "error": None, "response": {
+        "status_code": 200, "request_id": f"req_{i}", "body": {
+            "id": f"chatcmpl-{i}", "object": "chat.completion", "created": CREATED,
+            "model": "gpt-4o-mini-2024-07-18",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer},
+                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 260, "completion_tokens": expected,
+                      "total_tokens": 260 + expected, "prompt_tokens_details": {"cached_tokens": 128},
+                      "completion_tokens_details": {"reasoning_tokens": 0}}}}}) + "\n")
+
+
+def _write_anthropic(aq: Any, ar: Any, i: int, cid: str, text: str, answer: str, expected: int) -> None:
+    aq.write(json.dumps({"custom_id": cid, "params": {
+        "model": "claude-sonnet-4-5", "max_tokens": 300, "system": SYSTEM,
+        "messages": [{"role": "user", "content": text}]}}) + "\n")
+    ar.write(json.dumps({"custom_id": cid, "result": {"type": "succeeded", "message": {
+        "id": f"msg_{i}", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+        "content": [{"type": "text", "text": answer}], "stop_reason": "end_turn",
+        "usage": {"input_tokens": 150, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 130,
+                  "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+                  "output_tokens": expected, "service_tier": "batch"}}}}) + "\n")
 
 
 def plain_join(requests: Path, results: Path) -> int:

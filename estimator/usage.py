@@ -585,9 +585,25 @@ def _fast_anthropic(message: dict[str, Any]) -> PlainUsage | None:
     reads, writes = 0 if reads is None else reads, 0 if writes is None else writes  # (false is not 0)
     if not (_n(inp) and _n(out) and _n(reads) and _n(writes)):
         return None
-    for key, value in usage.items():
-        if key not in _ANTHROPIC_PLAIN and value is not None and not (key == "inference_geo" and value != "us"):
-            return None  # cache_creation, server_tool_use, speed, inference_geo "us"...: the careful reader
+    if not _ANTHROPIC_PLAIN.issuperset(usage):
+        for key, value in usage.items():
+            if key in _ANTHROPIC_PLAIN or value is None:
+                continue
+            if key == "cache_creation":  # writes by lifetime: plain while all are of the default 5 minutes
+                if type(value) is not dict:
+                    return None
+                five, hour = value.get("ephemeral_5m_input_tokens"), value.get("ephemeral_1h_input_tokens")
+                five, hour = 0 if five is None else five, 0 if hour is None else hour
+                if not (_n(five) and _n(hour)) or hour or ("cache_creation_input_tokens" in usage and five > writes):
+                    return None  # one-hour writes, or a bad count: the careful reader says which
+                writes = max(five, writes)
+            elif key == "server_tool_use":  # plain while no server tool ran
+                if type(value) is not dict or not all(_none(value.get(k)) for k in _ANTHROPIC_TOOL_COUNTS):
+                    return None
+            elif (key == "inference_geo" and value == "us") or (key == "speed" and value == "fast"):
+                return None  # a residency surcharge, or the fast tier
+            elif key not in ("inference_geo", "speed"):
+                return None  # a field this reader does not know: the careful reader
     tier = usage.get("service_tier")
     if tier is not None and type(tier) is not str:
         return None
@@ -635,4 +651,5 @@ def _fast_google(response: dict[str, Any]) -> PlainUsage | None:
 
 _ANTHROPIC_PLAIN = frozenset({"input_tokens", "output_tokens", "cache_read_input_tokens",
                               "cache_creation_input_tokens", "service_tier"})
+_ANTHROPIC_TOOL_COUNTS = ("web_search_requests", "web_fetch_requests")
 _FAST: dict[str, Any] = {"openai": _fast_openai, "anthropic": _fast_anthropic, "google": _fast_google}

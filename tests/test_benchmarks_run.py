@@ -48,9 +48,13 @@ def test_the_scale_benchmark_measures_a_count(small_csv: Path) -> None:
 def test_the_reconcile_benchmark_joins_what_reconcile_reconciles(tmp_path: Path) -> None:
     from estimator import reconcile
 
+    from estimator.batch.results import read_results
+
     for requests, results in bench_reconcile.write_files(tmp_path, 200).values():
         joined = bench_reconcile.plain_join(requests, results)
         assert joined > 0
+        read = read_results(results)
+        assert len(read.plain) == 200 and not read.other_records  # the common shapes, read as rows
         assert reconcile(requests, results).requests == 200
         assert bench_scale._batch(str(requests))["requests"] == 200  # the batch-file measurement
 

@@ -112,7 +112,13 @@ _ANTHROPIC_MESSAGE = st.fixed_dictionaries(
         optional={"cache_read_input_tokens": st.one_of(st.none(), _COUNT, st.just(False), st.just(0.0)),
                   "cache_creation_input_tokens": st.one_of(st.none(), _COUNT, st.just(False), st.just("")),
                   "service_tier": st.sampled_from(["batch", "standard", "priority"]),
-                  "inference_geo": st.sampled_from(["global", "not_available"])})},
+                  "inference_geo": st.sampled_from(["global", "not_available", "us", None]),
+                  "speed": st.sampled_from(["standard", "fast", None]),
+                  "cache_creation": st.one_of(st.none(), st.just([]), st.fixed_dictionaries({}, optional={
+                      "ephemeral_5m_input_tokens": st.one_of(_COUNT, _ODD_ZERO, st.integers(0, 50)),
+                      "ephemeral_1h_input_tokens": _ODD_ZERO})),
+                  "server_tool_use": st.one_of(st.none(), st.just("x"), st.fixed_dictionaries({}, optional={
+                      "web_search_requests": _ODD_ZERO, "web_fetch_requests": _ODD_ZERO}))})},
     optional={"model": st.sampled_from(["claude-sonnet-4-5-20250929", "claude-opus-4-6"])})
 
 
@@ -133,7 +139,7 @@ _GEMINI_RESPONSE = st.fixed_dictionaries(
                       {"webSearchQueries": st.lists(st.sampled_from(["a", "b", " "]), max_size=3)}))}), max_size=2)})
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1_000, deadline=None)
 @given(st.one_of(st.tuples(st.just("openai"), _OPENAI_BODY), st.tuples(st.just("anthropic"), _ANTHROPIC_MESSAGE),
                  st.tuples(st.just("google"), _GEMINI_RESPONSE)))
 def test_a_plain_usage_is_the_usage_the_careful_reader_gives(case: tuple[str, dict[str, object]]) -> None:
@@ -146,6 +152,27 @@ def test_a_plain_usage_is_the_usage_the_careful_reader_gives(case: tuple[str, di
         assert usage_of_plain(plain) == careful
 
 
+_SMALL = st.one_of(st.integers(0, 4), st.none())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.fixed_dictionaries(
+    {"input_tokens": st.integers(0, 9), "output_tokens": st.integers(0, 9)},
+    optional={"cache_creation_input_tokens": _SMALL, "cache_read_input_tokens": _SMALL,
+              "cache_creation": st.fixed_dictionaries({}, optional={"ephemeral_5m_input_tokens": _SMALL,
+                                                                    "ephemeral_1h_input_tokens": _SMALL}),
+              "server_tool_use": st.fixed_dictionaries({}, optional={"web_search_requests": _SMALL,
+                                                                     "web_fetch_requests": _SMALL}),
+              "speed": st.sampled_from(["fast", "standard"]), "inference_geo": st.sampled_from(["us", "global"])}))
+def test_anthropic_cache_writes_by_lifetime_read_as_the_careful_reader_reads_them(usage: dict[str, object]) -> None:
+    """Small counts, so that writes by lifetime meet, exceed and fall short of the total."""
+    from estimator.usage import plain_usage, usage_of_plain
+
+    plain = plain_usage("anthropic", {"usage": usage})
+    if plain is not None:
+        assert usage_of_plain(plain) == _careful("anthropic", {"usage": usage})
+
+
 def test_the_common_responses_are_plain() -> None:
     from estimator.usage import plain_usage
 
@@ -156,6 +183,12 @@ def test_the_common_responses_are_plain() -> None:
     assert plain_usage("anthropic", {"model": "claude-sonnet-4-5", "usage": {
         "input_tokens": 9, "output_tokens": 3, "cache_read_input_tokens": 4, "cache_creation_input_tokens": 2,
         "service_tier": "batch"}}) == (15, 3, 4, 0, 2, "batch", "claude-sonnet-4-5")
+    # as the Messages API writes it today: writes by lifetime, server tools and where it ran
+    assert plain_usage("anthropic", {"model": "claude-sonnet-4-5", "usage": {
+        "input_tokens": 9, "cache_creation_input_tokens": 2, "cache_read_input_tokens": 4,
+        "cache_creation": {"ephemeral_5m_input_tokens": 2, "ephemeral_1h_input_tokens": 0}, "output_tokens": 3,
+        "server_tool_use": {"web_search_requests": 0}, "service_tier": "standard", "inference_geo": "global"}}
+    ) == (15, 3, 4, 0, 2, "standard", "claude-sonnet-4-5")
     assert plain_usage("google", {"modelVersion": "gemini-2.5-flash", "candidates": [{"content": {}}], "usageMetadata": {
         "promptTokenCount": 9, "candidatesTokenCount": 3, "thoughtsTokenCount": 2, "totalTokenCount": 14,
         "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 9}]}}) == (9, 5, 0, 2, 0, None, "gemini-2.5-flash")
