@@ -47,7 +47,6 @@ def test_the_scale_benchmark_measures_a_count(small_csv: Path) -> None:
 
 def test_the_reconcile_benchmark_joins_what_reconcile_reconciles(tmp_path: Path) -> None:
     from estimator import reconcile
-
     from estimator.batch.results import read_results
 
     for requests, results in bench_reconcile.write_files(tmp_path, 200).values():
