@@ -537,13 +537,28 @@ def _none(value: Any) -> bool:
 
 def _fast_openai(body: dict[str, Any]) -> PlainUsage | None:
     usage = body.get("usage")
-    if type(usage) is not dict or body.get("output") is not None or body.get("prompt_cache_retention") is not None:
+    if type(usage) is not dict or body.get("prompt_cache_retention") is not None or len(usage) > 5:
         return None
-    inp: Any = usage.get("prompt_tokens")
-    out: Any = usage.get("completion_tokens")
-    if not (_n(inp) and _n(out)) or len(usage) > 5:
+    output = body.get("output")
+    if "input_tokens" in usage and "prompt_tokens" not in usage:  # /v1/responses
+        inp: Any = usage.get("input_tokens")
+        out: Any = usage.get("output_tokens")
+        pd, cd = usage.get("input_tokens_details"), usage.get("output_tokens_details")
+        if output is not None:
+            if type(output) is not list:
+                return None
+            for item in output:
+                if type(item) is not dict or item.get("type") == "web_search_call":
+                    return None  # a server tool call (or an odd item): the careful reader
+    else:  # /v1/chat/completions, /v1/embeddings (a list, with no completion tokens)
+        if output is not None:
+            return None
+        inp, out = usage.get("prompt_tokens"), usage.get("completion_tokens")
+        if out is None and body.get("object") == "list":
+            out = 0
+        pd, cd = usage.get("prompt_tokens_details"), usage.get("completion_tokens_details")
+    if not (_n(inp) and _n(out)):
         return None
-    pd, cd = usage.get("prompt_tokens_details"), usage.get("completion_tokens_details")
     cached: Any = 0
     reasoning: Any = 0
     if pd is not None:
@@ -551,7 +566,7 @@ def _fast_openai(body: dict[str, Any]) -> PlainUsage | None:
             return None
         for k, v in pd.items():
             if k != "cached_tokens" and not _none(v):
-                return None
+                return None  # cache writes, audio: the careful reader
         cached = pd.get("cached_tokens")
         cached = 0 if cached is None else cached
         if not _n(cached) or cached > inp:

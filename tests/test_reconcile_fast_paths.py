@@ -173,6 +173,44 @@ def test_anthropic_cache_writes_by_lifetime_read_as_the_careful_reader_reads_the
         assert usage_of_plain(plain) == _careful("anthropic", {"usage": usage})
 
 
+_OPENAI_SHAPES = st.one_of(
+    st.fixed_dictionaries(  # /v1/responses
+        {"object": st.just("response"), "usage": st.fixed_dictionaries(
+            {"input_tokens": st.integers(0, 9), "output_tokens": st.one_of(st.integers(0, 9), st.none())},
+            optional={"total_tokens": st.integers(0, 20),
+                      "input_tokens_details": st.fixed_dictionaries({}, optional={
+                          "cached_tokens": _SMALL, "cache_write_tokens": _SMALL, "audio_tokens": _ODD_ZERO}),
+                      "output_tokens_details": st.fixed_dictionaries({}, optional={"reasoning_tokens": _SMALL})})},
+        optional={"output": st.lists(st.one_of(st.fixed_dictionaries({"type": st.sampled_from(
+                      ["message", "reasoning", "web_search_call"])}), st.just("x")), max_size=3),
+                  "service_tier": st.sampled_from(["default", "flex", "priority", "scale"]),
+                  "prompt_cache_retention": st.sampled_from(["in_memory", "24h"]),
+                  "model": st.sampled_from(["gpt-5", ""])}),
+    st.fixed_dictionaries(  # /v1/embeddings
+        {"object": st.sampled_from(["list", "embedding"]), "usage": st.fixed_dictionaries(
+            {"prompt_tokens": st.integers(0, 9)},
+            optional={"total_tokens": st.integers(0, 9), "completion_tokens": _SMALL})},
+        optional={"model": st.just("text-embedding-3-small")}),
+    st.fixed_dictionaries(  # /v1/chat/completions, small counts
+        {"usage": st.fixed_dictionaries(
+            {"prompt_tokens": st.integers(0, 9), "completion_tokens": st.integers(0, 9)},
+            optional={"prompt_tokens_details": st.fixed_dictionaries({}, optional={
+                          "cached_tokens": _SMALL, "audio_tokens": _SMALL, "cache_write_tokens": _SMALL}),
+                      "completion_tokens_details": st.fixed_dictionaries({}, optional={
+                          "reasoning_tokens": _SMALL, "audio_tokens": _SMALL})})},
+        optional={"output": st.just([]), "service_tier": st.sampled_from(["auto", "batch"])}))
+
+
+@settings(max_examples=800, deadline=None)
+@given(_OPENAI_SHAPES)
+def test_openai_responses_embeddings_and_chat_read_as_the_careful_reader_reads_them(body: dict[str, object]) -> None:
+    from estimator.usage import plain_usage, usage_of_plain
+
+    plain = plain_usage("openai", body)
+    if plain is not None:
+        assert usage_of_plain(plain) == _careful("openai", body)
+
+
 def test_the_common_responses_are_plain() -> None:
     from estimator.usage import plain_usage
 
@@ -189,6 +227,16 @@ def test_the_common_responses_are_plain() -> None:
         "cache_creation": {"ephemeral_5m_input_tokens": 2, "ephemeral_1h_input_tokens": 0}, "output_tokens": 3,
         "server_tool_use": {"web_search_requests": 0}, "service_tier": "standard", "inference_geo": "global"}}
     ) == (15, 3, 4, 0, 2, "standard", "claude-sonnet-4-5")
+    assert plain_usage("openai", {"object": "response", "model": "gpt-5", "output": [
+        {"type": "reasoning"}, {"type": "message"}], "usage": {
+        "input_tokens": 9, "input_tokens_details": {"cached_tokens": 4}, "output_tokens": 7,
+        "output_tokens_details": {"reasoning_tokens": 5}, "total_tokens": 16}}) == (9, 7, 4, 5, 0, None, "gpt-5")
+    searched = {"object": "response", "output": [{"type": "web_search_call"}, {"type": "message"}],
+                "usage": {"input_tokens": 9, "output_tokens": 7}}
+    assert plain_usage("openai", searched) is None  # a server tool call: priced by the careful reader
+    assert _careful("openai", searched).tool_uses == (("web_search/call", 1),)  # type: ignore[attr-defined]
+    assert plain_usage("openai", {"object": "list", "model": "text-embedding-3-small", "usage": {
+        "prompt_tokens": 9, "total_tokens": 9}}) == (9, 0, 0, 0, 0, None, "text-embedding-3-small")
     assert plain_usage("google", {"modelVersion": "gemini-2.5-flash", "candidates": [{"content": {}}], "usageMetadata": {
         "promptTokenCount": 9, "candidatesTokenCount": 3, "thoughtsTokenCount": 2, "totalTokenCount": 14,
         "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 9}]}}) == (9, 5, 0, 2, 0, None, "gemini-2.5-flash")
