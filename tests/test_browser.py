@@ -57,6 +57,7 @@ TEXTS = ticket_texts.TEXTS[:6]  # all but the "NA" and Japanese tickets
 # Every wait is for a condition (a text, a value, the script at rest); this is only the ceiling that
 # turns a hang into a failure, high enough for a loaded 2-core machine counting its first file.
 WAIT_MS = 120_000
+CHOSEN_MS = 30_000  # a chosen file shows in the uploader at once (in the page); else it is chosen again
 
 
 def free_port() -> int:
@@ -171,10 +172,23 @@ def upload(page: Any, path: Path) -> Any:
 
     The input is found before the file is set: set straight away, Playwright sometimes sent the file
     through the page without it ever reaching the input (no upload request, no file in the uploader);
-    found first, it gives the browser the file's path, as a person choosing a file does."""
+    found first, it gives the browser the file's path, as a person choosing a file does. On a loaded
+    machine the file was still lost once in a few runs (the page was redrawing the uploader as the
+    file was set): the file is chosen again until the uploader shows it, as a person would."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     chooser = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
-    chooser.evaluate("input => input.isConnected")
-    chooser.set_input_files(str(path))
+    chip = page.locator('[data-testid="stFileChipName"]', has_text=path.name).first
+    for attempt in range(3):
+        chooser.evaluate("input => input.isConnected")
+        chooser.set_input_files(str(path))
+        try:
+            chip.wait_for(timeout=CHOSEN_MS)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            settled(page)
     return page.get_by_role("tabpanel", name="Estimate")
 
 
