@@ -1,4 +1,4 @@
-"""Result and error files of batch jobs, read into one record per request.
+"""Result and error files of batch jobs, read into one outcome per request line.
 
 Every provider writes one JSON object per line, in any order; the request's
 id is the only join key. Shapes, each from the provider's page:
@@ -60,13 +60,17 @@ What the reader promises:
 * Checking is bounded: lines are read at most ``MAX_LINE_BYTES`` at a time, the first
   ``MAX_ISSUES`` problems are kept with their line numbers and the rest counted.
 
+A request that ran with a plain usage (the counts, default-lifetime cache writes, tier and model:
+most lines of a batch) is kept as a row, a tuple, rather than a record (``ResultFile.plain``); the
+records are built from the rows only when asked for (``ResultFile.records``).
+
 ``ResultsInBackground`` reads result files in a second process while the caller reads the request
 file: reading is interpreter-bound, so a thread would not run beside it. That process runs at a
 lower priority (``nice`` 10), so that on a machine with few cores it takes what the caller leaves
-and the request file is not read more slowly (the results are then ready when the caller is). The files come back as the
-same ``ResultFile`` objects (requests with a plain usage as rows, which cost little to send), and
-anything that goes wrong there (a file that cannot be read, a process that cannot start) means the
-files are read here as usual, with the same results and the same errors.
+and the request file is not read more slowly; the results are ready when the caller is. The files
+come back as the same ``ResultFile`` objects (the rows cost little to send), and anything that goes
+wrong there (a file that cannot be read, a process that cannot start) means the files are read
+here as usual, with the same results and the same errors.
 """
 
 from __future__ import annotations
