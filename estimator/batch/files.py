@@ -758,6 +758,7 @@ class _Reader:
         tokenizer = self.tokenizer
         count_of = {**self.memo, **counts}.__getitem__  # a text's count: the same number in both
         sampled = self.sampled is not None  # only a Claude sample needs each request's text tokens
+        frames: dict[tuple[int, bool], int] = {}  # a Claude frame by (messages, with a system prompt)
         for r in batch:
             if r is None:
                 self.per_request.append(0)
@@ -771,7 +772,11 @@ class _Reader:
             overhead = r.overhead + r.token_arrays
             if r.claude_frame is not None and self.counting and self.sampled is not None:
                 messages, system = r.claude_frame  # the system prompt's own tokens are added in _collect
-                overhead += tokenizer.request_overhead(messages=messages, system=system, system_tokens=0)
+                frame = frames.get((messages, system is None))
+                if frame is None:
+                    frame = frames[(messages, system is None)] = tokenizer.request_overhead(
+                        messages=messages, system=system, system_tokens=0)
+                overhead += frame
                 if system is not None:
                     self.with_system.setdefault(system, []).append(len(self.per_request))
             elif r.claude_frame is not None and self.counting:
