@@ -380,6 +380,7 @@ class Reconciliation(Result):
         g = self.attribution
         return [("estimate", g.estimated), *g.steps(), ("actual", g.actual)]
 
+    @_bulk.paused_gc()  # (every request's comparison, as plain data: no cycles)
     def as_dict(self) -> dict[str, Any]:
         return {
             "requests_file": str(self.requests_path),
@@ -791,6 +792,7 @@ class _Detail:
         return RequestComparison.built(cid, line, est_in, act_in, est_out, act_out, costs[0], costs[-1],
                                        cause_shares(costs), model, key.served)
 
+    @_bulk.paused_gc()  # a comparison per request holds no cycles: no collection walks them as they pile up
     def comparisons(self) -> tuple[RequestComparison, ...]:
         return tuple(map(self.comparison, self.ran))
 

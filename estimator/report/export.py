@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from estimator import _bulk
 from estimator.convert import plain_data, to_plain
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -77,6 +78,7 @@ def _json_float(value: float) -> Any:
     return orjson.Fragment(json.dumps(value))
 
 
+@_bulk.paused_gc()  # plain data holds no cycles: no collection walks a large document as it is built
 def json_text(data: object) -> str:
     """The one JSON encoding of every document: ``to_plain`` (amounts as plain decimal strings,
     no float ever carrying money; dates in ISO format; settings in messages named as the Python
