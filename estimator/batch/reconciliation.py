@@ -834,12 +834,15 @@ class _Detail:
                 ei, eo, inp, cached, output, *rest = scaled[key]
                 if type(u) is tuple:  # a plain row: (..., input, output, cached, reasoning, writes, ...)
                     n_in, n_out, n_cached, written = u[5], u[6], u[7], u[9]
-                    writes = {"": written} if written else {}
-                    tools = {}
-                else:
-                    n_in, n_out, n_cached = u.input_tokens, u.output_tokens, u.cached_input_tokens
-                    writes = dict(u.cache_writes) if u.cache_writes else {}
-                    tools = dict(u.tool_uses) if u.tool_uses else {}
+                    # its key's only lifetime is the default one, when it wrote to the cache; no tools
+                    actual = (n_in - n_cached - written) * inp + n_cached * cached + n_out * output
+                    if written:
+                        actual += written * rest[0]
+                    out.append(actual - (est_in * ei + est_out * eo))
+                    continue
+                n_in, n_out, n_cached = u.input_tokens, u.output_tokens, u.cached_input_tokens
+                writes = dict(u.cache_writes) if u.cache_writes else {}
+                tools = dict(u.tool_uses) if u.tool_uses else {}
                 uncached = n_in - n_cached - sum(writes.values())
                 actual = uncached * inp + n_cached * cached + n_out * output
                 for ttl, w in zip(key.ttls, rest):
