@@ -51,8 +51,6 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from estimator import convert
 from estimator.batch.bodies import NO_EXTRAS, RequestExtras, schema_from, tools_from
@@ -213,6 +211,9 @@ class LineSizer:
         n = len(texts)
         if self.shape.messages is not None:
             return np.fromiter((self._line(first_row + i, t) for i, t in enumerate(texts)), dtype=np.int64, count=n)
+        import pyarrow as pa  # here: reconcile and pilot write whole lines and never size them
+        import pyarrow.compute as pc
+
         arr = pa.array(texts, type=pa.large_string())
         sizes = pc.binary_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
         for pattern, extra in _ESCAPES:
