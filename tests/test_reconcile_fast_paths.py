@@ -399,8 +399,8 @@ def test_the_second_process_is_stopped_when_the_request_file_fails(
     started: list[Any] = []
     real = results.ResultsInBackground.__init__
 
-    def keep(self: results.ResultsInBackground, paths: list[Path]) -> None:
-        real(self, paths)
+    def keep(self: results.ResultsInBackground, paths: list[Path], alongside: Path | None = None) -> None:
+        real(self, paths, alongside)
         started.append(self.process)
 
     monkeypatch.setattr(results, "BACKGROUND_BYTES", 0)
@@ -437,3 +437,24 @@ def test_plain_rows_on_both_sides_of_a_price_threshold_reconcile_as_records(
     assert rows.as_dict() == records.as_dict() and rows.to_text() == records.to_text()
     assert rows.most_off(20) == records.most_off(20)
     assert len({c.actual_cost / c.actual_input for c in rows.per_request if c.actual_cost}) > 1  # two rates
+
+
+def test_a_second_process_starts_only_when_it_has_work_to_overlap(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Results big enough, and a request file read meanwhile that is at least half that size."""
+    import estimator.batch.results as results
+
+    monkeypatch.setattr(results, "BACKGROUND_BYTES", 1_000)
+    big = tmp_path / "results.jsonl"
+    big.write_text('{"custom_id": "a", "response": null, "error": {"code": "x"}}\n' * 40, encoding="utf-8")
+    small, enough = tmp_path / "small.jsonl", tmp_path / "enough.jsonl"
+    small.write_text("x" * 400, encoding="utf-8")
+    enough.write_text("x" * 600, encoding="utf-8")
+    assert results.ResultsInBackground([small]).process is None  # results too small
+    assert results.ResultsInBackground([big], alongside=small).process is None  # nothing to overlap
+    started = results.ResultsInBackground([big], alongside=enough)
+    try:
+        assert started.process is not None
+        assert started.take() == [results.read_results(big)]
+    finally:
+        started.close()

@@ -640,7 +640,7 @@ def _read_files(req_path: Path, results: list[Path], errors: str | Path | None, 
     """The request file, read here, and the result files, read meanwhile in a second process when
     they are big enough to gain (``ResultsInBackground``)."""
     paths = [*results, *([Path(errors)] if errors is not None else [])]
-    background = ResultsInBackground(paths)
+    background = ResultsInBackground(paths, alongside=req_path)
     try:
         report = read_batch_file(req_path, prices=book)
         notes = require_valid(report, submitted=True)

@@ -530,7 +530,9 @@ def describe_provider(provider: str) -> str:
 
 BACKGROUND_BYTES = 8 * 1024 * 1024
 """Result files smaller than this together are read in the calling process: starting a second
-process and importing the reader (about 0.2 s) costs more than reading them."""
+process and importing the reader (about 0.2 s) costs more than reading them. So are result files
+read alongside less than half as much other work (``alongside``: a small request file gives the
+second process nothing to overlap)."""
 
 _CHILD = (
     "import os, pickle, sys\n"
@@ -545,17 +547,21 @@ _CHILD = (
 
 class ResultsInBackground:
     """Result files read by ``read_results`` in a second process, started at once; ``take()`` gives
-    the ``ResultFile`` of each path, read there, or read here when the second process failed."""
+    the ``ResultFile`` of each path, read there, or read here when the second process failed.
+    ``alongside`` is the file this process reads meanwhile (its size decides whether that pays)."""
 
-    def __init__(self, paths: Sequence[str | Path]) -> None:
+    def __init__(self, paths: Sequence[str | Path], alongside: str | Path | None = None) -> None:
         self.paths = [Path(p) for p in paths]
         self.process: subprocess.Popen[bytes] | None = None
         try:
             size = sum(p.stat().st_size for p in self.paths)
+            other = Path(alongside).stat().st_size if alongside is not None else size
         except OSError:
             return  # a path that is not there: read here, where the error names it
-        if size < BACKGROUND_BYTES or not sys.executable or getattr(sys, "frozen", False):
-            return  # small, or no interpreter to start (a frozen app's executable is the app itself)
+        if size < BACKGROUND_BYTES or other < BACKGROUND_BYTES // 2:
+            return
+        if not sys.executable or getattr(sys, "frozen", False):
+            return  # no interpreter to start (a frozen app's executable is the app itself)
         root = str(Path(__file__).resolve().parent.parent.parent)  # where the estimator package is
         try:
             self.process = subprocess.Popen(  # noqa: S603 - this interpreter and this package's own reader
