@@ -584,9 +584,7 @@ def _fast_openai(body: dict[str, Any]) -> PlainUsage | None:
     tier = body.get("service_tier")
     if tier is not None and (type(tier) is not str or tier not in _OPENAI_TIERS):
         return None
-    model = body.get("model")
-    return (inp, out, cached, reasoning, 0, _OPENAI_TIERS[tier] if tier else None,
-            model if type(model) is str and model else None)
+    return inp, out, cached, reasoning, 0, _OPENAI_TIERS[tier] if tier else None, _text(body.get("model"))
 
 
 def _fast_anthropic(message: dict[str, Any]) -> PlainUsage | None:
@@ -622,10 +620,8 @@ def _fast_anthropic(message: dict[str, Any]) -> PlainUsage | None:
     tier = usage.get("service_tier")
     if tier is not None and type(tier) is not str:
         return None
-    model = message.get("model")
     return (inp + reads + writes, out, reads, 0, writes,
-            ("batch" if tier == "batch" else "standard") if tier else None,
-            model if type(model) is str and model else None)
+            ("batch" if tier == "batch" else "standard") if tier else None, _text(message.get("model")))
 
 
 def _fast_google(response: dict[str, Any]) -> PlainUsage | None:
