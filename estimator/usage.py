@@ -333,16 +333,19 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def read_usage(provider: str, response: Any, where: str = "") -> tuple[Usage | None, tuple[UsageProblem, ...]]:
+def read_usage(provider: str, response: Any, where: str = "", *,
+               plain_tried: bool = False) -> tuple[Usage | None, tuple[UsageProblem, ...]]:
     """The usage of one answered request from the provider's response object, and any bad field.
 
     ``response`` is the OpenAI response ``body``, the Anthropic ``message`` or the Gemini
     ``GenerateContentResponse``; ``where`` is its dotted path in the line (for the messages).
     With any problem the usage is None: the request ran, but what it was billed is unknown.
+    ``plain_tried``: the caller already had ``plain_usage`` say None, so it is not tried again.
     """
-    plain = plain_usage(provider, response)
-    if plain is not None:
-        return usage_of_plain(plain), ()
+    if not plain_tried:
+        plain = plain_usage(provider, response)
+        if plain is not None:
+            return usage_of_plain(plain), ()
     reader = {"openai": _openai, "anthropic": _anthropic, "google": _google}.get(provider)
     if reader is None:
         raise UsageError(f"unknown provider {provider!r}", param="provider")

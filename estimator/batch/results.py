@@ -450,7 +450,7 @@ def _ran(cid: str, n: int, path: str, provider: str, response: Any, where: str, 
     plain = plain_usage(provider, response)
     if plain is not None:
         return (cid, n, path, status_code, created, *plain)
-    usage, problems = read_usage(provider, response, where)
+    usage, problems = read_usage(provider, response, where, plain_tried=True)
     if usage is not None:
         return ResultRecord.answered(cid, usage, n, path, status_code=status_code, created=created)
     model = _str(_get(response, "model") or _get(response, "modelVersion")) if isinstance(response, Mapping) else None
